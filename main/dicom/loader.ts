@@ -1,0 +1,513 @@
+/**
+ * Loads DICOM from a folder, a DICOMDIR, a single file or a DICOMweb URL into studies and
+ * series; each scalar image series becomes one `Volume` (common/volume.ts) with its patient
+ * geometry. Parsing and decoding run in worker threads (pool.ts); pixels are written by the
+ * workers straight into a SharedArrayBuffer, so `Volume.data` is backed by shared memory.
+ *
+ * Bad input never throws: a file that cannot be used is listed with the reason, and its series
+ * is marked incomplete. Only a source that cannot be opened at all (or an abort) rejects.
+ */
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Volume, VolumeGeometry } from '../../common/volume';
+import { findSeries, parseDicomwebUrl, retrieveSeries } from './dicomweb';
+import { DicomError, type DicomErrorCode } from './errors';
+import { buildStackGeometry, stackKey, type FrameGeometry, type StackGeometry } from './geometry';
+import { isNativeSyntax, type FileHeader } from './parse';
+import { unsupportedPixelReason } from './pixels';
+import { sharedPool, type DicomWorkerPool } from './pool';
+import { listLocal } from './sources';
+import { sourceName, type FrameJob, type FrameResult, type Response, type Source } from './tasks';
+
+export interface LoadProgress {
+  done: number;
+  total: number;
+  /** 'list' | 'download' | 'header' | 'pixels' | 'done' */
+  phase: string;
+}
+
+export interface LoadOptions {
+  onProgress?(p: LoadProgress): void;
+  signal?: AbortSignal;
+  /** Worker pool to use (default: the shared one). */
+  pool?: DicomWorkerPool;
+}
+
+export interface SkippedFile {
+  file: string;
+  reason: string;
+  code?: DicomErrorCode | 'DUPLICATE' | 'OTHER_STACK' | 'NOT_IMAGE';
+}
+
+export interface LoadedSeries {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  seriesNumber?: number;
+  modality: string;
+  description: string;
+  studyDescription: string;
+  patientName: string;
+  patientId: string;
+  transferSyntaxes: string[];
+  /** True when the series became a scalar volume (`volume` set). */
+  isVolume: boolean;
+  /** Why the series is not a volume (non-image object, colour, no decoder, ...). */
+  notVolumeReason?: string;
+  volume?: Volume;
+  /** Geometry also for series whose pixels could not be used (undefined for non-images). */
+  geometry?: VolumeGeometry;
+  valueRange?: [number, number];
+  unit: string;
+  filesUsed: number;
+  filesSkipped: SkippedFile[];
+  warnings: string[];
+  /** True when any file or frame of the series could not be used. */
+  incomplete: boolean;
+  /** Frames (slices) read from files, and output slices filled by interpolation. */
+  framesUsed: number;
+  interpolatedSlices: number;
+  tiltDeg?: number;
+  missingSlices?: number;
+  oblique?: boolean;
+  /** Positions of the real slices along the slice normal, mm (sorted). */
+  slicePositionsMm?: number[];
+  /** Wall time from the start of the load until this series was complete, ms. */
+  loadMs: number;
+}
+
+export interface LoadedStudySet {
+  source: string;
+  kind: 'folder' | 'dicomdir' | 'file' | 'dicomweb';
+  series: LoadedSeries[];
+  /** Files that belong to no series: not DICOM, unreadable, directory objects. */
+  skipped: SkippedFile[];
+  filesFound: number;
+  warnings: string[];
+  loadMs: number;
+}
+
+interface FileEntry {
+  source: Source;
+  header: FileHeader;
+}
+
+function isUrl(s: string): boolean {
+  return /^https?:\/\//i.test(s);
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new DicomError('ABORTED', '', 'load aborted');
+}
+
+function unitFor(h: FileHeader): string {
+  if (h.photometric === 'MONOCHROME1') return '';
+  if (h.modality === 'CT' && (!h.rescaleType || h.rescaleType === 'HU')) return 'HU';
+  if (h.rescaleType && h.rescaleType !== 'US') return h.rescaleType;
+  if (h.modality === 'RTDOSE') return 'Gy';
+  return '';
+}
+
+/** Load everything found at `source` (path or DICOMweb URL). */
+export async function loadSeries(source: string, opts: LoadOptions = {}): Promise<LoadedStudySet> {
+  const t0 = performance.now();
+  const pool = opts.pool ?? sharedPool();
+  const signal = opts.signal;
+  const report = (done: number, total: number, phase: string) => opts.onProgress?.({ done, total, phase });
+  const skipped: SkippedFile[] = [];
+  const warnings: string[] = [];
+  let sources: Source[] = [];
+  let kind: LoadedStudySet['kind'];
+
+  report(0, 0, 'list');
+  if (isUrl(source)) {
+    kind = 'dicomweb';
+    const target = parseDicomwebUrl(source);
+    const refs = await findSeries(target, signal);
+    report(0, refs.length, 'download');
+    for (let i = 0; i < refs.length; i++) {
+      throwIfAborted(signal);
+      try {
+        const parts = await retrieveSeries(refs[i], signal);
+        parts.forEach((bytes, k) => sources.push({ name: `${refs[i].url}/#${k + 1}`, bytes }));
+      } catch (e) {
+        if (e instanceof DicomError) skipped.push({ file: e.file, reason: e.reason, code: e.code });
+        else throw e;
+      }
+      report(i + 1, refs.length, 'download');
+    }
+  } else {
+    const list = await listLocal(path.resolve(source), signal);
+    kind = list.kind;
+    sources = list.files.map((p) => ({ path: p }));
+    for (const m of list.missing) skipped.push({ file: m.file, reason: m.reason, code: 'IO' });
+    warnings.push(...list.warnings);
+  }
+  throwIfAborted(signal);
+
+  // Header pass: every file in parallel through the pool.
+  const total = sources.length;
+  let done = 0;
+  report(0, total, 'header');
+  const entries: FileEntry[] = [];
+  await Promise.all(
+    sources.map(async (s) => {
+      const res = await pool.run<Extract<Response, { type: 'header' }>>({ type: 'header', source: s });
+      done++;
+      report(done, total, 'header');
+      if (!res.ok) {
+        skipped.push({ file: res.error.file, reason: res.error.reason, code: res.error.code });
+        return;
+      }
+      const h = res.header;
+      if (h.isDirectory) {
+        skipped.push({ file: h.file, reason: 'DICOMDIR / media directory object (not an image)', code: 'NOT_IMAGE' });
+        return;
+      }
+      entries.push({ source: s, header: h });
+    }),
+  );
+  throwIfAborted(signal);
+  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+
+  // Group by series.
+  const bySeries = new Map<string, FileEntry[]>();
+  for (const e of entries) {
+    const key = e.header.seriesInstanceUid || `(no SeriesInstanceUID) ${e.header.file}`;
+    if (!e.header.seriesInstanceUid) e.header.warnings.push('no SeriesInstanceUID: treated as its own series');
+    const list = bySeries.get(key) ?? [];
+    list.push(e);
+    bySeries.set(key, list);
+  }
+  const groups = [...bySeries.values()].map((g) => g.sort((a, b) => (sourceName(a.source) < sourceName(b.source) ? -1 : 1)));
+  groups.sort((a, b) => {
+    const ha = a[0].header;
+    const hb = b[0].header;
+    return (
+      ha.studyInstanceUid.localeCompare(hb.studyInstanceUid) ||
+      (ha.seriesNumber ?? 0) - (hb.seriesNumber ?? 0) ||
+      ha.seriesInstanceUid.localeCompare(hb.seriesInstanceUid)
+    );
+  });
+
+  const totalFrames = groups.reduce((n, g) => n + g.reduce((m, e) => m + (e.header.pixelData ? e.header.numberOfFrames : 0), 0), 0);
+  const pixelProgress = { done: 0, total: totalFrames };
+  report(0, totalFrames, 'pixels');
+  const series: LoadedSeries[] = [];
+  for (const g of groups) {
+    throwIfAborted(signal);
+    series.push(await buildSeries(g, pool, t0, (n) => {
+      pixelProgress.done += n;
+      report(pixelProgress.done, pixelProgress.total, 'pixels');
+    }));
+  }
+  report(totalFrames, totalFrames, 'done');
+  return { source, kind, series, skipped, filesFound: sources.length + skipped.filter((s) => s.code === 'IO').length, warnings, loadMs: performance.now() - t0 };
+}
+
+function seriesShell(g: FileEntry[], t0: number): LoadedSeries {
+  const h = g[0].header;
+  return {
+    studyInstanceUid: h.studyInstanceUid,
+    seriesInstanceUid: h.seriesInstanceUid,
+    seriesNumber: h.seriesNumber,
+    modality: h.modality,
+    description: h.seriesDescription,
+    studyDescription: h.studyDescription,
+    patientName: h.patientName,
+    patientId: h.patientId,
+    transferSyntaxes: [...new Set(g.map((e) => e.header.transferSyntax))],
+    isVolume: false,
+    unit: unitFor(h),
+    filesUsed: 0,
+    filesSkipped: [],
+    warnings: [],
+    incomplete: false,
+    framesUsed: 0,
+    interpolatedSlices: 0,
+    loadMs: performance.now() - t0,
+  };
+}
+
+interface InputFrame {
+  entry: FileEntry;
+  frame: number;
+  geom: FrameGeometry;
+}
+
+async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, onFrames: (n: number) => void): Promise<LoadedSeries> {
+  const s = seriesShell(g, t0);
+  const fileWarnings = new Set<string>();
+  for (const e of g) for (const w of e.header.warnings) fileWarnings.add(w);
+
+  // Files without usable pixels.
+  const withPixels = g.filter((e) => e.header.pixelData);
+  if (!withPixels.length) {
+    s.notVolumeReason = `no pixel data (${g[0].header.modality || 'unknown modality'} object, SOP class ${g[0].header.sopClassUid})`;
+    s.filesUsed = g.length;
+    s.warnings.push(...fileWarnings);
+    s.loadMs = performance.now() - t0;
+    return s;
+  }
+  for (const e of g) if (!e.header.pixelData) s.filesSkipped.push({ file: e.header.file, reason: 'no pixel data in this file', code: 'NOT_IMAGE' });
+
+  // Deduplicate SOP instances (the same image stored twice, e.g. in two syntaxes): prefer native.
+  const bySop = new Map<string, FileEntry>();
+  const unique: FileEntry[] = [];
+  const ranked = [...withPixels].sort((a, b) => Number(!isNativeSyntax(a.header.transferSyntax)) - Number(!isNativeSyntax(b.header.transferSyntax)));
+  for (const e of ranked) {
+    const uid = e.header.sopInstanceUid;
+    const prev = uid ? bySop.get(uid) : undefined;
+    if (prev) {
+      s.filesSkipped.push({ file: e.header.file, reason: `duplicate of SOP instance ${uid} already read from ${prev.header.file}`, code: 'DUPLICATE' });
+      continue;
+    }
+    if (uid) bySop.set(uid, e);
+    unique.push(e);
+  }
+
+  // Files whose pixels we cannot turn into a scalar volume.
+  const usable: FileEntry[] = [];
+  const reasons = new Map<string, number>();
+  for (const e of unique) {
+    const why = unsupportedPixelReason(e.header);
+    if (why) {
+      reasons.set(why, (reasons.get(why) ?? 0) + 1);
+      s.filesSkipped.push({ file: e.header.file, reason: why, code: /decoder/.test(why) ? 'UNSUPPORTED_SYNTAX' : 'UNSUPPORTED_PIXELS' });
+    } else usable.push(e);
+  }
+  const h0 = (usable[0] ?? unique[0]).header;
+  if (!usable.length) {
+    s.notVolumeReason = [...reasons.keys()].join('; ');
+    // Still report the geometry the headers describe.
+    const frames = unique.flatMap((e) => e.header.frames.map((f, i) => frameGeom(e.header, f, i)));
+    const key = stackKey(frames[0]);
+    s.geometry = stripStack(buildStackGeometry(frames.filter((f) => stackKey(f) === key), geomOpts(h0)));
+    s.filesSkipped = s.filesSkipped.filter((f) => f.code !== 'UNSUPPORTED_PIXELS' || !/colour|PALETTE/.test(f.reason));
+    s.incomplete = s.filesSkipped.length > 0;
+    s.filesUsed = unique.length - s.filesSkipped.filter((f) => f.code !== 'DUPLICATE' && f.code !== 'NOT_IMAGE').length;
+    s.warnings.push(...fileWarnings);
+    s.loadMs = performance.now() - t0;
+    return s;
+  }
+
+  // Frames, grouped into stacks of equal size and orientation; the largest is the volume.
+  const inputs: InputFrame[] = usable.flatMap((e) =>
+    e.header.frames.map((f, i) => ({ entry: e, frame: i, geom: frameGeom(e.header, f, i) })),
+  );
+  const stacks = new Map<string, InputFrame[]>();
+  for (const f of inputs) {
+    const k = stackKey(f.geom);
+    const list = stacks.get(k) ?? [];
+    list.push(f);
+    stacks.set(k, list);
+  }
+  const ordered = [...stacks.values()].sort((a, b) => b.length - a.length);
+  let main = ordered[0];
+  if (ordered.length > 1) {
+    const other = ordered.slice(1);
+    const otherFiles = new Set(other.flatMap((st) => st.map((f) => f.entry)));
+    for (const e of otherFiles) {
+      const f = e.header;
+      s.filesSkipped.push({
+        file: f.file,
+        reason: `different size or orientation (${f.columns}x${f.rows}, IOP ${f.frames[0].iop?.join('\\') ?? 'none'}) than the main stack: localizer or another stack`,
+        code: 'OTHER_STACK',
+      });
+    }
+    s.warnings.push(`${ordered.length} stacks of different size/orientation in one series: the largest (${main.length} frames) is the volume`);
+  }
+
+  let result = await decodeStack(main, pool, h0, onFrames, s);
+  if (result.failedInputs.size) {
+    // Some frames failed to decode: rebuild the geometry without them.
+    const failedFiles = new Map<FileEntry, string>();
+    for (const [f, why] of result.failedInputs) failedFiles.set(f.entry, why);
+    for (const [e, why] of failedFiles) s.filesSkipped.push({ file: e.header.file, reason: why, code: 'DECODE_FAILED' });
+    main = main.filter((f) => !result.failedInputs.has(f));
+    if (main.length) result = await decodeStack(main, pool, h0, () => {}, s);
+  }
+  for (const w of fileWarnings) s.warnings.push(w);
+  s.filesUsed = new Set(main.map((f) => f.entry)).size;
+  s.incomplete = s.filesSkipped.some((f) => f.code !== 'DUPLICATE' && f.code !== 'NOT_IMAGE') || (result.geometry?.missingSlices ?? 0) > 0;
+  s.framesUsed = main.length;
+  if (!main.length || !result.volume) {
+    s.notVolumeReason = 'no frame of the series could be decoded';
+    s.loadMs = performance.now() - t0;
+    return s;
+  }
+  const geo = result.geometry!;
+  s.isVolume = true;
+  s.volume = result.volume;
+  s.geometry = stripStack(geo);
+  s.valueRange = result.volume.valueRange;
+  s.interpolatedSlices = result.interpolated ?? 0;
+  s.tiltDeg = geo.tiltDeg;
+  s.missingSlices = geo.missingSlices;
+  s.oblique = geo.oblique;
+  s.slicePositionsMm = geo.slicePositionsMm;
+  s.warnings.unshift(...geo.warnings);
+  for (const d of geo.duplicates) {
+    const f = main[d.input];
+    const same = main[d.sameAs];
+    if (f.entry !== same.entry && f.entry.header.numberOfFrames === 1) {
+      s.filesSkipped.push({ file: f.entry.header.file, reason: `same slice position as ${same.entry.header.file}`, code: 'DUPLICATE' });
+      s.filesUsed--;
+    }
+  }
+  s.loadMs = performance.now() - t0;
+  return s;
+}
+
+function frameGeom(h: FileHeader, f: FileHeader['frames'][number], i: number): FrameGeometry {
+  return { ipp: f.ipp, iop: f.iop, pixelSpacing: f.pixelSpacing, rows: h.rows, columns: h.columns, order: (h.instanceNumber ?? 0) * 100000 + i };
+}
+
+function geomOpts(h: FileHeader) {
+  return { fallbackSliceSpacing: h.spacingBetweenSlices ?? h.sliceThickness, gantryTiltTagDeg: h.gantryTiltDeg };
+}
+
+function stripStack(g: StackGeometry): VolumeGeometry {
+  return { dimensions: g.dimensions, spacing: g.spacing, origin: g.origin, direction: g.direction };
+}
+
+interface StackResult {
+  geometry?: StackGeometry;
+  volume?: Volume;
+  failedInputs: Map<InputFrame, string>;
+  interpolated?: number;
+}
+
+/** Decide the output type: Int16 when every rescaled value is certainly (or probably) an integer in range. */
+function chooseType(frames: InputFrame[]): { type: 'int16' | 'float32'; certain: boolean } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const f of frames) {
+    const h = f.entry.header;
+    const fr = h.frames[f.frame];
+    if (!Number.isInteger(fr.slope) || !Number.isInteger(fr.intercept)) return { type: 'float32', certain: true };
+    const bs = h.bitsStored;
+    const sMin = h.pixelRepresentation === 1 ? -(2 ** (bs - 1)) : 0;
+    const sMax = h.pixelRepresentation === 1 ? 2 ** (bs - 1) - 1 : 2 ** bs - 1;
+    const a = sMin * fr.slope + fr.intercept;
+    const b = sMax * fr.slope + fr.intercept;
+    lo = Math.min(lo, a, b);
+    hi = Math.max(hi, a, b);
+  }
+  return { type: 'int16', certain: lo >= -32768 && hi <= 32767 };
+}
+
+async function decodeStack(
+  frames: InputFrame[],
+  pool: DicomWorkerPool,
+  h0: FileHeader,
+  onFrames: (n: number) => void,
+  s: LoadedSeries,
+  forceFloat = false,
+): Promise<StackResult> {
+  const geometry = buildStackGeometry(frames.map((f) => f.geom), geomOpts(h0));
+  const { sortedInputs, plan } = geometry;
+  const sliceLen = h0.rows * h0.columns;
+  const nOut = plan.length;
+  // Slot of each sorted input: its exact output slice, or an extra slice after the volume.
+  const slotOf: number[] = new Array(sortedInputs.length).fill(-1);
+  plan.forEach((p, k) => {
+    if (p.w === 0 && slotOf[p.a] < 0) slotOf[p.a] = k;
+  });
+  let extra = nOut;
+  for (let j = 0; j < slotOf.length; j++) if (slotOf[j] < 0) slotOf[j] = extra++;
+  const typeChoice = forceFloat ? { type: 'float32' as const, certain: true } : chooseType(frames);
+  const bytesPer = typeChoice.type === 'int16' ? 2 : 4;
+  const sab = new SharedArrayBuffer(extra * sliceLen * bytesPer);
+  const out = typeChoice.type === 'int16' ? new Int16Array(sab) : new Float32Array(sab);
+
+  // One pixel request per file, with all its frames.
+  const perFile = new Map<FileEntry, Array<{ input: InputFrame; job: FrameJob }>>();
+  sortedInputs.forEach((inputIdx, j) => {
+    const f = frames[inputIdx];
+    const fr = f.entry.header.frames[f.frame];
+    const list = perFile.get(f.entry) ?? [];
+    list.push({ input: f, job: { frame: f.frame, outOffset: slotOf[j] * sliceLen, slope: fr.slope, intercept: fr.intercept } });
+    perFile.set(f.entry, list);
+  });
+  const failedInputs = new Map<InputFrame, string>();
+  let min = Infinity;
+  let max = -Infinity;
+  let overflow = false;
+  await Promise.all(
+    [...perFile.entries()].map(async ([entry, list]) => {
+      const res = await pool.run<Extract<Response, { type: 'pixels' }>>({
+        type: 'pixels',
+        source: entry.source,
+        header: entry.header,
+        out: sab,
+        outType: typeChoice.type,
+        jobs: list.map((l) => l.job),
+      });
+      const results: FrameResult[] = res.results;
+      results.forEach((r, i) => {
+        if (r.ok) {
+          if (r.min < min) min = r.min;
+          if (r.max > max) max = r.max;
+          if (r.overflow) overflow = true;
+        } else failedInputs.set(list[i].input, r.error.reason);
+      });
+      onFrames(list.length);
+    }),
+  );
+  if (overflow && typeChoice.type === 'int16') {
+    s.warnings.push('rescaled values exceed the Int16 range: volume stored as Float32');
+    return decodeStack(frames, pool, h0, () => {}, s, true);
+  }
+  if (failedInputs.size) return { geometry, failedInputs };
+
+  // Fill interpolated slices (missing slices / uneven spacing) from their neighbours.
+  let interpolated = 0;
+  for (let k = 0; k < nOut; k++) {
+    const p = plan[k];
+    if (p.w === 0 && slotOf[p.a] === k) continue;
+    interpolated++;
+    const a = slotOf[p.a] * sliceLen;
+    const b = slotOf[p.b] * sliceLen;
+    const o = k * sliceLen;
+    const w = p.w;
+    const isInt = out instanceof Int16Array;
+    for (let i = 0; i < sliceLen; i++) {
+      const v = out[a + i] * (1 - w) + out[b + i] * w;
+      out[o + i] = isInt ? Math.round(v) : v;
+    }
+  }
+  const data = typeChoice.type === 'int16' ? new Int16Array(sab, 0, nOut * sliceLen) : new Float32Array(sab, 0, nOut * sliceLen);
+  if (extra > nOut) {
+    // Some real slices were off the grid: the range is that of the resampled data.
+    min = Infinity;
+    max = -Infinity;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  const hasW = h0.window;
+  let window: [number, number] | undefined = hasW ? [hasW[0], hasW[1]] : undefined;
+  if (window && h0.photometric === 'MONOCHROME1') {
+    const fr = h0.frames[0];
+    const bs = h0.bitsStored;
+    const lo = h0.pixelRepresentation === 1 ? -(2 ** (bs - 1)) : 0;
+    const hi = h0.pixelRepresentation === 1 ? 2 ** (bs - 1) - 1 : 2 ** bs - 1;
+    window = [fr.slope * (lo + hi) + 2 * fr.intercept - window[0], window[1]];
+  }
+  if (h0.photometric === 'MONOCHROME1') s.warnings.push('MONOCHROME1: values inverted so that higher is brighter');
+  const volume: Volume = {
+    dimensions: geometry.dimensions,
+    spacing: geometry.spacing,
+    origin: geometry.origin,
+    direction: geometry.direction,
+    data,
+    valueRange: [min, max],
+    unit: s.unit,
+    modality: s.modality,
+    description: s.description,
+    ...(window ? { window } : {}),
+  };
+  return { geometry, volume, failedInputs, interpolated };
+}

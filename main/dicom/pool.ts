@@ -1,0 +1,147 @@
+/**
+ * A small pool of DICOM workers (worker_threads) with a FIFO queue. Workers are started on
+ * first use, kept for later loads, and unref'd while idle so they never keep the process
+ * alive. If a worker cannot be started (e.g. the worker script is missing from a bundle),
+ * tasks run in-process instead, so loading still works, only on the calling thread.
+ *
+ * The worker script is main/dicom/worker.ts under tsx, or `dicom-worker.js` next to the
+ * bundle (the build must emit main/dicom/worker.ts as that entry); OR_HUB_DICOM_WORKER overrides.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { runTask, type Request, type Response } from './tasks';
+
+/** A Request before the pool numbers it. */
+export type RequestWithoutId = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
+
+type Pending = { req: Request; resolve: (r: Response) => void; reject: (e: Error) => void; transfer?: ArrayBuffer[] };
+
+interface Slot {
+  worker: Worker;
+  busy: Pending | null;
+}
+
+function workerScript(): string | undefined {
+  const env = process.env.OR_HUB_DICOM_WORKER;
+  if (env && fs.existsSync(env)) return env;
+  const here = __dirname;
+  const candidates = __filename.endsWith('.ts')
+    ? [path.join(here, 'worker.ts')]
+    : [path.join(here, 'dicom-worker.js'), path.join(here, 'worker.js')];
+  return candidates.find((c) => fs.existsSync(c));
+}
+
+export class DicomWorkerPool {
+  private slots: Slot[] = [];
+  private queue: Pending[] = [];
+  private inProcess = false;
+  private nextId = 1;
+  /** Last worker failure, for diagnostics. */
+  lastError: Error | undefined;
+  readonly size: number;
+
+  constructor(size = Math.max(1, Math.min(8, (os.availableParallelism?.() ?? os.cpus().length) || 1))) {
+    this.size = size;
+  }
+
+  /** True when tasks run on the calling thread because no worker could be started. */
+  get runningInProcess(): boolean {
+    return this.inProcess;
+  }
+
+  /** Start the workers now (otherwise they start on first use). */
+  warm(): void {
+    this.ensure();
+  }
+
+  private ensure(): void {
+    if (this.slots.length || this.inProcess) return;
+    const script = workerScript();
+    if (!script) {
+      this.inProcess = true;
+      return;
+    }
+    for (let i = 0; i < this.size; i++) {
+      try {
+        const worker = new Worker(script, { execArgv: process.execArgv });
+        const slot: Slot = { worker, busy: null };
+        worker.unref();
+        worker.on('message', (res: Response | { type: 'fatal'; id: number; message: string }) => this.onMessage(slot, res));
+        worker.on('error', (e) => this.onExit(slot, e));
+        worker.on('exit', (code) => this.onExit(slot, new Error(`DICOM worker exited with code ${code}`)));
+        this.slots.push(slot);
+      } catch {
+        break;
+      }
+    }
+    if (!this.slots.length) this.inProcess = true;
+  }
+
+  private onMessage(slot: Slot, res: Response | { type: 'fatal'; id: number; message: string }): void {
+    const p = slot.busy;
+    slot.busy = null;
+    slot.worker.unref();
+    if (p) {
+      if (res.type === 'fatal') p.reject(new Error(res.message));
+      else p.resolve(res);
+    }
+    this.pump();
+  }
+
+  private onExit(slot: Slot, e: Error): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return; // closed on purpose, or already handled
+    this.slots.splice(i, 1);
+    const p = slot.busy;
+    slot.busy = null;
+    if (p) this.queue.unshift(p); // retry elsewhere (or in-process)
+    if (!this.slots.length) this.inProcess = true;
+    this.lastError = e;
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.inProcess) {
+      while (this.queue.length) {
+        const p = this.queue.shift()!;
+        runTask(p.req).then(p.resolve, p.reject);
+      }
+      return;
+    }
+    for (const slot of this.slots) {
+      if (slot.busy || !this.queue.length) continue;
+      const p = this.queue.shift()!;
+      slot.busy = p;
+      slot.worker.ref();
+      slot.worker.postMessage(p.req, p.transfer ?? []);
+    }
+  }
+
+  /** Run one request (its `id` is assigned here). */
+  run<T extends Response>(req: RequestWithoutId, transfer?: ArrayBuffer[]): Promise<T> {
+    this.ensure();
+    const full = { ...req, id: this.nextId++ } as Request;
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ req: full, resolve: resolve as (r: Response) => void, reject, transfer });
+      this.pump();
+    });
+  }
+
+  /** Stop all workers. The pool can be used again afterwards (workers restart). */
+  async close(): Promise<void> {
+    const ws = this.slots.map((s) => s.worker);
+    this.slots = [];
+    this.inProcess = false;
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
+
+let shared: DicomWorkerPool | undefined;
+
+/** The process-wide pool used by loadSeries. */
+export function sharedPool(): DicomWorkerPool {
+  if (!shared) shared = new DicomWorkerPool();
+  return shared;
+}

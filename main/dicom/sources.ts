@@ -1,0 +1,132 @@
+/**
+ * Where DICOM files come from: a folder (walked recursively), a DICOMDIR (PS3.10 media
+ * directory: the files its IMAGE/... records reference), or a single file.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DicomError } from './errors';
+import { parseBytes } from './parse';
+
+export interface FileList {
+  files: string[];
+  /** Files that cannot be read at all (e.g. referenced by a DICOMDIR but absent). */
+  missing: Array<{ file: string; reason: string }>;
+  warnings: string[];
+  kind: 'folder' | 'dicomdir' | 'file';
+}
+
+/** All regular files under `dir`, sorted, following no symlinked directories twice. */
+export async function walkFolder(dir: string, signal?: AbortSignal): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  async function walk(d: string): Promise<void> {
+    if (signal?.aborted) throw new DicomError('ABORTED', d, 'aborted');
+    let real: string;
+    try {
+      real = await fs.promises.realpath(d);
+    } catch {
+      return;
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    const entries = await fs.promises.readdir(d, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) out.push(p);
+      else if (e.isSymbolicLink()) {
+        const st = await fs.promises.stat(p).catch(() => undefined);
+        if (st?.isDirectory()) await walk(p);
+        else if (st?.isFile()) out.push(p);
+      }
+    }
+  }
+  await walk(dir);
+  return out;
+}
+
+/** Resolve a DICOMDIR ReferencedFileID relative to the DICOMDIR's folder, tolerating case changes. */
+function resolveReferenced(baseDir: string, parts: string[]): string | undefined {
+  const direct = path.join(baseDir, ...parts);
+  if (fs.existsSync(direct)) return direct;
+  let cur = baseDir;
+  for (const part of parts) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(cur);
+    } catch {
+      return undefined;
+    }
+    const hit = names.find((n) => n.toLowerCase() === part.toLowerCase());
+    if (!hit) return undefined;
+    cur = path.join(cur, hit);
+  }
+  return cur;
+}
+
+/** True when the file is a DICOMDIR (Media Storage Directory) by name or content. */
+export function looksLikeDicomdir(file: string): boolean {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(512);
+      const n = fs.readSync(fd, buf, 0, 512, 0);
+      return buf.subarray(0, n).includes('1.2.840.10008.1.3.10');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** The files a DICOMDIR references, in record order. */
+export function readDicomdir(file: string): FileList {
+  const bytes = new Uint8Array(fs.readFileSync(file));
+  const parsed = parseBytes(bytes, file, false);
+  const ds = parsed.dataSet;
+  const seq = ds.elements.x00041220;
+  const warnings = [...parsed.warnings];
+  if (!seq) throw new DicomError('MALFORMED', file, 'DICOMDIR has no DirectoryRecordSequence (0004,1220)');
+  const baseDir = path.dirname(file);
+  const files: string[] = [];
+  const missing: FileList['missing'] = [];
+  const seen = new Set<string>();
+  for (const item of seq.items ?? []) {
+    const rec = item.dataSet;
+    if (!rec) continue;
+    const ref = rec.string('x00041500');
+    if (!ref) continue;
+    const parts = ref.split('\\').map((p) => p.trim()).filter(Boolean);
+    let resolved = resolveReferenced(baseDir, parts);
+    if (!resolved && parts.length > 1) {
+      // Some exports write IDs relative to a parent folder; try the last component beside the DICOMDIR.
+      resolved = resolveReferenced(baseDir, parts.slice(-1));
+    }
+    const shown = path.join(baseDir, ...parts);
+    if (!resolved) {
+      missing.push({ file: shown, reason: `referenced by DICOMDIR (${ref}) but not found` });
+      continue;
+    }
+    if (!seen.has(resolved)) {
+      seen.add(resolved);
+      files.push(resolved);
+    }
+  }
+  if (!files.length && !missing.length) warnings.push('DICOMDIR references no files');
+  return { files, missing, warnings, kind: 'dicomdir' };
+}
+
+/** Files for a local path: folder, DICOMDIR or single file. */
+export async function listLocal(p: string, signal?: AbortSignal): Promise<FileList> {
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.stat(p);
+  } catch (e) {
+    throw new DicomError('IO', p, `cannot open: ${(e as Error).message}`);
+  }
+  if (st.isDirectory()) return { files: await walkFolder(p, signal), missing: [], warnings: [], kind: 'folder' };
+  if (looksLikeDicomdir(p)) return readDicomdir(p);
+  return { files: [p], missing: [], warnings: [], kind: 'file' };
+}

@@ -1,0 +1,189 @@
+/**
+ * The work a DICOM worker does, as plain request/response messages (typed union). Used by
+ * worker.ts inside worker_threads and directly (in-process) as a fallback.
+ *
+ * header: read the first bytes of a file (more if needed), parse up to the pixel data, return a
+ *   FileHeader. pixels: read just the pixel bytes of the requested frames (or the whole file
+ *   for compressed / deflated / big-endian data), decode, rescale, and write into the shared
+ *   output buffer at the given offsets.
+ */
+import * as fs from 'node:fs';
+import { codecFor, prepareCodecs, type CodecKind } from './codecs';
+import { DicomError, type PlainDicomError } from './errors';
+import { extractHeader, parseBytes, TS, type FileHeader } from './parse';
+import { frameByteLength, frameSamples, storeFrame, type StoreResult } from './pixels';
+
+/** A file on disk, or bytes already in memory (DICOMweb). `name` is what messages show. */
+export type Source = { path: string } | { name: string; bytes: Uint8Array };
+
+export function sourceName(s: Source): string {
+  return 'path' in s ? s.path : s.name;
+}
+
+export interface FrameJob {
+  frame: number;
+  /** Element offset in the output array. */
+  outOffset: number;
+  slope: number;
+  intercept: number;
+}
+
+export type Request =
+  | { type: 'header'; id: number; source: Source }
+  | {
+      type: 'pixels';
+      id: number;
+      source: Source;
+      header: FileHeader;
+      out: SharedArrayBuffer;
+      outType: 'int16' | 'float32';
+      jobs: FrameJob[];
+    };
+
+export type FrameResult = ({ ok: true } & StoreResult) | { ok: false; error: PlainDicomError };
+
+export type Response =
+  | { type: 'header'; id: number; ok: true; header: FileHeader }
+  | { type: 'header'; id: number; ok: false; error: PlainDicomError; partial?: Partial<FileHeader> }
+  | { type: 'pixels'; id: number; results: FrameResult[] };
+
+const PREFIX_BYTES = 16 * 1024;
+let scratch = Buffer.allocUnsafe(0);
+
+function readAt(fd: number, length: number, position: number): Buffer {
+  if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, scratch.length * 2));
+  let got = 0;
+  while (got < length) {
+    const n = fs.readSync(fd, scratch, got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return scratch.subarray(0, got);
+}
+
+function plain(e: unknown, file: string): PlainDicomError {
+  if (e instanceof DicomError) return e.toPlain();
+  const msg = e instanceof Error ? e.message : String(e);
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') return { code: 'IO', file, reason: `cannot read: ${msg}` };
+  return { code: 'MALFORMED', file, reason: msg };
+}
+
+function headerFromBytes(bytes: Uint8Array, file: string, fileSize: number): FileHeader {
+  const prefix = bytes.length < fileSize;
+  const parsed = parseBytes(bytes, file, true, fileSize);
+  const deflated = parsed.transferSyntax === TS.deflate;
+  const h = extractHeader(parsed, file, fileSize, !deflated);
+  if (prefix && !h.pixelData) throw new DicomError('TRUNCATED', file, 'prefix ended before pixel data');
+  return h;
+}
+
+export function headerTask(source: Source): FileHeader {
+  const file = sourceName(source);
+  if ('bytes' in source) return checkPixelBounds(headerFromBytes(source.bytes, file, source.bytes.length));
+  const fd = fs.openSync(source.path, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) throw new DicomError('NOT_DICOM', file, 'empty file (0 bytes)');
+    if (size > PREFIX_BYTES) {
+      const prefix = readAt(fd, PREFIX_BYTES, 0);
+      try {
+        return checkPixelBounds(headerFromBytes(new Uint8Array(prefix), file, size));
+      } catch {
+        // header longer than the prefix, deflated, or broken: parse the whole file below
+      }
+    }
+    const all = readAt(fd, size, 0);
+    return checkPixelBounds(headerFromBytes(new Uint8Array(all.buffer, all.byteOffset, all.length), file, size));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Note (as a warning) when native pixel data runs past the end of the file. */
+function checkPixelBounds(h: FileHeader): FileHeader {
+  const pd = h.pixelData;
+  if (pd && pd.inFile && !pd.encapsulated) {
+    const need = frameByteLength(h) * h.numberOfFrames;
+    const avail = Math.max(0, Math.min(pd.length, h.fileSize - pd.offset));
+    if (avail < need) h.warnings.push(`pixel data truncated: ${avail} of ${need} bytes present`);
+  }
+  return h;
+}
+
+function store(bytes: Uint8Array, h: FileHeader, job: FrameJob, out: Int16Array | Float32Array): StoreResult {
+  return storeFrame(
+    bytes,
+    h.rows * h.columns,
+    {
+      bitsAllocated: h.bitsAllocated,
+      bitsStored: h.bitsStored,
+      pixelRepresentation: h.pixelRepresentation,
+      monochrome1: h.photometric === 'MONOCHROME1',
+      slope: job.slope,
+      intercept: job.intercept,
+    },
+    out,
+    job.outOffset,
+  );
+}
+
+export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>): Promise<FrameResult[]> {
+  const { header: h, source, jobs } = req;
+  const file = sourceName(source);
+  const out = req.outType === 'int16' ? new Int16Array(req.out) : new Float32Array(req.out);
+  const pd = h.pixelData;
+  const kind = codecFor(h.transferSyntax);
+  const direct =
+    'path' in source && pd && pd.inFile && !pd.encapsulated && (h.transferSyntax === TS.explicitLE || h.transferSyntax === TS.implicitLE || h.bitsAllocated === 8);
+  try {
+    if (direct) {
+      // Fast path: read exactly the frame's bytes from the file into a reused buffer.
+      const fd = fs.openSync(source.path, 'r');
+      try {
+        const fb = frameByteLength(h);
+        const available = Math.min(pd.length, h.fileSize - pd.offset);
+        return jobs.map((job): FrameResult => {
+          if ((job.frame + 1) * fb > available) {
+            return {
+              ok: false,
+              error: {
+                code: 'TRUNCATED',
+                file,
+                reason: `pixel data truncated: frame ${job.frame + 1} of ${h.numberOfFrames} needs ${fb} bytes at ${job.frame * fb} but only ${Math.max(0, available)} of ${fb * h.numberOfFrames} bytes are present`,
+              },
+            };
+          }
+          const buf = readAt(fd, fb, pd.offset + job.frame * fb);
+          return { ok: true, ...store(buf, h, job, out) };
+        });
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    const bytes = 'path' in source ? new Uint8Array(fs.readFileSync(source.path)) : source.bytes;
+    if (pd?.encapsulated && kind) await prepareCodecs([kind as CodecKind]);
+    const parsed = parseBytes(bytes, file, false);
+    return jobs.map((job): FrameResult => {
+      try {
+        return { ok: true, ...store(frameSamples(parsed.dataSet, h, job.frame), h, job, out) };
+      } catch (e) {
+        return { ok: false, error: plain(e, file) };
+      }
+    });
+  } catch (e) {
+    const err = plain(e, file);
+    return jobs.map(() => ({ ok: false, error: err }));
+  }
+}
+
+export async function runTask(req: Request): Promise<Response> {
+  if (req.type === 'header') {
+    try {
+      return { type: 'header', id: req.id, ok: true, header: headerTask(req.source) };
+    } catch (e) {
+      return { type: 'header', id: req.id, ok: false, error: plain(e, sourceName(req.source)) };
+    }
+  }
+  return { type: 'pixels', id: req.id, results: await pixelsTask(req) };
+}
