@@ -59,10 +59,16 @@ export function wrapParseError(file: string, e: unknown, fileSize: number): Dico
   if (e instanceof DicomError) return e;
   const text = thrownText(e).replace(/^dicomParser\.\w+: /, '');
   if (/DICM prefix not found/.test(text)) {
-    return new DicomError('NOT_DICOM', file, 'not a DICOM file (no DICM prefix at byte 128 and no recognizable data set)');
+    return new DicomError('NOT_DICOM', file, 'not a DICOM file (no DICM prefix at byte 128, and the file does not start with a recognizable data element)');
   }
   if (/buffer overrun|attempt to read past end|past end of buffer|eof encountered/i.test(text)) {
     return new DicomError('TRUNCATED', file, `truncated or corrupt: ${text} (file is ${fileSize} bytes)`);
+  }
+  if (/maxP ?osition|cannot be greater than or equal to 'byteArray' length/.test(text)) {
+    return new DicomError('TRUNCATED', file, `truncated or corrupt: an element or sequence runs past the end of the data (${text}; file is ${fileSize} bytes)`);
+  }
+  if (/unexpected end of file|incorrect header check|invalid (stored|distance|code)/i.test(text)) {
+    return new DicomError('TRUNCATED', file, `deflated data set cannot be inflated: ${text}`);
   }
   return new DicomError('MALFORMED', file, `malformed DICOM: ${text}`);
 }

@@ -167,11 +167,14 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
     }),
   );
   throwIfAborted(signal);
-  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 
   // Group by series.
   const bySeries = new Map<string, FileEntry[]>();
   for (const e of entries) {
+    if (!e.header.seriesInstanceUid && !e.header.pixelData) {
+      skipped.push({ file: e.header.file, reason: `DICOM data set without SeriesInstanceUID or pixel data (SOP class ${e.header.sopClassUid || 'none'}): not part of any series`, code: 'NOT_IMAGE' });
+      continue;
+    }
     const key = e.header.seriesInstanceUid || `(no SeriesInstanceUID) ${e.header.file}`;
     if (!e.header.seriesInstanceUid) e.header.warnings.push('no SeriesInstanceUID: treated as its own series');
     const list = bySeries.get(key) ?? [];
@@ -200,6 +203,7 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
       report(pixelProgress.done, pixelProgress.total, 'pixels');
     }));
   }
+  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   report(totalFrames, totalFrames, 'done');
   return { source, kind, series, skipped, filesFound: sources.length + skipped.filter((s) => s.code === 'IO').length, warnings, loadMs: performance.now() - t0 };
 }
@@ -237,13 +241,16 @@ interface InputFrame {
 async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, onFrames: (n: number) => void): Promise<LoadedSeries> {
   const s = seriesShell(g, t0);
   const fileWarnings = new Set<string>();
-  for (const e of g) for (const w of e.header.warnings) fileWarnings.add(w);
+  const addWarnings = (es: Iterable<FileEntry>) => {
+    for (const e of es) for (const w of e.header.warnings) fileWarnings.add(w);
+  };
 
   // Files without usable pixels.
   const withPixels = g.filter((e) => e.header.pixelData);
   if (!withPixels.length) {
     s.notVolumeReason = `no pixel data (${g[0].header.modality || 'unknown modality'} object, SOP class ${g[0].header.sopClassUid})`;
     s.filesUsed = g.length;
+    addWarnings(g);
     s.warnings.push(...fileWarnings);
     s.loadMs = performance.now() - t0;
     return s;
@@ -253,12 +260,16 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, on
   // Deduplicate SOP instances (the same image stored twice, e.g. in two syntaxes): prefer native.
   const bySop = new Map<string, FileEntry>();
   const unique: FileEntry[] = [];
-  const ranked = [...withPixels].sort((a, b) => Number(!isNativeSyntax(a.header.transferSyntax)) - Number(!isNativeSyntax(b.header.transferSyntax)));
+  const alternates = new Map<FileEntry, FileEntry[]>();
+  const rank = (e: FileEntry) =>
+    (isNativeSyntax(e.header.transferSyntax) ? 0 : 2) + (e.header.warnings.some((w) => /truncated/.test(w)) ? 4 : 0) + (unsupportedPixelReason(e.header) ? 8 : 0);
+  const ranked = [...withPixels].sort((a, b) => rank(a) - rank(b));
   for (const e of ranked) {
     const uid = e.header.sopInstanceUid;
     const prev = uid ? bySop.get(uid) : undefined;
     if (prev) {
       s.filesSkipped.push({ file: e.header.file, reason: `duplicate of SOP instance ${uid} already read from ${prev.header.file}`, code: 'DUPLICATE' });
+      alternates.set(prev, [...(alternates.get(prev) ?? []), e]);
       continue;
     }
     if (uid) bySop.set(uid, e);
@@ -285,6 +296,7 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, on
     s.filesSkipped = s.filesSkipped.filter((f) => f.code !== 'UNSUPPORTED_PIXELS' || !/colour|PALETTE/.test(f.reason));
     s.incomplete = s.filesSkipped.length > 0;
     s.filesUsed = unique.length - s.filesSkipped.filter((f) => f.code !== 'DUPLICATE' && f.code !== 'NOT_IMAGE').length;
+    addWarnings(unique);
     s.warnings.push(...fileWarnings);
     s.loadMs = performance.now() - t0;
     return s;
@@ -318,14 +330,31 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, on
   }
 
   let result = await decodeStack(main, pool, h0, onFrames, s);
-  if (result.failedInputs.size) {
-    // Some frames failed to decode: rebuild the geometry without them.
-    const failedFiles = new Map<FileEntry, string>();
-    for (const [f, why] of result.failedInputs) failedFiles.set(f.entry, why);
-    for (const [e, why] of failedFiles) s.filesSkipped.push({ file: e.header.file, reason: why, code: 'DECODE_FAILED' });
-    main = main.filter((f) => !result.failedInputs.has(f));
-    if (main.length) result = await decodeStack(main, pool, h0, () => {}, s);
+  while (result.failedInputs.size) {
+    // Some frames failed: use a duplicate of the same SOP instance if there is one, else
+    // drop the file; then rebuild the geometry and decode again.
+    const failedFiles = new Map<FileEntry, { reason: string; code: DicomErrorCode }>();
+    for (const [f, why] of result.failedInputs) if (!failedFiles.has(f.entry)) failedFiles.set(f.entry, why);
+    const failed = result.failedInputs;
+    main = main.filter((f) => !failed.has(f) && !failedFiles.has(f.entry));
+    const mainKey = stackKey(result.stackKeyFrame);
+    for (const [e, why] of failedFiles) {
+      const alt = alternates.get(e)?.find((a) => !unsupportedPixelReason(a.header));
+      if (alt) {
+        alternates.set(e, alternates.get(e)!.filter((a) => a !== alt));
+        alternates.set(alt, alternates.get(e)!);
+        s.filesSkipped = s.filesSkipped.filter((f) => f.file !== alt.header.file);
+        s.filesSkipped.push({ file: e.header.file, reason: `${why.reason} (same SOP instance read from ${alt.header.file} instead)`, code: why.code });
+        for (const [i, f] of alt.header.frames.entries()) {
+          const geom = frameGeom(alt.header, f, i);
+          if (stackKey(geom) === mainKey) main.push({ entry: alt, frame: i, geom });
+        }
+      } else s.filesSkipped.push({ file: e.header.file, reason: why.reason, code: why.code });
+    }
+    if (!main.length) break;
+    result = await decodeStack(main, pool, h0, () => {}, s);
   }
+  addWarnings(new Set(main.map((f) => f.entry)));
   for (const w of fileWarnings) s.warnings.push(w);
   s.filesUsed = new Set(main.map((f) => f.entry)).size;
   s.incomplete = s.filesSkipped.some((f) => f.code !== 'DUPLICATE' && f.code !== 'NOT_IMAGE') || (result.geometry?.missingSlices ?? 0) > 0;
@@ -373,8 +402,9 @@ function stripStack(g: StackGeometry): VolumeGeometry {
 interface StackResult {
   geometry?: StackGeometry;
   volume?: Volume;
-  failedInputs: Map<InputFrame, string>;
+  failedInputs: Map<InputFrame, { reason: string; code: DicomErrorCode }>;
   interpolated?: number;
+  stackKeyFrame: FrameGeometry;
 }
 
 /** Decide the output type: Int16 when every rescaled value is certainly (or probably) an integer in range. */
@@ -429,7 +459,7 @@ async function decodeStack(
     list.push({ input: f, job: { frame: f.frame, outOffset: slotOf[j] * sliceLen, slope: fr.slope, intercept: fr.intercept } });
     perFile.set(f.entry, list);
   });
-  const failedInputs = new Map<InputFrame, string>();
+  const failedInputs: StackResult['failedInputs'] = new Map();
   let min = Infinity;
   let max = -Infinity;
   let overflow = false;
@@ -449,7 +479,7 @@ async function decodeStack(
           if (r.min < min) min = r.min;
           if (r.max > max) max = r.max;
           if (r.overflow) overflow = true;
-        } else failedInputs.set(list[i].input, r.error.reason);
+        } else failedInputs.set(list[i].input, { reason: r.error.reason, code: r.error.code });
       });
       onFrames(list.length);
     }),
@@ -458,7 +488,7 @@ async function decodeStack(
     s.warnings.push('rescaled values exceed the Int16 range: volume stored as Float32');
     return decodeStack(frames, pool, h0, () => {}, s, true);
   }
-  if (failedInputs.size) return { geometry, failedInputs };
+  if (failedInputs.size) return { geometry, failedInputs, stackKeyFrame: frames[0].geom };
 
   // Fill interpolated slices (missing slices / uneven spacing) from their neighbours.
   let interpolated = 0;
@@ -509,5 +539,5 @@ async function decodeStack(
     description: s.description,
     ...(window ? { window } : {}),
   };
-  return { geometry, volume, failedInputs, interpolated };
+  return { geometry, volume, failedInputs, interpolated, stackKeyFrame: frames[0].geom };
 }

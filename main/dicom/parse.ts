@@ -4,6 +4,7 @@
  * Handles files without a meta header (raw data sets, PS3.10 7.1 missing), meta headers
  * without a TransferSyntaxUID, deflate (via dicom-parser's Node zlib path), big endian.
  */
+import * as zlib from 'node:zlib';
 import * as dicomParser from 'dicom-parser';
 import { DicomError, wrapParseError } from './errors';
 import type { Vec3 } from './geometry';
@@ -120,7 +121,8 @@ export function guessRawSyntax(bytes: Uint8Array, pos = 0): string | undefined {
   const explicit = VRS.has(vr);
   const le = bytes[pos] | (bytes[pos + 1] << 8);
   const be = (bytes[pos] << 8) | bytes[pos + 1];
-  const plausible = (g: number) => g >= 0x0002 && g <= 0x0030 && g % 2 === 0;
+  // Data sets start with a low group (0008 usually; 0001/0002 in some broken files).
+  const plausible = (g: number) => g >= 0x0001 && g <= 0x0030;
   if (plausible(le)) {
     if (explicit) return TS.explicitLE;
     // Implicit LE: bytes 4..7 are a 32-bit length; require it to be sane.
@@ -136,6 +138,15 @@ function hasPreamble(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
 }
 
+/** Deflated data sets (PS3.5 A.5): raw deflate after the meta header. Returns header + inflated bytes. */
+function inflater(bytes: Uint8Array, position: number): Uint8Array {
+  const inflated = zlib.inflateRawSync(bytes.subarray(position));
+  const out = new Uint8Array(position + inflated.length);
+  out.set(bytes.subarray(0, position), 0);
+  out.set(inflated, position);
+  return out;
+}
+
 export interface ParsedFile {
   dataSet: dicomParser.DataSet;
   transferSyntax: string;
@@ -149,18 +160,23 @@ export interface ParsedFile {
  */
 export function parseBytes(bytes: Uint8Array, file: string, untilPixelData: boolean, fileSize = bytes.length): ParsedFile {
   const warnings: string[] = [];
-  const opts: dicomParser.ParseDicomOptions = untilPixelData ? { untilTag: 'x7fe00010' } : {};
+  const opts: dicomParser.ParseDicomOptions = untilPixelData ? { untilTag: 'x7fe00010', inflater } : { inflater };
   try {
     if (!hasPreamble(bytes)) {
       const ts = guessRawSyntax(bytes);
-      if (!ts) throw new DicomError('NOT_DICOM', file, 'not a DICOM file (no DICM prefix at byte 128 and no recognizable data set)');
+      if (!ts) throw new DicomError('NOT_DICOM', file, 'not a DICOM file (no DICM prefix at byte 128, and the file does not start with a recognizable data element)');
       warnings.push(`no file meta header (no preamble/DICM): read as a raw data set in ${syntaxName(ts)}`);
       const ds = dicomParser.parseDicom(bytes, { ...opts, TransferSyntaxUID: ts });
       return { dataSet: ds, transferSyntax: ts, warnings };
     }
     const meta = dicomParser.readPart10Header(bytes) as dicomParser.DataSet & { position: number };
     if (!meta.elements.x00020010) {
-      const ts = guessRawSyntax(bytes, meta.position);
+      // The meta group ends where (0002,0000) says; dicom-parser reads on through any group 0001.
+      const gl = meta.elements.x00020000 ? meta.uint32('x00020000') : undefined;
+      const metaEnd = gl !== undefined && 144 + gl <= bytes.length ? 144 + gl : meta.position;
+      meta.position = metaEnd;
+      for (const k of Object.keys(meta.elements)) if (!k.startsWith('x0002')) delete meta.elements[k];
+      const ts = guessRawSyntax(bytes, metaEnd);
       if (!ts) throw new DicomError('MALFORMED', file, 'file meta header lacks TransferSyntaxUID (0002,0010) and the data set encoding is not recognizable');
       warnings.push(`file meta header lacks TransferSyntaxUID (0002,0010): data set read as ${syntaxName(ts)}`);
       const dp = dicomParser as unknown as {
