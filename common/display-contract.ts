@@ -1,0 +1,213 @@
+/**
+ * The hub <-> display contract. Pure TypeScript: no Node, no DOM imports; both sides use it.
+ *
+ * Transport: one WebSocket per display at /ws?token=SESSION_TOKEN.
+ * - Text messages carry JSON `HubMessage` / `ClientMessage` (state, numerics, alarms: low rate).
+ * - Binary messages carry hot data: waveform and pose batches (layouts below), never JSON.
+ * All times are hub time: Unix ms on the hub's clock.
+ */
+
+export const CONTRACT_VERSION = 1;
+
+export type LinkState = 'online' | 'stale' | 'offline';
+
+export interface ChannelView {
+  /** Display-wide id of this device channel (binary frames refer to it). */
+  streamId: number;
+  index: number;
+  kind: 'wave' | 'numeric' | 'setting' | 'pose' | 'text';
+  mdc: string;
+  label: string;
+  unit: string;
+  rateHz?: number;
+  range?: [number, number];
+}
+
+export interface DeviceView {
+  deviceId: string;
+  kind: string;
+  model: string;
+  manufacturer: string;
+  state: LinkState;
+  /** Why the state is what it is (e.g. "no heartbeat for 1.6 s"). */
+  stateReason: string;
+  lastHeardHubMs: number;
+  heartbeatMs: number;
+  sync: { offsetMs: number; driftPpm: number; uncertaintyMs: number; synchronised: boolean } | null;
+  counters: { frames: number; gaps: number; lostFrames: number; malformed: number; throttled: number };
+  /** True while the device is being throttled for flooding. */
+  flooding: boolean;
+  channels: ChannelView[];
+}
+
+export interface NumericItem {
+  streamId: number;
+  value: number;
+  /** Wire status bits (NUM_STATUS_*). */
+  status: number;
+  tHubMs: number;
+}
+
+export interface SettingItem {
+  streamId: number;
+  value: number;
+  text: string;
+  tHubMs: number;
+}
+
+/** IEC 60601-1-8 priorities. */
+export type AlarmPriorityName = 'high' | 'medium' | 'low' | 'info';
+
+export interface AlarmItem {
+  /** Unique per (device, code, channel). */
+  alarmId: string;
+  deviceId: string;
+  streamId: number | null;
+  priority: AlarmPriorityName;
+  active: boolean;
+  text: string;
+  /** 'physiological' from device alarms; 'technical' for the hub's own (device offline, disk full...). */
+  source: 'physiological' | 'technical';
+  sinceHubMs: number;
+}
+
+export interface EventItem {
+  deviceId: string;
+  streamId: number | null;
+  code: string;
+  text: string;
+  tHubMs: number;
+}
+
+export interface GapItem {
+  deviceId: string;
+  streamId: number | null;
+  fromHubMs: number;
+  toHubMs: number;
+  lostFrames: number;
+  reason: string;
+}
+
+export type HubMessage =
+  | { t: 'hello'; version: number; hubTimeMs: number; hubId: string; simulated: boolean }
+  | { t: 'devices'; devices: DeviceView[] }
+  | { t: 'device'; device: DeviceView }
+  | { t: 'numerics'; items: NumericItem[] }
+  | { t: 'settings'; items: SettingItem[] }
+  | { t: 'alarms'; items: AlarmItem[] }
+  | { t: 'event'; item: EventItem }
+  | { t: 'gap'; item: GapItem }
+  | { t: 'time'; hubTimeMs: number }
+  | { t: 'error'; message: string };
+
+export type ClientMessage = { t: 'ping'; clientTimeMs: number } | { t: 'ack-alarm'; alarmId: string };
+
+// ---------------------------------------------------------------- binary frames
+
+export enum BinaryKind {
+  Wave = 1,
+  Pose = 2,
+}
+
+/**
+ * Wave batch (little-endian):
+ *   0 u8 kind = 1, 1 u8 reserved, 2 u16 blockCount
+ *   per block (header 24 bytes, then samples):
+ *     0 u16 streamId, 2 u16 reserved, 4 u32 count, 8 f64 t0HubMs (time of first sample),
+ *     16 f32 rateHz, 20 u32 reserved, 24 f32[count] samples in physical units
+ */
+export interface WaveBlockView {
+  streamId: number;
+  t0HubMs: number;
+  rateHz: number;
+  samples: Float32Array;
+}
+
+/**
+ * Pose batch (little-endian):
+ *   0 u8 kind = 2, 1 u8 reserved, 2 u16 count, 4 u32 reserved
+ *   per entry 80 bytes: 0 f64 tHubMs, 8 u16 streamId, 10 u16 status, 12 f32 quality,
+ *     16 f32[16] tool->tracker matrix, column-major, mm
+ */
+export interface PoseView {
+  streamId: number;
+  tHubMs: number;
+  status: number;
+  quality: number;
+  matrix: Float32Array;
+}
+
+export function encodeWaveBatch(blocks: readonly WaveBlockView[]): Uint8Array {
+  let size = 4;
+  for (const b of blocks) size += 24 + b.samples.length * 4;
+  const buf = new Uint8Array(size);
+  const dv = new DataView(buf.buffer);
+  buf[0] = BinaryKind.Wave;
+  dv.setUint16(2, blocks.length, true);
+  let o = 4;
+  for (const b of blocks) {
+    dv.setUint16(o, b.streamId, true);
+    dv.setUint32(o + 4, b.samples.length, true);
+    dv.setFloat64(o + 8, b.t0HubMs, true);
+    dv.setFloat32(o + 16, b.rateHz, true);
+    o += 24;
+    buf.set(new Uint8Array(b.samples.buffer, b.samples.byteOffset, b.samples.length * 4), o);
+    o += b.samples.length * 4;
+  }
+  return buf;
+}
+
+export function encodePoseBatch(poses: readonly PoseView[]): Uint8Array {
+  const buf = new Uint8Array(8 + poses.length * 80);
+  const dv = new DataView(buf.buffer);
+  buf[0] = BinaryKind.Pose;
+  dv.setUint16(2, poses.length, true);
+  let o = 8;
+  for (const p of poses) {
+    dv.setFloat64(o, p.tHubMs, true);
+    dv.setUint16(o + 8, p.streamId, true);
+    dv.setUint16(o + 10, p.status, true);
+    dv.setFloat32(o + 12, p.quality, true);
+    for (let k = 0; k < 16; k++) dv.setFloat32(o + 16 + k * 4, p.matrix[k], true);
+    o += 80;
+  }
+  return buf;
+}
+
+export type BinaryDecoded = { kind: BinaryKind.Wave; blocks: WaveBlockView[] } | { kind: BinaryKind.Pose; poses: PoseView[] } | { kind: 'error'; message: string };
+
+/** Decodes a binary hub frame. Never throws. Sample arrays are copies (aligned). */
+export function decodeBinary(data: ArrayBuffer | Uint8Array): BinaryDecoded {
+  const buf = data instanceof Uint8Array ? data : new Uint8Array(data);
+  if (buf.byteLength < 4) return { kind: 'error', message: 'binary frame too short' };
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const kind = buf[0];
+  if (kind === BinaryKind.Wave) {
+    const n = dv.getUint16(2, true);
+    const blocks: WaveBlockView[] = [];
+    let o = 4;
+    for (let i = 0; i < n; i++) {
+      if (o + 24 > buf.byteLength) return { kind: 'error', message: 'wave batch truncated' };
+      const count = dv.getUint32(o + 4, true);
+      const end = o + 24 + count * 4;
+      if (end > buf.byteLength) return { kind: 'error', message: 'wave block truncated' };
+      const samples = new Float32Array(count);
+      new Uint8Array(samples.buffer).set(buf.subarray(o + 24, end));
+      blocks.push({ streamId: dv.getUint16(o, true), t0HubMs: dv.getFloat64(o + 8, true), rateHz: dv.getFloat32(o + 16, true), samples });
+      o = end;
+    }
+    return { kind: BinaryKind.Wave, blocks };
+  }
+  if (kind === BinaryKind.Pose) {
+    const n = dv.getUint16(2, true);
+    if (buf.byteLength < 8 + n * 80) return { kind: 'error', message: 'pose batch truncated' };
+    const poses: PoseView[] = [];
+    for (let i = 0, o = 8; i < n; i++, o += 80) {
+      const matrix = new Float32Array(16);
+      for (let k = 0; k < 16; k++) matrix[k] = dv.getFloat32(o + 16 + k * 4, true);
+      poses.push({ tHubMs: dv.getFloat64(o, true), streamId: dv.getUint16(o + 8, true), status: dv.getUint16(o + 10, true), quality: dv.getFloat32(o + 12, true), matrix });
+    }
+    return { kind: BinaryKind.Pose, poses };
+  }
+  return { kind: 'error', message: `unknown binary kind ${kind}` };
+}

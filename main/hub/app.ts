@@ -1,0 +1,126 @@
+/**
+ * Composes a running hub: device bus, ingest, display server, and optionally the
+ * built-in simulated operating room as a separate process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { WebSocket } from 'ws';
+import { BusServer } from '../../native-bridge/node/bus-server';
+import { CONTRACT_VERSION, type ClientMessage, type HubMessage } from '../../common/display-contract';
+import { Hub } from './hub';
+import { DisplaySink } from './display-sink';
+import { DisplayServer, findStaticDir, newToken, type ApiHandler } from './server';
+import { hubNow } from './clock';
+import type { HubSink } from './sink';
+
+export interface HubConfig {
+  host: string;
+  port: number;
+  bus: string;
+  dataDir: string;
+  simulate: boolean;
+  /** Extra arguments for the simulator process (e.g. --speed). */
+  simulateArgs?: string[];
+  log?: (line: string) => void;
+  /** Script that runs the CLI (to spawn `or-hub simulate`). Default: process.argv[1]. */
+  cliPath?: string;
+  extraSinks?: HubSink[];
+  api?: ApiHandler;
+}
+
+export interface RunningHub {
+  hub: Hub;
+  display: DisplaySink;
+  server: DisplayServer;
+  bus: BusServer;
+  busEndpoint: string;
+  displayUrl: string;
+  token: string;
+  simulator: ChildProcess | null;
+  close(): Promise<void>;
+}
+
+export function isLoopbackEndpoint(ep: string): boolean {
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:]+):/.exec(ep);
+  if (!m) return ep.startsWith('ipc://') || ep.startsWith('inproc://');
+  const host = m[1].replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+export async function startHub(cfg: HubConfig): Promise<RunningHub> {
+  const log = cfg.log ?? ((l: string) => console.error(l));
+  if (!isLoopbackEndpoint(cfg.bus)) {
+    throw new Error(`bus endpoint ${cfg.bus} is off loopback: devices there need CURVE encryption (see docs/device-protocol.md); refusing plain text`);
+  }
+  const bus = new BusServer({ endpoint: cfg.bus });
+  const busEndpoint = await bus.bind();
+  const hub = new Hub(bus, { log });
+  const display = new DisplaySink((d, c) => hub.streamId(d, c));
+  hub.addSink(display);
+  for (const s of cfg.extraSinks ?? []) hub.addSink(s);
+  const hubId = `hub-${process.pid}`;
+  hub.on('device', (device) => display.broadcast({ t: 'device', device }));
+  hub.on('alarms', () => display.broadcast({ t: 'alarms', items: [...hub.alarms.values()] }));
+  const token = newToken();
+
+  const onClient = (ws: WebSocket) => {
+    const client = {
+      send: (d: string | Uint8Array) => {
+        if (ws.readyState === ws.OPEN) ws.send(d);
+      },
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+    };
+    const snapshot: HubMessage[] = [
+      { t: 'hello', version: CONTRACT_VERSION, hubTimeMs: hubNow(), hubId, simulated: cfg.simulate },
+      { t: 'devices', devices: hub.views() },
+      { t: 'alarms', items: [...hub.alarms.values()] },
+    ];
+    display.addClient(client, snapshot);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      let m: ClientMessage;
+      try {
+        m = JSON.parse(data.toString()) as ClientMessage;
+      } catch {
+        return;
+      }
+      if (m && m.t === 'ping') client.send(JSON.stringify({ t: 'time', hubTimeMs: hubNow() } satisfies HubMessage));
+    });
+    ws.on('close', () => display.removeClient(client));
+    ws.on('error', () => display.removeClient(client));
+  };
+
+  const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api, log });
+  await server.listen();
+  hub.start();
+  const timeTicker = setInterval(() => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);
+  void bus.run((peer, bytes) => hub.onMessage(peer, bytes));
+
+  let simulator: ChildProcess | null = null;
+  if (cfg.simulate) {
+    const cli = cfg.cliPath ?? process.argv[1];
+    simulator = spawn(process.execPath, [cli, 'simulate', '--bus', busEndpoint, ...(cfg.simulateArgs ?? [])], { stdio: ['ignore', 'inherit', 'inherit'] });
+    simulator.on('exit', (code, sig) => {
+      if (code !== 0 && sig !== 'SIGTERM') log(`simulator exited (${code ?? sig})`);
+    });
+  }
+
+  return {
+    hub,
+    display,
+    server,
+    bus,
+    busEndpoint,
+    displayUrl: server.displayUrl(),
+    token,
+    simulator,
+    async close() {
+      clearInterval(timeTicker);
+      simulator?.kill('SIGTERM');
+      hub.stop();
+      bus.close();
+      await server.close();
+    },
+  };
+}

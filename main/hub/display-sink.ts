@@ -1,0 +1,153 @@
+/**
+ * Fans hub data out to display WebSocket clients: waveforms and poses as binary batches
+ * (one message per event-loop turn), state as small JSON messages. A slow client is
+ * skipped for hot data rather than allowed to grow the hub's memory.
+ */
+import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
+import {
+  encodePoseBatch,
+  encodeWaveBatch,
+  type GapItem,
+  type HubMessage,
+  type NumericItem,
+  type PoseView,
+  type SettingItem,
+  type WaveBlockView,
+} from '../../common/display-contract';
+import type { DeviceLinkState, GapRecord, HubSink, WaveBlock } from './sink';
+
+export interface DisplayClient {
+  send(data: string | Uint8Array): void;
+  /** Bytes queued and not yet written to the socket. */
+  readonly bufferedAmount: number;
+}
+
+/** Past this many queued bytes a client gets no hot data until it catches up. */
+const MAX_BUFFERED = 4 * 1024 * 1024;
+
+export class DisplaySink implements HubSink {
+  private readonly clients = new Set<DisplayClient>();
+  private waves: WaveBlockView[] = [];
+  private poses: PoseView[] = [];
+  private numerics: NumericItem[] = [];
+  private settings: SettingItem[] = [];
+  private scheduled = false;
+  /** Latest numeric and setting per stream, for new clients. */
+  private readonly latestNumerics = new Map<number, NumericItem>();
+  private readonly latestSettings = new Map<number, SettingItem>();
+  private readonly recentGaps: GapItem[] = [];
+  /** Hot-data messages not sent to a client because it was too far behind. */
+  skipped = 0;
+
+  constructor(private readonly streamId: (deviceId: string, channel: number) => number) {}
+
+  addClient(c: DisplayClient, snapshot: HubMessage[]): void {
+    this.clients.add(c);
+    for (const m of snapshot) c.send(JSON.stringify(m));
+    if (this.latestNumerics.size) c.send(JSON.stringify({ t: 'numerics', items: [...this.latestNumerics.values()] } satisfies HubMessage));
+    if (this.latestSettings.size) c.send(JSON.stringify({ t: 'settings', items: [...this.latestSettings.values()] } satisfies HubMessage));
+    for (const g of this.recentGaps) c.send(JSON.stringify({ t: 'gap', item: g } satisfies HubMessage));
+  }
+
+  removeClient(c: DisplayClient): void {
+    this.clients.delete(c);
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  broadcast(m: HubMessage): void {
+    if (this.clients.size === 0) return;
+    const s = JSON.stringify(m);
+    for (const c of this.clients) c.send(s);
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Sends everything pending. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.clients.size === 0) {
+      this.waves = [];
+      this.poses = [];
+      this.numerics = [];
+      this.settings = [];
+      return;
+    }
+    const hot: Uint8Array[] = [];
+    if (this.waves.length) hot.push(encodeWaveBatch(this.waves));
+    if (this.poses.length) hot.push(encodePoseBatch(this.poses));
+    const cold: string[] = [];
+    if (this.numerics.length) cold.push(JSON.stringify({ t: 'numerics', items: this.numerics } satisfies HubMessage));
+    if (this.settings.length) cold.push(JSON.stringify({ t: 'settings', items: this.settings } satisfies HubMessage));
+    this.waves = [];
+    this.poses = [];
+    this.numerics = [];
+    this.settings = [];
+    for (const c of this.clients) {
+      if (c.bufferedAmount > MAX_BUFFERED) this.skipped += hot.length;
+      else for (const m of hot) c.send(m);
+      for (const m of cold) c.send(m);
+    }
+  }
+
+  deviceOnline(_desc: DeviceDescriptor, _t: number): void {}
+  deviceState(_deviceId: string, _state: DeviceLinkState, _t: number, _reason: string): void {}
+
+  wave(b: WaveBlock): void {
+    if (this.clients.size === 0) return;
+    const n = b.raw.length;
+    const samples = new Float32Array(n);
+    const { scale, offset, raw } = b;
+    for (let i = 0; i < n; i++) samples[i] = raw[i] * scale + offset;
+    this.waves.push({ streamId: this.streamId(b.deviceId, b.channel), t0HubMs: b.t0HubMs, rateHz: b.rateHz, samples });
+    this.schedule();
+  }
+
+  numeric(deviceId: string, channel: number, tHubMs: number, value: number, status: number): void {
+    const item: NumericItem = { streamId: this.streamId(deviceId, channel), value, status, tHubMs };
+    this.latestNumerics.set(item.streamId, item);
+    this.numerics.push(item);
+    this.schedule();
+  }
+
+  setting(deviceId: string, channel: number, tHubMs: number, value: number, text: string): void {
+    const item: SettingItem = { streamId: this.streamId(deviceId, channel), value, text, tHubMs };
+    this.latestSettings.set(item.streamId, item);
+    this.settings.push(item);
+    this.schedule();
+  }
+
+  alarm(): void {
+    // The hub's alarm table is broadcast as a whole on its 'alarms' event.
+  }
+
+  pose(deviceId: string, channel: number, tHubMs: number, quality: number, status: number, matrix: Float32Array): void {
+    if (this.clients.size === 0) return;
+    this.poses.push({ streamId: this.streamId(deviceId, channel), tHubMs, status, quality, matrix });
+    this.schedule();
+  }
+
+  event(deviceId: string, channel: number, tHubMs: number, code: string, text: string): void {
+    this.broadcast({ t: 'event', item: { deviceId, streamId: channel >= 0 ? this.streamId(deviceId, channel) : null, code, text, tHubMs } });
+  }
+
+  gap(g: GapRecord): void {
+    const item: GapItem = {
+      deviceId: g.deviceId,
+      streamId: g.channel >= 0 ? this.streamId(g.deviceId, g.channel) : null,
+      fromHubMs: g.fromHubMs,
+      toHubMs: g.toHubMs,
+      lostFrames: g.lostFrames,
+      reason: g.reason,
+    };
+    this.recentGaps.push(item);
+    if (this.recentGaps.length > 200) this.recentGaps.shift();
+    this.broadcast({ t: 'gap', item });
+  }
+}

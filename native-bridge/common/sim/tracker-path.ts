@@ -1,0 +1,81 @@
+/**
+ * Path of the simulated navigation pointer. Pure.
+ *
+ * Tool frame convention (also for real trackers mapped onto OR Hub): the tool origin is the
+ * instrument tip; the tool's +z axis points from the tip back along the shaft to the handle.
+ * Poses are tool -> tracker, column-major 4x4, millimetres.
+ *
+ * The simulated tracker sits in a fixed pose relative to the demo phantom: tracker coordinates
+ * map to the demo CT's patient coordinates (LPS) by SIM_TRACKER_TO_PATIENT, so a registration
+ * done with the simulated pointer should recover that transform.
+ */
+
+/** Column-major 4x4: rotation of 90° about patient z, then translation (mm). */
+export const SIM_TRACKER_TO_PATIENT = new Float32Array([
+  0, 1, 0, 0,
+  -1, 0, 0, 0,
+  0, 0, 1, 0,
+  12, -240, 35, 1,
+]);
+
+/** Column-major inverse of a rigid 4x4 transform. */
+export function invertRigid(m: ArrayLike<number>): Float32Array {
+  const r = new Float32Array(16);
+  // R^T
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) r[j * 4 + i] = m[i * 4 + j];
+  const tx = m[12], ty = m[13], tz = m[14];
+  r[12] = -(r[0] * tx + r[4] * ty + r[8] * tz);
+  r[13] = -(r[1] * tx + r[5] * ty + r[9] * tz);
+  r[14] = -(r[2] * tx + r[6] * ty + r[10] * tz);
+  r[15] = 1;
+  return r;
+}
+
+/** Column-major product a * b. */
+export function mul4(a: ArrayLike<number>, b: ArrayLike<number>): Float32Array {
+  const r = new Float32Array(16);
+  for (let c = 0; c < 4; c++)
+    for (let row = 0; row < 4; row++) {
+      let s = 0;
+      for (let k = 0; k < 4; k++) s += a[k * 4 + row] * b[c * 4 + k];
+      r[c * 4 + row] = s;
+    }
+  return r;
+}
+
+/** Pose whose +z axis is `axis` (unit) and origin `tip`. Column-major. */
+export function poseFromTipAxis(tip: [number, number, number], axis: [number, number, number]): Float32Array {
+  const z = axis;
+  const ref: [number, number, number] = Math.abs(z[0]) < 0.9 ? [1, 0, 0] : [0, 1, 0];
+  const x: [number, number, number] = [ref[1] * z[2] - ref[2] * z[1], ref[2] * z[0] - ref[0] * z[2], ref[0] * z[1] - ref[1] * z[0]];
+  const xl = Math.hypot(...x);
+  x[0] /= xl; x[1] /= xl; x[2] /= xl;
+  const y: [number, number, number] = [z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]];
+  return new Float32Array([x[0], x[1], x[2], 0, y[0], y[1], y[2], 0, z[0], z[1], z[2], 0, tip[0], tip[1], tip[2], 1]);
+}
+
+/**
+ * Instrument and reference poses at simulated time t (s). In patient space the tip sweeps
+ * slowly from the skin of the demo phantom's back toward the spine and out again, entering
+ * from posterior (+y in LPS) with the shaft pointing posterior-superior.
+ * Quality drops to 0.35 for 3 s every 60 s (a partly occluded marker) and to 0 for 1 s every 150 s.
+ */
+export function trackerPath(t: number): { instrument: Float32Array; reference: Float32Array; quality: number } {
+  const depth = 0.5 - 0.5 * Math.cos((2 * Math.PI * t) / 40); // 0..1 every 40 s
+  const tipPatient: [number, number, number] = [
+    18 * Math.sin((2 * Math.PI * t) / 23),
+    95 - depth * 60, // from skin (y≈95 mm posterior) to near the vertebral body
+    10 * Math.sin((2 * Math.PI * t) / 31),
+  ];
+  const ax = [0.15 * Math.sin((2 * Math.PI * t) / 17), 0.9, 0.35];
+  const l = Math.hypot(ax[0], ax[1], ax[2]);
+  const axis: [number, number, number] = [ax[0] / l, ax[1] / l, ax[2] / l];
+  const inPatient = poseFromTipAxis(tipPatient, axis);
+  const patientToTracker = invertRigid(SIM_TRACKER_TO_PATIENT);
+  const instrument = mul4(patientToTracker, inPatient);
+  const reference = mul4(patientToTracker, poseFromTipAxis([0, 120, 80], [0, 1, 0]));
+  const q60 = t % 60;
+  const q150 = t % 150;
+  const quality = q150 > 149 ? 0 : q60 > 57 ? 0.35 : 0.98;
+  return { instrument, reference, quality };
+}

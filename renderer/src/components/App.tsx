@@ -1,0 +1,63 @@
+import { useEffect, useState } from 'react';
+import { useDisplay } from '../store';
+import { WAVE_ROWS, EXTRA_TILES } from '../layout';
+import { WaveRow } from './WaveRow';
+import { NumericTile } from './Tiles';
+import { AlarmBar } from './AlarmBar';
+import { DeviceStrip } from './DeviceStrip';
+import { DevicePanels } from './DevicePanels';
+import { hubClock } from '../hub-clock';
+
+function Clock() {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((x) => x + 1), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const d = new Date(hubClock.now());
+  return <span className="clock">{d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })}</span>;
+}
+
+export function App({ tokenMissing }: { tokenMissing: boolean }) {
+  const simulated = useDisplay((s) => s.simulated);
+  const connectError = useDisplay((s) => s.connectError);
+  // Re-render each second so numerics age out (greyed) even when no message arrives.
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((x) => x + 1), 1000);
+    return () => clearInterval(t);
+  }, []);
+  if (tokenMissing) {
+    return (
+      <div className="fatal">
+        This display needs the session token. Open the full <code>display:</code> URL that <code>or-hub start</code> printed.
+      </div>
+    );
+  }
+  return (
+    <div className="app">
+      <header className="top">
+        <span className="brand">OR Hub</span>
+        {simulated ? <span className="sim-badge">SIMULATED OR — NOT FOR CLINICAL USE</span> : null}
+        <AlarmBar />
+        <Clock />
+      </header>
+      <DeviceStrip />
+      {connectError ? <div className="conn-error">{connectError}</div> : null}
+      <main className="main">
+        <section className="vitals" data-testid="vitals">
+          {WAVE_ROWS.map((r) => (
+            <WaveRow key={r.id} spec={r} />
+          ))}
+          <div className="extra-tiles">
+            {EXTRA_TILES.map((t) => (
+              <NumericTile key={t.label} spec={t} testId={`tile-${t.label.toLowerCase()}`} />
+            ))}
+          </div>
+        </section>
+        <section className="anatomy" id="anatomy-slot" data-testid="anatomy" />
+      </main>
+      <DevicePanels />
+    </div>
+  );
+}

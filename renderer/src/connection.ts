@@ -1,0 +1,51 @@
+/** The display's WebSocket to the hub: JSON to the store, binary to the wave engine. Reconnects by itself. */
+import { BinaryKind, decodeBinary, type HubMessage, type PoseView } from '../../common/display-contract';
+import { applyHubMessage, setState } from './store';
+import { waveEngine } from './waves/engine';
+import { hubClock } from './hub-clock';
+
+export type PoseListener = (poses: PoseView[]) => void;
+const poseListeners = new Set<PoseListener>();
+
+export function onPoses(l: PoseListener): () => void {
+  poseListeners.add(l);
+  return () => poseListeners.delete(l);
+}
+
+export function connect(token: string): void {
+  let delay = 500;
+  const open = () => {
+    const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+    const ws = new WebSocket(`${proto}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+    ws.binaryType = 'arraybuffer';
+    let pinger: ReturnType<typeof setInterval> | undefined;
+    ws.onopen = () => {
+      delay = 500;
+      setState({ connected: true, connectError: null });
+      pinger = setInterval(() => ws.send(JSON.stringify({ t: 'ping', clientTimeMs: Date.now() })), 2000);
+    };
+    ws.onmessage = (ev) => {
+      if (typeof ev.data === 'string') {
+        let m: HubMessage;
+        try {
+          m = JSON.parse(ev.data) as HubMessage;
+        } catch {
+          return;
+        }
+        if (m.t === 'hello' || m.t === 'time') hubClock.observe(m.hubTimeMs);
+        applyHubMessage(m);
+        return;
+      }
+      const d = decodeBinary(ev.data as ArrayBuffer);
+      if (d.kind === BinaryKind.Wave) waveEngine.onBlocks(d.blocks);
+      else if (d.kind === BinaryKind.Pose) for (const l of poseListeners) l(d.poses);
+    };
+    ws.onclose = (ev) => {
+      clearInterval(pinger);
+      setState({ connected: false, connectError: ev.code === 1006 ? 'hub unreachable or session token refused' : `closed (${ev.code})` });
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 5000);
+    };
+  };
+  open();
+}

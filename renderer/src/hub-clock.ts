@@ -1,0 +1,27 @@
+/**
+ * The display's estimate of the hub clock. Each hub time message gives a lower bound of
+ * (hub time − local time) (the message took some time to arrive): keep the largest recent one.
+ */
+class HubClock {
+  private samples: { est: number; at: number }[] = [];
+  private offset = 0;
+  private known = false;
+
+  observe(hubTimeMs: number): void {
+    const local = performance.now();
+    this.samples.push({ est: hubTimeMs - local, at: local });
+    this.samples = this.samples.filter((s) => local - s.at < 60000);
+    this.offset = Math.max(...this.samples.map((s) => s.est));
+    this.known = true;
+  }
+
+  get synced(): boolean {
+    return this.known;
+  }
+
+  now(): number {
+    return performance.now() + this.offset;
+  }
+}
+
+export const hubClock = new HubClock();

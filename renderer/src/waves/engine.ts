@@ -1,0 +1,83 @@
+/**
+ * The hot path of the display: binary wave blocks go straight into per-stream trace buffers
+ * and are drawn by requestAnimationFrame. React only mounts the canvases.
+ */
+import type { WaveBlockView } from '../../../common/display-contract';
+import { SweepTrace, type TraceStyle } from './sweep';
+import { hubClock } from '../hub-clock';
+
+/** How far behind the hub's newest sample the sweep writes, so batches arrive before they are due. */
+export const DISPLAY_DELAY_MS = 220;
+
+class WaveEngine {
+  private readonly traces = new Map<number, SweepTrace>();
+  private readonly canvases = new Map<number, HTMLCanvasElement>();
+  private running = false;
+  /** Recent animation-frame intervals, ms (benchmarks and tests read them). */
+  readonly frameTimes: number[] = [];
+  private lastFrame = 0;
+  framesDrawn = 0;
+
+  trace(streamId: number, style: TraceStyle, rateHz: number): SweepTrace {
+    let t = this.traces.get(streamId);
+    if (!t) {
+      t = new SweepTrace(style, Math.ceil(rateHz * 30));
+      this.traces.set(streamId, t);
+    } else t.style = style;
+    return t;
+  }
+
+  onBlocks(blocks: WaveBlockView[]): void {
+    for (const b of blocks) {
+      let t = this.traces.get(b.streamId);
+      if (!t) {
+        t = new SweepTrace({ color: '#fff', mmPerS: 25, range: null }, Math.ceil(b.rateHz * 30));
+        this.traces.set(b.streamId, t);
+      }
+      t.buffer.push(b.t0HubMs, b.rateHz, b.samples);
+    }
+  }
+
+  attach(streamId: number, canvas: HTMLCanvasElement): () => void {
+    const t = this.traces.get(streamId);
+    if (!t) throw new Error(`no trace ${streamId}`);
+    t.attach(canvas);
+    this.canvases.set(streamId, canvas);
+    const ro = new ResizeObserver(() => t.resize(canvas));
+    ro.observe(canvas);
+    this.start();
+    return () => {
+      ro.disconnect();
+      if (this.canvases.get(streamId) === canvas) this.canvases.delete(streamId);
+    };
+  }
+
+  setLive(streamId: number, live: boolean): void {
+    const t = this.traces.get(streamId);
+    if (t) t.live = live;
+  }
+
+  private start(): void {
+    if (this.running) return;
+    this.running = true;
+    const frame = (now: number) => {
+      if (this.lastFrame) {
+        this.frameTimes.push(now - this.lastFrame);
+        if (this.frameTimes.length > 600) this.frameTimes.shift();
+      }
+      this.lastFrame = now;
+      const tHub = hubClock.now() - DISPLAY_DELAY_MS;
+      for (const [id] of this.canvases) this.traces.get(id)?.draw(tHub);
+      this.framesDrawn++;
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  }
+
+  stats(streamId: number): { samples: number; drawnFrames: number; lastTime: number } | null {
+    const t = this.traces.get(streamId);
+    return t ? { samples: t.buffer.length, drawnFrames: t.drawnFrames, lastTime: t.buffer.lastTime } : null;
+  }
+}
+
+export const waveEngine = new WaveEngine();
