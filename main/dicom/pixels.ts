@@ -73,6 +73,45 @@ function samplesView(bytes: Uint8Array, bitsAllocated: number, signed: boolean, 
 }
 
 /**
+ * Hot path, in place: `u` and `o` view the same memory (stored unsigned 16-bit samples, read
+ * straight from the file into the output). o[i] = (u[i] & mask) + intercept. Returns the range.
+ * Monomorphic on purpose (Uint16Array in, Int16Array out) so the JIT keeps it tight.
+ */
+export function unsigned16InPlace(u: Uint16Array, o: Int16Array, mask: number, intercept: number): StoreResult {
+  const n = u.length;
+  let mn = 65535;
+  let mx = 0;
+  for (let i = 0; i < n; i++) {
+    const v = u[i] & mask;
+    o[i] = v + intercept;
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  if (n === 0) return { min: 0, max: 0, overflow: false };
+  const min = mn + intercept;
+  const max = mx + intercept;
+  return { min, max, overflow: min < -32768 || max > 32767 };
+}
+
+/** Hot path, in place: signed 16-bit samples (BitsStored 16) plus an integer intercept. */
+export function signed16InPlace(o: Int16Array, intercept: number): StoreResult {
+  const n = o.length;
+  let mn = 32767;
+  let mx = -32768;
+  for (let i = 0; i < n; i++) {
+    const v = o[i];
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  if (n === 0) return { min: 0, max: 0, overflow: false };
+  const min = mn + intercept;
+  const max = mx + intercept;
+  const overflow = min < -32768 || max > 32767;
+  if (intercept !== 0 && !overflow) for (let i = 0; i < n; i++) o[i] += intercept;
+  return { min, max, overflow };
+}
+
+/**
  * Write `n` stored samples (little endian bytes) as real values into `out` at `outOffset`.
  * Masks to BitsStored, sign-extends, inverts MONOCHROME1, applies slope/intercept.
  */
@@ -141,9 +180,6 @@ export function frameSamples(ds: dicomParser.DataSet, h: FileHeader, frame: numb
   const ts = h.transferSyntax;
   const encapsulated = el.hadUndefinedLength === true || !!el.encapsulatedPixelData;
   if (!encapsulated) {
-    if (!isNativeSyntax(ts) && ts !== TS.rle) {
-      // Some writers store native pixels under a compressed syntax UID; decode as native.
-    }
     const start = el.dataOffset + frame * frameBytes;
     const available = Math.min(el.length, bytesArr.length - el.dataOffset);
     if ((frame + 1) * frameBytes > available) {

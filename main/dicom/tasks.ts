@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import { codecFor, prepareCodecs, type CodecKind } from './codecs';
 import { DicomError, type PlainDicomError } from './errors';
 import { extractHeader, parseBytes, TS, type FileHeader } from './parse';
-import { frameByteLength, frameSamples, storeFrame, type StoreResult } from './pixels';
+import { frameByteLength, frameSamples, signed16InPlace, storeFrame, unsigned16InPlace, type StoreResult } from './pixels';
 
 /** A file on disk, or bytes already in memory (DICOMweb). `name` is what messages show. */
 export type Source = { path: string } | { name: string; bytes: Uint8Array };
@@ -142,8 +142,15 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>): Pro
       const fd = fs.openSync(source.path, 'r');
       try {
         const fb = frameByteLength(h);
+        const inPlaceOk =
+          req.outType === 'int16' &&
+          h.bitsAllocated === 16 &&
+          h.transferSyntax !== TS.explicitBE &&
+          h.photometric !== 'MONOCHROME1' &&
+          (h.pixelRepresentation === 0 || h.bitsStored === 16);
         const available = Math.min(pd.length, h.fileSize - pd.offset);
         return jobs.map((job): FrameResult => {
+          const inPlace = inPlaceOk && job.slope === 1 && Number.isInteger(job.intercept);
           if ((job.frame + 1) * fb > available) {
             return {
               ok: false,
@@ -153,6 +160,24 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>): Pro
                 reason: `pixel data truncated: frame ${job.frame + 1} of ${h.numberOfFrames} needs ${fb} bytes at ${job.frame * fb} but only ${Math.max(0, available)} of ${fb * h.numberOfFrames} bytes are present`,
               },
             };
+          }
+          if (inPlace) {
+            // Read the stored samples straight into their output slot, then convert in place.
+            const byteOff = job.outOffset * 2;
+            const dst = new Uint8Array(req.out, byteOff, fb);
+            let got = 0;
+            while (got < fb) {
+              const n = fs.readSync(fd, dst, got, fb - got, pd.offset + job.frame * fb + got);
+              if (n === 0) break;
+              got += n;
+            }
+            const n = h.rows * h.columns;
+            const o = new Int16Array(req.out, byteOff, n);
+            if (h.pixelRepresentation === 0) {
+              const mask = h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
+              return { ok: true, ...unsigned16InPlace(new Uint16Array(req.out, byteOff, n), o, mask, job.intercept) };
+            }
+            return { ok: true, ...signed16InPlace(o, job.intercept) };
           }
           const buf = readAt(fd, fb, pd.offset + job.frame * fb);
           return { ok: true, ...store(buf, h, job, out) };
