@@ -330,6 +330,7 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, on
   }
 
   let result = await decodeStack(main, pool, h0, onFrames, s);
+  const firstGeometry = result.geometry;
   while (result.failedInputs.size) {
     // Some frames failed: use a duplicate of the same SOP instance if there is one, else
     // drop the file; then rebuild the geometry and decode again.
@@ -361,6 +362,7 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, on
   s.framesUsed = main.length;
   if (!main.length || !result.volume) {
     s.notVolumeReason = 'no frame of the series could be decoded';
+    if (firstGeometry) s.geometry = stripStack(firstGeometry);
     s.loadMs = performance.now() - t0;
     return s;
   }
