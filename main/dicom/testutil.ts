@@ -34,7 +34,7 @@ export function tempDir(prefix = 'orhub-dicom-'): string {
 
 /** Values of one attribute from `dcmdump +P tag`, split on backslash, as numbers. */
 export function dcmdumpNumbers(file: string, tag: string): number[] {
-  const out = run('dcmdump', ['+P', tag, file]);
+  const out = run('dcmdump', ['+L', '+P', tag, file]);
   const m = out.match(/\[([^\]]*)\]/);
   if (!m) {
     const bin = out.match(/^\([0-9a-f,]+\) \w\w ([^#]+)#/m);
