@@ -6,6 +6,7 @@ import { useSyncExternalStore } from 'react';
 import type { AlarmItem, ChannelView, DeviceView, EventItem, GapItem, HubMessage, NumericItem, SettingItem } from '../../common/display-contract';
 
 export interface StreamInfo {
+  streamId: number;
   deviceId: string;
   channel: ChannelView;
 }
@@ -64,7 +65,7 @@ function withDevice(devices: ReadonlyMap<string, DeviceView>, d: DeviceView): Ma
 
 function streamsOf(devices: ReadonlyMap<string, DeviceView>): Map<number, StreamInfo> {
   const m = new Map<number, StreamInfo>();
-  for (const d of devices.values()) for (const c of d.channels) m.set(c.streamId, { deviceId: d.deviceId, channel: c });
+  for (const d of devices.values()) for (const c of d.channels) m.set(c.streamId, { streamId: c.streamId, deviceId: d.deviceId, channel: c });
   return m;
 }
 
@@ -112,9 +113,9 @@ export function applyHubMessage(m: HubMessage): void {
 }
 
 /** Looks up the stream id of a device channel by its MDC reference id (first match). */
-export function findStream(s: DisplayState, mdc: string, kind?: string): StreamInfo & { streamId: number } | undefined {
-  for (const [streamId, info] of s.streams) {
-    if (info.channel.mdc === mdc && (!kind || info.channel.kind === kind)) return { ...info, streamId };
+export function findStream(s: DisplayState, mdc: string, kind?: string): StreamInfo | undefined {
+  for (const info of s.streams.values()) {
+    if (info.channel.mdc === mdc && (!kind || info.channel.kind === kind)) return info;
   }
   return undefined;
 }

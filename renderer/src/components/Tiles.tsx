@@ -23,15 +23,16 @@ function unitOf(s: DisplayState, mdc: string): string {
 export function NumericTile({ spec, size = 'big', testId }: { spec: TileSpec; size?: 'big' | 'small'; testId?: string }) {
   const episodic = spec.label === 'NIBP';
   const maxAge = episodic ? 15 * 60_000 : 10_000;
-  const value = useDisplay((s) => {
+  const state = useDisplay((s) => s);
+  const value = ((s) => {
     if (spec.sysDiaMean) {
       const [a, b, c] = spec.sysDiaMean.map((m) => liveNumeric(s, m, maxAge));
       return a && b && c ? { text: `${a.text}/${b.text}`, sub: `(${c.text})`, unit: a.unit, ageMs: a.ageMs } : null;
     }
     const v = liveNumeric(s, spec.mdc!, maxAge);
     return v ? { text: v.text, sub: '', unit: v.unit, ageMs: v.ageMs } : null;
-  });
-  const unit = useDisplay((s) => unitOf(s, spec.sysDiaMean ? spec.sysDiaMean[0] : spec.mdc!));
+  })(state);
+  const unit = unitOf(state, spec.sysDiaMean ? spec.sysDiaMean[0] : spec.mdc!);
   const live = value !== null;
   const dashes = spec.sysDiaMean ? '---/---' : '---';
   return (
@@ -40,7 +41,7 @@ export function NumericTile({ spec, size = 'big', testId }: { spec: TileSpec; si
         <span className="tile-label">{spec.label}</span>
         <span className="tile-unit">{unit}</span>
       </div>
-      <div className="tile-value" data-testid={testId ? `${testId}-value` : undefined}>
+      <div className={`tile-value ${spec.sysDiaMean ? 'triple' : ''}`} data-testid={testId ? `${testId}-value` : undefined}>
         {value ? value.text : dashes}
         {value?.sub ? <span className="tile-sub"> {value.sub}</span> : null}
       </div>
