@@ -1,0 +1,180 @@
+/**
+ * npm run bench:dicom — load the 140-slice CT phantom from disk (page cache warm) and compare:
+ *   - our loader (worker pool warm, and the first cold load that starts the workers),
+ *   - the floor: merely reading the same files' bytes (sequential and parallel; the faster one),
+ *   - peer JavaScript loaders (daikon, dcmjs) doing parse + rescale + sort into a volume.
+ * Also peak RSS growth during a load vs the volume's own size. Last line: one JSON object.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { loadSeries, sharedPool } from '../main/dicom/index';
+
+const DIR = path.resolve(__dirname, '../../shared/data/dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function time(fn: () => Promise<unknown> | unknown, runs = RUNS): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    gc();
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+function files(): string[] {
+  return fs.readdirSync(DIR).map((f) => path.join(DIR, f));
+}
+
+function readSequential(): number {
+  let n = 0;
+  for (const f of files()) n += fs.readFileSync(f).length;
+  return n;
+}
+
+async function readParallel(): Promise<number> {
+  const bufs = await Promise.all(files().map((f) => fs.promises.readFile(f)));
+  return bufs.reduce((n, b) => n + b.length, 0);
+}
+
+/** daikon: parse each file, rescaled values (getInterpretedData), sorted by IPP z, into one Int16 volume. */
+function loadDaikon(): Int16Array {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const daikon = require('daikon');
+  const imgs: Array<{ z: number; data: ArrayLike<number> }> = [];
+  for (const f of files()) {
+    const b = fs.readFileSync(f);
+    const img = daikon.Series.parseImage(new DataView(b.buffer, b.byteOffset, b.byteLength));
+    if (!img || !img.hasPixelData()) continue;
+    imgs.push({ z: img.getImagePosition()[2], data: img.getInterpretedData(false, false) });
+  }
+  imgs.sort((a, b) => a.z - b.z);
+  const slice = imgs[0].data.length;
+  const vol = new Int16Array(slice * imgs.length);
+  imgs.forEach((im, k) => vol.set(im.data as ArrayLike<number>, k * slice));
+  return vol;
+}
+
+/** dcmjs: parse each file (DicomMessage.readFile), apply rescale, sort by IPP z, one Int16 volume. */
+function loadDcmjs(): Int16Array {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dcmjs = require('dcmjs');
+  const imgs: Array<{ z: number; data: Int16Array }> = [];
+  for (const f of files()) {
+    const b = fs.readFileSync(f);
+    const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+    let ds;
+    try {
+      ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(ab).dict);
+    } catch {
+      continue;
+    }
+    if (!ds.PixelData) continue;
+    const raw = new Uint16Array(ds.PixelData[0]);
+    const slope = Number(ds.RescaleSlope ?? 1);
+    const icpt = Number(ds.RescaleIntercept ?? 0);
+    const out = new Int16Array(raw.length);
+    for (let i = 0; i < raw.length; i++) out[i] = raw[i] * slope + icpt;
+    imgs.push({ z: Number(ds.ImagePositionPatient[2]), data: out });
+  }
+  imgs.sort((a, b) => a.z - b.z);
+  const slice = imgs[0].data.length;
+  const vol = new Int16Array(slice * imgs.length);
+  imgs.forEach((im, k) => vol.set(im.data, k * slice));
+  return vol;
+}
+
+async function peakRssDuring(fn: () => Promise<unknown>): Promise<number> {
+  gc();
+  const base = process.memoryUsage.rss();
+  let peak = base;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 2);
+  await fn();
+  peak = Math.max(peak, process.memoryUsage.rss());
+  clearInterval(timer);
+  return peak - base;
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(DIR)) {
+    console.log(`bench:dicom: phantom not found at ${DIR}; skipped`);
+    console.log(JSON.stringify({ skipped: true }));
+    return;
+  }
+  const bytes = readSequential(); // warms the page cache
+  await readParallel();
+
+  // Cold: the first load also starts the worker pool.
+  const t0 = performance.now();
+  const first = await loadSeries(DIR);
+  const coldMs = performance.now() - t0;
+  const vol = first.series[0].volume!;
+  const volumeBytes = vol.data.byteLength;
+  // Memory of a warm load (pool running), before timing loops.
+  const peakGrowth = await peakRssDuring(() => loadSeries(DIR));
+
+  const ours = await time(() => loadSeries(DIR));
+  const seq = await time(readSequential);
+  const par = await time(readParallel);
+  const daikonMs = await time(loadDaikon, 3);
+  const dcmjsMs = await time(loadDcmjs, 3);
+  // Sanity: peers produce the same voxels.
+  const d = loadDaikon();
+  const j = loadDcmjs();
+  const same = (a: Int16Array) => a.length === vol.data.length && Buffer.from(a.buffer).equals(Buffer.from(vol.data.buffer, 0, vol.data.byteLength));
+
+  const oursMs = median(ours);
+  const floorMs = Math.min(median(seq), median(par));
+  const bestPeer = Math.min(median(daikonMs), median(dcmjsMs));
+  const figures = {
+    files: files().length,
+    bytes,
+    volumeBytes,
+    workers: sharedPool().size,
+    oursMs: +oursMs.toFixed(1),
+    oursColdMs: +coldMs.toFixed(1),
+    readSequentialMs: +median(seq).toFixed(1),
+    readParallelMs: +median(par).toFixed(1),
+    floorMs: +floorMs.toFixed(1),
+    ratioToFloor: +(oursMs / floorMs).toFixed(2),
+    daikonMs: +median(daikonMs).toFixed(1),
+    dcmjsMs: +median(dcmjsMs).toFixed(1),
+    speedupVsBestPeer: +(bestPeer / oursMs).toFixed(2),
+    peakRssGrowthBytes: peakGrowth,
+    peakRssGrowthVsVolume: +(peakGrowth / volumeBytes).toFixed(2),
+    peersMatchVoxels: same(d) && same(j),
+    goals: { withinOneAndHalfOfFloor: oursMs <= 1.5 * floorMs, threeTimesFasterThanBestPeer: bestPeer / oursMs >= 3 },
+  };
+  const rows: Array<[string, string]> = [
+    ['our loader, warm pool (median)', `${figures.oursMs} ms`],
+    ['our loader, cold (starts workers)', `${figures.oursColdMs} ms`],
+    ['read same bytes, sequential readFileSync', `${figures.readSequentialMs} ms`],
+    ['read same bytes, parallel fs.promises', `${figures.readParallelMs} ms`],
+    ['ratio ours / floor (goal <= 1.5)', `${figures.ratioToFloor}`],
+    ['daikon (parse + rescale + sort)', `${figures.daikonMs} ms`],
+    ['dcmjs (parse + rescale + sort)', `${figures.dcmjsMs} ms`],
+    ['speed-up vs best peer (goal >= 3)', `${figures.speedupVsBestPeer}x`],
+    ['peak RSS growth during a load', `${(peakGrowth / 2 ** 20).toFixed(1)} MiB (${figures.peakRssGrowthVsVolume}x the ${(volumeBytes / 2 ** 20).toFixed(1)} MiB volume)`],
+  ];
+  console.log(`DICOM loading: ${figures.files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${figures.workers} workers, ${RUNS} runs`);
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);
+  await sharedPool().close();
+  console.log(JSON.stringify(figures));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
