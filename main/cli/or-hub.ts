@@ -65,14 +65,20 @@ const SIM_FLAGS = {
   seed: { type: 'int', help: 'random seed of the simulated patient', default: 42, min: 0, max: 2 ** 31 },
 } satisfies Record<string, FlagSpec>;
 
-/** Path of the Electron binary, or null when it is not installed (no internet at install time). */
+/**
+ * Path of the Electron binary, or null when it is not installed (no internet at install time).
+ * Reads node_modules/electron/path.txt (what the electron package's own index.js does) rather than
+ * importing electron: the hub and its CLI never import Electron.
+ */
 function electronBinary(): string | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const p: unknown = require('electron');
-    return typeof p === 'string' && fs.existsSync(p) ? p : null;
-  } catch {
-    return null;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'node_modules', 'electron');
+    const txt = path.join(pkg, 'path.txt');
+    if (fs.existsSync(txt)) {
+      const bin = path.join(pkg, 'dist', fs.readFileSync(txt, 'utf8').trim());
+      return fs.existsSync(bin) ? bin : null;
+    }
+    if (fs.existsSync(pkg) || path.dirname(dir) === dir) return null;
   }
 }
 
