@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { codecFor, prepareCodecs, type CodecKind } from './codecs';
+import { simdKernel } from './simd';
 import { DicomError, type PlainDicomError } from './errors';
 import { extractHeader, parseBytes, TS, type FileHeader } from './parse';
 import { frameByteLength, frameSamples, signed16InPlace, storeFrame, unsigned16InPlace, type StoreResult } from './pixels';
@@ -142,6 +143,7 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>): Pro
       const fd = fs.openSync(source.path, 'r');
       try {
         const fb = frameByteLength(h);
+        const kernel = simdKernel();
         const inPlaceOk =
           req.outType === 'int16' &&
           h.bitsAllocated === 16 &&
@@ -160,6 +162,24 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>): Pro
                 reason: `pixel data truncated: frame ${job.frame + 1} of ${h.numberOfFrames} needs ${fb} bytes at ${job.frame * fb} but only ${Math.max(0, available)} of ${fb * h.numberOfFrames} bytes are present`,
               },
             };
+          }
+          if (inPlace && kernel) {
+            // Read the stored samples into the SIMD kernel's memory, convert there, copy out.
+            const n = h.rows * h.columns;
+            const mem = kernel.reserve(n);
+            let got = 0;
+            while (got < fb) {
+              const r = fs.readSync(fd, mem, got, fb - got, pd.offset + job.frame * fb + got);
+              if (r === 0) break;
+              got += r;
+            }
+            const signed = h.pixelRepresentation === 1;
+            const arg = signed ? 16 - h.bitsStored : h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
+            const [mn, mx] = kernel.run(n, signed, arg, job.intercept);
+            (out as Int16Array).set(new Int16Array(kernel.bytes.buffer, 0, n), job.outOffset);
+            const min = mn + job.intercept;
+            const max = mx + job.intercept;
+            return { ok: true, min, max, overflow: min < -32768 || max > 32767 };
           }
           if (inPlace) {
             // Read the stored samples straight into their output slot, then convert in place.
