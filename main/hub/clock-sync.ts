@@ -1,84 +1,155 @@
 /**
- * Per-device clock estimation from NTP-style exchanges over the bus. Pure.
+ * Per-device clock estimation from NTP-style exchanges over the bus. Pure (no I/O, no timers).
  *
  * The hub sends SYNC_REQ at t1 (hub clock); the device stamps receipt t2 and reply t3
- * (device clock); the hub receives at t4. Then (RFC 5905 §8)
+ * (device clock); the hub receives the SYNC_RESP at t4 (hub clock). Then (RFC 5905 §8)
  *   offset θ = ((t2 − t1) + (t3 − t4)) / 2      (device − hub, ms)
- *   delay  δ = (t4 − t1) − (t3 − t2)
- * The estimator keeps a window of exchanges, trusts the ones with the smallest delays
- * (queueing only ever adds delay), and fits θ(t) = a + b·(t − tRef) by least squares,
- * b being the drift. Uncertainty is half the best delay plus the fit's RMS residual.
+ *   delay  δ = (t4 − t1) − (t3 − t2)            (round trip minus device turnaround, ms)
+ * and the true offset lies within θ ± δ/2 whatever the split of the delay between the
+ * two directions. Queueing and jitter only ever add delay, so the exchanges with the
+ * smallest delays are the most trustworthy.
+ *
+ * The estimator keeps a window of exchanges, keeps those whose delay is close to the
+ * smallest one, and fits θ(t) = a + b·(t − tRef) by least squares: `a` is the offset at
+ * hub time tRef, `b` the drift (device seconds gained per hub second). A device time maps
+ * to hub time by inverting that line. See docs/device-protocol.md §6.
  */
 
 export interface SyncSample {
+  /** Hub clock, ms: request sent. */
   t1: number;
+  /** Device clock, ms: request received. */
   t2: number;
+  /** Device clock, ms: response sent. */
   t3: number;
+  /** Hub clock, ms: response received. */
   t4: number;
 }
 
 export interface ClockEstimate {
-  /** θ at hub time tRef, ms. */
+  /** θ (device − hub, ms) at hub time tRef. */
   a: number;
-  /** Drift (dimensionless, 1e-6 = 1 ppm). */
+  /** Drift, dimensionless (1e-6 = 1 ppm; positive: the device clock runs fast). */
   b: number;
+  /** Hub time the fit is anchored at, ms. */
   tRef: number;
+  /** Uncertainty at tRef, ms: half the smallest round-trip delay plus the fit's RMS residual. */
   uncertaintyMs: number;
+  /** Exchanges in the window. */
   samples: number;
+  /** Exchanges the fit used. */
+  used: number;
 }
 
-const WINDOW = 64;
+export interface ClockSyncOptions {
+  /** Exchanges kept (oldest dropped). Default 64. */
+  window?: number;
+  /** Drift is fitted only once the used exchanges span this long, ms. Default 3000. */
+  minSpanForDriftMs?: number;
+  /** Largest drift believed, ppm; a fit beyond it is clamped. Default 1000 (crystal clocks are < 100). */
+  maxDriftPpm?: number;
+  /**
+   * Drift assumed unmodelled when extrapolating away from the data, ppm: the uncertainty
+   * grows by this much per ms since the last exchange. Default 20.
+   */
+  holdoverPpm?: number;
+  /** A θ further than this from the prediction (beyond its own bound) is a clock step: start over. Default 1000 ms. */
+  stepMs?: number;
+}
+
+interface Obs {
+  /** Hub time at the middle of the exchange, ms. */
+  tm: number;
+  theta: number;
+  delay: number;
+}
+
 const MIN_FOR_DRIFT = 6;
-const MIN_SPAN_FOR_DRIFT_MS = 3000;
 
 export class ClockSync {
-  private readonly samples: { tm: number; theta: number; delay: number }[] = [];
+  private readonly samples: Obs[] = [];
   private est: ClockEstimate | null = null;
   /** Crude estimate from frame header times before any exchange has completed. */
   private fallbackOffset: number | null = null;
+  private lastTm = -Infinity;
+  private readonly window: number;
+  private readonly minSpan: number;
+  private readonly maxDrift: number;
+  private readonly holdover: number;
+  private readonly stepMs: number;
+  /** Exchanges rejected as nonsensical (negative delay, non-finite). */
+  rejected = 0;
+  /** Times the device clock stepped and the estimator started over. */
+  steps = 0;
+
+  constructor(opts: ClockSyncOptions = {}) {
+    this.window = opts.window ?? 64;
+    this.minSpan = opts.minSpanForDriftMs ?? 3000;
+    this.maxDrift = (opts.maxDriftPpm ?? 1000) * 1e-6;
+    this.holdover = (opts.holdoverPpm ?? 20) * 1e-6;
+    this.stepMs = opts.stepMs ?? 1000;
+  }
 
   /** Adds one completed exchange; returns false (ignored) for a nonsensical one. */
   add(s: SyncSample): boolean {
     const delay = s.t4 - s.t1 - (s.t3 - s.t2);
-    if (!(delay >= 0) || !Number.isFinite(delay) || s.t4 < s.t1) return false;
+    if (!Number.isFinite(delay) || !Number.isFinite(s.t2) || !Number.isFinite(s.t3) || delay < 0 || s.t4 < s.t1 || s.t3 < s.t2) {
+      this.rejected++;
+      return false;
+    }
     const theta = (s.t2 - s.t1 + (s.t3 - s.t4)) / 2;
-    this.samples.push({ tm: (s.t1 + s.t4) / 2, theta, delay });
-    if (this.samples.length > WINDOW) this.samples.shift();
+    const tm = (s.t1 + s.t4) / 2;
+    if (this.est && Math.abs(theta - this.offsetAt(tm)) > this.stepMs + delay / 2 + this.uncertaintyAt(tm)) {
+      // The device clock jumped (set by its user, NTP step, restart without a new HELLO): old history is wrong.
+      this.steps++;
+      this.samples.length = 0;
+      this.est = null;
+    }
+    this.samples.push({ tm, theta, delay });
+    if (this.samples.length > this.window) this.samples.shift();
+    this.lastTm = Math.max(this.lastTm, tm);
     this.fit();
     return true;
   }
 
   /** Records the offset implied by a frame's header time and its arrival (used until the first exchange). */
   observeArrival(tDeviceMs: number, tHubArrivalMs: number): void {
-    if (this.est === null && this.fallbackOffset === null) this.fallbackOffset = tDeviceMs - tHubArrivalMs;
+    if (this.est === null && this.fallbackOffset === null && Number.isFinite(tDeviceMs - tHubArrivalMs)) this.fallbackOffset = tDeviceMs - tHubArrivalMs;
   }
 
   private fit(): void {
-    const n = this.samples.length;
-    const delays = this.samples.map((s) => s.delay).sort((x, y) => x - y);
-    const minDelay = delays[0];
-    // Keep the lower half of delays (at least 3), which queueing has least disturbed.
-    const cut = delays[Math.min(n - 1, Math.max(2, Math.floor(n / 2)))];
-    const use = this.samples.filter((s) => s.delay <= cut);
-    const span = use.length > 1 ? use[use.length - 1].tm - use[0].tm : 0;
+    const all = this.samples;
+    let minDelay = Infinity;
+    for (const s of all) if (s.delay < minDelay) minDelay = s.delay;
+    // Keep exchanges whose delay is within a small margin of the best one, or the best
+    // half, whichever is more: they carry the least queueing asymmetry.
+    const sorted = all.map((s) => s.delay).sort((x, y) => x - y);
+    const half = sorted[Math.min(sorted.length - 1, Math.max(2, Math.floor(sorted.length / 2)))];
+    const cut = Math.min(half, Math.max(minDelay * 2, minDelay + 0.5));
+    let use = all.filter((s) => s.delay <= cut);
+    if (use.length < Math.min(3, all.length)) use = all.filter((s) => s.delay <= half);
     const tRef = use[use.length - 1].tm;
+    const span = use[use.length - 1].tm - use[0].tm;
     let a: number;
     let b = 0;
-    if (use.length >= MIN_FOR_DRIFT && span >= MIN_SPAN_FOR_DRIFT_MS) {
-      let sx = 0, sy = 0, sxx = 0, sxy = 0;
+    if (use.length >= MIN_FOR_DRIFT && span >= this.minSpan) {
+      // Weighted least squares, weight 1/δ²: a jittery exchange counts for less.
+      let sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
       for (const s of use) {
+        const w = 1 / Math.max(s.delay, 0.05) ** 2;
         const x = s.tm - tRef;
-        sx += x; sy += s.theta; sxx += x * x; sxy += x * s.theta;
+        sw += w; sx += w * x; sy += w * s.theta; sxx += w * x * x; sxy += w * x * s.theta;
       }
-      const m = use.length;
-      const den = m * sxx - sx * sx;
-      b = den > 0 ? (m * sxy - sx * sy) / den : 0;
-      a = (sy - b * sx) / m;
+      const den = sw * sxx - sx * sx;
+      b = den > 0 ? (sw * sxy - sx * sy) / den : 0;
+      if (b > this.maxDrift) b = this.maxDrift;
+      if (b < -this.maxDrift) b = -this.maxDrift;
+      a = (sy - b * sx) / sw;
     } else {
       // Not enough history for drift: the minimum-delay exchange is the best single estimate.
       let best = use[0];
       for (const s of use) if (s.delay < best.delay) best = s;
-      a = best.theta + 0; // at best.tm; with b = 0 tRef does not matter
+      a = best.theta;
     }
     let rss = 0;
     for (const s of use) {
@@ -86,7 +157,7 @@ export class ClockSync {
       rss += r * r;
     }
     const rms = Math.sqrt(rss / use.length);
-    this.est = { a, b, tRef, uncertaintyMs: minDelay / 2 + rms, samples: n };
+    this.est = { a, b, tRef, uncertaintyMs: minDelay / 2 + rms, samples: all.length, used: use.length };
   }
 
   get estimate(): ClockEstimate | null {
@@ -99,7 +170,7 @@ export class ClockSync {
     return this.fallbackOffset ?? 0;
   }
 
-  /** Maps a device-clock time to hub time. */
+  /** Maps a device-clock time (ms) to hub time (ms). */
   toHub(tDevice: number): number {
     const e = this.est;
     if (!e) return tDevice - (this.fallbackOffset ?? 0);
@@ -107,7 +178,18 @@ export class ClockSync {
     return (tDevice - e.a + e.b * e.tRef) / (1 + e.b);
   }
 
-  /** Uncertainty in ms; Infinity before any exchange. */
+  /** Maps a hub time (ms) to the device clock (ms). */
+  toDevice(tHub: number): number {
+    return tHub + this.offsetAt(tHub);
+  }
+
+  /** Uncertainty of the offset at hub time t, ms: grows with the time since the last exchange. Infinity before any exchange. */
+  uncertaintyAt(tHub: number): number {
+    if (!this.est) return Infinity;
+    return this.est.uncertaintyMs + Math.abs(tHub - this.lastTm) * this.holdover;
+  }
+
+  /** Uncertainty at the last exchange, ms; Infinity before any exchange. */
   get uncertaintyMs(): number {
     return this.est ? this.est.uncertaintyMs : Infinity;
   }
@@ -120,5 +202,6 @@ export class ClockSync {
     this.samples.length = 0;
     this.est = null;
     this.fallbackOffset = null;
+    this.lastTm = -Infinity;
   }
 }
