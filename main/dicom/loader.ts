@@ -149,21 +149,24 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
   let done = 0;
   report(0, total, 'header');
   const entries: FileEntry[] = [];
+  // Batches keep the per-message cost low while every worker stays busy.
   await Promise.all(
-    sources.map(async (s) => {
-      const res = await pool.run<Extract<Response, { type: 'header' }>>({ type: 'header', source: s });
-      done++;
+    chunk(sources, batchSize(sources.length, pool.size)).map(async (batch) => {
+      const res = await pool.run<Extract<Response, { type: 'headers' }>>({ type: 'headers', sources: batch });
+      res.results.forEach((r, i) => {
+        if (!r.ok) {
+          skipped.push({ file: r.error.file, reason: r.error.reason, code: r.error.code });
+          return;
+        }
+        const h = r.header;
+        if (h.isDirectory) {
+          skipped.push({ file: h.file, reason: 'DICOMDIR / media directory object (not an image)', code: 'NOT_IMAGE' });
+          return;
+        }
+        entries.push({ source: batch[i], header: h });
+      });
+      done += batch.length;
       report(done, total, 'header');
-      if (!res.ok) {
-        skipped.push({ file: res.error.file, reason: res.error.reason, code: res.error.code });
-        return;
-      }
-      const h = res.header;
-      if (h.isDirectory) {
-        skipped.push({ file: h.file, reason: 'DICOMDIR / media directory object (not an image)', code: 'NOT_IMAGE' });
-        return;
-      }
-      entries.push({ source: s, header: h });
     }),
   );
   throwIfAborted(signal);
@@ -389,6 +392,17 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, on
   return s;
 }
 
+/** Items per request: about 4 requests per worker, at most 64 items. */
+function batchSize(n: number, workers: number): number {
+  return Math.max(1, Math.min(64, Math.ceil(n / (workers * 4))));
+}
+
+function chunk<T>(xs: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
 function frameGeom(h: FileHeader, f: FileHeader['frames'][number], i: number): FrameGeometry {
   return { ipp: f.ipp, iop: f.iop, pixelSpacing: f.pixelSpacing, rows: h.rows, columns: h.columns, order: (h.instanceNumber ?? 0) * 100000 + i };
 }
@@ -465,25 +479,26 @@ async function decodeStack(
   let min = Infinity;
   let max = -Infinity;
   let overflow = false;
+  const fileJobs = [...perFile.entries()];
   await Promise.all(
-    [...perFile.entries()].map(async ([entry, list]) => {
-      const res = await pool.run<Extract<Response, { type: 'pixels' }>>({
-        type: 'pixels',
-        source: entry.source,
-        header: entry.header,
+    chunk(fileJobs, batchSize(fileJobs.length, pool.size)).map(async (batch) => {
+      const res = await pool.run<Extract<Response, { type: 'pixelsBatch' }>>({
+        type: 'pixelsBatch',
+        items: batch.map(([entry, list]) => ({ source: entry.source, header: entry.header, jobs: list.map((l) => l.job) })),
         out: sab,
         outType: typeChoice.type,
-        jobs: list.map((l) => l.job),
       });
-      const results: FrameResult[] = res.results;
-      results.forEach((r, i) => {
-        if (r.ok) {
-          if (r.min < min) min = r.min;
-          if (r.max > max) max = r.max;
-          if (r.overflow) overflow = true;
-        } else failedInputs.set(list[i].input, { reason: r.error.reason, code: r.error.code });
+      res.results.forEach((results: FrameResult[], b) => {
+        const list = batch[b][1];
+        results.forEach((r, i) => {
+          if (r.ok) {
+            if (r.min < min) min = r.min;
+            if (r.max > max) max = r.max;
+            if (r.overflow) overflow = true;
+          } else failedInputs.set(list[i].input, { reason: r.error.reason, code: r.error.code });
+        });
+        onFrames(list.length);
       });
-      onFrames(list.length);
     }),
   );
   if (overflow && typeChoice.type === 'int16') {

@@ -31,6 +31,8 @@ export interface FrameJob {
 
 export type Request =
   | { type: 'header'; id: number; source: Source }
+  | { type: 'headers'; id: number; sources: Source[] }
+  | { type: 'pixelsBatch'; id: number; items: PixelItem[]; out: SharedArrayBuffer; outType: 'int16' | 'float32' }
   | {
       type: 'pixels';
       id: number;
@@ -41,12 +43,22 @@ export type Request =
       jobs: FrameJob[];
     };
 
+export interface PixelItem {
+  source: Source;
+  header: FileHeader;
+  jobs: FrameJob[];
+}
+
 export type FrameResult = ({ ok: true } & StoreResult) | { ok: false; error: PlainDicomError };
 
 export type Response =
   | { type: 'header'; id: number; ok: true; header: FileHeader }
   | { type: 'header'; id: number; ok: false; error: PlainDicomError; partial?: Partial<FileHeader> }
-  | { type: 'pixels'; id: number; results: FrameResult[] };
+  | { type: 'pixels'; id: number; results: FrameResult[] }
+  | { type: 'headers'; id: number; results: HeaderResult[] }
+  | { type: 'pixelsBatch'; id: number; results: FrameResult[][] };
+
+export type HeaderResult = { ok: true; header: FileHeader } | { ok: false; error: PlainDicomError };
 
 const PREFIX_BYTES = 16 * 1024;
 let scratch = Buffer.allocUnsafe(0);
@@ -222,7 +234,23 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>): Pro
   }
 }
 
+function headerResult(source: Source): HeaderResult {
+  try {
+    return { ok: true, header: headerTask(source) };
+  } catch (e) {
+    return { ok: false, error: plain(e, sourceName(source)) };
+  }
+}
+
 export async function runTask(req: Request): Promise<Response> {
+  if (req.type === 'headers') return { type: 'headers', id: req.id, results: req.sources.map(headerResult) };
+  if (req.type === 'pixelsBatch') {
+    const results: FrameResult[][] = [];
+    for (const it of req.items) {
+      results.push(await pixelsTask({ type: 'pixels', id: req.id, source: it.source, header: it.header, jobs: it.jobs, out: req.out, outType: req.outType }));
+    }
+    return { type: 'pixelsBatch', id: req.id, results };
+  }
   if (req.type === 'header') {
     try {
       return { type: 'header', id: req.id, ok: true, header: headerTask(req.source) };
