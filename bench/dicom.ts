@@ -5,6 +5,7 @@
  *   - peer JavaScript loaders (daikon, dcmjs) doing parse + rescale + sort into a volume.
  * Also peak RSS growth during a load vs the volume's own size. Last line: one JSON object.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -113,8 +114,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ skipped: true }));
     return;
   }
-  const bytes = readSequential(); // warms the page cache
-  await readParallel();
+  // Warm the page cache from a child process, so this process's RSS baseline stays clean.
+  spawnSync('sh', ['-c', 'cat -- "$@" > /dev/null', 'sh', ...files()]);
+  const bytes = files().reduce((n, f) => n + fs.statSync(f).size, 0);
 
   // Cold: the first load also starts the worker pool. Peak RSS growth is measured on it (a
   // later load reuses freed memory, so RSS would not show its footprint); it includes the
