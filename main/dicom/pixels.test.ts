@@ -21,7 +21,7 @@ test('simd kernel equals the scalar path: unsigned masked and signed sign-extend
     const mem = k.reserve(n);
     new Uint16Array(mem.buffer, 0, n).set(src);
     const [mn, mx] = k.run(n, signed, signed ? 16 - bs : bs >= 16 ? 0xffff : 2 ** bs - 1, icpt);
-    const got = new Int16Array(k.bytes.buffer, 0, n);
+    const got: Int16Array = new Int16Array(k.bytes.buffer, 0, n);
     if (!r.overflow) assert.deepEqual(Array.from(got), Array.from(want), `signed=${signed} bs=${bs}`);
     assert.equal(mn + icpt, r.min);
     assert.equal(mx + icpt, r.max);
