@@ -21,7 +21,7 @@ import {
   type Vec3,
 } from './geometry';
 
-const close = (a: readonly number[], b: readonly number[], tol: number, msg = '') => {
+const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number, msg = '') => {
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol, `${msg} [${i}] ${a[i]} vs ${b[i]} (tol ${tol})`);
 };
 

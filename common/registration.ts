@@ -36,7 +36,7 @@ export class RegistrationError extends Error {
 /** Eigen-decomposition of a small symmetric matrix (row-major n*n) by cyclic Jacobi. */
 export function symmetricEigen(a: number[], n: number): { values: number[]; vectors: number[][] } {
   const m = a.slice();
-  const v = Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
+  const v: number[] = Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
   for (let sweep = 0; sweep < 64; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p * n + q] ** 2;
