@@ -7,6 +7,8 @@
  * All times are hub time: Unix ms on the hub's clock.
  */
 
+import type { CaseMessage } from './case-contract';
+
 export const CONTRACT_VERSION = 1;
 
 export type LinkState = 'online' | 'stale' | 'offline';
@@ -98,7 +100,8 @@ export type HubMessage =
   | { t: 'event'; item: EventItem }
   | { t: 'gap'; item: GapItem }
   | { t: 'time'; hubTimeMs: number }
-  | { t: 'error'; message: string };
+  | { t: 'error'; message: string }
+  | CaseMessage;
 
 export type ClientMessage = { t: 'ping'; clientTimeMs: number } | { t: 'ack-alarm'; alarmId: string };
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { parseArgs, helpText, UsageError, checkEndpoint, checkHost, type FlagSpec } from './args';
 import { startHub } from '../hub/app';
+import { runDicomCli } from '../dicom/index';
 import { SIM_DEVICE_NAMES, createSimDevice, type SimDevice, type SimDeviceName } from '../../native-bridge/node/simulators/devices';
 
 const DEFAULT_BUS = 'tcp://127.0.0.1:7400';
@@ -172,9 +173,12 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Commands provided by other modules (DICOM, recordings); undefined when cmd is unknown. */
 async function extraCommand(cmd: string, rest: string[]): Promise<number | undefined> {
-  void rest;
-  void cmd;
-  return undefined;
+  switch (cmd) {
+    case 'dicom':
+      return runDicomCli(rest, out);
+    default:
+      return undefined;
+  }
 }
 
 if (require.main === module) {

@@ -29,7 +29,7 @@ function workerScript(): string | undefined {
   const here = __dirname;
   const candidates = __filename.endsWith('.ts')
     ? [path.join(here, 'worker.ts')]
-    : [path.join(here, 'dicom-worker.js'), path.join(here, 'worker.js')];
+    : [path.join(here, 'dicom-worker.cjs'), path.join(here, 'dicom-worker.js'), path.join(here, 'worker.js')];
   return candidates.find((c) => fs.existsSync(c));
 }
 

@@ -11,6 +11,9 @@ import { DisplaySink } from './display-sink';
 import { DisplayServer, findStaticDir, newToken, type ApiHandler } from './server';
 import { hubNow } from './clock';
 import type { HubSink } from './sink';
+import { ApiRouter } from './api-router';
+import { CaseService } from './case-service';
+import { writeHubFile, removeHubFile } from './hub-file';
 
 export interface HubConfig {
   host: string;
@@ -24,7 +27,10 @@ export interface HubConfig {
   /** Script that runs the CLI (to spawn `or-hub simulate`). Default: process.argv[1]. */
   cliPath?: string;
   extraSinks?: HubSink[];
+  /** Extra API routes (tests). */
   api?: ApiHandler;
+  /** Record procedures (default true). */
+  record?: boolean;
 }
 
 export interface RunningHub {
@@ -36,8 +42,22 @@ export interface RunningHub {
   displayUrl: string;
   token: string;
   simulator: ChildProcess | null;
+  cases: CaseService | null;
+  router: ApiRouter;
   close(): Promise<void>;
 }
+
+/** The case the simulated OR records, so `npm start` shows the whole product at once. */
+const DEMO_CASE = {
+  procedure: 'Demo: laparoscopic cholecystectomy (simulated)',
+  room: 'OR 1',
+  team: [
+    { role: 'surgeon', name: 'Dr Demo Surgeon' },
+    { role: 'anaesthetist', name: 'Dr Demo Anaesthetist' },
+    { role: 'scrub-nurse', name: 'Demo Scrub Nurse' },
+    { role: 'circulating-nurse', name: 'Demo Circulating Nurse' },
+  ],
+};
 
 export function isLoopbackEndpoint(ep: string): boolean {
   const m = /^tcp:\/\/(\[[^\]]+\]|[^:]+):/.exec(ep);
@@ -61,6 +81,11 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   hub.on('device', (device) => display.broadcast({ t: 'device', device }));
   hub.on('alarms', () => display.broadcast({ t: 'alarms', items: [...hub.alarms.values()] }));
   const token = newToken();
+  const router = new ApiRouter();
+  router.add('GET', /\/api\/status/, () => ({ status: 200, body: { devices: hub.views(), alarms: [...hub.alarms.values()] } }));
+  const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log });
+  cases?.routes(router);
+  const caseTicker = cases?.startTimelineTicker();
 
   const onClient = (ws: WebSocket) => {
     const client = {
@@ -76,7 +101,9 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       { t: 'devices', devices: hub.views() },
       { t: 'alarms', items: [...hub.alarms.values()] },
     ];
+    if (cases) snapshot.push(cases.caseMessage());
     display.addClient(client, snapshot);
+    if (cases) void cases.timelineMessage().then((m) => m && client.send(JSON.stringify(m)), () => undefined);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       let m: ClientMessage;
@@ -91,14 +118,16 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     ws.on('error', () => display.removeClient(client));
   };
 
-  const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api, log });
+  const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api ?? router.handle, log });
   await server.listen();
   hub.start();
   const timeTicker = setInterval(() => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);
   void bus.run((peer, bytes) => hub.onMessage(peer, bytes));
 
+  writeHubFile(cfg.dataDir, { url: server.displayUrl(), token, pid: process.pid });
   let simulator: ChildProcess | null = null;
   if (cfg.simulate) {
+    if (cases && !cases.recorder.case) await cases.startCase(DEMO_CASE).catch((e: Error) => log(`demo case: ${e.message}`));
     const cli = cfg.cliPath ?? process.argv[1];
     simulator = spawn(process.execPath, [cli, 'simulate', '--bus', busEndpoint, ...(cfg.simulateArgs ?? [])], { stdio: ['ignore', 'inherit', 'inherit'] });
     simulator.on('exit', (code, sig) => {
@@ -115,12 +144,17 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     displayUrl: server.displayUrl(),
     token,
     simulator,
+    cases,
+    router,
     async close() {
       clearInterval(timeTicker);
+      clearInterval(caseTicker);
+      removeHubFile(cfg.dataDir, process.pid);
       simulator?.kill('SIGTERM');
       hub.stop();
       bus.close();
       await server.close();
+      await cases?.close();
     },
   };
 }

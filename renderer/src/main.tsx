@@ -1,6 +1,7 @@
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App';
 import { connect } from './connection';
+import { setApiToken } from './api';
 import { getState } from './store';
 import { waveEngine } from './waves/engine';
 import { hubClock } from './hub-clock';
@@ -15,7 +16,10 @@ function readToken(): string | null {
 }
 
 const token = readToken();
-if (token) connect(token);
+if (token) {
+  setApiToken(token);
+  connect(token);
+}
 
 // Read-only hooks for end-to-end tests and benchmarks (no control surface).
 (window as unknown as { __orhub: unknown }).__orhub = {

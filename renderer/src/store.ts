@@ -3,6 +3,7 @@
  * A tiny external store read by React through useSyncExternalStore. Samples never come here.
  */
 import { useSyncExternalStore } from 'react';
+import type { CaseView, PresetView, TimelineView } from '../../common/case-contract';
 import type { AlarmItem, ChannelView, DeviceView, EventItem, GapItem, HubMessage, NumericItem, SettingItem } from '../../common/display-contract';
 
 export interface StreamInfo {
@@ -22,6 +23,10 @@ export interface DisplayState {
   alarms: readonly AlarmItem[];
   events: readonly EventItem[];
   gaps: readonly GapItem[];
+  caseView: CaseView | null;
+  presets: readonly PresetView[];
+  recording: boolean;
+  timeline: TimelineView | null;
 }
 
 let state: DisplayState = {
@@ -35,6 +40,10 @@ let state: DisplayState = {
   alarms: [],
   events: [],
   gaps: [],
+  caseView: null,
+  presets: [],
+  recording: false,
+  timeline: null,
 };
 
 const listeners = new Set<() => void>();
@@ -105,6 +114,12 @@ export function applyHubMessage(m: HubMessage): void {
       return;
     case 'gap':
       setState({ gaps: [...state.gaps.slice(-199), m.item] });
+      return;
+    case 'case':
+      setState({ caseView: m.case, presets: m.presets, recording: m.recording, timeline: m.case ? state.timeline : null });
+      return;
+    case 'timeline':
+      setState({ timeline: m.timeline });
       return;
     case 'time':
     case 'error':

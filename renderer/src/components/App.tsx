@@ -7,6 +7,7 @@ import { AlarmBar } from './AlarmBar';
 import { DeviceStrip } from './DeviceStrip';
 import { DevicePanels } from './DevicePanels';
 import { hubClock } from '../hub-clock';
+import { CaseBar, TimelinePanel } from '../timeline/Timeline';
 
 function Clock() {
   const [, tick] = useState(0);
@@ -39,6 +40,7 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
       <header className="top">
         <span className="brand">OR Hub</span>
         {simulated ? <span className="sim-badge">SIMULATED OR — NOT FOR CLINICAL USE</span> : null}
+        <CaseBar />
         <AlarmBar />
         <Clock />
       </header>
@@ -58,6 +60,7 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
         <section className="anatomy" id="anatomy-slot" data-testid="anatomy" />
       </main>
       <DevicePanels />
+      <TimelinePanel />
     </div>
   );
 }

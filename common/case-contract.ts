@@ -1,0 +1,98 @@
+/**
+ * The procedure (case), its annotations and its timeline as the display sees them.
+ * Pure TypeScript shared by hub and display; the hub's recorder stores the same shapes.
+ * Times are hub time (Unix ms).
+ */
+
+export interface TeamMemberView {
+  role: string;
+  name: string;
+}
+
+export interface CaseView {
+  id: string;
+  procedure: string;
+  room: string;
+  state: 'created' | 'recording' | 'ended';
+  createdMs: number;
+  startedMs: number | null;
+  endedMs: number | null;
+  team: TeamMemberView[];
+}
+
+export interface PresetView {
+  kind: string;
+  label: string;
+  /** e.g. "Alt+4", "F5" */
+  shortcut: string;
+}
+
+/** One stored version of an annotation entry (edits and deletions add versions). */
+export interface AnnotationView {
+  seq: number;
+  entryId: string;
+  version: number;
+  action: 'create' | 'edit' | 'delete';
+  kind: string;
+  tMs: number;
+  recordedMs: number;
+  role: string;
+  name: string;
+  text: string;
+  data: Record<string, string | number>;
+  hash: string;
+}
+
+export interface AlarmIntervalView {
+  deviceId: string;
+  channel: number;
+  code: number;
+  priority: number;
+  text: string;
+  fromMs: number;
+  toMs: number | null;
+}
+
+export interface GapView {
+  deviceId: string;
+  channel: number;
+  fromMs: number;
+  toMs: number;
+  lostFrames: number;
+  reason: string;
+}
+
+export interface TimelineView {
+  caseId: string;
+  startedMs: number | null;
+  /** Latest version of each entry (deleted entries have action 'delete'). */
+  markers: AnnotationView[];
+  alarms: AlarmIntervalView[];
+  gaps: GapView[];
+}
+
+/** What a display submits to annotate (POST /api/annotations). */
+export interface AnnotationRequest {
+  kind: string;
+  /** Back-dating: the entry refers to now − agoMs. */
+  agoMs?: number;
+  text?: string;
+  drug?: string;
+  dose?: number;
+  unit?: string;
+  bloodLossMl?: number;
+  role: string;
+  name?: string;
+}
+
+export interface CaseStartRequest {
+  procedure: string;
+  room?: string;
+  team: TeamMemberView[];
+  /** Kept apart from the recording so it can be shared without them. */
+  patient?: { identifier?: string; name?: string; birthDate?: string; sex?: string };
+}
+
+export type CaseMessage =
+  | { t: 'case'; case: CaseView | null; presets: PresetView[]; recording: boolean }
+  | { t: 'timeline'; timeline: TimelineView };

@@ -1,0 +1,159 @@
+/**
+ * The procedure (case) on the hub: owns the Recorder (a HubSink writing SQLite from a
+ * worker), exposes case lifecycle and annotations over the API, keeps displays told
+ * (case, timeline), and turns recorder trouble into technical alarms.
+ */
+import type { CaseMessage, CaseView, PresetView, TimelineView, AnnotationRequest, CaseStartRequest } from '../../common/case-contract';
+import { Recorder, RecorderError } from '../recorder/recorder';
+import type { CaseInfo } from '../recorder/store';
+import type { Hub } from './hub';
+import { ApiRouter, badRequest } from './api-router';
+import { hubNow } from './clock';
+import type { ApiResult } from './server';
+
+export interface CaseServiceOptions {
+  dataDir: string;
+  hub: Hub;
+  broadcast(m: CaseMessage): void;
+  log(line: string): void;
+}
+
+function view(c: CaseInfo | null): CaseView | null {
+  if (!c) return null;
+  return { id: c.id, procedure: c.procedure, room: c.room, state: c.state, createdMs: c.createdMs, startedMs: c.startedMs, endedMs: c.endedMs, team: c.team };
+}
+
+const str = (v: unknown, max = 200): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const optStr = (v: unknown, max = 2000) => v === undefined || (typeof v === 'string' && v.length <= max);
+const optNum = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+
+export class CaseService {
+  private constructor(
+    readonly recorder: Recorder,
+    private readonly opts: CaseServiceOptions,
+  ) {}
+
+  static async open(opts: CaseServiceOptions): Promise<CaseService> {
+    const recorder = await Recorder.open({ dataDir: opts.dataDir, clock: hubNow });
+    const s = new CaseService(recorder, opts);
+    recorder.on('technical-alarm', (a) => {
+      if (a.active) opts.hub.raiseTechnical('recorder', a.code, a.code === 'REC_DISK_FULL' || a.code === 'REC_IO_ERROR' ? 'high' : 'medium', a.message, hubNow());
+      else opts.hub.clearTechnical('recorder', a.code);
+    });
+    recorder.on('warning', (m) => opts.log(`recorder: ${m}`));
+    recorder.on('resumed', ({ caseInfo, gap }) =>
+      opts.log(`recorder: resumed case ${caseInfo.id} after a hub restart; ${((gap.toMs - gap.fromMs) / 1000).toFixed(1)} s recorded as a gap`),
+    );
+    opts.hub.addSink(recorder);
+    return s;
+  }
+
+  get presets(): PresetView[] {
+    return this.recorder.presets.map((p) => ({ kind: p.kind, label: p.label, shortcut: p.shortcut }));
+  }
+
+  caseMessage(): CaseMessage {
+    return { t: 'case', case: view(this.recorder.case), presets: this.presets, recording: this.recorder.recording };
+  }
+
+  async timelineMessage(): Promise<CaseMessage | null> {
+    if (!this.recorder.case) return null;
+    return { t: 'timeline', timeline: (await this.recorder.timeline()) as TimelineView };
+  }
+
+  private async announce(): Promise<void> {
+    this.opts.broadcast(this.caseMessage());
+    const tl = await this.timelineMessage().catch(() => null);
+    if (tl) this.opts.broadcast(tl);
+  }
+
+  /** Creates and starts recording a case (the demo OR does this at start). */
+  async startCase(req: CaseStartRequest): Promise<CaseView> {
+    await this.recorder.createCase({ procedure: req.procedure, room: req.room, team: req.team, patient: req.patient });
+    const c = await this.recorder.startRecording();
+    void this.announce();
+    return view(c)!;
+  }
+
+  /** Registers the case API on the router. */
+  routes(r: ApiRouter): void {
+    const fail = (e: unknown): ApiResult => {
+      const code = e instanceof RecorderError ? e.code : 'REC_ERROR';
+      return { status: code === 'REC_WORKER_FAILED' ? 503 : 409, body: { error: (e as Error).message, code } };
+    };
+    r.add('GET', /\/api\/case/, () => ({ status: 200, body: this.caseMessage() }));
+    r.add('POST', /\/api\/case/, async (req) => {
+      const b = req.body as Partial<CaseStartRequest> | undefined;
+      if (!b || !str(b.procedure)) return badRequest('procedure (text) is required');
+      if (!Array.isArray(b.team) || b.team.length === 0 || !b.team.every((m) => m && str(m.role, 40) && str(m.name, 100))) {
+        return badRequest('team must list at least one {role, name}');
+      }
+      if (!optStr(b.room, 100)) return badRequest('room must be text');
+      try {
+        return { status: 201, body: await this.startCase(b as CaseStartRequest) };
+      } catch (e) {
+        return fail(e);
+      }
+    });
+    r.add('POST', /\/api\/case\/end/, async () => {
+      try {
+        const c = await this.recorder.endCase();
+        void this.announce();
+        return { status: 200, body: view(c) };
+      } catch (e) {
+        return fail(e);
+      }
+    });
+    r.add('GET', /\/api\/timeline/, async () => {
+      const tl = await this.timelineMessage().catch(() => null);
+      return tl ? { status: 200, body: tl } : { status: 404, body: { error: 'no active case' } };
+    });
+    r.add('POST', /\/api\/annotations/, async (req) => {
+      const b = req.body as Partial<AnnotationRequest> | undefined;
+      if (!b || !str(b.kind, 40) || !str(b.role, 40)) return badRequest('kind and role are required');
+      if (!optStr(b.text) || !optStr(b.drug, 100) || !optStr(b.unit, 20) || !optStr(b.name, 100)) return badRequest('text fields must be text');
+      if (!optNum(b.agoMs) || !optNum(b.dose) || !optNum(b.bloodLossMl)) return badRequest('agoMs, dose and bloodLossMl must be numbers');
+      try {
+        const ack = await this.recorder.annotate({ kind: b.kind, agoMs: b.agoMs, text: b.text, drug: b.drug, dose: b.dose, unit: b.unit, bloodLossMl: b.bloodLossMl, role: b.role, name: b.name });
+        void this.announce();
+        return { status: 201, body: ack };
+      } catch (e) {
+        return fail(e);
+      }
+    });
+    r.add('POST', /\/api\/annotations\/([^/]+)\/edit/, async (req, [id]) => {
+      const b = req.body as { patch?: Record<string, unknown>; role?: string; name?: string } | undefined;
+      if (!b || !b.patch || typeof b.patch !== 'object' || !str(b.role, 40)) return badRequest('patch and role are required');
+      try {
+        const ack = await this.recorder.editAnnotation(id, b.patch, { role: b.role, name: b.name });
+        void this.announce();
+        return { status: 200, body: ack };
+      } catch (e) {
+        return fail(e);
+      }
+    });
+    r.add('POST', /\/api\/annotations\/([^/]+)\/delete/, async (req, [id]) => {
+      const b = req.body as { role?: string; name?: string; reason?: string } | undefined;
+      if (!b || !str(b.role, 40)) return badRequest('role is required');
+      try {
+        const ack = await this.recorder.deleteAnnotation(id, { role: b.role, name: b.name }, b.reason);
+        void this.announce();
+        return { status: 200, body: ack };
+      } catch (e) {
+        return fail(e);
+      }
+    });
+    r.add('GET', /\/api\/annotations\/([^/]+)\/history/, async (_req, [id]) => ({ status: 200, body: await this.recorder.annotationHistory(id) }));
+  }
+
+  /** Periodic timeline refresh (alarms and gaps change without annotations). */
+  startTimelineTicker(ms = 5000): NodeJS.Timeout {
+    const t = setInterval(() => void this.announce(), ms);
+    t.unref();
+    return t;
+  }
+
+  async close(): Promise<void> {
+    await this.recorder.close();
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * hub.json in the data dir tells local tools (`or-hub annotate`, a barcode-scanner script)
+ * where the running hub is and its session token. Readable by the owner only (0600).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface HubFile {
+  url: string;
+  token: string;
+  pid: number;
+}
+
+const NAME = 'hub.json';
+
+export function writeHubFile(dataDir: string, f: HubFile): void {
+  const p = path.join(dataDir, NAME);
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(p + '.tmp', JSON.stringify(f), { mode: 0o600 });
+  fs.renameSync(p + '.tmp', p);
+}
+
+export function removeHubFile(dataDir: string, pid: number): void {
+  const f = readHubFile(dataDir);
+  if (f && f.pid === pid) fs.rmSync(path.join(dataDir, NAME), { force: true });
+}
+
+/** The hub file if present and its process is alive; null otherwise. */
+export function readHubFile(dataDir: string): HubFile | null {
+  try {
+    const f = JSON.parse(fs.readFileSync(path.join(dataDir, NAME), 'utf8')) as HubFile;
+    if (typeof f.url !== 'string' || typeof f.token !== 'string' || typeof f.pid !== 'number') return null;
+    process.kill(f.pid, 0);
+    return f;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,388 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useDisplay } from '../store';
+import { api } from '../api';
+import { hubClock } from '../hub-clock';
+import { shortcutOf } from './shortcuts';
+import type { AnnotationRequest, AnnotationView, PresetView, TeamMemberView } from '../../../common/case-contract';
+
+const WHEN_CHOICES = [0, 1, 2, 5, 10, 15];
+const PRIORITY_COLOR = ['#888', '#00c8ff', '#ffd400', '#ff2d2d'];
+
+function hhmm(t: number): string {
+  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+}
+
+export function labelOf(m: { kind: string; text: string; data: Record<string, string | number> }, presets: readonly PresetView[]): string {
+  if (m.kind === 'note') return m.text || 'Note';
+  if (m.kind === 'bolus') return `${m.data.drug ?? 'Bolus'} ${m.data.dose ?? ''} ${m.data.unit ?? ''}`.trim();
+  if (m.kind === 'blood-loss') return `Blood loss ${m.data.ml ?? ''} mL`;
+  return presets.find((p) => p.kind === m.kind)?.label ?? m.kind;
+}
+
+type Toast = { text: string; kind: 'pending' | 'ok' | 'error' } | null;
+
+/** Who is annotating on this display: one of the case's team, remembered per case. */
+function useMe(team: readonly TeamMemberView[], caseId: string | undefined): [TeamMemberView | null, (m: TeamMemberView) => void] {
+  const [me, setMe] = useState<TeamMemberView | null>(null);
+  useEffect(() => {
+    if (!caseId) return setMe(null);
+    const saved = sessionStorage.getItem(`orhub-me-${caseId}`);
+    const found = team.find((t) => `${t.role}/${t.name}` === saved) ?? team.find((t) => /nurse/.test(t.role)) ?? team[0] ?? null;
+    setMe(found);
+  }, [caseId, team]);
+  return [
+    me,
+    (m) => {
+      if (caseId) sessionStorage.setItem(`orhub-me-${caseId}`, `${m.role}/${m.name}`);
+      setMe(m);
+    },
+  ];
+}
+
+function StartCaseDialog({ onClose }: { onClose: () => void }) {
+  const [procedure, setProcedure] = useState('');
+  const [room, setRoom] = useState('OR 1');
+  const [team, setTeam] = useState<TeamMemberView[]>([
+    { role: 'surgeon', name: '' },
+    { role: 'anaesthetist', name: '' },
+    { role: 'scrub-nurse', name: '' },
+    { role: 'circulating-nurse', name: '' },
+  ]);
+  const [error, setError] = useState('');
+  const submit = async () => {
+    try {
+      await api('/api/case', { procedure, room, team: team.filter((m) => m.name.trim()) });
+      onClose();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <div className="dialog-backdrop">
+      <div className="dialog" data-testid="start-case-dialog">
+        <h2>Start case</h2>
+        <label>
+          Procedure <input value={procedure} onChange={(e) => setProcedure(e.target.value)} data-testid="case-procedure" autoFocus />
+        </label>
+        <label>
+          Room <input value={room} onChange={(e) => setRoom(e.target.value)} />
+        </label>
+        {team.map((m, i) => (
+          <label key={m.role}>
+            {m.role}
+            <input value={m.name} onChange={(e) => setTeam(team.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} data-testid={`case-team-${m.role}`} />
+          </label>
+        ))}
+        {error ? <div className="dialog-error">{error}</div> : null}
+        <div className="dialog-buttons">
+          <button onClick={onClose}>Cancel</button>
+          <button className="primary" onClick={() => void submit()} data-testid="case-start">
+            Start recording
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function FormDialog({ kind, onSubmit, onClose }: { kind: 'note' | 'bolus' | 'blood-loss'; onSubmit: (r: Partial<AnnotationRequest>) => void; onClose: () => void }) {
+  const [text, setText] = useState('');
+  const [drug, setDrug] = useState('');
+  const [dose, setDose] = useState('');
+  const [unit, setUnit] = useState('mg');
+  const [ml, setMl] = useState('');
+  const valid = kind === 'note' ? text.trim() !== '' : kind === 'bolus' ? drug.trim() !== '' && Number(dose) > 0 : Number(ml) > 0;
+  return (
+    <div className="dialog-backdrop">
+      <div className="dialog" data-testid={`dialog-${kind}`}>
+        <h2>{kind === 'note' ? 'Note' : kind === 'bolus' ? 'Drug bolus' : 'Blood loss'}</h2>
+        {kind === 'note' ? <textarea value={text} onChange={(e) => setText(e.target.value)} rows={3} autoFocus data-testid="note-text" /> : null}
+        {kind === 'bolus' ? (
+          <>
+            <label>
+              Drug <input value={drug} onChange={(e) => setDrug(e.target.value)} autoFocus data-testid="bolus-drug" />
+            </label>
+            <label>
+              Dose <input value={dose} onChange={(e) => setDose(e.target.value)} inputMode="decimal" data-testid="bolus-dose" />
+            </label>
+            <label>
+              Unit
+              <select value={unit} onChange={(e) => setUnit(e.target.value)} data-testid="bolus-unit">
+                {['mg', 'ug', 'g', 'mL', '[iU]', 'mmol'].map((u) => (
+                  <option key={u} value={u}>
+                    {u === 'ug' ? 'µg' : u === '[iU]' ? 'IU' : u}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </>
+        ) : null}
+        {kind === 'blood-loss' ? (
+          <label>
+            mL <input value={ml} onChange={(e) => setMl(e.target.value)} inputMode="numeric" autoFocus data-testid="blood-ml" />
+          </label>
+        ) : null}
+        <div className="dialog-buttons">
+          <button onClick={onClose}>Cancel</button>
+          <button
+            className="primary"
+            disabled={!valid}
+            data-testid="dialog-save"
+            onClick={() => onSubmit(kind === 'note' ? { text } : kind === 'bolus' ? { drug, dose: Number(dose), unit } : { bloodLossMl: Number(ml) })}
+          >
+            Save
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function EntryDialog({ entry, me, onClose }: { entry: AnnotationView; me: TeamMemberView | null; onClose: () => void }) {
+  const presets = useDisplay((s) => s.presets);
+  const [history, setHistory] = useState<AnnotationView[]>([]);
+  const [text, setText] = useState(entry.text);
+  const [shiftMin, setShiftMin] = useState('0');
+  const [error, setError] = useState('');
+  useEffect(() => {
+    api<AnnotationView[]>(`/api/annotations/${encodeURIComponent(entry.entryId)}/history`).then(setHistory, (e: Error) => setError(e.message));
+  }, [entry]);
+  const act = async (path: string, body: unknown) => {
+    try {
+      await api(path, body);
+      onClose();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  const who = me ?? { role: 'unknown', name: '' };
+  return (
+    <div className="dialog-backdrop">
+      <div className="dialog" data-testid="entry-dialog">
+        <h2>{labelOf(entry, presets)}</h2>
+        <div className="entry-meta">
+          {hhmm(entry.tMs)} · {entry.name} ({entry.role}) · version {entry.version}
+        </div>
+        {entry.action !== 'delete' ? (
+          <>
+            <label>
+              Text <input value={text} onChange={(e) => setText(e.target.value)} data-testid="entry-text" />
+            </label>
+            <label>
+              Move time by (min, − earlier) <input value={shiftMin} onChange={(e) => setShiftMin(e.target.value)} inputMode="numeric" />
+            </label>
+          </>
+        ) : (
+          <div className="entry-deleted">Deleted</div>
+        )}
+        <h3>History</h3>
+        <ol className="history" data-testid="entry-history">
+          {history.map((h) => (
+            <li key={h.seq}>
+              v{h.version} {h.action} {hhmm(h.tMs)} “{h.text}” by {h.name} ({h.role}) at {hhmm(h.recordedMs)}
+            </li>
+          ))}
+        </ol>
+        {error ? <div className="dialog-error">{error}</div> : null}
+        <div className="dialog-buttons">
+          <button onClick={onClose}>Close</button>
+          {entry.action !== 'delete' ? (
+            <>
+              <button className="danger" data-testid="entry-delete" onClick={() => void act(`/api/annotations/${encodeURIComponent(entry.entryId)}/delete`, { role: who.role, name: who.name, reason: 'deleted on display' })}>
+                Delete
+              </button>
+              <button
+                className="primary"
+                data-testid="entry-save"
+                onClick={() => void act(`/api/annotations/${encodeURIComponent(entry.entryId)}/edit`, { role: who.role, name: who.name, patch: { text, tMs: entry.tMs + (Number(shiftMin) || 0) * 60000 } })}
+              >
+                Save edit
+              </button>
+            </>
+          ) : null}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** The case header: procedure, elapsed time, recording state. */
+export function CaseBar() {
+  const c = useDisplay((s) => s.caseView);
+  const recording = useDisplay((s) => s.recording);
+  const [starting, setStarting] = useState(false);
+  if (!c || c.state === 'ended') {
+    return (
+      <span className="case-bar">
+        <button className="case-start" onClick={() => setStarting(true)} data-testid="open-start-case">
+          Start case
+        </button>
+        {starting ? <StartCaseDialog onClose={() => setStarting(false)} /> : null}
+      </span>
+    );
+  }
+  const elapsed = c.startedMs ? Math.max(0, hubClock.now() - c.startedMs) : 0;
+  const h = Math.floor(elapsed / 3600000);
+  const m = Math.floor((elapsed % 3600000) / 60000);
+  return (
+    <span className="case-bar" data-testid="case-bar">
+      {recording ? <span className="rec" data-testid="rec">● REC</span> : null}
+      <span className="case-name">{c.procedure}</span>
+      <span className="case-elapsed">
+        {h}:{String(m).padStart(2, '0')}
+      </span>
+    </span>
+  );
+}
+
+/** One-touch annotation buttons, the timeline strip of the case so far, and entry details. */
+export function TimelinePanel() {
+  const c = useDisplay((s) => s.caseView);
+  const presets = useDisplay((s) => s.presets);
+  const timeline = useDisplay((s) => s.timeline);
+  const [me, setMe] = useMe(c?.team ?? [], c?.id);
+  const [agoMin, setAgoMin] = useState(0);
+  const [toast, setToast] = useState<Toast>(null);
+  const [form, setForm] = useState<'note' | 'bolus' | 'blood-loss' | null>(null);
+  const [open, setOpen] = useState<AnnotationView | null>(null);
+  const [listOpen, setListOpen] = useState(false);
+
+  const annotate = async (kind: string, extra: Partial<AnnotationRequest> = {}) => {
+    if (!me) return setToast({ text: 'Choose who you are first', kind: 'error' });
+    const label = labelOf({ kind, text: extra.text ?? '', data: { drug: extra.drug ?? '', dose: extra.dose ?? '', unit: extra.unit ?? '', ml: extra.bloodLossMl ?? '' } }, presets);
+    setToast({ text: `${label}: saving…`, kind: 'pending' });
+    try {
+      const ack = await api<{ tMs: number }>('/api/annotations', { kind, role: me.role, name: me.name, agoMs: agoMin * 60000 || undefined, ...extra });
+      setToast({ text: `${label} recorded at ${hhmm(ack.tMs)}`, kind: 'ok' });
+      setAgoMin(0);
+    } catch (e) {
+      setToast({ text: `${label} NOT recorded: ${(e as Error).message}`, kind: 'error' });
+    }
+  };
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.target as HTMLElement)?.tagName === 'INPUT' || (e.target as HTMLElement)?.tagName === 'TEXTAREA') return;
+      const sc = shortcutOf(e);
+      const p = presets.find((x) => x.shortcut === sc);
+      if (p) {
+        e.preventDefault();
+        void annotate(p.kind);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  useEffect(() => {
+    if (toast?.kind !== 'ok') return;
+    const t = setTimeout(() => setToast(null), 4000);
+    return () => clearTimeout(t);
+  }, [toast]);
+
+  const markers = useMemo(() => (timeline?.markers ?? []).filter((m) => m.action !== 'delete'), [timeline]);
+  if (!c || c.state !== 'recording') return <div className="timeline-panel empty" data-testid="timeline-panel" />;
+  const start = c.startedMs ?? c.createdMs;
+  const end = Math.max(hubClock.now(), start + 60000);
+  const x = (t: number) => Math.max(0, Math.min(1000, ((t - start) / (end - start)) * 1000));
+  return (
+    <div className="timeline-panel" data-testid="timeline-panel">
+      <div className="annotate-row">
+        <select className="me" value={me ? `${me.role}/${me.name}` : ''} onChange={(e) => setMe(c.team.find((t) => `${t.role}/${t.name}` === e.target.value)!)} data-testid="me">
+          {c.team.map((t) => (
+            <option key={`${t.role}/${t.name}`} value={`${t.role}/${t.name}`}>
+              {t.name} ({t.role})
+            </option>
+          ))}
+        </select>
+        <span className="when" data-testid="when">
+          {WHEN_CHOICES.map((m) => (
+            <button key={m} className={m === agoMin ? 'on' : ''} onClick={() => setAgoMin(m)} data-testid={`when-${m}`}>
+              {m === 0 ? 'Now' : `−${m} min`}
+            </button>
+          ))}
+        </span>
+        {presets.map((p) => (
+          <button key={p.kind} className="mark" onClick={() => void annotate(p.kind)} data-testid={`mark-${p.kind}`} title={p.shortcut}>
+            {p.label}
+            <small>{p.shortcut}</small>
+          </button>
+        ))}
+        <button className="mark free" onClick={() => setForm('note')} data-testid="mark-note">
+          Note
+        </button>
+        <button className="mark free" onClick={() => setForm('bolus')} data-testid="mark-bolus">
+          Bolus
+        </button>
+        <button className="mark free" onClick={() => setForm('blood-loss')} data-testid="mark-blood-loss">
+          Blood loss
+        </button>
+        <button className="mark free" onClick={() => setListOpen(true)} data-testid="open-entries">
+          Log ({markers.length})
+        </button>
+        {toast ? (
+          <span className={`toast toast-${toast.kind}`} data-testid="toast" data-kind={toast.kind}>
+            {toast.text}
+          </span>
+        ) : null}
+      </div>
+      <svg className="strip" viewBox="0 0 1000 64" preserveAspectRatio="none" data-testid="timeline-strip">
+        <rect x="0" y="0" width="1000" height="64" fill="#0d1117" />
+        {(timeline?.gaps ?? []).map((g, i) => (
+          <rect key={`g${i}`} className="gap" x={x(g.fromMs)} width={Math.max(1.5, x(g.toMs) - x(g.fromMs))} y="50" height="12" fill="#777" data-testid="timeline-gap">
+            <title>{`gap ${g.deviceId} ${((g.toMs - g.fromMs) / 1000).toFixed(1)} s (${g.reason})`}</title>
+          </rect>
+        ))}
+        {(timeline?.alarms ?? []).map((a, i) => (
+          <rect key={`a${i}`} x={x(a.fromMs)} width={Math.max(1.5, x(a.toMs ?? end) - x(a.fromMs))} y="38" height="10" fill={PRIORITY_COLOR[a.priority] ?? '#888'} data-testid="timeline-alarm">
+            <title>{`${a.text} (${a.deviceId})`}</title>
+          </rect>
+        ))}
+        {markers.map((m) => (
+          <g key={m.entryId} className="marker" onClick={() => setOpen(m)} data-testid="timeline-marker" data-kind={m.kind}>
+            <line x1={x(m.tMs)} x2={x(m.tMs)} y1="0" y2="36" stroke="#4da3ff" strokeWidth="2" />
+            <rect x={x(m.tMs) - 6} y="0" width="12" height="36" fill="transparent" />
+            <title>{`${hhmm(m.tMs)} ${labelOf(m, presets)} — ${m.name}`}</title>
+          </g>
+        ))}
+      </svg>
+      <div className="strip-labels">
+        {markers.map((m) => (
+          <span key={m.entryId} className="strip-label" style={{ left: `${x(m.tMs) / 10}%` }} onClick={() => setOpen(m)}>
+            {labelOf(m, presets)}
+          </span>
+        ))}
+      </div>
+      {form ? (
+        <FormDialog
+          kind={form}
+          onClose={() => setForm(null)}
+          onSubmit={(extra) => {
+            setForm(null);
+            void annotate(form, extra);
+          }}
+        />
+      ) : null}
+      {open ? <EntryDialog entry={open} me={me} onClose={() => setOpen(null)} /> : null}
+      {listOpen ? (
+        <div className="dialog-backdrop" onClick={() => setListOpen(false)}>
+          <div className="dialog" data-testid="entries" onClick={(e) => e.stopPropagation()}>
+            <h2>Case log</h2>
+            <div className="entries">
+              {[...markers].sort((a, b) => a.tMs - b.tMs).map((m) => (
+                <button key={m.entryId} className="entry" data-testid="entry" data-kind={m.kind} onClick={() => { setListOpen(false); setOpen(m); }}>
+                  <span>{hhmm(m.tMs)}</span>
+                  <span>{labelOf(m, presets)}</span>
+                  <span className="entry-who">{m.name}{m.version > 1 ? ` · edited (v${m.version})` : ''}</span>
+                </button>
+              ))}
+            </div>
+            <div className="dialog-buttons">
+              <button onClick={() => setListOpen(false)}>Close</button>
+            </div>
+          </div>
+        </div>
+      ) : null}
+    </div>
+  );
+}
