@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_PRESETS } from './annotations';
+import { runRecordingsCli } from './cli';
+import { RecordingStore, recordingPath } from './store';
+import { encodeWave } from './wavecodec';
+
+const T0 = Date.UTC(2026, 0, 2, 13, 4, 0);
+
+function fixture(): { dir: string; id: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orrec-cli-'));
+  const id = '20260102-130400-abcdef';
+  const s = RecordingStore.open(recordingPath(dir, id), { create: true });
+  s.createCase(id, { procedure: 'Lap chole', room: 'OR 3', team: [{ role: 'surgeon', name: 'A. Surgeon' }], patient: { identifier: 'MRN-9' } }, T0);
+  s.setState('recording', T0);
+  const ch = s.channelId('mon', 0, 'wave', 500, 'i16');
+  const x = Int16Array.from({ length: 2000 }, (_, i) => i % 50);
+  s.insertWaveBlock({ channelId: ch, t0Ms: T0, t1Ms: T0 + 3998, rateHz: 500, count: 2000, codec: 5, scale: 0.005, offset: 0, data: encodeWave(x) }, false);
+  s.insertWaveBlock({ channelId: ch, t0Ms: T0 + 5000, t1Ms: T0 + 8998, rateHz: 500, count: 2000, codec: 5, scale: 0.005, offset: 0, data: encodeWave(x) }, false);
+  s.insertGap({ deviceId: 'mon', channel: -1, fromMs: T0 + 3998, toMs: T0 + 5000, lostFrames: 3, reason: 'sequence' });
+  s.appendAnnotation({ action: 'create', input: { kind: 'time-out', role: 'surgeon', tMs: T0 + 1000 } }, DEFAULT_PRESETS, T0 + 1000);
+  s.close();
+  return { dir, id };
+}
+
+async function run(...argv: string[]): Promise<{ code: number; lines: string[] }> {
+  const lines: string[] = [];
+  const code = await runRecordingsCli(argv, (l) => lines.push(l));
+  return { code, lines };
+}
+
+test('recordings list prints a table and --json', async () => {
+  const { dir, id } = fixture();
+  const t = await run('recordings', 'list', '--data-dir', dir);
+  assert.equal(t.code, 0);
+  assert.equal(t.lines[0], 'ID\tSTATE\tPROCEDURE\tROOM\tSTARTED\tDURATION\tSIZE');
+  assert.match(t.lines[1], new RegExp(`^${id}\trecording\tLap chole\tOR 3\t2026-01-02T13:04:00.000Z\t0h00m09s\t`));
+  const j = await run('recordings', 'list', '--json', '--data-dir', dir);
+  const rows = JSON.parse(j.lines[0]) as { id: string; state: string; durationMs: number }[];
+  assert.deepEqual(rows.map((r) => [r.id, r.state, r.durationMs]), [[id, 'recording', 8998]]);
+});
+
+test('recordings show gives channels with first and last sample time and count, gaps and annotations, never patient identifiers', async () => {
+  const { dir, id } = fixture();
+  const j = await run('recordings', 'show', id, '--json', '--data-dir', dir);
+  assert.equal(j.code, 0);
+  const v = JSON.parse(j.lines[0]) as { channels: { firstMs: number; lastMs: number; samples: number }[]; gaps: { reason: string }[]; annotations: { kind: string }[]; patientIdentifiers: string };
+  assert.deepEqual(v.channels.map((c) => [c.firstMs, c.lastMs, c.samples]), [[T0, T0 + 8998, 4000]]);
+  assert.deepEqual(v.gaps.map((g) => g.reason), ['sequence']);
+  assert.deepEqual(v.annotations.map((a) => a.kind), ['time-out']);
+  assert.equal(v.patientIdentifiers, 'present (not shown)');
+  assert.ok(!j.lines[0].includes('MRN-9'));
+  const t = await run('recordings', 'show', id, '--data-dir', dir);
+  assert.ok(t.lines.includes('  mon\t0\twave\t-\t500\t2026-01-02T13:04:00.000Z\t2026-01-02T13:04:08.998Z\t4000'));
+  assert.ok(t.lines.some((l) => l.includes('time-out') && l.includes('by surgeon A. Surgeon')));
+  assert.ok(!t.lines.join('\n').includes('MRN-9'));
+  assert.equal((await run('recordings', 'show', 'nope', '--data-dir', dir)).code, 1);
+});
+
+test('annotate adds back-dated markers, boluses and blood loss; bad input is a one-line usage error with exit 2', async () => {
+  const { dir, id } = fixture();
+  const before = Date.now();
+  const a = await run('annotate', '--data-dir', dir, '--case', id, '--kind', 'incision', '--ago', '2m', '--role', 'surgeon', '--json');
+  assert.equal(a.code, 0, a.lines.join('\n'));
+  const ack = JSON.parse(a.lines[0]) as { tMs: number; seq: number };
+  assert.ok(ack.tMs >= before - 120000 && ack.tMs <= Date.now() - 120000);
+  assert.equal(ack.seq, 2);
+  assert.equal((await run('annotate', '--data-dir', dir, '--case', id, '--kind', 'bolus', '--drug', 'Propofol', '--dose', '150', '--unit', 'mg', '--role', 'surgeon')).code, 0);
+  const scan = await run('annotate', '--data-dir', dir, '--case', id, '--kind', 'blood-loss', '--ml', '250', '--name', 'scanner-2');
+  assert.equal(scan.code, 0);
+  assert.match(scan.lines[0], /^annotated blood-loss at .* as entry [0-9a-f-]{36} \(seq 4\)$/);
+  const s = RecordingStore.open(recordingPath(dir, id), { readonly: true });
+  const hist = s.annotationHistory();
+  assert.deepEqual(hist.map((h) => [h.kind, h.role, h.name]), [['time-out', 'surgeon', 'A. Surgeon'], ['incision', 'surgeon', 'A. Surgeon'], ['bolus', 'surgeon', 'A. Surgeon'], ['blood-loss', 'integration', 'scanner-2']]);
+  assert.deepEqual(hist[2].data, { drug: 'Propofol', dose: 150, unit: 'mg' });
+  s.close();
+
+  for (const [args, msg] of [
+    [['--kind', 'incision', '--bogus', '1'], /unknown option --bogus/],
+    [['--kind', 'incision', '--ago', 'soon'], /--ago must be a duration/],
+    [['--kind', 'bolus', '--drug', 'X', '--dose', 'lots', '--unit', 'mg'], /--dose must be a number/],
+    [['--kind', 'bolus', '--drug', 'X', '--unit', 'mg'], /a bolus needs a dose/],
+    [['--kind', 'dance'], /unknown annotation kind "dance"/],
+    [['--kind', 'incision', '--role', 'porter'], /role "porter" is not on this case's team/],
+  ] as const) {
+    const r = await run('annotate', '--data-dir', dir, '--case', id, ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.lines.join('|')}`);
+    assert.equal(r.lines.length, 1);
+    assert.match(r.lines[0], msg);
+  }
+  assert.equal((await run('annotate', '--data-dir', dir, '--case', 'missing', '--kind', 'incision')).code, 1);
+});
+
+test('verify checks the chain: exit 0 when intact, 1 with the problem when an entry was altered', async () => {
+  const { dir, id } = fixture();
+  const ok = await run('verify', id, '--data-dir', dir);
+  assert.deepEqual(ok, { code: 0, lines: ['OK: 1 annotation entries, hash chain intact'] });
+  const file = recordingPath(dir, id);
+  assert.equal((await run('verify', file)).code, 0);
+  const s = RecordingStore.open(file);
+  s.db.exec("DROP TRIGGER annotations_no_update; UPDATE annotations SET t_ms = t_ms - 60000");
+  s.close();
+  const bad = await run('verify', file);
+  assert.equal(bad.code, 1);
+  assert.deepEqual(bad.lines, ['BROKEN: 1 problem(s) in 1 annotation entries', '  entry seq 1: content does not match its hash (altered)']);
+});
+
+test('--help for each command, unknown commands exit 2', async () => {
+  for (const argv of [['--help'], ['recordings', 'list', '--help'], ['recordings', 'show', '--help'], ['verify', '--help'], ['annotate', '--help']]) {
+    const r = await run(...argv);
+    assert.equal(r.code, 0, argv.join(' '));
+    assert.match(r.lines.join('\n'), /^usage: or-hub/);
+  }
+  assert.equal((await run('recordings', 'frobnicate')).code, 2);
+  assert.equal((await run('recordings', 'list')).code, 2);
+  assert.equal((await run('verify')).code, 2);
+});
