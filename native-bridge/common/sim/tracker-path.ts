@@ -55,18 +55,64 @@ export function poseFromTipAxis(tip: [number, number, number], axis: [number, nu
 }
 
 /**
- * Instrument and reference poses at simulated time t (s). In patient space the tip sweeps
- * slowly from the skin of the demo phantom's back toward the spine and out again, entering
- * from posterior (+y in LPS) with the shaft pointing posterior-superior.
+ * Radio-opaque skin markers of the demo phantom (patient LPS, mm): bead centres, 2 mm outside the
+ * back skin (common/phantom.ts: ellipse centre y = −5, half-axes 160 x 105 mm). The simulated pointer
+ * visits them so that a registration can be done with the simulated tracker.
+ */
+export const SIM_FIDUCIALS_PATIENT: ReadonlyArray<[number, number, number]> = [
+  [-60, 94.3, -70],
+  [60, 94.3, -70],
+  [-55, 95.6, 70],
+  [55, 95.6, 70],
+  [-130, 58.2, 0],
+];
+
+/** Period of the simulated procedure (s): a fiducial tour, then an insertion toward the spine. */
+export const SIM_PATH_PERIOD_S = 60;
+/** Each fiducial: a move of FIDUCIAL_MOVE_S then a dwell of FIDUCIAL_DWELL_S with the tip on the bead. */
+export const SIM_FIDUCIAL_MOVE_S = 1.5;
+export const SIM_FIDUCIAL_DWELL_S = 3.5;
+const TOUR_S = SIM_FIDUCIALS_PATIENT.length * (SIM_FIDUCIAL_MOVE_S + SIM_FIDUCIAL_DWELL_S);
+const INSERT_S = SIM_PATH_PERIOD_S - TOUR_S;
+/** Where the insertion starts and ends: 8 mm behind the skin of the back, on the midline. */
+export const SIM_ENTRY_PATIENT: [number, number, number] = [0, 108, 0];
+/** Deepest point of the insertion (y, mm): on the lamina, just behind the spinal canal. */
+export const SIM_DEEPEST_Y = 72;
+
+type V3 = [number, number, number];
+const lerp = (a: V3, b: V3, t: number): V3 => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
+const smooth = (t: number) => t * t * (3 - 2 * t);
+
+function insertionTip(s: number): V3 {
+  const ph = s / INSERT_S; // 0..1
+  const depth = 0.5 - 0.5 * Math.cos(2 * Math.PI * ph);
+  return [18 * Math.sin(4 * Math.PI * ph), SIM_ENTRY_PATIENT[1] - depth * (SIM_ENTRY_PATIENT[1] - SIM_DEEPEST_Y), 10 * Math.sin(2 * Math.PI * ph)];
+}
+
+/** Tip position (patient LPS, mm) and which fiducial it rests on (index) at simulated time t (s). */
+export function simTipPatient(t: number): { tip: V3; onFiducial: number | null } {
+  const c = ((t % SIM_PATH_PERIOD_S) + SIM_PATH_PERIOD_S) % SIM_PATH_PERIOD_S;
+  if (c >= TOUR_S) return { tip: insertionTip(c - TOUR_S), onFiducial: null };
+  const per = SIM_FIDUCIAL_MOVE_S + SIM_FIDUCIAL_DWELL_S;
+  const i = Math.floor(c / per);
+  const within = c - i * per;
+  const target = SIM_FIDUCIALS_PATIENT[i] as V3;
+  if (within >= SIM_FIDUCIAL_MOVE_S) return { tip: [...target], onFiducial: i };
+  const from = i === 0 ? SIM_ENTRY_PATIENT : (SIM_FIDUCIALS_PATIENT[i - 1] as V3);
+  const f = smooth(within / SIM_FIDUCIAL_MOVE_S);
+  const p = lerp(from, target, f);
+  p[1] += 25 * Math.sin(Math.PI * f); // lift away from the back between markers
+  return { tip: p, onFiducial: null };
+}
+
+/**
+ * Instrument and reference poses at simulated time t (s). Each 60 s: the tip visits the five
+ * skin markers (1.5 s move, 3.5 s resting on each), then enters from behind the back (+y in LPS)
+ * with the shaft pointing posterior-superior, goes down to the lamina and out again.
  * Quality drops to 0.35 for 3 s every 60 s (a partly occluded marker) and to 0 for 1 s every 150 s.
  */
 export function trackerPath(t: number): { instrument: Float32Array; reference: Float32Array; quality: number } {
-  const depth = 0.5 - 0.5 * Math.cos((2 * Math.PI * t) / 40); // 0..1 every 40 s
-  const tipPatient: [number, number, number] = [
-    18 * Math.sin((2 * Math.PI * t) / 23),
-    95 - depth * 60, // from skin (y≈95 mm posterior) to near the vertebral body
-    10 * Math.sin((2 * Math.PI * t) / 31),
-  ];
+  const { tip: tipPatient } = simTipPatient(t);
   const ax = [0.15 * Math.sin((2 * Math.PI * t) / 17), 0.9, 0.35];
   const l = Math.hypot(ax[0], ax[1], ax[2]);
   const axis: [number, number, number] = [ax[0] / l, ax[1] / l, ax[2] / l];
