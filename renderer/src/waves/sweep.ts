@@ -59,6 +59,7 @@ export class SweepTrace {
     ctx.fillStyle = '#000';
     ctx.fillRect(0, 0, this.widthCss, this.heightCss);
     this.lastX = NaN;
+    this.lastT = NaN;
   }
 
   /** Sweep period in ms for the current width. */
@@ -98,7 +99,8 @@ export class SweepTrace {
     const ctx = this.ctx;
     if (!ctx || this.widthCss <= 1) return;
     if (!Number.isFinite(this.lastT) || tTo - this.lastT > this.periodMs) {
-      this.lastT = tTo - 1;
+      // First frame, after a resize or a long pause: redraw the whole last sweep from the buffer.
+      this.lastT = tTo - this.periodMs + 1;
       this.lastX = NaN;
     }
     if (tTo <= this.lastT) return;
