@@ -75,3 +75,12 @@ test('registering the simulated touches of the beads recovers SIM_TRACKER_TO_PAT
   const exact = registerPoints(demoFiducialPairs(0));
   for (let i = 0; i < 16; i++) assert.ok(Math.abs(exact.matrix[i] - SIM_TRACKER_TO_PATIENT[i]) < 1e-4);
 });
+
+test('building the phantom in steps gives the same volume', async () => {
+  const { demoPhantomAsync } = await import('./demo-phantom');
+  const steps: number[] = [];
+  const v = await demoPhantomAsync((d) => steps.push(d));
+  assert.deepEqual(v.data, vol.data);
+  assert.equal(steps.at(-1), 120);
+  assert.ok(steps.length > 10);
+});

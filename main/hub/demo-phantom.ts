@@ -3,7 +3,7 @@
  * simulated tracker's pointer touches them, and a registration made from those touches, so
  * that `npm start` shows anatomy, navigation and registration at once.
  */
-import { generatePhantom } from '../../common/phantom';
+import { PhantomBuilder, generatePhantom } from '../../common/phantom';
 import type { Volume } from '../../common/volume';
 import { transformPoint, type Vec3 } from '../../common/geometry';
 import type { FiducialPair } from '../../common/registration';
@@ -32,4 +32,19 @@ export function demoFiducialPairs(fleMm = 0.3, seed = 5): FiducialPair[] {
     const t = transformPoint(toTracker, p);
     return { image: [...p] as Vec3, tracker: [t[0] + fleMm * gauss(), t[1] + fleMm * gauss(), t[2] + fleMm * gauss()] as Vec3 };
   });
+}
+
+/** Builds the demo phantom a few slices per event-loop turn, so the hub keeps serving devices meanwhile. */
+export async function demoPhantomAsync(onProgress?: (done: number, total: number) => void, signal?: AbortSignal): Promise<Volume> {
+  const b = new PhantomBuilder({ fiducials: SIM_FIDUCIALS_PATIENT });
+  for (let k = 0; k < b.slices; k++) {
+    b.slice(k);
+    if (k % 4 === 3) {
+      onProgress?.(k + 1, b.slices);
+      await new Promise((r) => setImmediate(r));
+      if (signal?.aborted) throw new Error('demo phantom: aborted');
+    }
+  }
+  onProgress?.(b.slices, b.slices);
+  return b.volume();
 }
