@@ -1,7 +1,8 @@
 /**
  * The hub's ingest: validates every device frame, keeps device identity across
- * reconnects, places samples on the hub clock, detects sequence gaps, watches liveness,
- * throttles floods, and hands everything to the sinks (display, recorder).
+ * reconnects, places samples on the hub clock, detects and records sequence gaps, watches
+ * liveness, throttles floods, and hands everything to the sinks (display, recorder).
+ * Protocol: docs/device-protocol.md. Never throws on hostile input.
  */
 import { EventEmitter } from 'node:events';
 import { validateDescriptor, type ChannelDescriptor, type DeviceDescriptor } from '../../native-bridge/common/descriptor';
@@ -10,6 +11,8 @@ import {
   AlarmState,
   FrameType,
   HubErrorCode,
+  NO_CHANNEL,
+  NUM_STATUS_QUESTIONABLE,
   SampleCode,
   decodeFrame,
   encodeError,
@@ -22,7 +25,7 @@ import {
 import type { AlarmItem, AlarmPriorityName, ChannelView, DeviceView } from '../../common/display-contract';
 import { ClockSync } from './clock-sync';
 import { hubNow } from './clock';
-import type { DeviceLinkState, HubSink } from './sink';
+import type { DeviceLinkState, GapRecord, HubSink } from './sink';
 import { RateLimitedLog } from './log';
 
 export interface HubTransport {
@@ -30,12 +33,30 @@ export interface HubTransport {
 }
 
 export interface HubOptions {
-  /** Time source (tests inject). */
+  /** Time source, hub clock ms (tests inject). */
   now?: () => number;
   log?: (line: string) => void;
-  /** Interval between sync exchanges once settled, ms. */
+  /** Interval between sync exchanges once settled, ms. Default 1000. */
   syncIntervalMs?: number;
+  /** Devices the hub keeps at most (a HELLO beyond is refused). Default 1000. */
+  maxDevices?: number;
+  /** A device may send this many times its declared rate, sustained, before it is throttled. Default 3. */
+  floodFactor?: number;
+  /** Uncertainty above which a device is shown unsynchronised, ms. Default 50. */
+  syncLimitMs?: number;
 }
+
+/** Why the hub dropped a frame: the codec's codes plus the hub's own checks (§9 of the protocol). */
+export type DropCode =
+  | DecodeErrorCode
+  | 'BAD_DESCRIPTOR'
+  | 'BAD_CHANNEL'
+  | 'BAD_TIME'
+  | 'BAD_SEQUENCE'
+  | 'BAD_SYNC'
+  | 'BUS_MULTIPART'
+  | 'NOT_FROM_DEVICE'
+  | 'TOO_MANY_DEVICES';
 
 const FORMAT_CODE: Record<string, SampleCode> = { i16: SampleCode.I16, i32: SampleCode.I32, f32: SampleCode.F32 };
 const PRIORITY_NAME: Record<AlarmPriority, AlarmPriorityName> = {
@@ -44,16 +65,36 @@ const PRIORITY_NAME: Record<AlarmPriority, AlarmPriorityName> = {
   [AlarmPriority.Low]: 'low',
   [AlarmPriority.Info]: 'info',
 };
+/** Entry times must lie within [header − PAST, header + FUTURE] of their frame's header time (device clock). */
+const MAX_PAST_MS = 3_600_000;
+const MAX_FUTURE_MS = 60_000;
+/** Frames per second a device may send per wave/pose channel, and for everything else (§7.3). */
+const FRAMES_PER_SAMPLED_CHANNEL = 100;
+const FRAMES_BASE = 100;
+const MAX_STREAMS = 65535;
+const MAX_ALARMS_PER_DEVICE = 256;
+const SYNC_BURST = 8;
+const SYNC_BURST_INTERVAL_MS = 100;
 
-interface StreamState {
-  nextSeq: number;
-  /** Hub time just after the last sample received (t0 + count / rate). */
-  lastEndHubMs: number;
-  /** The frame being processed already produced a sequence gap record. */
-  gapJustRecorded: boolean;
+interface PendingGap {
+  fromHubMs: number;
+  toHubMs: number;
+  frames: number;
+  sinceHubMs: number;
 }
 
-/** Token bucket for flood isolation: units are samples (waves/poses) or frames (everything else). */
+interface StreamState {
+  /** Next expected sequence number; -1 after a device restart (take whatever comes). */
+  nextSeq: number;
+  /** Device time just after the last sample received (t0 + count / rate), waves only. */
+  lastEndDeviceMs: number;
+  /** Hub time of the same. */
+  lastEndHubMs: number;
+  /** Frames dropped by the flood throttle, not yet reported as a gap. */
+  throttled: PendingGap | null;
+}
+
+/** Token bucket: units are samples (waves/poses) or frames. */
 class Bucket {
   tokens: number;
   last: number;
@@ -66,7 +107,7 @@ class Bucket {
     this.last = now;
   }
   take(n: number, now: number): boolean {
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.ratePerS);
+    this.tokens = Math.min(this.capacity, this.tokens + (Math.max(0, now - this.last) / 1000) * this.ratePerS);
     this.last = now;
     if (this.tokens < n) return false;
     this.tokens -= n;
@@ -84,15 +125,26 @@ export interface DeviceRecord {
   stateReason: string;
   lastHeard: number;
   lastData: number;
+  lastHello: number;
   clock: ClockSync;
   syncSent: number;
   syncCount: number;
+  /** t1 of SYNC_REQs not yet answered (a SYNC_RESP must echo one). */
+  syncOutstanding: number[];
   streams: Map<number, StreamState>;
   counters: { frames: number; gaps: number; lostFrames: number; malformed: number; throttled: number };
+  /** Dropped frames by reason. */
+  drops: Map<DropCode, number>;
   sampleBucket: Bucket;
   frameBucket: Bucket;
   flooding: boolean;
-  floodSince: number;
+  floodReason: string;
+  lastThrottled: number;
+  /** Counters or sync changed since the last 'device' event. */
+  dirty: boolean;
+  lastEmit: number;
+  lastSynchronised: boolean | null;
+  alarmCount: number;
 }
 
 export class Hub extends EventEmitter {
@@ -102,13 +154,24 @@ export class Hub extends EventEmitter {
   private readonly now: () => number;
   private readonly log: RateLimitedLog;
   private readonly syncIntervalMs: number;
+  private readonly maxDevices: number;
+  private readonly floodFactor: number;
+  private readonly syncLimitMs: number;
   private nextStreamId = 1;
   private readonly streamKeys = new Map<string, number>();
   private readonly helloRequiredSent = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   readonly alarms = new Map<string, AlarmItem>();
-  /** Frames from peers that never said HELLO, and decode errors by code. */
-  readonly stats = { unknownPeerFrames: 0, malformed: 0, decodeErrors: new Map<DecodeErrorCode | 'BAD_CHANNEL' | 'BAD_DESCRIPTOR', number>() };
+  /** Hub-wide drop statistics. */
+  readonly stats = {
+    /** Frames from peers that never said HELLO (answered with HELLO_REQUIRED). */
+    unknownPeerFrames: 0,
+    /** Frames dropped as malformed or invalid (all peers). */
+    malformed: 0,
+    decodeErrors: new Map<DropCode, number>(),
+    /** HELLOs refused (bad descriptor, too many devices). */
+    helloRejected: 0,
+  };
 
   constructor(
     private readonly transport: HubTransport,
@@ -118,6 +181,9 @@ export class Hub extends EventEmitter {
     this.now = opts.now ?? hubNow;
     this.log = new RateLimitedLog(opts.log ?? ((l) => console.error(l)), 5000, this.now);
     this.syncIntervalMs = opts.syncIntervalMs ?? 1000;
+    this.maxDevices = opts.maxDevices ?? 1000;
+    this.floodFactor = opts.floodFactor ?? 3;
+    this.syncLimitMs = opts.syncLimitMs ?? 50;
   }
 
   addSink(s: HubSink): void {
@@ -143,22 +209,41 @@ export class Hub extends EventEmitter {
     return id;
   }
 
-  private countError(rec: DeviceRecord | undefined, code: DecodeErrorCode | 'BAD_CHANNEL' | 'BAD_DESCRIPTOR', msg: string, who: string): void {
+  private drop(rec: DeviceRecord | undefined, code: DropCode, msg: string, who: string): void {
     this.stats.malformed++;
     this.stats.decodeErrors.set(code, (this.stats.decodeErrors.get(code) ?? 0) + 1);
-    if (rec) rec.counters.malformed++;
+    if (rec) {
+      rec.counters.malformed++;
+      rec.drops.set(code, (rec.drops.get(code) ?? 0) + 1);
+      rec.dirty = true;
+    }
     this.log.log(`${who}:${code}`, `bus: dropped frame from ${who}: ${code}: ${msg}`);
   }
 
-  /** Entry point for every bus message. Never throws on hostile input. */
-  onMessage(peer: Buffer, bytes: Uint8Array): void {
+  /**
+   * Entry point for every bus message: `peer` is the ZMQ routing id, `bytes` the first body
+   * part, `parts` the number of body parts (a device sends exactly one). Never throws.
+   */
+  onMessage(peer: Buffer, bytes: Uint8Array, parts = 1): void {
+    try {
+      this.handle(peer, bytes, parts);
+    } catch (e) {
+      // A bug must not take the hub down; the frame is lost and said so.
+      this.drop(undefined, 'WIRE_BAD_PAYLOAD', `internal error: ${(e as Error).stack ?? e}`, 'hub');
+    }
+  }
+
+  private handle(peer: Buffer, bytes: Uint8Array, parts: number): void {
     const t = this.now();
-    const peerKey = peer.toString('hex');
+    const peerKey = peer.toString('latin1');
     const deviceId = this.peers.get(peerKey);
     const rec = deviceId ? this.devices.get(deviceId) : undefined;
+    const who = deviceId ?? `peer ${peer.toString('hex')}`;
+    if (parts !== 1) return this.drop(rec, 'BUS_MULTIPART', `message of ${parts} parts (a frame is one part)`, who);
     const r = decodeFrame(bytes);
     if (!r.ok) {
-      this.countError(rec, r.error.code, r.error.message, deviceId ?? `peer ${peerKey}`);
+      this.drop(rec, r.error.code, r.error.message, who);
+      if (rec && r.error.code === 'WIRE_TOO_LARGE') this.flag(rec, t, 'sends oversized frames');
       return;
     }
     const f = r.frame;
@@ -177,39 +262,42 @@ export class Hub extends EventEmitter {
     }
     rec.lastHeard = t;
     rec.counters.frames++;
+    // Every frame counts against the device's frame budget; a flood of tiny frames is a flood too.
+    if (!rec.frameBucket.take(1, t)) {
+      this.throttledFrame(rec, f, t);
+      return;
+    }
     if (rec.state !== 'online' && f.type !== FrameType.Goodbye) this.setState(rec, 'online', t, 'frames arriving');
     if (rec.clock.estimate === null) rec.clock.observeArrival(f.tDeviceMs, t);
     switch (f.type) {
       case FrameType.Heartbeat:
         return;
       case FrameType.SyncResp:
-        rec.clock.add({ t1: f.t1Ms, t2: f.t2Ms, t3: f.t3Ms, t4: t });
-        return;
+        return this.onSyncResp(rec, f, t);
       case FrameType.Goodbye:
         this.setState(rec, 'offline', t, `device said goodbye: ${f.text.slice(0, 80)}`);
         return;
       case FrameType.Wave:
-        this.onWave(rec, f, t);
-        return;
+        return this.onWave(rec, f, t);
       case FrameType.Numeric:
-        this.onNumeric(rec, f, t);
-        return;
+        return this.onNumeric(rec, f, t);
       case FrameType.Pose:
-        this.onPose(rec, f, t);
-        return;
+        return this.onPose(rec, f, t);
       case FrameType.Setting:
-        this.onSetting(rec, f, t);
-        return;
+        return this.onSetting(rec, f, t);
       case FrameType.Alarm:
-        this.onAlarm(rec, f, t);
-        return;
+        return this.onAlarm(rec, f, t);
       case FrameType.Event:
-        if (!this.allowFrame(rec, t)) return;
-        for (const s of this.sinks) s.event(rec.desc.deviceId, f.channel === 0xffff ? -1 : f.channel, rec.clock.toHub(f.tMs), f.code, f.text);
-        return;
+        return this.onEvent(rec, f, t);
       default:
-        this.countError(rec, 'WIRE_UNKNOWN_TYPE', `${FrameType[f.type]} is not sent by devices`, rec.desc.deviceId);
+        this.drop(rec, 'NOT_FROM_DEVICE', `${FrameType[f.type]} is not sent by devices`, rec.desc.deviceId);
     }
+  }
+
+  private rejectHello(peer: Buffer, peerKey: string, code: DropCode, why: string, t: number): void {
+    this.stats.helloRejected++;
+    this.drop(undefined, code, why, `peer ${Buffer.from(peerKey, 'latin1').toString('hex')}`);
+    this.transport.send(peer, encodeError({ seq: 0, tDeviceMs: t }, HubErrorCode.HelloRejected, why.slice(0, 200)));
   }
 
   private onHello(peer: Buffer, peerKey: string, f: FrameOf<FrameType.Hello>, t: number): void {
@@ -217,21 +305,40 @@ export class Hub extends EventEmitter {
     try {
       parsed = JSON.parse(f.json);
     } catch {
-      this.countError(undefined, 'BAD_DESCRIPTOR', 'descriptor is not JSON', `peer ${peerKey}`);
-      this.transport.send(peer, encodeError({ seq: 0, tDeviceMs: t }, HubErrorCode.HelloRejected, 'descriptor is not JSON'));
-      return;
+      return this.rejectHello(peer, peerKey, 'BAD_DESCRIPTOR', 'descriptor is not JSON', t);
     }
     const v = validateDescriptor(parsed);
-    if (!v.ok) {
-      this.countError(undefined, 'BAD_DESCRIPTOR', v.error, `peer ${peerKey}`);
-      this.transport.send(peer, encodeError({ seq: 0, tDeviceMs: t }, HubErrorCode.HelloRejected, v.error));
-      return;
-    }
+    if (!v.ok) return this.rejectHello(peer, peerKey, 'BAD_DESCRIPTOR', v.error, t);
     const desc = v.value;
     let rec = this.devices.get(desc.deviceId);
+    if (rec && rec.peerKey === peerKey && t - rec.lastHello < 100) {
+      // A repeated HELLO within 100 ms (e.g. one on reconnect and one answering HELLO_REQUIRED): acknowledge only.
+      this.transport.send(peer, encodeHelloAck({ seq: 0, tDeviceMs: t }, JSON.stringify({ accepted: true, hubTimeMs: t })));
+      return;
+    }
+    if (!rec) {
+      const newStreams = desc.channels.filter((c) => !this.streamKeys.has(`${desc.deviceId}\u0000${c.index}`)).length;
+      if (this.devices.size >= this.maxDevices || this.nextStreamId + newStreams > MAX_STREAMS) {
+        return this.rejectHello(peer, peerKey, 'TOO_MANY_DEVICES', `hub holds ${this.devices.size} devices and ${this.nextStreamId - 1} streams already`, t);
+      }
+    }
+    // A peer that introduced itself as another device before: that device loses its link.
+    const previous = this.peers.get(peerKey);
+    if (previous !== undefined && previous !== desc.deviceId) {
+      const other = this.devices.get(previous);
+      if (other) {
+        other.peer = null;
+        other.peerKey = null;
+        this.setState(other, 'offline', t, `its link now speaks for ${desc.deviceId}`);
+      }
+    }
     if (rec && rec.peerKey && rec.peerKey !== peerKey) this.peers.delete(rec.peerKey);
     const channels = new Map(desc.channels.map((c) => [c.index, c]));
-    const samplesPerS = desc.channels.reduce((s, c) => s + (c.kind === 'wave' ? (c.rateHz ?? 0) : c.kind === 'pose' ? (c.rateHz ?? 60) : 0), 0);
+    const sampled = desc.channels.filter((c) => c.kind === 'wave' || c.kind === 'pose');
+    const samplesPerS = sampled.reduce((s, c) => s + (c.rateHz ?? 60), 0);
+    const framesPerS = FRAMES_BASE + FRAMES_PER_SAMPLED_CHANNEL * sampled.length;
+    const sampleBucket = new Bucket(Math.max(samplesPerS * this.floodFactor, 100), Math.max(samplesPerS * 10, 1000), t);
+    const frameBucket = new Bucket(framesPerS * this.floodFactor, framesPerS * 10, t);
     if (!rec) {
       rec = {
         desc,
@@ -243,16 +350,23 @@ export class Hub extends EventEmitter {
         stateReason: 'new',
         lastHeard: t,
         lastData: t,
+        lastHello: t,
         clock: new ClockSync(),
         syncSent: 0,
         syncCount: 0,
+        syncOutstanding: [],
         streams: new Map(),
         counters: { frames: 0, gaps: 0, lostFrames: 0, malformed: 0, throttled: 0 },
-        // Flood isolation: sustained 3x the declared rate, bursts of 10 s worth (a reconnect flushes a queue).
-        sampleBucket: new Bucket(Math.max(samplesPerS * 3, 100), Math.max(samplesPerS * 10, 1000), t),
-        frameBucket: new Bucket(300, 3000, t),
+        drops: new Map(),
+        sampleBucket,
+        frameBucket,
         flooding: false,
-        floodSince: 0,
+        floodReason: '',
+        lastThrottled: -Infinity,
+        dirty: false,
+        lastEmit: t,
+        lastSynchronised: null,
+        alarmCount: 0,
       };
       this.devices.set(desc.deviceId, rec);
     } else {
@@ -262,12 +376,19 @@ export class Hub extends EventEmitter {
       rec.peerKey = peerKey;
       rec.peer = peer;
       rec.lastHeard = t;
+      rec.lastHello = t;
+      if (rec.sampleBucket.ratePerS !== sampleBucket.ratePerS || rec.frameBucket.ratePerS !== frameBucket.ratePerS) {
+        rec.sampleBucket = sampleBucket;
+        rec.frameBucket = frameBucket;
+      }
       if (restarted) {
-        // A new process or a new link: its clock and sequence numbers start over.
+        // A new process (or a device without a stable routing id): its clock and sequence numbers start over.
         rec.clock.reset();
         rec.syncCount = 0;
+        rec.syncOutstanding.length = 0;
         for (const s of rec.streams.values()) s.nextSeq = -1;
       }
+      // Same routing id: the same session after a link cut; sequence numbers continue and show what was lost.
     }
     for (const c of desc.channels) rec.streamIds.set(c.index, this.streamId(desc.deviceId, c.index));
     this.peers.set(peerKey, desc.deviceId);
@@ -282,144 +403,278 @@ export class Hub extends EventEmitter {
     if (!rec.peer) return;
     rec.syncSent = t;
     rec.syncCount++;
-    this.transport.send(rec.peer, encodeSyncReq({ seq: rec.syncCount, tDeviceMs: t }, this.now()));
+    const t1 = this.now();
+    rec.syncOutstanding.push(t1);
+    if (rec.syncOutstanding.length > 16) rec.syncOutstanding.shift();
+    this.transport.send(rec.peer, encodeSyncReq({ seq: rec.syncCount, tDeviceMs: t }, t1));
   }
 
-  /** Sequence check; returns false for a duplicate/replayed frame. */
-  private checkSeq(rec: DeviceRecord, key: number, seq: number, channel: number, t0Hub: number): boolean {
+  private onSyncResp(rec: DeviceRecord, f: FrameOf<FrameType.SyncResp>, t: number): void {
+    // Only answers to our own requests count: a device cannot feed the estimator made-up exchanges.
+    const i = rec.syncOutstanding.indexOf(f.t1Ms);
+    if (i < 0) return this.drop(rec, 'BAD_SYNC', 'sync response to no outstanding request', rec.desc.deviceId);
+    rec.syncOutstanding.splice(0, i + 1);
+    if (!rec.clock.add({ t1: f.t1Ms, t2: f.t2Ms, t3: f.t3Ms, t4: t })) return this.drop(rec, 'BAD_SYNC', 'inconsistent sync times', rec.desc.deviceId);
+    const synced = rec.clock.uncertaintyAt(t) <= this.syncLimitMs;
+    if (synced !== rec.lastSynchronised) {
+      rec.lastSynchronised = synced;
+      this.emitDevice(rec);
+    }
+  }
+
+  private timeOk(rec: DeviceRecord, tMs: number, headerMs: number, what: string): boolean {
+    if (tMs >= headerMs - MAX_PAST_MS && tMs <= headerMs + MAX_FUTURE_MS) return true;
+    this.drop(rec, 'BAD_TIME', `${what} time ${tMs} is not within [-1 h, +60 s] of its frame time ${headerMs}`, rec.desc.deviceId);
+    return false;
+  }
+
+  private stream(rec: DeviceRecord, key: number, seq: number): StreamState {
     let st = rec.streams.get(key);
     if (!st) {
-      st = { nextSeq: seq, lastEndHubMs: NaN, gapJustRecorded: false };
+      st = { nextSeq: seq, lastEndDeviceMs: NaN, lastEndHubMs: NaN, throttled: null };
       rec.streams.set(key, st);
     }
+    return st;
+  }
+
+  private gap(rec: DeviceRecord, g: GapRecord): void {
+    rec.counters.gaps++;
+    rec.counters.lostFrames += g.lostFrames;
+    rec.dirty = true;
+    for (const s of this.sinks) s.gap(g);
+  }
+
+  /** Sequence check; returns false for a duplicate or replayed frame. Records a gap for a jump forward. */
+  private checkSeq(rec: DeviceRecord, st: StreamState, seq: number, channel: number, tHub: number): boolean {
     if (st.nextSeq === -1) st.nextSeq = seq; // stream restarted with the device
     const diff = (seq - st.nextSeq) | 0; // wrap-safe signed distance
     if (diff < 0) {
-      this.countError(rec, 'WIRE_BAD_PAYLOAD', `stale sequence ${seq} (expected ${st.nextSeq})`, rec.desc.deviceId);
+      this.drop(rec, 'BAD_SEQUENCE', `stale sequence ${seq >>> 0} (expected ${st.nextSeq >>> 0})`, rec.desc.deviceId);
       return false;
     }
     if (diff > 0) {
-      rec.counters.gaps++;
-      rec.counters.lostFrames += diff;
-      const from = Number.isFinite(st.lastEndHubMs) ? st.lastEndHubMs : t0Hub;
-      for (const s of this.sinks) s.gap({ deviceId: rec.desc.deviceId, channel, fromHubMs: from, toHubMs: t0Hub, lostFrames: diff, reason: 'sequence' });
-      st.gapJustRecorded = true;
+      this.flushThrottled(rec, st, channel, tHub);
+      const from = Number.isFinite(st.lastEndHubMs) ? st.lastEndHubMs : tHub;
+      this.gap(rec, { deviceId: rec.desc.deviceId, channel, fromHubMs: from, toHubMs: tHub, lostFrames: diff, reason: 'sequence' });
     }
     st.nextSeq = (seq + 1) >>> 0;
     return true;
   }
 
-  private allowSamples(rec: DeviceRecord, n: number, t: number): boolean {
-    if (rec.sampleBucket.take(n, t)) return true;
-    this.throttled(rec, t);
-    return false;
+  /** Reports frames the throttle dropped on this stream as one gap record. */
+  private flushThrottled(rec: DeviceRecord, st: StreamState, channel: number, toHubMs: number): void {
+    const p = st.throttled;
+    if (!p) return;
+    st.throttled = null;
+    this.gap(rec, { deviceId: rec.desc.deviceId, channel, fromHubMs: p.fromHubMs, toHubMs: Math.max(p.toHubMs, Math.min(toHubMs, p.toHubMs + 60_000)), lostFrames: p.frames, reason: 'throttled' });
   }
 
-  private allowFrame(rec: DeviceRecord, t: number): boolean {
-    if (rec.frameBucket.take(1, t)) return true;
+  private addThrottled(rec: DeviceRecord, st: StreamState, fromHubMs: number, toHubMs: number, t: number): void {
+    const p = st.throttled;
+    if (p) {
+      p.frames++;
+      p.toHubMs = Math.max(p.toHubMs, toHubMs);
+    } else st.throttled = { fromHubMs: Number.isFinite(st.lastEndHubMs) ? Math.min(st.lastEndHubMs, fromHubMs) : fromHubMs, toHubMs, frames: 1, sinceHubMs: t };
+    st.lastEndHubMs = Math.max(Number.isFinite(st.lastEndHubMs) ? st.lastEndHubMs : -Infinity, toHubMs);
+  }
+
+  /** A frame over the frame budget: its sequence number is consumed and the loss kept as a throttled gap. */
+  private throttledFrame(rec: DeviceRecord, f: Frame, t: number): void {
     this.throttled(rec, t);
-    return false;
+    const key = this.streamKeyOf(rec, f);
+    if (key === null) return;
+    const st = this.stream(rec, key.key, f.seq);
+    if (st.nextSeq === -1) st.nextSeq = f.seq;
+    if (((f.seq - st.nextSeq) | 0) < 0) return;
+    st.nextSeq = (f.seq + 1) >>> 0;
+    const tHub = rec.clock.toHub(f.tDeviceMs);
+    this.addThrottled(rec, st, tHub, tHub, t);
+  }
+
+  private streamKeyOf(rec: DeviceRecord, f: Frame): { key: number } | null {
+    switch (f.type) {
+      case FrameType.Wave:
+        return rec.channels.get(f.stream)?.kind === 'wave' ? { key: FrameType.Wave * 65536 + f.stream } : null;
+      case FrameType.Numeric:
+      case FrameType.Pose:
+      case FrameType.Setting:
+      case FrameType.Alarm:
+      case FrameType.Event:
+        return { key: f.type * 65536 };
+      default:
+        return null;
+    }
   }
 
   private throttled(rec: DeviceRecord, t: number): void {
     rec.counters.throttled++;
-    if (!rec.flooding) {
-      rec.flooding = true;
-      rec.floodSince = t;
-      this.log.log(`${rec.desc.deviceId}:flood`, `bus: ${rec.desc.deviceId} exceeds its declared rate: throttled`);
-      if (rec.peer) this.transport.send(rec.peer, encodeError({ seq: 0, tDeviceMs: t }, HubErrorCode.Throttled, 'sending above declared rate: throttled'));
-      this.raiseTechnical(rec.desc.deviceId, 'flood', 'low', `${rec.desc.model}: data above declared rate, throttled`, t);
-      this.emitDevice(rec);
+    rec.dirty = true;
+    this.flag(rec, t, 'data above declared rate');
+  }
+
+  /**
+   * Sample budget (§7.3). A device over budget is flagged, and while flagged all its sample
+   * data (waves, poses) is dropped, not just the excess: a flooder's data is suspect, and
+   * the hub spends nothing more on it. The flag clears after 5 s within budget.
+   */
+  private admitSamples(rec: DeviceRecord, n: number, t: number): boolean {
+    if (!rec.sampleBucket.take(n, t)) {
+      this.throttled(rec, t);
+      return false;
     }
+    if (rec.flooding) {
+      rec.counters.throttled++;
+      rec.dirty = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Marks a device as flooding (shown on the display, technical alarm) until it behaves for 5 s. */
+  private flag(rec: DeviceRecord, t: number, reason: string): void {
+    rec.lastThrottled = t;
+    if (rec.flooding) return;
+    rec.flooding = true;
+    rec.floodReason = reason;
+    this.log.log(`${rec.desc.deviceId}:flood`, `bus: ${rec.desc.deviceId} ${reason}: throttled`);
+    if (rec.peer) this.transport.send(rec.peer, encodeError({ seq: 0, tDeviceMs: t }, HubErrorCode.Throttled, `${reason}: throttled`));
+    this.raiseTechnical(rec.desc.deviceId, 'flood', 'low', `${rec.desc.model}: ${reason}, throttled`, t);
+    this.emitDevice(rec);
   }
 
   private onWave(rec: DeviceRecord, f: FrameOf<FrameType.Wave>, t: number): void {
     const ch = rec.channels.get(f.stream);
-    if (!ch || ch.kind !== 'wave') return this.countError(rec, 'BAD_CHANNEL', `wave on undeclared channel ${f.stream}`, rec.desc.deviceId);
-    if (FORMAT_CODE[ch.format!] !== f.format) return this.countError(rec, 'BAD_CHANNEL', `channel ${f.stream} declared ${ch.format}, frame has format ${f.format}`, rec.desc.deviceId);
-    if (!this.allowSamples(rec, f.samples.length, t)) return;
+    const id = rec.desc.deviceId;
+    if (!ch || ch.kind !== 'wave') return this.drop(rec, 'BAD_CHANNEL', `wave on undeclared channel ${f.stream}`, id);
+    if (FORMAT_CODE[ch.format!] !== f.format) return this.drop(rec, 'BAD_CHANNEL', `channel ${f.stream} declared ${ch.format}, frame has format ${f.format}`, id);
+    if (!this.timeOk(rec, f.t0Ms, f.tDeviceMs, 'wave t0')) return;
     const rate = ch.rateHz!;
+    const durMs = (f.samples.length * 1000) / rate;
     const t0Hub = rec.clock.toHub(f.t0Ms);
-    const key = FrameType.Wave * 65536 + f.stream;
-    if (!this.checkSeq(rec, key, f.seq, f.stream, t0Hub)) return;
-    const st = rec.streams.get(key)!;
-    // A time discontinuity without a sequence gap: the device restarted or its link was down.
-    if (Number.isFinite(st.lastEndHubMs) && t0Hub - st.lastEndHubMs > Math.max(50, 3000 / rate) && !st.gapJustRecorded) {
-      for (const s of this.sinks) s.gap({ deviceId: rec.desc.deviceId, channel: f.stream, fromHubMs: st.lastEndHubMs, toHubMs: t0Hub, lostFrames: 0, reason: 'link-down' });
-      rec.counters.gaps++;
+    const st = this.stream(rec, FrameType.Wave * 65536 + f.stream, f.seq);
+    const gapsBefore = rec.counters.gaps;
+    if (!this.checkSeq(rec, st, f.seq, f.stream, t0Hub)) return;
+    if (!this.admitSamples(rec, f.samples.length, t)) {
+      this.addThrottled(rec, st, t0Hub, t0Hub + durMs, t);
+      st.lastEndDeviceMs = f.t0Ms + durMs;
+      return;
     }
-    st.gapJustRecorded = false;
-    st.lastEndHubMs = t0Hub + (f.samples.length * 1000) / rate;
+    this.flushThrottled(rec, st, f.stream, t0Hub);
+    // A jump in device time without a sequence gap: the device restarted or paused sampling.
+    if (rec.counters.gaps === gapsBefore && Number.isFinite(st.lastEndDeviceMs) && f.t0Ms - st.lastEndDeviceMs > Math.max(50, 3000 / rate)) {
+      this.gap(rec, { deviceId: id, channel: f.stream, fromHubMs: st.lastEndHubMs, toHubMs: t0Hub, lostFrames: 0, reason: 'link-down' });
+    }
+    st.lastEndDeviceMs = f.t0Ms + durMs;
+    st.lastEndHubMs = t0Hub + durMs;
     rec.lastData = t;
-    for (const s of this.sinks) s.wave({ deviceId: rec.desc.deviceId, channel: f.stream, t0HubMs: t0Hub, rateHz: rate, raw: f.samples, scale: ch.scale ?? 1, offset: ch.offset ?? 0 });
+    for (const s of this.sinks) s.wave({ deviceId: id, channel: f.stream, t0HubMs: t0Hub, rateHz: rate, raw: f.samples, scale: ch.scale ?? 1, offset: ch.offset ?? 0 });
   }
 
   private onNumeric(rec: DeviceRecord, f: FrameOf<FrameType.Numeric>, t: number): void {
-    if (!this.allowFrame(rec, t)) return;
-    const key = FrameType.Numeric * 65536;
-    if (!this.checkSeq(rec, key, f.seq, -1, rec.clock.toHub(f.tDeviceMs))) return;
-    rec.lastData = t;
+    const id = rec.desc.deviceId;
+    const tHub = rec.clock.toHub(f.tDeviceMs);
+    const st = this.stream(rec, FrameType.Numeric * 65536, f.seq);
+    if (!this.checkSeq(rec, st, f.seq, -1, tHub)) return;
+    this.flushThrottled(rec, st, -1, tHub);
+    st.lastEndHubMs = tHub;
     for (const e of f.entries) {
       const ch = rec.channels.get(e.channel);
       if (!ch || ch.kind !== 'numeric') {
-        this.countError(rec, 'BAD_CHANNEL', `numeric on undeclared channel ${e.channel}`, rec.desc.deviceId);
+        this.drop(rec, 'BAD_CHANNEL', `numeric on undeclared channel ${e.channel}`, id);
         continue;
       }
       if (!Number.isFinite(e.value)) {
-        this.countError(rec, 'WIRE_NON_FINITE', `numeric ${ch.mdc} is not finite`, rec.desc.deviceId);
+        this.drop(rec, 'WIRE_NON_FINITE', `numeric ${ch.mdc} is not finite`, id);
         continue;
       }
-      for (const s of this.sinks) s.numeric(rec.desc.deviceId, e.channel, rec.clock.toHub(e.tMs), e.value, e.status);
+      if (!this.timeOk(rec, e.tMs, f.tDeviceMs, 'numeric')) continue;
+      // Outside the declared range: passed on, flagged questionable (§4).
+      const status = ch.range && (e.value < ch.range[0] || e.value > ch.range[1]) ? e.status | NUM_STATUS_QUESTIONABLE : e.status;
+      for (const s of this.sinks) s.numeric(id, e.channel, rec.clock.toHub(e.tMs), e.value, status);
     }
   }
 
   private onPose(rec: DeviceRecord, f: FrameOf<FrameType.Pose>, t: number): void {
-    if (!this.allowSamples(rec, f.entries.length, t)) return;
-    const key = FrameType.Pose * 65536;
-    if (!this.checkSeq(rec, key, f.seq, -1, rec.clock.toHub(f.tDeviceMs))) return;
+    const id = rec.desc.deviceId;
+    const tHub = rec.clock.toHub(f.tDeviceMs);
+    const st = this.stream(rec, FrameType.Pose * 65536, f.seq);
+    if (!this.checkSeq(rec, st, f.seq, -1, tHub)) return;
+    if (!this.admitSamples(rec, f.entries.length, t)) {
+      this.addThrottled(rec, st, tHub, tHub, t);
+      return;
+    }
+    this.flushThrottled(rec, st, -1, tHub);
+    st.lastEndHubMs = tHub;
     rec.lastData = t;
     for (const e of f.entries) {
       const ch = rec.channels.get(e.channel);
       if (!ch || ch.kind !== 'pose') {
-        this.countError(rec, 'BAD_CHANNEL', `pose on undeclared channel ${e.channel}`, rec.desc.deviceId);
+        this.drop(rec, 'BAD_CHANNEL', `pose on undeclared channel ${e.channel}`, id);
         continue;
       }
-      for (const s of this.sinks) s.pose(rec.desc.deviceId, e.channel, rec.clock.toHub(e.tMs), e.quality, e.status, e.matrix);
+      if (!this.timeOk(rec, e.tMs, f.tDeviceMs, 'pose')) continue;
+      for (const s of this.sinks) s.pose(id, e.channel, rec.clock.toHub(e.tMs), e.quality, e.status, e.matrix);
     }
   }
 
   private onSetting(rec: DeviceRecord, f: FrameOf<FrameType.Setting>, t: number): void {
-    if (!this.allowFrame(rec, t)) return;
+    const id = rec.desc.deviceId;
     const ch = rec.channels.get(f.channel);
-    if (!ch || (ch.kind !== 'setting' && ch.kind !== 'text')) return this.countError(rec, 'BAD_CHANNEL', `setting on undeclared channel ${f.channel}`, rec.desc.deviceId);
-    if (!Number.isFinite(f.value)) return this.countError(rec, 'WIRE_NON_FINITE', 'setting value is not finite', rec.desc.deviceId);
-    const key = FrameType.Setting * 65536;
-    if (!this.checkSeq(rec, key, f.seq, f.channel, rec.clock.toHub(f.tMs))) return;
-    for (const s of this.sinks) s.setting(rec.desc.deviceId, f.channel, rec.clock.toHub(f.tMs), f.value, f.text);
+    if (!ch || (ch.kind !== 'setting' && ch.kind !== 'text')) return this.drop(rec, 'BAD_CHANNEL', `setting on undeclared channel ${f.channel}`, id);
+    if (!Number.isFinite(f.value)) return this.drop(rec, 'WIRE_NON_FINITE', 'setting value is not finite', id);
+    if (!this.timeOk(rec, f.tMs, f.tDeviceMs, 'setting')) return;
+    const tHub = rec.clock.toHub(f.tMs);
+    const st = this.stream(rec, FrameType.Setting * 65536, f.seq);
+    if (!this.checkSeq(rec, st, f.seq, f.channel, tHub)) return;
+    this.flushThrottled(rec, st, -1, tHub);
+    st.lastEndHubMs = tHub;
+    void t;
+    for (const s of this.sinks) s.setting(id, f.channel, tHub, f.value, f.text);
   }
 
   private onAlarm(rec: DeviceRecord, f: FrameOf<FrameType.Alarm>, t: number): void {
-    if (!this.allowFrame(rec, t)) return;
-    if (f.channel !== 0xffff && !rec.channels.has(f.channel)) return this.countError(rec, 'BAD_CHANNEL', `alarm on undeclared channel ${f.channel}`, rec.desc.deviceId);
-    const key = FrameType.Alarm * 65536;
+    const id = rec.desc.deviceId;
+    if (f.channel !== NO_CHANNEL && !rec.channels.has(f.channel)) return this.drop(rec, 'BAD_CHANNEL', `alarm on undeclared channel ${f.channel}`, id);
+    if (!this.timeOk(rec, f.tMs, f.tDeviceMs, 'alarm')) return;
     const tHub = rec.clock.toHub(f.tMs);
-    if (!this.checkSeq(rec, key, f.seq, -1, tHub)) return;
-    const channel = f.channel === 0xffff ? -1 : f.channel;
-    for (const s of this.sinks) s.alarm(rec.desc.deviceId, { channel, tHubMs: tHub, priority: f.priority, state: f.state, code: f.code, text: f.text });
-    const alarmId = `${rec.desc.deviceId}/${f.code}/${channel}`;
+    const st = this.stream(rec, FrameType.Alarm * 65536, f.seq);
+    if (!this.checkSeq(rec, st, f.seq, -1, tHub)) return;
+    this.flushThrottled(rec, st, -1, tHub);
+    st.lastEndHubMs = tHub;
+    const channel = f.channel === NO_CHANNEL ? -1 : f.channel;
+    const alarmId = `${id}/${f.code}/${channel}`;
+    if (f.state === AlarmState.Active && !this.alarms.has(alarmId) && rec.alarmCount >= MAX_ALARMS_PER_DEVICE) {
+      return this.drop(rec, 'WIRE_TOO_MANY', `more than ${MAX_ALARMS_PER_DEVICE} active alarms`, id);
+    }
+    for (const s of this.sinks) s.alarm(id, { channel, tHubMs: tHub, priority: f.priority, state: f.state, code: f.code, text: f.text });
     if (f.state === AlarmState.Active) {
+      if (!this.alarms.has(alarmId)) rec.alarmCount++;
       this.alarms.set(alarmId, {
         alarmId,
-        deviceId: rec.desc.deviceId,
-        streamId: channel >= 0 ? this.streamId(rec.desc.deviceId, channel) : null,
+        deviceId: id,
+        streamId: channel >= 0 ? this.streamId(id, channel) : null,
         priority: PRIORITY_NAME[f.priority as AlarmPriority],
         active: true,
-        text: f.text,
+        text: f.text.slice(0, 200),
         source: 'physiological',
         sinceHubMs: tHub,
       });
-    } else this.alarms.delete(alarmId);
+    } else if (this.alarms.delete(alarmId)) rec.alarmCount--;
+    void t;
     this.emit('alarms');
+  }
+
+  private onEvent(rec: DeviceRecord, f: FrameOf<FrameType.Event>, t: number): void {
+    const id = rec.desc.deviceId;
+    if (f.channel !== NO_CHANNEL && !rec.channels.has(f.channel)) return this.drop(rec, 'BAD_CHANNEL', `event on undeclared channel ${f.channel}`, id);
+    if (!this.timeOk(rec, f.tMs, f.tDeviceMs, 'event')) return;
+    const tHub = rec.clock.toHub(f.tMs);
+    const st = this.stream(rec, FrameType.Event * 65536, f.seq);
+    if (!this.checkSeq(rec, st, f.seq, -1, tHub)) return;
+    this.flushThrottled(rec, st, -1, tHub);
+    st.lastEndHubMs = tHub;
+    void t;
+    for (const s of this.sinks) s.event(id, f.channel === NO_CHANNEL ? -1 : f.channel, tHub, f.code.slice(0, 64), f.text.slice(0, 500));
   }
 
   /** Raises or clears a technical alarm of the hub's own. */
@@ -452,14 +707,28 @@ export class Hub extends EventEmitter {
   }
 
   private emitDevice(rec: DeviceRecord): void {
+    rec.dirty = false;
+    rec.lastEmit = this.now();
     this.emit('device', this.view(rec));
   }
 
-  /** Liveness, sync schedule and flood recovery. */
+  /** Liveness, sync schedule, flood recovery, pending gap reports, counter updates. */
   tick(): void {
     const t = this.now();
     for (const rec of this.devices.values()) {
       const hb = rec.desc.heartbeatMs;
+      for (const [key, st] of rec.streams) {
+        if (st.throttled && t - st.throttled.sinceHubMs > 1000) {
+          const channel = Math.floor(key / 65536) === FrameType.Wave ? key % 65536 : -1;
+          this.flushThrottled(rec, st, channel, st.throttled.toHubMs);
+        }
+      }
+      if (rec.flooding && t - rec.lastThrottled > 5000) {
+        rec.flooding = false;
+        rec.floodReason = '';
+        this.clearTechnical(rec.desc.deviceId, 'flood');
+        this.emitDevice(rec);
+      }
       if (rec.state !== 'offline') {
         const silent = t - rec.lastHeard;
         if (silent > 1.5 * hb) {
@@ -469,19 +738,23 @@ export class Hub extends EventEmitter {
         const hasData = rec.desc.channels.some((c) => c.kind === 'wave' || c.kind === 'pose');
         const quiet = t - rec.lastData;
         if (hasData && rec.state === 'online' && quiet > Math.max(3000, 3 * hb)) this.setState(rec, 'stale', t, `no data for ${(quiet / 1000).toFixed(1)} s`);
-        // Sync: a quick burst after hello, then every syncIntervalMs.
-        const interval = rec.syncCount < 8 ? 100 : this.syncIntervalMs;
+        // Sync: a quick burst after HELLO, then every syncIntervalMs.
+        const interval = rec.syncCount < SYNC_BURST ? SYNC_BURST_INTERVAL_MS : this.syncIntervalMs;
         if (t - rec.syncSent >= interval) this.sendSync(rec, t);
-        if (rec.flooding && t - rec.floodSince > 5000 && rec.sampleBucket.tokens > rec.sampleBucket.capacity * 0.5) {
-          rec.flooding = false;
-          this.clearTechnical(rec.desc.deviceId, 'flood');
-          this.emitDevice(rec);
+        const synced = rec.clock.uncertaintyAt(t) <= this.syncLimitMs;
+        if (rec.lastSynchronised !== null && synced !== rec.lastSynchronised) {
+          rec.lastSynchronised = synced;
+          rec.dirty = true;
         }
       }
+      // Counters (gaps, drops) reach the display at most once a second; the view is refreshed every 5 s.
+      if ((rec.dirty && t - rec.lastEmit >= 1000) || t - rec.lastEmit >= 5000) this.emitDevice(rec);
     }
+    if (this.helloRequiredSent.size > 0) for (const [k, at] of this.helloRequiredSent) if (t - at > 10_000) this.helloRequiredSent.delete(k);
   }
 
   view(rec: DeviceRecord): DeviceView {
+    const t = this.now();
     const e = rec.clock.estimate;
     const channels: ChannelView[] = rec.desc.channels.map((c) => ({
       streamId: rec.streamIds.get(c.index)!,
@@ -493,16 +766,17 @@ export class Hub extends EventEmitter {
       rateHz: c.rateHz,
       range: c.range,
     }));
+    const u = rec.clock.uncertaintyAt(t);
     return {
       deviceId: rec.desc.deviceId,
       kind: rec.desc.kind,
       model: rec.desc.model,
       manufacturer: rec.desc.manufacturer,
       state: rec.state,
-      stateReason: rec.stateReason,
+      stateReason: rec.flooding ? `${rec.stateReason}; ${rec.floodReason}` : rec.stateReason,
       lastHeardHubMs: rec.lastHeard,
       heartbeatMs: rec.desc.heartbeatMs,
-      sync: e ? { offsetMs: rec.clock.offsetAt(this.now()), driftPpm: rec.clock.driftPpm, uncertaintyMs: e.uncertaintyMs, synchronised: e.uncertaintyMs <= 50 } : null,
+      sync: e ? { offsetMs: rec.clock.offsetAt(t), driftPpm: rec.clock.driftPpm, uncertaintyMs: u, synchronised: u <= this.syncLimitMs } : null,
       counters: { ...rec.counters },
       flooding: rec.flooding,
       channels,

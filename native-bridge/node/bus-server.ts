@@ -1,60 +1,185 @@
 /**
- * The hub's end of the device bus: one ROUTER socket that devices' DEALERs connect to.
- * The only place (with device-client.ts) that touches zeromq.
+ * The hub's end of the device bus: one ROUTER socket that devices' DEALERs connect to
+ * (docs/device-protocol.md §2). With `security: curve` every peer must complete the
+ * CURVE handshake with the hub's key and be on the allow-list, checked by ZAP (§8);
+ * `plain` is refused unless the endpoint is on loopback.
+ * The only place (with device-client.ts and zap.ts) that touches zeromq for the bus.
  */
 import { Router } from 'zeromq';
+import { MAX_FRAME_BYTES } from '../common/wire';
 import { SendQueue } from './send-queue';
+import { registerZapDomain } from './zap';
 
 export interface CurveServerKeys {
+  /** Z85, 40 characters. */
   publicKey: string;
   secretKey: string;
 }
 
+export type BusSecurity =
+  | { mode: 'plain' }
+  | {
+      mode: 'curve';
+      keys: CurveServerKeys;
+      /**
+       * Decides whether a client key may connect; returns the enrolled device name, or null
+       * to refuse. Called by the ZAP handler for every connection attempt.
+       */
+      authorise: (publicKey: string, address: string) => string | null;
+      /** ZAP domain of this bus; unique per process. Default "or-hub" + a counter. */
+      zapDomain?: string;
+    };
+
 export interface BusServerOptions {
   endpoint: string;
-  /** CURVE server keys; when set, every peer must do the CURVE handshake. */
-  curve?: CurveServerKeys;
-  /** ZAP domain (with `curve`, peers are authenticated by the ZAP handler). */
-  zapDomain?: string;
+  /** Default plain (loopback only). */
+  security?: BusSecurity;
+  /** Messages larger than this make libzmq drop the connection (ZMQ_MAXMSGSIZE). Default 2 × MAX_FRAME_BYTES. */
+  maxMessageBytes?: number;
+  /** Frames queued per peer before libzmq stops reading that peer (ZMQ_RCVHWM, per pipe). Default 1000. */
+  peerQueueFrames?: number;
+  /** Where security events are logged (rate-limited per kind and peer). */
+  log?: (line: string) => void;
 }
 
-export type BusMessageHandler = (peer: Buffer, bytes: Buffer) => void;
+/** (peer routing id, first body part, number of body parts). */
+export type BusMessageHandler = (peer: Buffer, bytes: Buffer, parts: number) => void;
+
+/** True for ipc://, inproc:// and tcp:// on 127.0.0.0/8, ::1 or localhost. `tcp://*` is not loopback. */
+export function isLoopbackEndpoint(ep: string): boolean {
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):/.exec(ep);
+  if (!m) return ep.startsWith('ipc://') || ep.startsWith('inproc://');
+  const host = m[1].replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export class BusSecurityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BusSecurityError';
+  }
+}
+
+export interface BusStats {
+  /** Messages received (all peers). */
+  received: number;
+  /** Connection attempts refused by the allow-list (unknown CURVE key). */
+  authDenied: number;
+  /** Connection attempts admitted by the allow-list. */
+  authAccepted: number;
+  /** Handshakes that failed before authentication (e.g. a plain-text peer on a CURVE bus, bad crypto). */
+  handshakeFailures: number;
+  /** Connections accepted / closed at the transport level. */
+  accepted: number;
+  disconnected: number;
+}
+
+let zapCounter = 0;
 
 export class BusServer {
   private readonly sock: Router;
   private readonly queue: SendQueue;
+  private unregisterZap: (() => void) | null = null;
+  private readonly lastLog = new Map<string, number>();
   /** The endpoint actually bound (with the real port when the request said :0 or *). */
   endpoint = '';
-  received = 0;
+  readonly stats: BusStats = { received: 0, authDenied: 0, authAccepted: 0, handshakeFailures: 0, accepted: 0, disconnected: 0 };
+  /** Enrolled names of admitted keys, most recent last (diagnostics). */
+  readonly admitted = new Map<string, number>();
 
   constructor(private readonly opts: BusServerOptions) {
-    this.sock = new Router({ linger: 0, mandatory: false, receiveHighWaterMark: 100000, sendHighWaterMark: 10000 });
-    if (opts.curve) {
-      this.sock.curveServer = true;
-      this.sock.curvePublicKey = opts.curve.publicKey;
-      this.sock.curveSecretKey = opts.curve.secretKey;
-      this.sock.zapDomain = opts.zapDomain ?? 'or-hub';
+    const security = opts.security ?? { mode: 'plain' };
+    if (security.mode === 'plain' && !isLoopbackEndpoint(opts.endpoint)) {
+      throw new BusSecurityError(`bus endpoint ${opts.endpoint} is off loopback: plain text is refused there; use CURVE (docs/device-protocol.md §8)`);
     }
+    this.sock = new Router({
+      linger: 0,
+      mandatory: false,
+      handover: true,
+      receiveHighWaterMark: opts.peerQueueFrames ?? 1000,
+      sendHighWaterMark: 1000,
+      maxMessageSize: opts.maxMessageBytes ?? 2 * MAX_FRAME_BYTES,
+    });
+    if (security.mode === 'curve') {
+      this.sock.curveServer = true;
+      this.sock.curvePublicKey = security.keys.publicKey;
+      this.sock.curveSecretKey = security.keys.secretKey;
+      this.sock.zapDomain = security.zapDomain ?? `or-hub-${process.pid}-${++zapCounter}`;
+      // Without a ZAP handler, refuse every peer rather than admit all (fail closed).
+      this.sock.zapEnforceDomain = true;
+    }
+    const ev = this.sock.events;
+    ev.on('accept', () => this.stats.accepted++);
+    ev.on('disconnect', () => this.stats.disconnected++);
+    const hsFail = (kind: string) => (e: { address: string; error?: Error }) => {
+      this.stats.handshakeFailures++;
+      this.logOnce(`hs:${kind}`, `bus: ${kind} handshake failure on ${e.address}: ${e.error?.message ?? 'unknown'}`);
+    };
+    ev.on('handshake:error:protocol', hsFail('protocol'));
+    ev.on('handshake:error:other', hsFail('other'));
     this.queue = new SendQueue(this.sock, 50000);
   }
 
+  get security(): 'plain' | 'curve' {
+    return this.opts.security?.mode ?? 'plain';
+  }
+
+  private logOnce(key: string, line: string): void {
+    const t = Date.now();
+    if ((this.lastLog.get(key) ?? -Infinity) > t - 5000) return;
+    if (this.lastLog.size > 1000) this.lastLog.clear();
+    this.lastLog.set(key, t);
+    this.opts.log?.(line);
+  }
+
   async bind(): Promise<string> {
-    await this.sock.bind(this.opts.endpoint);
+    const security = this.opts.security;
+    if (security?.mode === 'curve') {
+      this.unregisterZap = await registerZapDomain(this.sock.zapDomain!, (req) => {
+        if (req.mechanism !== 'CURVE' || !req.publicKey) {
+          this.stats.authDenied++;
+          this.logOnce(`zap:${req.address}:${req.mechanism}`, `bus: refused ${req.mechanism} peer ${req.address}: CURVE required`);
+          return { ok: false, reason: 'CURVE required' };
+        }
+        let name: string | null = null;
+        try {
+          name = security.authorise(req.publicKey, req.address);
+        } catch (e) {
+          this.logOnce('zap:error', `bus: allow-list unreadable: ${(e as Error).message}`);
+        }
+        if (name === null) {
+          this.stats.authDenied++;
+          this.logOnce(`zap:${req.address}:${req.publicKey}`, `bus: refused unknown device key ${req.publicKey} from ${req.address}`);
+          return { ok: false, reason: 'key not enrolled' };
+        }
+        this.stats.authAccepted++;
+        this.admitted.set(name, Date.now());
+        return { ok: true, userId: name };
+      });
+    }
+    try {
+      await this.sock.bind(this.opts.endpoint);
+    } catch (e) {
+      this.unregisterZap?.();
+      throw e;
+    }
     this.endpoint = this.sock.lastEndpoint ?? this.opts.endpoint;
     return this.endpoint;
   }
 
   /** Receives until closed; the handler runs synchronously for each message. */
   async run(handler: BusMessageHandler): Promise<void> {
+    const sock = this.sock;
     try {
-      for await (const parts of this.sock) {
-        this.received++;
-        // ROUTER gives [peer routing id, body]; a device sending multipart is malformed: pass the first body part and let the codec judge.
+      for (;;) {
+        const parts = await sock.receive();
+        this.stats.received++;
+        // ROUTER gives [peer routing id, body...]; the hub judges multipart bodies as malformed.
         if (parts.length < 2) continue;
-        handler(parts[0], parts[1]);
+        handler(parts[0], parts[1], parts.length - 1);
       }
     } catch (e) {
-      if (!this.sock.closed) throw e;
+      if (!sock.closed) throw e;
     }
   }
 
@@ -64,5 +189,7 @@ export class BusServer {
 
   close(): void {
     if (!this.sock.closed) this.sock.close();
+    this.unregisterZap?.();
+    this.unregisterZap = null;
   }
 }

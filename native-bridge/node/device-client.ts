@@ -1,15 +1,19 @@
 /**
- * Device SDK: what a simulator or a real device adapter uses to speak OR Hub's bus.
- * A DEALER socket connects to the hub's ROUTER; the client sends HELLO, heartbeats,
- * answers clock-sync requests, numbers every stream, and re-introduces itself when the
- * hub says it does not know it (hub restart). ZeroMQ reconnects the link by itself.
+ * Device SDK: what a simulator or a real device adapter uses to speak OR Hub's bus
+ * (docs/device-protocol.md). A DEALER socket connects to the hub's ROUTER; the client
+ * sends HELLO, heartbeats, answers clock-sync requests, numbers every stream, and
+ * re-introduces itself when the hub says it does not know it (hub restart) or the link
+ * comes back. ZeroMQ reconnects the link by itself; a stable, random routing id lets
+ * the hub recognise the same session after a link cut (§2.2).
  */
 import { Dealer } from 'zeromq';
 import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import type { DeviceDescriptor } from '../common/descriptor';
 import {
   FrameType,
   HubErrorCode,
+  MAX_FRAME_BYTES,
   decodeFrame,
   encodeAlarm,
   encodeEvent,
@@ -40,40 +44,119 @@ export interface CurveClientKeys {
 export interface DeviceClientOptions {
   endpoint: string;
   descriptor: DeviceDescriptor;
-  /** Device clock in ms. Default: Date.now-based wall clock. Simulators inject offsets and drift here. */
+  /** Device clock in ms. Default: performance.timeOrigin + performance.now(). Simulators inject offsets and drift here. */
   clock?: () => number;
   curve?: CurveClientKeys;
   /** Max frames queued while the hub is unreachable (oldest dropped; the hub sees the sequence gap). */
   maxQueued?: number;
+  /**
+   * Tests and benchmarks: hold each outgoing frame a random 0..jitterMs (uniform) before
+   * it leaves, keeping order (as a congested link would). Frames keep the times they were
+   * stamped with, so SYNC_RESP sees an asymmetric delay.
+   */
+  jitterMs?: number;
+  /** ZMQ routing id (1..255 bytes, not starting with a zero byte). Default: 16 random hex digits, new per client. */
+  routingId?: string;
+}
+
+/** Delays frames by a random amount, first in first out. */
+class JitterQueue {
+  private readonly q: { at: number; msg: Uint8Array }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private lastAt = 0;
+  constructor(
+    private readonly jitterMs: number,
+    private readonly out: (m: Uint8Array) => void,
+  ) {}
+  push(msg: Uint8Array): void {
+    const now = performance.now();
+    this.lastAt = Math.max(this.lastAt, now + Math.random() * this.jitterMs);
+    this.q.push({ at: this.lastAt, msg });
+    if (!this.timer) this.arm();
+  }
+  private arm(): void {
+    const head = this.q[0];
+    if (!head) return;
+    this.timer = setTimeout(() => this.release(), Math.max(0, head.at - performance.now()));
+  }
+  private release(): void {
+    this.timer = undefined;
+    const now = performance.now();
+    while (this.q.length > 0 && this.q[0].at <= now + 0.05) this.out(this.q.shift()!.msg);
+    this.arm();
+  }
+  clear(): void {
+    clearTimeout(this.timer);
+    this.q.length = 0;
+  }
 }
 
 export class DeviceClient extends EventEmitter {
   readonly descriptor: DeviceDescriptor;
   readonly clock: () => number;
+  readonly routingId: string;
   private readonly sock: Dealer;
   private readonly queue: SendQueue;
+  private readonly jitter: JitterQueue | null;
   private readonly seqs = new Map<number, number>();
   private hbTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private linkWasDown = false;
   /** True once the hub has acknowledged our HELLO. */
   accepted = false;
+  /** Link events seen: connections made, connections lost, handshakes refused. */
+  readonly link = { connects: 0, disconnects: 0, authFailures: 0 };
 
   constructor(private readonly opts: DeviceClientOptions) {
     super();
     this.descriptor = opts.descriptor;
     this.clock = opts.clock ?? (() => performance.timeOrigin + performance.now());
-    this.sock = new Dealer({ linger: 0, sendHighWaterMark: 10000, immediate: false });
+    this.routingId = opts.routingId ?? `d${randomBytes(8).toString('hex')}`;
+    this.sock = new Dealer({
+      linger: 0,
+      sendHighWaterMark: 10000,
+      immediate: false,
+      routingId: this.routingId,
+      reconnectInterval: 100,
+      reconnectMaxInterval: 1000,
+      // ZMTP heartbeats find a dead link (cable pulled, no FIN) within ~3 s.
+      heartbeatInterval: 1000,
+      heartbeatTimeout: 3000,
+    });
     if (opts.curve) {
       this.sock.curveServerKey = opts.curve.serverPublicKey;
       this.sock.curvePublicKey = opts.curve.publicKey;
       this.sock.curveSecretKey = opts.curve.secretKey;
     }
     this.queue = new SendQueue(this.sock, opts.maxQueued ?? 20000);
+    this.jitter = opts.jitterMs && opts.jitterMs > 0 ? new JitterQueue(opts.jitterMs, (m) => this.queue.push(m)) : null;
+    const ev = this.sock.events;
+    ev.on('connect', () => {
+      this.link.connects++;
+      this.emit('link', 'up');
+      // After a cut the hub may be a new process that does not know us: introduce ourselves again.
+      if (this.linkWasDown) this.sendHello();
+    });
+    ev.on('disconnect', () => {
+      this.link.disconnects++;
+      this.linkWasDown = true;
+      this.emit('link', 'down');
+    });
+    ev.on('handshake:error:auth', () => {
+      this.link.authFailures++;
+      this.emit('auth-failed');
+    });
   }
 
   /** Frames dropped locally because the link was down too long. */
   get droppedLocally(): number {
     return this.queue.dropped;
+  }
+
+  private push(bytes: Uint8Array): void {
+    if (this.closed) return;
+    if (this.jitter) this.jitter.push(bytes);
+    else this.queue.push(bytes);
   }
 
   private header(type: FrameType, stream = 0): HeaderInit {
@@ -86,12 +169,12 @@ export class DeviceClient extends EventEmitter {
   start(): void {
     this.sock.connect(this.opts.endpoint);
     this.sendHello();
-    this.hbTimer = setInterval(() => this.queue.push(encodeHeartbeat(this.header(FrameType.Heartbeat))), this.descriptor.heartbeatMs);
+    this.hbTimer = setInterval(() => this.push(encodeHeartbeat(this.header(FrameType.Heartbeat))), this.descriptor.heartbeatMs);
     void this.receiveLoop();
   }
 
   private sendHello(): void {
-    this.queue.push(encodeHello(this.header(FrameType.Hello), JSON.stringify(this.descriptor)));
+    this.push(encodeHello(this.header(FrameType.Hello), JSON.stringify(this.descriptor)));
   }
 
   private async receiveLoop(): Promise<void> {
@@ -103,8 +186,8 @@ export class DeviceClient extends EventEmitter {
         const f = r.frame;
         switch (f.type) {
           case FrameType.SyncReq:
-            // t2 = receive time, t3 = send time, both on the device clock.
-            this.queue.push(encodeSyncResp(this.header(FrameType.SyncResp), f.t1Ms, tRecv, this.clock()));
+            // t2 = receive time, t3 = send time, both on the device clock (§6).
+            this.push(encodeSyncResp(this.header(FrameType.SyncResp), f.t1Ms, tRecv, this.clock()));
             break;
           case FrameType.HelloAck:
             this.accepted = true;
@@ -126,39 +209,50 @@ export class DeviceClient extends EventEmitter {
     }
   }
 
+  private data(bytes: Uint8Array): void {
+    if (bytes.length > MAX_FRAME_BYTES) throw new RangeError(`frame of ${bytes.length} bytes exceeds ${MAX_FRAME_BYTES}: send smaller batches`);
+    this.push(bytes);
+  }
+
   /** Sends one waveform batch of raw counts; `t0Ms` is the device time of samples[0]. */
   sendWave(channel: number, t0Ms: number, samples: Int16Array | Int32Array | Float32Array): void {
-    this.queue.push(encodeWave(this.header(FrameType.Wave, channel), t0Ms, samples));
+    this.data(encodeWave(this.header(FrameType.Wave, channel), t0Ms, samples));
   }
 
   sendNumerics(entries: NumericEntry[]): void {
-    if (entries.length > 0) this.queue.push(encodeNumeric(this.header(FrameType.Numeric), entries));
+    if (entries.length > 0) this.data(encodeNumeric(this.header(FrameType.Numeric), entries));
   }
 
   sendSetting(s: { tMs: number; channel: number; value: number; text?: string }): void {
-    this.queue.push(encodeSetting(this.header(FrameType.Setting), s));
+    this.data(encodeSetting(this.header(FrameType.Setting), s));
   }
 
   sendAlarm(a: { tMs: number; channel: number; priority: AlarmPriority; state: AlarmState; code: number; text: string }): void {
-    this.queue.push(encodeAlarm(this.header(FrameType.Alarm), a));
+    this.data(encodeAlarm(this.header(FrameType.Alarm), a));
   }
 
   sendPoses(entries: PoseEntry[]): void {
-    if (entries.length > 0) this.queue.push(encodePose(this.header(FrameType.Pose), entries));
+    if (entries.length > 0) this.data(encodePose(this.header(FrameType.Pose), entries));
   }
 
   sendEvent(ev: { tMs: number; channel?: number; code: string; text: string }): void {
-    this.queue.push(encodeEvent(this.header(FrameType.Event), ev));
+    this.data(encodeEvent(this.header(FrameType.Event), ev));
   }
 
-  /** Sends raw bytes as they are (tests: malformed frames). */
+  /** Sends raw bytes as they are, bypassing every check (tests: malformed and oversized frames). */
   sendRaw(bytes: Uint8Array): void {
-    this.queue.push(bytes);
+    this.push(bytes);
+  }
+
+  /** Frames waiting to leave (local queue, not counting what libzmq holds). */
+  get queued(): number {
+    return this.queue.length;
   }
 
   async stop(reason = 'shutdown'): Promise<void> {
     if (this.closed) return;
     clearInterval(this.hbTimer);
+    this.jitter?.clear();
     this.queue.push(encodeGoodbye(this.header(FrameType.Goodbye), reason));
     // Give the goodbye a moment to leave, then close.
     await new Promise((r) => setTimeout(r, 50));
