@@ -477,7 +477,7 @@ test('hostile bytes never throw and never disturb a valid device (unit fuzz, 20 
   }
   const got = rig.waves.filter((w) => w.deviceId === 'good-1');
   assert.equal(got.reduce((s, w) => s + w.raw.length, 0), sent);
-  assert.equal(got.reduce((s, w) => s + w.raw.reduce((a, x) => a + x, 0), 0), sum);
+  assert.equal(got.reduce((s, w) => s + Array.from(w.raw).reduce((a, x) => a + x, 0), 0), sum);
   assert.equal(rig.view('good-1').counters.gaps, 0);
   assert.equal(rig.view('good-1').counters.malformed, 0);
   assert.ok(rig.hub.stats.malformed > 5000);
