@@ -141,6 +141,8 @@ async function cmdSimulate(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+  // Started by a hub (`or-hub start --simulate`): go when the hub goes, even if it was killed.
+  if (process.send) process.on('disconnect', () => void stop());
   return new Promise<number>(() => {});
 }
 

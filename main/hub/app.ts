@@ -72,7 +72,9 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     throw new Error(`bus endpoint ${cfg.bus} is off loopback: devices there need CURVE encryption (see docs/device-protocol.md); refusing plain text`);
   }
   const bus = new BusServer({ endpoint: cfg.bus });
-  const busEndpoint = await bus.bind();
+  const busEndpoint = await bus.bind().catch((e: Error) => {
+    throw new Error(/in use/i.test(e.message) ? `bus endpoint ${cfg.bus} is in use (is another hub running?): choose another with --bus` : `cannot bind the bus to ${cfg.bus}: ${e.message}`);
+  });
   const hub = new Hub(bus, { log });
   const display = new DisplaySink((d, c) => hub.streamId(d, c));
   hub.addSink(display);
@@ -129,7 +131,8 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   if (cfg.simulate) {
     if (cases && !cases.recorder.case) await cases.startCase(DEMO_CASE).catch((e: Error) => log(`demo case: ${e.message}`));
     const cli = cfg.cliPath ?? process.argv[1];
-    simulator = spawn(process.execPath, [cli, 'simulate', '--bus', busEndpoint, ...(cfg.simulateArgs ?? [])], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // The IPC channel ties the simulator's life to the hub's: it exits when the hub goes, however the hub goes.
+    simulator = spawn(process.execPath, [cli, 'simulate', '--bus', busEndpoint, ...(cfg.simulateArgs ?? [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     simulator.on('exit', (code, sig) => {
       if (code !== 0 && sig !== 'SIGTERM') log(`simulator exited (${code ?? sig})`);
     });
