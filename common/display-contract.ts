@@ -8,6 +8,7 @@
  */
 
 import type { CaseMessage } from './case-contract';
+import type { AnatomyMessage } from './anatomy-contract';
 
 export const CONTRACT_VERSION = 1;
 
@@ -101,7 +102,8 @@ export type HubMessage =
   | { t: 'gap'; item: GapItem }
   | { t: 'time'; hubTimeMs: number }
   | { t: 'error'; message: string }
-  | CaseMessage;
+  | CaseMessage
+  | AnatomyMessage;
 
 export type ClientMessage = { t: 'ping'; clientTimeMs: number } | { t: 'ack-alarm'; alarmId: string };
 

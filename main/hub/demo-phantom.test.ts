@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { demoPhantom, demoFiducialPairs } from './demo-phantom';
+import { demoPhantom, demoPhantomAsync, demoFiducialPairs } from './demo-phantom';
 import { PHANTOM, phantomBackSkinY } from '../../common/phantom';
 import { patientToVoxel, sampleNearest, transformPoint, type Vec3 } from '../../common/geometry';
 import { registerPoints } from '../../common/registration';
@@ -77,7 +77,6 @@ test('registering the simulated touches of the beads recovers SIM_TRACKER_TO_PAT
 });
 
 test('building the phantom in steps gives the same volume', async () => {
-  const { demoPhantomAsync } = await import('./demo-phantom');
   const steps: number[] = [];
   const v = await demoPhantomAsync((d) => steps.push(d));
   assert.deepEqual(v.data, vol.data);

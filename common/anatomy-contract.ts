@@ -1,0 +1,74 @@
+/**
+ * The 3D anatomy and navigation as the display sees them (issue 5). Pure TypeScript shared by
+ * hub and display. Times are hub time (Unix ms); coordinates are patient LPS millimetres.
+ *
+ * The hub keeps one current volume. Its metadata travels as a `volume` message over the display
+ * WebSocket; its voxels over HTTP: GET /api/anatomy/voxels?id=ID answers the raw little-endian
+ * samples (Int16 or Float32, `dataType`), x fastest, then y, then z (common/volume.ts).
+ */
+import type { VolumeGeometry } from './volume';
+import type { FiducialPair } from './registration';
+
+export interface VolumeMeta extends VolumeGeometry {
+  /** Changes with every load; the voxel request names it so a display never mixes two loads. */
+  id: string;
+  /** Stable identity of the images (series instance UID; for the demo a fixed name): registrations are kept per key. */
+  key: string;
+  source: 'demo' | 'dicom';
+  /** What was opened: the folder, file or URL; for the demo "built-in demo phantom". */
+  sourceLabel: string;
+  modality: string;
+  description: string;
+  patientName: string;
+  /** Unit of the values: "HU" for CT. */
+  unit: string;
+  valueRange: [number, number];
+  /** Suggested window [centre, width]. */
+  window?: [number, number];
+  dataType: 'int16' | 'float32';
+  byteLength: number;
+  /** Gantry tilt measured from the slice positions (degrees), when not 0. */
+  tiltDeg?: number;
+  oblique?: boolean;
+  warnings: string[];
+}
+
+export type VolumeStatus = 'none' | 'loading' | 'ready' | 'error';
+
+export interface RegistrationView {
+  /** Key of the images it belongs to (VolumeMeta.key). */
+  volumeKey: string;
+  /** tracker -> image (patient LPS), column-major 4x4, mm. */
+  trackerToImage: number[];
+  /** Fiducial registration error, RMS, mm. */
+  freMm: number;
+  residualsMm: number[];
+  pairs: FiducialPair[];
+  createdHubMs: number;
+  /** e.g. "5 fiducials" or "demo: simulated pointer on the skin markers". */
+  label: string;
+}
+
+/** One series a DICOMweb (PACS) search found. */
+export interface PacsSeriesView {
+  url: string;
+  studyUid: string;
+  seriesUid: string;
+  modality?: string;
+  description?: string;
+}
+
+export type AnatomyMessage =
+  | {
+      t: 'volume';
+      status: VolumeStatus;
+      /** 0..1 while loading. */
+      progress: number;
+      /** Loader phase: 'list' | 'download' | 'header' | 'pixels' | 'generate' | 'done'. */
+      phase: string;
+      sourceLabel: string;
+      meta: VolumeMeta | null;
+      /** Why a load failed, or what is odd about the series. */
+      message?: string;
+    }
+  | { t: 'registration'; registration: RegistrationView | null };
