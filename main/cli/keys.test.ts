@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { curveKeyPair } from 'zeromq';
+import { runKeysCli } from './keys';
+import { loadAllowList, readDeviceKeyFile } from '../../native-bridge/node/key-store';
+
+async function keys(...argv: string[]): Promise<{ code: number; out: string }> {
+  const lines: string[] = [];
+  const code = await runKeysCli(argv, (l) => lines.push(l));
+  return { code, out: lines.join('\n') };
+}
+
+const mode = (p: string) => fs.statSync(p).mode & 0o777;
+
+test('keys init / enrol / list / revoke, files 0600', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-keys-'));
+  const d = ['--data-dir', dir];
+  assert.equal((await keys('enrol', 'x', ...d)).code, 1, 'enrol before init is an error');
+  const init = await keys('init', ...d);
+  assert.equal(init.code, 0);
+  const hubPub = /hub public key: (\S{40})/.exec(init.out)![1];
+  assert.equal(mode(path.join(dir, 'keys', 'hub.key.json')), 0o600);
+  assert.equal(mode(path.join(dir, 'keys')), 0o700);
+  const again = await keys('init', ...d);
+  assert.match(again.out, /already exist/);
+  assert.ok(again.out.includes(hubPub), 'init does not replace keys without --force');
+
+  const e1 = await keys('enrol', 'monitor-1', ...d);
+  assert.equal(e1.code, 0, e1.out);
+  const keyFile = /device key file: (\S+)/.exec(e1.out)![1];
+  assert.equal(mode(keyFile), 0o600);
+  const dk = readDeviceKeyFile(keyFile);
+  assert.equal(dk.serverPublicKey, hubPub);
+  assert.equal(loadAllowList(dir).get(dk.publicKey), 'monitor-1');
+
+  const own = curveKeyPair();
+  const e2 = await keys('enrol', 'pump-7', '--public-key', own.publicKey, ...d);
+  assert.equal(e2.code, 0);
+  assert.doesNotMatch(e2.out, /key file/);
+  assert.equal((await keys('enrol', 'pump-7', '--public-key', curveKeyPair().publicKey, ...d)).code, 1, 'duplicate name');
+  assert.equal((await keys('enrol', 'pump-8', '--public-key', own.publicKey, ...d)).code, 1, 'duplicate key');
+  assert.equal((await keys('enrol', 'bad name', ...d)).code, 1);
+  assert.equal((await keys('enrol', 'p9', '--public-key', 'short', ...d)).code, 1);
+  assert.equal(mode(path.join(dir, 'keys', 'enrolled.json')), 0o600);
+
+  const list = await keys('list', ...d);
+  assert.match(list.out, new RegExp(`monitor-1\\t${dk.publicKey.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.match(list.out, /pump-7/);
+
+  assert.equal((await keys('revoke', 'monitor-1', ...d)).code, 0);
+  assert.equal(loadAllowList(dir).has(dk.publicKey), false);
+  assert.equal(fs.existsSync(keyFile), false, 'the generated key file goes with it');
+  assert.equal((await keys('revoke', 'monitor-1', ...d)).code, 1);
+  assert.equal((await keys('frobnicate')).code, 2);
+  assert.equal((await keys('enrol', ...d)).code, 2);
+});
