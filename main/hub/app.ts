@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { WebSocket } from 'ws';
-import { BusServer } from '../../native-bridge/node/bus-server';
+import { BusServer, type BusSecurity } from '../../native-bridge/node/bus-server';
+import { allowListAuthoriser, ensureDeviceKeyFile, initHubKeys, keysDir } from '../../native-bridge/node/key-store';
 import { CONTRACT_VERSION, type ClientMessage, type HubMessage } from '../../common/display-contract';
 import { Hub } from './hub';
 import { DisplaySink } from './display-sink';
@@ -31,6 +32,11 @@ export interface HubConfig {
   api?: ApiHandler;
   /** Record procedures (default true). */
   record?: boolean;
+  /**
+   * Device bus security (docs/device-protocol.md §8): 'curve' (default: encrypted, devices
+   * must be enrolled with `or-hub keys enrol`) or 'plain' (no encryption; loopback only).
+   */
+  busSecurity?: 'curve' | 'plain';
 }
 
 export interface RunningHub {
@@ -59,19 +65,19 @@ const DEMO_CASE = {
   ],
 };
 
-export function isLoopbackEndpoint(ep: string): boolean {
-  const m = /^tcp:\/\/(\[[^\]]+\]|[^:]+):/.exec(ep);
-  if (!m) return ep.startsWith('ipc://') || ep.startsWith('inproc://');
-  const host = m[1].replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
+export { isLoopbackEndpoint } from '../../native-bridge/node/bus-server';
 
 export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const log = cfg.log ?? ((l: string) => console.error(l));
-  if (!isLoopbackEndpoint(cfg.bus)) {
-    throw new Error(`bus endpoint ${cfg.bus} is off loopback: devices there need CURVE encryption (see docs/device-protocol.md); refusing plain text`);
+  let security: BusSecurity = { mode: 'plain' };
+  let simulatorKeys: string | null = null;
+  if ((cfg.busSecurity ?? 'curve') === 'curve') {
+    const { keys, created } = initHubKeys(cfg.dataDir);
+    if (created) log(`bus: created hub CURVE keys in ${keysDir(cfg.dataDir)}; enrol devices with "or-hub keys enrol NAME --data-dir ${cfg.dataDir}"`);
+    security = { mode: 'curve', keys, authorise: allowListAuthoriser(cfg.dataDir) };
+    if (cfg.simulate) simulatorKeys = ensureDeviceKeyFile(cfg.dataDir, 'simulator');
   }
-  const bus = new BusServer({ endpoint: cfg.bus });
+  const bus = new BusServer({ endpoint: cfg.bus, security, log });
   const busEndpoint = await bus.bind().catch((e: Error) => {
     throw new Error(/in use/i.test(e.message) ? `bus endpoint ${cfg.bus} is in use (is another hub running?): choose another with --bus` : `cannot bind the bus to ${cfg.bus}: ${e.message}`);
   });
@@ -124,7 +130,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   await server.listen();
   hub.start();
   const timeTicker = setInterval(() => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);
-  void bus.run((peer, bytes) => hub.onMessage(peer, bytes));
+  void bus.run((peer, bytes, parts) => hub.onMessage(peer, bytes, parts));
 
   writeHubFile(cfg.dataDir, { url: server.displayUrl(), token, pid: process.pid });
   let simulator: ChildProcess | null = null;
@@ -132,7 +138,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     if (cases && !cases.recorder.case) await cases.startCase(DEMO_CASE).catch((e: Error) => log(`demo case: ${e.message}`));
     const cli = cfg.cliPath ?? process.argv[1];
     // The IPC channel ties the simulator's life to the hub's: it exits when the hub goes, however the hub goes.
-    simulator = spawn(process.execPath, [cli, 'simulate', '--bus', busEndpoint, ...(cfg.simulateArgs ?? [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    simulator = spawn(process.execPath, [cli, 'simulate', '--bus', busEndpoint, ...(simulatorKeys ? ['--keys', simulatorKeys] : []), ...(cfg.simulateArgs ?? [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     simulator.on('exit', (code, sig) => {
       if (code !== 0 && sig !== 'SIGTERM') log(`simulator exited (${code ?? sig})`);
     });

@@ -151,3 +151,46 @@ export function readDeviceKeyFile(file: string): DeviceKeyFile {
   }
   return { name: String(v.name ?? path.basename(file)), publicKey: v.publicKey, secretKey: v.secretKey, serverPublicKey: v.serverPublicKey };
 }
+
+/**
+ * An allow-list check for BusServer's `authorise`: public key -> enrolled name or null.
+ * Re-reads enrolled.json when it changes, so `keys enrol` and `keys revoke` apply to the
+ * next connection attempt without a restart. An unreadable list refuses everyone.
+ */
+export function allowListAuthoriser(dataDir: string): (publicKey: string) => string | null {
+  let cached: Map<string, string> = new Map();
+  let stamp = '';
+  return (publicKey) => {
+    let s = 'missing';
+    try {
+      const st = fs.statSync(enrolledFile(dataDir));
+      s = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      // no list: nobody is enrolled
+    }
+    if (s !== stamp) {
+      cached = s === 'missing' ? new Map() : loadAllowList(dataDir);
+      stamp = s;
+    }
+    return cached.get(publicKey) ?? null;
+  };
+}
+
+/**
+ * Makes sure device `name` is enrolled with a key file the hub holds (used for the
+ * built-in simulator of `or-hub start --simulate`); returns the key file path.
+ */
+export function ensureDeviceKeyFile(dataDir: string, name: string): string {
+  const file = deviceKeyFile(dataDir, name);
+  const enrolled = listEnrolled(dataDir).find((d) => d.name === name);
+  if (enrolled && fs.existsSync(file)) {
+    try {
+      const k = readDeviceKeyFile(file);
+      if (k.publicKey === enrolled.publicKey && k.serverPublicKey === loadHubKeys(dataDir)?.publicKey) return file;
+    } catch {
+      // unreadable: enrol afresh below
+    }
+  }
+  if (enrolled) revokeDevice(dataDir, name);
+  return enrolDevice(dataDir, name).keyFile!;
+}
