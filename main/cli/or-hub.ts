@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { parseArgs, helpText, UsageError, checkEndpoint, checkHost, type FlagSpec } from './args';
 import { startHub } from '../hub/app';
 import { runDicomCli } from '../dicom/index';
+import { runRecordingsCli } from '../recorder/cli';
+import { annotateViaHub } from './annotate-remote';
 import { SIM_DEVICE_NAMES, createSimDevice, type SimDevice, type SimDeviceName } from '../../native-bridge/node/simulators/devices';
 
 const DEFAULT_BUS = 'tcp://127.0.0.1:7400';
@@ -178,6 +180,11 @@ async function extraCommand(cmd: string, rest: string[]): Promise<number | undef
   switch (cmd) {
     case 'dicom':
       return runDicomCli(rest, out);
+    case 'annotate':
+      return (await annotateViaHub(rest, out)) ?? runRecordingsCli([cmd, ...rest], out, err);
+    case 'recordings':
+    case 'verify':
+      return runRecordingsCli([cmd, ...rest], out, err);
     default:
       return undefined;
   }
