@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { parseArgs, helpText, UsageError, checkEndpoint, checkHost, type FlagSpec } from './args';
 import { startHub } from '../hub/app';
 import { runDicomCli } from '../dicom/index';
+import { runKeysCli } from './keys';
+import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
 import { runRecordingsCli } from '../recorder/cli';
 import { annotateViaHub } from './annotate-remote';
 import { SIM_DEVICE_NAMES, createSimDevice, type SimDevice, type SimDeviceName } from '../../native-bridge/node/simulators/devices';
@@ -25,6 +27,7 @@ commands:
   start       run the hub (device bus, display server; --simulate adds the simulated OR)
   simulate    run simulated OR devices that connect to a running hub
   dicom       inspect DICOM series (or-hub dicom inspect PATH|URL)
+  keys        device bus CURVE keys: init, enrol NAME, list, revoke NAME
   recordings  list and show procedure recordings
   verify      check a recording's tamper-evident annotation chain
   annotate    add an annotation to a case
@@ -44,6 +47,13 @@ const START_FLAGS = {
   host: { type: 'string', help: 'address the display server listens on', metavar: 'ADDR', default: '127.0.0.1', check: checkHost },
   port: { type: 'int', help: 'display server port; 0 picks a free one', default: 0, min: 0, max: 65535 },
   bus: { type: 'string', help: 'ZeroMQ endpoint the device bus binds', metavar: 'ENDPOINT', default: DEFAULT_BUS, check: checkEndpoint },
+  'bus-security': {
+    type: 'string',
+    help: 'curve: encrypted, only devices enrolled with "or-hub keys enrol" (hub keys are created on first start); plain: no encryption, refused off loopback',
+    metavar: 'curve|plain',
+    default: 'curve',
+    check: (v: string) => (v === 'curve' || v === 'plain' ? null : 'must be curve or plain'),
+  },
   'data-dir': { type: 'string', help: 'where recordings and settings live', metavar: 'DIR', default: path.join(process.cwd(), '.or-hub-data') },
   simulate: { type: 'bool', help: 'also run the built-in simulated operating room' },
   dicom: { type: 'string', help: 'open the display with this DICOM series loaded (folder, DICOMDIR or DICOMweb URL)', metavar: 'PATH|URL' },
@@ -66,6 +76,7 @@ const SIM_FLAGS = {
   'drift-ppm': { type: 'int', help: 'make the devices\' clocks drift by this many ppm', default: 0, min: -10000, max: 10000 },
   'id-suffix': { type: 'string', help: 'append this to device ids (several simulated rooms)', metavar: 'S', check: (v: string) => (/^[A-Za-z0-9._:-]{1,16}$/.test(v) ? null : 'must be 1-16 of [A-Za-z0-9._:-]') },
   seed: { type: 'int', help: 'random seed of the simulated patient', default: 42, min: 0, max: 2 ** 31 },
+  keys: { type: 'string', help: 'device key file for a CURVE bus (made by "or-hub keys enrol NAME"); without it the devices speak plain text', metavar: 'FILE' },
 } satisfies Record<string, FlagSpec>;
 
 /**
@@ -97,7 +108,7 @@ async function cmdStart(argv: string[]): Promise<number> {
   }
   const f = p.flags;
   fs.mkdirSync(f['data-dir']!, { recursive: true });
-  const running = await startHub({ host: f.host!, port: f.port ?? 0, bus: f.bus!, dataDir: f['data-dir']!, simulate: f.simulate, log: err });
+  const running = await startHub({ host: f.host!, port: f.port ?? 0, bus: f.bus!, dataDir: f['data-dir']!, simulate: f.simulate, log: err, busSecurity: f['bus-security'] as 'curve' | 'plain' });
   out(`bus: ${running.busEndpoint}`);
   out(`display: ${running.displayUrl}`);
   let electron: ReturnType<typeof spawn> | null = null;
@@ -132,8 +143,9 @@ async function cmdSimulate(argv: string[]): Promise<number> {
   const f = p.flags;
   if (!f.bus) throw new UsageError('or-hub simulate: --bus ENDPOINT is required (the hub prints it as "bus: ...")');
   const names = f.devices!.split(',') as SimDeviceName[];
+  const curve = f.keys ? readDeviceKeyFile(f.keys) : undefined;
   const devices: SimDevice[] = names.map((n) =>
-    createSimDevice(n, { endpoint: f.bus!, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed }),
+    createSimDevice(n, { endpoint: f.bus!, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed, curve }),
   );
   for (const d of devices) d.start();
   out(`simulating ${names.join(', ')} on ${f.bus}`);
@@ -180,6 +192,8 @@ async function extraCommand(cmd: string, rest: string[]): Promise<number | undef
   switch (cmd) {
     case 'dicom':
       return runDicomCli(rest, out);
+    case 'keys':
+      return runKeysCli(rest, out);
     case 'annotate':
       return (await annotateViaHub(rest, out)) ?? runRecordingsCli([cmd, ...rest], out, err);
     case 'recordings':
