@@ -83,7 +83,9 @@ export interface HubProc extends Proc {
 
 export async function startHub(extra: string[] = []): Promise<HubProc> {
   const dataDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'orhub-e2e-'));
-  const p = run(['start', '--headless', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--data-dir', dataDir, ...extra]);
+  // The bus is CURVE by default; these tests run plain simulators on loopback, which must be asked for explicitly.
+  const security = extra.includes('--bus-security') ? [] : ['--bus-security', 'plain'];
+  const p = run(['start', '--headless', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--data-dir', dataDir, ...security, ...extra]);
   const bus = await p.waitFor(/^bus: (\S+)$/m);
   const url = await p.waitFor(/^display: (\S+)$/m);
   const u = new URL(url);
