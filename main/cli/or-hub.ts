@@ -108,7 +108,7 @@ async function cmdStart(argv: string[]): Promise<number> {
   }
   const f = p.flags;
   fs.mkdirSync(f['data-dir']!, { recursive: true });
-  const running = await startHub({ host: f.host!, port: f.port ?? 0, bus: f.bus!, dataDir: f['data-dir']!, simulate: f.simulate, log: err, busSecurity: f['bus-security'] as 'curve' | 'plain' });
+  const running = await startHub({ host: f.host!, port: f.port ?? 0, bus: f.bus!, dataDir: f['data-dir']!, simulate: f.simulate, dicom: f.dicom, log: err, busSecurity: f['bus-security'] as 'curve' | 'plain' });
   out(`bus: ${running.busEndpoint}`);
   out(`display: ${running.displayUrl}`);
   let electron: ReturnType<typeof spawn> | null = null;

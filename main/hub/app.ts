@@ -14,6 +14,7 @@ import { hubNow } from './clock';
 import type { HubSink } from './sink';
 import { ApiRouter } from './api-router';
 import { CaseService } from './case-service';
+import { AnatomyService } from './anatomy-service';
 import { writeHubFile, removeHubFile } from './hub-file';
 
 export interface HubConfig {
@@ -32,6 +33,8 @@ export interface HubConfig {
   api?: ApiHandler;
   /** Record procedures (default true). */
   record?: boolean;
+  /** DICOM folder, file or DICOMweb URL to show at start; without it a simulated OR shows the demo phantom. */
+  dicom?: string;
   /**
    * Device bus security (docs/device-protocol.md §8): 'curve' (default: encrypted, devices
    * must be enrolled with `or-hub keys enrol`) or 'plain' (no encryption; loopback only).
@@ -50,6 +53,7 @@ export interface RunningHub {
   simulator: ChildProcess | null;
   cases: CaseService | null;
   router: ApiRouter;
+  anatomy: AnatomyService;
   close(): Promise<void>;
 }
 
@@ -94,6 +98,8 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log });
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
+  const anatomy = new AnatomyService({ dataDir: cfg.dataDir, broadcast: (m) => display.broadcast(m), log, simulated: cfg.simulate });
+  anatomy.routes(router);
 
   const onClient = (ws: WebSocket) => {
     const client = {
@@ -110,6 +116,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       { t: 'alarms', items: [...hub.alarms.values()] },
     ];
     if (cases) snapshot.push(cases.caseMessage());
+    snapshot.push(...anatomy.messages());
     display.addClient(client, snapshot);
     if (cases) void cases.timelineMessage().then((m) => m && client.send(JSON.stringify(m)), () => undefined);
     ws.on('message', (data, isBinary) => {
@@ -133,6 +140,8 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   void bus.run((peer, bytes, parts) => hub.onMessage(peer, bytes, parts));
 
   writeHubFile(cfg.dataDir, { url: server.displayUrl(), token, pid: process.pid });
+  if (cfg.dicom) void anatomy.open(cfg.dicom);
+  else if (cfg.simulate) void anatomy.openDemo();
   let simulator: ChildProcess | null = null;
   if (cfg.simulate) {
     if (cases && !cases.recorder.case) await cases.startCase(DEMO_CASE).catch((e: Error) => log(`demo case: ${e.message}`));
@@ -155,6 +164,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     simulator,
     cases,
     router,
+    anatomy,
     async close() {
       clearInterval(timeTicker);
       clearInterval(caseTicker);
@@ -163,6 +173,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       hub.stop();
       bus.close();
       await server.close();
+      await anatomy.close();
       await cases?.close();
     },
   };

@@ -16,6 +16,7 @@ export interface ApiRequest {
   body: unknown;
 }
 
+/** `body` is sent as JSON, or as application/octet-stream when it is a Uint8Array. */
 export type ApiResult = { status: number; body: unknown };
 export type ApiHandler = (req: ApiRequest) => Promise<ApiResult> | ApiResult;
 
@@ -172,6 +173,12 @@ export class DisplayServer {
     }
     try {
       const r = await this.opts.api({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body });
+      if (r.body instanceof Uint8Array) {
+        // Binary answers (e.g. volume voxels) go out as they are.
+        res.writeHead(r.status, { 'Content-Type': 'application/octet-stream', 'Content-Length': r.body.byteLength, 'Cache-Control': 'no-store' });
+        res.end(r.body);
+        return;
+      }
       json(r.status, r.body);
     } catch (e) {
       this.opts.log?.(`api: ${url.pathname}: ${(e as Error).message}`);

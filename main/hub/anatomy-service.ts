@@ -1,0 +1,312 @@
+/**
+ * The hub's anatomy (DICOM) service: keeps the current image volume and the tracker-to-image
+ * registration, tells displays (`volume` / `registration` messages, common/anatomy-contract.ts),
+ * and serves voxels over the token-protected API.
+ *
+ * Sources: a folder, DICOMDIR, file or DICOMweb URL loaded with main/dicom's loadSeries (in its
+ * worker pool), or the built-in demo phantom (demo-phantom.ts). Registrations are kept per image
+ * key (series instance UID) in DATA_DIR/anatomy/registrations.json, so a restarted hub finds the
+ * registration of the procedure again; the recorder reads `currentRegistration()`.
+ *
+ * API (see docs/anatomy.md):
+ *   GET    /api/anatomy                 {volume, registration}
+ *   GET    /api/anatomy/voxels?id=ID    raw samples (application/octet-stream)
+ *   POST   /api/anatomy/open {source}   load a folder / file / DICOMweb URL (202, progress by message)
+ *   POST   /api/anatomy/demo            load the demo phantom
+ *   GET    /api/anatomy/pacs?url=URL    DICOMweb (QIDO-RS) series search
+ *   GET    /api/anatomy/registration    current registration or null
+ *   POST   /api/anatomy/registration {pairs, label?}   register (>= 3 pairs)
+ *   DELETE /api/anatomy/registration
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Volume } from '../../common/volume';
+import type { AnatomyMessage, PacsSeriesView, RegistrationView, VolumeMeta, VolumeStatus } from '../../common/anatomy-contract';
+import { registerPoints, RegistrationError, type FiducialPair } from '../../common/registration';
+import { loadSeries, sharedPool, type LoadedSeries } from '../dicom/index';
+import { findSeries, parseDicomwebUrl } from '../dicom/dicomweb';
+import { ApiRouter, badRequest } from './api-router';
+import { hubNow } from './clock';
+import { DEMO_VOLUME_ID, demoFiducialPairs, demoPhantomAsync } from './demo-phantom';
+import type { ApiResult } from './server';
+
+export interface AnatomyServiceOptions {
+  dataDir: string;
+  broadcast(m: AnatomyMessage): void;
+  log(line: string): void;
+  /** The hub runs the simulated OR: the demo phantom comes with a registration from the simulated pointer. */
+  simulated: boolean;
+}
+
+type VolumeState = Extract<AnatomyMessage, { t: 'volume' }>;
+
+const isVec3 = (v: unknown): v is [number, number, number] => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+/** Picks the series to show: the scalar volume with the most voxels. */
+function pickSeries(series: LoadedSeries[]): LoadedSeries | null {
+  let best: LoadedSeries | null = null;
+  let bestN = -1;
+  for (const s of series) {
+    if (!s.isVolume || !s.volume) continue;
+    const n = s.volume.dimensions[0] * s.volume.dimensions[1] * s.volume.dimensions[2];
+    if (n > bestN) {
+      best = s;
+      bestN = n;
+    }
+  }
+  return best;
+}
+
+export class AnatomyService {
+  private volume: Volume | null = null;
+  private state: VolumeState = { t: 'volume', status: 'none', progress: 0, phase: '', sourceLabel: '', meta: null };
+  private registration: RegistrationView | null = null;
+  private loadSeq = 0;
+  private abort: AbortController | null = null;
+  private lastProgressMs = 0;
+  private usedPool = false;
+  private readonly file: string;
+
+  constructor(private readonly opts: AnatomyServiceOptions) {
+    this.file = path.join(opts.dataDir, 'anatomy', 'registrations.json');
+  }
+
+  /** Messages a newly connected display needs. */
+  messages(): AnatomyMessage[] {
+    return [this.state, { t: 'registration', registration: this.registration }];
+  }
+
+  get current(): { volume: Volume; meta: VolumeMeta } | null {
+    return this.volume && this.state.meta ? { volume: this.volume, meta: this.state.meta } : null;
+  }
+
+  /**
+   * The registration in force now and the images it belongs to. The procedure recorder should
+   * call this when a registration message is broadcast (or at case end) and store it with the case.
+   */
+  currentRegistration(): { registration: RegistrationView; volume: VolumeMeta } | null {
+    return this.registration && this.state.meta ? { registration: this.registration, volume: this.state.meta } : null;
+  }
+
+  private setState(patch: Partial<VolumeState>, force = true): void {
+    this.state = { ...this.state, ...patch };
+    const now = Date.now();
+    if (!force && now - this.lastProgressMs < 100) return;
+    this.lastProgressMs = now;
+    this.opts.broadcast(this.state);
+  }
+
+  private begin(sourceLabel: string): { seq: number; signal: AbortSignal } {
+    this.abort?.abort();
+    this.abort = new AbortController();
+    const seq = ++this.loadSeq;
+    this.setState({ status: 'loading', progress: 0, phase: 'list', sourceLabel, message: undefined });
+    return { seq, signal: this.abort.signal };
+  }
+
+  private finish(seq: number, volume: Volume, meta: Omit<VolumeMeta, 'id' | 'dataType' | 'byteLength' | keyof Volume> & Partial<VolumeMeta>): void {
+    if (seq !== this.loadSeq) return;
+    const full: VolumeMeta = {
+      id: `${meta.key}#${seq}`,
+      dimensions: volume.dimensions,
+      spacing: volume.spacing,
+      origin: volume.origin,
+      direction: volume.direction,
+      modality: volume.modality,
+      description: volume.description,
+      unit: volume.unit,
+      valueRange: volume.valueRange,
+      window: volume.window,
+      dataType: volume.data instanceof Int16Array ? 'int16' : 'float32',
+      byteLength: volume.data.byteLength,
+      ...meta,
+      warnings: meta.warnings ?? [],
+    } as VolumeMeta;
+    this.volume = volume;
+    this.abort = null;
+    this.setState({ status: 'ready', progress: 1, phase: 'done', meta: full });
+    const stored = this.readStore()[full.key] ?? null;
+    if (stored) this.setRegistration(stored, false);
+    else if (full.source === 'demo' && this.opts.simulated) {
+      try {
+        this.register(demoFiducialPairs(), 'demo: simulated pointer on the 5 skin markers', false);
+      } catch (e) {
+        this.opts.log(`anatomy: demo registration: ${(e as Error).message}`);
+      }
+    } else this.setRegistration(null, false);
+    this.opts.log(`anatomy: ${full.sourceLabel}: ${full.dimensions.join('x')} ${full.modality} ready`);
+  }
+
+  private fail(seq: number, message: string): void {
+    if (seq !== this.loadSeq) return;
+    this.abort = null;
+    this.opts.log(`anatomy: ${message}`);
+    this.setState({ status: 'error', message, phase: 'done' });
+  }
+
+  /** Loads the built-in demo phantom (≈ 0.5 s, in slices so the hub keeps serving devices). */
+  async openDemo(): Promise<void> {
+    const { seq, signal } = this.begin('built-in demo phantom');
+    try {
+      const v = await demoPhantomAsync((done, total) => seq === this.loadSeq && this.setState({ progress: done / total, phase: 'generate' }, done === total), signal);
+      this.finish(seq, v, { key: DEMO_VOLUME_ID, source: 'demo', sourceLabel: 'built-in demo phantom', patientName: 'DEMO^PHANTOM', warnings: ['synthetic phantom: not patient data'] });
+    } catch (e) {
+      if (!signal.aborted) this.fail(seq, `demo phantom: ${(e as Error).message}`);
+    }
+  }
+
+  /** Loads a DICOM folder, DICOMDIR, file or DICOMweb URL; the largest scalar series becomes the current volume. */
+  async open(source: string): Promise<void> {
+    const { seq, signal } = this.begin(source);
+    this.usedPool = true;
+    try {
+      const set = await loadSeries(source, {
+        signal,
+        onProgress: (p) => {
+          if (seq !== this.loadSeq) return;
+          const progress = p.total > 0 ? p.done / p.total : 0;
+          // Phases: list → header → pixels; weight pixels most.
+          const w = p.phase === 'pixels' ? 0.3 + 0.7 * progress : p.phase === 'header' || p.phase === 'download' ? 0.3 * progress : 0;
+          this.setState({ progress: w, phase: p.phase }, false);
+        },
+      });
+      const s = pickSeries(set.series);
+      if (!s || !s.volume) {
+        const why = set.series.map((x) => `${x.description || x.seriesInstanceUid}: ${x.notVolumeReason ?? 'no pixels'}`).slice(0, 3);
+        const skipped = set.skipped.length ? `; ${set.skipped.length} files skipped (${set.skipped[0].reason})` : '';
+        return this.fail(seq, `no image volume in ${source} (${set.filesFound} files${skipped}${why.length ? '; ' + why.join('; ') : ''})`);
+      }
+      const warnings = [...s.warnings];
+      if (s.incomplete) warnings.push(`incomplete: ${s.filesSkipped.length} files could not be used`);
+      if (s.interpolatedSlices) warnings.push(`${s.interpolatedSlices} slices interpolated (missing or uneven spacing)`);
+      this.finish(seq, s.volume, {
+        key: s.seriesInstanceUid,
+        source: 'dicom',
+        sourceLabel: source,
+        patientName: s.patientName,
+        tiltDeg: s.tiltDeg || undefined,
+        oblique: s.oblique || undefined,
+        warnings,
+      });
+    } catch (e) {
+      if (!signal.aborted) this.fail(seq, `${source}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Computes and keeps a registration from fiducial pairs; throws RegistrationError when it cannot. */
+  register(pairs: FiducialPair[], label?: string, persist = true): RegistrationView {
+    const meta = this.state.meta;
+    if (!meta) throw new RegistrationError('no images loaded to register to');
+    const r = registerPoints(pairs);
+    const view: RegistrationView = {
+      volumeKey: meta.key,
+      trackerToImage: Array.from(r.matrix),
+      freMm: r.freMm,
+      residualsMm: r.residualsMm,
+      pairs,
+      createdHubMs: hubNow(),
+      label: label ?? `${pairs.length} fiducials`,
+    };
+    this.setRegistration(view, persist);
+    return view;
+  }
+
+  clearRegistration(): void {
+    this.setRegistration(null, true);
+  }
+
+  private setRegistration(r: RegistrationView | null, persist: boolean): void {
+    this.registration = r;
+    if (persist && this.state.meta) {
+      const all = this.readStore();
+      if (r) all[this.state.meta.key] = r;
+      else delete all[this.state.meta.key];
+      this.writeStore(all);
+    }
+    this.opts.broadcast({ t: 'registration', registration: r });
+  }
+
+  private readStore(): Record<string, RegistrationView> {
+    try {
+      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, RegistrationView>;
+    } catch {
+      return {};
+    }
+  }
+
+  private writeStore(all: Record<string, RegistrationView>): void {
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      fs.writeFileSync(this.file + '.tmp', JSON.stringify(all, null, 1));
+      fs.renameSync(this.file + '.tmp', this.file);
+    } catch (e) {
+      this.opts.log(`anatomy: could not save the registration: ${(e as Error).message}`);
+    }
+  }
+
+  routes(router: ApiRouter): void {
+    router.add('GET', /\/api\/anatomy/, () => ({ status: 200, body: { volume: this.state, registration: this.registration } }));
+    router.add('GET', /\/api\/anatomy\/voxels/, (req) => this.voxels(req.query.get('id')));
+    router.add('POST', /\/api\/anatomy\/open/, (req) => {
+      const source = (req.body as { source?: unknown } | undefined)?.source;
+      if (typeof source !== 'string' || !source.trim() || source.length > 4096) return badRequest('body must be {"source": "folder, file or DICOMweb URL"}');
+      if (!/^https?:\/\//i.test(source) && !fs.existsSync(source)) return badRequest(`${source}: no such file or folder on the hub`);
+      void this.open(source.trim());
+      return { status: 202, body: { status: 'loading', source } };
+    });
+    router.add('POST', /\/api\/anatomy\/demo/, () => {
+      void this.openDemo();
+      return { status: 202, body: { status: 'loading' } };
+    });
+    router.add('GET', /\/api\/anatomy\/pacs/, async (req) => this.pacs(req.query.get('url')));
+    router.add('GET', /\/api\/anatomy\/registration/, () => ({ status: 200, body: this.registration }));
+    router.add('DELETE', /\/api\/anatomy\/registration/, () => {
+      this.clearRegistration();
+      return { status: 200, body: null };
+    });
+    router.add('POST', /\/api\/anatomy\/registration/, (req) => {
+      const b = req.body as { pairs?: unknown; label?: unknown } | undefined;
+      const pairs = b?.pairs;
+      if (!Array.isArray(pairs) || pairs.length > 64 || !pairs.every((p) => p && isVec3((p as FiducialPair).image) && isVec3((p as FiducialPair).tracker))) {
+        return badRequest('body must be {"pairs": [{"image": [x,y,z], "tracker": [x,y,z]}, ...]} (mm, at most 64)');
+      }
+      const label = typeof b?.label === 'string' ? b.label.slice(0, 200) : undefined;
+      try {
+        const clean = (pairs as FiducialPair[]).map((p) => ({ image: [...p.image] as FiducialPair['image'], tracker: [...p.tracker] as FiducialPair['tracker'] }));
+        return { status: 200, body: this.register(clean, label) };
+      } catch (e) {
+        if (e instanceof RegistrationError) return { status: 422, body: { error: e.message } };
+        throw e;
+      }
+    });
+  }
+
+  private voxels(id: string | null): ApiResult {
+    const cur = this.current;
+    if (!cur) return { status: 404, body: { error: 'no volume loaded' } };
+    if (id && id !== cur.meta.id) return { status: 409, body: { error: `volume ${id} is no longer current (now ${cur.meta.id})` } };
+    const d = cur.volume.data;
+    return { status: 200, body: new Uint8Array(d.buffer, d.byteOffset, d.byteLength) };
+  }
+
+  private async pacs(url: string | null): Promise<ApiResult> {
+    if (!url || !/^https?:\/\//i.test(url)) return badRequest('?url= must be a DICOMweb service URL (http[s]://host/dicom-web[?PatientID=...])');
+    try {
+      const refs = await findSeries(parseDicomwebUrl(url), AbortSignal.timeout(15000));
+      const out: PacsSeriesView[] = refs.slice(0, 200).map((r) => ({ url: r.url, studyUid: r.studyUid, seriesUid: r.seriesUid, modality: r.modality, description: r.description }));
+      return { status: 200, body: out };
+    } catch (e) {
+      return { status: 502, body: { error: `PACS search: ${(e as Error).message}` } };
+    }
+  }
+
+  /** The status word for logs and tests. */
+  get status(): VolumeStatus {
+    return this.state.status;
+  }
+
+  async close(): Promise<void> {
+    this.abort?.abort();
+    if (this.usedPool) await sharedPool().close();
+  }
+}
