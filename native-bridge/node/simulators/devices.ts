@@ -25,6 +25,8 @@ export interface SimOptions {
   curve?: CurveClientKeys;
   heartbeatMs?: number;
   seed?: number;
+  /** Tests: random extra delivery delay per frame, 0..jitterMs (see DeviceClientOptions.jitterMs). */
+  jitterMs?: number;
 }
 
 const TICK_MS = 40;
@@ -66,12 +68,20 @@ export abstract class SimDevice {
       heartbeatMs: opts.heartbeatMs ?? 1000,
       channels,
     };
-    this.client = new DeviceClient({ endpoint: opts.endpoint, descriptor, clock: () => this.deviceNow(), curve: opts.curve });
+    this.client = new DeviceClient({ endpoint: opts.endpoint, descriptor, clock: () => this.deviceNow(), curve: opts.curve, jitterMs: opts.jitterMs });
   }
 
   /** Device clock, ms: runs `speed` times faster than real time, with injected offset and drift. */
   deviceNow(): number {
     return this.deviceStart + (performance.now() - this.realStart) * this.speed * this.driftFactor;
+  }
+
+  /**
+   * Tests: the true time (this process's performance.timeOrigin + performance.now() clock, ms)
+   * at which the device clock read `deviceMs` — what a perfectly synchronised hub would say.
+   */
+  trueTimeOf(deviceMs: number): number {
+    return performance.timeOrigin + this.realStart + (deviceMs - this.deviceStart) / (this.speed * this.driftFactor);
   }
 
   /** Simulated seconds since start. */

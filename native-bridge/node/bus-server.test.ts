@@ -1,0 +1,144 @@
+/**
+ * The bus over real sockets: CURVE + ZAP allow-list on a non-loopback address, plain text
+ * refused off loopback, session kept across reconnects with a stable routing id.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import { curveKeyPair, Dealer } from 'zeromq';
+import { BusServer, BusSecurityError, isLoopbackEndpoint } from './bus-server';
+import { DeviceClient } from './device-client';
+import type { DeviceDescriptor } from '../common/descriptor';
+import { FrameType, decodeFrame } from '../common/wire';
+
+/** A non-loopback IPv4 address of this machine, if it has one. */
+function lanAddress(): string | null {
+  for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return null;
+}
+
+const desc = (id: string): DeviceDescriptor => ({
+  protocol: 1,
+  deviceId: id,
+  kind: 'other',
+  manufacturer: 't',
+  model: 't',
+  serial: id,
+  heartbeatMs: 1000,
+  channels: [],
+});
+
+const closers: (() => unknown)[] = [];
+after(async () => {
+  for (const c of closers.reverse()) await c();
+});
+
+async function until(fn: () => boolean, what: string, ms = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!fn()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('endpoint classification', () => {
+  assert.equal(isLoopbackEndpoint('tcp://127.0.0.1:7400'), true);
+  assert.equal(isLoopbackEndpoint('tcp://localhost:7400'), true);
+  assert.equal(isLoopbackEndpoint('tcp://[::1]:7400'), true);
+  assert.equal(isLoopbackEndpoint('ipc:///tmp/x'), true);
+  assert.equal(isLoopbackEndpoint('tcp://*:7400'), false);
+  assert.equal(isLoopbackEndpoint('tcp://0.0.0.0:7400'), false);
+  assert.equal(isLoopbackEndpoint('tcp://192.0.2.2:7400'), false);
+  assert.equal(isLoopbackEndpoint('tcp://127.0.0.1.evil.example:7400'), false);
+});
+
+test('plain text is refused off loopback', () => {
+  assert.throws(() => new BusServer({ endpoint: 'tcp://*:0' }), BusSecurityError);
+  assert.throws(() => new BusServer({ endpoint: 'tcp://0.0.0.0:0', security: { mode: 'plain' } }), BusSecurityError);
+});
+
+const lan = lanAddress();
+
+test('CURVE off loopback: enrolled keys connect, unknown keys and plain-text peers are refused and counted', { skip: lan ? false : 'no non-loopback IPv4 address' }, async () => {
+  const hubKeys = curveKeyPair();
+  const good = curveKeyPair();
+  const stranger = curveKeyPair();
+  const allow = new Map([[good.publicKey, 'good-device']]);
+  const logs: string[] = [];
+  const bus = new BusServer({ endpoint: `tcp://${lan}:0`, security: { mode: 'curve', keys: hubKeys, authorise: (k) => allow.get(k) ?? null }, log: (l) => logs.push(l) });
+  closers.push(() => bus.close());
+  const ep = await bus.bind();
+  const got: string[] = [];
+  void bus.run((peer, bytes) => {
+    const r = decodeFrame(bytes);
+    if (r.ok && r.frame.type === FrameType.Hello) got.push(JSON.parse(r.frame.json).deviceId);
+  });
+
+  const mk = (id: string, kp: { publicKey: string; secretKey: string } | null) => {
+    const c = new DeviceClient({ endpoint: ep, descriptor: desc(id), curve: kp ? { serverPublicKey: hubKeys.publicKey, ...kp } : undefined });
+    closers.push(() => c.stop());
+    c.start();
+    return c;
+  };
+  const g = mk('good-1', good);
+  const s = mk('stranger-1', stranger);
+  mk('plain-1', null);
+  await until(() => got.includes('good-1'), 'the enrolled device');
+  await until(() => bus.stats.authDenied >= 1 && bus.stats.handshakeFailures >= 1 && s.link.authFailures >= 1, 'refusals');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(got.filter((x) => x !== 'good-1'), [], 'nothing from the stranger or the plain-text peer');
+  assert.equal(bus.stats.authAccepted, 1);
+  assert.equal(g.link.authFailures, 0);
+  assert.ok(logs.some((l) => l.includes(`refused unknown device key ${stranger.publicKey}`)), logs.join('\n'));
+  assert.ok(logs.some((l) => /handshake failure/.test(l)), 'the plain-text attempt is logged');
+  assert.equal(bus.admitted.has('good-device'), true);
+
+  // Revoking applies to the next connection attempt.
+  allow.delete(good.publicKey);
+  const denied = bus.stats.authDenied;
+  mk('good-2', good);
+  await until(() => bus.stats.authDenied > denied, 'revoked key refused');
+  assert.ok(!got.includes('good-2'));
+});
+
+test('a CURVE bus with no allow-list entry admits nobody (fail closed)', async () => {
+  const hubKeys = curveKeyPair();
+  const bus = new BusServer({ endpoint: 'tcp://127.0.0.1:0', security: { mode: 'curve', keys: hubKeys, authorise: () => null } });
+  closers.push(() => bus.close());
+  const ep = await bus.bind();
+  let n = 0;
+  void bus.run(() => n++);
+  const d = new Dealer({ linger: 0, curveServerKey: hubKeys.publicKey, ...(() => { const k = curveKeyPair(); return { curvePublicKey: k.publicKey, curveSecretKey: k.secretKey }; })() });
+  closers.push(() => d.close());
+  d.connect(ep);
+  void d.send('x').catch(() => {});
+  await until(() => bus.stats.authDenied >= 1, 'refusal');
+  assert.equal(n, 0);
+});
+
+test('a link cut keeps the routing id: the hub sees the same peer before and after', async () => {
+  // Two binds of the same port in turn stand for a hub restart: a DEALER reconnects by itself.
+  const first = new BusServer({ endpoint: 'tcp://127.0.0.1:0' });
+  const ep = await first.bind();
+  const peers = new Set<string>();
+  void first.run((peer) => peers.add(peer.toString('hex')));
+  const c = new DeviceClient({ endpoint: ep, descriptor: desc('cut-1') });
+  closers.push(() => c.stop());
+  c.start();
+  await until(() => peers.size === 1, 'first connection');
+  first.close();
+  await new Promise((r) => setTimeout(r, 200));
+  const second = new BusServer({ endpoint: ep });
+  closers.push(() => second.close());
+  await second.bind();
+  const peers2 = new Set<string>();
+  const hellos: string[] = [];
+  void second.run((peer, bytes) => {
+    peers2.add(peer.toString('hex'));
+    const r = decodeFrame(bytes);
+    if (r.ok && r.frame.type === FrameType.Hello) hellos.push(peer.toString('hex'));
+  });
+  await until(() => hellos.length >= 1, 'HELLO again after the reconnect', 5000);
+  assert.deepEqual([...peers2], [...peers], 'same routing id');
+  assert.ok(c.link.disconnects >= 1 && c.link.connects >= 2);
+});
