@@ -98,6 +98,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log });
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
+  const diskWatch = cases?.startDiskWatch();
   const anatomy = new AnatomyService({ dataDir: cfg.dataDir, broadcast: (m) => display.broadcast(m), log, simulated: cfg.simulate });
   anatomy.routes(router);
 
@@ -168,6 +169,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     async close() {
       clearInterval(timeTicker);
       clearInterval(caseTicker);
+      clearInterval(diskWatch);
       removeHubFile(cfg.dataDir, process.pid);
       simulator?.kill('SIGTERM');
       hub.stop();

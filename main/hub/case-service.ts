@@ -10,6 +10,11 @@ import type { Hub } from './hub';
 import { ApiRouter, badRequest } from './api-router';
 import { hubNow } from './clock';
 import type { ApiResult } from './server';
+import fs from 'node:fs';
+
+/** Free space below which recording is about to fail (high priority) or soon will (medium). */
+const DISK_FULL_BYTES = 64 * 1024 * 1024;
+const DISK_LOW_BYTES = 1024 * 1024 * 1024;
 
 export interface CaseServiceOptions {
   dataDir: string;
@@ -144,6 +149,28 @@ export class CaseService {
       }
     });
     r.add('GET', /\/api\/annotations\/([^/]+)\/history/, async (_req, [id]) => ({ status: 200, body: await this.recorder.annotationHistory(id) }));
+  }
+
+  /**
+   * Watches free space on the recording disk, so a filling disk is an alarm before SQLite
+   * reports SQLITE_FULL (which, with WAL, may only surface at a checkpoint).
+   */
+  startDiskWatch(ms = 2000): NodeJS.Timeout {
+    const check = () => {
+      fs.statfs(this.opts.dataDir, (err, st) => {
+        if (err) return this.opts.hub.raiseTechnical('recorder', 'REC_DISK_CHECK', 'medium', `Cannot check the recording disk: ${err.message}`, hubNow());
+        this.opts.hub.clearTechnical('recorder', 'REC_DISK_CHECK');
+        const free = st.bavail * st.bsize;
+        const mib = (free / 1048576).toFixed(0);
+        if (free < DISK_FULL_BYTES) this.opts.hub.raiseTechnical('recorder', 'REC_DISK_SPACE', 'high', `Recording disk full: ${mib} MiB free in ${this.opts.dataDir}`, hubNow());
+        else if (free < DISK_LOW_BYTES) this.opts.hub.raiseTechnical('recorder', 'REC_DISK_SPACE', 'medium', `Recording disk low: ${mib} MiB free`, hubNow());
+        else this.opts.hub.clearTechnical('recorder', 'REC_DISK_SPACE');
+      });
+    };
+    check();
+    const t = setInterval(check, ms);
+    t.unref();
+    return t;
   }
 
   /** Periodic timeline refresh (alarms and gaps change without annotations). */

@@ -28,3 +28,12 @@ test('older or duplicate samples are ignored (reordered delivery never draws bac
   b.forEachBetween(-Infinity, Infinity, (_t, v) => got.push(v));
   assert.deepEqual(got, [1, 2]);
 });
+
+test('a block far in the past (clock corrected) restarts the buffer instead of being refused', () => {
+  const b = new TraceBuffer(10);
+  b.push(100_000, 100, new Float32Array([1, 2]));
+  b.push(1_000, 100, new Float32Array([7, 8]));
+  const got: number[] = [];
+  b.forEachBetween(-Infinity, Infinity, (_t, v) => got.push(v));
+  assert.deepEqual(got, [7, 8]);
+});

@@ -20,7 +20,13 @@ export class TraceBuffer {
   /** Appends a block of uniformly sampled values; t0 is the hub time of samples[0]. Out-of-order (older) samples are ignored. */
   push(t0HubMs: number, rateHz: number, samples: Float32Array): void {
     const dt = 1000 / rateHz;
-    const last = this.size > 0 ? this.times[(this.head - 1 + this.capacity) % this.capacity] : -Infinity;
+    let last = this.size > 0 ? this.times[(this.head - 1 + this.capacity) % this.capacity] : -Infinity;
+    // A block far behind the newest sample means the source's clock mapping was corrected
+    // (e.g. a device restarted or re-synchronised): start afresh rather than refuse new data.
+    if (samples.length > 0 && t0HubMs + (samples.length - 1) * dt < last - 2000) {
+      this.clear();
+      last = -Infinity;
+    }
     for (let i = 0; i < samples.length; i++) {
       const t = t0HubMs + i * dt;
       if (t <= last) continue;
