@@ -12,6 +12,15 @@ export function onPoses(l: PoseListener): () => void {
   return () => poseListeners.delete(l);
 }
 
+export type HubMessageListener = (m: HubMessage) => void;
+const messageListeners = new Set<HubMessageListener>();
+
+/** Every JSON message from the hub, after the store has applied it (for modules with their own state, e.g. anatomy). */
+export function onHubMessage(l: HubMessageListener): () => void {
+  messageListeners.add(l);
+  return () => messageListeners.delete(l);
+}
+
 export function connect(token: string): void {
   let delay = 500;
   const open = () => {
@@ -34,6 +43,7 @@ export function connect(token: string): void {
         }
         if (m.t === 'hello' || m.t === 'time') hubClock.observe(m.hubTimeMs);
         applyHubMessage(m);
+        for (const l of messageListeners) l(m);
         return;
       }
       const d = decodeBinary(ev.data as ArrayBuffer);
