@@ -44,7 +44,7 @@ export interface ClockEstimate {
 export interface ClockSyncOptions {
   /** Exchanges kept (oldest dropped). Default 64. */
   window?: number;
-  /** Drift is fitted only once the used exchanges span this long, ms. Default 3000. */
+  /** Drift is fitted only once the exchanges it uses span this long, ms. Default 2000. */
   minSpanForDriftMs?: number;
   /** Largest drift believed, ppm; a fit beyond it is clamped. Default 1000 (crystal clocks are < 100). */
   maxDriftPpm?: number;
@@ -64,7 +64,7 @@ interface Obs {
   delay: number;
 }
 
-const MIN_FOR_DRIFT = 6;
+const MIN_FOR_DRIFT = 4;
 
 export class ClockSync {
   private readonly samples: Obs[] = [];
@@ -84,7 +84,7 @@ export class ClockSync {
 
   constructor(opts: ClockSyncOptions = {}) {
     this.window = opts.window ?? 64;
-    this.minSpan = opts.minSpanForDriftMs ?? 3000;
+    this.minSpan = opts.minSpanForDriftMs ?? 2000;
     this.maxDrift = (opts.maxDriftPpm ?? 1000) * 1e-6;
     this.holdover = (opts.holdoverPpm ?? 20) * 1e-6;
     this.stepMs = opts.stepMs ?? 1000;
@@ -119,45 +119,50 @@ export class ClockSync {
 
   private fit(): void {
     const all = this.samples;
-    let minDelay = Infinity;
-    for (const s of all) if (s.delay < minDelay) minDelay = s.delay;
-    // Keep exchanges whose delay is within a small margin of the best one, or the best
-    // half, whichever is more: they carry the least queueing asymmetry.
     const sorted = all.map((s) => s.delay).sort((x, y) => x - y);
-    const half = sorted[Math.min(sorted.length - 1, Math.max(2, Math.floor(sorted.length / 2)))];
-    const cut = Math.min(half, Math.max(minDelay * 2, minDelay + 0.5));
-    let use = all.filter((s) => s.delay <= cut);
-    if (use.length < Math.min(3, all.length)) use = all.filter((s) => s.delay <= half);
-    const tRef = use[use.length - 1].tm;
-    const span = use[use.length - 1].tm - use[0].tm;
-    let a: number;
-    let b = 0;
-    if (use.length >= MIN_FOR_DRIFT && span >= this.minSpan) {
-      // Weighted least squares, weight 1/δ²: a jittery exchange counts for less.
+    const minDelay = sorted[0];
+    const median = sorted[Math.floor((sorted.length - 1) / 2)];
+    const tRef = all[all.length - 1].tm;
+    const weight = (s: Obs) => 1 / Math.max(s.delay, 0.05) ** 2;
+    // The "clean" exchanges: delay within a small margin of the best one. Queueing adds
+    // delay and asymmetry together, so these carry the least error (§6.2).
+    const cut = Math.min(median, Math.max(minDelay * 2, minDelay + 0.5));
+    const half = all.filter((s) => s.delay <= median);
+    let best = all.filter((s) => s.delay <= cut);
+    if (best.length < Math.min(3, all.length)) best = half;
+    const spanOf = (xs: Obs[]) => (xs.length > 1 ? xs[xs.length - 1].tm - xs[0].tm : 0);
+    // Drift: weighted least-squares slope over the clean exchanges (or, on a link where few
+    // are clean, over the better half once it spans long enough); kept from the previous
+    // fit while history is too short. A noisy slope is worse than none for a few seconds.
+    let b = this.est?.b ?? 0;
+    const driftSet = best.length >= MIN_FOR_DRIFT && spanOf(best) >= this.minSpan ? best : half.length >= 4 * MIN_FOR_DRIFT && spanOf(half) >= 4 * this.minSpan ? half : null;
+    if (driftSet) {
       let sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-      for (const s of use) {
-        const w = 1 / Math.max(s.delay, 0.05) ** 2;
+      for (const s of driftSet) {
+        const w = weight(s);
         const x = s.tm - tRef;
         sw += w; sx += w * x; sy += w * s.theta; sxx += w * x * x; sxy += w * x * s.theta;
       }
       const den = sw * sxx - sx * sx;
-      b = den > 0 ? (sw * sxy - sx * sy) / den : 0;
+      if (den > 0) b = (sw * sxy - sx * sy) / den;
       if (b > this.maxDrift) b = this.maxDrift;
       if (b < -this.maxDrift) b = -this.maxDrift;
-      a = (sy - b * sx) / sw;
-    } else {
-      // Not enough history for drift: the minimum-delay exchange is the best single estimate.
-      let best = use[0];
-      for (const s of use) if (s.delay < best.delay) best = s;
-      a = best.theta;
     }
+    // Offset at tRef: weighted mean of the clean exchanges' drift-corrected θ.
+    let sw = 0, sa = 0;
+    for (const s of best) {
+      const w = weight(s);
+      sw += w;
+      sa += w * (s.theta - b * (s.tm - tRef));
+    }
+    const a = sa / sw;
     let rss = 0;
-    for (const s of use) {
+    for (const s of best) {
       const r = s.theta - (a + b * (s.tm - tRef));
       rss += r * r;
     }
-    const rms = Math.sqrt(rss / use.length);
-    this.est = { a, b, tRef, uncertaintyMs: minDelay / 2 + rms, samples: all.length, used: use.length };
+    const rms = Math.sqrt(rss / best.length);
+    this.est = { a, b, tRef, uncertaintyMs: minDelay / 2 + rms, samples: all.length, used: best.length };
   }
 
   get estimate(): ClockEstimate | null {

@@ -73,8 +73,9 @@ const FRAMES_PER_SAMPLED_CHANNEL = 100;
 const FRAMES_BASE = 100;
 const MAX_STREAMS = 65535;
 const MAX_ALARMS_PER_DEVICE = 256;
-const SYNC_BURST = 8;
-const SYNC_BURST_INTERVAL_MS = 100;
+/** Sync schedule (§6.3): 64 exchanges 100 ms apart after HELLO (learning offset and drift), then one every syncIntervalMs. */
+const SYNC_LEARN = 64;
+const SYNC_LEARN_INTERVAL_MS = 100;
 
 interface PendingGap {
   fromHubMs: number;
@@ -738,8 +739,8 @@ export class Hub extends EventEmitter {
         const hasData = rec.desc.channels.some((c) => c.kind === 'wave' || c.kind === 'pose');
         const quiet = t - rec.lastData;
         if (hasData && rec.state === 'online' && quiet > Math.max(3000, 3 * hb)) this.setState(rec, 'stale', t, `no data for ${(quiet / 1000).toFixed(1)} s`);
-        // Sync: a quick burst after HELLO, then every syncIntervalMs.
-        const interval = rec.syncCount < SYNC_BURST ? SYNC_BURST_INTERVAL_MS : this.syncIntervalMs;
+        // Sync: learning quickly after HELLO, then every syncIntervalMs.
+        const interval = rec.syncCount < SYNC_LEARN ? Math.min(SYNC_LEARN_INTERVAL_MS, this.syncIntervalMs) : this.syncIntervalMs;
         if (t - rec.syncSent >= interval) this.sendSync(rec, t);
         const synced = rec.clock.uncertaintyAt(t) <= this.syncLimitMs;
         if (rec.lastSynchronised !== null && synced !== rec.lastSynchronised) {

@@ -50,16 +50,17 @@ export interface DeviceClientOptions {
   /** Max frames queued while the hub is unreachable (oldest dropped; the hub sees the sequence gap). */
   maxQueued?: number;
   /**
-   * Tests and benchmarks: hold each outgoing frame a random 0..jitterMs (uniform) before
-   * it leaves, keeping order (as a congested link would). Frames keep the times they were
-   * stamped with, so SYNC_RESP sees an asymmetric delay.
+   * Tests and benchmarks: hold each outgoing frame a random jitterMs·u³ ms (u uniform in
+   * [0, 1): most frames nearly undelayed, some by up to jitterMs, as on a congested link)
+   * before it leaves, keeping order. Frames keep the times they were stamped with, so
+   * SYNC_RESP sees an asymmetric, variable delay.
    */
   jitterMs?: number;
   /** ZMQ routing id (1..255 bytes, not starting with a zero byte). Default: 16 random hex digits, new per client. */
   routingId?: string;
 }
 
-/** Delays frames by a random amount, first in first out. */
+/** Delays frames by a random, heavy-tailed amount, first in first out. */
 class JitterQueue {
   private readonly q: { at: number; msg: Uint8Array }[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -70,7 +71,14 @@ class JitterQueue {
   ) {}
   push(msg: Uint8Array): void {
     const now = performance.now();
-    this.lastAt = Math.max(this.lastAt, now + Math.random() * this.jitterMs);
+    const at = now + this.jitterMs * Math.random() ** 3;
+    if (this.q.length === 0 && at - now < 0.05) {
+      // Not delayed (timers cannot wait less than 1 ms, so do not ask them to).
+      this.lastAt = Math.max(this.lastAt, now);
+      this.out(msg);
+      return;
+    }
+    this.lastAt = Math.max(this.lastAt, at);
     this.q.push({ at: this.lastAt, msg });
     if (!this.timer) this.arm();
   }
