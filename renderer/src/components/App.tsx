@@ -8,6 +8,7 @@ import { DeviceStrip } from './DeviceStrip';
 import { DevicePanels } from './DevicePanels';
 import { hubClock } from '../hub-clock';
 import { CaseBar, TimelinePanel } from '../timeline/Timeline';
+import { AnatomyView } from '../anatomy/AnatomyView';
 
 function Clock() {
   const [, tick] = useState(0);
@@ -57,7 +58,9 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
             ))}
           </div>
         </section>
-        <section className="anatomy" id="anatomy-slot" data-testid="anatomy" />
+        <section className="anatomy" id="anatomy-slot" data-testid="anatomy">
+          <AnatomyView />
+        </section>
       </main>
       <DevicePanels />
       <TimelinePanel />

@@ -1,0 +1,395 @@
+/**
+ * The anatomy module's state and glue: hub messages (volume, registration), voxel download,
+ * the four views, crosshair and window, tracker poses -> instrument in image space, tracking
+ * warnings, and the fiducial workflow. React reads `useAnatomy`; the views are plain classes
+ * mounted into the components' elements.
+ */
+import { useSyncExternalStore } from 'react';
+import type { Volume } from '../../../common/volume';
+import type { PoseView } from '../../../common/display-contract';
+import type { AnatomyMessage, PacsSeriesView, RegistrationView, VolumeMeta, VolumeStatus } from '../../../common/anatomy-contract';
+import { volumeCentre, type SliceOrientation, type Vec3 } from '../../../common/geometry';
+import { onHubMessage, onPoses } from '../connection';
+import { getState, findStream } from '../store';
+import { SliceView } from './slice-view';
+import { VolumeView } from './volume-view';
+import { captureTip, instrumentInImage, trackingState, type InstrumentPose, type TrackingState, type InstrumentInImage } from './navigation';
+import { defaultPreset } from './transfer';
+
+export const INSTRUMENT_MDC = 'MDC_NAV_POSE_INSTRUMENT';
+
+export interface PendingFiducial {
+  image?: Vec3;
+  tracker?: Vec3;
+}
+
+export interface AnatomyState {
+  status: VolumeStatus;
+  progress: number;
+  phase: string;
+  sourceLabel: string;
+  message?: string;
+  meta: VolumeMeta | null;
+  /** Voxel download progress 0..1 while downloading, null otherwise. */
+  download: number | null;
+  downloadError: string | null;
+  /** The views show this volume id. */
+  shownId: string | null;
+  registration: RegistrationView | null;
+  window: [number, number];
+  preset: string;
+  follow: boolean;
+  tracking: TrackingState;
+  fiducials: PendingFiducial[];
+  maximised: 'volume' | SliceOrientation | null;
+  notice: string | null;
+  pacs: PacsSeriesView[] | null;
+}
+
+let state: AnatomyState = {
+  status: 'none',
+  progress: 0,
+  phase: '',
+  sourceLabel: '',
+  meta: null,
+  download: null,
+  downloadError: null,
+  shownId: null,
+  registration: null,
+  window: [40, 400],
+  preset: 'ct-bone',
+  follow: false,
+  tracking: 'none',
+  fiducials: [],
+  maximised: null,
+  notice: null,
+  pacs: null,
+};
+const listeners = new Set<() => void>();
+
+function set(patch: Partial<AnatomyState>): void {
+  state = { ...state, ...patch };
+  for (const l of listeners) l();
+}
+
+export function getAnatomy(): AnatomyState {
+  return state;
+}
+
+export function useAnatomy<T>(select: (s: AnatomyState) => T): T {
+  return useSyncExternalStore(
+    (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    () => select(state),
+  );
+}
+
+/** The session token (main.tsx keeps it in sessionStorage). */
+function token(): string {
+  const h = new URLSearchParams(location.hash.replace(/^#/, '')).get('token');
+  return h ?? sessionStorage.getItem('orhub-token') ?? '';
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: { Authorization: `Bearer ${token()}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json().catch(() => null)) as (T & { error?: string }) | null;
+  if (!res.ok) throw new Error(json?.error ?? `${path}: HTTP ${res.status}`);
+  return json as T;
+}
+
+class AnatomyController {
+  volume: Volume | null = null;
+  volumeView: VolumeView | null = null;
+  readonly slices = new Map<SliceOrientation, SliceView>();
+  private crosshair: Vec3 = [0, 0, 0];
+  private pose: InstrumentPose | null = null;
+  private readonly recent: InstrumentPose[] = [];
+  private instrument: InstrumentInImage | null = null;
+  private downloading: string | null = null;
+  private lastFollowMs = 0;
+  private started = false;
+  /** Poses received (tests). */
+  posesReceived = 0;
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    onHubMessage((m) => {
+      if (m.t === 'volume' || m.t === 'registration') this.onMessage(m);
+    });
+    onPoses((p) => this.onPoses(p));
+    setInterval(() => this.updateTracking(), 100);
+    void call<{ volume: Extract<AnatomyMessage, { t: 'volume' }>; registration: RegistrationView | null }>('GET', '/api/anatomy')
+      .then((r) => {
+        this.onMessage(r.volume);
+        this.onMessage({ t: 'registration', registration: r.registration });
+      })
+      .catch(() => undefined);
+  }
+
+  /** Views mount themselves here (AnatomyView). */
+  attach(volumeHost: HTMLElement, sliceHosts: Record<SliceOrientation, HTMLElement>): () => void {
+    this.volumeView = new VolumeView(volumeHost);
+    for (const o of ['axial', 'coronal', 'sagittal'] as const) {
+      const v = new SliceView(o, {
+        setCrosshair: (p) => this.setCrosshair(p),
+        adjustWindow: (dc, dw) => this.setWindow(state.window[0] + dc, Math.max(1, state.window[1] + dw)),
+        toggleMaximise: (x) => this.toggleMaximise(x),
+      });
+      sliceHosts[o].append(v.root);
+      this.slices.set(o, v);
+    }
+    if (this.volume) this.showVolume(this.volume);
+    return () => {
+      this.volumeView?.dispose();
+      this.volumeView = null;
+      for (const v of this.slices.values()) v.dispose();
+      this.slices.clear();
+    };
+  }
+
+  private onMessage(m: AnatomyMessage): void {
+    if (m.t === 'registration') {
+      set({ registration: m.registration });
+      this.updateInstrument();
+      return;
+    }
+    set({ status: m.status, progress: m.progress, phase: m.phase, sourceLabel: m.sourceLabel, message: m.message, meta: m.meta });
+    if (m.status === 'ready' && m.meta && m.meta.id !== state.shownId && m.meta.id !== this.downloading) void this.download(m.meta);
+  }
+
+  private async download(meta: VolumeMeta): Promise<void> {
+    this.downloading = meta.id;
+    set({ download: 0, downloadError: null });
+    try {
+      const res = await fetch(`/api/anatomy/voxels?id=${encodeURIComponent(meta.id)}`, { headers: { Authorization: `Bearer ${token()}` } });
+      if (!res.ok || !res.body) throw new Error(`voxels: HTTP ${res.status}`);
+      const buf = new ArrayBuffer(meta.byteLength);
+      const bytes = new Uint8Array(buf);
+      const reader = res.body.getReader();
+      let got = 0;
+      let lastReport = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (this.downloading !== meta.id) return void reader.cancel();
+        if (got + value.byteLength > buf.byteLength) throw new Error('voxels: more data than the volume holds');
+        bytes.set(value, got);
+        got += value.byteLength;
+        if (got - lastReport > buf.byteLength / 50) {
+          lastReport = got;
+          set({ download: got / buf.byteLength });
+        }
+      }
+      if (got !== buf.byteLength) throw new Error(`voxels: got ${got} of ${buf.byteLength} bytes`);
+      const data = meta.dataType === 'int16' ? new Int16Array(buf) : new Float32Array(buf);
+      const v: Volume = {
+        dimensions: meta.dimensions,
+        spacing: meta.spacing,
+        origin: meta.origin,
+        direction: meta.direction,
+        data,
+        valueRange: meta.valueRange,
+        unit: meta.unit,
+        modality: meta.modality,
+        description: meta.description,
+        window: meta.window,
+      };
+      if (this.downloading !== meta.id) return;
+      this.volume = v;
+      const preset = defaultPreset(meta.modality);
+      const win: [number, number] = meta.window ?? (meta.unit === 'HU' ? [40, 400] : [(meta.valueRange[0] + meta.valueRange[1]) / 2, meta.valueRange[1] - meta.valueRange[0]]);
+      set({ download: null, shownId: meta.id, window: win, preset, fiducials: [] });
+      this.showVolume(v);
+    } catch (e) {
+      set({ download: null, downloadError: (e as Error).message });
+    } finally {
+      if (this.downloading === meta.id) this.downloading = null;
+    }
+  }
+
+  private showVolume(v: Volume): void {
+    this.crosshair = volumeCentre(v);
+    this.volumeView?.setVolume(v);
+    this.volumeView?.setPreset(state.preset);
+    for (const s of this.slices.values()) {
+      s.setWindow(state.window[0], state.window[1]);
+      s.setCrosshair(this.crosshair);
+      s.setVolume(v);
+    }
+    this.pushFiducials();
+    this.updateInstrument();
+  }
+
+  setCrosshair(p: Vec3): void {
+    this.crosshair = p;
+    for (const s of this.slices.values()) s.setCrosshair(p);
+  }
+
+  getCrosshair(): Vec3 {
+    return [...this.crosshair];
+  }
+
+  setWindow(c: number, w: number): void {
+    set({ window: [c, w] });
+    for (const s of this.slices.values()) s.setWindow(c, w);
+  }
+
+  setPreset(id: string): void {
+    set({ preset: id });
+    this.volumeView?.setPreset(id);
+  }
+
+  setFollow(on: boolean): void {
+    set({ follow: on });
+  }
+
+  toggleMaximise(which: 'volume' | SliceOrientation): void {
+    set({ maximised: state.maximised === which ? null : which });
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  async openSource(source: string): Promise<void> {
+    set({ notice: null });
+    try {
+      await call('POST', '/api/anatomy/open', { source });
+    } catch (e) {
+      set({ notice: (e as Error).message });
+    }
+  }
+
+  async openDemo(): Promise<void> {
+    await call('POST', '/api/anatomy/demo', {}).catch((e: Error) => set({ notice: e.message }));
+  }
+
+  async searchPacs(url: string): Promise<void> {
+    set({ notice: null, pacs: null });
+    try {
+      set({ pacs: await call<PacsSeriesView[]>('GET', `/api/anatomy/pacs?url=${encodeURIComponent(url)}`) });
+    } catch (e) {
+      set({ notice: (e as Error).message });
+    }
+  }
+
+  // ---------------------------------------------------------------- tracking
+
+  private instrumentStream(): { streamId: number; online: boolean } | null {
+    const s = getState();
+    const info = findStream(s, INSTRUMENT_MDC, 'pose');
+    if (!info) return null;
+    return { streamId: info.streamId, online: s.devices.get(info.deviceId)?.state === 'online' };
+  }
+
+  private onPoses(poses: PoseView[]): void {
+    const stream = this.instrumentStream();
+    if (!stream) return;
+    const now = performance.now();
+    let latest: PoseView | null = null;
+    for (const p of poses) {
+      if (p.streamId !== stream.streamId) continue;
+      latest = p;
+      this.recent.push({ matrix: p.matrix, quality: p.quality, status: p.status, tHubMs: p.tHubMs, receivedMs: now });
+    }
+    if (!latest) return;
+    this.posesReceived++;
+    while (this.recent.length > 120) this.recent.shift();
+    this.pose = this.recent[this.recent.length - 1];
+    this.updateInstrument();
+  }
+
+  private updateTracking(): TrackingState {
+    const stream = this.instrumentStream();
+    const t = trackingState(this.pose, performance.now(), !!stream?.online, !!state.registration);
+    if (t !== state.tracking) {
+      set({ tracking: t });
+      this.pushInstrument();
+    }
+    return t;
+  }
+
+  private updateInstrument(): void {
+    const reg = state.registration;
+    this.instrument = this.pose && reg && state.meta && reg.volumeKey === state.meta.key ? instrumentInImage(this.pose.matrix, reg.trackerToImage) : null;
+    this.updateTracking();
+    this.pushInstrument();
+    if (state.follow && this.instrument && state.tracking === 'ok') {
+      const now = performance.now();
+      if (now - this.lastFollowMs > 100) {
+        this.lastFollowMs = now;
+        this.setCrosshair(this.instrument.tip);
+      }
+    }
+  }
+
+  private pushInstrument(): void {
+    const inst = state.tracking === 'lost' ? null : this.instrument;
+    this.volumeView?.setInstrument(inst, state.tracking);
+    for (const s of this.slices.values()) s.setInstrument(inst, state.tracking);
+  }
+
+  /** Current instrument tip in image space (tests). */
+  instrumentTip(): Vec3 | null {
+    return this.instrument ? [...this.instrument.tip] : null;
+  }
+
+  // ---------------------------------------------------------------- registration workflow
+
+  private pushFiducials(): void {
+    const pts = state.fiducials.map((f) => f.image).filter((p): p is Vec3 => !!p);
+    this.volumeView?.setFiducials(pts);
+    for (const s of this.slices.values()) s.setFiducials(pts);
+  }
+
+  addFiducial(): void {
+    set({ fiducials: [...state.fiducials, {}] });
+  }
+
+  /** Uses the crosshair as the image position of fiducial i. */
+  setFiducialImage(i: number): void {
+    const f = [...state.fiducials];
+    f[i] = { ...f[i], image: this.getCrosshair() };
+    set({ fiducials: f, notice: null });
+    this.pushFiducials();
+  }
+
+  /** Captures the pointer tip (mean of the last 0.5 s) as the tracker position of fiducial i. */
+  captureFiducial(i: number): void {
+    const r = captureTip(this.recent, performance.now());
+    if ('error' in r) {
+      set({ notice: r.error });
+      return;
+    }
+    const f = [...state.fiducials];
+    f[i] = { ...f[i], tracker: r.tip };
+    set({ fiducials: f, notice: null });
+  }
+
+  removeFiducial(i: number): void {
+    set({ fiducials: state.fiducials.filter((_, k) => k !== i) });
+    this.pushFiducials();
+  }
+
+  async register(): Promise<void> {
+    const pairs = state.fiducials.filter((f) => f.image && f.tracker).map((f) => ({ image: f.image!, tracker: f.tracker! }));
+    try {
+      const r = await call<RegistrationView>('POST', '/api/anatomy/registration', { pairs });
+      set({ registration: r, notice: `Registered: FRE ${r.freMm.toFixed(2)} mm` });
+      this.updateInstrument();
+    } catch (e) {
+      set({ notice: (e as Error).message });
+    }
+  }
+
+  async clearRegistration(): Promise<void> {
+    await call('DELETE', '/api/anatomy/registration').catch((e: Error) => set({ notice: e.message }));
+  }
+}
+
+export const anatomy = new AnatomyController();

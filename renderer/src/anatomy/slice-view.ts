@@ -1,0 +1,416 @@
+/**
+ * One slice view (axial, coronal or sagittal): a plane of the patient through the crosshair,
+ * resampled from the volume on the CPU (common/geometry.ts extractSlice) in row chunks within
+ * the anatomy frame budget, mapped through the window to grey, and drawn to a 2D canvas.
+ * An overlay canvas carries the crosshair, the instrument (tip, shaft, trajectory), fiducials
+ * and orientation labels; it redraws without touching the image.
+ *
+ * Screen mapping (exposed as data attributes for tests): canvas pixel (cx, cy) shows the
+ * patient point whose in-plane coordinates along the view's screen axes u, v (geometry.ts
+ * viewAxes) are  u = data-u0 + cx * data-mm-per-px,  v = data-v0 + cy * data-mm-per-px.
+ *
+ * Input: click or drag (primary) moves the crosshair (the other views follow); wheel or the
+ * arrow buttons scroll slices; right-drag or shift-drag adjusts window (x: width, y: level);
+ * double-click maximises. The value under the pointer is shown in real units.
+ */
+import type { Volume } from '../../../common/volume';
+import {
+  OUTSIDE,
+  add,
+  dot,
+  extractSlice,
+  patientToVoxel,
+  sampleNearest,
+  scale,
+  sliceSpec,
+  sliceStepMm,
+  viewAxes,
+  viewLabels,
+  type SliceOrientation,
+  type SliceSpec,
+  type Vec3,
+} from '../../../common/geometry';
+import { anatomyScheduler } from './scheduler';
+import type { InstrumentInImage, TrackingState } from './navigation';
+
+export interface SliceViewCallbacks {
+  setCrosshair(p: Vec3): void;
+  adjustWindow(dCentre: number, dWidth: number): void;
+  toggleMaximise(o: SliceOrientation): void;
+}
+
+const COLOURS: Record<SliceOrientation, string> = { axial: '#4da3ff', coronal: '#3ce07a', sagittal: '#ffb000' };
+
+export class SliceView {
+  readonly root: HTMLDivElement;
+  private readonly image: HTMLCanvasElement;
+  private readonly overlay: HTMLCanvasElement;
+  private readonly readout: HTMLDivElement;
+  private readonly offscreen = document.createElement('canvas');
+  private volume: Volume | null = null;
+  private spec: SliceSpec | null = null;
+  private values: Float32Array = new Float32Array(0);
+  private pixels: ImageData | null = null;
+  /** Rows of `values` extracted / of `pixels` mapped for the slice being made. */
+  private valueRows = 0;
+  private mapRows = 0;
+  private wantSpec: SliceSpec | null = null;
+  private crosshair: Vec3 = [0, 0, 0];
+  private window: [number, number] = [40, 400];
+  private instrument: InstrumentInImage | null = null;
+  private tracking: TrackingState = 'none';
+  private fiducials: Vec3[] = [];
+  private mapping = { u0: 0, v0: 0, mmPerPx: 1 };
+  private readonly ro: ResizeObserver;
+  private drag: { mode: 'cross' | 'window'; x: number; y: number } | null = null;
+  private overlayQueued = false;
+  /** Slices drawn (tests). */
+  drawn = 0;
+
+  constructor(
+    readonly orientation: SliceOrientation,
+    private readonly cb: SliceViewCallbacks,
+  ) {
+    this.root = document.createElement('div');
+    this.root.className = `slice-view slice-${orientation}`;
+    this.root.dataset.testid = `slice-${orientation}`;
+    this.image = document.createElement('canvas');
+    this.image.className = 'slice-image';
+    this.image.dataset.testid = `slice-${orientation}-image`;
+    this.overlay = document.createElement('canvas');
+    this.overlay.className = 'slice-overlay';
+    this.readout = document.createElement('div');
+    this.readout.className = 'slice-readout';
+    this.readout.dataset.testid = `slice-${orientation}-readout`;
+    const title = document.createElement('div');
+    title.className = 'slice-title';
+    title.style.color = COLOURS[orientation];
+    title.textContent = orientation[0].toUpperCase() + orientation.slice(1);
+    const labels = viewLabels(orientation);
+    const labelEls = (['left', 'right', 'top', 'bottom'] as const).map((pos, i) => {
+      const d = document.createElement('div');
+      d.className = `orient-label orient-${pos}`;
+      d.dataset.testid = `slice-${orientation}-label-${pos}`;
+      d.textContent = labels[i];
+      return d;
+    });
+    const buttons = document.createElement('div');
+    buttons.className = 'slice-scroll';
+    for (const [txt, dir, label] of [['▲', 1, 'next slice'], ['▼', -1, 'previous slice']] as const) {
+      const b = document.createElement('button');
+      b.textContent = txt;
+      b.title = label;
+      b.setAttribute('aria-label', `${orientation} ${label}`);
+      b.addEventListener('click', () => this.scroll(dir));
+      buttons.append(b);
+    }
+    this.root.append(this.image, this.overlay, title, ...labelEls, this.readout, buttons);
+    this.attachInput();
+    this.ro = new ResizeObserver(() => this.resize());
+    this.ro.observe(this.root);
+  }
+
+  setVolume(v: Volume): void {
+    this.volume = v;
+    this.spec = null;
+    this.request();
+  }
+
+  setCrosshair(p: Vec3): void {
+    const moved = !this.spec || Math.abs(dot(p, this.normal()) - dot(this.crosshair, this.normal())) > 1e-6;
+    this.crosshair = p;
+    if (moved) this.request();
+    else this.queueOverlay();
+  }
+
+  setWindow(c: number, w: number): void {
+    this.window = [c, w];
+    this.mapRows = 0; // re-map (the extracted values are kept)
+    if (this.spec || this.wantSpec) anatomyScheduler.request(this);
+  }
+
+  setInstrument(inst: InstrumentInImage | null, state: TrackingState): void {
+    this.instrument = inst;
+    this.tracking = state;
+    this.queueOverlay();
+  }
+
+  setFiducials(points: Vec3[]): void {
+    this.fiducials = points;
+    this.queueOverlay();
+  }
+
+  private normal(): Vec3 {
+    return viewAxes(this.orientation).n;
+  }
+
+  private request(): void {
+    if (!this.volume) return;
+    this.wantSpec = sliceSpec(this.volume, this.orientation, this.crosshair, undefined, 768);
+    this.valueRows = 0;
+    this.mapRows = 0;
+    anatomyScheduler.request(this);
+  }
+
+  /** Extracts, then maps, rows within the frame's CPU budget (anatomyScheduler). */
+  run(deadline: number): boolean {
+    const v = this.volume;
+    const s = this.wantSpec ?? this.spec;
+    if (!v || !s) return false;
+    const n = s.width * s.height;
+    if (this.values.length !== n) this.values = new Float32Array(n);
+    if (!this.pixels || this.pixels.width !== s.width || this.pixels.height !== s.height) this.pixels = new ImageData(s.width, s.height);
+    while (this.valueRows < s.height) {
+      this.valueRows = extractSlice(v, s, this.values, { rowFrom: this.valueRows, rowTo: this.valueRows + 32 });
+      if (performance.now() > deadline) return true;
+    }
+    const px = this.pixels.data;
+    const [c, w] = this.window;
+    const lo = c - w / 2;
+    const k = 255 / Math.max(w, 1e-6);
+    while (this.mapRows < s.height) {
+      const to = Math.min(s.height, this.mapRows + 64);
+      for (let i = this.mapRows * s.width, e = to * s.width; i < e; i++) {
+        const val = this.values[i];
+        const o = i * 4;
+        if (val === OUTSIDE) {
+          px[o] = 8; px[o + 1] = 10; px[o + 2] = 16; px[o + 3] = 255;
+          continue;
+        }
+        const gv = (val - lo) * k;
+        px[o] = px[o + 1] = px[o + 2] = gv <= 0 ? 0 : gv >= 255 ? 255 : gv;
+        px[o + 3] = 255;
+      }
+      this.mapRows = to;
+      if (performance.now() > deadline && this.mapRows < s.height) return true;
+    }
+    this.spec = s;
+    this.wantSpec = null;
+    this.present();
+    return false;
+  }
+
+  private resize(): void {
+    const r = this.root.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(r.width * dpr)), h = Math.max(1, Math.round(r.height * dpr));
+    for (const c of [this.image, this.overlay]) {
+      c.width = w;
+      c.height = h;
+    }
+    if (this.spec) this.present();
+  }
+
+  private present(): void {
+    const s = this.spec;
+    if (!s || !this.pixels) return;
+    this.offscreen.width = s.width;
+    this.offscreen.height = s.height;
+    this.offscreen.getContext('2d')!.putImageData(this.pixels, 0, 0);
+    const W = this.image.width, H = this.image.height;
+    const dpr = window.devicePixelRatio || 1;
+    // Fit the slice's field (mm) into the canvas, centred, same scale on both axes.
+    const fieldW = s.width * s.pixelMm, fieldH = s.height * s.pixelMm;
+    const mmPerPx = Math.max(fieldW / W, fieldH / H);
+    const dw = fieldW / mmPerPx, dh = fieldH / mmPerPx;
+    const ox = (W - dw) / 2, oy = (H - dh) / 2;
+    const g = this.image.getContext('2d')!;
+    g.fillStyle = '#05070a';
+    g.fillRect(0, 0, W, H);
+    g.imageSmoothingEnabled = true;
+    g.drawImage(this.offscreen, ox, oy, dw, dh);
+    // u, v of the canvas origin: pixel (0,0) of the slice has its centre at u(origin), its left edge half a pixel before.
+    const { u, v } = viewAxes(this.orientation);
+    const u0 = dot(s.origin, u) - s.pixelMm / 2 - ox * mmPerPx;
+    const v0 = dot(s.origin, v) - s.pixelMm / 2 - oy * mmPerPx;
+    this.mapping = { u0, v0, mmPerPx };
+    // Attributes in CSS pixels (what a test's screenshot measures).
+    this.image.dataset.u0 = String(u0);
+    this.image.dataset.v0 = String(v0);
+    this.image.dataset.mmPerPx = String(mmPerPx * dpr);
+    this.image.dataset.depthMm = String(dot(s.through, this.normal()));
+    this.drawn++;
+    this.root.dataset.drawn = String(this.drawn);
+    this.root.dataset.window = `${this.window[0]},${this.window[1]}`;
+    this.drawOverlay();
+  }
+
+  /** Patient point -> canvas pixel, and its distance from this plane (mm). */
+  private toCanvas(p: Vec3): { x: number; y: number; depth: number } {
+    const { u, v, n } = viewAxes(this.orientation);
+    const m = this.mapping;
+    return { x: (dot(p, u) - m.u0) / m.mmPerPx, y: (dot(p, v) - m.v0) / m.mmPerPx, depth: dot(p, n) - dot(this.crosshair, n) };
+  }
+
+  /** Canvas pixel (device px) -> patient point on this plane. */
+  private toPatient(cx: number, cy: number): Vec3 {
+    const { u, v, n } = viewAxes(this.orientation);
+    const m = this.mapping;
+    const pu = m.u0 + cx * m.mmPerPx, pv = m.v0 + cy * m.mmPerPx;
+    return add(add(scale(u, pu), scale(v, pv)), scale(n, dot(this.crosshair, n)));
+  }
+
+  private queueOverlay(): void {
+    if (this.overlayQueued) return;
+    this.overlayQueued = true;
+    requestAnimationFrame(() => {
+      this.overlayQueued = false;
+      this.drawOverlay();
+    });
+  }
+
+  private drawOverlay(): void {
+    const g = this.overlay.getContext('2d')!;
+    const W = this.overlay.width, H = this.overlay.height;
+    g.clearRect(0, 0, W, H);
+    if (!this.spec) return;
+    const dpr = window.devicePixelRatio || 1;
+    const c = this.toCanvas(this.crosshair);
+    // Crosshair: the other two planes, each in its own colour, with a gap at the centre.
+    const others = (['axial', 'coronal', 'sagittal'] as const).filter((o) => o !== this.orientation);
+    const { u } = viewAxes(this.orientation);
+    for (const o of others) {
+      const on = viewAxes(o).n;
+      const vertical = Math.abs(dot(on, u)) > 0.5; // that plane's normal runs along screen x: a vertical line
+      g.strokeStyle = COLOURS[o];
+      g.lineWidth = 1 * dpr;
+      g.globalAlpha = 0.8;
+      g.beginPath();
+      const gap = 14 * dpr;
+      if (vertical) {
+        g.moveTo(c.x, 0); g.lineTo(c.x, c.y - gap);
+        g.moveTo(c.x, c.y + gap); g.lineTo(c.x, H);
+      } else {
+        g.moveTo(0, c.y); g.lineTo(c.x - gap, c.y);
+        g.moveTo(c.x + gap, c.y); g.lineTo(W, c.y);
+      }
+      g.stroke();
+    }
+    g.globalAlpha = 1;
+    g.font = `bold ${Math.round(13 * dpr)}px sans-serif`;
+    for (let i = 0; i < this.fiducials.length; i++) {
+      const f = this.toCanvas(this.fiducials[i]);
+      const near = Math.abs(f.depth) < 5;
+      g.strokeStyle = '#ff6bd6';
+      g.globalAlpha = near ? 1 : 0.4;
+      g.lineWidth = 2 * dpr;
+      g.beginPath();
+      g.arc(f.x, f.y, 7 * dpr, 0, Math.PI * 2);
+      g.stroke();
+      g.fillStyle = '#ff6bd6';
+      g.fillText(String(i + 1), f.x + 9 * dpr, f.y - 9 * dpr);
+    }
+    g.globalAlpha = 1;
+    const inst = this.instrument;
+    if (inst) {
+      const ok = this.tracking === 'ok';
+      const colour = ok ? '#00e5ff' : this.tracking === 'low' ? '#ffb000' : '#ff3b3b';
+      const tip = this.toCanvas(inst.tip);
+      const handle = this.toCanvas(add(inst.tip, scale(inst.axis, 120)));
+      const ahead = this.toCanvas(add(inst.tip, scale(inst.axis, -60)));
+      g.strokeStyle = colour;
+      g.setLineDash(ok ? [] : [8 * dpr, 6 * dpr]);
+      g.lineWidth = 3 * dpr;
+      g.beginPath();
+      g.moveTo(tip.x, tip.y);
+      g.lineTo(handle.x, handle.y);
+      g.stroke();
+      g.setLineDash([4 * dpr, 6 * dpr]);
+      g.lineWidth = 1.5 * dpr;
+      g.beginPath();
+      g.moveTo(tip.x, tip.y);
+      g.lineTo(ahead.x, ahead.y);
+      g.stroke();
+      g.setLineDash([]);
+      // Tip: filled when within 2 mm of this plane, a ring sized by the distance otherwise.
+      const d = Math.abs(tip.depth);
+      g.fillStyle = colour;
+      g.beginPath();
+      if (d < 2) {
+        g.arc(tip.x, tip.y, 5 * dpr, 0, Math.PI * 2);
+        g.fill();
+      } else {
+        g.lineWidth = 2 * dpr;
+        g.arc(tip.x, tip.y, (5 + Math.min(d, 40) / 2) * dpr, 0, Math.PI * 2);
+        g.stroke();
+      }
+      this.root.dataset.tip = `${(tip.x / dpr).toFixed(1)},${(tip.y / dpr).toFixed(1)}`;
+      this.root.dataset.tipDepth = tip.depth.toFixed(1);
+    } else {
+      delete this.root.dataset.tip;
+      delete this.root.dataset.tipDepth;
+    }
+  }
+
+  private scroll(dir: number): void {
+    if (!this.volume) return;
+    const step = sliceStepMm(this.volume, this.orientation);
+    this.cb.setCrosshair(add(this.crosshair, scale(this.normal(), dir * step)));
+  }
+
+  private attachInput(): void {
+    const el = this.overlay;
+    el.style.touchAction = 'none';
+    const pos = (e: PointerEvent | MouseEvent) => {
+      const r = el.getBoundingClientRect();
+      const dpr = window.devicePixelRatio || 1;
+      return [(e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr] as const;
+    };
+    el.addEventListener('contextmenu', (e) => e.preventDefault());
+    el.addEventListener('pointerdown', (e) => {
+      if (!this.spec) return;
+      el.setPointerCapture(e.pointerId);
+      const windowMode = e.button === 2 || e.shiftKey;
+      this.drag = { mode: windowMode ? 'window' : 'cross', x: e.clientX, y: e.clientY };
+      if (!windowMode) {
+        const [x, y] = pos(e);
+        this.cb.setCrosshair(this.toPatient(x, y));
+      }
+    });
+    el.addEventListener('pointermove', (e) => {
+      if (!this.spec) return;
+      const [x, y] = pos(e);
+      const p = this.toPatient(x, y);
+      this.showValue(p);
+      if (!this.drag) return;
+      if (this.drag.mode === 'cross') this.cb.setCrosshair(p);
+      else {
+        const dx = e.clientX - this.drag.x, dy = e.clientY - this.drag.y;
+        this.drag.x = e.clientX;
+        this.drag.y = e.clientY;
+        this.cb.adjustWindow(-dy * 2, dx * 4);
+      }
+    });
+    const end = (e: PointerEvent) => {
+      this.drag = null;
+      if (el.hasPointerCapture(e.pointerId)) el.releasePointerCapture(e.pointerId);
+    };
+    el.addEventListener('pointerup', end);
+    el.addEventListener('pointercancel', end);
+    el.addEventListener('pointerleave', () => {
+      if (!this.drag) this.readout.textContent = '';
+    });
+    el.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        this.scroll(e.deltaY < 0 ? 1 : -1);
+      },
+      { passive: false },
+    );
+    el.addEventListener('dblclick', () => this.cb.toggleMaximise(this.orientation));
+  }
+
+  private showValue(p: Vec3): void {
+    const v = this.volume;
+    if (!v) return;
+    const val = sampleNearest(v, patientToVoxel(v, p));
+    const unit = v.unit || '';
+    this.readout.textContent = `${p.map((x) => x.toFixed(1)).join(', ')} mm   ${Number.isNaN(val) ? '—' : `${Math.round(val)} ${unit}`}`;
+  }
+
+  dispose(): void {
+    this.ro.disconnect();
+    this.root.remove();
+  }
+}

@@ -1,0 +1,659 @@
+/**
+ * The 3D view: three.js on WebGL2, a 3D texture of real values and a ray-casting shader
+ * (raycast-shader.ts), rendered on demand under a per-frame GPU budget (budget.ts):
+ *
+ * - An image is rendered into an offscreen target in horizontal strips, a few per display
+ *   frame, each frame's strips sized to the budget; a fence tells whether the GPU finished
+ *   the previous frame's strips before more are issued. The canvas only changes when an image
+ *   is complete (one cheap textured quad), so no frame waits on a half-done ray cast.
+ * - While the user rotates/zooms/pans: low-resolution, fewer-step images, each started with
+ *   the camera as it is then (so images keep completing while the camera moves).
+ * - When still: progressive refinement to half, then full resolution with one sample per voxel.
+ *
+ * The instrument, fiducials, orientation labels and cube are drawn on a 2D canvas on top,
+ * projected with the camera of the image shown (so they stay registered with it).
+ */
+import * as THREE from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import type { Volume } from '../../../common/volume';
+import { invertAffine, multiply4, voxelToPatientMatrix, volumeCentre, patientBounds, type Vec3 } from '../../../common/geometry';
+import { RAYCAST_FRAGMENT, RAYCAST_VERTEX } from './raycast-shader';
+import { bakeTransfer, presetById, presetForRange, type VolumePreset } from './transfer';
+import { FrameBudget, planPasses, stripRows, DEFAULT_BUDGET, type PassPlan } from './budget';
+import { anatomyScheduler, type FrameInfo } from './scheduler';
+import { drawOrientationCube, orientationLabel } from './orientation';
+import type { InstrumentInImage, TrackingState } from './navigation';
+
+/** Most voxels the 3D texture holds; larger series are averaged down in-plane (slices keep full resolution). */
+export const MAX_TEXTURE_VOXELS = 10_000_000;
+/** GPU time an interactive image may take in total (spread over frames): ≥ 10 images/s at the frame budget. */
+const INTERACTIVE_IMAGE_MS = 12;
+/** After the last camera change, the view counts as still after this long (ms). */
+const SETTLE_MS = 150;
+const BACKGROUND = new THREE.Color(0.02, 0.027, 0.04);
+
+export interface VolumeViewStats {
+  /** Images shown since load. */
+  images: number;
+  /** Images shown while interacting. */
+  interactiveImages: number;
+  /** ms from the view becoming still to the full-quality image (last time). */
+  lastFullQualityMs: number | null;
+  /** Currently shown image: fraction of full resolution and steps. */
+  shownScale: number;
+  shownSteps: number;
+  fullQuality: boolean;
+  msPerUnit: number;
+  busyFrames: number;
+  lateFrames: number;
+  /** Largest units issued in one frame. */
+  maxUnitsPerFrame: number;
+  interactive: PassPlan | null;
+  textureDims: [number, number, number];
+  calibratedMs: number | null;
+  lastImageMs: number | null;
+}
+
+interface PassState extends PassPlan {
+  w: number;
+  h: number;
+  row: number;
+  camera: THREE.PerspectiveCamera;
+  interactive: boolean;
+  startedMs: number;
+}
+
+/** Int16 -> IEEE half bits, for all 65536 values. */
+let halfTable: Uint16Array | null = null;
+function int16ToHalf(): Uint16Array {
+  if (!halfTable) {
+    halfTable = new Uint16Array(65536);
+    for (let i = 0; i < 65536; i++) halfTable[i] = THREE.DataUtils.toHalfFloat(i - 32768);
+  }
+  return halfTable;
+}
+
+/** Averaging factors so that the texture stays under MAX_TEXTURE_VOXELS (in-plane first). */
+export function downsampleFactors(dims: readonly number[], maxVoxels = MAX_TEXTURE_VOXELS): [number, number, number] {
+  const f: [number, number, number] = [1, 1, 1];
+  const n = () => Math.floor(dims[0] / f[0]) * Math.floor(dims[1] / f[1]) * Math.floor(dims[2] / f[2]);
+  while (n() > maxVoxels) {
+    const sizes = [dims[0] / f[0], dims[1] / f[1], dims[2] / f[2] * 0.75];
+    const a = sizes[0] >= sizes[1] && sizes[0] >= sizes[2] ? 0 : sizes[1] >= sizes[2] ? 1 : 2;
+    f[a] *= 2;
+  }
+  return f;
+}
+
+export class VolumeView {
+  readonly canvas: HTMLCanvasElement;
+  readonly overlay: HTMLCanvasElement;
+  private renderer: THREE.WebGLRenderer | null = null;
+  private gl: WebGL2RenderingContext | null = null;
+  readonly camera = new THREE.PerspectiveCamera(30, 1, 1, 5000);
+  private controls: OrbitControls | null = null;
+  private readonly scene = new THREE.Scene();
+  private readonly blitScene = new THREE.Scene();
+  private readonly blitCamera = new THREE.OrthographicCamera(-1, 1, 1, -1, 0, 1);
+  private blitMaterial = new THREE.MeshBasicMaterial({ depthTest: false, depthWrite: false });
+  private mesh: THREE.Mesh<THREE.BoxGeometry, THREE.ShaderMaterial> | null = null;
+  private texture: THREE.Data3DTexture | null = null;
+  private tfTexture: THREE.DataTexture | null = null;
+  private readonly targets = new Map<number, THREE.WebGLRenderTarget>();
+  private volume: Volume | null = null;
+  private texDims: [number, number, number] = [1, 1, 1];
+  private diagVoxels = 1;
+  private preset: VolumePreset = presetById('ct-bone');
+  readonly budget = new FrameBudget(DEFAULT_BUDGET);
+  private calibrated = false;
+  private fence: WebGLSync | null = null;
+  private issuedLastFrame = false;
+  private pass: PassState | null = null;
+  private queue: PassPlan[] = [];
+  private viewVersion = 0;
+  private passVersion = -1;
+  private lastChangeMs = 0;
+  private interacting = false;
+  private stillSinceMs = 0;
+  private shownCamera: THREE.PerspectiveCamera | null = null;
+  private cssW = 1;
+  private cssH = 1;
+  private readonly ro: ResizeObserver;
+  private instrument: InstrumentInImage | null = null;
+  private tracking: TrackingState = 'none';
+  private fiducials: Vec3[] = [];
+  private overlayQueued = false;
+  readonly error: string | null = null;
+  readonly stats: VolumeViewStats = {
+    images: 0,
+    interactiveImages: 0,
+    lastFullQualityMs: null,
+    shownScale: 0,
+    shownSteps: 0,
+    fullQuality: false,
+    msPerUnit: 0,
+    busyFrames: 0,
+    lateFrames: 0,
+    maxUnitsPerFrame: 0,
+    interactive: null,
+    textureDims: [0, 0, 0],
+    calibratedMs: null,
+    lastImageMs: null,
+  };
+  /** Called after each image is shown (tests/benchmarks). */
+  onImage: ((full: boolean) => void) | null = null;
+
+  constructor(private readonly host: HTMLElement) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'vol-canvas';
+    this.canvas.dataset.testid = 'volume-canvas';
+    this.overlay = document.createElement('canvas');
+    this.overlay.className = 'vol-overlay';
+    host.append(this.canvas, this.overlay);
+    try {
+      this.renderer = new THREE.WebGLRenderer({ canvas: this.canvas, antialias: false, depth: false, stencil: false, alpha: false, powerPreference: 'high-performance', preserveDrawingBuffer: false });
+      this.renderer.autoClear = false;
+      this.renderer.setPixelRatio(1);
+      this.renderer.outputColorSpace = THREE.LinearSRGBColorSpace;
+      this.gl = this.renderer.getContext() as WebGL2RenderingContext;
+      this.canvas.addEventListener('webglcontextlost', (e) => {
+        e.preventDefault();
+        (this as { error: string | null }).error = 'The 3D view lost its graphics context.';
+        this.host.dataset.error = 'context-lost';
+      });
+    } catch (e) {
+      (this as { error: string | null }).error = `3D view needs WebGL2: ${(e as Error).message}`;
+      this.renderer = null;
+    }
+    this.blitScene.add(new THREE.Mesh(new THREE.PlaneGeometry(2, 2), this.blitMaterial));
+    this.camera.up.set(0, 0, 1);
+    if (this.renderer) {
+      this.controls = new OrbitControls(this.camera, this.overlay);
+      this.controls.enableDamping = false;
+      this.controls.rotateSpeed = 0.8;
+      this.controls.zoomSpeed = 1.2;
+      this.controls.screenSpacePanning = true;
+      this.controls.addEventListener('start', () => {
+        this.interacting = true;
+      });
+      this.controls.addEventListener('change', () => this.viewChanged());
+      this.controls.addEventListener('end', () => {
+        this.interacting = false;
+        this.lastChangeMs = performance.now();
+        this.kick();
+      });
+    }
+    this.ro = new ResizeObserver(() => this.resize());
+    this.ro.observe(host);
+    this.resize();
+  }
+
+  get available(): boolean {
+    return !!this.renderer;
+  }
+
+  private resize(): void {
+    const r = this.host.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    this.cssW = Math.max(1, Math.round(r.width));
+    this.cssH = Math.max(1, Math.round(r.height));
+    const w = Math.max(1, Math.round(r.width * dpr));
+    const h = Math.max(1, Math.round(r.height * dpr));
+    this.overlay.width = w;
+    this.overlay.height = h;
+    if (this.renderer) {
+      this.renderer.setSize(w, h, false);
+      for (const t of this.targets.values()) t.dispose();
+      this.targets.clear();
+    }
+    this.camera.aspect = w / h;
+    this.camera.updateProjectionMatrix();
+    this.viewChanged(false);
+  }
+
+  /** Puts the volume in the 3D view (downsampled to MAX_TEXTURE_VOXELS, converted to half floats). */
+  setVolume(v: Volume): void {
+    this.volume = v;
+    if (!this.renderer) return;
+    const f = downsampleFactors(v.dimensions);
+    const [nx, ny, nz] = v.dimensions;
+    const dx = Math.floor(nx / f[0]), dy = Math.floor(ny / f[1]), dz = Math.floor(nz / f[2]);
+    const half = new Uint16Array(dx * dy * dz);
+    const src = v.data;
+    const table = src instanceof Int16Array ? int16ToHalf() : null;
+    const norm = 1 / (f[0] * f[1] * f[2]);
+    let o = 0;
+    for (let k = 0; k < dz; k++)
+      for (let j = 0; j < dy; j++)
+        for (let i = 0; i < dx; i++, o++) {
+          let val: number;
+          if (f[0] === 1 && f[1] === 1 && f[2] === 1) val = src[(k * ny + j) * nx + i];
+          else {
+            let s = 0;
+            for (let c = 0; c < f[2]; c++) for (let b = 0; b < f[1]; b++) for (let a = 0; a < f[0]; a++) s += src[((k * f[2] + c) * ny + j * f[1] + b) * nx + i * f[0] + a];
+            val = s * norm;
+          }
+          half[o] = table ? table[(Math.round(val) + 32768) & 0xffff] : THREE.DataUtils.toHalfFloat(val);
+        }
+    this.texture?.dispose();
+    const tex = new THREE.Data3DTexture(half, dx, dy, dz);
+    tex.format = THREE.RedFormat;
+    tex.type = THREE.HalfFloatType;
+    tex.minFilter = THREE.LinearFilter;
+    tex.magFilter = THREE.LinearFilter;
+    tex.unpackAlignment = 1;
+    tex.generateMipmaps = false;
+    tex.needsUpdate = true;
+    this.texture = tex;
+    this.texDims = [dx, dy, dz];
+    this.stats.textureDims = [dx, dy, dz];
+    this.diagVoxels = Math.hypot(dx, dy, dz);
+    // texture [0,1]^3 -> original voxel index -> patient.
+    const texToVoxel = new Float64Array([dx * f[0], 0, 0, 0, 0, dy * f[1], 0, 0, 0, 0, dz * f[2], 0, -0.5, -0.5, -0.5, 1]);
+    const texToPatient = multiply4(voxelToPatientMatrix(v), texToVoxel);
+    const m4 = new THREE.Matrix4().fromArray(Array.from(texToPatient));
+    if (!this.mesh) {
+      const geo = new THREE.BoxGeometry(1, 1, 1);
+      geo.translate(0.5, 0.5, 0.5);
+      const mat = new THREE.ShaderMaterial({
+        glslVersion: THREE.GLSL3,
+        vertexShader: RAYCAST_VERTEX,
+        fragmentShader: RAYCAST_FRAGMENT,
+        side: THREE.BackSide,
+        depthTest: false,
+        depthWrite: false,
+        uniforms: {
+          uVolume: { value: null },
+          uTransfer: { value: null },
+          uValueScale: { value: 1 },
+          uValueOffset: { value: 0 },
+          uTfRange: { value: new THREE.Vector2(-1024, 3071) },
+          uFirstVisible: { value: -1024 },
+          uCameraTex: { value: new THREE.Vector3() },
+          uSteps: { value: 128 },
+          uTexToMm: { value: new THREE.Matrix3() },
+          uMode: { value: 0 },
+          uShade: { value: 1 },
+          uWindow: { value: new THREE.Vector2(300, 1200) },
+          uBackground: { value: new THREE.Vector3(0.02, 0.027, 0.04) },
+          uVoxelTex: { value: new THREE.Vector3() },
+        },
+      });
+      this.mesh = new THREE.Mesh(geo, mat);
+      this.mesh.matrixAutoUpdate = false;
+      this.mesh.frustumCulled = false;
+      this.scene.add(this.mesh);
+    }
+    this.mesh.matrix.copy(m4);
+    this.mesh.matrixWorld.copy(m4);
+    const u = this.mesh.material.uniforms;
+    u.uVolume.value = tex;
+    u.uTexToMm.value = new THREE.Matrix3().setFromMatrix4(m4);
+    u.uVoxelTex.value.set(1 / dx, 1 / dy, 1 / dz);
+    this.applyPreset();
+    this.resetCamera();
+    this.calibrated = false;
+  }
+
+  setPreset(id: string): void {
+    this.preset = presetById(id);
+    this.applyPreset();
+    this.viewChanged(false);
+  }
+
+  private applyPreset(): void {
+    if (!this.mesh || !this.volume) return;
+    const u = this.mesh.material.uniforms;
+    const preset = presetForRange(this.preset, this.volume.valueRange);
+    if (preset.mode === 'mip') {
+      u.uMode.value = 1;
+      const w = this.volume.unit === 'HU' ? preset.window! : ([(this.volume.valueRange[0] + this.volume.valueRange[1]) / 2, this.volume.valueRange[1] - this.volume.valueRange[0]] as [number, number]);
+      u.uWindow.value.set(w[0], w[1]);
+      return;
+    }
+    u.uMode.value = 0;
+    u.uShade.value = preset.shade ? 1 : 0;
+    const lo = preset.points[0].v, hi = preset.points[preset.points.length - 1].v;
+    const { rgba, firstVisible } = bakeTransfer(preset.points, lo, hi, 512);
+    this.tfTexture?.dispose();
+    const tf = new THREE.DataTexture(rgba, 512, 1, THREE.RGBAFormat, THREE.UnsignedByteType);
+    tf.minFilter = THREE.LinearFilter;
+    tf.magFilter = THREE.LinearFilter;
+    tf.needsUpdate = true;
+    this.tfTexture = tf;
+    u.uTransfer.value = tf;
+    u.uTfRange.value.set(lo, hi);
+    u.uFirstVisible.value = firstVisible;
+  }
+
+  /** Anterior view (facing the patient: patient left on screen right, superior up), whole volume in view. */
+  resetCamera(): void {
+    if (!this.volume) return;
+    const c = volumeCentre(this.volume);
+    const [lo, hi] = patientBounds(this.volume);
+    const radius = 0.5 * Math.hypot(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]);
+    const dist = radius / Math.sin(((this.camera.fov / 2) * Math.PI) / 180) * 0.8;
+    this.camera.position.set(c[0], c[1] - dist, c[2]);
+    this.camera.up.set(0, 0, 1);
+    this.camera.near = Math.max(1, dist - radius * 2);
+    this.camera.far = dist + radius * 2;
+    this.camera.lookAt(c[0], c[1], c[2]);
+    this.camera.updateProjectionMatrix();
+    if (this.controls) {
+      this.controls.target.set(c[0], c[1], c[2]);
+      this.controls.update();
+    }
+    this.viewChanged(false);
+  }
+
+  /** Rotates the camera about the target (radians), as a drag would (benchmarks, keyboard). */
+  rotateBy(azimuth: number, elevation = 0): void {
+    if (!this.controls) return;
+    const off = this.camera.position.clone().sub(this.controls.target);
+    const s = new THREE.Spherical().setFromVector3(new THREE.Vector3(off.x, off.z, -off.y));
+    s.theta += azimuth;
+    s.phi = Math.min(Math.PI - 0.05, Math.max(0.05, s.phi + elevation));
+    const v = new THREE.Vector3().setFromSpherical(s);
+    this.camera.position.set(this.controls.target.x + v.x, this.controls.target.y - v.z, this.controls.target.z + v.y);
+    this.camera.lookAt(this.controls.target);
+    this.interacting = true;
+    this.viewChanged();
+    this.interacting = false;
+  }
+
+  setInstrument(inst: InstrumentInImage | null, state: TrackingState): void {
+    this.instrument = inst;
+    this.tracking = state;
+    this.queueOverlay();
+  }
+
+  setFiducials(points: Vec3[]): void {
+    this.fiducials = points;
+    this.queueOverlay();
+  }
+
+  private viewChanged(interactive = true): void {
+    this.viewVersion++;
+    if (interactive) this.lastChangeMs = performance.now();
+    else this.lastChangeMs = 0;
+    this.kick();
+    this.queueOverlay();
+  }
+
+  private kick(): void {
+    if (this.renderer && this.volume) anatomyScheduler.request(this);
+  }
+
+  private isInteracting(now: number): boolean {
+    return this.interacting || now - this.lastChangeMs < SETTLE_MS;
+  }
+
+  private target(scale: number): { rt: THREE.WebGLRenderTarget; w: number; h: number } {
+    const w = Math.max(1, Math.round(this.canvas.width * scale));
+    const h = Math.max(1, Math.round(this.canvas.height * scale));
+    const key = w * 100000 + h;
+    let rt = this.targets.get(key);
+    if (!rt) {
+      rt = new THREE.WebGLRenderTarget(w, h, { depthBuffer: false, stencilBuffer: false, minFilter: THREE.LinearFilter, magFilter: THREE.LinearFilter, generateMipmaps: false });
+      this.targets.set(key, rt);
+    }
+    return { rt, w, h };
+  }
+
+  private startPass(plan: PassPlan, interactive: boolean): void {
+    const { w, h } = this.target(plan.scale);
+    const cam = this.camera.clone();
+    cam.updateMatrixWorld();
+    this.pass = { ...plan, w, h, row: 0, camera: cam, interactive, startedMs: performance.now() };
+    this.passVersion = this.viewVersion;
+  }
+
+  private gpuIdle(): boolean {
+    if (!this.fence || !this.gl) return true;
+    const s = this.gl.clientWaitSync(this.fence, 0, 0);
+    if (s === this.gl.TIMEOUT_EXPIRED) return false;
+    this.gl.deleteSync(this.fence);
+    this.fence = null;
+    return true;
+  }
+
+  /** Renders rows [row, row+rows) of the current pass into its target. */
+  private renderStrip(rows: number): number {
+    const p = this.pass!;
+    const renderer = this.renderer!;
+    const { rt } = this.target(p.scale);
+    const u = this.mesh!.material.uniforms;
+    u.uSteps.value = p.steps;
+    const inv = new THREE.Matrix4().copy(this.mesh!.matrixWorld).invert();
+    u.uCameraTex.value.copy(p.camera.position).applyMatrix4(inv);
+    const y0 = p.row;
+    const n = Math.min(rows, p.h - y0);
+    rt.viewport.set(0, 0, p.w, p.h);
+    rt.scissor.set(0, p.h - y0 - n, p.w, n); // rows counted from the top
+    rt.scissorTest = true;
+    renderer.setRenderTarget(rt);
+    renderer.setClearColor(BACKGROUND, 1);
+    renderer.clear(true, false, false);
+    renderer.render(this.scene, p.camera);
+    rt.scissorTest = false;
+    renderer.setRenderTarget(null);
+    p.row += n;
+    return n * p.w * p.steps;
+  }
+
+  private present(): void {
+    const p = this.pass!;
+    const renderer = this.renderer!;
+    const { rt } = this.target(p.scale);
+    this.blitMaterial.map = rt.texture;
+    this.blitMaterial.needsUpdate = true;
+    renderer.setRenderTarget(null);
+    renderer.setViewport(0, 0, this.canvas.width, this.canvas.height);
+    renderer.render(this.blitScene, this.blitCamera);
+    this.shownCamera = p.camera;
+    const full = p.scale === 1 && !p.interactive && this.queue.length === 0 && p.steps >= Math.min(512, Math.ceil(this.diagVoxels));
+    this.stats.images++;
+    if (p.interactive) this.stats.interactiveImages++;
+    this.stats.shownScale = p.scale;
+    this.stats.shownSteps = p.steps;
+    this.stats.fullQuality = full;
+    this.stats.lastImageMs = performance.now() - p.startedMs;
+    if (full && this.stillSinceMs) this.stats.lastFullQualityMs = performance.now() - this.stillSinceMs;
+    this.host.dataset.quality = full ? 'full' : p.interactive ? 'interactive' : 'refining';
+    this.host.dataset.images = String(this.stats.images);
+    this.drawOverlay();
+    this.onImage?.(full);
+  }
+
+  /** Blocking measurement of the ray cast's cost on this machine (once per volume): a small strip, then read one pixel. */
+  private calibrate(): void {
+    const renderer = this.renderer!;
+    const plan: PassPlan = { scale: 0.25, steps: Math.max(48, Math.ceil(this.diagVoxels / 2.5)) };
+    this.startPass(plan, true);
+    const p = this.pass!;
+    const px = new Uint8Array(4);
+    const { rt } = this.target(plan.scale);
+    // Warm up (shader compile, texture upload), then measure the middle of the image.
+    p.row = Math.floor(p.h / 2);
+    this.renderStrip(1);
+    renderer.readRenderTargetPixels(rt, 0, 0, 1, 1, px);
+    const rows = Math.max(2, Math.floor(p.h / 6));
+    p.row = Math.floor(p.h / 2 - rows / 2);
+    const t0 = performance.now();
+    const units = this.renderStrip(rows);
+    renderer.readRenderTargetPixels(rt, 0, 0, 1, 1, px);
+    const ms = performance.now() - t0;
+    // The middle of the image is the dearest part; the per-unit cost there is a safe estimate.
+    this.budget.calibrate(units, Math.max(ms, 0.05));
+    this.stats.calibratedMs = ms;
+    this.pass = null;
+    this.calibrated = true;
+  }
+
+  /** Chooses the next pass, or returns false when the shown image is final. */
+  private nextPass(now: number, interacting: boolean): boolean {
+    const plans = planPasses(this.canvas.width, this.canvas.height, this.diagVoxels, this.budget.msPerUnit, INTERACTIVE_IMAGE_MS);
+    this.stats.interactive = plans.interactive;
+    const better = (r: PassPlan, than: PassPlan) => r.scale > than.scale || r.steps > than.steps;
+    if (this.passVersion !== this.viewVersion) {
+      // The view changed: a fast image first, with the camera as it is now.
+      this.startPass(plans.interactive, true);
+      this.queue = [];
+      this.stillSinceMs = 0;
+      return true;
+    }
+    if (interacting) return true; // wait until the view settles, then refine
+    if (!this.stillSinceMs) {
+      this.stillSinceMs = this.lastChangeMs || now;
+      this.queue = this.stats.fullQuality ? [] : plans.refine.filter((r) => better(r, { scale: this.stats.shownScale, steps: this.stats.shownSteps }));
+    }
+    const next = this.queue.shift();
+    if (!next) return false;
+    this.startPass(next, false);
+    return true;
+  }
+
+  /** One display frame of 3D work (anatomyScheduler). */
+  run(_deadline: number, frame: FrameInfo): boolean {
+    if (!this.renderer || !this.mesh || !this.volume) return false;
+    const now = performance.now();
+    if (!this.calibrated) {
+      this.calibrate();
+      this.issuedLastFrame = true;
+      return true;
+    }
+    const interacting = this.isInteracting(now);
+    // A refinement pass for a view that has since changed is stale: drop it (an interactive one finishes).
+    if (this.pass && this.passVersion !== this.viewVersion && !this.pass.interactive) this.pass = null;
+    if (!this.pass) {
+      if (!this.nextPass(now, interacting)) {
+        this.issuedLastFrame = false;
+        return false;
+      }
+      if (!this.pass) {
+        this.issuedLastFrame = false;
+        return true;
+      }
+    }
+    const idle = this.gpuIdle();
+    const units = this.budget.unitsForFrame(idle, frame.intervalMs, this.issuedLastFrame);
+    this.stats.msPerUnit = this.budget.msPerUnit;
+    this.stats.busyFrames = this.budget.busyFrames;
+    this.stats.lateFrames = this.budget.lateFrames;
+    this.issuedLastFrame = false;
+    if (units === 0) return true;
+    const p: PassState = this.pass!;
+    const issued = this.renderStrip(stripRows(units, p.w, p.steps));
+    this.stats.maxUnitsPerFrame = Math.max(this.stats.maxUnitsPerFrame, issued);
+    this.issuedLastFrame = true;
+    if (p.row >= p.h) {
+      this.present();
+      this.pass = null;
+    }
+    if (this.gl) {
+      this.fence = this.gl.fenceSync(this.gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+      this.gl.flush();
+    }
+    return true;
+  }
+
+  private queueOverlay(): void {
+    if (this.overlayQueued) return;
+    this.overlayQueued = true;
+    requestAnimationFrame(() => {
+      this.overlayQueued = false;
+      this.drawOverlay();
+    });
+  }
+
+  /** Patient point -> overlay pixel with the shown image's camera (null behind the camera). */
+  private project(p: Vec3, cam: THREE.PerspectiveCamera): [number, number] | null {
+    const v = new THREE.Vector3(p[0], p[1], p[2]).project(cam);
+    if (v.z > 1 || v.z < -1) return null;
+    return [((v.x + 1) / 2) * this.overlay.width, ((1 - v.y) / 2) * this.overlay.height];
+  }
+
+  private drawOverlay(): void {
+    const g = this.overlay.getContext('2d');
+    if (!g) return;
+    const W = this.overlay.width, H = this.overlay.height;
+    g.clearRect(0, 0, W, H);
+    const cam = this.shownCamera ?? this.camera;
+    cam.updateMatrixWorld();
+    const e = cam.matrixWorld.elements;
+    const right: Vec3 = [e[0], e[1], e[2]];
+    const up: Vec3 = [e[4], e[5], e[6]];
+    const toViewer: Vec3 = [e[8], e[9], e[10]];
+    const neg = (d: Vec3): Vec3 => [-d[0], -d[1], -d[2]];
+    const dpr = window.devicePixelRatio || 1;
+    g.font = `bold ${Math.round(18 * dpr)}px sans-serif`;
+    g.fillStyle = '#ffd400';
+    g.textBaseline = 'middle';
+    g.textAlign = 'left';
+    g.fillText(orientationLabel(neg(right)), 6 * dpr, H / 2);
+    g.textAlign = 'right';
+    g.fillText(orientationLabel(right), W - 6 * dpr, H / 2);
+    g.textAlign = 'center';
+    g.fillText(orientationLabel(up), W / 2, 14 * dpr);
+    g.fillText(orientationLabel(neg(up)), W / 2, H - 14 * dpr);
+    this.host.dataset.labels = [orientationLabel(neg(right)), orientationLabel(right), orientationLabel(up), orientationLabel(neg(up))].join(',');
+    drawOrientationCube(g, right, up, toViewer, W - 48 * dpr, H - 52 * dpr, 28 * dpr);
+    for (let i = 0; i < this.fiducials.length; i++) {
+      const q = this.project(this.fiducials[i], cam);
+      if (!q) continue;
+      g.strokeStyle = '#ff6bd6';
+      g.lineWidth = 2 * dpr;
+      g.beginPath();
+      g.arc(q[0], q[1], 6 * dpr, 0, Math.PI * 2);
+      g.stroke();
+      g.fillStyle = '#ff6bd6';
+      g.textAlign = 'left';
+      g.fillText(String(i + 1), q[0] + 8 * dpr, q[1] - 8 * dpr);
+    }
+    const inst = this.instrument;
+    if (inst) {
+      const ok = this.tracking === 'ok';
+      const colour = ok ? '#00e5ff' : this.tracking === 'low' ? '#ffb000' : '#ff3b3b';
+      const tip = this.project(inst.tip, cam);
+      const handle = this.project([inst.tip[0] + inst.axis[0] * 120, inst.tip[1] + inst.axis[1] * 120, inst.tip[2] + inst.axis[2] * 120], cam);
+      const ahead = this.project([inst.tip[0] - inst.axis[0] * 60, inst.tip[1] - inst.axis[1] * 60, inst.tip[2] - inst.axis[2] * 60], cam);
+      if (tip && handle) {
+        g.setLineDash(ok ? [] : [8 * dpr, 6 * dpr]);
+        g.strokeStyle = colour;
+        g.lineWidth = 4 * dpr;
+        g.beginPath();
+        g.moveTo(tip[0], tip[1]);
+        g.lineTo(handle[0], handle[1]);
+        g.stroke();
+        if (ahead) {
+          g.setLineDash([4 * dpr, 6 * dpr]);
+          g.lineWidth = 1.5 * dpr;
+          g.beginPath();
+          g.moveTo(tip[0], tip[1]);
+          g.lineTo(ahead[0], ahead[1]);
+          g.stroke();
+        }
+        g.setLineDash([]);
+        g.fillStyle = colour;
+        g.beginPath();
+        g.arc(tip[0], tip[1], 5 * dpr, 0, Math.PI * 2);
+        g.fill();
+        this.host.dataset.tip = `${Math.round(tip[0] / dpr)},${Math.round(tip[1] / dpr)}`;
+      }
+    } else delete this.host.dataset.tip;
+  }
+
+  dispose(): void {
+    this.ro.disconnect();
+    this.controls?.dispose();
+    this.texture?.dispose();
+    this.tfTexture?.dispose();
+    for (const t of this.targets.values()) t.dispose();
+    this.mesh?.geometry.dispose();
+    this.mesh?.material.dispose();
+    this.blitMaterial.dispose();
+    this.renderer?.dispose();
+    this.canvas.remove();
+    this.overlay.remove();
+  }
+}
