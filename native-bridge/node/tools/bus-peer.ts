@@ -1,0 +1,68 @@
+/**
+ * Misbehaving bus peers for tests and benchmarks, as separate processes:
+ *
+ *   bus-peer flood --bus EP [--id ID] [--factor K] [--oversized] [--keys FILE]
+ *
+ * declares one 500 Hz i16 waveform and then sends K times that rate (default 50) in
+ * 10-sample frames; with --oversized it sends 1.5 MiB frames instead (over the 1 MiB the
+ * protocol allows, under the 2 MiB at which the transport cuts the link).
+ * Prints "flooding ID" once started; runs until killed.
+ */
+import { DeviceClient } from '../device-client';
+import { readDeviceKeyFile } from '../key-store';
+import { FrameType, MAX_FRAME_BYTES } from '../../common/wire';
+import type { DeviceDescriptor } from '../../common/descriptor';
+
+function flag(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+function main(argv: string[]): void {
+  const [cmd] = argv;
+  if (cmd !== 'flood') {
+    process.stderr.write('usage: bus-peer flood --bus EP [--id ID] [--factor K] [--oversized] [--keys FILE]\n');
+    process.exit(2);
+  }
+  const bus = flag(argv, 'bus');
+  if (!bus) throw new Error('--bus is required');
+  const id = flag(argv, 'id') ?? 'flooder-01';
+  const factor = Number(flag(argv, 'factor') ?? 50);
+  const oversized = argv.includes('--oversized');
+  const keys = flag(argv, 'keys');
+  const rateHz = 500;
+  const desc: DeviceDescriptor = {
+    protocol: 1,
+    deviceId: id,
+    kind: 'other',
+    manufacturer: 'OR Hub tests',
+    model: oversized ? 'Oversizer' : 'Flooder',
+    serial: id,
+    heartbeatMs: 1000,
+    channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'Flood', unit: 'mV', rateHz, format: 'i16', scale: 0.005, offset: 0 }],
+  };
+  const client = new DeviceClient({ endpoint: bus, descriptor: desc, curve: keys ? readDeviceKeyFile(keys) : undefined, maxQueued: 1000 });
+  client.start();
+  let seq = 0;
+  let produced = 0;
+  const t0 = client.clock();
+  const big = new Uint8Array(MAX_FRAME_BYTES + MAX_FRAME_BYTES / 2);
+  big.set([0x4f, 0x52, 1, FrameType.Wave]);
+  new DataView(big.buffer).setUint32(12, big.length - 24, true);
+  setInterval(() => {
+    if (oversized) {
+      new DataView(big.buffer).setUint32(8, seq++, true);
+      client.sendRaw(big);
+      return;
+    }
+    // Everything due at factor × the declared rate, in 10-sample frames stamped now (their times overlap).
+    const now = client.clock();
+    const due = Math.floor(((now - t0) / 1000) * rateHz * factor);
+    const s = new Int16Array(10);
+    for (; produced + 10 <= due; produced += 10) client.sendWave(0, now, s);
+  }, oversized ? 50 : 10);
+  process.stdout.write(`flooding ${id}\n`);
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+main(process.argv.slice(2));
