@@ -94,7 +94,8 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   hub.on('alarms', () => display.broadcast({ t: 'alarms', items: [...hub.alarms.values()] }));
   const token = newToken();
   const router = new ApiRouter();
-  router.add('GET', /\/api\/status/, () => ({ status: 200, body: { devices: hub.views(), alarms: [...hub.alarms.values()] } }));
+  const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
+  router.add('GET', /\/api\/status/, () => ({ status: 200, body: { devices: hub.views(), alarms: [...hub.alarms.values()], bus: busStatus() } }));
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log });
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
