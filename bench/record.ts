@@ -412,7 +412,8 @@ async function main(): Promise<void> {
     keptUp: dropped === 0 && alarms.length === 0,
     wfdb: Object.fromEntries(wfdb.map((w) => [`${w.record}/${w.signal}`, Number(w.bytesPerSample.toFixed(4))])),
   };
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  if (process.argv.includes("--keep")) console.log(`kept ${file}`);
+  else fs.rmSync(dataDir, { recursive: true, force: true });
   console.log(JSON.stringify(figures));
 }
 

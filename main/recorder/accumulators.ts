@@ -1,7 +1,7 @@
 /**
  * Per-channel block builders used by the recorder worker. A block collects
- * consecutive samples (or numeric/pose rows) until it spans ~4 s (waves,
- * poses) or ~60 s (numerics); meanwhile every batch writes the new part as a
+ * consecutive samples (or numeric/pose rows) until it spans ~4 s (waves),
+ * 8 s (poses) or 60 s (numerics); meanwhile every batch writes the new part as a
  * `partial` row so a crash loses nothing already committed. Completing a block
  * replaces its partial rows with one row in the same transaction.
  * State is copied before each batch so a failed transaction can be undone.
@@ -143,12 +143,16 @@ export class SeriesAccumulator {
     return this.rows.length / this.width;
   }
 
+  /**
+   * Pose blocks span up to 8 s (~5 KB at 60 Hz): a blob over one page goes to
+   * full overflow pages, whereas a 4 s block (~2.6 KB) left a third of each page unused.
+   */
   private get maxSpanMs(): number {
-    return this.table === 'numeric_blocks' ? MAX_NUMERIC_BLOCK_MS : Math.min(MAX_POSE_BLOCK_MS, WAVE_BLOCK_MS);
+    return this.table === 'numeric_blocks' ? MAX_NUMERIC_BLOCK_MS : MAX_POSE_BLOCK_MS;
   }
 
   private get maxRows(): number {
-    return this.table === 'numeric_blocks' ? 256 : 512;
+    return this.table === 'numeric_blocks' ? 256 : 1024;
   }
 
   clone(): SeriesAccumulator {
