@@ -20,7 +20,7 @@ after(async () => {
 });
 
 async function start(bus: string): Promise<{ origin: string; token: string; bus: string }> {
-  hub = run(['start', '--headless', '--port', '0', '--bus', bus, '--data-dir', dataDir]);
+  hub = run(['start', '--headless', '--port', '0', '--bus', bus, '--data-dir', dataDir, '--bus-security', 'plain']);
   const busEp = await hub.waitFor(/^bus: (\S+)$/m);
   const url = new URL(await hub.waitFor(/^display: (\S+)$/m));
   return { origin: url.origin, token: new URLSearchParams(url.hash.slice(1)).get('token')!, bus: busEp };
