@@ -12,7 +12,7 @@ export function AlarmBar() {
     <div className="alarm-bar" data-testid="alarm-bar">
       {!connected ? <div className="alarm alarm-high">HUB CONNECTION LOST</div> : null}
       {sorted.slice(0, 4).map((a) => (
-        <div key={a.alarmId} className={`alarm alarm-${a.priority}`} data-priority={a.priority} title={a.deviceId}>
+        <div key={a.alarmId} className={`alarm alarm-${a.priority}`} data-priority={a.priority} title={`${a.text} (${a.deviceId})`}>
           {a.priority === 'high' ? '!!! ' : a.priority === 'medium' ? '!! ' : a.priority === 'low' ? '! ' : ''}
           {a.text}
         </div>
