@@ -15,6 +15,8 @@ export class DisplayClient {
   readonly gaps: GapItem[] = [];
   readonly blocks = new Map<number, ReceivedBlock[]>();
   readonly deviceEvents: DeviceView[] = [];
+  /** Numeric values per display stream, in arrival order. */
+  readonly numerics = new Map<number, number[]>();
   onBlock: ((b: ReceivedBlock) => void) | null = null;
   private ws!: WebSocket;
   closed = false;
@@ -55,6 +57,13 @@ export class DisplayClient {
           this.devices.set(m.device.deviceId, m.device);
           this.deviceEvents.push(m.device);
         } else if (m.t === 'gap') this.gaps.push(m.item);
+        else if (m.t === 'numerics') {
+          for (const n of m.items) {
+            let list = this.numerics.get(n.streamId);
+            if (!list) this.numerics.set(n.streamId, (list = []));
+            list.push(n.value);
+          }
+        }
       });
       ws.on('error', reject);
       ws.on('close', () => (this.closed = true));

@@ -482,3 +482,41 @@ test('hostile bytes never throw and never disturb a valid device (unit fuzz, 20 
   assert.equal(rig.view('good-1').counters.malformed, 0);
   assert.ok(rig.hub.stats.malformed > 5000);
 });
+
+test('a storm of sequence gaps is merged into a few records a second, with every lost frame counted', () => {
+  const rig = new Rig();
+  const d = new Dev(rig, 'p1', descriptor('mon-1'));
+  d.hello();
+  d.numeric(80);
+  let lost = 0;
+  for (let i = 0; i < 1000; i++) {
+    d.skip(FrameType.Numeric, 0, 2);
+    lost += 2;
+    d.numeric(80);
+    if (i % 100 === 0) rig.advance(100);
+  }
+  rig.advance(1100);
+  const gaps = rig.gaps.filter((g) => g.deviceId === 'mon-1');
+  assert.ok(gaps.length <= 40, `${gaps.length} records`);
+  assert.equal(gaps.reduce((s, g) => s + g.lostFrames, 0), lost);
+  assert.equal(rig.view('mon-1').counters.lostFrames, lost);
+  assert.equal(rig.view('mon-1').counters.gaps, 1000);
+});
+
+test('HELLOs are rate-limited per peer, and a peer changing names keeps its used budget', () => {
+  const rig = new Rig();
+  for (let i = 0; i < 50; i++) new Dev(rig, 'hopper', descriptor(`hop-${i}`)).hello();
+  assert.ok(rig.hub.devices.size <= 10, `${rig.hub.devices.size} identities from one peer`);
+  assert.ok((rig.hub.stats.decodeErrors.get('HELLO_RATE') ?? 0) >= 40);
+  // Exhaust the sample budget, then re-introduce under a new name: still throttled.
+  const rig2 = new Rig();
+  const a = new Dev(rig2, 'p', descriptor('a-1', 500));
+  a.hello();
+  for (let i = 0; i < 200; i++) a.wave(100);
+  assert.equal(rig2.view('a-1').flooding, true);
+  const b = new Dev(rig2, 'p', descriptor('b-1', 500));
+  b.hello();
+  const before = rig2.waves.length;
+  for (let i = 0; i < 50; i++) b.wave(100);
+  assert.ok(rig2.waves.length - before < 5, 'the renamed connection does not get a fresh budget');
+});

@@ -56,7 +56,8 @@ export type DropCode =
   | 'BAD_SYNC'
   | 'BUS_MULTIPART'
   | 'NOT_FROM_DEVICE'
-  | 'TOO_MANY_DEVICES';
+  | 'TOO_MANY_DEVICES'
+  | 'HELLO_RATE';
 
 const FORMAT_CODE: Record<string, SampleCode> = { i16: SampleCode.I16, i32: SampleCode.I32, f32: SampleCode.F32 };
 const PRIORITY_NAME: Record<AlarmPriority, AlarmPriorityName> = {
@@ -75,6 +76,10 @@ const MAX_STREAMS = 65535;
 const MAX_ALARMS_PER_DEVICE = 256;
 /** Sync schedule (§6.3): 64 exchanges 100 ms apart after HELLO (learning offset and drift), then one every syncIntervalMs. */
 const SYNC_LEARN = 64;
+/** Gap records a device may produce per second before they are merged into one per stream per second. */
+const GAP_RECORDS_PER_S = 10;
+/** HELLOs a peer may send per second (burst 10): a peer hopping identities cannot reset its budgets. */
+const HELLOS_PER_S = 2;
 const SYNC_LEARN_INTERVAL_MS = 100;
 
 interface PendingGap {
@@ -146,6 +151,9 @@ export interface DeviceRecord {
   lastEmit: number;
   lastSynchronised: boolean | null;
   alarmCount: number;
+  gapBucket: Bucket;
+  /** Gap records over the gap budget, merged per (channel, reason) until the next tick. */
+  pendingGaps: Map<string, GapRecord>;
 }
 
 export class Hub extends EventEmitter {
@@ -161,7 +169,9 @@ export class Hub extends EventEmitter {
   private nextStreamId = 1;
   private readonly streamKeys = new Map<string, number>();
   private readonly helloRequiredSent = new Map<string, number>();
+  private readonly helloBuckets = new Map<string, Bucket>();
   private timer: NodeJS.Timeout | undefined;
+  private lastSweep = -Infinity;
   readonly alarms = new Map<string, AlarmItem>();
   /** Hub-wide drop statistics. */
   readonly stats = {
@@ -268,7 +278,8 @@ export class Hub extends EventEmitter {
       this.throttledFrame(rec, f, t);
       return;
     }
-    if (rec.state !== 'online' && f.type !== FrameType.Goodbye) this.setState(rec, 'online', t, 'frames arriving');
+    // Any frame brings an offline device back; only data ends 'stale' (see onWave, onPose).
+    if (rec.state === 'offline' && f.type !== FrameType.Goodbye) this.setState(rec, 'online', t, 'frames arriving');
     if (rec.clock.estimate === null) rec.clock.observeArrival(f.tDeviceMs, t);
     switch (f.type) {
       case FrameType.Heartbeat:
@@ -302,6 +313,15 @@ export class Hub extends EventEmitter {
   }
 
   private onHello(peer: Buffer, peerKey: string, f: FrameOf<FrameType.Hello>, t: number): void {
+    let hb = this.helloBuckets.get(peerKey);
+    if (!hb) {
+      if (this.helloBuckets.size > 10_000) this.helloBuckets.clear();
+      this.helloBuckets.set(peerKey, (hb = new Bucket(HELLOS_PER_S, 10, t)));
+    }
+    if (!hb.take(1, t)) {
+      const id = this.peers.get(peerKey);
+      return this.drop(id ? this.devices.get(id) : undefined, 'HELLO_RATE', 'more than 2 HELLOs a second from one peer', id ?? `peer ${peer.toString('hex')}`);
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(f.json);
@@ -325,8 +345,9 @@ export class Hub extends EventEmitter {
     }
     // A peer that introduced itself as another device before: that device loses its link.
     const previous = this.peers.get(peerKey);
+    const prevRec = previous !== undefined ? this.devices.get(previous) : undefined;
     if (previous !== undefined && previous !== desc.deviceId) {
-      const other = this.devices.get(previous);
+      const other = prevRec;
       if (other) {
         other.peer = null;
         other.peerKey = null;
@@ -340,6 +361,11 @@ export class Hub extends EventEmitter {
     const framesPerS = FRAMES_BASE + FRAMES_PER_SAMPLED_CHANNEL * sampled.length;
     const sampleBucket = new Bucket(Math.max(samplesPerS * this.floodFactor, 100), Math.max(samplesPerS * 10, 1000), t);
     const frameBucket = new Bucket(framesPerS * this.floodFactor, framesPerS * 10, t);
+    if (prevRec && prevRec !== rec) {
+      // The same connection under a new name keeps what it has used of its budgets.
+      sampleBucket.tokens = Math.min(sampleBucket.tokens, prevRec.sampleBucket.take(0, t) ? prevRec.sampleBucket.tokens : 0);
+      frameBucket.tokens = Math.min(frameBucket.tokens, prevRec.frameBucket.take(0, t) ? prevRec.frameBucket.tokens : 0);
+    }
     if (!rec) {
       rec = {
         desc,
@@ -368,6 +394,8 @@ export class Hub extends EventEmitter {
         lastEmit: t,
         lastSynchronised: null,
         alarmCount: 0,
+        gapBucket: new Bucket(GAP_RECORDS_PER_S, 2 * GAP_RECORDS_PER_S, t),
+        pendingGaps: new Map(),
       };
       this.devices.set(desc.deviceId, rec);
     } else {
@@ -438,11 +466,35 @@ export class Hub extends EventEmitter {
     return st;
   }
 
+  /**
+   * Counts a gap and hands the record to the sinks. Past GAP_RECORDS_PER_S a device's
+   * records are merged per (channel, reason) and handed on once a second, so a device
+   * that loses (or fakes) thousands of frames a second cannot swamp displays and
+   * recordings; no loss goes unrecorded, it is only coarser.
+   */
   private gap(rec: DeviceRecord, g: GapRecord): void {
     rec.counters.gaps++;
     rec.counters.lostFrames += g.lostFrames;
     rec.dirty = true;
-    for (const s of this.sinks) s.gap(g);
+    if (rec.pendingGaps.size === 0 && rec.gapBucket.take(1, this.now())) {
+      for (const s of this.sinks) s.gap(g);
+      return;
+    }
+    const k = `${g.channel}/${g.reason}`;
+    const p = rec.pendingGaps.get(k);
+    if (!p) rec.pendingGaps.set(k, { ...g });
+    else {
+      p.fromHubMs = Math.min(p.fromHubMs, g.fromHubMs);
+      p.toHubMs = Math.max(p.toHubMs, g.toHubMs);
+      p.lostFrames += g.lostFrames;
+    }
+  }
+
+  private flushGaps(rec: DeviceRecord): void {
+    if (rec.pendingGaps.size === 0) return;
+    const list = [...rec.pendingGaps.values()];
+    rec.pendingGaps.clear();
+    for (const g of list) for (const s of this.sinks) s.gap(g);
   }
 
   /** Sequence check; returns false for a duplicate or replayed frame. Records a gap for a jump forward. */
@@ -568,6 +620,7 @@ export class Hub extends EventEmitter {
     st.lastEndDeviceMs = f.t0Ms + durMs;
     st.lastEndHubMs = t0Hub + durMs;
     rec.lastData = t;
+    if (rec.state === 'stale') this.setState(rec, 'online', t, 'data arriving');
     for (const s of this.sinks) s.wave({ deviceId: id, channel: f.stream, t0HubMs: t0Hub, rateHz: rate, raw: f.samples, scale: ch.scale ?? 1, offset: ch.offset ?? 0 });
   }
 
@@ -607,6 +660,7 @@ export class Hub extends EventEmitter {
     this.flushThrottled(rec, st, -1, tHub);
     st.lastEndHubMs = tHub;
     rec.lastData = t;
+    if (rec.state === 'stale') this.setState(rec, 'online', t, 'data arriving');
     for (const e of f.entries) {
       const ch = rec.channels.get(e.channel);
       if (!ch || ch.kind !== 'pose') {
@@ -752,6 +806,11 @@ export class Hub extends EventEmitter {
       if ((rec.dirty && t - rec.lastEmit >= 1000) || t - rec.lastEmit >= 5000) this.emitDevice(rec);
     }
     if (this.helloRequiredSent.size > 0) for (const [k, at] of this.helloRequiredSent) if (t - at > 10_000) this.helloRequiredSent.delete(k);
+    if (t - this.lastSweep > 1000) {
+      this.lastSweep = t;
+      for (const rec of this.devices.values()) this.flushGaps(rec);
+      for (const [k, b] of this.helloBuckets) if (t - b.last > 60_000) this.helloBuckets.delete(k);
+    }
   }
 
   view(rec: DeviceRecord): DeviceView {

@@ -2,13 +2,21 @@
  * Misbehaving bus peers for tests and benchmarks, as separate processes:
  *
  *   bus-peer flood --bus EP [--id ID] [--factor K] [--oversized] [--keys FILE]
+ *   bus-peer fuzz  --bus EP [--count N] [--seed S] [--rate PER_S]
  *
  * declares one 500 Hz i16 waveform and then sends K times that rate (default 50) in
  * 10-sample frames; with --oversized it sends 1.5 MiB frames instead (over the 1 MiB the
  * protocol allows, under the 2 MiB at which the transport cuts the link).
  * Prints "flooding ID" once started; runs until killed.
+ *
+ * fuzz sends N (default 100 000) hostile messages (fuzz-frames.ts) at about PER_S a second
+ * (default 20 000) through eight peers: four anonymous, four that said HELLO as fuzz-dev-0..3.
+ * It prints "fuzz-ready" once the named peers are accepted and, when every message has left,
+ * one JSON line {"sent", "multipart", "lost"}; then it exits.
  */
 import { DeviceClient } from '../device-client';
+import { RawPeer } from '../raw-peer';
+import { fuzzDescriptor, fuzzer } from './fuzz-frames';
 import { readDeviceKeyFile } from '../key-store';
 import { FrameType, MAX_FRAME_BYTES } from '../../common/wire';
 import type { DeviceDescriptor } from '../../common/descriptor';
@@ -18,10 +26,54 @@ function flag(argv: string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
+async function fuzz(argv: string[]): Promise<void> {
+  const bus = flag(argv, 'bus');
+  if (!bus) throw new Error('--bus is required');
+  const count = Number(flag(argv, 'count') ?? 100_000);
+  const perS = Number(flag(argv, 'rate') ?? 20_000);
+  const gen = fuzzer(Number(flag(argv, 'seed') ?? 1));
+  const anon = Array.from({ length: 4 }, () => new RawPeer(bus));
+  const named = Array.from({ length: 4 }, (_, i) => new DeviceClient({ endpoint: bus, descriptor: fuzzDescriptor(`fuzz-dev-${i}`), maxQueued: 10_000_000 }));
+  for (const d of named) d.start();
+  await Promise.all(named.map((d) => new Promise((r) => d.once('accepted', r))));
+  process.stdout.write('fuzz-ready\n');
+  let sent = 0;
+  let multipart = 0;
+  const perTick = Math.max(1, Math.round(perS / 100));
+  await new Promise<void>((resolve) => {
+    const t = setInterval(() => {
+      for (let k = 0; k < perTick && sent < count; k++, sent++) {
+        const m = gen();
+        const i = sent % 8;
+        if (Array.isArray(m)) {
+          multipart++;
+          anon[i % 4].send(m);
+        } else if (i < 4) anon[i].send(m);
+        else named[i - 4].sendRaw(m);
+      }
+      if (sent >= count) {
+        clearInterval(t);
+        resolve();
+      }
+    }, 10);
+  });
+  while (anon.some((p) => p.pending > 0) || named.some((d) => d.queued > 0)) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 200));
+  const lost = anon.reduce((s, p) => s + p.lost, 0) + named.reduce((s, d) => s + d.droppedLocally, 0);
+  process.stdout.write(JSON.stringify({ sent, multipart, lost }) + '\n');
+  for (const p of anon) p.close();
+  await Promise.all(named.map((d) => d.stop()));
+  process.exit(0);
+}
+
 function main(argv: string[]): void {
   const [cmd] = argv;
+  if (cmd === 'fuzz') {
+    void fuzz(argv);
+    return;
+  }
   if (cmd !== 'flood') {
-    process.stderr.write('usage: bus-peer flood --bus EP [--id ID] [--factor K] [--oversized] [--keys FILE]\n');
+    process.stderr.write('usage: bus-peer flood --bus EP [--id ID] [--factor K] [--oversized] [--keys FILE] | fuzz --bus EP [--count N] [--seed S] [--rate PER_S]\n');
     process.exit(2);
   }
   const bus = flag(argv, 'bus');

@@ -1,0 +1,51 @@
+/**
+ * A bare bus peer for tests and tools: a DEALER that sends whatever bytes it is given
+ * (single or multipart), with no HELLO and no protocol. Used to fuzz the hub.
+ */
+import { Dealer } from 'zeromq';
+import { SendQueue } from './send-queue';
+import type { CurveClientKeys } from './device-client';
+
+export class RawPeer {
+  private readonly sock: Dealer;
+  private readonly queue: SendQueue;
+  /** Messages received from the hub (ERROR frames and the like). */
+  received = 0;
+
+  constructor(endpoint: string, opts: { curve?: CurveClientKeys; maxQueued?: number } = {}) {
+    const sock = new Dealer({ linger: 0, sendHighWaterMark: 100000 });
+    this.sock = sock;
+    if (opts.curve) {
+      this.sock.curveServerKey = opts.curve.serverPublicKey;
+      this.sock.curvePublicKey = opts.curve.publicKey;
+      this.sock.curveSecretKey = opts.curve.secretKey;
+    }
+    this.queue = new SendQueue(this.sock, opts.maxQueued ?? 1_000_000);
+    this.sock.connect(endpoint);
+    void (async () => {
+      try {
+        for await (const _ of sock) this.received++;
+      } catch {
+        // closed
+      }
+    })();
+  }
+
+  send(msg: Uint8Array | Uint8Array[]): void {
+    this.queue.push(msg);
+  }
+
+  /** Messages not yet handed to libzmq. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Messages lost locally (queue overflow or failed send). */
+  get lost(): number {
+    return this.queue.dropped + this.queue.failed;
+  }
+
+  close(): void {
+    this.sock.close();
+  }
+}
