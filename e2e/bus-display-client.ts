@@ -84,11 +84,11 @@ export class DisplayClient {
   }
 }
 
-/** Polls fn every 20 ms until truthy; resolves with the elapsed ms. */
+/** Polls fn (sync or async) every 20 ms until truthy; resolves with the elapsed ms. */
 export async function waitFor(fn: () => unknown, what: string, timeoutMs = 10_000): Promise<number> {
   const t0 = Date.now();
   for (;;) {
-    if (fn()) return Date.now() - t0;
+    if (await fn()) return Date.now() - t0;
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
