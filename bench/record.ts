@@ -377,6 +377,7 @@ async function main(): Promise<void> {
   L(`| extra hub-thread load (event-loop utilisation) | ${fmt(extraHubThread * 100, 1)} % at ${SPEED}x = ${fmt((extraHubThread * 100) / SPEED, 2)} % at real time |`);
   L(`| hub event-loop delay p50 / p99 / max, baseline | ${fmt(base.delayP50Ms, 1)} / ${fmt(base.delayP99Ms, 1)} / ${fmt(base.delayMaxMs, 1)} ms |`);
   L(`| hub event-loop delay p50 / p99 / max, recording | ${fmt(run.delayP50Ms, 1)} / ${fmt(run.delayP99Ms, 1)} / ${fmt(run.delayMaxMs, 1)} ms |`);
+  L(`| machine load (1/5/15-min load average at the end) | ${os.loadavg().map((x) => fmt(x, 1)).join(' / ')} on ${os.cpus().length} CPUs; other jobs running here inflate the CPU and delay figures |`);
   L(`| ingest kept up | ${dropped === 0 && alarms.length === 0 ? 'yes' : 'NO'}: ${dropped} items dropped, peak ${maxInFlight} batches in flight, peak ${fmt(maxBuffered / 1048576, 2)} MiB buffered, final drain ${fmt(drainMs, 0)} ms, technical alarms: ${alarms.length ? alarms.join(', ') : 'none'} |`);
   L('');
   L('Per waveform (bytes per sample, codec): ' + perChannel.map((c) => `${c.label} ${fmt(c.b / c.n, 3)}`).join(', ') + '.');
