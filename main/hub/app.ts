@@ -15,6 +15,7 @@ import type { HubSink } from './sink';
 import { ApiRouter } from './api-router';
 import { CaseService } from './case-service';
 import { AnatomyService } from './anatomy-service';
+import { AnatomyRecording } from './anatomy-recording';
 import { writeHubFile, removeHubFile } from './hub-file';
 
 export interface HubConfig {
@@ -96,11 +97,20 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const router = new ApiRouter();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
   router.add('GET', /\/api\/status/, () => ({ status: 200, body: { devices: hub.views(), alarms: [...hub.alarms.values()], bus: busStatus() } }));
-  const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log });
+  const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
   const diskWatch = cases?.startDiskWatch();
-  const anatomy = new AnatomyService({ dataDir: cfg.dataDir, broadcast: (m) => display.broadcast(m), log, simulated: cfg.simulate });
+  const anatomyRec = new AnatomyRecording(() => cases?.recorder ?? null);
+  const anatomy = new AnatomyService({
+    dataDir: cfg.dataDir,
+    broadcast: (m) => {
+      display.broadcast(m);
+      anatomyRec.onMessage(m);
+    },
+    log,
+    simulated: cfg.simulate,
+  });
   anatomy.routes(router);
 
   const onClient = (ws: WebSocket) => {

@@ -21,6 +21,8 @@ export interface CaseServiceOptions {
   hub: Hub;
   broadcast(m: CaseMessage): void;
   log(line: string): void;
+  /** Called once a case has started recording (to record what is already on screen). */
+  onStarted?(): void;
 }
 
 function view(c: CaseInfo | null): CaseView | null {
@@ -76,6 +78,7 @@ export class CaseService {
   async startCase(req: CaseStartRequest): Promise<CaseView> {
     await this.recorder.createCase({ procedure: req.procedure, room: req.room, team: req.team, patient: req.patient });
     const c = await this.recorder.startRecording();
+    this.opts.onStarted?.();
     void this.announce();
     return view(c)!;
   }

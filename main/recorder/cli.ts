@@ -160,7 +160,7 @@ function show(p: Parsed, out: Out): number {
     const devices = s.devices();
     const hasPatient = s.patient() !== undefined;
     if (p.flags.has('json')) {
-      out(JSON.stringify({ case: c, patientIdentifiers: hasPatient ? 'present (not shown)' : 'absent', devices, channels, gaps, annotations, annotationVersions: versions }));
+      out(JSON.stringify({ case: c, patientIdentifiers: hasPatient ? 'present (not shown)' : 'absent', devices, channels, gaps, annotations, annotationVersions: versions, dicomShown: s.dicomShown(-Infinity, Infinity), registrations: s.registrations(-Infinity, Infinity) }));
       return 0;
     }
     out(`${c.id}  ${c.procedure}  room ${c.room || '-'}  ${c.state}`);
@@ -173,6 +173,8 @@ function show(p: Parsed, out: Out): number {
     for (const ch of channels) out([`  ${ch.deviceId}`, ch.channel, ch.kind, ch.label || '-', ch.rateHz ?? '-', iso(ch.firstMs), iso(ch.lastMs), ch.samples].join('\t'));
     out(`gaps (${gaps.length}):`);
     for (const g of gaps) out(`  ${iso(g.fromMs)} .. ${iso(g.toMs)}  ${g.deviceId}${g.channel >= 0 ? `/${g.channel}` : ''}  ${g.reason}${g.lostFrames ? `, ${g.lostFrames} frames lost` : ''}`);
+    for (const d of s.dicomShown(-Infinity, Infinity)) out(`images shown ${iso(d.tMs)}: ${d.modality ?? ''} ${d.description ?? ''} (${d.seriesUid}) from ${d.source ?? '-'}`);
+    for (const r of s.registrations(-Infinity, Infinity)) out(`registration ${iso(r.tMs)}: ${r.method ?? ''}, FRE ${r.freMm?.toFixed(2) ?? '-'} mm (series ${r.seriesUid ?? '-'})`);
     out(`annotations (${annotations.length}, ${versions} versions):`);
     for (const a of annotations) {
       const d = a.kind === 'bolus' ? ` ${a.data.drug} ${a.data.dose} ${a.data.unit}` : a.kind === 'blood-loss' ? ` ${a.data.ml} ml` : '';
