@@ -18,6 +18,8 @@ anatomy.start();
   crosshair: () => anatomy.getCrosshair(),
   instrumentTip: () => anatomy.instrumentTip(),
   posesReceived: () => anatomy.posesReceived,
+  /** Benchmark: one unbudgeted whole image (blocks the page). */
+  measureFullFrame: (w: number, h: number, steps?: number) => anatomy.volumeView?.measureFullFrame(w, h, steps) ?? null,
 };
 
 interface DesktopApi {

@@ -135,7 +135,8 @@ class AnatomyController {
 
   /** Views mount themselves here (AnatomyView). */
   attach(volumeHost: HTMLElement, sliceHosts: Record<SliceOrientation, HTMLElement>): () => void {
-    this.volumeView = new VolumeView(volumeHost);
+    // `#...&view3d=off` leaves the 3D view out (benchmarks compare the page with and without it).
+    if (!/[#&]view3d=off\b/.test(location.hash)) this.volumeView = new VolumeView(volumeHost);
     for (const o of ['axial', 'coronal', 'sagittal'] as const) {
       const v = new SliceView(o, {
         setCrosshair: (p) => this.setCrosshair(p),

@@ -1,9 +1,10 @@
 /**
  * One slice view (axial, coronal or sagittal): a plane of the patient through the crosshair,
  * resampled from the volume on the CPU (common/geometry.ts extractSlice) in row chunks within
- * the anatomy frame budget, mapped through the window to grey, and drawn to a 2D canvas.
- * An overlay canvas carries the crosshair, the instrument (tip, shaft, trajectory), fiducials
- * and orientation labels; it redraws without touching the image.
+ * the anatomy frame budget, mapped through the window to grey, and drawn with the crosshair and
+ * fiducials to one opaque 2D canvas (one opaque layer per view keeps the compositor's work small
+ * on a software renderer). The instrument (tip, shaft, trajectory) is a DOM marker moved by
+ * transforms (marker-layer.ts), so tracker updates never redraw the canvas.
  *
  * Screen mapping (exposed as data attributes for tests): canvas pixel (cx, cy) shows the
  * patient point whose in-plane coordinates along the view's screen axes u, v (geometry.ts
@@ -32,6 +33,7 @@ import {
 } from '../../../common/geometry';
 import { anatomyScheduler } from './scheduler';
 import type { InstrumentInImage, TrackingState } from './navigation';
+import { MarkerLayer } from './marker-layer';
 
 export interface SliceViewCallbacks {
   setCrosshair(p: Vec3): void;
@@ -44,7 +46,6 @@ const COLOURS: Record<SliceOrientation, string> = { axial: '#4da3ff', coronal: '
 export class SliceView {
   readonly root: HTMLDivElement;
   private readonly image: HTMLCanvasElement;
-  private readonly overlay: HTMLCanvasElement;
   private readonly readout: HTMLDivElement;
   private readonly offscreen = document.createElement('canvas');
   private volume: Volume | null = null;
@@ -64,6 +65,8 @@ export class SliceView {
   private readonly ro: ResizeObserver;
   private drag: { mode: 'cross' | 'window'; x: number; y: number } | null = null;
   private overlayQueued = false;
+  private pixelsChanged = false;
+  private readonly marker: MarkerLayer;
   /** Slices drawn (tests). */
   drawn = 0;
 
@@ -77,8 +80,6 @@ export class SliceView {
     this.image = document.createElement('canvas');
     this.image.className = 'slice-image';
     this.image.dataset.testid = `slice-${orientation}-image`;
-    this.overlay = document.createElement('canvas');
-    this.overlay.className = 'slice-overlay';
     this.readout = document.createElement('div');
     this.readout.className = 'slice-readout';
     this.readout.dataset.testid = `slice-${orientation}-readout`;
@@ -104,7 +105,8 @@ export class SliceView {
       b.addEventListener('click', () => this.scroll(dir));
       buttons.append(b);
     }
-    this.root.append(this.image, this.overlay, title, ...labelEls, this.readout, buttons);
+    this.root.append(this.image, title, ...labelEls, this.readout, buttons);
+    this.marker = new MarkerLayer(this.root);
     this.attachInput();
     this.ro = new ResizeObserver(() => this.resize());
     this.ro.observe(this.root);
@@ -132,7 +134,7 @@ export class SliceView {
   setInstrument(inst: InstrumentInImage | null, state: TrackingState): void {
     this.instrument = inst;
     this.tracking = state;
-    this.queueOverlay();
+    this.placeMarker();
   }
 
   setFiducials(points: Vec3[]): void {
@@ -186,6 +188,7 @@ export class SliceView {
     }
     this.spec = s;
     this.wantSpec = null;
+    this.pixelsChanged = true;
     this.present();
     return false;
   }
@@ -194,9 +197,9 @@ export class SliceView {
     const r = this.root.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
     const w = Math.max(1, Math.round(r.width * dpr)), h = Math.max(1, Math.round(r.height * dpr));
-    for (const c of [this.image, this.overlay]) {
-      c.width = w;
-      c.height = h;
+    if (this.image.width !== w || this.image.height !== h) {
+      this.image.width = w;
+      this.image.height = h;
     }
     if (this.spec) this.present();
   }
@@ -204,9 +207,12 @@ export class SliceView {
   private present(): void {
     const s = this.spec;
     if (!s || !this.pixels) return;
-    this.offscreen.width = s.width;
-    this.offscreen.height = s.height;
-    this.offscreen.getContext('2d')!.putImageData(this.pixels, 0, 0);
+    if (this.pixelsChanged) {
+      this.offscreen.width = s.width;
+      this.offscreen.height = s.height;
+      this.offscreen.getContext('2d')!.putImageData(this.pixels, 0, 0);
+      this.pixelsChanged = false;
+    }
     const W = this.image.width, H = this.image.height;
     const dpr = window.devicePixelRatio || 1;
     // Fit the slice's field (mm) into the canvas, centred, same scale on both axes.
@@ -214,7 +220,7 @@ export class SliceView {
     const mmPerPx = Math.max(fieldW / W, fieldH / H);
     const dw = fieldW / mmPerPx, dh = fieldH / mmPerPx;
     const ox = (W - dw) / 2, oy = (H - dh) / 2;
-    const g = this.image.getContext('2d')!;
+    const g = this.ctx();
     g.fillStyle = '#05070a';
     g.fillRect(0, 0, W, H);
     g.imageSmoothingEnabled = true;
@@ -255,14 +261,18 @@ export class SliceView {
     this.overlayQueued = true;
     requestAnimationFrame(() => {
       this.overlayQueued = false;
-      this.drawOverlay();
+      this.present();
     });
   }
 
+  private ctx(): CanvasRenderingContext2D {
+    return this.image.getContext('2d', { alpha: false })!;
+  }
+
+  /** Crosshair and fiducials over the image just drawn. */
   private drawOverlay(): void {
-    const g = this.overlay.getContext('2d')!;
-    const W = this.overlay.width, H = this.overlay.height;
-    g.clearRect(0, 0, W, H);
+    const g = this.ctx();
+    const W = this.image.width, H = this.image.height;
     if (!this.spec) return;
     const dpr = window.devicePixelRatio || 1;
     const c = this.toCanvas(this.crosshair);
@@ -301,45 +311,29 @@ export class SliceView {
       g.fillText(String(i + 1), f.x + 9 * dpr, f.y - 9 * dpr);
     }
     g.globalAlpha = 1;
+    this.placeMarker();
+  }
+
+  /** Moves the instrument marker (DOM, CSS pixels): tip, shaft toward the handle, trajectory ahead. */
+  private placeMarker(): void {
     const inst = this.instrument;
-    if (inst) {
-      const ok = this.tracking === 'ok';
-      const colour = ok ? '#00e5ff' : this.tracking === 'low' ? '#ffb000' : '#ff3b3b';
-      const tip = this.toCanvas(inst.tip);
-      const handle = this.toCanvas(add(inst.tip, scale(inst.axis, 120)));
-      const ahead = this.toCanvas(add(inst.tip, scale(inst.axis, -60)));
-      g.strokeStyle = colour;
-      g.setLineDash(ok ? [] : [8 * dpr, 6 * dpr]);
-      g.lineWidth = 3 * dpr;
-      g.beginPath();
-      g.moveTo(tip.x, tip.y);
-      g.lineTo(handle.x, handle.y);
-      g.stroke();
-      g.setLineDash([4 * dpr, 6 * dpr]);
-      g.lineWidth = 1.5 * dpr;
-      g.beginPath();
-      g.moveTo(tip.x, tip.y);
-      g.lineTo(ahead.x, ahead.y);
-      g.stroke();
-      g.setLineDash([]);
-      // Tip: filled when within 2 mm of this plane, a ring sized by the distance otherwise.
-      const d = Math.abs(tip.depth);
-      g.fillStyle = colour;
-      g.beginPath();
-      if (d < 2) {
-        g.arc(tip.x, tip.y, 5 * dpr, 0, Math.PI * 2);
-        g.fill();
-      } else {
-        g.lineWidth = 2 * dpr;
-        g.arc(tip.x, tip.y, (5 + Math.min(d, 40) / 2) * dpr, 0, Math.PI * 2);
-        g.stroke();
-      }
-      this.root.dataset.tip = `${(tip.x / dpr).toFixed(1)},${(tip.y / dpr).toFixed(1)}`;
-      this.root.dataset.tipDepth = tip.depth.toFixed(1);
-    } else {
+    if (!inst || !this.spec) {
+      this.marker.update(null, this.tracking);
       delete this.root.dataset.tip;
       delete this.root.dataset.tipDepth;
+      return;
     }
+    const dpr = window.devicePixelRatio || 1;
+    const tip = this.toCanvas(inst.tip);
+    const handle = this.toCanvas(add(inst.tip, scale(inst.axis, 120)));
+    const ahead = this.toCanvas(add(inst.tip, scale(inst.axis, -60)));
+    const d = Math.abs(tip.depth);
+    this.marker.update(
+      { tip: [tip.x / dpr, tip.y / dpr], handle: [handle.x / dpr, handle.y / dpr], ahead: [ahead.x / dpr, ahead.y / dpr], ringPx: d < 2 ? 0 : 5 + Math.min(d, 40) / 2 },
+      this.tracking,
+    );
+    this.root.dataset.tip = `${(tip.x / dpr).toFixed(1)},${(tip.y / dpr).toFixed(1)}`;
+    this.root.dataset.tipDepth = tip.depth.toFixed(1);
   }
 
   private scroll(dir: number): void {
@@ -349,7 +343,7 @@ export class SliceView {
   }
 
   private attachInput(): void {
-    const el = this.overlay;
+    const el = this.image;
     el.style.touchAction = 'none';
     const pos = (e: PointerEvent | MouseEvent) => {
       const r = el.getBoundingClientRect();

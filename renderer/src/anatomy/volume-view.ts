@@ -10,8 +10,9 @@
  *   the camera as it is then (so images keep completing while the camera moves).
  * - When still: progressive refinement to half, then full resolution with one sample per voxel.
  *
- * The instrument, fiducials, orientation labels and cube are drawn on a 2D canvas on top,
- * projected with the camera of the image shown (so they stay registered with it).
+ * The orientation labels, the small orientation cube (its own small canvas), fiducials and the
+ * instrument (marker-layer.ts) are DOM elements on top, placed with the camera of the image
+ * shown (so they stay registered with it); no full-size transparent layer covers the image.
  */
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
@@ -23,13 +24,16 @@ import { FrameBudget, planPasses, stripRows, DEFAULT_BUDGET, type PassPlan } fro
 import { anatomyScheduler, type FrameInfo } from './scheduler';
 import { drawOrientationCube, orientationLabel } from './orientation';
 import type { InstrumentInImage, TrackingState } from './navigation';
+import { MarkerLayer } from './marker-layer';
 
 /** Most voxels the 3D texture holds; larger series are averaged down in-plane (slices keep full resolution). */
 export const MAX_TEXTURE_VOXELS = 10_000_000;
-/** GPU time an interactive image may take in total (spread over frames): ≥ 10 images/s at the frame budget. */
-const INTERACTIVE_IMAGE_MS = 12;
+/** Display frames an interactive image may take (≥ 10 images/s at 60 Hz, with margin). */
+const FRAMES_PER_INTERACTIVE_IMAGE = 4;
 /** After the last camera change, the view counts as still after this long (ms). */
 const SETTLE_MS = 150;
+/** While interacting, show a new image at most this often (each shown image costs the compositor a large frame on a software renderer). */
+const MIN_INTERACTIVE_PRESENT_MS = 80;
 const BACKGROUND = new THREE.Color(0.02, 0.027, 0.04);
 
 export interface VolumeViewStats {
@@ -44,6 +48,8 @@ export interface VolumeViewStats {
   shownSteps: number;
   fullQuality: boolean;
   msPerUnit: number;
+  fixedMs: number;
+  penalty: number;
   busyFrames: number;
   lateFrames: number;
   /** Largest units issued in one frame. */
@@ -87,7 +93,9 @@ export function downsampleFactors(dims: readonly number[], maxVoxels = MAX_TEXTU
 
 export class VolumeView {
   readonly canvas: HTMLCanvasElement;
-  readonly overlay: HTMLCanvasElement;
+  private readonly cube: HTMLCanvasElement;
+  private readonly labelEls: HTMLDivElement[];
+  private readonly fiducialEls: HTMLDivElement[] = [];
   private renderer: THREE.WebGLRenderer | null = null;
   private gl: WebGL2RenderingContext | null = null;
   readonly camera = new THREE.PerspectiveCamera(30, 1, 1, 5000);
@@ -106,9 +114,15 @@ export class VolumeView {
   private preset: VolumePreset = presetById('ct-bone');
   readonly budget = new FrameBudget(DEFAULT_BUDGET);
   private calibrated = false;
-  private fence: WebGLSync | null = null;
+  /** Fences of the last frames' strips; a new strip waits until at most one is outstanding. */
+  private readonly fences: WebGLSync[] = [];
+  private timerExt: { TIME_ELAPSED_EXT: number; GPU_DISJOINT_EXT: number } | null = null;
+  private readonly queries: { q: WebGLQuery; units: number }[] = [];
   private issuedLastFrame = false;
   private pass: PassState | null = null;
+  /** The pass is rendered and waits to be shown. */
+  private pendingPresent = false;
+  private lastPresentMs = 0;
   private queue: PassPlan[] = [];
   private viewVersion = 0;
   private passVersion = -1;
@@ -123,6 +137,7 @@ export class VolumeView {
   private tracking: TrackingState = 'none';
   private fiducials: Vec3[] = [];
   private overlayQueued = false;
+  private readonly marker: MarkerLayer;
   readonly error: string | null = null;
   readonly stats: VolumeViewStats = {
     images: 0,
@@ -132,6 +147,8 @@ export class VolumeView {
     shownSteps: 0,
     fullQuality: false,
     msPerUnit: 0,
+    fixedMs: 0,
+    penalty: 1,
     busyFrames: 0,
     lateFrames: 0,
     maxUnitsPerFrame: 0,
@@ -147,15 +164,23 @@ export class VolumeView {
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'vol-canvas';
     this.canvas.dataset.testid = 'volume-canvas';
-    this.overlay = document.createElement('canvas');
-    this.overlay.className = 'vol-overlay';
-    host.append(this.canvas, this.overlay);
+    this.cube = document.createElement('canvas');
+    this.cube.className = 'vol-cube';
+    this.labelEls = (['left', 'right', 'top', 'bottom'] as const).map((pos) => {
+      const d = document.createElement('div');
+      d.className = `orient-label orient-${pos}`;
+      d.dataset.testid = `volume-label-${pos}`;
+      return d;
+    });
+    host.append(this.canvas, this.cube, ...this.labelEls);
+    this.marker = new MarkerLayer(host);
     try {
       this.renderer = new THREE.WebGLRenderer({ canvas: this.canvas, antialias: false, depth: false, stencil: false, alpha: false, powerPreference: 'high-performance', preserveDrawingBuffer: false });
       this.renderer.autoClear = false;
       this.renderer.setPixelRatio(1);
       this.renderer.outputColorSpace = THREE.LinearSRGBColorSpace;
       this.gl = this.renderer.getContext() as WebGL2RenderingContext;
+      this.timerExt = this.gl.getExtension('EXT_disjoint_timer_query_webgl2') as typeof this.timerExt;
       this.canvas.addEventListener('webglcontextlost', (e) => {
         e.preventDefault();
         (this as { error: string | null }).error = 'The 3D view lost its graphics context.';
@@ -168,7 +193,7 @@ export class VolumeView {
     this.blitScene.add(new THREE.Mesh(new THREE.PlaneGeometry(2, 2), this.blitMaterial));
     this.camera.up.set(0, 0, 1);
     if (this.renderer) {
-      this.controls = new OrbitControls(this.camera, this.overlay);
+      this.controls = new OrbitControls(this.camera, this.canvas);
       this.controls.enableDamping = false;
       this.controls.rotateSpeed = 0.8;
       this.controls.zoomSpeed = 1.2;
@@ -199,8 +224,6 @@ export class VolumeView {
     this.cssH = Math.max(1, Math.round(r.height));
     const w = Math.max(1, Math.round(r.width * dpr));
     const h = Math.max(1, Math.round(r.height * dpr));
-    this.overlay.width = w;
-    this.overlay.height = h;
     if (this.renderer) {
       this.renderer.setSize(w, h, false);
       for (const t of this.targets.values()) t.dispose();
@@ -364,7 +387,7 @@ export class VolumeView {
   setInstrument(inst: InstrumentInImage | null, state: TrackingState): void {
     this.instrument = inst;
     this.tracking = state;
-    this.queueOverlay();
+    this.placeMarker();
   }
 
   setFiducials(points: Vec3[]): void {
@@ -376,8 +399,7 @@ export class VolumeView {
     this.viewVersion++;
     if (interactive) this.lastChangeMs = performance.now();
     else this.lastChangeMs = 0;
-    this.kick();
-    this.queueOverlay();
+    this.kick(); // decorations follow when the new image is shown (they use its camera)
   }
 
   private kick(): void {
@@ -408,17 +430,35 @@ export class VolumeView {
     this.passVersion = this.viewVersion;
   }
 
+  /** Feeds finished GPU timer queries into the budget. */
+  private pollQueries(): void {
+    const gl = this.gl;
+    if (!gl || !this.timerExt) return;
+    const disjoint = gl.getParameter(this.timerExt.GPU_DISJOINT_EXT) as boolean;
+    while (this.queries.length) {
+      const { q, units } = this.queries[0];
+      if (!gl.getQueryParameter(q, gl.QUERY_RESULT_AVAILABLE)) break;
+      const ns = gl.getQueryParameter(q, gl.QUERY_RESULT) as number;
+      if (!disjoint) this.budget.observe(units, ns / 1e6);
+      gl.deleteQuery(q);
+      this.queries.shift();
+    }
+  }
+
+  /**
+   * True when at most one frame's strip is still outstanding. (A fence's status reaches the page
+   * a frame or more after the GPU passes it, so waiting for every fence would leave the GPU idle
+   * every other frame; two in flight keep it fed while never queueing more.)
+   */
   private gpuIdle(): boolean {
-    if (!this.fence || !this.gl) return true;
-    const s = this.gl.clientWaitSync(this.fence, 0, 0);
-    if (s === this.gl.TIMEOUT_EXPIRED) return false;
-    this.gl.deleteSync(this.fence);
-    this.fence = null;
-    return true;
+    const gl = this.gl;
+    if (!gl) return true;
+    while (this.fences.length && gl.clientWaitSync(this.fences[0], 0, 0) !== gl.TIMEOUT_EXPIRED) gl.deleteSync(this.fences.shift()!);
+    return this.fences.length <= 1;
   }
 
   /** Renders rows [row, row+rows) of the current pass into its target. */
-  private renderStrip(rows: number): number {
+  private renderStrip(rows: number, timed = true): number {
     const p = this.pass!;
     const renderer = this.renderer!;
     const { rt } = this.target(p.scale);
@@ -433,8 +473,15 @@ export class VolumeView {
     rt.scissorTest = true;
     renderer.setRenderTarget(rt);
     renderer.setClearColor(BACKGROUND, 1);
+    const gl = this.gl!;
+    const q = this.timerExt && timed ? gl.createQuery() : null;
+    if (q) gl.beginQuery(this.timerExt!.TIME_ELAPSED_EXT, q);
     renderer.clear(true, false, false);
     renderer.render(this.scene, p.camera);
+    if (q) {
+      gl.endQuery(this.timerExt!.TIME_ELAPSED_EXT);
+      this.queries.push({ q, units: n * p.w * p.steps });
+    }
     rt.scissorTest = false;
     renderer.setRenderTarget(null);
     p.row += n;
@@ -451,6 +498,7 @@ export class VolumeView {
     renderer.setViewport(0, 0, this.canvas.width, this.canvas.height);
     renderer.render(this.blitScene, this.blitCamera);
     this.shownCamera = p.camera;
+    this.lastPresentMs = performance.now();
     const full = p.scale === 1 && !p.interactive && this.queue.length === 0 && p.steps >= Math.min(512, Math.ceil(this.diagVoxels));
     this.stats.images++;
     if (p.interactive) this.stats.interactiveImages++;
@@ -465,7 +513,11 @@ export class VolumeView {
     this.onImage?.(full);
   }
 
-  /** Blocking measurement of the ray cast's cost on this machine (once per volume): a small strip, then read one pixel. */
+  /**
+   * Blocking measurement of the ray cast's cost on this machine (once per volume): a warm-up row
+   * (shader compile, texture upload), then two strips of different heights through the middle of
+   * the image, each waited for by reading a pixel: fixed cost per strip and cost per sample.
+   */
   private calibrate(): void {
     const renderer = this.renderer!;
     const plan: PassPlan = { scale: 0.25, steps: Math.max(48, Math.ceil(this.diagVoxels / 2.5)) };
@@ -473,26 +525,31 @@ export class VolumeView {
     const p = this.pass!;
     const px = new Uint8Array(4);
     const { rt } = this.target(plan.scale);
-    // Warm up (shader compile, texture upload), then measure the middle of the image.
-    p.row = Math.floor(p.h / 2);
-    this.renderStrip(1);
-    renderer.readRenderTargetPixels(rt, 0, 0, 1, 1, px);
-    const rows = Math.max(2, Math.floor(p.h / 6));
-    p.row = Math.floor(p.h / 2 - rows / 2);
-    const t0 = performance.now();
-    const units = this.renderStrip(rows);
-    renderer.readRenderTargetPixels(rt, 0, 0, 1, 1, px);
-    const ms = performance.now() - t0;
-    // The middle of the image is the dearest part; the per-unit cost there is a safe estimate.
-    this.budget.calibrate(units, Math.max(ms, 0.05));
-    this.stats.calibratedMs = ms;
+    const strip = (rows: number) => {
+      p.row = Math.max(0, Math.floor(p.h / 2 - rows / 2));
+      const t0 = performance.now();
+      const units = this.renderStrip(rows, false);
+      renderer.readRenderTargetPixels(rt, 0, 0, 1, 1, px);
+      return { units, ms: performance.now() - t0 };
+    };
+    strip(1);
+    const a = strip(2);
+    const b = strip(Math.max(4, Math.floor(p.h / 5)));
+    this.budget.calibrate(a.units, a.ms, b.units, b.ms);
+    this.stats.calibratedMs = b.ms;
     this.pass = null;
     this.calibrated = true;
   }
 
+  /** Units per frame the calibration promises, before any frame has run. */
+  private opts0Units(): number {
+    return Math.max(1, (this.budget.opts.targetMs - this.budget.fixedMs) / this.budget.msPerUnit);
+  }
+
   /** Chooses the next pass, or returns false when the shown image is final. */
   private nextPass(now: number, interacting: boolean): boolean {
-    const plans = planPasses(this.canvas.width, this.canvas.height, this.diagVoxels, this.budget.msPerUnit, INTERACTIVE_IMAGE_MS);
+    const perFrame = this.budget.throughput || this.opts0Units();
+    const plans = planPasses(this.canvas.width, this.canvas.height, this.diagVoxels, perFrame * FRAMES_PER_INTERACTIVE_IMAGE);
     this.stats.interactive = plans.interactive;
     const better = (r: PassPlan, than: PassPlan) => r.scale > than.scale || r.steps > than.steps;
     if (this.passVersion !== this.viewVersion) {
@@ -523,6 +580,14 @@ export class VolumeView {
       return true;
     }
     const interacting = this.isInteracting(now);
+    if (this.pendingPresent) {
+      if (this.pass!.interactive && now - this.lastPresentMs < MIN_INTERACTIVE_PRESENT_MS) return true;
+      this.present();
+      this.pass = null;
+      this.pendingPresent = false;
+      this.issuedLastFrame = false;
+      return true;
+    }
     // A refinement pass for a view that has since changed is stale: drop it (an interactive one finishes).
     if (this.pass && this.passVersion !== this.viewVersion && !this.pass.interactive) this.pass = null;
     if (!this.pass) {
@@ -535,9 +600,12 @@ export class VolumeView {
         return true;
       }
     }
+    this.pollQueries();
     const idle = this.gpuIdle();
     const units = this.budget.unitsForFrame(idle, frame.intervalMs, this.issuedLastFrame);
     this.stats.msPerUnit = this.budget.msPerUnit;
+    this.stats.fixedMs = this.budget.fixedMs;
+    this.stats.penalty = this.budget.penalty;
     this.stats.busyFrames = this.budget.busyFrames;
     this.stats.lateFrames = this.budget.lateFrames;
     this.issuedLastFrame = false;
@@ -546,12 +614,10 @@ export class VolumeView {
     const issued = this.renderStrip(stripRows(units, p.w, p.steps));
     this.stats.maxUnitsPerFrame = Math.max(this.stats.maxUnitsPerFrame, issued);
     this.issuedLastFrame = true;
-    if (p.row >= p.h) {
-      this.present();
-      this.pass = null;
-    }
+    if (p.row >= p.h) this.pendingPresent = true; // shown from the next frame on (its GPU work is done by then)
     if (this.gl) {
-      this.fence = this.gl.fenceSync(this.gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+      const f = this.gl.fenceSync(this.gl.SYNC_GPU_COMMANDS_COMPLETE, 0);
+      if (f) this.fences.push(f);
       this.gl.flush();
     }
     return true;
@@ -570,14 +636,11 @@ export class VolumeView {
   private project(p: Vec3, cam: THREE.PerspectiveCamera): [number, number] | null {
     const v = new THREE.Vector3(p[0], p[1], p[2]).project(cam);
     if (v.z > 1 || v.z < -1) return null;
-    return [((v.x + 1) / 2) * this.overlay.width, ((1 - v.y) / 2) * this.overlay.height];
+    return [((v.x + 1) / 2) * this.canvas.width, ((1 - v.y) / 2) * this.canvas.height];
   }
 
+  /** Labels, cube and fiducials for the camera of the image shown. */
   private drawOverlay(): void {
-    const g = this.overlay.getContext('2d');
-    if (!g) return;
-    const W = this.overlay.width, H = this.overlay.height;
-    g.clearRect(0, 0, W, H);
     const cam = this.shownCamera ?? this.camera;
     cam.updateMatrixWorld();
     const e = cam.matrixWorld.elements;
@@ -585,62 +648,85 @@ export class VolumeView {
     const up: Vec3 = [e[4], e[5], e[6]];
     const toViewer: Vec3 = [e[8], e[9], e[10]];
     const neg = (d: Vec3): Vec3 => [-d[0], -d[1], -d[2]];
+    const labels = [orientationLabel(neg(right)), orientationLabel(right), orientationLabel(up), orientationLabel(neg(up))];
+    labels.forEach((l, i) => {
+      if (this.labelEls[i].textContent !== l) this.labelEls[i].textContent = l;
+    });
+    this.host.dataset.labels = labels.join(',');
     const dpr = window.devicePixelRatio || 1;
-    g.font = `bold ${Math.round(18 * dpr)}px sans-serif`;
-    g.fillStyle = '#ffd400';
-    g.textBaseline = 'middle';
-    g.textAlign = 'left';
-    g.fillText(orientationLabel(neg(right)), 6 * dpr, H / 2);
-    g.textAlign = 'right';
-    g.fillText(orientationLabel(right), W - 6 * dpr, H / 2);
-    g.textAlign = 'center';
-    g.fillText(orientationLabel(up), W / 2, 14 * dpr);
-    g.fillText(orientationLabel(neg(up)), W / 2, H - 14 * dpr);
-    this.host.dataset.labels = [orientationLabel(neg(right)), orientationLabel(right), orientationLabel(up), orientationLabel(neg(up))].join(',');
-    drawOrientationCube(g, right, up, toViewer, W - 48 * dpr, H - 52 * dpr, 28 * dpr);
-    for (let i = 0; i < this.fiducials.length; i++) {
-      const q = this.project(this.fiducials[i], cam);
-      if (!q) continue;
-      g.strokeStyle = '#ff6bd6';
-      g.lineWidth = 2 * dpr;
-      g.beginPath();
-      g.arc(q[0], q[1], 6 * dpr, 0, Math.PI * 2);
-      g.stroke();
-      g.fillStyle = '#ff6bd6';
-      g.textAlign = 'left';
-      g.fillText(String(i + 1), q[0] + 8 * dpr, q[1] - 8 * dpr);
+    const size = Math.round(96 * dpr);
+    if (this.cube.width !== size) this.cube.width = this.cube.height = size;
+    const g = this.cube.getContext('2d');
+    if (g) {
+      g.clearRect(0, 0, size, size);
+      drawOrientationCube(g, right, up, toViewer, size / 2, size / 2, size * 0.3);
     }
-    const inst = this.instrument;
-    if (inst) {
-      const ok = this.tracking === 'ok';
-      const colour = ok ? '#00e5ff' : this.tracking === 'low' ? '#ffb000' : '#ff3b3b';
-      const tip = this.project(inst.tip, cam);
-      const handle = this.project([inst.tip[0] + inst.axis[0] * 120, inst.tip[1] + inst.axis[1] * 120, inst.tip[2] + inst.axis[2] * 120], cam);
-      const ahead = this.project([inst.tip[0] - inst.axis[0] * 60, inst.tip[1] - inst.axis[1] * 60, inst.tip[2] - inst.axis[2] * 60], cam);
-      if (tip && handle) {
-        g.setLineDash(ok ? [] : [8 * dpr, 6 * dpr]);
-        g.strokeStyle = colour;
-        g.lineWidth = 4 * dpr;
-        g.beginPath();
-        g.moveTo(tip[0], tip[1]);
-        g.lineTo(handle[0], handle[1]);
-        g.stroke();
-        if (ahead) {
-          g.setLineDash([4 * dpr, 6 * dpr]);
-          g.lineWidth = 1.5 * dpr;
-          g.beginPath();
-          g.moveTo(tip[0], tip[1]);
-          g.lineTo(ahead[0], ahead[1]);
-          g.stroke();
-        }
-        g.setLineDash([]);
-        g.fillStyle = colour;
-        g.beginPath();
-        g.arc(tip[0], tip[1], 5 * dpr, 0, Math.PI * 2);
-        g.fill();
-        this.host.dataset.tip = `${Math.round(tip[0] / dpr)},${Math.round(tip[1] / dpr)}`;
+    const dprInv = 1 / dpr;
+    while (this.fiducialEls.length < this.fiducials.length) {
+      const d = document.createElement('div');
+      d.className = 'vol-fiducial';
+      this.host.append(d);
+      this.fiducialEls.push(d);
+    }
+    this.fiducialEls.forEach((d, i) => {
+      const q = i < this.fiducials.length ? this.project(this.fiducials[i], cam) : null;
+      d.style.display = q ? 'block' : 'none';
+      if (q) {
+        d.textContent = String(i + 1);
+        d.style.transform = `translate(${(q[0] * dprInv - 7).toFixed(1)}px, ${(q[1] * dprInv - 7).toFixed(1)}px)`;
       }
-    } else delete this.host.dataset.tip;
+    });
+    this.placeMarker();
+  }
+
+  /** Moves the instrument marker (DOM, CSS pixels) with the camera of the image shown. */
+  private placeMarker(): void {
+    const inst = this.instrument;
+    const cam = this.shownCamera;
+    const dpr = window.devicePixelRatio || 1;
+    const at = (d: number) => (cam ? this.project([inst!.tip[0] + inst!.axis[0] * d, inst!.tip[1] + inst!.axis[1] * d, inst!.tip[2] + inst!.axis[2] * d], cam) : null);
+    const tip = inst ? at(0) : null;
+    const handle = inst ? at(120) : null;
+    const ahead = inst ? at(-60) : null;
+    if (!tip || !handle || !ahead) {
+      this.marker.update(null, this.tracking);
+      delete this.host.dataset.tip;
+      return;
+    }
+    this.marker.update({ tip: [tip[0] / dpr, tip[1] / dpr], handle: [handle[0] / dpr, handle[1] / dpr], ahead: [ahead[0] / dpr, ahead[1] / dpr], ringPx: 0 }, this.tracking);
+    this.host.dataset.tip = `${Math.round(tip[0] / dpr)},${Math.round(tip[1] / dpr)}`;
+  }
+
+  /**
+   * Benchmark only: renders one whole image of width x height with `steps` (default: full quality)
+   * in a single draw and waits for it (blocks the page, as an unbudgeted renderer would). Returns ms.
+   */
+  measureFullFrame(width: number, height: number, steps?: number): { ms: number; steps: number } | null {
+    if (!this.renderer || !this.mesh) return null;
+    const n = steps ?? Math.max(64, Math.min(512, Math.ceil(this.diagVoxels)));
+    const rt = new THREE.WebGLRenderTarget(width, height, { depthBuffer: false, stencilBuffer: false });
+    const cam = this.camera.clone();
+    cam.aspect = width / height;
+    cam.updateProjectionMatrix();
+    cam.updateMatrixWorld();
+    const u = this.mesh.material.uniforms;
+    u.uSteps.value = n;
+    u.uCameraTex.value.copy(cam.position).applyMatrix4(new THREE.Matrix4().copy(this.mesh.matrixWorld).invert());
+    const px = new Uint8Array(4);
+    const r = this.renderer;
+    r.setRenderTarget(rt);
+    r.clear(true, false, false);
+    r.render(this.scene, cam);
+    r.readRenderTargetPixels(rt, 0, 0, 1, 1, px);
+    const t0 = performance.now();
+    r.setRenderTarget(rt);
+    r.clear(true, false, false);
+    r.render(this.scene, cam);
+    r.readRenderTargetPixels(rt, 0, 0, 1, 1, px);
+    const ms = performance.now() - t0;
+    r.setRenderTarget(null);
+    rt.dispose();
+    return { ms, steps: n };
   }
 
   dispose(): void {
@@ -653,7 +739,6 @@ export class VolumeView {
     this.mesh?.material.dispose();
     this.blitMaterial.dispose();
     this.renderer?.dispose();
-    this.canvas.remove();
-    this.overlay.remove();
+    this.host.replaceChildren();
   }
 }
