@@ -1,0 +1,275 @@
+/**
+ * Issue 5 end to end: the anatomy views in Debian Chromium (WebGL2 on SwiftShader) against real
+ * hub and simulator processes.
+ *
+ * 1. The CT head phantom (../shared/data/dicom/ct-head-phantom, read in place) opened with
+ *    `or-hub start --dicom PATH`: the axial slice shows the skull where the DICOM geometry puts it
+ *    (compared pixel by pixel with the files themselves, read here with dicom-parser), with the
+ *    right orientation labels; window/level changes what is drawn; the value under the pointer
+ *    is the voxel's HU; the 3D view draws and rotates.
+ * 2. The demo phantom with the simulated tracker: after registration the instrument marker is on
+ *    the slices and in 3D, moves as the tracker moves, and a stale tracker is flagged.
+ * Screenshots go to test-results/.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright';
+import { startHub, run, launchBrowser, artefact, until, type HubProc, type Proc } from './harness';
+import { demoFiducialPairs } from '../main/hub/demo-phantom';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dicomParser = require('dicom-parser') as typeof import('dicom-parser');
+
+const HEAD_CT = path.resolve(__dirname, '../../shared/data/dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
+const haveHead = fs.existsSync(HEAD_CT);
+
+let browser: Browser | undefined;
+const procs: Proc[] = [];
+after(async () => {
+  await browser?.close();
+  for (const p of procs.reverse()) await p.kill('SIGKILL');
+});
+
+async function getBrowser(): Promise<Browser> {
+  browser ??= await launchBrowser();
+  return browser;
+}
+
+async function openDisplay(hub: HubProc): Promise<{ page: Page; errors: string[] }> {
+  const page = await (await getBrowser()).newPage({ viewport: { width: 1920, height: 1080 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(hub.url);
+  return { page, errors };
+}
+
+const js = <T>(page: Page, code: string): Promise<T> => page.evaluate(code) as Promise<T>;
+
+/** The canvas's RGBA pixels (device pixels = CSS pixels at DPR 1). */
+async function canvasPixels(page: Page, testId: string): Promise<{ w: number; h: number; data: Buffer }> {
+  const r = await js<{ w: number; h: number; b64: string }>(
+    page,
+    `(() => { const c = document.querySelector('[data-testid="${testId}"]'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let s = ''; for (let i = 0; i < d.length; i += 32768) s += String.fromCharCode.apply(null, d.subarray(i, i + 32768));
+      return { w: c.width, h: c.height, b64: btoa(s) }; })()`,
+  );
+  return { w: r.w, h: r.h, data: Buffer.from(r.b64, 'base64') };
+}
+
+/** The slice view's screen mapping (slice-view.ts): u = u0 + x * mm, v = v0 + y * mm. */
+async function mapping(page: Page, o: string): Promise<{ u0: number; v0: number; mm: number; depth: number }> {
+  const d = await page.locator(`[data-testid="slice-${o}-image"]`).evaluate((c: HTMLCanvasElement) => ({ ...c.dataset }));
+  return { u0: Number(d.u0), v0: Number(d.v0), mm: Number(d.mmPerPx), depth: Number(d.depthMm) };
+}
+
+interface DicomSlice {
+  z: number;
+  hu: Int16Array;
+  rows: number;
+  cols: number;
+  ipp: number[];
+  spacing: number[];
+}
+
+/** Reads every image of the series with dicom-parser (independent of our loader): HU and position. */
+function readHeadSeries(): DicomSlice[] {
+  const out: DicomSlice[] = [];
+  for (const f of fs.readdirSync(HEAD_CT)) {
+    const b = fs.readFileSync(path.join(HEAD_CT, f));
+    let ds;
+    try {
+      ds = dicomParser.parseDicom(b);
+    } catch {
+      continue;
+    }
+    const px = ds.elements.x7fe00010;
+    if (!px) continue;
+    const rows = ds.uint16('x00280010')!, cols = ds.uint16('x00280011')!;
+    const slope = Number(ds.string('x00281053') ?? 1), icpt = Number(ds.string('x00281052') ?? 0);
+    const raw = new Uint16Array(b.buffer.slice(b.byteOffset + px.dataOffset, b.byteOffset + px.dataOffset + rows * cols * 2));
+    const hu = new Int16Array(rows * cols);
+    for (let i = 0; i < hu.length; i++) hu[i] = raw[i] * slope + icpt;
+    const ipp = ds.string('x00200032')!.split('\\').map(Number);
+    const iop = ds.string('x00200037')!.split('\\').map(Number);
+    assert.deepEqual(iop, [1, 0, 0, 0, 1, 0], 'the head phantom is an axial series');
+    out.push({ z: ipp[2], hu, rows, cols, ipp, spacing: ds.string('x00280030')!.split('\\').map(Number) });
+  }
+  return out.sort((a, b) => a.z - b.z);
+}
+
+/** HU at patient (x, y, z) from the DICOM files: nearest pixel in-plane, linear between the two nearest slices. */
+function dicomHu(series: DicomSlice[], x: number, y: number, z: number): number {
+  let k = series.findIndex((s) => s.z >= z);
+  if (k <= 0) k = 1;
+  const a = series[k - 1], b = series[k];
+  const w = Math.min(1, Math.max(0, (z - a.z) / (b.z - a.z)));
+  const col = Math.round((x - a.ipp[0]) / a.spacing[1]);
+  const row = Math.round((y - a.ipp[1]) / a.spacing[0]);
+  if (col < 0 || row < 0 || col >= a.cols || row >= a.rows) return NaN;
+  return a.hu[row * a.cols + col] * (1 - w) + b.hu[row * a.cols + col] * w;
+}
+
+test('CT head phantom via --dicom: the axial slice shows the skull where its DICOM geometry says, labels right, window/level and HU readout work', { skip: haveHead ? false : `CT head phantom not found at ${HEAD_CT}: skipping` }, async (t) => {
+  const hub = await startHub(['--dicom', HEAD_CT]);
+  procs.push(hub);
+  const { page, errors } = await openDisplay(hub);
+  await until(() => js<boolean>(page, '!!window.__orhubAnatomy.state().shownId'), 'volume downloaded to the display', 60000, 100);
+  assert.match(await page.locator('[data-testid="anatomy-view"]').innerText(), /STD BRAIN 1MM/);
+  await until(() => page.locator('[data-testid="slice-axial"][data-drawn]').count(), 'axial slice drawn', 20000);
+  // Orientation labels: radiological convention, patient right on the screen's left.
+  const label = (o: string, pos: string) => page.locator(`[data-testid="slice-${o}-label-${pos}"]`).innerText();
+  assert.deepEqual([await label('axial', 'left'), await label('axial', 'right'), await label('axial', 'top'), await label('axial', 'bottom')], ['R', 'L', 'A', 'P']);
+  assert.deepEqual([await label('coronal', 'left'), await label('coronal', 'right'), await label('coronal', 'top'), await label('coronal', 'bottom')], ['R', 'L', 'S', 'I']);
+  assert.deepEqual([await label('sagittal', 'left'), await label('sagittal', 'right')], ['A', 'P']);
+
+  // A known window: bone (centre 400, width 1800): grey = (HU + 500) / 1800 * 255.
+  await page.selectOption('[data-testid="window-preset"]', 'bone');
+  await until(() => page.locator('[data-testid="slice-axial"][data-window="400,1800"]').count(), 'bone window drawn');
+  await page.screenshot({ path: artefact('anatomy-head-bone.png') });
+  const m = await mapping(page, 'axial');
+  const series = readHeadSeries();
+  assert.equal(series.length, 140);
+  const img = await canvasPixels(page, 'slice-axial-image');
+  // Skull = HU > 300 <=> grey > (300 + 500) / 1800 * 255 = 113.
+  let inter = 0, union = 0, interFlip = 0, unionFlip = 0, compared = 0;
+  const box = { minX: Infinity, maxX: -Infinity, minY: Infinity, maxY: -Infinity };
+  const boxExp = { ...box };
+  for (let cy = 0; cy < img.h; cy++)
+    for (let cx = 0; cx < img.w; cx++) {
+      const x = m.u0 + (cx + 0.5) * m.mm, y = m.v0 + (cy + 0.5) * m.mm;
+      const hu = dicomHu(series, x, y, m.depth);
+      if (Number.isNaN(hu)) continue;
+      compared++;
+      const want = hu > 300;
+      const got = img.data[(cy * img.w + cx) * 4] > 113;
+      // The same comparison against the image mirrored left-right about the volume's centre (a flipped display).
+      const xm = series[0].ipp[0] + (series[0].cols - 1) * series[0].spacing[1] - (x - series[0].ipp[0]);
+      const wantFlip = dicomHu(series, xm, y, m.depth) > 300;
+      if (want && got) inter++;
+      if (want || got) union++;
+      if (wantFlip && got) interFlip++;
+      if (wantFlip || got) unionFlip++;
+      if (got) Object.assign(box, { minX: Math.min(box.minX, x), maxX: Math.max(box.maxX, x), minY: Math.min(box.minY, y), maxY: Math.max(box.maxY, y) });
+      if (want) Object.assign(boxExp, { minX: Math.min(boxExp.minX, x), maxX: Math.max(boxExp.maxX, x), minY: Math.min(boxExp.minY, y), maxY: Math.max(boxExp.maxY, y) });
+    }
+  const iou = inter / union, iouFlip = interFlip / unionFlip;
+  t.diagnostic(`axial skull vs DICOM files: IoU ${iou.toFixed(3)} (mirrored: ${iouFlip.toFixed(3)}), ${compared} pixels at ${m.mm.toFixed(3)} mm/px, z ${m.depth.toFixed(2)} mm`);
+  assert.ok(compared > 50000, `compared ${compared} pixels`);
+  assert.ok(iou > 0.8, `skull overlap with the DICOM files (IoU) ${iou.toFixed(3)}`);
+  assert.ok(iouFlip < iou - 0.1, `mirrored comparison must be clearly worse: ${iouFlip.toFixed(3)} vs ${iou.toFixed(3)}`);
+  for (const k of ['minX', 'maxX', 'minY', 'maxY'] as const) assert.ok(Math.abs(box[k] - boxExp[k]) < 2, `skull outline ${k}: ${box[k].toFixed(1)} vs ${boxExp[k].toFixed(1)} mm`);
+
+  // Window/level changes what is drawn: soft tissue window (40/400) maps the same slice differently.
+  await page.selectOption('[data-testid="window-preset"]', 'soft tissue');
+  await until(() => page.locator('[data-testid="slice-axial"][data-window="40,400"]').count(), 'soft-tissue window drawn');
+  const img2 = await canvasPixels(page, 'slice-axial-image');
+  let changed = 0;
+  for (let i = 0; i < img.data.length; i += 4) if (Math.abs(img.data[i] - img2.data[i]) > 20) changed++;
+  assert.ok(changed > 2000, `${changed} pixels changed with the window`);
+  // Drag with the right button adjusts window/level too.
+  const axial = page.locator('[data-testid="slice-axial-image"]');
+  const ab = (await axial.boundingBox())!;
+  await page.mouse.move(ab.x + ab.width / 2, ab.y + ab.height / 2);
+  await page.mouse.down({ button: 'right' });
+  await page.mouse.move(ab.x + ab.width / 2 + 60, ab.y + ab.height / 2 - 30, { steps: 5 });
+  await page.mouse.up({ button: 'right' });
+  await until(async () => (await page.locator('[data-testid="slice-axial"]').getAttribute('data-window')) !== '40,400', 'window changed by dragging');
+
+  // Value under the pointer: on the skull, compared with the DICOM voxel.
+  let probe: { cx: number; cy: number; hu: number } | null = null;
+  for (let cy = Math.floor(img.h / 2); cy < img.h && !probe; cy++)
+    for (let cx = Math.floor(img.w / 2); cx < img.w; cx++) {
+      const x = m.u0 + (cx + 0.5) * m.mm, y = m.v0 + (cy + 0.5) * m.mm;
+      const hus = [-2, 0, 2].flatMap((d) => [dicomHu(series, x + d, y, m.depth), dicomHu(series, x, y + d, m.depth)]);
+      if (hus.every((h) => h > 500)) {
+        probe = { cx, cy, hu: dicomHu(series, x, y, m.depth) };
+        break;
+      }
+    }
+  assert.ok(probe, 'found a pixel inside the skull');
+  await page.mouse.move(ab.x + probe!.cx + 0.5, ab.y + probe!.cy + 0.5);
+  const readout = await page.locator('[data-testid="slice-axial-readout"]').innerText();
+  const shownHu = Number(/(-?\d+) HU/.exec(readout)?.[1]);
+  assert.ok(Math.abs(shownHu - probe!.hu) < 150, `readout "${readout}" vs DICOM ${probe!.hu.toFixed(0)} HU`);
+
+  // Linked crosshair: a click in the coronal view moves the axial plane to that height.
+  const cor = page.locator('[data-testid="slice-coronal-image"]');
+  const cb = (await cor.boundingBox())!;
+  const mc = await mapping(page, 'coronal');
+  const zTarget = 740; // coronal: v = −z
+  await page.mouse.click(cb.x + cb.width / 2, cb.y + (-zTarget - mc.v0) / mc.mm);
+  await until(async () => Math.abs((await mapping(page, 'axial')).depth - zTarget) < mc.mm, 'axial follows the coronal click');
+
+  // The 3D view draws, labels its anterior view, and rotates by mouse.
+  const vol = page.locator('[data-testid="volume-view"]');
+  await until(async () => Number((await vol.getAttribute('data-images')) ?? 0) >= 1, '3D image', 60000, 100);
+  assert.equal(await vol.getAttribute('data-labels'), 'R,L,S,I');
+  await until(() => js<boolean>(page, 'window.__orhubAnatomy.stats().fullQuality'), '3D full quality', 60000, 100);
+  const before = await vol.screenshot({ path: artefact('anatomy-head-3d.png') });
+  const vb = (await vol.boundingBox())!;
+  await page.mouse.move(vb.x + vb.width / 2, vb.y + vb.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(vb.x + vb.width / 2 + 120, vb.y + vb.height / 2, { steps: 12 });
+  await page.mouse.up();
+  await until(async () => (await vol.getAttribute('data-labels')) !== 'R,L,S,I', 'labels follow the rotation', 20000);
+  await until(() => js<boolean>(page, 'window.__orhubAnatomy.stats().fullQuality'), '3D full quality again', 60000, 100);
+  const rotated = await vol.screenshot({ path: artefact('anatomy-head-3d-rotated.png') });
+  assert.ok(!before.equals(rotated), '3D image changed');
+  await page.screenshot({ path: artefact('anatomy-head.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('demo phantom + simulated tracker: registration, instrument on slices and in 3D moving with the tracker, stale tracker flagged', async () => {
+  const hub = await startHub();
+  procs.push(hub);
+  const tracker = run(['simulate', '--bus', hub.bus, '--devices', 'tracker']);
+  procs.push(tracker);
+  await tracker.waitFor(/simulating tracker/);
+  const api = (p: string, body?: unknown, method = 'POST') => fetch(hub.origin + p, { method, headers: { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  assert.equal((await api('/api/anatomy/demo', {})).status, 202);
+  const { page, errors } = await openDisplay(hub);
+  await until(() => js<boolean>(page, '!!window.__orhubAnatomy.state().shownId'), 'demo phantom shown', 60000, 100);
+  await until(() => page.locator('[data-testid="tracking-status"][data-state="unregistered"]').count(), 'tracker seen, not registered', 20000);
+  // Register with the simulated pointer's touches of the skin markers (as the Register panel would send them).
+  const reg = await api('/api/anatomy/registration', { pairs: demoFiducialPairs(0.3) });
+  assert.equal(reg.status, 200);
+  await until(() => page.locator('[data-testid="tracking-status"][data-state="ok"]').count(), 'tracking ok after registration', 10000);
+  assert.match(await page.locator('[data-testid="tracking-status"]').innerText(), /FRE 0\.\d\d mm/);
+  // The marker is on each slice view and the 3D view, where the tip projects.
+  const tipAt = async () => ({
+    axial: await page.locator('[data-testid="slice-axial"]').getAttribute('data-tip'),
+    sagittal: await page.locator('[data-testid="slice-sagittal"]').getAttribute('data-tip'),
+    volume: await page.locator('[data-testid="volume-view"]').getAttribute('data-tip'),
+    tip: await js<number[] | null>(page, 'window.__orhubAnatomy.instrumentTip()'),
+  });
+  await until(async () => {
+    const t = await tipAt();
+    return t.axial && t.sagittal && t.volume && t.tip;
+  }, 'instrument drawn everywhere', 20000);
+  const a = await tipAt();
+  // The axial marker sits where the tip's (x, y) maps on that view.
+  const m = await mapping(page, 'axial');
+  const [ax, ay] = a.axial!.split(',').map(Number);
+  const tipNow = await js<number[]>(page, 'window.__orhubAnatomy.instrumentTip()');
+  assert.ok(Math.abs(ax - (tipNow[0] - m.u0) / m.mm) < 40 && Math.abs(ay - (tipNow[1] - m.v0) / m.mm) < 40, 'axial marker at the tip');
+  // The tip is on or in the phantom's back (the simulated path stays within ±135 mm, y 55..125 mm).
+  assert.ok(Math.abs(tipNow[0]) < 140 && tipNow[1] > 50 && tipNow[1] < 135, `tip ${tipNow}`);
+  await page.screenshot({ path: artefact('anatomy-demo-tracking-1.png') });
+  // The marker moves when the tracker moves (the path moves the tip every second except while resting on a marker).
+  await until(async () => {
+    const b = await tipAt();
+    const d = Math.hypot(b.tip![0] - a.tip![0], b.tip![1] - a.tip![1], b.tip![2] - a.tip![2]);
+    return d > 3 && b.axial !== a.axial && b.volume !== a.volume;
+  }, 'instrument marker moved', 15000, 200);
+  await page.screenshot({ path: artefact('anatomy-demo-tracking-2.png') });
+  // The tracker stops: the display says the position is stale.
+  await tracker.kill('SIGKILL');
+  await until(() => page.locator('[data-testid="tracking-status"][data-state="stale"]').count(), 'stale tracker flagged', 5000, 50);
+  assert.match(await page.locator('[data-testid="tracking-status"]').innerText(), /STALE/);
+  await page.screenshot({ path: artefact('anatomy-demo-stale.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
