@@ -19,7 +19,8 @@ anatomy.start();
   instrumentTip: () => anatomy.instrumentTip(),
   posesReceived: () => anatomy.posesReceived,
   /** Benchmark: one unbudgeted whole image (blocks the page). */
-  measureFullFrame: (w: number, h: number, steps?: number) => anatomy.volumeView?.measureFullFrame(w, h, steps) ?? null,
+  measureFullFrame: (w: number, h: number, steps?: number) => anatomy.volumeView?.measureFullFrame(w, h, steps) ?? Promise.resolve(null),
+  backend: () => (anatomy.volumeView ? { backend: anatomy.volumeView.backend, renderer: anatomy.volumeView.rendererName } : null),
 };
 
 interface DesktopApi {

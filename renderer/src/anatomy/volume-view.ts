@@ -24,16 +24,25 @@ import { FrameBudget, planPasses, stripRows, DEFAULT_BUDGET, type PassPlan } fro
 import { anatomyScheduler, type FrameInfo } from './scheduler';
 import { drawOrientationCube, orientationLabel } from './orientation';
 import type { InstrumentInImage, TrackingState } from './navigation';
+import { CpuRaycaster, type CpuResult } from './cpu-raycaster';
+import { patientToVoxelMatrix, voxelToPatient } from '../../../common/geometry';
 import { MarkerLayer } from './marker-layer';
 
 /** Most voxels the 3D texture holds; larger series are averaged down in-plane (slices keep full resolution). */
 export const MAX_TEXTURE_VOXELS = 10_000_000;
 /** Display frames an interactive image may take (≥ 10 images/s at 60 Hz, with margin). */
 const FRAMES_PER_INTERACTIVE_IMAGE = 4;
+/**
+ * CPU backend: worker time for one interactive image. Small on purpose: on a 2-core machine the
+ * worker's CPU is taken from the compositor and the page, so it does what >= 10 images/s need, no more.
+ */
+const CPU_IMAGE_MS = 10;
+/** CPU backend: worker time per strip, and the least pause after it (the worker runs at most half the time). */
+const CPU_STRIP_MS = 20;
 /** After the last camera change, the view counts as still after this long (ms). */
 const SETTLE_MS = 150;
 /** While interacting, show a new image at most this often (each shown image costs the compositor a large frame on a software renderer). */
-const MIN_INTERACTIVE_PRESENT_MS = 80;
+const MIN_INTERACTIVE_PRESENT_MS = 75;
 const BACKGROUND = new THREE.Color(0.02, 0.027, 0.04);
 
 export interface VolumeViewStats {
@@ -67,6 +76,30 @@ interface PassState extends PassPlan {
   camera: THREE.PerspectiveCamera;
   interactive: boolean;
   startedMs: number;
+}
+
+export type RenderBackend = 'webgl' | 'cpu';
+
+/**
+ * WebGL (three.js ray-casting shader) on a GPU; the CPU worker (cpu-raycaster.ts) on a software
+ * renderer, where WebGL work runs on the thread that composites every frame. `#...&render3d=cpu`
+ * or `=webgl` overrides (benchmarks).
+ */
+export function chooseBackend(): { backend: RenderBackend; renderer: string } {
+  const forced = /[#&]render3d=(cpu|webgl)\b/.exec(location.hash)?.[1] as RenderBackend | undefined;
+  let name = 'unknown';
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    if (gl) {
+      const ext = gl.getExtension('WEBGL_debug_renderer_info');
+      name = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+      gl.getExtension('WEBGL_lose_context')?.loseContext();
+    } else name = 'no WebGL2';
+  } catch {
+    name = 'no WebGL2';
+  }
+  const software = /swiftshader|llvmpipe|softpipe|software|no webgl2/i.test(name);
+  return { backend: forced ?? (software ? 'cpu' : 'webgl'), renderer: name };
 }
 
 /** Int16 -> IEEE half bits, for all 65536 values. */
@@ -118,6 +151,17 @@ export class VolumeView {
   private readonly fences: WebGLSync[] = [];
   private timerExt: { TIME_ELAPSED_EXT: number; GPU_DISJOINT_EXT: number } | null = null;
   private readonly queries: { q: WebGLQuery; units: number }[] = [];
+  readonly backend: RenderBackend;
+  readonly rendererName: string;
+  private cpu: CpuRaycaster | null = null;
+  private cpuResult: CpuResult | null = null;
+  private cpuJobId = 0;
+  private cpuImage: ImageData | null = null;
+  private readonly cpuOffscreen = document.createElement('canvas');
+  /** CPU backend: nominal samples per ms the worker manages (moving average). */
+  private cpuUnitsPerMs = 0;
+  private cpuStripEndMs = 0;
+  private cpuPauseMs = 0;
   private issuedLastFrame = false;
   private pass: PassState | null = null;
   /** The pass is rendered and waits to be shown. */
@@ -174,7 +218,14 @@ export class VolumeView {
     });
     host.append(this.canvas, this.cube, ...this.labelEls);
     this.marker = new MarkerLayer(host);
-    try {
+    const choice = chooseBackend();
+    this.backend = choice.backend;
+    this.rendererName = choice.renderer;
+    host.dataset.backend = this.backend;
+    if (this.backend === 'cpu') {
+      this.cpu = new CpuRaycaster();
+      this.controls = new OrbitControls(this.camera, this.canvas);
+    } else try {
       this.renderer = new THREE.WebGLRenderer({ canvas: this.canvas, antialias: false, depth: false, stencil: false, alpha: false, powerPreference: 'high-performance', preserveDrawingBuffer: false });
       this.renderer.autoClear = false;
       this.renderer.setPixelRatio(1);
@@ -192,8 +243,8 @@ export class VolumeView {
     }
     this.blitScene.add(new THREE.Mesh(new THREE.PlaneGeometry(2, 2), this.blitMaterial));
     this.camera.up.set(0, 0, 1);
-    if (this.renderer) {
-      this.controls = new OrbitControls(this.camera, this.canvas);
+    if (this.renderer) this.controls = new OrbitControls(this.camera, this.canvas);
+    if (this.controls) {
       this.controls.enableDamping = false;
       this.controls.rotateSpeed = 0.8;
       this.controls.zoomSpeed = 1.2;
@@ -214,7 +265,7 @@ export class VolumeView {
   }
 
   get available(): boolean {
-    return !!this.renderer;
+    return !!this.renderer || !!this.cpu;
   }
 
   private resize(): void {
@@ -228,6 +279,9 @@ export class VolumeView {
       this.renderer.setSize(w, h, false);
       for (const t of this.targets.values()) t.dispose();
       this.targets.clear();
+    } else if (this.cpu && (this.canvas.width !== w || this.canvas.height !== h)) {
+      this.canvas.width = w;
+      this.canvas.height = h;
     }
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
@@ -237,6 +291,7 @@ export class VolumeView {
   /** Puts the volume in the 3D view (downsampled to MAX_TEXTURE_VOXELS, converted to half floats). */
   setVolume(v: Volume): void {
     this.volume = v;
+    if (this.cpu) return this.setVolumeCpu(v);
     if (!this.renderer) return;
     const f = downsampleFactors(v.dimensions);
     const [nx, ny, nz] = v.dimensions;
@@ -318,6 +373,37 @@ export class VolumeView {
     this.calibrated = false;
   }
 
+  /** CPU backend: the same averaged-down grid as the texture, as real values, to the worker. */
+  private setVolumeCpu(v: Volume): void {
+    const f = downsampleFactors(v.dimensions);
+    const [nx, ny, nz] = v.dimensions;
+    const dx = Math.floor(nx / f[0]), dy = Math.floor(ny / f[1]), dz = Math.floor(nz / f[2]);
+    const src = v.data;
+    const out = src instanceof Int16Array ? new Int16Array(dx * dy * dz) : new Float32Array(dx * dy * dz);
+    const norm = 1 / (f[0] * f[1] * f[2]);
+    let o = 0;
+    for (let k = 0; k < dz; k++)
+      for (let j = 0; j < dy; j++)
+        for (let i = 0; i < dx; i++, o++) {
+          if (f[0] === 1 && f[1] === 1 && f[2] === 1) {
+            out[o] = src[(k * ny + j) * nx + i];
+            continue;
+          }
+          let s = 0;
+          for (let c = 0; c < f[2]; c++) for (let b = 0; b < f[1]; b++) for (let a = 0; a < f[0]; a++) s += src[((k * f[2] + c) * ny + j * f[1] + b) * nx + i * f[0] + a];
+          out[o] = s * norm;
+        }
+    const origin = voxelToPatient(v, [(f[0] - 1) / 2, (f[1] - 1) / 2, (f[2] - 1) / 2]);
+    const g = { dimensions: [dx, dy, dz] as [number, number, number], spacing: [v.spacing[0] * f[0], v.spacing[1] * f[1], v.spacing[2] * f[2]] as [number, number, number], origin, direction: v.direction };
+    this.cpu!.setVolume({ dims: [dx, dy, dz], data: out, patientToVoxel: Array.from(patientToVoxelMatrix(g)), voxelMm: g.spacing });
+    this.texDims = [dx, dy, dz];
+    this.stats.textureDims = [dx, dy, dz];
+    this.diagVoxels = Math.hypot(dx, dy, dz);
+    this.applyPreset();
+    this.resetCamera();
+    this.calibrated = true;
+  }
+
   setPreset(id: string): void {
     this.preset = presetById(id);
     this.applyPreset();
@@ -325,6 +411,7 @@ export class VolumeView {
   }
 
   private applyPreset(): void {
+    if (this.cpu && this.volume) return this.applyPresetCpu();
     if (!this.mesh || !this.volume) return;
     const u = this.mesh.material.uniforms;
     const preset = presetForRange(this.preset, this.volume.valueRange);
@@ -347,6 +434,21 @@ export class VolumeView {
     u.uTransfer.value = tf;
     u.uTfRange.value.set(lo, hi);
     u.uFirstVisible.value = firstVisible;
+  }
+
+  private applyPresetCpu(): void {
+    const v = this.volume!;
+    const preset = presetForRange(this.preset, v.valueRange);
+    if (preset.mode === 'mip') {
+      const w = v.unit === 'HU' ? preset.window! : ([(v.valueRange[0] + v.valueRange[1]) / 2, v.valueRange[1] - v.valueRange[0]] as [number, number]);
+      this.cpu!.setTransfer({ mode: 1, lut: new Float32Array(4), lo: 0, hi: 1, firstVisible: -Infinity, shade: false, window: w });
+      return;
+    }
+    const lo = preset.points[0].v, hi = preset.points[preset.points.length - 1].v;
+    const { rgba, firstVisible } = bakeTransfer(preset.points, lo, hi, 1024);
+    const lut = new Float32Array(rgba.length);
+    for (let i = 0; i < rgba.length; i++) lut[i] = rgba[i] / 255;
+    this.cpu!.setTransfer({ mode: 0, lut, lo, hi, firstVisible, shade: preset.shade, window: [0, 1] });
   }
 
   /** Anterior view (facing the patient: patient left on screen right, superior up), whole volume in view. */
@@ -403,7 +505,7 @@ export class VolumeView {
   }
 
   private kick(): void {
-    if (this.renderer && this.volume) anatomyScheduler.request(this);
+    if ((this.renderer || this.cpu) && this.volume) anatomyScheduler.request(this);
   }
 
   private isInteracting(now: number): boolean {
@@ -422,8 +524,12 @@ export class VolumeView {
     return { rt, w, h };
   }
 
+  private passSize(scale: number): { w: number; h: number } {
+    return { w: Math.max(1, Math.round(this.canvas.width * scale)), h: Math.max(1, Math.round(this.canvas.height * scale)) };
+  }
+
   private startPass(plan: PassPlan, interactive: boolean): void {
-    const { w, h } = this.target(plan.scale);
+    const { w, h } = this.cpu ? this.passSize(plan.scale) : this.target(plan.scale);
     const cam = this.camera.clone();
     cam.updateMatrixWorld();
     this.pass = { ...plan, w, h, row: 0, camera: cam, interactive, startedMs: performance.now() };
@@ -490,13 +596,22 @@ export class VolumeView {
 
   private present(): void {
     const p = this.pass!;
-    const renderer = this.renderer!;
-    const { rt } = this.target(p.scale);
-    this.blitMaterial.map = rt.texture;
-    this.blitMaterial.needsUpdate = true;
-    renderer.setRenderTarget(null);
-    renderer.setViewport(0, 0, this.canvas.width, this.canvas.height);
-    renderer.render(this.blitScene, this.blitCamera);
+    if (this.cpu) {
+      this.cpuOffscreen.width = p.w;
+      this.cpuOffscreen.height = p.h;
+      this.cpuOffscreen.getContext('2d')!.putImageData(this.cpuImage!, 0, 0);
+      const g = this.canvas.getContext('2d', { alpha: false })!;
+      g.imageSmoothingEnabled = true;
+      g.drawImage(this.cpuOffscreen, 0, 0, this.canvas.width, this.canvas.height);
+    } else {
+      const renderer = this.renderer!;
+      const { rt } = this.target(p.scale);
+      this.blitMaterial.map = rt.texture;
+      this.blitMaterial.needsUpdate = true;
+      renderer.setRenderTarget(null);
+      renderer.setViewport(0, 0, this.canvas.width, this.canvas.height);
+      renderer.render(this.blitScene, this.blitCamera);
+    }
     this.shownCamera = p.camera;
     this.lastPresentMs = performance.now();
     const full = p.scale === 1 && !p.interactive && this.queue.length === 0 && p.steps >= Math.min(512, Math.ceil(this.diagVoxels));
@@ -548,8 +663,8 @@ export class VolumeView {
 
   /** Chooses the next pass, or returns false when the shown image is final. */
   private nextPass(now: number, interacting: boolean): boolean {
-    const perFrame = this.budget.throughput || this.opts0Units();
-    const plans = planPasses(this.canvas.width, this.canvas.height, this.diagVoxels, perFrame * FRAMES_PER_INTERACTIVE_IMAGE);
+    const perImage = this.cpu ? (this.cpuUnitsPerMs || 2e4) * CPU_IMAGE_MS : (this.budget.throughput || this.opts0Units()) * FRAMES_PER_INTERACTIVE_IMAGE;
+    const plans = planPasses(this.canvas.width, this.canvas.height, this.diagVoxels, perImage);
     this.stats.interactive = plans.interactive;
     const better = (r: PassPlan, than: PassPlan) => r.scale > than.scale || r.steps > than.steps;
     if (this.passVersion !== this.viewVersion) {
@@ -572,6 +687,7 @@ export class VolumeView {
 
   /** One display frame of 3D work (anatomyScheduler). */
   run(_deadline: number, frame: FrameInfo): boolean {
+    if (this.cpu) return this.runCpu();
     if (!this.renderer || !this.mesh || !this.volume) return false;
     const now = performance.now();
     if (!this.calibrated) {
@@ -620,6 +736,52 @@ export class VolumeView {
       if (f) this.fences.push(f);
       this.gl.flush();
     }
+    return true;
+  }
+
+  /** CPU backend: one display frame: take a finished strip, show a finished pass, send the next strip. */
+  private runCpu(): boolean {
+    if (!this.volume || !this.cpu) return false;
+    const now = performance.now();
+    const interacting = this.isInteracting(now);
+    const r = this.cpuResult;
+    if (r && this.pass && r.id === this.cpuJobId) {
+      this.cpuResult = null;
+      const p = this.pass;
+      this.cpuImage!.data.set(r.rgba, r.rowFrom * p.w * 4);
+      p.row = r.rowTo;
+      const units = (r.rowTo - r.rowFrom) * p.w * p.steps;
+      if (r.ms > 1) this.cpuUnitsPerMs = this.cpuUnitsPerMs ? this.cpuUnitsPerMs * 0.7 + (units / r.ms) * 0.3 : units / r.ms;
+      this.stats.msPerUnit = this.cpuUnitsPerMs ? 1 / this.cpuUnitsPerMs : 0;
+      if (p.row >= p.h) this.pendingPresent = true;
+    }
+    if (this.pendingPresent) {
+      if (this.pass!.interactive && now - this.lastPresentMs < MIN_INTERACTIVE_PRESENT_MS) return true;
+      this.present();
+      this.pass = null;
+      this.pendingPresent = false; // and go on: the next image starts in this frame
+    }
+    if (this.cpu.busy) return true;
+    if (now - this.cpuStripEndMs < this.cpuPauseMs) return true; // duty cycle
+    if (this.pass && this.passVersion !== this.viewVersion && !this.pass.interactive) this.pass = null;
+    if (!this.pass) {
+      if (!this.nextPass(now, interacting)) return false;
+      if (!this.pass) return true;
+      const np = this.pass as PassState;
+      if (!this.cpuImage || this.cpuImage.width !== np.w || this.cpuImage.height !== np.h) this.cpuImage = new ImageData(np.w, np.h);
+    }
+    const p = this.pass as PassState;
+    const perMs = this.cpuUnitsPerMs || 2e4;
+    const rows = Math.max(1, Math.min(p.h - p.row, Math.floor((perMs * CPU_STRIP_MS) / (p.w * p.steps))));
+    const cam = p.camera;
+    const invViewProj = new THREE.Matrix4().multiplyMatrices(cam.matrixWorld, cam.projectionMatrixInverse);
+    const job = { id: ++this.cpuJobId, width: p.w, height: p.h, rowFrom: p.row, rowTo: p.row + rows, steps: p.steps, invViewProj: invViewProj.elements.slice(), eye: [cam.position.x, cam.position.y, cam.position.z] as [number, number, number], background: [BACKGROUND.r, BACKGROUND.g, BACKGROUND.b] as [number, number, number] };
+    void this.cpu.run(job).then((res) => {
+      this.cpuResult = res;
+      this.cpuStripEndMs = performance.now();
+      this.cpuPauseMs = Math.min(CPU_STRIP_MS, res.ms);
+      this.kick();
+    });
     return true;
   }
 
@@ -701,9 +863,19 @@ export class VolumeView {
    * Benchmark only: renders one whole image of width x height with `steps` (default: full quality)
    * in a single draw and waits for it (blocks the page, as an unbudgeted renderer would). Returns ms.
    */
-  measureFullFrame(width: number, height: number, steps?: number): { ms: number; steps: number } | null {
-    if (!this.renderer || !this.mesh) return null;
+  async measureFullFrame(width: number, height: number, steps?: number): Promise<{ ms: number; steps: number; backend: RenderBackend } | null> {
     const n = steps ?? Math.max(64, Math.min(512, Math.ceil(this.diagVoxels)));
+    if (this.cpu) {
+      while (this.cpu.busy) await new Promise((r) => setTimeout(r, 10));
+      const cam = this.camera.clone();
+      cam.aspect = width / height;
+      cam.updateProjectionMatrix();
+      cam.updateMatrixWorld();
+      const inv = new THREE.Matrix4().multiplyMatrices(cam.matrixWorld, cam.projectionMatrixInverse);
+      const r = await this.cpu.run({ id: -1, width, height, rowFrom: 0, rowTo: height, steps: n, invViewProj: inv.elements.slice(), eye: [cam.position.x, cam.position.y, cam.position.z], background: [0, 0, 0] });
+      return { ms: r.ms, steps: n, backend: 'cpu' };
+    }
+    if (!this.renderer || !this.mesh) return null;
     const rt = new THREE.WebGLRenderTarget(width, height, { depthBuffer: false, stencilBuffer: false });
     const cam = this.camera.clone();
     cam.aspect = width / height;
@@ -726,7 +898,7 @@ export class VolumeView {
     const ms = performance.now() - t0;
     r.setRenderTarget(null);
     rt.dispose();
-    return { ms, steps: n };
+    return { ms, steps: n, backend: 'webgl' };
   }
 
   dispose(): void {
@@ -739,6 +911,7 @@ export class VolumeView {
     this.mesh?.material.dispose();
     this.blitMaterial.dispose();
     this.renderer?.dispose();
+    this.cpu?.dispose();
     this.host.replaceChildren();
   }
 }
