@@ -42,7 +42,7 @@ const CPU_STRIP_MS = 20;
 /** After the last camera change, the view counts as still after this long (ms). */
 const SETTLE_MS = 150;
 /** While interacting, show a new image at most this often (each shown image costs the compositor a large frame on a software renderer). */
-const MIN_INTERACTIVE_PRESENT_MS = 75;
+const MIN_INTERACTIVE_PRESENT_MS = 90;
 const BACKGROUND = new THREE.Color(0.02, 0.027, 0.04);
 
 export interface VolumeViewStats {
@@ -160,6 +160,8 @@ export class VolumeView {
   private readonly cpuOffscreen = document.createElement('canvas');
   /** CPU backend: nominal samples per ms the worker manages (moving average). */
   private cpuUnitsPerMs = 0;
+  /** CPU backend: a finished image waiting for its turn to be shown. */
+  private ready: { pass: PassState; image: ImageData } | null = null;
   private cpuStripEndMs = 0;
   private cpuPauseMs = 0;
   private issuedLastFrame = false;
@@ -594,12 +596,11 @@ export class VolumeView {
     return n * p.w * p.steps;
   }
 
-  private present(): void {
-    const p = this.pass!;
+  private present(p: PassState = this.pass!, image: ImageData | null = this.cpuImage): void {
     if (this.cpu) {
       this.cpuOffscreen.width = p.w;
       this.cpuOffscreen.height = p.h;
-      this.cpuOffscreen.getContext('2d')!.putImageData(this.cpuImage!, 0, 0);
+      this.cpuOffscreen.getContext('2d')!.putImageData(image!, 0, 0);
       const g = this.canvas.getContext('2d', { alpha: false })!;
       g.imageSmoothingEnabled = true;
       g.drawImage(this.cpuOffscreen, 0, 0, this.canvas.width, this.canvas.height);
@@ -753,17 +754,21 @@ export class VolumeView {
       const units = (r.rowTo - r.rowFrom) * p.w * p.steps;
       if (r.ms > 1) this.cpuUnitsPerMs = this.cpuUnitsPerMs ? this.cpuUnitsPerMs * 0.7 + (units / r.ms) * 0.3 : units / r.ms;
       this.stats.msPerUnit = this.cpuUnitsPerMs ? 1 / this.cpuUnitsPerMs : 0;
-      if (p.row >= p.h) this.pendingPresent = true;
+      if (p.row >= p.h) {
+        // Finished: it waits to be shown while the next image (if the view moved on) is made.
+        this.ready = { pass: p, image: this.cpuImage! };
+        this.cpuImage = null;
+        this.pass = null;
+      }
     }
-    if (this.pendingPresent) {
-      if (this.pass!.interactive && now - this.lastPresentMs < MIN_INTERACTIVE_PRESENT_MS) return true;
-      this.present();
-      this.pass = null;
-      this.pendingPresent = false; // and go on: the next image starts in this frame
+    if (this.ready && (!this.ready.pass.interactive || now - this.lastPresentMs >= MIN_INTERACTIVE_PRESENT_MS)) {
+      this.present(this.ready.pass, this.ready.image);
+      this.ready = null;
     }
     if (this.cpu.busy) return true;
     if (now - this.cpuStripEndMs < this.cpuPauseMs) return true; // duty cycle
     if (this.pass && this.passVersion !== this.viewVersion && !this.pass.interactive) this.pass = null;
+    if (!this.pass && this.ready && this.passVersion === this.viewVersion) return true; // nothing new to make yet
     if (!this.pass) {
       if (!this.nextPass(now, interacting)) return false;
       if (!this.pass) return true;
