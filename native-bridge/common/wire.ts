@@ -144,17 +144,33 @@ function readText(bytes: Uint8Array, off: number, len: number): string | null {
   }
 }
 
-/** Copies `count` samples starting at absolute byte `off`; copying keeps alignment safe and detaches from the socket buffer. */
+/**
+ * The `count` samples starting at absolute byte `off`: a view on the frame's memory when it
+ * is aligned for the sample type (no copy), else an aligned copy.
+ */
 function readSamples(bytes: Uint8Array, off: number, count: number, fmt: SampleCode): Int16Array | Int32Array | Float32Array {
-  const n = count * SAMPLE_BYTES[fmt];
-  const copy = new Uint8Array(n);
-  copy.set(bytes.subarray(off, off + n));
+  const size = SAMPLE_BYTES[fmt];
+  const at = bytes.byteOffset + off;
+  if (at % size === 0) {
+    if (fmt === SampleCode.I16) return new Int16Array(bytes.buffer, at, count);
+    if (fmt === SampleCode.I32) return new Int32Array(bytes.buffer, at, count);
+    return new Float32Array(bytes.buffer, at, count);
+  }
+  const copy = new Uint8Array(count * size);
+  copy.set(bytes.subarray(off, off + count * size));
   if (fmt === SampleCode.I16) return new Int16Array(copy.buffer);
   if (fmt === SampleCode.I32) return new Int32Array(copy.buffer);
   return new Float32Array(copy.buffer);
 }
 
-/** Decodes one frame. Never throws. */
+function short(type: FrameType, payloadLen: number, what: string): DecodeResult {
+  return fail('WIRE_BAD_PAYLOAD', `${FrameType[type]} payload of ${payloadLen} bytes is too short for ${what}`);
+}
+
+/**
+ * Decodes one frame (§3). Never throws. Wave samples may be views on `bytes` (no copy):
+ * a caller that keeps them must not modify `bytes` afterwards.
+ */
 export function decodeFrame(bytes: Uint8Array): DecodeResult {
   const len = bytes.byteLength;
   if (len < HEADER_BYTES) return fail('WIRE_TOO_SHORT', `frame of ${len} bytes is shorter than the ${HEADER_BYTES}-byte header`);
@@ -165,25 +181,15 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   const type = bytes[3] as FrameType;
   const payloadLen = dv.getUint32(12, true);
   if (payloadLen !== len - HEADER_BYTES) return fail('WIRE_LENGTH_MISMATCH', `header says ${payloadLen} payload bytes, frame has ${len - HEADER_BYTES}`);
-  const h: Header = { type, stream: dv.getUint16(4, true), flags: dv.getUint16(6, true), seq: dv.getUint32(8, true), tDeviceMs: dv.getFloat64(16, true) };
-  if (!Number.isFinite(h.tDeviceMs)) return fail('WIRE_NON_FINITE', 'header time is not finite');
+  const stream = dv.getUint16(4, true);
+  const flags = dv.getUint16(6, true);
+  const seq = dv.getUint32(8, true);
+  const tDeviceMs = dv.getFloat64(16, true);
+  if (!Number.isFinite(tDeviceMs)) return fail('WIRE_NON_FINITE', 'header time is not finite');
   const p = HEADER_BYTES;
-  const need = (n: number, what: string): DecodeResult | null => (payloadLen < n ? fail('WIRE_BAD_PAYLOAD', `${FrameType[type]} payload of ${payloadLen} bytes is too short for ${what}`) : null);
   switch (type) {
-    case FrameType.Hello:
-    case FrameType.HelloAck: {
-      const json = readText(bytes, p, payloadLen);
-      if (json === null) return fail('WIRE_BAD_TEXT', 'descriptor is not valid UTF-8');
-      return { ok: true, frame: { ...h, type, json } };
-    }
-    case FrameType.Heartbeat: {
-      const e = need(1, 'state');
-      if (e) return e;
-      return { ok: true, frame: { ...h, type, state: bytes[p] } };
-    }
     case FrameType.Wave: {
-      const e = need(16, 'wave prefix');
-      if (e) return e;
+      if (payloadLen < 16) return short(type, payloadLen, 'wave prefix');
       const t0Ms = dv.getFloat64(p, true);
       const count = dv.getUint32(p + 8, true);
       const format = bytes[p + 12] as SampleCode;
@@ -195,11 +201,20 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       if (format === SampleCode.F32) {
         for (let i = 0; i < samples.length; i++) if (!Number.isFinite(samples[i])) return fail('WIRE_NON_FINITE', `wave sample ${i} is not finite`);
       }
-      return { ok: true, frame: { ...h, type, t0Ms, format, samples } };
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, t0Ms, format, samples } };
+    }
+    case FrameType.Hello:
+    case FrameType.HelloAck: {
+      const json = readText(bytes, p, payloadLen);
+      if (json === null) return fail('WIRE_BAD_TEXT', 'descriptor is not valid UTF-8');
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, json } };
+    }
+    case FrameType.Heartbeat: {
+      if (payloadLen < 1) return short(type, payloadLen, 'state');
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, state: bytes[p] } };
     }
     case FrameType.Numeric: {
-      const e = need(4, 'count');
-      if (e) return e;
+      if (payloadLen < 4) return short(type, payloadLen, 'count');
       const count = dv.getUint16(p, true);
       if (count > MAX_ENTRIES) return fail('WIRE_TOO_MANY', `${count} numeric entries exceed ${MAX_ENTRIES}`);
       if (payloadLen !== 4 + count * 24) return fail('WIRE_BAD_PAYLOAD', `numeric frame of ${count} entries needs ${4 + count * 24} payload bytes, has ${payloadLen}`);
@@ -210,11 +225,10 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
         if (!Number.isFinite(tMs)) return fail('WIRE_NON_FINITE', `numeric entry ${i} time is not finite`);
         entries[i] = { tMs, value, channel: dv.getUint16(o + 16, true), status: dv.getUint16(o + 18, true) };
       }
-      return { ok: true, frame: { ...h, type, entries } };
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, entries } };
     }
     case FrameType.Setting: {
-      const e = need(20, 'setting');
-      if (e) return e;
+      if (payloadLen < 20) return short(type, payloadLen, 'setting');
       const tMs = dv.getFloat64(p, true);
       const value = dv.getFloat64(p + 8, true);
       const channel = dv.getUint16(p + 16, true);
@@ -223,11 +237,10 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       if (!Number.isFinite(tMs)) return fail('WIRE_NON_FINITE', 'setting time is not finite');
       const text = readText(bytes, p + 20, tl);
       if (text === null) return fail('WIRE_BAD_TEXT', 'setting text is not valid UTF-8');
-      return { ok: true, frame: { ...h, type, tMs, value, channel, text } };
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, tMs, value, channel, text } };
     }
     case FrameType.Alarm: {
-      const e = need(18, 'alarm');
-      if (e) return e;
+      if (payloadLen < 18) return short(type, payloadLen, 'alarm');
       const tMs = dv.getFloat64(p, true);
       const channel = dv.getUint16(p + 8, true);
       const priority = bytes[p + 10];
@@ -240,11 +253,10 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       if (state > AlarmState.Active) return fail('WIRE_BAD_FORMAT', `alarm state ${state} unknown`);
       const text = readText(bytes, p + 18, tl);
       if (text === null) return fail('WIRE_BAD_TEXT', 'alarm text is not valid UTF-8');
-      return { ok: true, frame: { ...h, type, tMs, channel, priority, state, code, text } };
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, tMs, channel, priority, state, code, text } };
     }
     case FrameType.Pose: {
-      const e = need(8, 'count');
-      if (e) return e;
+      if (payloadLen < 8) return short(type, payloadLen, 'count');
       const count = dv.getUint16(p, true);
       if (count > MAX_ENTRIES) return fail('WIRE_TOO_MANY', `${count} pose entries exceed ${MAX_ENTRIES}`);
       if (payloadLen !== 8 + count * 80) return fail('WIRE_BAD_PAYLOAD', `pose frame of ${count} entries needs ${8 + count * 80} payload bytes, has ${payloadLen}`);
@@ -261,11 +273,10 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
         if (!Number.isFinite(tMs) || !(quality >= 0 && quality <= 1)) return fail('WIRE_NON_FINITE', `pose entry ${i} time or quality out of range`);
         entries[i] = { tMs, channel: dv.getUint16(o + 8, true), status: dv.getUint16(o + 10, true), quality, matrix };
       }
-      return { ok: true, frame: { ...h, type, entries } };
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, entries } };
     }
     case FrameType.Event: {
-      const e = need(14, 'event');
-      if (e) return e;
+      if (payloadLen < 14) return short(type, payloadLen, 'event');
       const tMs = dv.getFloat64(p, true);
       const channel = dv.getUint16(p + 8, true);
       const cl = dv.getUint16(p + 10, true);
@@ -275,29 +286,30 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       const code = readText(bytes, p + 14, cl);
       const text = readText(bytes, p + 14 + cl, tl);
       if (code === null || text === null) return fail('WIRE_BAD_TEXT', 'event text is not valid UTF-8');
-      return { ok: true, frame: { ...h, type, tMs, channel, code, text } };
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, tMs, channel, code, text } };
     }
     case FrameType.Goodbye: {
       const text = readText(bytes, p, payloadLen);
       if (text === null) return fail('WIRE_BAD_TEXT', 'goodbye reason is not valid UTF-8');
-      return { ok: true, frame: { ...h, type, text } };
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, text } };
     }
     case FrameType.SyncReq: {
       if (payloadLen !== 8) return fail('WIRE_BAD_PAYLOAD', 'sync request payload must be 8 bytes');
-      return { ok: true, frame: { ...h, type, t1Ms: dv.getFloat64(p, true) } };
+      const t1Ms = dv.getFloat64(p, true);
+      if (!Number.isFinite(t1Ms)) return fail('WIRE_NON_FINITE', 'sync time is not finite');
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, t1Ms } };
     }
     case FrameType.SyncResp: {
       if (payloadLen !== 24) return fail('WIRE_BAD_PAYLOAD', 'sync response payload must be 24 bytes');
       const t1Ms = dv.getFloat64(p, true), t2Ms = dv.getFloat64(p + 8, true), t3Ms = dv.getFloat64(p + 16, true);
       if (!Number.isFinite(t1Ms) || !Number.isFinite(t2Ms) || !Number.isFinite(t3Ms)) return fail('WIRE_NON_FINITE', 'sync times are not finite');
-      return { ok: true, frame: { ...h, type, t1Ms, t2Ms, t3Ms } };
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, t1Ms, t2Ms, t3Ms } };
     }
     case FrameType.Error: {
-      const e = need(2, 'error code');
-      if (e) return e;
+      if (payloadLen < 2) return short(type, payloadLen, 'error code');
       const text = readText(bytes, p + 2, payloadLen - 2);
       if (text === null) return fail('WIRE_BAD_TEXT', 'error text is not valid UTF-8');
-      return { ok: true, frame: { ...h, type, code: dv.getUint16(p, true), text } };
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, code: dv.getUint16(p, true), text } };
     }
     default:
       return fail('WIRE_UNKNOWN_TYPE', `unknown frame type ${bytes[3]}`);
