@@ -8,7 +8,8 @@
  *    right orientation labels; window/level changes what is drawn; the value under the pointer
  *    is the voxel's HU; the 3D view draws and rotates.
  * 2. The demo phantom with the simulated tracker: after registration the instrument marker is on
- *    the slices and in 3D, moves as the tracker moves, and a stale tracker is flagged.
+ *    the slices and in 3D, moves as the tracker moves, and a stale tracker is flagged; the WebGL2
+ *    shader backend renders as well (SwiftShader selects the CPU worker backend by default).
  * Screenshots go to test-results/.
  */
 import { test, after } from 'node:test';
@@ -272,4 +273,15 @@ test('demo phantom + simulated tracker: registration, instrument on slices and i
   await page.screenshot({ path: artefact('anatomy-demo-stale.png') });
   assert.deepEqual(errors, []);
   await page.close();
+  // The three.js WebGL2 shader backend (the default on a GPU; here SwiftShader picks the CPU worker) renders too.
+  const gl = await (await getBrowser()).newPage({ viewport: { width: 1920, height: 1080 } });
+  const glErrors: string[] = [];
+  gl.on('pageerror', (e) => glErrors.push(e.message));
+  await gl.goto(hub.url + '&render3d=webgl');
+  const vol = gl.locator('[data-testid="volume-view"]');
+  await until(async () => (await vol.getAttribute('data-backend')) === 'webgl' && Number((await vol.getAttribute('data-images')) ?? 0) >= 1, 'WebGL ray cast image', 60000, 100);
+  await vol.screenshot({ path: artefact('anatomy-demo-3d-webgl.png') });
+  assert.equal(await vol.getAttribute('data-labels'), 'R,L,S,I');
+  assert.deepEqual(glErrors, []);
+  await gl.close();
 });

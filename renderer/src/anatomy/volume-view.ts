@@ -207,6 +207,7 @@ export class VolumeView {
   onImage: ((full: boolean) => void) | null = null;
 
   constructor(private readonly host: HTMLElement) {
+    this.camera.up.set(0, 0, 1); // patient superior up (before the controls read it)
     this.canvas = document.createElement('canvas');
     this.canvas.className = 'vol-canvas';
     this.canvas.dataset.testid = 'volume-canvas';
@@ -244,7 +245,6 @@ export class VolumeView {
       this.renderer = null;
     }
     this.blitScene.add(new THREE.Mesh(new THREE.PlaneGeometry(2, 2), this.blitMaterial));
-    this.camera.up.set(0, 0, 1);
     if (this.renderer) this.controls = new OrbitControls(this.camera, this.canvas);
     if (this.controls) {
       this.controls.enableDamping = false;
