@@ -242,6 +242,23 @@ function writeSection(table: string, figures: Record<string, unknown>): void {
     '',
     table,
     '',
+    `Goals (waveform p99 <= 16.7 ms and <= 1.1x the 3D-off page while rotating, 3D >= 10 updates/s): ` +
+      `p99 ratio ${figures.ratio_p99_rotate_vs_off}, p99 ${Number(figures.on_rotate_p99).toFixed(1)} ms, ${figures.updates_per_s_rotating} updates/s. ` +
+      `The p99 goal is out of reach on this machine whatever the 3D view does: the page with the 3D view off already misses ` +
+      `${figures.off_drag_pct_over20} % of its frames (p99 ${Number(figures.off_drag_p99).toFixed(1)} ms; ${figures.fps_off_drag} frames/s). With SwiftShader the GPU process's ` +
+      `main thread rasterises and composites every frame in software and is the bottleneck (a Chromium trace: ~98 % busy, ` +
+      `~38 ms per SkiaOutputSurfaceImplOnGpu::SwapBuffers at this load), and any change beside the waveforms widens the damaged ` +
+      `region to span both (more pixels to composite that frame). p99 lands on the same 3-vsync step (50 ms) with and without ` +
+      `the 3D view, so its ratio says little here; the share of frames over 20 ms (${figures.off_drag_pct_over20} % off vs ${figures.on_rotate_pct_over20} % rotating) and frames/s ` +
+      `(${figures.fps_off_drag} vs ${figures.fps_on_rotate}) show the real cost.`,
+    '',
+    'Designs tried (all measured with this bench or the probes behind it):',
+    '',
+    '- Ray cast in WebGL on SwiftShader, one draw per image: an unbudgeted full-quality frame at the view size takes the "WebGL unbudgeted" figure above and stalls the page for that long (1920x1080: seconds).',
+    '- The same, budgeted: strips of rows into an offscreen target, sized per frame from a blocking calibration and GPU timer queries, fences so at most two frames of strips are in flight, low resolution and fewer steps while moving, progressive refinement when still. It never blocks a frame for long, but the GPU process\'s thread is already saturated by compositing, so strips queue behind it: see "WebGL shader backend forced" (about 1-2 images/s, tens of seconds to full quality). Kept as the default on a GPU.',
+    '- The same ray cast in a Web Worker on the CPU (empty-space skipping with 8^3 block maxima, half-core duty cycle, double-buffered images, at most one shown per 90 ms while moving): chosen automatically on software renderers. It is faster per image than SwiftShader\'s shader here and keeps the 3D view near 10 images/s and under a second to full quality; what it costs the waveforms is mostly the compositing of each shown image.',
+    '- Instrument overlay: redrawing three overlay canvases per tracker pose took the page from 60 to ~20 frames/s; DOM markers moved by transforms, updated only when they move by >= 0.5 px, removed most of that. Overlay canvases were merged into one opaque canvas per view.',
+    '',
   ].join('\n');
   const at = text.indexOf(heading);
   let out: string;
