@@ -2,11 +2,13 @@
  * npm run bench:view — the 3D view's cost to the live display, in headless Debian Chromium
  * (WebGL2 on SwiftShader here: no GPU), at 1920x1080, with the simulated OR feeding waveforms.
  *
- * Same page twice: once with the 3D view off (`#...&view3d=off`, slices still on), once on.
- * For each: waveform frame intervals (the wave engine's requestAnimationFrame times) while idle
- * and while the mouse drags across the 3D view (rotating it when it is on). Also: how often the
- * 3D image updates while rotating, how long it takes to reach full quality once still, and the
- * cost of one unbudgeted full-quality 3D frame at 1920x1080 (what a plain renderer would pay per
+ * Same page with the 3D view off (`#...&view3d=off`, slices still on) and on, alternated --reps
+ * times (the shared machine's load drifts): waveform frame intervals (the wave engine's
+ * requestAnimationFrame times) while idle and while the mouse drags across the 3D view (rotating
+ * it when it is on); how often the 3D image updates while rotating; how long it takes to reach
+ * full quality once still. Then the WebGL shader backend forced (`&render3d=webgl`; SwiftShader
+ * selects the CPU worker backend by default) for comparison, and the cost of one unbudgeted
+ * full-quality 3D frame at the view size and at 1920x1080 (what a plain renderer would pay per
  * frame, blocking the page).
  *
  * Volume: the CT head phantom (../shared/data/dicom/ct-head-phantom, 512x512x140) when present,
