@@ -10,6 +10,8 @@
  * 2. The demo phantom with the simulated tracker: after registration the instrument marker is on
  *    the slices and in 3D, moves as the tracker moves, and a stale tracker is flagged; the WebGL2
  *    shader backend renders as well (SwiftShader selects the CPU worker backend by default).
+ * 3. Registration done in the display: markers picked on the slices, touched by the simulated
+ *    pointer (captured while it rests on them), registered; the result matches the simulator.
  * Screenshots go to test-results/.
  */
 import { test, after } from 'node:test';
@@ -19,6 +21,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { startHub, run, launchBrowser, artefact, until, type HubProc, type Proc } from './harness';
 import { demoFiducialPairs } from '../main/hub/demo-phantom';
+import { transformPoint } from '../common/geometry';
+import { SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT, invertRigid } from '../native-bridge/common/sim/tracker-path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dicomParser = require('dicom-parser') as typeof import('dicom-parser');
@@ -284,4 +288,58 @@ test('demo phantom + simulated tracker: registration, instrument on slices and i
   assert.equal(await vol.getAttribute('data-labels'), 'R,L,S,I');
   assert.deepEqual(glErrors, []);
   await gl.close();
+});
+
+test('registration in the display: fiducials picked on the slices and touched with the simulated pointer recover the tracker-to-image transform', async () => {
+  const hub = await startHub();
+  procs.push(hub);
+  const tracker = run(['simulate', '--bus', hub.bus, '--devices', 'tracker']);
+  procs.push(tracker);
+  await tracker.waitFor(/simulating tracker/);
+  const api = (p: string, body?: unknown) => fetch(hub.origin + p, { method: 'POST', headers: { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  assert.equal((await api('/api/anatomy/demo')).status, 202);
+  const { page, errors } = await openDisplay(hub);
+  await until(() => js<boolean>(page, '!!window.__orhubAnatomy.state().shownId'), 'demo phantom shown', 60000, 100);
+  await until(() => page.locator('[data-testid="slice-axial"][data-drawn]').count(), 'slices drawn');
+  await page.click('[data-testid="anatomy-register"]');
+  const toTracker = invertRigid(SIM_TRACKER_TO_PATIENT);
+  /** Clicks the crosshair onto patient point p: coronal (x, z), then axial (x, y). */
+  const pick = async (p: number[]) => {
+    for (const [o, u, v] of [['coronal', p[0], -p[2]], ['axial', p[0], p[1]]] as const) {
+      const m = await mapping(page, o);
+      const b = (await page.locator(`[data-testid="slice-${o}-image"]`).boundingBox())!;
+      await page.mouse.click(b.x + (u - m.u0) / m.mm, b.y + (v - m.v0) / m.mm);
+    }
+  };
+  for (let i = 0; i < 4; i++) {
+    const f = SIM_FIDUCIALS_PATIENT[i];
+    await page.click('[data-testid="fiducial-add"]');
+    await pick(f);
+    const c = await js<number[]>(page, 'window.__orhubAnatomy.crosshair()');
+    assert.ok(Math.hypot(c[0] - f[0], c[1] - f[1], c[2] - f[2]) < 1.5, `crosshair ${c} on marker ${f}`);
+    await page.click(`[data-testid="fiducial-${i + 1}-image"]`);
+    // Wait until the simulated pointer rests on this marker, hold, then capture.
+    const want = transformPoint(toTracker, f);
+    await until(async () => {
+      const t = await js<number[] | null>(page, 'window.__orhubAnatomy.trackerTip()');
+      return t && Math.hypot(t[0] - want[0], t[1] - want[1], t[2] - want[2]) < 0.05;
+    }, `pointer on marker ${i + 1}`, 65000, 50);
+    await page.waitForTimeout(600);
+    await page.click(`[data-testid="fiducial-${i + 1}-pointer"]`);
+    assert.equal(await page.locator('[data-testid="anatomy-notice"]').count(), 0, 'capture accepted');
+  }
+  await page.click('[data-testid="fiducial-register"]');
+  await until(() => page.locator('[data-testid="registration-result"]').count(), 'registration shown');
+  assert.match(await page.locator('[data-testid="registration-result"]').innerText(), /FRE \d+\.\d\d mm/);
+  const reg = (await (await fetch(`${hub.origin}/api/anatomy/registration`, { headers: { Authorization: `Bearer ${hub.token}` } })).json()) as { trackerToImage: number[]; freMm: number; pairs: unknown[] };
+  assert.equal(reg.pairs.length, 4);
+  assert.ok(reg.freMm < 1.5, `FRE ${reg.freMm}`);
+  // It maps a target in the spine as the simulator's ground truth does (picking error ~ half a screen pixel).
+  const target = [0, 60, 0];
+  const got = transformPoint(reg.trackerToImage, transformPoint(toTracker, target));
+  assert.ok(Math.hypot(got[0] - target[0], got[1] - target[1], got[2] - target[2]) < 2, `target error ${got}`);
+  await until(() => page.locator('[data-testid="tracking-status"][data-state="ok"]').count(), 'tracking ok');
+  await page.screenshot({ path: artefact('anatomy-registration.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
 });

@@ -17,6 +17,7 @@ anatomy.start();
   stats: () => anatomy.volumeView?.stats ?? null,
   crosshair: () => anatomy.getCrosshair(),
   instrumentTip: () => anatomy.instrumentTip(),
+  trackerTip: () => anatomy.trackerTip(),
   posesReceived: () => anatomy.posesReceived,
   /** Benchmark: one unbudgeted whole image (blocks the page). */
   measureFullFrame: (w: number, h: number, steps?: number) => anatomy.volumeView?.measureFullFrame(w, h, steps) ?? Promise.resolve(null),
@@ -117,10 +118,16 @@ function RegistrationPanel({ onClose }: { onClose: () => void }) {
             <tr key={i}>
               <td>{i + 1}</td>
               <td>
-                <button onClick={() => anatomy.setFiducialImage(i)}>Image</button> {fmt(f.image)}
+                <button onClick={() => anatomy.setFiducialImage(i)} data-testid={`fiducial-${i + 1}-image`}>
+                  Image
+                </button>{' '}
+                {fmt(f.image)}
               </td>
               <td>
-                <button onClick={() => anatomy.captureFiducial(i)}>Pointer</button> {fmt(f.tracker)}
+                <button onClick={() => anatomy.captureFiducial(i)} data-testid={`fiducial-${i + 1}-pointer`}>
+                  Pointer
+                </button>{' '}
+                {fmt(f.tracker)}
               </td>
               <td>
                 <button onClick={() => anatomy.removeFiducial(i)} aria-label={`remove fiducial ${i + 1}`}>
@@ -132,15 +139,17 @@ function RegistrationPanel({ onClose }: { onClose: () => void }) {
         </tbody>
       </table>
       <div className="anat-popover-row">
-        <button onClick={() => anatomy.addFiducial()}>Add fiducial</button>
-        <button disabled={complete < 3} onClick={() => void anatomy.register()}>
+        <button onClick={() => anatomy.addFiducial()} data-testid="fiducial-add">
+          Add fiducial
+        </button>
+        <button disabled={complete < 3} onClick={() => void anatomy.register()} data-testid="fiducial-register">
           Register ({complete})
         </button>
         {reg ? <button onClick={() => void anatomy.clearRegistration()}>Clear registration</button> : null}
         <button onClick={onClose}>Close</button>
       </div>
       {reg ? (
-        <div className="reg-result">
+        <div className="reg-result" data-testid="registration-result">
           {reg.label}: FRE {reg.freMm.toFixed(2)} mm (per fiducial: {reg.residualsMm.map((r) => r.toFixed(2)).join(', ')})
         </div>
       ) : null}

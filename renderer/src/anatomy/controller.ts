@@ -335,6 +335,11 @@ class AnatomyController {
     for (const s of this.slices.values()) s.setInstrument(inst, state.tracking);
   }
 
+  /** Latest instrument tip in tracker space (tests). */
+  trackerTip(): Vec3 | null {
+    return this.pose ? [this.pose.matrix[12], this.pose.matrix[13], this.pose.matrix[14]] : null;
+  }
+
   /** Current instrument tip in image space (tests). */
   instrumentTip(): Vec3 | null {
     return this.instrument ? [...this.instrument.tip] : null;
