@@ -124,6 +124,41 @@ export function downsampleFactors(dims: readonly number[], maxVoxels = MAX_TEXTU
   return f;
 }
 
+/**
+ * Averages `v` down by factors `f` into `out` (via `put(index, value)`), a few slices per display
+ * frame within the anatomy CPU budget, then calls `done`. Large series take many frames, but no
+ * waveform frame waits for the conversion.
+ */
+function downsampleInFrames(v: Volume, f: [number, number, number], put: (o: number, val: number) => void, done: () => void): void {
+  const [nx, ny, nz] = v.dimensions;
+  const dx = Math.floor(nx / f[0]), dy = Math.floor(ny / f[1]), dz = Math.floor(nz / f[2]);
+  const src = v.data;
+  const norm = 1 / (f[0] * f[1] * f[2]);
+  const one = f[0] === 1 && f[1] === 1 && f[2] === 1;
+  let k = 0;
+  anatomyScheduler.request({
+    run(deadline: number): boolean {
+      while (k < dz) {
+        let o = k * dx * dy;
+        for (let j = 0; j < dy; j++)
+          for (let i = 0; i < dx; i++, o++) {
+            if (one) {
+              put(o, src[(k * ny + j) * nx + i]);
+              continue;
+            }
+            let sum = 0;
+            for (let c = 0; c < f[2]; c++) for (let b = 0; b < f[1]; b++) for (let a = 0; a < f[0]; a++) sum += src[((k * f[2] + c) * ny + j * f[1] + b) * nx + i * f[0] + a];
+            put(o, sum * norm);
+          }
+        k++;
+        if (performance.now() > deadline) return k < dz || (done(), false);
+      }
+      done();
+      return false;
+    },
+  });
+}
+
 export class VolumeView {
   readonly canvas: HTMLCanvasElement;
   private readonly cube: HTMLCanvasElement;
@@ -147,6 +182,8 @@ export class VolumeView {
   private preset: VolumePreset = presetById('ct-bone');
   readonly budget = new FrameBudget(DEFAULT_BUDGET);
   private calibrated = false;
+  /** The volume is being converted for the 3D view (over several frames). */
+  private preparing = false;
   /** Fences of the last frames' strips; a new strip waits until at most one is outstanding. */
   private readonly fences: WebGLSync[] = [];
   private timerExt: { TIME_ELAPSED_EXT: number; GPU_DISJOINT_EXT: number } | null = null;
@@ -293,28 +330,27 @@ export class VolumeView {
   /** Puts the volume in the 3D view (downsampled to MAX_TEXTURE_VOXELS, converted to half floats). */
   setVolume(v: Volume): void {
     this.volume = v;
+    this.preparing = true;
+    this.pass = null;
     if (this.cpu) return this.setVolumeCpu(v);
     if (!this.renderer) return;
     const f = downsampleFactors(v.dimensions);
     const [nx, ny, nz] = v.dimensions;
     const dx = Math.floor(nx / f[0]), dy = Math.floor(ny / f[1]), dz = Math.floor(nz / f[2]);
     const half = new Uint16Array(dx * dy * dz);
-    const src = v.data;
-    const table = src instanceof Int16Array ? int16ToHalf() : null;
-    const norm = 1 / (f[0] * f[1] * f[2]);
-    let o = 0;
-    for (let k = 0; k < dz; k++)
-      for (let j = 0; j < dy; j++)
-        for (let i = 0; i < dx; i++, o++) {
-          let val: number;
-          if (f[0] === 1 && f[1] === 1 && f[2] === 1) val = src[(k * ny + j) * nx + i];
-          else {
-            let s = 0;
-            for (let c = 0; c < f[2]; c++) for (let b = 0; b < f[1]; b++) for (let a = 0; a < f[0]; a++) s += src[((k * f[2] + c) * ny + j * f[1] + b) * nx + i * f[0] + a];
-            val = s * norm;
-          }
-          half[o] = table ? table[(Math.round(val) + 32768) & 0xffff] : THREE.DataUtils.toHalfFloat(val);
-        }
+    const table = v.data instanceof Int16Array ? int16ToHalf() : null;
+    downsampleInFrames(
+      v,
+      f,
+      table ? (o, val) => (half[o] = table[(Math.round(val) + 32768) & 0xffff]) : (o, val) => (half[o] = THREE.DataUtils.toHalfFloat(val)),
+      () => {
+        if (this.volume === v) this.finishTexture(v, f, half, [dx, dy, dz]);
+      },
+    );
+  }
+
+  private finishTexture(v: Volume, f: [number, number, number], half: Uint16Array, [dx, dy, dz]: [number, number, number]): void {
+    this.preparing = false;
     this.texture?.dispose();
     const tex = new THREE.Data3DTexture(half, dx, dy, dz);
     tex.format = THREE.RedFormat;
@@ -380,21 +416,19 @@ export class VolumeView {
     const f = downsampleFactors(v.dimensions);
     const [nx, ny, nz] = v.dimensions;
     const dx = Math.floor(nx / f[0]), dy = Math.floor(ny / f[1]), dz = Math.floor(nz / f[2]);
-    const src = v.data;
-    const out = src instanceof Int16Array ? new Int16Array(dx * dy * dz) : new Float32Array(dx * dy * dz);
-    const norm = 1 / (f[0] * f[1] * f[2]);
-    let o = 0;
-    for (let k = 0; k < dz; k++)
-      for (let j = 0; j < dy; j++)
-        for (let i = 0; i < dx; i++, o++) {
-          if (f[0] === 1 && f[1] === 1 && f[2] === 1) {
-            out[o] = src[(k * ny + j) * nx + i];
-            continue;
-          }
-          let s = 0;
-          for (let c = 0; c < f[2]; c++) for (let b = 0; b < f[1]; b++) for (let a = 0; a < f[0]; a++) s += src[((k * f[2] + c) * ny + j * f[1] + b) * nx + i * f[0] + a];
-          out[o] = s * norm;
-        }
+    const out = v.data instanceof Int16Array ? new Int16Array(dx * dy * dz) : new Float32Array(dx * dy * dz);
+    downsampleInFrames(
+      v,
+      f,
+      (o, val) => (out[o] = val),
+      () => {
+        if (this.volume === v) this.finishCpuVolume(v, f, out, [dx, dy, dz]);
+      },
+    );
+  }
+
+  private finishCpuVolume(v: Volume, f: [number, number, number], out: Int16Array | Float32Array, [dx, dy, dz]: [number, number, number]): void {
+    this.preparing = false;
     const origin = voxelToPatient(v, [(f[0] - 1) / 2, (f[1] - 1) / 2, (f[2] - 1) / 2]);
     const g = { dimensions: [dx, dy, dz] as [number, number, number], spacing: [v.spacing[0] * f[0], v.spacing[1] * f[1], v.spacing[2] * f[2]] as [number, number, number], origin, direction: v.direction };
     this.cpu!.setVolume({ dims: [dx, dy, dz], data: out, patientToVoxel: Array.from(patientToVoxelMatrix(g)), voxelMm: g.spacing });
@@ -507,7 +541,7 @@ export class VolumeView {
   }
 
   private kick(): void {
-    if ((this.renderer || this.cpu) && this.volume) anatomyScheduler.request(this);
+    if ((this.renderer || this.cpu) && this.volume && !this.preparing) anatomyScheduler.request(this);
   }
 
   private isInteracting(now: number): boolean {
