@@ -104,7 +104,7 @@ function main(argv: string[]): void {
   setInterval(() => {
     if (oversized) {
       new DataView(big.buffer).setUint32(8, seq++, true);
-      client.sendRaw(big);
+      client.sendRaw(big.slice()); // zeromq.js may send large buffers without copying: never reuse one
       return;
     }
     // Everything due at factor × the declared rate, in 10-sample frames stamped now (their times overlap).

@@ -1,0 +1,474 @@
+/**
+ * npm run bench:bus [-- --no-docs --seconds 15]
+ *
+ * Device bus benchmark, in one run on this machine:
+ *  1. Hub ingest throughput (messages/s, samples/s) against a raw zeromq.js PUB/SUB
+ *     baseline with the same message bytes, as a ratio. Both are measured the same way:
+ *     a sender process queues N messages, then the receiver (this process) drains them;
+ *     the time from first to last message is the receiver's capacity.
+ *  2. End-to-end latency from device send to a display WebSocket client (p50/p99/max):
+ *     a hub process (`or-hub start`), simulated rooms in load processes, and a probe
+ *     device in this process whose sample values identify their send times; at a nominal
+ *     full OR (20 devices, 12 waveforms) and at 10 times that (200 devices, 120 waveforms).
+ *  3. Hub CPU and memory at nominal and 10x load (from /proc).
+ * Writes its table to docs/benchmarks.md (section "Device bus"); the last line of output
+ * is one JSON object of the figures.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Dealer, Publisher, Router, Subscriber } from 'zeromq';
+import WebSocket from 'ws';
+import { BusServer } from '../native-bridge/node/bus-server';
+import { DeviceClient } from '../native-bridge/node/device-client';
+import { createSimDevice, SIM_DEVICE_NAMES, type SimDevice, type SimDeviceName } from '../native-bridge/node/simulators/devices';
+import type { DeviceDescriptor } from '../native-bridge/common/descriptor';
+import { FrameType, encodeHello, encodeWave } from '../native-bridge/common/wire';
+import { Hub } from '../main/hub/hub';
+import { DisplaySink } from '../main/hub/display-sink';
+import type { HubSink } from '../main/hub/sink';
+import { BinaryKind, decodeBinary, type HubMessage } from '../common/display-contract';
+
+const ROOT = path.resolve(__dirname, '..');
+const argv = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- child roles
+
+const PARTIAL_ROOM: SimDeviceName[] = ['pump1', 'pump2', 'esu', 'insufflator'];
+
+function benchDescriptor(id: string): DeviceDescriptor {
+  return {
+    protocol: 1,
+    deviceId: id,
+    kind: 'patient-monitor',
+    manufacturer: 'OR Hub bench',
+    model: 'Bench',
+    serial: id,
+    heartbeatMs: 1000,
+    channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'ECG', unit: 'mV', rateHz: 500, format: 'i16', scale: 0.005, offset: 0 }],
+  };
+}
+
+function waveFrame(seq: number, samples: number): Uint8Array {
+  const s = new Int16Array(samples).map((_, i) => (i * 37) % 2000);
+  return encodeWave({ seq, stream: 0, tDeviceMs: 1_700_000_000_000 + seq }, 1_700_000_000_000 + (seq * samples) / 0.5, s);
+}
+
+async function roleRawPub(): Promise<void> {
+  const n = Number(opt('n'));
+  const frame = waveFrame(0, Number(opt('samples')));
+  const pub = new Publisher({ sendHighWaterMark: 0, linger: -1 });
+  pub.connect(opt('ep')!);
+  // Empty probes until the receiver has seen one (its subscription has then reached us) and says go.
+  let go = false;
+  process.stdin.once('data', () => (go = true));
+  while (!go) {
+    await pub.send(new Uint8Array(0));
+    await sleep(20);
+  }
+  for (let i = 0; i < n; i++) await pub.send(frame);
+  process.stdout.write('sent\n');
+  await sleep(600_000);
+}
+
+async function roleHubDealer(): Promise<void> {
+  const n = Number(opt('n'));
+  const samples = Number(opt('samples'));
+  const d = new Dealer({ sendHighWaterMark: 0, linger: -1 });
+  d.connect(opt('ep')!);
+  await d.send(encodeHello({ seq: 0, tDeviceMs: now() }, JSON.stringify(benchDescriptor('bench-sender'))));
+  // Valid, numbered frames with consecutive times; the bytes differ only in header and t0.
+  const base = waveFrame(0, samples);
+  const dv = new DataView(base.buffer);
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    const tWave = t0 + (i * samples) / 0.5; // 500 Hz: samples / 0.5 ms per frame
+    dv.setUint32(8, i, true);
+    dv.setFloat64(16, tWave + samples / 0.5, true); // header: device time at send, just after the last sample
+    dv.setFloat64(24, tWave, true);
+    await d.send(base.slice()); // a copy: zeromq.js may send large buffers without copying them
+  }
+  process.stdout.write('sent\n');
+  await sleep(600_000);
+}
+
+function roleLoad(): void {
+  const ep = opt('ep')!;
+  const full = Number(opt('full'));
+  const partial = Number(opt('partial'));
+  const prefix = opt('prefix') ?? 'L';
+  const sims: SimDevice[] = [];
+  for (let r = 0; r < full + partial; r++) {
+    const names = r < full ? SIM_DEVICE_NAMES : PARTIAL_ROOM;
+    for (const n of names) sims.push(createSimDevice(n, { endpoint: ep, idSuffix: `-${prefix}${r}`, seed: r + 1 }));
+  }
+  for (const s of sims) s.start();
+  process.stdout.write(`load ${sims.length} devices\n`);
+}
+
+// ---------------------------------------------------------------- helpers
+
+function child(args: string[], wait: RegExp): Promise<ChildProcess> {
+  const c = spawn(process.execPath, ['--import', 'tsx', __filename, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(c);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    c.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (wait.test(out)) resolve(c);
+    });
+    c.on('exit', (code) => reject(new Error(`child ${args.join(' ')} exited ${code}: ${out}`)));
+  });
+}
+const children: ChildProcess[] = [];
+function killAll(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  children.length = 0;
+}
+process.on('exit', killAll);
+
+function quantiles(xs: number[]): { n: number; p50: number; p99: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] };
+}
+
+const CLK_TCK = 100; // Linux USER_HZ
+function cpuTicks(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]); // utime + stime
+}
+function memKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+// ---------------------------------------------------------------- 1. throughput
+
+interface Throughput {
+  bytes: number;
+  samples: number;
+  rawMsgsPerS: number;
+  /** The same drain through a bare ROUTER (the pattern the bus uses), no processing. */
+  routerMsgsPerS: number;
+  hubMsgsPerS: number;
+  hubSamplesPerS: number;
+  ratio: number;
+}
+
+async function rawDrain(n: number, samples: number): Promise<number> {
+  const sub = new Subscriber({ receiveHighWaterMark: 0, linger: 0 });
+  sub.subscribe();
+  await sub.bind('tcp://127.0.0.1:0');
+  const pub = spawn(process.execPath, ['--import', 'tsx', __filename, '--role', 'raw-pub', '--ep', sub.lastEndpoint!, '--n', String(n), '--samples', String(samples)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(pub);
+  // A SUB attaches its connections (and sends its subscription) only when it is used: take one probe first.
+  await sub.receive();
+  const sent = new Promise<void>((r) => pub.stdout!.on('data', (d: Buffer) => d.toString().includes('sent') && r()));
+  pub.stdin!.write('go\n');
+  await sent;
+  let got = 0;
+  let t0 = 0;
+  for await (const [m] of sub) {
+    if (got === 0) t0 = performance.now();
+    if (m.length > 0) got++;
+    if (got === n) break;
+  }
+  const dt = (performance.now() - t0) / 1000;
+  sub.close();
+  pub.kill('SIGKILL');
+  return n / dt;
+}
+
+async function routerDrain(n: number, samples: number): Promise<number> {
+  const r = new Router({ receiveHighWaterMark: 0, linger: 0 });
+  await r.bind('tcp://127.0.0.1:0');
+  const sender = await child(['--role', 'hub-dealer', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples)], /sent/);
+  const size = waveFrame(0, samples).length;
+  let got = 0;
+  let t0 = 0;
+  for (;;) {
+    const [, m] = await r.receive();
+    if (m.length !== size) continue; // the HELLO
+    if (got === 0) t0 = performance.now();
+    if (++got === n) break;
+  }
+  const dt = (performance.now() - t0) / 1000;
+  r.close();
+  sender.kill('SIGKILL');
+  return n / dt;
+}
+
+async function hubDrain(n: number, samples: number): Promise<{ msgs: number; samples: number }> {
+  const bus = new BusServer({ endpoint: 'tcp://127.0.0.1:0', peerQueueFrames: 0 });
+  const ep = await bus.bind();
+  const hub = new Hub(bus, { log: () => {}, floodFactor: Infinity });
+  hub.addSink(new DisplaySink((d, c) => hub.streamId(d, c)));
+  let got = 0;
+  let gotSamples = 0;
+  let t0 = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const counter: HubSink = {
+    deviceOnline: () => {},
+    deviceState: () => {},
+    wave: (b) => {
+      if (got === 0) t0 = performance.now();
+      got++;
+      gotSamples += b.raw.length;
+      if (got === n) done();
+    },
+    numeric: () => {},
+    setting: () => {},
+    alarm: () => {},
+    pose: () => {},
+    event: () => {},
+    gap: () => {},
+  };
+  hub.addSink(counter);
+  const sender = await child(['--role', 'hub-dealer', '--ep', ep, '--n', String(n), '--samples', String(samples)], /sent/);
+  hub.start();
+  void bus.run((p, b, k) => hub.onMessage(p, b, k));
+  await finished;
+  const dt = (performance.now() - t0) / 1000;
+  const dev = hub.devices.get('bench-sender')!;
+  if (dev.counters.malformed || dev.counters.gaps || dev.counters.throttled) throw new Error(`bench sender frames were refused: ${JSON.stringify(dev.counters)}`);
+  hub.stop();
+  bus.close();
+  sender.kill('SIGKILL');
+  return { msgs: n / dt, samples: gotSamples / dt };
+}
+
+async function throughput(): Promise<Throughput[]> {
+  const rows: Throughput[] = [];
+  for (const [samples, n] of [
+    [20, 300_000],
+    [250, 100_000],
+  ] as const) {
+    // Alternate raw and hub runs, best of two each, to even out the machine's other load.
+    let raw = 0;
+    let router = 0;
+    let hub = { msgs: 0, samples: 0 };
+    for (let k = 0; k < 3; k++) {
+      raw = Math.max(raw, await rawDrain(n, samples));
+      router = Math.max(router, await routerDrain(n, samples));
+      const h = await hubDrain(n, samples);
+      if (h.msgs > hub.msgs) hub = h;
+    }
+    rows.push({ bytes: waveFrame(0, samples).length, samples, rawMsgsPerS: raw, routerMsgsPerS: router, hubMsgsPerS: hub.msgs, hubSamplesPerS: hub.samples, ratio: hub.msgs / raw });
+    console.log(`throughput, ${samples}-sample frames (${waveFrame(0, samples).length} B): raw PUB/SUB ${Math.round(raw)} msg/s, raw ROUTER ${Math.round(router)} msg/s, hub ${Math.round(hub.msgs)} msg/s = ${Math.round(hub.samples)} samples/s, ratio ${(hub.msgs / raw).toFixed(2)} (to ROUTER ${(hub.msgs / router).toFixed(2)})`);
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------- 2-3. latency, CPU, memory
+
+interface LoadResult {
+  label: string;
+  devices: number;
+  waveforms: number;
+  latency: { n: number; p50: number; p99: number; max: number };
+  hubCpuPct: number;
+  hubRssMb: number;
+  hubPeakRssMb: number;
+  displayMsgsPerS: number;
+  displayMBPerS: number;
+}
+
+async function startHubProcess(): Promise<{ proc: ChildProcess; bus: string; origin: string; token: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-bench-bus-'));
+  const proc = spawn(process.execPath, [path.join(ROOT, 'bin/or-hub.js'), 'start', '--headless', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--bus-security', 'plain', '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(proc);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const on = (d: Buffer) => {
+      out += d.toString();
+      const bus = /^bus: (\S+)$/m.exec(out)?.[1];
+      const url = /^display: (\S+)$/m.exec(out)?.[1];
+      if (bus && url) {
+        const u = new URL(url);
+        resolve({ proc, bus, origin: u.origin, token: new URLSearchParams(u.hash.slice(1)).get('token')! });
+      }
+    };
+    proc.stdout!.on('data', on);
+    proc.stderr!.on('data', on);
+    proc.on('exit', (c) => reject(new Error(`hub exited ${c}: ${out}`)));
+  });
+}
+
+async function loadRun(label: string, full: number, partial: number, loadProcs: number, seconds: number): Promise<LoadResult> {
+  const hub = await startHubProcess();
+  const pid = hub.proc.pid!;
+  // The display client: receives everything, as a display would.
+  const ws = new WebSocket(`${hub.origin.replace('http', 'ws')}/ws?token=${hub.token}`);
+  let probeStream = -1;
+  const sentAt = new Map<number, number>();
+  const lat: number[] = [];
+  let measuring = false;
+  let displayMsgs = 0;
+  let displayBytes = 0;
+  ws.on('message', (data, isBinary) => {
+    const t = now();
+    if (measuring) {
+      displayMsgs++;
+      displayBytes += (data as Buffer).length;
+    }
+    if (!isBinary) {
+      const m = JSON.parse(data.toString()) as HubMessage;
+      const devs = m.t === 'devices' ? m.devices : m.t === 'device' ? [m.device] : [];
+      for (const d of devs) if (d.deviceId === 'bench-probe') probeStream = d.channels[0].streamId;
+      return;
+    }
+    const d = decodeBinary(data as Buffer);
+    if (d.kind !== BinaryKind.Wave || !measuring) return;
+    for (const b of d.blocks) {
+      if (b.streamId !== probeStream) continue;
+      for (const v of b.samples) {
+        const s = sentAt.get(v);
+        if (s !== undefined) lat.push(t - s);
+      }
+    }
+  });
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
+  // Load processes.
+  const perFull = Math.ceil(full / loadProcs);
+  const perPartial = Math.ceil(partial / loadProcs);
+  const loads: Promise<ChildProcess>[] = [];
+  for (let i = 0; i < loadProcs; i++) {
+    const f = Math.min(perFull, full - i * perFull);
+    const p = Math.min(perPartial, partial - i * perPartial);
+    loads.push(child(['--role', 'load', '--ep', hub.bus, '--full', String(Math.max(0, f)), '--partial', String(Math.max(0, p)), '--prefix', `${label}${i}x`], /load \d+ devices/));
+  }
+  await Promise.all(loads);
+  // The probe: one f32 sample per frame every 10 ms, value = sequence number.
+  const probe = new DeviceClient({
+    endpoint: hub.bus,
+    descriptor: { ...benchDescriptor('bench-probe'), channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'Probe', unit: 'mV', rateHz: 100, format: 'f32', scale: 1, offset: 0 }] },
+  });
+  probe.start();
+  let k = 0;
+  const t0Dev = probe.clock();
+  const timer = setInterval(() => {
+    sentAt.set(k, now());
+    probe.sendWave(0, t0Dev + k * 10, new Float32Array([k]));
+    k++;
+  }, 10);
+  await sleep(5000); // HELLOs, clock-sync learning, JIT warm-up
+  measuring = true;
+  const c0 = cpuTicks(pid);
+  const w0 = performance.now();
+  await sleep(seconds * 1000);
+  measuring = false;
+  const cpu = ((cpuTicks(pid) - c0) / CLK_TCK / ((performance.now() - w0) / 1000)) * 100;
+  const rss = memKb(pid, 'VmRSS') / 1024;
+  const peak = memKb(pid, 'VmHWM') / 1024;
+  const elapsed = (performance.now() - w0) / 1000;
+  clearInterval(timer);
+  await probe.stop();
+  ws.close();
+  killAll();
+  const devices = full * SIM_DEVICE_NAMES.length + partial * PARTIAL_ROOM.length;
+  const r: LoadResult = {
+    label,
+    devices,
+    waveforms: full * 6,
+    latency: quantiles(lat),
+    hubCpuPct: cpu,
+    hubRssMb: rss,
+    hubPeakRssMb: peak,
+    displayMsgsPerS: displayMsgs / elapsed,
+    displayMBPerS: displayBytes / elapsed / 1e6,
+  };
+  console.log(`${label}: ${devices} devices, ${r.waveforms} waveforms: latency p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, max ${r.latency.max.toFixed(2)} ms (n=${r.latency.n}); hub CPU ${cpu.toFixed(1)} % of a core, RSS ${rss.toFixed(0)} MB (peak ${peak.toFixed(0)} MB); display ${r.displayMsgsPerS.toFixed(0)} msg/s, ${r.displayMBPerS.toFixed(2)} MB/s`);
+  return r;
+}
+
+// ---------------------------------------------------------------- report
+
+function writeDocs(tp: Throughput[], loads: LoadResult[]): void {
+  const file = path.join(ROOT, 'docs/benchmarks.md');
+  const heading = '## Device bus (npm run bench:bus)';
+  const cpus = os.cpus();
+  const lines = [
+    heading,
+    '',
+    `Run ${new Date().toISOString().slice(0, 10)} on ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, zeromq.js ${require('zeromq/package.json').version} (libzmq ${require('zeromq').version}); the machine is shared, so figures vary between runs.`,
+    '',
+    'Ingest throughput: a sender process queues N wave frames, the receiver drains them (time from first to last). Raw = zeromq.js PUB/SUB with the same bytes and nothing done per message; hub = BusServer (ROUTER) → decode, validate, sequence check, clock placement → display sink (no clients) and a counting sink. Goal: ratio ≥ 0.8.',
+    '',
+    '| frame | raw PUB/SUB msg/s | hub msg/s | hub samples/s | ratio |',
+    '|---|---:|---:|---:|---:|',
+    ...tp.map((r) => `| ${r.samples} i16 samples, ${r.bytes} B | ${Math.round(r.rawMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubSamplesPerS).toLocaleString('en')} | ${r.ratio.toFixed(2)} |`),
+    '',
+    'End-to-end latency: a probe device sends one sample every 10 ms, identified by its value; latency = arrival at a display WebSocket client − send, both in the bench process. The hub is a separate `or-hub start` process; the simulated rooms run in load processes on the same two cores. Goals: p99 ≤ 5 ms nominal, ≤ 20 ms at 10×.',
+    '',
+    '| load | devices | waveforms | p50 ms | p99 ms | max ms | hub CPU (% of a core) | hub RSS MB (peak) | to display |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...loads.map(
+      (l) =>
+        `| ${l.label} | ${l.devices} | ${l.waveforms} | ${l.latency.p50.toFixed(2)} | ${l.latency.p99.toFixed(2)} | ${l.latency.max.toFixed(2)} | ${l.hubCpuPct.toFixed(1)} | ${l.hubRssMb.toFixed(0)} (${l.hubPeakRssMb.toFixed(0)}) | ${l.displayMsgsPerS.toFixed(0)} msg/s, ${l.displayMBPerS.toFixed(2)} MB/s |`,
+    ),
+    '',
+  ];
+  let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\n';
+  const start = text.indexOf(heading);
+  if (start >= 0) {
+    const next = text.indexOf('\n## ', start + heading.length);
+    text = text.slice(0, start) + lines.join('\n') + (next >= 0 ? text.slice(next + 1) : '');
+  } else text = text.replace(/\n*$/, '\n\n') + lines.join('\n');
+  fs.writeFileSync(file, text);
+}
+
+async function main(): Promise<void> {
+  const role = opt('role');
+  if (role === 'raw-pub') return roleRawPub();
+  if (role === 'hub-dealer') return roleHubDealer();
+  if (role === 'load') return roleLoad();
+  if (!fs.existsSync(path.join(ROOT, 'dist/hub/cli.cjs'))) throw new Error('run "npm run build" first (bench:bus does)');
+  const seconds = Number(opt('seconds') ?? 15);
+  if (opt('only') === 'throughput') {
+    await throughput();
+    killAll();
+    process.exit(0);
+  }
+  if (opt('only') === 'hub-drain') {
+    // Profiling aid: node --cpu-prof --import tsx bench/bus.ts --only hub-drain
+    console.log(await hubDrain(Number(opt('n') ?? 300_000), Number(opt('samples') ?? 20)));
+    killAll();
+    process.exit(0);
+  }
+  const tp = await throughput();
+  const nominal = await loadRun('nominal', 2, 1, 1, seconds);
+  const tenfold = await loadRun('10x', 20, 10, 2, seconds);
+  if (!argv.includes('--no-docs')) writeDocs(tp, [nominal, tenfold]);
+  const figures = {
+    throughput: tp.map((r) => ({ frameBytes: r.bytes, samplesPerFrame: r.samples, rawMsgsPerS: Math.round(r.rawMsgsPerS), hubMsgsPerS: Math.round(r.hubMsgsPerS), hubSamplesPerS: Math.round(r.hubSamplesPerS), ratio: Number(r.ratio.toFixed(3)) })),
+    latencyMs: Object.fromEntries([nominal, tenfold].map((l) => [l.label, { p50: Number(l.latency.p50.toFixed(3)), p99: Number(l.latency.p99.toFixed(3)), max: Number(l.latency.max.toFixed(3)), n: l.latency.n }])),
+    hub: Object.fromEntries([nominal, tenfold].map((l) => [l.label, { devices: l.devices, waveforms: l.waveforms, cpuPctOfCore: Number(l.hubCpuPct.toFixed(1)), rssMb: Math.round(l.hubRssMb), peakRssMb: Math.round(l.hubPeakRssMb) }])),
+    goals: {
+      ratioAtLeast0_8: tp.every((r) => r.ratio >= 0.8),
+      p99NominalAtMost5ms: nominal.latency.p99 <= 5,
+      p99TenfoldAtMost20ms: tenfold.latency.p99 <= 20,
+    },
+  };
+  console.log(JSON.stringify(figures));
+  killAll();
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  killAll();
+  process.exit(1);
+});
