@@ -42,7 +42,7 @@ const CPU_STRIP_MS = 20;
 /** After the last camera change, the view counts as still after this long (ms). */
 const SETTLE_MS = 150;
 /** While interacting, show a new image at most this often (each shown image costs the compositor a large frame on a software renderer). */
-const MIN_INTERACTIVE_PRESENT_MS = 90;
+const MIN_INTERACTIVE_PRESENT_MS = 70;
 const BACKGROUND = new THREE.Color(0.02, 0.027, 0.04);
 
 export interface VolumeViewStats {
