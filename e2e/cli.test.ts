@@ -42,7 +42,7 @@ test('bad flags and values give one clear line and exit status 2', async () => {
 });
 
 test('start refuses a plain-text bus off loopback', async () => {
-  const r = await runToEnd(['start', '--headless', '--port', '0', '--bus', 'tcp://0.0.0.0:*']);
+  const r = await runToEnd(['start', '--headless', '--port', '0', '--bus', 'tcp://0.0.0.0:*', '--bus-security', 'plain']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /off loopback/);
 });

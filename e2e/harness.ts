@@ -62,15 +62,19 @@ export function run(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Pro
   };
 }
 
-/** Runs `or-hub ARGS` to completion. */
-export function runToEnd(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `or-hub ARGS` to completion; a command still running after timeoutMs is killed (code -1). */
+export function runToEnd(args: string[], timeoutMs = 60000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 
