@@ -99,6 +99,18 @@ async function roleHubDealer(): Promise<void> {
   await sleep(600_000);
 }
 
+async function roleClientSender(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client } = require('zeromq/draft') as typeof import('zeromq/draft');
+  const n = Number(opt('n'));
+  const frame = waveFrame(0, Number(opt('samples')));
+  const c = new Client({ sendHighWaterMark: 0, linger: -1 });
+  c.connect(opt('ep')!);
+  for (let i = 0; i < n; i++) await c.send(frame);
+  process.stdout.write('sent\n');
+  await sleep(600_000);
+}
+
 function roleLoad(): void {
   const ep = opt('ep')!;
   const full = Number(opt('full'));
@@ -116,7 +128,7 @@ function roleLoad(): void {
 // ---------------------------------------------------------------- helpers
 
 function child(args: string[], wait: RegExp): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', __filename, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const c = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', __filename, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(c);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -159,6 +171,8 @@ interface Throughput {
   rawMsgsPerS: number;
   /** The same drain through a bare ROUTER (the pattern the bus uses), no processing. */
   routerMsgsPerS: number;
+  /** The same drain through a bare draft SERVER socket (the alternative considered), no processing. */
+  serverMsgsPerS: number;
   hubMsgsPerS: number;
   hubSamplesPerS: number;
   ratio: number;
@@ -198,6 +212,25 @@ async function routerDrain(n: number, samples: number): Promise<number> {
   for (;;) {
     const [, m] = await r.receive();
     if (m.length !== size) continue; // the HELLO
+    if (got === 0) t0 = performance.now();
+    if (++got === n) break;
+  }
+  const dt = (performance.now() - t0) / 1000;
+  r.close();
+  sender.kill('SIGKILL');
+  return n / dt;
+}
+
+async function serverDrain(n: number, samples: number): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Server } = require('zeromq/draft') as typeof import('zeromq/draft');
+  const r = new Server({ receiveHighWaterMark: 0, linger: 0 });
+  await r.bind('tcp://127.0.0.1:0');
+  const sender = await child(['--role', 'client-sender', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples)], /sent/);
+  let got = 0;
+  let t0 = 0;
+  for (;;) {
+    await r.receive();
     if (got === 0) t0 = performance.now();
     if (++got === n) break;
   }
@@ -256,15 +289,17 @@ async function throughput(): Promise<Throughput[]> {
     // Alternate raw and hub runs, best of two each, to even out the machine's other load.
     let raw = 0;
     let router = 0;
+    let server = 0;
     let hub = { msgs: 0, samples: 0 };
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < 4; k++) {
       raw = Math.max(raw, await rawDrain(n, samples));
       router = Math.max(router, await routerDrain(n, samples));
+      server = Math.max(server, await serverDrain(n, samples));
       const h = await hubDrain(n, samples);
       if (h.msgs > hub.msgs) hub = h;
     }
-    rows.push({ bytes: waveFrame(0, samples).length, samples, rawMsgsPerS: raw, routerMsgsPerS: router, hubMsgsPerS: hub.msgs, hubSamplesPerS: hub.samples, ratio: hub.msgs / raw });
-    console.log(`throughput, ${samples}-sample frames (${waveFrame(0, samples).length} B): raw PUB/SUB ${Math.round(raw)} msg/s, raw ROUTER ${Math.round(router)} msg/s, hub ${Math.round(hub.msgs)} msg/s = ${Math.round(hub.samples)} samples/s, ratio ${(hub.msgs / raw).toFixed(2)} (to ROUTER ${(hub.msgs / router).toFixed(2)})`);
+    rows.push({ bytes: waveFrame(0, samples).length, samples, rawMsgsPerS: raw, routerMsgsPerS: router, serverMsgsPerS: server, hubMsgsPerS: hub.msgs, hubSamplesPerS: hub.samples, ratio: hub.msgs / raw });
+    console.log(`throughput, ${samples}-sample frames (${waveFrame(0, samples).length} B): raw PUB/SUB ${Math.round(raw)} msg/s, raw ROUTER ${Math.round(router)} msg/s, raw SERVER (draft) ${Math.round(server)} msg/s, hub ${Math.round(hub.msgs)} msg/s = ${Math.round(hub.samples)} samples/s, ratio ${(hub.msgs / raw).toFixed(2)} (to ROUTER ${(hub.msgs / router).toFixed(2)})`);
   }
   return rows;
 }
@@ -281,6 +316,10 @@ interface LoadResult {
   hubPeakRssMb: number;
   displayMsgsPerS: number;
   displayMBPerS: number;
+  /** CPU of the simulator processes, % of a core. */
+  loadCpuPct: number;
+  /** 1-minute load average of the machine at the end of the window (2 cores). */
+  loadAvg: number;
 }
 
 async function startHubProcess(): Promise<{ proc: ChildProcess; bus: string; origin: string; token: string }> {
@@ -350,7 +389,7 @@ async function loadRun(label: string, full: number, partial: number, loadProcs: 
     const p = Math.min(perPartial, partial - i * perPartial);
     loads.push(child(['--role', 'load', '--ep', hub.bus, '--full', String(Math.max(0, f)), '--partial', String(Math.max(0, p)), '--prefix', `${label}${i}x`], /load \d+ devices/));
   }
-  await Promise.all(loads);
+  const loadProcsList = await Promise.all(loads);
   // The probe: one f32 sample per frame every 10 ms, value = sequence number.
   const probe = new DeviceClient({
     endpoint: hub.bus,
@@ -366,11 +405,14 @@ async function loadRun(label: string, full: number, partial: number, loadProcs: 
   }, 10);
   await sleep(5000); // HELLOs, clock-sync learning, JIT warm-up
   measuring = true;
+  const l0 = loadProcsList.reduce((s, c) => s + cpuTicks(c.pid!), 0);
   const c0 = cpuTicks(pid);
   const w0 = performance.now();
   await sleep(seconds * 1000);
   measuring = false;
   const cpu = ((cpuTicks(pid) - c0) / CLK_TCK / ((performance.now() - w0) / 1000)) * 100;
+  const loadCpu = ((loadProcsList.reduce((s, c) => s + cpuTicks(c.pid!), 0) - l0) / CLK_TCK / ((performance.now() - w0) / 1000)) * 100;
+  const loadAvg = os.loadavg()[0];
   const rss = memKb(pid, 'VmRSS') / 1024;
   const peak = memKb(pid, 'VmHWM') / 1024;
   const elapsed = (performance.now() - w0) / 1000;
@@ -389,8 +431,10 @@ async function loadRun(label: string, full: number, partial: number, loadProcs: 
     hubPeakRssMb: peak,
     displayMsgsPerS: displayMsgs / elapsed,
     displayMBPerS: displayBytes / elapsed / 1e6,
+    loadCpuPct: loadCpu,
+    loadAvg,
   };
-  console.log(`${label}: ${devices} devices, ${r.waveforms} waveforms: latency p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, max ${r.latency.max.toFixed(2)} ms (n=${r.latency.n}); hub CPU ${cpu.toFixed(1)} % of a core, RSS ${rss.toFixed(0)} MB (peak ${peak.toFixed(0)} MB); display ${r.displayMsgsPerS.toFixed(0)} msg/s, ${r.displayMBPerS.toFixed(2)} MB/s`);
+  console.log(`${label}: ${devices} devices, ${r.waveforms} waveforms: latency p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, max ${r.latency.max.toFixed(2)} ms (n=${r.latency.n}); hub CPU ${cpu.toFixed(1)} % of a core, RSS ${rss.toFixed(0)} MB (peak ${peak.toFixed(0)} MB); display ${r.displayMsgsPerS.toFixed(0)} msg/s, ${r.displayMBPerS.toFixed(2)} MB/s; simulators ${loadCpu.toFixed(0)} % of a core; machine load average ${loadAvg.toFixed(2)}`);
   return r;
 }
 
@@ -405,20 +449,29 @@ function writeDocs(tp: Throughput[], loads: LoadResult[]): void {
     '',
     `Run ${new Date().toISOString().slice(0, 10)} on ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, zeromq.js ${require('zeromq/package.json').version} (libzmq ${require('zeromq').version}); the machine is shared, so figures vary between runs.`,
     '',
-    'Ingest throughput: a sender process queues N wave frames, the receiver drains them (time from first to last). Raw = zeromq.js PUB/SUB with the same bytes and nothing done per message; hub = BusServer (ROUTER) → decode, validate, sequence check, clock placement → display sink (no clients) and a counting sink. Goal: ratio ≥ 0.8.',
+    'Ingest throughput: a sender process queues N wave frames, the receiver drains them (time from first to last), best of 4 alternating runs. Raw = zeromq.js PUB/SUB with the same bytes and nothing done per message; raw ROUTER = the socket pattern the bus uses (each message arrives as two parts: routing id, body), nothing done; raw SERVER = the draft single-part socket, as an alternative; hub = BusServer (ROUTER) → decode, validate, sequence check, clock placement → display sink (no clients) and a counting sink. Goal: hub ÷ PUB/SUB ≥ 0.8.',
     '',
-    '| frame | raw PUB/SUB msg/s | hub msg/s | hub samples/s | ratio |',
-    '|---|---:|---:|---:|---:|',
-    ...tp.map((r) => `| ${r.samples} i16 samples, ${r.bytes} B | ${Math.round(r.rawMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubSamplesPerS).toLocaleString('en')} | ${r.ratio.toFixed(2)} |`),
+    '| frame | raw PUB/SUB msg/s | raw ROUTER msg/s | raw SERVER (draft) msg/s | hub msg/s | hub samples/s | hub ÷ PUB/SUB | hub ÷ ROUTER |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...tp.map(
+      (r) =>
+        `| ${r.samples} i16 samples, ${r.bytes} B | ${Math.round(r.rawMsgsPerS).toLocaleString('en')} | ${Math.round(r.routerMsgsPerS).toLocaleString('en')} | ${Math.round(r.serverMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubSamplesPerS).toLocaleString('en')} | ${r.ratio.toFixed(2)} | ${(r.hubMsgsPerS / r.routerMsgsPerS).toFixed(2)} |`,
+    ),
     '',
     'End-to-end latency: a probe device sends one sample every 10 ms, identified by its value; latency = arrival at a display WebSocket client − send, both in the bench process. The hub is a separate `or-hub start` process; the simulated rooms run in load processes on the same two cores. Goals: p99 ≤ 5 ms nominal, ≤ 20 ms at 10×.',
     '',
-    '| load | devices | waveforms | p50 ms | p99 ms | max ms | hub CPU (% of a core) | hub RSS MB (peak) | to display |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| load | devices | waveforms | p50 ms | p99 ms | max ms | hub CPU (% of a core) | hub RSS MB (peak) | to display | simulators CPU | load average |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...loads.map(
       (l) =>
-        `| ${l.label} | ${l.devices} | ${l.waveforms} | ${l.latency.p50.toFixed(2)} | ${l.latency.p99.toFixed(2)} | ${l.latency.max.toFixed(2)} | ${l.hubCpuPct.toFixed(1)} | ${l.hubRssMb.toFixed(0)} (${l.hubPeakRssMb.toFixed(0)}) | ${l.displayMsgsPerS.toFixed(0)} msg/s, ${l.displayMBPerS.toFixed(2)} MB/s |`,
+        `| ${l.label} | ${l.devices} | ${l.waveforms} | ${l.latency.p50.toFixed(2)} | ${l.latency.p99.toFixed(2)} | ${l.latency.max.toFixed(2)} | ${l.hubCpuPct.toFixed(1)} | ${l.hubRssMb.toFixed(0)} (${l.hubPeakRssMb.toFixed(0)}) | ${l.displayMsgsPerS.toFixed(0)} msg/s, ${l.displayMBPerS.toFixed(2)} MB/s | ${l.loadCpuPct.toFixed(0)} % | ${l.loadAvg.toFixed(2)} |`,
     ),
+    '',
+    `Goals this run: throughput ratio ≥ 0.8 ${tp.every((r) => r.ratio >= 0.8) ? 'met' : 'missed'} (${tp.map((r) => r.ratio.toFixed(2)).join(', ')}); p99 ≤ 5 ms nominal ${loads[0].latency.p99 <= 5 ? 'met' : 'missed'} (${loads[0].latency.p99.toFixed(2)} ms); p99 ≤ 20 ms at 10× ${loads[1].latency.p99 <= 20 ? 'met' : 'missed'} (${loads[1].latency.p99.toFixed(2)} ms).`,
+    '',
+    'Why the throughput goal is missed, in numbers: the bus must be able to answer each device (HELLO_ACK, SYNC_REQ, errors), so it uses ROUTER, and a ROUTER message is two parts (a routing-id buffer and the body), each a separate allocation and native call in zeromq.js: the bare ROUTER drain alone reaches only about 0.7–0.8 of PUB/SUB with the same bytes. The hub\'s own work (decode ≈ 0.2 µs, validation, sequence, clock placement, sinks ≈ 0.5 µs a frame, measured in-process) costs a further 15–25 %. Tried: removing per-call closures, object spreads and sample copies from the decoder (decode went from 6 µs to 0.2 µs a frame, hub ÷ PUB/SUB from 0.26 to about 0.65); the draft SERVER socket, whose messages are single-part, drains at PUB/SUB speed or better, but it needs libzmq built with draft APIs on every device (pyzmq and most distribution packages are not), gives no client-chosen routing id (so no session across a link cut without a new HELLO), and zeromq.js marks it experimental; so the bus stays on ROUTER/DEALER. Not tried yet: several frames per ZeroMQ message (fewer messages for the same samples; it does not change the per-message ratio at equal message sizes). At the loads an OR produces (10× nominal is ≈ 10 000 frames/s) the hub uses a small fraction of its capacity.',
+    '',
+    'Latency tails: the p50 stays well under a millisecond; the p99 and max move with whatever else the two shared cores are running (other engineers\' browser tests, the simulators themselves: see the load average and simulator CPU columns). On a quieter machine both goals were met (an earlier run of this bench on 2026-11-25: p99 2.85 ms nominal, 4.26 ms at 10×).',
     '',
   ];
   let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\n';
@@ -435,6 +488,7 @@ async function main(): Promise<void> {
   if (role === 'raw-pub') return roleRawPub();
   if (role === 'hub-dealer') return roleHubDealer();
   if (role === 'load') return roleLoad();
+  if (role === 'client-sender') return roleClientSender();
   if (!fs.existsSync(path.join(ROOT, 'dist/hub/cli.cjs'))) throw new Error('run "npm run build" first (bench:bus does)');
   const seconds = Number(opt('seconds') ?? 15);
   if (opt('only') === 'throughput') {
@@ -453,7 +507,7 @@ async function main(): Promise<void> {
   const tenfold = await loadRun('10x', 20, 10, 2, seconds);
   if (!argv.includes('--no-docs')) writeDocs(tp, [nominal, tenfold]);
   const figures = {
-    throughput: tp.map((r) => ({ frameBytes: r.bytes, samplesPerFrame: r.samples, rawMsgsPerS: Math.round(r.rawMsgsPerS), hubMsgsPerS: Math.round(r.hubMsgsPerS), hubSamplesPerS: Math.round(r.hubSamplesPerS), ratio: Number(r.ratio.toFixed(3)) })),
+    throughput: tp.map((r) => ({ frameBytes: r.bytes, samplesPerFrame: r.samples, rawMsgsPerS: Math.round(r.rawMsgsPerS), routerMsgsPerS: Math.round(r.routerMsgsPerS), serverMsgsPerS: Math.round(r.serverMsgsPerS), hubMsgsPerS: Math.round(r.hubMsgsPerS), hubSamplesPerS: Math.round(r.hubSamplesPerS), ratio: Number(r.ratio.toFixed(3)), ratioToRouter: Number((r.hubMsgsPerS / r.routerMsgsPerS).toFixed(3)) })),
     latencyMs: Object.fromEntries([nominal, tenfold].map((l) => [l.label, { p50: Number(l.latency.p50.toFixed(3)), p99: Number(l.latency.p99.toFixed(3)), max: Number(l.latency.max.toFixed(3)), n: l.latency.n }])),
     hub: Object.fromEntries([nominal, tenfold].map((l) => [l.label, { devices: l.devices, waveforms: l.waveforms, cpuPctOfCore: Number(l.hubCpuPct.toFixed(1)), rssMb: Math.round(l.hubRssMb), peakRssMb: Math.round(l.hubPeakRssMb) }])),
     goals: {
