@@ -237,7 +237,7 @@ function writeSection(table: string, figures: Record<string, unknown>): void {
   const file = path.resolve(__dirname, '../docs/benchmarks.md');
   const heading = '## 3D view (npm run bench:view)';
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const body = [
+  let body = [
     heading,
     '',
     `Headless Debian Chromium, WebGL2 on SwiftShader (software; no GPU machine was available to this task), ${figures.cpus} CPU cores shared with other jobs, viewport 1920x1080, simulated OR feeding 5 waveforms. Each measurement ${figures.seconds} s; "dragging" = real mouse input across the 3D view (rotating it when on). Frame times are the waveform engine's requestAnimationFrame intervals. See docs/anatomy.md for the design.`,
@@ -254,6 +254,8 @@ function writeSection(table: string, figures: Record<string, unknown>): void {
       `the 3D view, so its ratio says little here; the share of frames over 20 ms (${figures.off_drag_pct_over20} % off vs ${figures.on_rotate_pct_over20} % rotating) and frames/s ` +
       `(${figures.fps_off_drag} vs ${figures.fps_on_rotate}) show the real cost.`,
     '',
+    'Run-to-run spread during development (same code paths, 1-min load average 2.9–6.9 from other jobs on the 2 cores): 3D off with the mouse dragging missed 29–48 % of waveform frames, rotating with the CPU backend 48–61 %; 7.4–9.6 3D updates/s; 0.6–1.0 s to full quality; the forced WebGL backend 0.4–1.6 updates/s and 15–38 s to full quality. One run with the 3D image never shown (presentation disabled) missed 40 % of frames while rotating against 33 % for the 3D-off page in the same run, so both the worker\'s CPU use and the compositing of each shown image cost frames.',
+    '',
     'Designs tried (all measured with this bench or the probes behind it):',
     '',
     '- Ray cast in WebGL on SwiftShader, one draw per image: an unbudgeted full-quality frame at the view size takes the "WebGL unbudgeted" figure above and stalls the page for that long (1920x1080: seconds).',
@@ -263,6 +265,7 @@ function writeSection(table: string, figures: Record<string, unknown>): void {
     '',
   ].join('\n');
   const at = text.indexOf(heading);
+  body += '\n';
   let out: string;
   if (at < 0) out = `${text.replace(/\s*$/, '')}\n\n${body}`;
   else {
