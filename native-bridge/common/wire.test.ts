@@ -139,3 +139,27 @@ test('decoder never throws on 20,000 random and mutated frames', () => {
   }
   assert.ok(okCount > 0 && okCount < 20000);
 });
+
+test('aligned wave samples are views on the frame (no copy); unaligned ones are aligned copies', () => {
+  const frame = encodeWave(h(), 0, new Int32Array([1, 2, 3]));
+  const f = ok(frame);
+  assert.ok(f.type === FrameType.Wave && f.samples.buffer === frame.buffer, 'view');
+  const big = new Uint8Array(frame.length + 2);
+  big.set(frame, 2);
+  const g = ok(big.subarray(2));
+  assert.ok(g.type === FrameType.Wave && g.samples.buffer !== big.buffer && g.samples.byteOffset % 4 === 0, 'copy');
+  assert.deepEqual(g.type === FrameType.Wave ? [...g.samples] : [], [1, 2, 3]);
+});
+
+test('every frame type decodes from the test vectors of docs/device-protocol.md §3.15', () => {
+  const hex = (s: string) => new Uint8Array(s.trim().split(/\s+/).map((x) => parseInt(x, 16)));
+  const hb = ok(hex('4f 52 01 03 00 00 00 00 07 00 00 00 01 00 00 00 00 08 80 56 fe bc 78 42 00'));
+  assert.deepEqual([hb.type, hb.seq, hb.tDeviceMs], [FrameType.Heartbeat, 7, 1_700_000_000_000.5]);
+  const w = ok(hex('4f 52 01 04 00 00 00 00 2a 00 00 00 16 00 00 00 00 80 82 56 fe bc 78 42 00 00 80 56 fe bc 78 42 03 00 00 00 01 00 00 00 64 00 9c ff ff 7f'));
+  assert.ok(w.type === FrameType.Wave);
+  if (w.type === FrameType.Wave) assert.deepEqual([w.seq, w.t0Ms, w.format, ...w.samples], [42, 1_700_000_000_000, SampleCode.I16, 100, -100, 32767]);
+  const n = ok(hex('4f 52 01 05 00 00 00 00 03 00 00 00 1c 00 00 00 00 00 80 56 fe bc 78 42 01 00 00 00 00 00 80 56 fe bc 78 42 00 00 00 00 00 00 52 40 0a 00 02 00 00 00 00 00'));
+  assert.ok(n.type === FrameType.Numeric && n.entries[0].value === 72 && n.entries[0].channel === 10 && n.entries[0].status === 2);
+  const sr = ok(hex('4f 52 01 0c 00 00 00 00 01 00 00 00 18 00 00 00 00 84 3b 57 fe bc 78 42 00 00 80 56 fe bc 78 42 00 80 3b 57 fe bc 78 42 00 84 3b 57 fe bc 78 42'));
+  assert.ok(sr.type === FrameType.SyncResp && sr.t1Ms === 1_700_000_000_000 && sr.t2Ms === 1_700_000_003_000 && sr.t3Ms === 1_700_000_003_000.25);
+});
