@@ -48,6 +48,7 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
       <DeviceStrip />
       {connectError ? <div className="conn-error">{connectError}</div> : null}
       <main className="main">
+        <div className="left">
         <section className="vitals" data-testid="vitals">
           {WAVE_ROWS.map((r) => (
             <WaveRow key={r.id} spec={r} />
@@ -58,11 +59,12 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
             ))}
           </div>
         </section>
+        <DevicePanels />
+        </div>
         <section className="anatomy" id="anatomy-slot" data-testid="anatomy">
           <AnatomyView />
         </section>
       </main>
-      <DevicePanels />
       <TimelinePanel />
     </div>
   );
