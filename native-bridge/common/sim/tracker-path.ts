@@ -9,6 +9,7 @@
  * map to the demo CT's patient coordinates (LPS) by SIM_TRACKER_TO_PATIENT, so a registration
  * done with the simulated pointer should recover that transform.
  */
+import { invertAffine, multiply4 } from '../../../common/geometry';
 
 /** Column-major 4x4: rotation of 90° about patient z, then translation (mm). */
 export const SIM_TRACKER_TO_PATIENT = new Float32Array([
@@ -18,29 +19,14 @@ export const SIM_TRACKER_TO_PATIENT = new Float32Array([
   12, -240, 35, 1,
 ]);
 
-/** Column-major inverse of a rigid 4x4 transform. */
+/** Inverse of a rigid 4x4 transform, as the Float32Array poses travel in. */
 export function invertRigid(m: ArrayLike<number>): Float32Array {
-  const r = new Float32Array(16);
-  // R^T
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) r[j * 4 + i] = m[i * 4 + j];
-  const tx = m[12], ty = m[13], tz = m[14];
-  r[12] = -(r[0] * tx + r[4] * ty + r[8] * tz);
-  r[13] = -(r[1] * tx + r[5] * ty + r[9] * tz);
-  r[14] = -(r[2] * tx + r[6] * ty + r[10] * tz);
-  r[15] = 1;
-  return r;
+  return Float32Array.from(invertAffine(m));
 }
 
-/** Column-major product a * b. */
+/** Column-major product a * b, as a Float32Array pose. */
 export function mul4(a: ArrayLike<number>, b: ArrayLike<number>): Float32Array {
-  const r = new Float32Array(16);
-  for (let c = 0; c < 4; c++)
-    for (let row = 0; row < 4; row++) {
-      let s = 0;
-      for (let k = 0; k < 4; k++) s += a[k * 4 + row] * b[c * 4 + k];
-      r[c * 4 + row] = s;
-    }
-  return r;
+  return Float32Array.from(multiply4(a, b));
 }
 
 /** Pose whose +z axis is `axis` (unit) and origin `tip`. Column-major. */
