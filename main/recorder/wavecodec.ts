@@ -173,6 +173,26 @@ export function encodeInts(x: ArrayLike<number>, tag: WaveCodec = WaveCodec.IntR
   return w.finish();
 }
 
+/** Undoes the fixed polynomial predictor of `order` (0..3) for sample i from residual e. */
+function reconstruct(order: number, e: number, x: ArrayLike<number>, i: number, who: string): number {
+  let v: number;
+  switch (order) {
+    case 0:
+      v = e;
+      break;
+    case 1:
+      v = e + x[i - 1];
+      break;
+    case 2:
+      v = e + 2 * x[i - 1] - x[i - 2];
+      break;
+    default:
+      v = e + 3 * x[i - 1] - 3 * x[i - 2] + x[i - 3];
+  }
+  if (v < -2147483648 || v > 2147483647) throw new CodecError(`${who}: sample outside int32`);
+  return v;
+}
+
 /** Decodes an IntRice (or F32IntRice) block to integers. Throws CodecError on malformed input. */
 export function decodeInts(buf: Uint8Array): Int32Array {
   const r = new BitReader(buf);
@@ -204,23 +224,7 @@ export function decodeInts(buf: Uint8Array): Int32Array {
         const q = r.unary();
         u = k > 0 ? q * div + r.bits(k) : q;
       }
-      const e = unzigzag(u);
-      let v: number;
-      switch (order) {
-        case 0:
-          v = e;
-          break;
-        case 1:
-          v = e + x[i - 1];
-          break;
-        case 2:
-          v = e + 2 * x[i - 1] - x[i - 2];
-          break;
-        default:
-          v = e + 3 * x[i - 1] - 3 * x[i - 2] + x[i - 3];
-      }
-      if (v < -2147483648 || v > 2147483647) throw new CodecError('decodeInts: sample outside int32');
-      x[i] = v;
+      x[i] = reconstruct(order, unzigzag(u), x, i, 'decodeInts');
     }
   }
   return x;
@@ -359,22 +363,7 @@ export function decodeIntsAC(buf: Uint8Array): Int32Array {
       if (!sg) e = -a;
       prevSign = sg ? 1 : 2;
     } else prevSign = 0;
-    let v: number;
-    switch (order) {
-      case 0:
-        v = e;
-        break;
-      case 1:
-        v = e + x[i - 1];
-        break;
-      case 2:
-        v = e + 2 * x[i - 1] - x[i - 2];
-        break;
-      default:
-        v = e + 3 * x[i - 1] - 3 * x[i - 2] + x[i - 3];
-    }
-    if (v < -2147483648 || v > 2147483647) throw new CodecError('decodeIntsAC: sample outside int32');
-    x[i] = v;
+    x[i] = reconstruct(order, e, x, i, 'decodeIntsAC');
     a2 = a1;
     a1 = a;
   }
