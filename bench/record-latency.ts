@@ -1,0 +1,256 @@
+/**
+ * npm run bench:record-latency [-- --seconds 35]
+ *
+ * Issue 6: recording a case must have no effect on display latency. In one run, for the
+ * same nominal load (a full OR: 2 full simulated rooms + 1 partial = 20 devices,
+ * 12 waveforms, in one load process), measures end-to-end latency from a probe device's
+ * send to a display WebSocket client (p50/p99/max) with the hub (a) not recording and
+ * (b) recording a case (POST /api/case; the recorder writes every sample to SQLite from
+ * a worker thread), in alternating windows off, on, off, on (each a fresh `or-hub start`
+ * process) so drift in machine load cancels out; reports the ratio (b)/(a) and the hub
+ * process CPU (all threads, from /proc).
+ *
+ * The probe and load code follow bench/bus.ts (which exports nothing and runs on import,
+ * so the minimal parts are copied here). No documentation is written by this script; the
+ * last line of output is one JSON object of the figures.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import WebSocket from 'ws';
+import { DeviceClient } from '../native-bridge/node/device-client';
+import { createSimDevice, SIM_DEVICE_NAMES, type SimDevice, type SimDeviceName } from '../native-bridge/node/simulators/devices';
+import type { DeviceDescriptor } from '../native-bridge/common/descriptor';
+import { BinaryKind, decodeBinary, type HubMessage } from '../common/display-contract';
+
+const ROOT = path.resolve(__dirname, '..');
+const argv = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const PARTIAL_ROOM: SimDeviceName[] = ['pump1', 'pump2', 'esu', 'insufflator'];
+const FULL = 2;
+const PARTIAL = 1;
+
+function probeDescriptor(): DeviceDescriptor {
+  return {
+    protocol: 1,
+    deviceId: 'bench-probe',
+    kind: 'patient-monitor',
+    manufacturer: 'OR Hub bench',
+    model: 'Bench',
+    serial: 'bench-probe',
+    heartbeatMs: 1000,
+    channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'Probe', unit: 'mV', rateHz: 100, format: 'f32', scale: 1, offset: 0 }],
+  };
+}
+
+function roleLoad(): void {
+  const ep = opt('ep')!;
+  const full = Number(opt('full'));
+  const partial = Number(opt('partial'));
+  const prefix = opt('prefix') ?? 'L';
+  const sims: SimDevice[] = [];
+  for (let r = 0; r < full + partial; r++) {
+    const names = r < full ? SIM_DEVICE_NAMES : PARTIAL_ROOM;
+    for (const n of names) sims.push(createSimDevice(n, { endpoint: ep, idSuffix: `-${prefix}${r}`, seed: r + 1 }));
+  }
+  for (const s of sims) s.start();
+  process.stdout.write(`load ${sims.length} devices\n`);
+}
+
+const children: ChildProcess[] = [];
+function killAll(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  children.length = 0;
+}
+process.on('exit', killAll);
+
+function child(args: string[], wait: RegExp): Promise<ChildProcess> {
+  const c = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', __filename, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(c);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    c.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (wait.test(out)) resolve(c);
+    });
+    c.on('exit', (code) => reject(new Error(`child ${args.join(' ')} exited ${code}: ${out}`)));
+  });
+}
+
+function quantiles(xs: number[]): { n: number; p50: number; p99: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] };
+}
+
+const CLK_TCK = 100; // Linux USER_HZ
+function cpuTicks(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]); // utime + stime, all threads
+}
+
+async function startHubProcess(): Promise<{ proc: ChildProcess; bus: string; origin: string; token: string; dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-bench-reclat-'));
+  const proc = spawn(process.execPath, [path.join(ROOT, 'bin/or-hub.js'), 'start', '--headless', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--bus-security', 'plain', '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(proc);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const on = (d: Buffer) => {
+      out += d.toString();
+      const bus = /^bus: (\S+)$/m.exec(out)?.[1];
+      const url = /^display: (\S+)$/m.exec(out)?.[1];
+      if (bus && url) {
+        const u = new URL(url);
+        resolve({ proc, bus, origin: u.origin, token: new URLSearchParams(u.hash.slice(1)).get('token')!, dataDir });
+      }
+    };
+    proc.stdout!.on('data', on);
+    proc.stderr!.on('data', on);
+    proc.on('exit', (c) => reject(new Error(`hub exited ${c}: ${out}`)));
+  });
+}
+
+interface Window {
+  recording: boolean;
+  latencies: number[];
+  hubCpuPct: number;
+  loadCpuPct: number;
+  loadAvg: number;
+  recordedBytes: number;
+}
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) n += dirBytes(p);
+    else if (e.isFile()) n += fs.statSync(p).size;
+  }
+  return n;
+}
+
+async function window(index: number, recording: boolean, seconds: number): Promise<Window> {
+  const hub = await startHubProcess();
+  const pid = hub.proc.pid!;
+  const ws = new WebSocket(`${hub.origin.replace('http', 'ws')}/ws?token=${hub.token}`);
+  let probeStream = -1;
+  const sentAt = new Map<number, number>();
+  const lat: number[] = [];
+  let measuring = false;
+  ws.on('message', (data, isBinary) => {
+    const t = now();
+    if (!isBinary) {
+      const m = JSON.parse(data.toString()) as HubMessage;
+      const devs = m.t === 'devices' ? m.devices : m.t === 'device' ? [m.device] : [];
+      for (const d of devs) if (d.deviceId === 'bench-probe') probeStream = d.channels[0].streamId;
+      return;
+    }
+    const d = decodeBinary(data as Buffer);
+    if (d.kind !== BinaryKind.Wave || !measuring) return;
+    for (const b of d.blocks) {
+      if (b.streamId !== probeStream) continue;
+      for (const v of b.samples) {
+        const s = sentAt.get(v);
+        if (s !== undefined) lat.push(t - s);
+      }
+    }
+  });
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
+  const load = await child(['--role', 'load', '--ep', hub.bus, '--full', String(FULL), '--partial', String(PARTIAL), '--prefix', `w${index}x`], /load \d+ devices/);
+  if (recording) {
+    const r = await fetch(hub.origin + '/api/case', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ procedure: 'Latency bench', team: [{ role: 'surgeon', name: 'x' }] }),
+    });
+    if (r.status !== 201) throw new Error(`POST /api/case: ${r.status} ${await r.text()}`);
+  }
+  const probe = new DeviceClient({ endpoint: hub.bus, descriptor: probeDescriptor() });
+  probe.start();
+  let k = 0;
+  const t0Dev = probe.clock();
+  const timer = setInterval(() => {
+    sentAt.set(k, now());
+    probe.sendWave(0, t0Dev + k * 10, new Float32Array([k]));
+    k++;
+  }, 10);
+  await sleep(5000); // HELLOs, clock sync, JIT warm-up, recorder start
+  const bytes0 = dirBytes(hub.dataDir);
+  measuring = true;
+  const c0 = cpuTicks(pid);
+  const l0 = cpuTicks(load.pid!);
+  const w0 = performance.now();
+  await sleep(seconds * 1000);
+  measuring = false;
+  const el = (performance.now() - w0) / 1000;
+  const hubCpuPct = ((cpuTicks(pid) - c0) / CLK_TCK / el) * 100;
+  const loadCpuPct = ((cpuTicks(load.pid!) - l0) / CLK_TCK / el) * 100;
+  const loadAvg = os.loadavg()[0];
+  const recordedBytes = dirBytes(hub.dataDir) - bytes0;
+  clearInterval(timer);
+  await probe.stop();
+  ws.close();
+  killAll();
+  fs.rmSync(hub.dataDir, { recursive: true, force: true });
+  const q = quantiles(lat);
+  console.log(
+    `window ${index + 1} (${recording ? 'recording' : 'not recording'}): latency p50 ${q.p50.toFixed(2)} ms, p99 ${q.p99.toFixed(2)} ms, max ${q.max.toFixed(2)} ms (n=${q.n}); hub CPU ${hubCpuPct.toFixed(1)} % of a core; simulators ${loadCpuPct.toFixed(0)} %; data dir grew ${(recordedBytes / 1024).toFixed(0)} KiB; load average ${loadAvg.toFixed(2)}`,
+  );
+  return { recording, latencies: lat, hubCpuPct, loadCpuPct, loadAvg, recordedBytes };
+}
+
+async function main(): Promise<void> {
+  if (opt('role') === 'load') return roleLoad();
+  if (!fs.existsSync(path.join(ROOT, 'dist/hub/cli.cjs'))) throw new Error('run "node scripts/build.mjs" first');
+  const seconds = Number(opt('seconds') ?? 35);
+  const order = [false, true, false, true];
+  const windows: Window[] = [];
+  for (let i = 0; i < order.length; i++) windows.push(await window(i, order[i], seconds));
+  const agg = (rec: boolean) => {
+    const ws = windows.filter((w) => w.recording === rec);
+    const q = quantiles(ws.flatMap((w) => w.latencies));
+    return {
+      p50: Number(q.p50.toFixed(3)),
+      p99: Number(q.p99.toFixed(3)),
+      max: Number(q.max.toFixed(3)),
+      n: q.n,
+      hubCpuPctOfCore: Number((ws.reduce((s, w) => s + w.hubCpuPct, 0) / ws.length).toFixed(1)),
+      simulatorCpuPctOfCore: Number((ws.reduce((s, w) => s + w.loadCpuPct, 0) / ws.length).toFixed(1)),
+      dataDirGrowthKiBPerS: Number((ws.reduce((s, w) => s + w.recordedBytes, 0) / ws.length / seconds / 1024).toFixed(1)),
+    };
+  };
+  const off = agg(false);
+  const on = agg(true);
+  const ratio = (k: 'p50' | 'p99' | 'max' | 'hubCpuPctOfCore') => Number((on[k] / off[k]).toFixed(3));
+  const figures = {
+    load: { devices: FULL * SIM_DEVICE_NAMES.length + PARTIAL * PARTIAL_ROOM.length, waveforms: FULL * 6, secondsPerWindow: seconds, order: order.map((r) => (r ? 'on' : 'off')) },
+    notRecording: off,
+    recording: on,
+    ratioRecordingOverNot: { p50: ratio('p50'), p99: ratio('p99'), max: ratio('max'), hubCpu: ratio('hubCpuPctOfCore') },
+    windows: windows.map((w) => {
+      const q = quantiles(w.latencies);
+      return { recording: w.recording, p50: Number(q.p50.toFixed(3)), p99: Number(q.p99.toFixed(3)), max: Number(q.max.toFixed(3)), n: q.n, hubCpuPctOfCore: Number(w.hubCpuPct.toFixed(1)), loadAvg1m: Number(w.loadAvg.toFixed(2)) };
+    }),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAvgAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))) },
+  };
+  console.log(JSON.stringify(figures));
+  killAll();
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  killAll();
+  process.exit(1);
+});
