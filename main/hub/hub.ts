@@ -40,7 +40,7 @@ export interface HubOptions {
   syncIntervalMs?: number;
   /** Devices the hub keeps at most (a HELLO beyond is refused). Default 1000. */
   maxDevices?: number;
-  /** A device may send this many times its declared rate, sustained, before it is throttled. Default 3. */
+  /** A device may send this many times its declared rate, sustained, before it is throttled. Default 3; Infinity turns the budgets off (benchmarks). */
   floodFactor?: number;
   /** Uncertainty above which a device is shown unsynchronised, ms. Default 50. */
   syncLimitMs?: number;
@@ -74,13 +74,23 @@ const FRAMES_PER_SAMPLED_CHANNEL = 100;
 const FRAMES_BASE = 100;
 const MAX_STREAMS = 65535;
 const MAX_ALARMS_PER_DEVICE = 256;
-/** Sync schedule (§6.3): 64 exchanges 100 ms apart after HELLO (learning offset and drift), then one every syncIntervalMs. */
+/**
+ * Sync schedule (§6.3): after HELLO 8 exchanges back to back (each request as soon as the
+ * previous answer is in: a first offset within milliseconds), then one every 100 ms until
+ * 64 are done (offset and drift learnt), then one every syncIntervalMs.
+ */
+const SYNC_FAST = 8;
 const SYNC_LEARN = 64;
+const SYNC_LEARN_INTERVAL_MS = 100;
+/** Wave placement: how fast a change of the clock estimate is slewed in, and from what size it is stepped. */
+const SLEW_SLOW = 0.02;
+const SLEW_FAST = 0.25;
+const SLEW_FAST_ABOVE_MS = 5;
+const SLEW_STEP_MS = 50;
 /** Gap records a device may produce per second before they are merged into one per stream per second. */
 const GAP_RECORDS_PER_S = 10;
 /** HELLOs a peer may send per second (burst 10): a peer hopping identities cannot reset its budgets. */
 const HELLOS_PER_S = 2;
-const SYNC_LEARN_INTERVAL_MS = 100;
 
 interface PendingGap {
   fromHubMs: number;
@@ -113,6 +123,7 @@ class Bucket {
     this.last = now;
   }
   take(n: number, now: number): boolean {
+    if (this.ratePerS === Infinity) return true;
     this.tokens = Math.min(this.capacity, this.tokens + (Math.max(0, now - this.last) / 1000) * this.ratePerS);
     this.last = now;
     if (this.tokens < n) return false;
@@ -444,6 +455,7 @@ export class Hub extends EventEmitter {
     if (i < 0) return this.drop(rec, 'BAD_SYNC', 'sync response to no outstanding request', rec.desc.deviceId);
     rec.syncOutstanding.splice(0, i + 1);
     if (!rec.clock.add({ t1: f.t1Ms, t2: f.t2Ms, t3: f.t3Ms, t4: t })) return this.drop(rec, 'BAD_SYNC', 'inconsistent sync times', rec.desc.deviceId);
+    if (rec.syncCount < SYNC_FAST) this.sendSync(rec, t);
     const synced = rec.clock.uncertaintyAt(t) <= this.syncLimitMs;
     if (synced !== rec.lastSynchronised) {
       rec.lastSynchronised = synced;
@@ -603,8 +615,18 @@ export class Hub extends EventEmitter {
     if (!this.timeOk(rec, f.t0Ms, f.tDeviceMs, 'wave t0')) return;
     const rate = ch.rateHz!;
     const durMs = (f.samples.length * 1000) / rate;
-    const t0Hub = rec.clock.toHub(f.t0Ms);
     const st = this.stream(rec, FrameType.Wave * 65536 + f.stream, f.seq);
+    let t0Hub = rec.clock.toHub(f.t0Ms);
+    // A block that follows on from the previous one in device time follows on in hub time too:
+    // a change of the clock estimate is slewed in (per block at most 2 % of its duration, 25 %
+    // while the error is above 5 ms, e.g. just after the first exchange) rather than stepped, so
+    // a continuous waveform shows no false holes or overlaps. 50 ms or more (a device clock
+    // step) is applied at once.
+    if (Number.isFinite(st.lastEndDeviceMs) && Math.abs(f.t0Ms - st.lastEndDeviceMs) < 500 / rate) {
+      const err = t0Hub - st.lastEndHubMs;
+      const lim = (Math.abs(err) > SLEW_FAST_ABOVE_MS ? SLEW_FAST : SLEW_SLOW) * durMs;
+      if (Math.abs(err) < SLEW_STEP_MS) t0Hub = st.lastEndHubMs + Math.max(-lim, Math.min(lim, err));
+    }
     const gapsBefore = rec.counters.gaps;
     if (!this.checkSeq(rec, st, f.seq, f.stream, t0Hub)) return;
     if (!this.admitSamples(rec, f.samples.length, t)) {
