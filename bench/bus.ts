@@ -1,6 +1,9 @@
 /**
  * npm run bench:bus [-- --no-docs --seconds 15]
  *
+ * The script bundles this file with esbuild (as the hub is bundled for production) and runs
+ * the bundle: under tsx every imported binding is a getter, which would understate the hub.
+ *
  * Device bus benchmark, in one run on this machine:
  *  1. Hub ingest throughput (messages/s, samples/s) against a raw zeromq.js PUB/SUB
  *     baseline with the same message bytes, as a ratio. Both are measured the same way:
@@ -30,7 +33,13 @@ import { DisplaySink } from '../main/hub/display-sink';
 import type { HubSink } from '../main/hub/sink';
 import { BinaryKind, decodeBinary, type HubMessage } from '../common/display-contract';
 
-const ROOT = path.resolve(__dirname, '..');
+/** The repository root (this file runs from bench/ under tsx, or bundled from dist/bench/). */
+const ROOT = (() => {
+  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) if (fs.existsSync(path.join(d, 'package.json')) && fs.existsSync(path.join(d, 'bench'))) return d;
+  throw new Error('repository root not found');
+})();
+/** Child processes run this same file: bundled JS directly, TypeScript through tsx. */
+const SELF_ARGS = __filename.endsWith('.ts') ? ['--import', 'tsx', __filename] : [__filename];
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
@@ -128,7 +137,7 @@ function roleLoad(): void {
 // ---------------------------------------------------------------- helpers
 
 function child(args: string[], wait: RegExp): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', __filename, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const c = spawn(process.execPath, ['--no-warnings', ...SELF_ARGS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(c);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -182,7 +191,7 @@ async function rawDrain(n: number, samples: number): Promise<number> {
   const sub = new Subscriber({ receiveHighWaterMark: 0, linger: 0 });
   sub.subscribe();
   await sub.bind('tcp://127.0.0.1:0');
-  const pub = spawn(process.execPath, ['--import', 'tsx', __filename, '--role', 'raw-pub', '--ep', sub.lastEndpoint!, '--n', String(n), '--samples', String(samples)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const pub = spawn(process.execPath, [...SELF_ARGS, '--role', 'raw-pub', '--ep', sub.lastEndpoint!, '--n', String(n), '--samples', String(samples)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(pub);
   // A SUB attaches its connections (and sends its subscription) only when it is used: take one probe first.
   await sub.receive();
