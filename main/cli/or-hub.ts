@@ -148,6 +148,10 @@ async function cmdSimulate(argv: string[]): Promise<number> {
     createSimDevice(n, { endpoint: f.bus!, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed, curve }),
   );
   for (const d of devices) d.start();
+  // A plain simulator gets no answer from a CURVE hub (the default): say what to do.
+  setTimeout(() => {
+    if (!devices.some((d) => d.client.accepted)) err(`or-hub simulate: no answer from the hub yet${curve ? '' : '; if it runs with --bus-security curve (the default), enrol a key ("or-hub keys enrol NAME") and pass --keys FILE'}`);
+  }, 5000).unref();
   out(`simulating ${names.join(', ')} on ${f.bus}`);
   const stop = async () => {
     await Promise.all(devices.map((d) => d.stop()));
