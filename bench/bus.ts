@@ -25,13 +25,14 @@ import { Dealer, Publisher, Router, Subscriber } from 'zeromq';
 import WebSocket from 'ws';
 import { BusServer } from '../native-bridge/node/bus-server';
 import { DeviceClient } from '../native-bridge/node/device-client';
-import { createSimDevice, SIM_DEVICE_NAMES, type SimDevice, type SimDeviceName } from '../native-bridge/node/simulators/devices';
 import type { DeviceDescriptor } from '../native-bridge/common/descriptor';
 import { FrameType, encodeHello, encodeWave } from '../native-bridge/common/wire';
 import { Hub } from '../main/hub/hub';
 import { DisplaySink } from '../main/hub/display-sink';
 import type { HubSink } from '../main/hub/sink';
 import { BinaryKind, decodeBinary, type HubMessage } from '../common/display-contract';
+import { CLK_TCK, PARTIAL_ROOM, child, cpuTicks, killAll, memKb, now, opt, quantiles, roleLoad, sleep, startHubProcess, track } from './lib';
+import { SIM_DEVICE_NAMES } from '../native-bridge/node/simulators/devices';
 
 /** The repository root (this file runs from bench/ under tsx, or bundled from dist/bench/). */
 const ROOT = (() => {
@@ -40,17 +41,8 @@ const ROOT = (() => {
 })();
 /** Child processes run this same file: bundled JS directly, TypeScript through tsx. */
 const SELF_ARGS = __filename.endsWith('.ts') ? ['--import', 'tsx', __filename] : [__filename];
-const argv = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- child roles
-
-const PARTIAL_ROOM: SimDeviceName[] = ['pump1', 'pump2', 'esu', 'insufflator'];
 
 function benchDescriptor(id: string): DeviceDescriptor {
   return {
@@ -120,57 +112,7 @@ async function roleClientSender(): Promise<void> {
   await sleep(600_000);
 }
 
-function roleLoad(): void {
-  const ep = opt('ep')!;
-  const full = Number(opt('full'));
-  const partial = Number(opt('partial'));
-  const prefix = opt('prefix') ?? 'L';
-  const sims: SimDevice[] = [];
-  for (let r = 0; r < full + partial; r++) {
-    const names = r < full ? SIM_DEVICE_NAMES : PARTIAL_ROOM;
-    for (const n of names) sims.push(createSimDevice(n, { endpoint: ep, idSuffix: `-${prefix}${r}`, seed: r + 1 }));
-  }
-  for (const s of sims) s.start();
-  process.stdout.write(`load ${sims.length} devices\n`);
-}
-
 // ---------------------------------------------------------------- helpers
-
-function child(args: string[], wait: RegExp): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--no-warnings', ...SELF_ARGS, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(c);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    c.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (wait.test(out)) resolve(c);
-    });
-    c.on('exit', (code) => reject(new Error(`child ${args.join(' ')} exited ${code}: ${out}`)));
-  });
-}
-const children: ChildProcess[] = [];
-function killAll(): void {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  children.length = 0;
-}
-process.on('exit', killAll);
-
-function quantiles(xs: number[]): { n: number; p50: number; p99: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] };
-}
-
-const CLK_TCK = 100; // Linux USER_HZ
-function cpuTicks(pid: number): number {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]); // utime + stime
-}
-function memKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
 
 // ---------------------------------------------------------------- 1. throughput
 
@@ -192,7 +134,7 @@ async function rawDrain(n: number, samples: number): Promise<number> {
   sub.subscribe();
   await sub.bind('tcp://127.0.0.1:0');
   const pub = spawn(process.execPath, [...SELF_ARGS, '--role', 'raw-pub', '--ep', sub.lastEndpoint!, '--n', String(n), '--samples', String(samples)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  children.push(pub);
+  track(pub);
   // A SUB attaches its connections (and sends its subscription) only when it is used: take one probe first.
   await sub.receive();
   const sent = new Promise<void>((r) => pub.stdout!.on('data', (d: Buffer) => d.toString().includes('sent') && r()));
@@ -214,7 +156,7 @@ async function rawDrain(n: number, samples: number): Promise<number> {
 async function routerDrain(n: number, samples: number): Promise<number> {
   const r = new Router({ receiveHighWaterMark: 0, linger: 0 });
   await r.bind('tcp://127.0.0.1:0');
-  const sender = await child(['--role', 'hub-dealer', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples)], /sent/);
+  const sender = await child(ROOT, SELF_ARGS, ['--role', 'hub-dealer', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples)], /sent/);
   const size = waveFrame(0, samples).length;
   let got = 0;
   let t0 = 0;
@@ -235,7 +177,7 @@ async function serverDrain(n: number, samples: number): Promise<number> {
   const { Server } = require('zeromq/draft') as typeof import('zeromq/draft');
   const r = new Server({ receiveHighWaterMark: 0, linger: 0 });
   await r.bind('tcp://127.0.0.1:0');
-  const sender = await child(['--role', 'client-sender', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples)], /sent/);
+  const sender = await child(ROOT, SELF_ARGS, ['--role', 'client-sender', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples)], /sent/);
   let got = 0;
   let t0 = 0;
   for (;;) {
@@ -276,7 +218,7 @@ async function hubDrain(n: number, samples: number): Promise<{ msgs: number; sam
     gap: () => {},
   };
   hub.addSink(counter);
-  const sender = await child(['--role', 'hub-dealer', '--ep', ep, '--n', String(n), '--samples', String(samples)], /sent/);
+  const sender = await child(ROOT, SELF_ARGS, ['--role', 'hub-dealer', '--ep', ep, '--n', String(n), '--samples', String(samples)], /sent/);
   hub.start();
   void bus.run((p, b, k) => hub.onMessage(p, b, k));
   await finished;
@@ -331,29 +273,8 @@ interface LoadResult {
   loadAvg: number;
 }
 
-async function startHubProcess(): Promise<{ proc: ChildProcess; bus: string; origin: string; token: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-bench-bus-'));
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bin/or-hub.js'), 'start', '--headless', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--bus-security', 'plain', '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const on = (d: Buffer) => {
-      out += d.toString();
-      const bus = /^bus: (\S+)$/m.exec(out)?.[1];
-      const url = /^display: (\S+)$/m.exec(out)?.[1];
-      if (bus && url) {
-        const u = new URL(url);
-        resolve({ proc, bus, origin: u.origin, token: new URLSearchParams(u.hash.slice(1)).get('token')! });
-      }
-    };
-    proc.stdout!.on('data', on);
-    proc.stderr!.on('data', on);
-    proc.on('exit', (c) => reject(new Error(`hub exited ${c}: ${out}`)));
-  });
-}
-
 async function loadRun(label: string, full: number, partial: number, loadProcs: number, seconds: number): Promise<LoadResult> {
-  const hub = await startHubProcess();
+  const hub = await startHubProcess(ROOT, 'bus');
   const pid = hub.proc.pid!;
   // The display client: receives everything, as a display would.
   const ws = new WebSocket(`${hub.origin.replace('http', 'ws')}/ws?token=${hub.token}`);
@@ -396,7 +317,7 @@ async function loadRun(label: string, full: number, partial: number, loadProcs: 
   for (let i = 0; i < loadProcs; i++) {
     const f = Math.min(perFull, full - i * perFull);
     const p = Math.min(perPartial, partial - i * perPartial);
-    loads.push(child(['--role', 'load', '--ep', hub.bus, '--full', String(Math.max(0, f)), '--partial', String(Math.max(0, p)), '--prefix', `${label}${i}x`], /load \d+ devices/));
+    loads.push(child(ROOT, SELF_ARGS, ['--role', 'load', '--ep', hub.bus, '--full', String(Math.max(0, f)), '--partial', String(Math.max(0, p)), '--prefix', `${label}${i}x`], /load \d+ devices/));
   }
   const loadProcsList = await Promise.all(loads);
   // The probe: one f32 sample per frame every 10 ms, value = sequence number.
@@ -522,7 +443,7 @@ async function main(): Promise<void> {
   const tp = await throughput();
   const nominal = await loadRun('nominal', 2, 1, 1, seconds);
   const tenfold = await loadRun('10x', 20, 10, 2, seconds);
-  if (!argv.includes('--no-docs')) writeDocs(tp, [nominal, tenfold]);
+  if (!process.argv.includes('--no-docs')) writeDocs(tp, [nominal, tenfold]);
   const figures = {
     throughput: tp.map((r) => ({ frameBytes: r.bytes, samplesPerFrame: r.samples, rawMsgsPerS: Math.round(r.rawMsgsPerS), routerMsgsPerS: Math.round(r.routerMsgsPerS), serverMsgsPerS: Math.round(r.serverMsgsPerS), hubMsgsPerS: Math.round(r.hubMsgsPerS), hubSamplesPerS: Math.round(r.hubSamplesPerS), ratio: Number(r.ratio.toFixed(3)), ratioToRouter: Number((r.hubMsgsPerS / r.routerMsgsPerS).toFixed(3)) })),
     latencyMs: Object.fromEntries([nominal, tenfold].map((l) => [l.label, { p50: Number(l.latency.p50.toFixed(3)), p99: Number(l.latency.p99.toFixed(3)), max: Number(l.latency.max.toFixed(3)), n: l.latency.n }])),

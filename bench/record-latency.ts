@@ -17,23 +17,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
 import { DeviceClient } from '../native-bridge/node/device-client';
-import { createSimDevice, SIM_DEVICE_NAMES, type SimDevice, type SimDeviceName } from '../native-bridge/node/simulators/devices';
 import type { DeviceDescriptor } from '../native-bridge/common/descriptor';
 import { BinaryKind, decodeBinary, type HubMessage } from '../common/display-contract';
+import { CLK_TCK, PARTIAL_ROOM, child, cpuTicks, killAll, now, opt, quantiles, roleLoad, sleep, startHubProcess } from './lib';
+import { SIM_DEVICE_NAMES } from '../native-bridge/node/simulators/devices';
 
 const ROOT = path.resolve(__dirname, '..');
-const argv = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const PARTIAL_ROOM: SimDeviceName[] = ['pump1', 'pump2', 'esu', 'insufflator'];
 const FULL = 2;
 const PARTIAL = 1;
 
@@ -48,74 +39,6 @@ function probeDescriptor(): DeviceDescriptor {
     heartbeatMs: 1000,
     channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'Probe', unit: 'mV', rateHz: 100, format: 'f32', scale: 1, offset: 0 }],
   };
-}
-
-function roleLoad(): void {
-  const ep = opt('ep')!;
-  const full = Number(opt('full'));
-  const partial = Number(opt('partial'));
-  const prefix = opt('prefix') ?? 'L';
-  const sims: SimDevice[] = [];
-  for (let r = 0; r < full + partial; r++) {
-    const names = r < full ? SIM_DEVICE_NAMES : PARTIAL_ROOM;
-    for (const n of names) sims.push(createSimDevice(n, { endpoint: ep, idSuffix: `-${prefix}${r}`, seed: r + 1 }));
-  }
-  for (const s of sims) s.start();
-  process.stdout.write(`load ${sims.length} devices\n`);
-}
-
-const children: ChildProcess[] = [];
-function killAll(): void {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  children.length = 0;
-}
-process.on('exit', killAll);
-
-function child(args: string[], wait: RegExp): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--no-warnings', '--import', 'tsx', __filename, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(c);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    c.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (wait.test(out)) resolve(c);
-    });
-    c.on('exit', (code) => reject(new Error(`child ${args.join(' ')} exited ${code}: ${out}`)));
-  });
-}
-
-function quantiles(xs: number[]): { n: number; p50: number; p99: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] };
-}
-
-const CLK_TCK = 100; // Linux USER_HZ
-function cpuTicks(pid: number): number {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]); // utime + stime, all threads
-}
-
-async function startHubProcess(): Promise<{ proc: ChildProcess; bus: string; origin: string; token: string; dataDir: string }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-bench-reclat-'));
-  const proc = spawn(process.execPath, [path.join(ROOT, 'bin/or-hub.js'), 'start', '--headless', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--bus-security', 'plain', '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const on = (d: Buffer) => {
-      out += d.toString();
-      const bus = /^bus: (\S+)$/m.exec(out)?.[1];
-      const url = /^display: (\S+)$/m.exec(out)?.[1];
-      if (bus && url) {
-        const u = new URL(url);
-        resolve({ proc, bus, origin: u.origin, token: new URLSearchParams(u.hash.slice(1)).get('token')!, dataDir });
-      }
-    };
-    proc.stdout!.on('data', on);
-    proc.stderr!.on('data', on);
-    proc.on('exit', (c) => reject(new Error(`hub exited ${c}: ${out}`)));
-  });
 }
 
 interface Window {
@@ -138,7 +61,7 @@ function dirBytes(dir: string): number {
 }
 
 async function window(index: number, recording: boolean, seconds: number): Promise<Window> {
-  const hub = await startHubProcess();
+  const hub = await startHubProcess(ROOT, 'reclat');
   const pid = hub.proc.pid!;
   const ws = new WebSocket(`${hub.origin.replace('http', 'ws')}/ws?token=${hub.token}`);
   let probeStream = -1;
@@ -167,7 +90,7 @@ async function window(index: number, recording: boolean, seconds: number): Promi
     ws.once('open', r);
     ws.once('error', j);
   });
-  const load = await child(['--role', 'load', '--ep', hub.bus, '--full', String(FULL), '--partial', String(PARTIAL), '--prefix', `w${index}x`], /load \d+ devices/);
+  const load = await child(ROOT, ['--import', 'tsx', __filename], ['--role', 'load', '--ep', hub.bus, '--full', String(FULL), '--partial', String(PARTIAL), '--prefix', `w${index}x`], /load \d+ devices/);
   if (recording) {
     const r = await fetch(hub.origin + '/api/case', {
       method: 'POST',

@@ -1,0 +1,114 @@
+/**
+ * Shared pieces of the bus and recording-latency benchmarks: command-line options, child
+ * processes (killed on exit), a hub started as `or-hub start`, simulated rooms as load,
+ * quantiles and /proc readings.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSimDevice, SIM_DEVICE_NAMES, type SimDevice, type SimDeviceName } from '../native-bridge/node/simulators/devices';
+
+const argv = process.argv.slice(2);
+/** Value of `--name VALUE` on this process's command line. */
+export const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+export const now = () => performance.timeOrigin + performance.now();
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A room with only the low-rate devices (pumps, ESU, insufflator). */
+export const PARTIAL_ROOM: SimDeviceName[] = ['pump1', 'pump2', 'esu', 'insufflator'];
+
+/** Child role: simulated rooms (`--ep --full --partial [--prefix]`), each device its own peer. */
+export function roleLoad(): void {
+  const ep = opt('ep')!;
+  const full = Number(opt('full'));
+  const partial = Number(opt('partial'));
+  const prefix = opt('prefix') ?? 'L';
+  const sims: SimDevice[] = [];
+  for (let r = 0; r < full + partial; r++) {
+    const names = r < full ? SIM_DEVICE_NAMES : PARTIAL_ROOM;
+    for (const n of names) sims.push(createSimDevice(n, { endpoint: ep, idSuffix: `-${prefix}${r}`, seed: r + 1 }));
+  }
+  for (const s of sims) s.start();
+  process.stdout.write(`load ${sims.length} devices\n`);
+}
+
+const children: ChildProcess[] = [];
+/** Registers a child process started elsewhere so that it is killed with the others. */
+export function track(c: ChildProcess): ChildProcess {
+  children.push(c);
+  return c;
+}
+
+export function killAll(): void {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  children.length = 0;
+}
+process.on('exit', killAll);
+
+/** Runs node with `selfArgs` (the bench file itself) and `args`; resolves once stdout matches `wait`. */
+export function child(root: string, selfArgs: string[], args: string[], wait: RegExp): Promise<ChildProcess> {
+  const c = spawn(process.execPath, ['--no-warnings', ...selfArgs, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(c);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    c.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (wait.test(out)) resolve(c);
+    });
+    c.on('exit', (code) => reject(new Error(`child ${args.join(' ')} exited ${code}: ${out}`)));
+  });
+}
+
+export interface HubProcess {
+  proc: ChildProcess;
+  bus: string;
+  origin: string;
+  token: string;
+  dataDir: string;
+}
+
+/** `or-hub start` as a separate process on a plain loopback bus and a fresh data dir. */
+export function startHubProcess(root: string, tag: string): Promise<HubProcess> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `orhub-bench-${tag}-`));
+  const proc = spawn(process.execPath, [path.join(root, 'bin/or-hub.js'), 'start', '--headless', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--bus-security', 'plain', '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(proc);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const on = (d: Buffer) => {
+      out += d.toString();
+      const bus = /^bus: (\S+)$/m.exec(out)?.[1];
+      const url = /^display: (\S+)$/m.exec(out)?.[1];
+      if (bus && url) {
+        const u = new URL(url);
+        resolve({ proc, bus, origin: u.origin, token: new URLSearchParams(u.hash.slice(1)).get('token')!, dataDir });
+      }
+    };
+    proc.stdout!.on('data', on);
+    proc.stderr!.on('data', on);
+    proc.on('exit', (c) => reject(new Error(`hub exited ${c}: ${out}`)));
+  });
+}
+
+export function quantiles(xs: number[]): { n: number; p50: number; p99: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] };
+}
+
+/** Linux USER_HZ: cpuTicks are in 1/CLK_TCK s. */
+export const CLK_TCK = 100;
+/** utime + stime of a process, all threads, from /proc. */
+export function cpuTicks(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+
+export function memKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
