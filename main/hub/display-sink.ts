@@ -15,6 +15,7 @@ import {
   type WaveBlockView,
 } from '../../common/display-contract';
 import type { DeviceLinkState, GapRecord, HubSink, WaveBlock } from './sink';
+import { hubNow } from './clock';
 
 export interface DisplayClient {
   send(data: string | Uint8Array): void;
@@ -38,6 +39,8 @@ export class DisplaySink implements HubSink {
   private readonly recentGaps: GapItem[] = [];
   /** Hot-data messages not sent to a client because it was too far behind. */
   skipped = 0;
+  /** Clients currently behind: since when, and how many hot messages they missed. */
+  private readonly lagging = new Map<DisplayClient, { sinceHubMs: number; messages: number }>();
 
   constructor(private readonly streamId: (deviceId: string, channel: number) => number) {}
 
@@ -51,6 +54,7 @@ export class DisplaySink implements HubSink {
 
   removeClient(c: DisplayClient): void {
     this.clients.delete(c);
+    this.lagging.delete(c);
   }
 
   get clientCount(): number {
@@ -90,8 +94,21 @@ export class DisplaySink implements HubSink {
     this.numerics = [];
     this.settings = [];
     for (const c of this.clients) {
-      if (c.bufferedAmount > MAX_BUFFERED) this.skipped += hot.length;
-      else for (const m of hot) c.send(m);
+      if (c.bufferedAmount > MAX_BUFFERED) {
+        this.skipped += hot.length;
+        const lag = this.lagging.get(c);
+        if (lag) lag.messages += hot.length;
+        else this.lagging.set(c, { sinceHubMs: hubNow(), messages: hot.length });
+      } else {
+        const lag = this.lagging.get(c);
+        if (lag) {
+          // Tell this display what it missed: its waveforms have a hole here, not a silent splice.
+          this.lagging.delete(c);
+          const item: GapItem = { deviceId: '*', streamId: null, fromHubMs: lag.sinceHubMs, toHubMs: hubNow(), lostFrames: lag.messages, reason: 'display-behind' };
+          c.send(JSON.stringify({ t: 'gap', item } satisfies HubMessage));
+        }
+        for (const m of hot) c.send(m);
+      }
       for (const m of cold) c.send(m);
     }
   }

@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DisplaySink, type DisplayClient } from './display-sink';
+import { BinaryKind, decodeBinary, type HubMessage } from '../../common/display-contract';
+
+class FakeClient implements DisplayClient {
+  bufferedAmount = 0;
+  readonly got: (string | Uint8Array)[] = [];
+  send(d: string | Uint8Array): void {
+    this.got.push(d);
+  }
+  json(): HubMessage[] {
+    return this.got.filter((d): d is string => typeof d === 'string').map((d) => JSON.parse(d) as HubMessage);
+  }
+  binary(): Uint8Array[] {
+    return this.got.filter((d): d is Uint8Array => typeof d !== 'string');
+  }
+}
+
+const block = (t0: number) => ({ deviceId: 'mon', channel: 0, t0HubMs: t0, rateHz: 500, raw: new Int16Array([100, -200]), scale: 0.005, offset: 0 });
+
+test('wave blocks reach clients as one binary batch per flush, in physical units', () => {
+  const sink = new DisplaySink(() => 7);
+  const c = new FakeClient();
+  sink.addClient(c, []);
+  sink.wave(block(1000));
+  sink.wave(block(1004));
+  sink.flush();
+  const bins = c.binary();
+  assert.equal(bins.length, 1);
+  const d = decodeBinary(bins[0]);
+  assert.equal(d.kind, BinaryKind.Wave);
+  if (d.kind !== BinaryKind.Wave) return;
+  assert.deepEqual(d.blocks.map((b) => [b.streamId, b.t0HubMs, [...b.samples].map((v) => Math.round(v * 1000) / 1000)]), [
+    [7, 1000, [0.5, -1]],
+    [7, 1004, [0.5, -1]],
+  ]);
+});
+
+test('a display too far behind gets no hot data, then a gap telling it what it missed', () => {
+  const sink = new DisplaySink(() => 1);
+  const slow = new FakeClient();
+  const fast = new FakeClient();
+  sink.addClient(slow, []);
+  sink.addClient(fast, []);
+  slow.bufferedAmount = 10 * 1024 * 1024;
+  for (let i = 0; i < 3; i++) {
+    sink.wave(block(i * 4));
+    sink.flush();
+  }
+  assert.equal(slow.binary().length, 0);
+  assert.equal(fast.binary().length, 3, 'other displays are not held back');
+  assert.equal(sink.skipped, 3);
+  slow.bufferedAmount = 0;
+  sink.wave(block(12));
+  sink.flush();
+  const gaps = slow.json().filter((m) => m.t === 'gap');
+  assert.equal(gaps.length, 1);
+  if (gaps[0].t === 'gap') assert.deepEqual([gaps[0].item.reason, gaps[0].item.lostFrames], ['display-behind', 3]);
+  assert.equal(slow.binary().length, 1, 'hot data resumes');
+  assert.equal(fast.json().filter((m) => m.t === 'gap').length, 0);
+});
