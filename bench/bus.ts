@@ -22,16 +22,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Dealer, Publisher, Router, Subscriber } from 'zeromq';
-import WebSocket from 'ws';
 import { BusServer } from '../native-bridge/node/bus-server';
-import { DeviceClient } from '../native-bridge/node/device-client';
 import type { DeviceDescriptor } from '../native-bridge/common/descriptor';
-import { FrameType, encodeHello, encodeWave } from '../native-bridge/common/wire';
+import { encodeHello, encodeWave } from '../native-bridge/common/wire';
 import { Hub } from '../main/hub/hub';
 import { DisplaySink } from '../main/hub/display-sink';
 import type { HubSink } from '../main/hub/sink';
-import { BinaryKind, decodeBinary, type HubMessage } from '../common/display-contract';
-import { CLK_TCK, PARTIAL_ROOM, child, cpuTicks, killAll, memKb, now, opt, quantiles, roleLoad, sleep, startHubProcess, track } from './lib';
+import { CLK_TCK, PARTIAL_ROOM, child, cpuTicks, killAll, memKb, now, opt, quantiles, roleLoad, sleep, startHubProcess, startLatencyProbe, track } from './lib';
 import { SIM_DEVICE_NAMES } from '../native-bridge/node/simulators/devices';
 
 /** The repository root (this file runs from bench/ under tsx, or bundled from dist/bench/). */
@@ -276,40 +273,6 @@ interface LoadResult {
 async function loadRun(label: string, full: number, partial: number, loadProcs: number, seconds: number): Promise<LoadResult> {
   const hub = await startHubProcess(ROOT, 'bus');
   const pid = hub.proc.pid!;
-  // The display client: receives everything, as a display would.
-  const ws = new WebSocket(`${hub.origin.replace('http', 'ws')}/ws?token=${hub.token}`);
-  let probeStream = -1;
-  const sentAt = new Map<number, number>();
-  const lat: number[] = [];
-  let measuring = false;
-  let displayMsgs = 0;
-  let displayBytes = 0;
-  ws.on('message', (data, isBinary) => {
-    const t = now();
-    if (measuring) {
-      displayMsgs++;
-      displayBytes += (data as Buffer).length;
-    }
-    if (!isBinary) {
-      const m = JSON.parse(data.toString()) as HubMessage;
-      const devs = m.t === 'devices' ? m.devices : m.t === 'device' ? [m.device] : [];
-      for (const d of devs) if (d.deviceId === 'bench-probe') probeStream = d.channels[0].streamId;
-      return;
-    }
-    const d = decodeBinary(data as Buffer);
-    if (d.kind !== BinaryKind.Wave || !measuring) return;
-    for (const b of d.blocks) {
-      if (b.streamId !== probeStream) continue;
-      for (const v of b.samples) {
-        const s = sentAt.get(v);
-        if (s !== undefined) lat.push(t - s);
-      }
-    }
-  });
-  await new Promise((r, j) => {
-    ws.once('open', r);
-    ws.once('error', j);
-  });
   // Load processes.
   const perFull = Math.ceil(full / loadProcs);
   const perPartial = Math.ceil(partial / loadProcs);
@@ -320,47 +283,34 @@ async function loadRun(label: string, full: number, partial: number, loadProcs: 
     loads.push(child(ROOT, SELF_ARGS, ['--role', 'load', '--ep', hub.bus, '--full', String(Math.max(0, f)), '--partial', String(Math.max(0, p)), '--prefix', `${label}${i}x`], /load \d+ devices/));
   }
   const loadProcsList = await Promise.all(loads);
-  // The probe: one f32 sample per frame every 10 ms, value = sequence number.
-  const probe = new DeviceClient({
-    endpoint: hub.bus,
-    descriptor: { ...benchDescriptor('bench-probe'), channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'Probe', unit: 'mV', rateHz: 100, format: 'f32', scale: 1, offset: 0 }] },
-  });
-  probe.start();
-  let k = 0;
-  const t0Dev = probe.clock();
-  const timer = setInterval(() => {
-    sentAt.set(k, now());
-    probe.sendWave(0, t0Dev + k * 10, new Float32Array([k]));
-    k++;
-  }, 10);
+  // The display client and the probe device.
+  const probe = await startLatencyProbe(hub);
   await sleep(5000); // HELLOs, clock-sync learning, JIT warm-up
-  measuring = true;
+  probe.measure(true);
   const l0 = loadProcsList.reduce((s, c) => s + cpuTicks(c.pid!), 0);
   const c0 = cpuTicks(pid);
   const w0 = performance.now();
   await sleep(seconds * 1000);
-  measuring = false;
+  probe.measure(false);
   const cpu = ((cpuTicks(pid) - c0) / CLK_TCK / ((performance.now() - w0) / 1000)) * 100;
   const loadCpu = ((loadProcsList.reduce((s, c) => s + cpuTicks(c.pid!), 0) - l0) / CLK_TCK / ((performance.now() - w0) / 1000)) * 100;
   const loadAvg = os.loadavg()[0];
   const rss = memKb(pid, 'VmRSS') / 1024;
   const peak = memKb(pid, 'VmHWM') / 1024;
   const elapsed = (performance.now() - w0) / 1000;
-  clearInterval(timer);
   await probe.stop();
-  ws.close();
   killAll();
   const devices = full * SIM_DEVICE_NAMES.length + partial * PARTIAL_ROOM.length;
   const r: LoadResult = {
     label,
     devices,
     waveforms: full * 6,
-    latency: quantiles(lat),
+    latency: quantiles(probe.latencies),
     hubCpuPct: cpu,
     hubRssMb: rss,
     hubPeakRssMb: peak,
-    displayMsgsPerS: displayMsgs / elapsed,
-    displayMBPerS: displayBytes / elapsed / 1e6,
+    displayMsgsPerS: probe.display.msgs / elapsed,
+    displayMBPerS: probe.display.bytes / elapsed / 1e6,
     loadCpuPct: loadCpu,
     loadAvg,
   };

@@ -7,7 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import WebSocket from 'ws';
 import { createSimDevice, SIM_DEVICE_NAMES, type SimDevice, type SimDeviceName } from '../native-bridge/node/simulators/devices';
+import { DeviceClient } from '../native-bridge/node/device-client';
+import type { DeviceDescriptor } from '../native-bridge/common/descriptor';
+import { BinaryKind, decodeBinary, type HubMessage } from '../common/display-contract';
 
 const argv = process.argv.slice(2);
 /** Value of `--name VALUE` on this process's command line. */
@@ -111,4 +115,87 @@ export function cpuTicks(pid: number): number {
 export function memKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
+}
+
+/** The latency probe device: one f32 sample per frame every 10 ms, its value the sequence number. */
+export function probeDescriptor(): DeviceDescriptor {
+  return {
+    protocol: 1,
+    deviceId: 'bench-probe',
+    kind: 'patient-monitor',
+    manufacturer: 'OR Hub bench',
+    model: 'Bench',
+    serial: 'bench-probe',
+    heartbeatMs: 1000,
+    channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'Probe', unit: 'mV', rateHz: 100, format: 'f32', scale: 1, offset: 0 }],
+  };
+}
+
+export interface LatencyProbe {
+  /** Latencies (ms) from the probe's send to arrival at the display client, while measuring. */
+  readonly latencies: number[];
+  /** Messages and bytes the display client received while measuring. */
+  readonly display: { msgs: number; bytes: number };
+  measure(on: boolean): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * End-to-end latency, device send -> display WebSocket client: a display client authenticated
+ * with the hub's token and a probe device whose sample values identify their send times.
+ */
+export async function startLatencyProbe(hub: HubProcess): Promise<LatencyProbe> {
+  const ws = new WebSocket(`${hub.origin.replace('http', 'ws')}/ws?token=${hub.token}`);
+  let probeStream = -1;
+  let measuring = false;
+  const sentAt = new Map<number, number>();
+  const latencies: number[] = [];
+  const display = { msgs: 0, bytes: 0 };
+  ws.on('message', (data, isBinary) => {
+    const t = now();
+    if (measuring) {
+      display.msgs++;
+      display.bytes += (data as Buffer).length;
+    }
+    if (!isBinary) {
+      const m = JSON.parse(data.toString()) as HubMessage;
+      const devs = m.t === 'devices' ? m.devices : m.t === 'device' ? [m.device] : [];
+      for (const d of devs) if (d.deviceId === 'bench-probe') probeStream = d.channels[0].streamId;
+      return;
+    }
+    const d = decodeBinary(data as Buffer);
+    if (d.kind !== BinaryKind.Wave || !measuring) return;
+    for (const b of d.blocks) {
+      if (b.streamId !== probeStream) continue;
+      for (const v of b.samples) {
+        const s = sentAt.get(v);
+        if (s !== undefined) latencies.push(t - s);
+      }
+    }
+  });
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
+  const probe = new DeviceClient({ endpoint: hub.bus, descriptor: probeDescriptor() });
+  probe.start();
+  let k = 0;
+  const t0Dev = probe.clock();
+  const timer = setInterval(() => {
+    sentAt.set(k, now());
+    probe.sendWave(0, t0Dev + k * 10, new Float32Array([k]));
+    k++;
+  }, 10);
+  return {
+    latencies,
+    display,
+    measure(on) {
+      measuring = on;
+    },
+    async stop() {
+      clearInterval(timer);
+      await probe.stop();
+      ws.close();
+    },
+  };
 }

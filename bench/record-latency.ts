@@ -17,29 +17,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
-import { DeviceClient } from '../native-bridge/node/device-client';
-import type { DeviceDescriptor } from '../native-bridge/common/descriptor';
-import { BinaryKind, decodeBinary, type HubMessage } from '../common/display-contract';
-import { CLK_TCK, PARTIAL_ROOM, child, cpuTicks, killAll, now, opt, quantiles, roleLoad, sleep, startHubProcess } from './lib';
+import { CLK_TCK, PARTIAL_ROOM, child, cpuTicks, killAll, opt, quantiles, roleLoad, sleep, startHubProcess, startLatencyProbe } from './lib';
 import { SIM_DEVICE_NAMES } from '../native-bridge/node/simulators/devices';
 
 const ROOT = path.resolve(__dirname, '..');
 const FULL = 2;
 const PARTIAL = 1;
-
-function probeDescriptor(): DeviceDescriptor {
-  return {
-    protocol: 1,
-    deviceId: 'bench-probe',
-    kind: 'patient-monitor',
-    manufacturer: 'OR Hub bench',
-    model: 'Bench',
-    serial: 'bench-probe',
-    heartbeatMs: 1000,
-    channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'Probe', unit: 'mV', rateHz: 100, format: 'f32', scale: 1, offset: 0 }],
-  };
-}
 
 interface Window {
   recording: boolean;
@@ -63,33 +46,6 @@ function dirBytes(dir: string): number {
 async function window(index: number, recording: boolean, seconds: number): Promise<Window> {
   const hub = await startHubProcess(ROOT, 'reclat');
   const pid = hub.proc.pid!;
-  const ws = new WebSocket(`${hub.origin.replace('http', 'ws')}/ws?token=${hub.token}`);
-  let probeStream = -1;
-  const sentAt = new Map<number, number>();
-  const lat: number[] = [];
-  let measuring = false;
-  ws.on('message', (data, isBinary) => {
-    const t = now();
-    if (!isBinary) {
-      const m = JSON.parse(data.toString()) as HubMessage;
-      const devs = m.t === 'devices' ? m.devices : m.t === 'device' ? [m.device] : [];
-      for (const d of devs) if (d.deviceId === 'bench-probe') probeStream = d.channels[0].streamId;
-      return;
-    }
-    const d = decodeBinary(data as Buffer);
-    if (d.kind !== BinaryKind.Wave || !measuring) return;
-    for (const b of d.blocks) {
-      if (b.streamId !== probeStream) continue;
-      for (const v of b.samples) {
-        const s = sentAt.get(v);
-        if (s !== undefined) lat.push(t - s);
-      }
-    }
-  });
-  await new Promise((r, j) => {
-    ws.once('open', r);
-    ws.once('error', j);
-  });
   const load = await child(ROOT, ['--import', 'tsx', __filename], ['--role', 'load', '--ep', hub.bus, '--full', String(FULL), '--partial', String(PARTIAL), '--prefix', `w${index}x`], /load \d+ devices/);
   if (recording) {
     const r = await fetch(hub.origin + '/api/case', {
@@ -99,33 +55,24 @@ async function window(index: number, recording: boolean, seconds: number): Promi
     });
     if (r.status !== 201) throw new Error(`POST /api/case: ${r.status} ${await r.text()}`);
   }
-  const probe = new DeviceClient({ endpoint: hub.bus, descriptor: probeDescriptor() });
-  probe.start();
-  let k = 0;
-  const t0Dev = probe.clock();
-  const timer = setInterval(() => {
-    sentAt.set(k, now());
-    probe.sendWave(0, t0Dev + k * 10, new Float32Array([k]));
-    k++;
-  }, 10);
+  const probe = await startLatencyProbe(hub);
   await sleep(5000); // HELLOs, clock sync, JIT warm-up, recorder start
   const bytes0 = dirBytes(hub.dataDir);
-  measuring = true;
+  probe.measure(true);
   const c0 = cpuTicks(pid);
   const l0 = cpuTicks(load.pid!);
   const w0 = performance.now();
   await sleep(seconds * 1000);
-  measuring = false;
+  probe.measure(false);
   const el = (performance.now() - w0) / 1000;
   const hubCpuPct = ((cpuTicks(pid) - c0) / CLK_TCK / el) * 100;
   const loadCpuPct = ((cpuTicks(load.pid!) - l0) / CLK_TCK / el) * 100;
   const loadAvg = os.loadavg()[0];
   const recordedBytes = dirBytes(hub.dataDir) - bytes0;
-  clearInterval(timer);
   await probe.stop();
-  ws.close();
   killAll();
   fs.rmSync(hub.dataDir, { recursive: true, force: true });
+  const lat = probe.latencies;
   const q = quantiles(lat);
   console.log(
     `window ${index + 1} (${recording ? 'recording' : 'not recording'}): latency p50 ${q.p50.toFixed(2)} ms, p99 ${q.p99.toFixed(2)} ms, max ${q.max.toFixed(2)} ms (n=${q.n}); hub CPU ${hubCpuPct.toFixed(1)} % of a core; simulators ${loadCpuPct.toFixed(0)} %; data dir grew ${(recordedBytes / 1024).toFixed(0)} KiB; load average ${loadAvg.toFixed(2)}`,
