@@ -71,16 +71,22 @@ export interface TimelineView {
   gaps: GapView[];
 }
 
-/** What a display submits to annotate (POST /api/annotations). */
+/** What a display or script submits to annotate (POST /api/annotations); the recorder stores it. */
 export interface AnnotationRequest {
+  /** A preset kind (e.g. "incision"), "note", "bolus" or "blood-loss". */
   kind: string;
-  /** Back-dating: the entry refers to now − agoMs. */
+  /** Hub time the entry refers to; default now. */
+  tMs?: number;
+  /** Back-dating: the entry refers to now − agoMs ("incision 2 minutes ago"). */
   agoMs?: number;
   text?: string;
+  /** Bolus given by hand. */
   drug?: string;
   dose?: number;
   unit?: string;
+  /** Blood loss, millilitres. */
   bloodLossMl?: number;
+  /** Who: a role on the case's team; name defaults to that member's. */
   role: string;
   name?: string;
 }

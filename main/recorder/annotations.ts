@@ -6,6 +6,7 @@
  * every stored field except the hashes, and the first prevHash is
  * sha256hex('or-hub/annotations/v1/' + caseId) so a chain cannot be moved to another case.
  */
+import type { AnnotationRequest } from '../../common/case-contract';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -94,24 +95,8 @@ export interface TeamMember {
   name: string;
 }
 
-/** What a user or script submits. */
-export interface AnnotationInput {
-  kind: string;
-  /** Hub time the entry refers to; default now. */
-  tMs?: number;
-  /** Back-dating: the entry refers to now − agoMs ("incision 2 minutes ago"). */
-  agoMs?: number;
-  text?: string;
-  /** Bolus given by hand. */
-  drug?: string;
-  dose?: number;
-  unit?: string;
-  /** Blood loss, millilitres. */
-  bloodLossMl?: number;
-  /** Who: a role on the case's team; name defaults to that member's. */
-  role: string;
-  name?: string;
-}
+/** What a user or script submits: the display contract's request. */
+export type AnnotationInput = AnnotationRequest;
 
 /** Changes in an edit; omitted fields keep the previous version's value. */
 export type AnnotationPatch = Partial<Pick<AnnotationInput, 'kind' | 'tMs' | 'text' | 'drug' | 'dose' | 'unit' | 'bloodLossMl'>>;
