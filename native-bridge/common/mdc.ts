@@ -1,7 +1,9 @@
 /**
  * IEEE 11073-10101 nomenclature used by OR Hub's simulators and adapters, with UCUM units.
- * Reference ids are normative; numeric codes (partition << 16 | term code) are given
- * where they are in the published tables (context-free codes, partition 2 = SCADA).
+ * Reference ids are normative; numeric context-free codes (partition << 16 | term code,
+ * partition 2 = SCADA) are given only where checked against a published table (HL7 FHIR's
+ * DeviceMetric type value set, IHE PCD-01 examples); the others are left for the adapter
+ * of a real device to fill in from its vendor's mapping.
  * Pure: runs anywhere.
  */
 
@@ -18,9 +20,9 @@ export const MDC = {
   ECG_II: { mdc: 'MDC_ECG_ELEC_POTL_II', code: 131330, unit: 'mV', label: 'ECG II' },
   PLETH: { mdc: 'MDC_PULS_OXIM_PLETH', code: 150452, unit: '1', label: 'Pleth' },
   ABP: { mdc: 'MDC_PRESS_BLD_ART_ABP', code: 150036, unit: 'mm[Hg]', label: 'ABP' },
-  CO2_WAVE: { mdc: 'MDC_AWAY_CO2', code: 151556, unit: 'mm[Hg]', label: 'CO2' },
-  AWAY_PRESS: { mdc: 'MDC_PRESS_AWAY', code: 151552, unit: 'cm[H2O]', label: 'Paw' },
-  AWAY_FLOW: { mdc: 'MDC_FLOW_AWAY', code: 151764, unit: 'L/min', label: 'Flow' },
+  CO2_WAVE: { mdc: 'MDC_AWAY_CO2', unit: 'mm[Hg]', label: 'CO2' },
+  AWAY_PRESS: { mdc: 'MDC_PRESS_AWAY', unit: 'cm[H2O]', label: 'Paw' },
+  AWAY_FLOW: { mdc: 'MDC_FLOW_AWAY', unit: 'L/min', label: 'Flow' },
   // Patient monitor numerics
   HR: { mdc: 'MDC_ECG_HEART_RATE', code: 147842, unit: '/min', label: 'HR' },
   SPO2: { mdc: 'MDC_PULS_OXIM_SAT_O2', code: 150456, unit: '%', label: 'SpO2' },
@@ -35,13 +37,13 @@ export const MDC = {
   RESP_RATE: { mdc: 'MDC_RESP_RATE', code: 151562, unit: '/min', label: 'RR' },
   TEMP: { mdc: 'MDC_TEMP_BODY', code: 150364, unit: 'Cel', label: 'Temp' },
   // Anaesthesia machine
-  FIO2: { mdc: 'MDC_CONC_AWAY_O2_INSP', code: 152196, unit: '%', label: 'FiO2' },
-  ETO2: { mdc: 'MDC_CONC_AWAY_O2_ET', code: 152440, unit: '%', label: 'EtO2' },
-  ET_AGENT: { mdc: 'MDC_CONC_AWAY_SEVOFL_ET', code: 152368, unit: '%', label: 'Et Sevo' },
+  FIO2: { mdc: 'MDC_CONC_AWAY_O2_INSP', unit: '%', label: 'FiO2' },
+  ETO2: { mdc: 'MDC_CONC_AWAY_O2_ET', unit: '%', label: 'EtO2' },
+  ET_AGENT: { mdc: 'MDC_CONC_AWAY_SEVOFL_ET', unit: '%', label: 'Et Sevo' },
   MAC: { mdc: 'MDC_CONC_MAC', unit: '1', label: 'MAC' },
-  TIDAL_VOL: { mdc: 'MDC_VOL_AWAY_TIDAL', code: 151868, unit: 'mL', label: 'TVe' },
-  PEEP: { mdc: 'MDC_PRESS_AWAY_END_EXP_POS', code: 151976, unit: 'cm[H2O]', label: 'PEEP' },
-  PEAK_PRESS: { mdc: 'MDC_PRESS_AWAY_INSP_PEAK', code: 151957, unit: 'cm[H2O]', label: 'Ppeak' },
+  TIDAL_VOL: { mdc: 'MDC_VOL_AWAY_TIDAL', unit: 'mL', label: 'TVe' },
+  PEEP: { mdc: 'MDC_PRESS_AWAY_END_EXP_POS', unit: 'cm[H2O]', label: 'PEEP' },
+  PEAK_PRESS: { mdc: 'MDC_PRESS_AWAY_INSP_PEAK', unit: 'cm[H2O]', label: 'Ppeak' },
   VENT_RATE: { mdc: 'MDC_VENT_RESP_RATE', code: 151586, unit: '/min', label: 'RRvent' },
   SET_TIDAL_VOL: { mdc: 'MDC_VENT_VOL_TIDAL_SETTING', unit: 'mL', label: 'TV set' },
   SET_PEEP: { mdc: 'MDC_VENT_PRESS_AWAY_END_EXP_POS_SETTING', unit: 'cm[H2O]', label: 'PEEP set' },
@@ -49,8 +51,8 @@ export const MDC = {
   SET_FIO2: { mdc: 'MDC_VENT_CONC_AWAY_O2_INSP_SETTING', unit: '%', label: 'FiO2 set' },
   SET_AGENT: { mdc: 'MDC_VAPORIZER_AGENT_SETTING', unit: '%', label: 'Agent set' },
   // Infusion pump
-  PUMP_RATE: { mdc: 'MDC_FLOW_FLUID_PUMP', code: 157784, unit: 'mL/h', label: 'Rate' },
-  PUMP_VOL_INFUSED: { mdc: 'MDC_VOL_FLUID_DELIV', code: 157884, unit: 'mL', label: 'Vol infused' },
+  PUMP_RATE: { mdc: 'MDC_FLOW_FLUID_PUMP', unit: 'mL/h', label: 'Rate' },
+  PUMP_VOL_INFUSED: { mdc: 'MDC_VOL_FLUID_DELIV', unit: 'mL', label: 'Vol infused' },
   PUMP_DRUG: { mdc: 'MDC_DRUG_NAME_TYPE', unit: '', label: 'Drug' },
   PUMP_RATE_SETTING: { mdc: 'MDC_FLOW_FLUID_PUMP_SETTING', unit: 'mL/h', label: 'Rate set' },
   // Electrosurgical unit
@@ -63,7 +65,7 @@ export const MDC = {
   INSUF_FLOW: { mdc: 'MDC_INSUF_FLOW', unit: 'L/min', label: 'Flow' },
   INSUF_VOL: { mdc: 'MDC_INSUF_VOL', unit: 'L', label: 'CO2 vol' },
   // Point-of-care lab
-  GLUCOSE: { mdc: 'MDC_CONC_GLU_GEN', code: 160184, unit: 'mmol/L', label: 'Glucose' },
+  GLUCOSE: { mdc: 'MDC_CONC_GLU_GEN', unit: 'mmol/L', label: 'Glucose' },
   LACTATE: { mdc: 'MDC_CONC_LACT_GEN', unit: 'mmol/L', label: 'Lactate' },
   POTASSIUM: { mdc: 'MDC_CONC_POTASSIUM_GEN', unit: 'mmol/L', label: 'K+' },
   PH: { mdc: 'MDC_CONC_PH_ART', unit: '[pH]', label: 'pH' },
