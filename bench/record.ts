@@ -23,6 +23,7 @@ import { Recorder } from '../main/recorder/recorder';
 import { listRecordingFiles } from '../main/recorder/store';
 import { encodeWave } from '../main/recorder/wavecodec';
 import { readWfdbRecord, wfdbDir } from '../main/recorder/wfdb';
+import { gauss, rng } from '../native-bridge/common/sim/physiology';
 
 // ---------------------------------------------------------------- options
 
@@ -41,21 +42,6 @@ const TICK_MS = 10;
 const FRAME_MS = 50;
 
 // ---------------------------------------------------------------- signals
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-}
 
 const g = (t: number, mu: number, sigma: number) => Math.exp(-((t - mu) ** 2) / (2 * sigma * sigma));
 

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startHub, ROOT, type HubProc } from './harness';
 import { DeviceClient } from '../native-bridge/node/device-client';
-import { fuzzDescriptor, rng } from '../native-bridge/node/tools/fuzz-frames';
+import { fuzzDescriptor } from '../native-bridge/node/tools/fuzz-frames';
+import { rng } from '../native-bridge/common/sim/physiology';
 
 const FUZZ_FRAMES = 100_000;
 let hub: HubProc | undefined;

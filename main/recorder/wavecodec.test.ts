@@ -2,18 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodecError, WaveCodec, decodeColumns, decodeInts, decodeIntsAC, decodeWave, encodeColumns, encodeInts, encodeIntsAC, encodeWave } from './wavecodec';
 import { readWfdbRecord, wfdbDir } from './wfdb';
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../native-bridge/common/sim/physiology';
 
 const I32_MIN = -2147483648;
 const I32_MAX = 2147483647;

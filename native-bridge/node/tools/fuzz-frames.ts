@@ -18,18 +18,7 @@ import {
   encodeSyncResp,
   encodeWave,
 } from '../../common/wire';
-
-/** Deterministic uniform [0, 1) (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../common/sim/physiology';
 
 /** The descriptor fuzz devices (and the tests' valid device) declare. */
 export function fuzzDescriptor(id: string): DeviceDescriptor {
