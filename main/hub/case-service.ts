@@ -3,7 +3,7 @@
  * worker), exposes case lifecycle and annotations over the API, keeps displays told
  * (case, timeline), and turns recorder trouble into technical alarms.
  */
-import type { CaseMessage, CaseView, PresetView, TimelineView, AnnotationRequest, CaseStartRequest } from '../../common/case-contract';
+import type { CaseMessage, CaseView, PresetView, AnnotationRequest, CaseStartRequest } from '../../common/case-contract';
 import { Recorder, RecorderError } from '../recorder/recorder';
 import type { CaseInfo } from '../recorder/store';
 import type { Hub } from './hub';
@@ -65,7 +65,7 @@ export class CaseService {
 
   async timelineMessage(): Promise<CaseMessage | null> {
     if (!this.recorder.case) return null;
-    return { t: 'timeline', timeline: (await this.recorder.timeline()) as TimelineView };
+    return { t: 'timeline', timeline: await this.recorder.timeline() };
   }
 
   private async announce(): Promise<void> {

@@ -6,7 +6,7 @@
  * every stored field except the hashes, and the first prevHash is
  * sha256hex('or-hub/annotations/v1/' + caseId) so a chain cannot be moved to another case.
  */
-import type { AnnotationRequest } from '../../common/case-contract';
+import type { AnnotationRequest, AnnotationView, TeamMemberView } from '../../common/case-contract';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -90,10 +90,7 @@ export function loadPresets(dataDir: string): { presets: Preset[]; error?: strin
   return r.ok ? { presets: r.value } : { presets: [...DEFAULT_PRESETS], error: `${file}: ${r.error}; using the standard presets` };
 }
 
-export interface TeamMember {
-  role: string;
-  name: string;
-}
+export type TeamMember = TeamMemberView;
 
 /** What a user or script submits: the display contract's request. */
 export type AnnotationInput = AnnotationRequest;
@@ -103,25 +100,11 @@ export type AnnotationPatch = Partial<Pick<AnnotationInput, 'kind' | 'tMs' | 'te
 
 export type AnnotationAction = 'create' | 'edit' | 'delete';
 
-/** One stored version, exactly the fields the hash covers plus the hashes. */
-export interface AnnotationRecord {
-  seq: number;
+/** One stored version, exactly the fields the hash covers plus the hashes: the display's view plus the chain. */
+export interface AnnotationRecord extends AnnotationView {
   caseId: string;
-  entryId: string;
-  version: number;
   action: AnnotationAction;
-  kind: string;
-  /** Hub time the entry refers to. */
-  tMs: number;
-  /** Hub time the version was entered. */
-  recordedMs: number;
-  role: string;
-  name: string;
-  text: string;
-  /** bolus: {drug, dose, unit}; blood-loss: {ml}; otherwise {}. */
-  data: Record<string, string | number>;
   prevHash: string;
-  hash: string;
 }
 
 /** What annotate/edit/delete resolve with, once committed. */

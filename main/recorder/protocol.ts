@@ -4,6 +4,7 @@
  * The worker also sends unsolicited StatusMessages (I/O trouble and recovery).
  */
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
+import type { AlarmIntervalView } from '../../common/case-contract';
 import type { AnnotationAck, AnnotationInput, AnnotationPatch, AnnotationRecord, Preset } from './annotations';
 import type { AlarmRow, CaseInfo, CaseMeta, DicomShown, GapRow, Registration } from './store';
 
@@ -56,16 +57,7 @@ export type AnnotationOp =
   | { action: 'edit'; entryId: string; patch: AnnotationPatch; role: string; name?: string }
   | { action: 'delete'; entryId: string; role: string; name?: string; reason?: string };
 
-export interface AlarmInterval {
-  deviceId: string;
-  channel: number;
-  code: number;
-  priority: number;
-  text: string;
-  fromMs: number;
-  /** null while still active. */
-  toMs: number | null;
-}
+export type AlarmInterval = AlarmIntervalView;
 
 /** What the display's timeline strip shows for the case so far. */
 export interface Timeline {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
+import type { GapView } from '../../common/case-contract';
 import {
   type AnnotationAck,
   type AnnotationAction,
@@ -91,14 +92,7 @@ export interface WaveBlockRow extends BlockRow {
   offset: number;
 }
 
-export interface GapRow {
-  deviceId: string;
-  channel: number;
-  fromMs: number;
-  toMs: number;
-  lostFrames: number;
-  reason: string;
-}
+export type GapRow = GapView;
 
 export interface AlarmRow {
   deviceId: string;
