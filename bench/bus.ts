@@ -28,7 +28,7 @@ import { encodeHello, encodeWave } from '../native-bridge/common/wire';
 import { Hub } from '../main/hub/hub';
 import { DisplaySink } from '../main/hub/display-sink';
 import type { HubSink } from '../main/hub/sink';
-import { CLK_TCK, PARTIAL_ROOM, child, cpuTicks, killAll, memKb, now, opt, quantiles, roleLoad, sleep, startHubProcess, startLatencyProbe, track } from './lib';
+import { CLK_TCK, PARTIAL_ROOM, child, cpuTicks, killAll, memKb, now, opt, quantiles, finish, roleLoad, runBench, sleep, startHubProcess, startLatencyProbe, track } from './lib';
 import { SIM_DEVICE_NAMES } from '../native-bridge/node/simulators/devices';
 
 /** The repository root (this file runs from bench/ under tsx, or bundled from dist/bench/). */
@@ -405,12 +405,7 @@ async function main(): Promise<void> {
     },
   };
   console.log(JSON.stringify(figures));
-  killAll();
-  process.exit(0);
+  finish();
 }
 
-main().catch((e) => {
-  console.error(e);
-  killAll();
-  process.exit(1);
-});
+runBench(main);

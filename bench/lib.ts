@@ -199,3 +199,18 @@ export async function startLatencyProbe(hub: HubProcess): Promise<LatencyProbe> 
     },
   };
 }
+
+/** Runs a bench's main (which may also be a long-lived child role): on an error, children are killed and the process exits 1. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((e) => {
+    console.error(e);
+    killAll();
+    process.exit(1);
+  });
+}
+
+/** Ends a bench run: kills the children and exits 0. */
+export function finish(): never {
+  killAll();
+  process.exit(0);
+}

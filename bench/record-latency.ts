@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLK_TCK, PARTIAL_ROOM, child, cpuTicks, killAll, opt, quantiles, roleLoad, sleep, startHubProcess, startLatencyProbe } from './lib';
+import { CLK_TCK, PARTIAL_ROOM, child, cpuTicks, killAll, opt, quantiles, finish, roleLoad, runBench, sleep, startHubProcess, startLatencyProbe } from './lib';
 import { SIM_DEVICE_NAMES } from '../native-bridge/node/simulators/devices';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -115,12 +115,7 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAvgAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))) },
   };
   console.log(JSON.stringify(figures));
-  killAll();
-  process.exit(0);
+  finish();
 }
 
-main().catch((e) => {
-  console.error(e);
-  killAll();
-  process.exit(1);
-});
+runBench(main);
