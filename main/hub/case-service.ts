@@ -35,6 +35,8 @@ const optStr = (v: unknown, max = 2000) => v === undefined || (typeof v === 'str
 const optNum = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
 
 export class CaseService {
+  private lastCaseJson = '';
+  private lastTimelineJson = '';
   private constructor(
     readonly recorder: Recorder,
     private readonly opts: CaseServiceOptions,
@@ -68,10 +70,20 @@ export class CaseService {
     return { t: 'timeline', timeline: await this.recorder.timeline() };
   }
 
+  /** Tells displays the case and its timeline, when either changed since last told (the ticker calls this every few seconds). */
   private async announce(): Promise<void> {
-    this.opts.broadcast(this.caseMessage());
+    const c = this.caseMessage();
+    const cj = JSON.stringify(c);
+    if (cj !== this.lastCaseJson) {
+      this.lastCaseJson = cj;
+      this.opts.broadcast(c);
+    }
     const tl = await this.timelineMessage().catch(() => null);
-    if (tl) this.opts.broadcast(tl);
+    const tj = tl ? JSON.stringify(tl) : '';
+    if (tl && tj !== this.lastTimelineJson) {
+      this.lastTimelineJson = tj;
+      this.opts.broadcast(tl);
+    }
   }
 
   /** Creates and starts recording a case (the demo OR does this at start). */
