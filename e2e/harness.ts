@@ -96,12 +96,27 @@ export async function startHub(extra: string[] = []): Promise<HubProc> {
   return { ...p, bus, url, token: new URLSearchParams(u.hash.slice(1)).get('token')!, origin: u.origin };
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * How Chromium draws here (no GPU; WebGL2 always comes from SwiftShader):
+ * - 'software-compositing' (default): what Chromium does on a machine without a usable GPU —
+ *   the compositor and raster run on the CPU (`--disable-gpu-compositing`), SwiftShader only
+ *   backs WebGL. See docs/anatomy.md, "Software renderers".
+ * - 'swiftshader-compositing': GPU compositing forced onto SwiftShader (`--ignore-gpu-blocklist`),
+ *   this harness's setting before; kept for comparison (bench:view --compositing swiftshader).
+ * ORHUB_CHROMIUM_COMPOSITING=swiftshader selects the second for every test and bench.
+ */
+export type ChromiumCompositing = 'software-compositing' | 'swiftshader-compositing';
+
+export const DEFAULT_COMPOSITING: ChromiumCompositing = process.env.ORHUB_CHROMIUM_COMPOSITING === 'swiftshader' ? 'swiftshader-compositing' : 'software-compositing';
+
+export function chromiumArgs(compositing: ChromiumCompositing = DEFAULT_COMPOSITING): string[] {
+  const base = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+  return compositing === 'software-compositing' ? [...base, '--disable-gpu-compositing'] : [...base, '--ignore-gpu-blocklist'];
+}
+
+export async function launchBrowser(compositing: ChromiumCompositing = DEFAULT_COMPOSITING): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Debian chromium not found at ${CHROMIUM}: apt-get install -y chromium (the test command does this)`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'],
-  });
+  return chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs(compositing) });
 }
 
 export function artefact(name: string): string {
