@@ -11,9 +11,17 @@
  * full-quality 3D frame at the view size and at 1920x1080 (what a plain renderer would pay per
  * frame, blocking the page).
  *
+ * Chromium configurations (e2e/harness.ts chromiumArgs): the main figures use software
+ * compositing (`--disable-gpu-compositing`: what Chromium does without a usable GPU; WebGL still
+ * on SwiftShader); then the same off/on measurement once with GPU compositing forced onto
+ * SwiftShader (the harness's former setting), for comparison. chrome://gpu's feature status for
+ * each is reported.
+ *
  * Volume: the CT head phantom (../shared/data/dicom/ct-head-phantom, 512x512x140) when present,
- * else the demo torso phantom. Flags: --seconds N (per measurement, default 6), --demo (use the
- * demo phantom), --reps N (off/on pairs, default 2), --no-docs (do not update docs/benchmarks.md).
+ * else the demo torso phantom. Flags: --seconds N (per measurement, default 8), --demo (use the
+ * demo phantom), --reps N (off/on pairs, default 2), --compositing software|swiftshader (the main
+ * configuration, default software), --no-compare (skip the other configuration), --no-docs (do not
+ * update docs/benchmarks.md).
  * Writes the "## 3D view (npm run bench:view)" section of docs/benchmarks.md; the last line of
  * output is one JSON object of figures.
  */
@@ -21,7 +29,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright';
-import { startHub, launchBrowser, until, type HubProc } from '../e2e/harness';
+import type { Browser } from 'playwright';
+import { startHub, launchBrowser, until, type ChromiumCompositing, type HubProc } from '../e2e/harness';
 
 const HEAD = path.resolve(__dirname, '../../shared/data/dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
 const argv = process.argv.slice(2);
@@ -31,6 +40,13 @@ const SECONDS = flag('--seconds', 8);
 const REPS = flag('--reps', 2);
 const useHead = !argv.includes('--demo') && fs.existsSync(HEAD);
 const writeDocs = !argv.includes('--no-docs');
+const MAIN: ChromiumCompositing = argv.includes('--compositing') && argv[argv.indexOf('--compositing') + 1] === 'swiftshader' ? 'swiftshader-compositing' : 'software-compositing';
+const OTHER: ChromiumCompositing = MAIN === 'software-compositing' ? 'swiftshader-compositing' : 'software-compositing';
+const compare = !argv.includes('--no-compare');
+const NAMES: Record<ChromiumCompositing, string> = {
+  'software-compositing': 'software compositing (--disable-gpu-compositing; WebGL on SwiftShader)',
+  'swiftshader-compositing': 'GPU compositing on SwiftShader (--ignore-gpu-blocklist; the former setting)',
+};
 
 interface FrameStats {
   frames: number;
@@ -88,61 +104,123 @@ async function openPage(page: Page, hub: HubProc, view3d: boolean, hash = ''): P
   await idle(page, 2); // let the load settle
 }
 
+/** chrome://gpu's feature status lines that matter here (compositing, rasterization, canvas, WebGL). */
+async function gpuFeatures(browser: Browser): Promise<Record<string, string>> {
+  const page = await browser.newPage();
+  try {
+    await page.goto('chrome://gpu');
+    await page.waitForTimeout(1000);
+    const text = await evalJs<string>(page, "document.querySelector('info-view')?.shadowRoot?.textContent ?? ''");
+    const out: Record<string, string> = {};
+    for (const k of ['Compositing', 'Rasterization', 'Canvas', 'WebGL2', 'WebGL']) {
+      const m = new RegExp(`\\b${k}: ([^*\\n]+)`).exec(text);
+      if (m) out[k] = m[1].trim();
+    }
+    return out;
+  } catch {
+    return {};
+  } finally {
+    await page.close();
+  }
+}
+
+/** Rotates for SECONDS, then waits for full quality: frame times, images shown, ms to full quality. */
+async function rotateAndSettle(page: Page) {
+  const before = await evalJs<number>(page, 'window.__orhubAnatomy.stats().images');
+  const t0 = Date.now();
+  const times = await waveFrames(page, () => rotate(page, SECONDS));
+  const secs = (Date.now() - t0) / 1000;
+  const shown = (await evalJs<number>(page, 'window.__orhubAnatomy.stats().images')) - before;
+  const st = await evalJs<Record<string, unknown>>(page, 'JSON.parse(JSON.stringify(window.__orhubAnatomy.stats()))');
+  const { ms } = await until(() => evalJs<boolean>(page, 'window.__orhubAnatomy.stats().fullQuality === true'), 'full quality after rotating', 60000, 20);
+  const fin = await evalJs<Record<string, number | null>>(page, 'JSON.parse(JSON.stringify(window.__orhubAnatomy.stats()))');
+  return { times, secs, shown, st, fin, toFull: fin.lastFullQualityMs ?? ms };
+}
+
+interface OffOn {
+  offIdleT: number[];
+  offDragT: number[];
+  onIdleT: number[];
+  onRotT: number[];
+  images: number;
+  rotSeconds: number;
+  fullMs: number[];
+  view: { w: number; h: number };
+  during: Record<string, unknown>;
+  after: Record<string, number | null>;
+  backend: { backend: string; renderer: string } | null;
+}
+
+/** The 3D-off page and the 3D-on page, alternated `reps` times, in one browser. */
+async function measureOffOn(newPage: () => Promise<Page>, hub: HubProc, reps: number, shot: string): Promise<OffOn> {
+  const r: OffOn = { offIdleT: [], offDragT: [], onIdleT: [], onRotT: [], images: 0, rotSeconds: 0, fullMs: [], view: { w: 0, h: 0 }, during: {}, after: {}, backend: null };
+  for (let rep = 0; rep < reps; rep++) {
+    // 3D off (slices on): the reference.
+    const offPage = await newPage();
+    await openPage(offPage, hub, false);
+    r.offIdleT.push(...(await waveFrames(offPage, () => idle(offPage, SECONDS))));
+    r.offDragT.push(...(await waveFrames(offPage, () => rotate(offPage, SECONDS))));
+    await offPage.close();
+    // 3D on, the backend this machine gets.
+    const page = await newPage();
+    await openPage(page, hub, true);
+    r.backend = await evalJs(page, 'window.__orhubAnatomy.backend()');
+    r.view = await evalJs<{ w: number; h: number }>(page, "(() => { const r = document.querySelector('[data-testid=\"volume-view\"]').getBoundingClientRect(); return { w: Math.round(r.width), h: Math.round(r.height) }; })()");
+    if (rep === 0) {
+      fs.mkdirSync(path.resolve(__dirname, '../test-results'), { recursive: true });
+      await page.screenshot({ path: path.resolve(__dirname, `../test-results/${shot}`) });
+    }
+    r.onIdleT.push(...(await waveFrames(page, () => idle(page, SECONDS))));
+    const rot = await rotateAndSettle(page);
+    r.onRotT.push(...rot.times);
+    r.images += rot.shown;
+    r.rotSeconds += rot.secs;
+    r.fullMs.push(rot.toFull as number);
+    r.during = rot.st;
+    r.after = rot.fin;
+    await page.close();
+  }
+  return r;
+}
+
+const featureText = (ft: Record<string, string>) => Object.entries(ft).map(([k, v]) => `${k}: ${v}`).join('; ') || 'not read';
+
+/** The comparison configuration's figures for the JSON line (prefixed by its name). */
+function comparisonFigures(which: ChromiumCompositing, features: Record<string, string>, r: OffOn): Record<string, unknown> {
+  const k = which === 'swiftshader-compositing' ? 'swiftshader_compositing' : 'software_compositing';
+  const offDrag = stats(r.offDragT), rot = stats(r.onRotT), offIdle = stats(r.offIdleT), onIdle = stats(r.onIdleT);
+  const pct = (x: FrameStats) => +((100 * x.over20) / Math.max(1, x.frames)).toFixed(1);
+  return {
+    [`${k}_chrome_gpu`]: features,
+    [`${k}_off_idle_p99`]: offIdle.p99,
+    [`${k}_off_drag_p50`]: offDrag.p50,
+    [`${k}_off_drag_p99`]: offDrag.p99,
+    [`${k}_off_drag_pct_over20`]: pct(offDrag),
+    [`${k}_on_idle_p99`]: onIdle.p99,
+    [`${k}_on_rotate_p50`]: rot.p50,
+    [`${k}_on_rotate_p99`]: rot.p99,
+    [`${k}_on_rotate_pct_over20`]: pct(rot),
+    [`${k}_ratio_p99_rotate_vs_off`]: +(rot.p99 / offDrag.p99).toFixed(3),
+    [`${k}_updates_per_s_rotating`]: +(r.images / r.rotSeconds).toFixed(1),
+    [`${k}_to_full_quality_ms`]: median(r.fullMs),
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 async function main(): Promise<void> {
   const hub = await startHub(['--simulate', ...(useHead ? ['--dicom', HEAD] : [])]);
-  const browser = await launchBrowser();
+  let browser = await launchBrowser(MAIN);
   const errors: string[] = [];
   const newPage = async () => {
     const p = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     p.on('pageerror', (e) => errors.push(e.message));
     return p;
   };
-  const offIdleT: number[] = [], offDragT: number[] = [], onIdleT: number[] = [], onRotT: number[] = [];
-  let images = 0, rotSeconds = 0;
-  const fullMs: number[] = [];
-  let view = { w: 0, h: 0 };
-  let during: Record<string, unknown> = {};
-  let after: Record<string, number | null> = {};
-  let backend: { backend: string; renderer: string } | null = null;
-  /** Rotates for SECONDS, then waits for full quality: frame times, images shown, ms to full quality. */
-  const rotateAndSettle = async (page: Page) => {
-    const before = await evalJs<number>(page, 'window.__orhubAnatomy.stats().images');
-    const t0 = Date.now();
-    const times = await waveFrames(page, () => rotate(page, SECONDS));
-    const secs = (Date.now() - t0) / 1000;
-    const shown = (await evalJs<number>(page, 'window.__orhubAnatomy.stats().images')) - before;
-    const st = await evalJs<Record<string, unknown>>(page, 'JSON.parse(JSON.stringify(window.__orhubAnatomy.stats()))');
-    const { ms } = await until(() => evalJs<boolean>(page, 'window.__orhubAnatomy.stats().fullQuality === true'), 'full quality after rotating', 60000, 20);
-    const fin = await evalJs<Record<string, number | null>>(page, 'JSON.parse(JSON.stringify(window.__orhubAnatomy.stats()))');
-    return { times, secs, shown, st, fin, toFull: fin.lastFullQualityMs ?? ms };
-  };
   try {
-    for (let rep = 0; rep < REPS; rep++) {
-      // 3D off (slices on): the reference.
-      const offPage = await newPage();
-      await openPage(offPage, hub, false);
-      offIdleT.push(...(await waveFrames(offPage, () => idle(offPage, SECONDS))));
-      offDragT.push(...(await waveFrames(offPage, () => rotate(offPage, SECONDS))));
-      await offPage.close();
-      // 3D on, the backend this machine gets.
-      const page = await newPage();
-      await openPage(page, hub, true);
-      backend = await evalJs(page, 'window.__orhubAnatomy.backend()');
-      view = await evalJs<{ w: number; h: number }>(page, "(() => { const r = document.querySelector('[data-testid=\"volume-view\"]').getBoundingClientRect(); return { w: Math.round(r.width), h: Math.round(r.height) }; })()");
-      if (rep === 0) {
-        fs.mkdirSync(path.resolve(__dirname, '../test-results'), { recursive: true });
-        await page.screenshot({ path: path.resolve(__dirname, '../test-results/bench-view.png') });
-      }
-      onIdleT.push(...(await waveFrames(page, () => idle(page, SECONDS))));
-      const r = await rotateAndSettle(page);
-      onRotT.push(...r.times);
-      images += r.shown;
-      rotSeconds += r.secs;
-      fullMs.push(r.toFull as number);
-      during = r.st;
-      after = r.fin;
-      await page.close();
-    }
+    const features = await gpuFeatures(browser);
+    const main = await measureOffOn(newPage, hub, REPS, 'bench-view.png');
+    const { offIdleT, offDragT, onIdleT, onRotT, images, rotSeconds, fullMs, view, during, after, backend } = main;
     // The WebGL shader backend forced, for comparison (on a GPU it is the default).
     const wgPage = await newPage();
     await openPage(wgPage, hub, true, '&render3d=webgl');
@@ -158,9 +236,15 @@ async function main(): Promise<void> {
     const full1080 = await evalJs<{ ms: number; steps: number } | null>(page, 'window.__orhubAnatomy.measureFullFrame(1920, 1080)');
     const meta = await evalJs<{ dimensions: number[]; description: string }>(page, 'window.__orhubAnatomy.state().meta');
     await page.close();
+    // The other Chromium configuration, once, for comparison.
+    let other: { features: Record<string, string>; r: OffOn } | null = null;
+    if (compare) {
+      await browser.close();
+      browser = await launchBrowser(OTHER);
+      other = { features: await gpuFeatures(browser), r: await measureOffOn(newPage, hub, 1, `bench-view-${OTHER}.png`) };
+    }
 
     const offIdle = stats(offIdleT), offDrag = stats(offDragT), onIdle = stats(onIdleT), onRotate = stats(onRotT), wgRot = stats(wg.times);
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const pct = (x: FrameStats) => +((100 * x.over20) / Math.max(1, x.frames)).toFixed(1);
     const figures = {
       volume: `${meta.description} ${meta.dimensions.join('x')}`,
@@ -187,7 +271,7 @@ async function main(): Promise<void> {
       updates_per_s_rotating: +(images / rotSeconds).toFixed(1),
       interactive_scale: (during.interactive as { scale: number } | null)?.scale ?? null,
       interactive_steps: (during.interactive as { steps: number } | null)?.steps ?? null,
-      to_full_quality_ms: med(fullMs),
+      to_full_quality_ms: median(fullMs),
       full_steps: viewFull?.steps ?? null,
       unbudgeted_view_frame_ms: viewFull?.ms ?? null,
       unbudgeted_1920x1080_ms: full1080?.ms ?? null,
@@ -199,6 +283,9 @@ async function main(): Promise<void> {
       webgl_unbudgeted_view_frame_ms: wgFull?.ms ?? null,
       webgl_unbudgeted_1920x1080_ms: wg1080?.ms ?? null,
       webgl_unbudgeted_480x270_128steps_ms: wgQuarter?.ms ?? null,
+      compositing: MAIN,
+      chrome_gpu: features,
+      ...(other ? comparisonFigures(OTHER, other.features, other.r) : {}),
       cpu_ms_per_megasample: after.msPerUnit ? +((after.msPerUnit as number) * 1e6).toFixed(2) : null,
       page_errors: errors.length,
       cpus: os.cpus().length,
@@ -222,6 +309,20 @@ async function main(): Promise<void> {
       ['WebGL (SwiftShader) unbudgeted frame: view size / 1920x1080 / 480x270 at 128 steps', `${f(wgFull?.ms, 0)} / ${f(wg1080?.ms, 0)} / ${f(wgQuarter?.ms, 0)} ms`],
       ['machine load (1-min load average at the end; 2 cores shared with other jobs)', f(figures.loadavg_1min, 2)],
     ];
+    rows.splice(1, 0, ['Chromium configuration; chrome://gpu', `${NAMES[MAIN]}; ${featureText(features)}`]);
+    if (other) {
+      const o = other.r;
+      const oOffIdle = stats(o.offIdleT), oOffDrag = stats(o.offDragT), oOnIdle = stats(o.onIdleT), oRot = stats(o.onRotT);
+      const c = `comparison, ${OTHER === 'swiftshader-compositing' ? 'GPU compositing on SwiftShader' : 'software compositing'}`;
+      rows.push(
+        [`${c}: chrome://gpu`, featureText(other.features)],
+        [`${c}: waveform frames, 3D off, idle`, fr(oOffIdle)],
+        [`${c}: waveform frames, 3D off, mouse dragging`, fr(oOffDrag)],
+        [`${c}: waveform frames, 3D on, idle`, fr(oOnIdle)],
+        [`${c}: waveform frames, 3D rotating`, fr(oRot)],
+        [`${c}: p99 ratio rotating / 3D off; 3D updates/s rotating; still -> full quality`, `${f(oRot.p99 / oOffDrag.p99, 2)}; ${f(o.images / o.rotSeconds)} /s (${o.backend?.backend}); ${f(median(o.fullMs), 0)} ms`],
+      );
+    }
     const table = ['| figure | value |', '| --- | --- |', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n');
     console.log(table);
     if (writeDocs) writeSection(table, figures);
