@@ -116,6 +116,35 @@ function dicomHu(series: DicomSlice[], x: number, y: number, z: number): number 
   return a.hu[row * a.cols + col] * (1 - w) + b.hu[row * a.cols + col] * w;
 }
 
+/**
+ * The axial canvas (bone window) against the DICOM files through the view's mapping: skull =
+ * HU > 300 <=> grey > (300 + 500) / 1800 * 255 = 113. IoU, the same against the image mirrored
+ * left-right about the volume's centre (a flipped display), and both outlines' bounding boxes (mm).
+ */
+function skullOverlap(series: DicomSlice[], img: { w: number; h: number; data: Buffer }, m: { u0: number; v0: number; mm: number; depth: number }) {
+  let inter = 0, union = 0, interFlip = 0, unionFlip = 0, compared = 0;
+  const box = { minX: Infinity, maxX: -Infinity, minY: Infinity, maxY: -Infinity };
+  const boxExp = { ...box };
+  for (let cy = 0; cy < img.h; cy++)
+    for (let cx = 0; cx < img.w; cx++) {
+      const x = m.u0 + (cx + 0.5) * m.mm, y = m.v0 + (cy + 0.5) * m.mm;
+      const hu = dicomHu(series, x, y, m.depth);
+      if (Number.isNaN(hu)) continue;
+      compared++;
+      const want = hu > 300;
+      const got = img.data[(cy * img.w + cx) * 4] > 113;
+      const xm = series[0].ipp[0] + (series[0].cols - 1) * series[0].spacing[1] - (x - series[0].ipp[0]);
+      const wantFlip = dicomHu(series, xm, y, m.depth) > 300;
+      if (want && got) inter++;
+      if (want || got) union++;
+      if (wantFlip && got) interFlip++;
+      if (wantFlip || got) unionFlip++;
+      if (got) Object.assign(box, { minX: Math.min(box.minX, x), maxX: Math.max(box.maxX, x), minY: Math.min(box.minY, y), maxY: Math.max(box.maxY, y) });
+      if (want) Object.assign(boxExp, { minX: Math.min(boxExp.minX, x), maxX: Math.max(boxExp.maxX, x), minY: Math.min(boxExp.minY, y), maxY: Math.max(boxExp.maxY, y) });
+    }
+  return { iou: inter / union, iouFlip: interFlip / unionFlip, compared, box, boxExp };
+}
+
 test('CT head phantom via --dicom: the axial slice shows the skull where its DICOM geometry says, labels right, window/level and HU readout work', { skip: haveHead ? false : `CT head phantom not found at ${HEAD_CT}: skipping` }, async (t) => {
   const hub = await startHub(['--dicom', HEAD_CT]);
   procs.push(hub);
@@ -137,29 +166,7 @@ test('CT head phantom via --dicom: the axial slice shows the skull where its DIC
   const series = readHeadSeries();
   assert.equal(series.length, 140);
   const img = await canvasPixels(page, 'slice-axial-image');
-  // Skull = HU > 300 <=> grey > (300 + 500) / 1800 * 255 = 113.
-  let inter = 0, union = 0, interFlip = 0, unionFlip = 0, compared = 0;
-  const box = { minX: Infinity, maxX: -Infinity, minY: Infinity, maxY: -Infinity };
-  const boxExp = { ...box };
-  for (let cy = 0; cy < img.h; cy++)
-    for (let cx = 0; cx < img.w; cx++) {
-      const x = m.u0 + (cx + 0.5) * m.mm, y = m.v0 + (cy + 0.5) * m.mm;
-      const hu = dicomHu(series, x, y, m.depth);
-      if (Number.isNaN(hu)) continue;
-      compared++;
-      const want = hu > 300;
-      const got = img.data[(cy * img.w + cx) * 4] > 113;
-      // The same comparison against the image mirrored left-right about the volume's centre (a flipped display).
-      const xm = series[0].ipp[0] + (series[0].cols - 1) * series[0].spacing[1] - (x - series[0].ipp[0]);
-      const wantFlip = dicomHu(series, xm, y, m.depth) > 300;
-      if (want && got) inter++;
-      if (want || got) union++;
-      if (wantFlip && got) interFlip++;
-      if (wantFlip || got) unionFlip++;
-      if (got) Object.assign(box, { minX: Math.min(box.minX, x), maxX: Math.max(box.maxX, x), minY: Math.min(box.minY, y), maxY: Math.max(box.maxY, y) });
-      if (want) Object.assign(boxExp, { minX: Math.min(boxExp.minX, x), maxX: Math.max(boxExp.maxX, x), minY: Math.min(boxExp.minY, y), maxY: Math.max(boxExp.maxY, y) });
-    }
-  const iou = inter / union, iouFlip = interFlip / unionFlip;
+  const { iou, iouFlip, compared, box, boxExp } = skullOverlap(series, img, m);
   t.diagnostic(`axial skull vs DICOM files: IoU ${iou.toFixed(3)} (mirrored: ${iouFlip.toFixed(3)}), ${compared} pixels at ${m.mm.toFixed(3)} mm/px, z ${m.depth.toFixed(2)} mm`);
   assert.ok(compared > 50000, `compared ${compared} pixels`);
   assert.ok(iou > 0.8, `skull overlap with the DICOM files (IoU) ${iou.toFixed(3)}`);
@@ -198,6 +205,58 @@ test('CT head phantom via --dicom: the axial slice shows the skull where its DIC
   const readout = await page.locator('[data-testid="slice-axial-readout"]').innerText();
   const shownHu = Number(/(-?\d+) HU/.exec(readout)?.[1]);
   assert.ok(Math.abs(shownHu - probe!.hu) < 150, `readout "${readout}" vs DICOM ${probe!.hu.toFixed(0)} HU`);
+
+  // Zoom x2 about a point (Ctrl+wheel, 400 px), pan (middle-drag), fit again: the skull voxel found
+  // above lands where the zoom puts it, the drawing still matches the DICOM files through the new
+  // mapping, and the readout and the crosshair read through it too.
+  await page.selectOption('[data-testid="window-preset"]', 'bone');
+  await until(() => page.locator('[data-testid="slice-axial"][data-window="400,1800"]').count(), 'bone window again');
+  const m0 = await mapping(page, 'axial');
+  const p = { x: probe!.cx + 0.5, y: probe!.cy + 0.5 }; // CSS px (DPR 1)
+  const q = { x: Math.round(p.x - 20) + 0.5, y: Math.round(p.y - 15) + 0.5 };
+  await page.mouse.move(ab.x + q.x, ab.y + q.y);
+  await page.keyboard.down('Control');
+  await page.mouse.wheel(0, -400);
+  await page.keyboard.up('Control');
+  await until(() => page.locator('[data-testid="slice-axial"][data-zoom="2.000"]').count(), 'axial zoomed x2');
+  const mz = await mapping(page, 'axial');
+  assert.ok(Math.abs(mz.mm - m0.mm / 2) < 1e-9, `zoomed scale ${mz.mm} vs ${m0.mm}`);
+  const fixed = { x: (mz.u0 - m0.u0) / (m0.mm - mz.mm), y: (mz.v0 - m0.v0) / (m0.mm - mz.mm) };
+  assert.ok(Math.abs(fixed.x - q.x) < 1 && Math.abs(fixed.y - q.y) < 1, `zoom centre ${fixed.x.toFixed(2)},${fixed.y.toFixed(2)} vs pointer ${q.x},${q.y}`);
+  // The probe voxel (patient x, y) now sits twice as far from the zoom centre.
+  const voxel = { x: m0.u0 + p.x * m0.mm, y: m0.v0 + p.y * m0.mm };
+  const want = { x: q.x + 2 * (p.x - q.x), y: q.y + 2 * (p.y - q.y) };
+  const at = { x: (voxel.x - mz.u0) / mz.mm, y: (voxel.y - mz.v0) / mz.mm };
+  assert.ok(Math.abs(at.x - want.x) < 1 && Math.abs(at.y - want.y) < 1, `voxel at ${at.x.toFixed(2)},${at.y.toFixed(2)}, expected ${want.x},${want.y}`);
+  const zimg = await canvasPixels(page, 'slice-axial-image');
+  const grey = (im: { w: number; data: Buffer }, x: number, y: number) => im.data[(Math.floor(y) * im.w + Math.floor(x)) * 4];
+  assert.ok(grey(zimg, want.x, want.y) > 141, `skull (HU > 500) drawn at the expected pixel: grey ${grey(zimg, want.x, want.y)}`);
+  const zo = skullOverlap(series, zimg, mz);
+  t.diagnostic(`zoomed x2: IoU ${zo.iou.toFixed(3)} (mirrored ${zo.iouFlip.toFixed(3)}), ${zo.compared} pixels at ${mz.mm.toFixed(3)} mm/px`);
+  assert.ok(zo.iou > 0.8 && zo.iouFlip < zo.iou - 0.1, `zoomed skull vs DICOM IoU ${zo.iou.toFixed(3)}, mirrored ${zo.iouFlip.toFixed(3)}`);
+  await page.mouse.move(ab.x + want.x, ab.y + want.y);
+  const zHu = Number(/(-?\d+) HU/.exec(await page.locator('[data-testid="slice-axial-readout"]').innerText())?.[1]);
+  assert.ok(Math.abs(zHu - dicomHu(series, voxel.x, voxel.y, m0.depth)) < 150, `zoomed readout ${zHu} HU`);
+  await page.screenshot({ path: artefact('anatomy-head-zoomed.png') });
+  // Middle-drag pans: the voxel follows the pointer.
+  await page.mouse.down({ button: 'middle' });
+  await page.mouse.move(ab.x + want.x + 40, ab.y + want.y + 25, { steps: 5 });
+  await page.mouse.up({ button: 'middle' });
+  await until(async () => Math.abs((await mapping(page, 'axial')).u0 - (mz.u0 - 40 * mz.mm)) < 1e-6, 'axial panned');
+  const mp = await mapping(page, 'axial');
+  assert.ok(Math.abs(mp.v0 - (mz.v0 - 25 * mz.mm)) < 1e-6 && mp.mm === mz.mm, 'pan moves the image by the drag');
+  const pimg = await canvasPixels(page, 'slice-axial-image');
+  assert.ok(grey(pimg, want.x + 40, want.y + 25) > 141, 'skull voxel moved with the pan');
+  // A click on the zoomed, panned view puts the crosshair on the patient point under it.
+  await page.mouse.click(ab.x + want.x + 40, ab.y + want.y + 25);
+  const ch = await js<number[]>(page, 'window.__orhubAnatomy.crosshair()');
+  // (Within one screen pixel: Chromium hands the page whole-pixel pointer positions.)
+  assert.ok(Math.abs(ch[0] - voxel.x) <= mp.mm && Math.abs(ch[1] - voxel.y) <= mp.mm, `crosshair ${ch} vs voxel ${voxel.x},${voxel.y}`);
+  // Fit: back to the first mapping.
+  await page.click('[data-testid="slice-axial-fit"]');
+  await until(() => page.locator('[data-testid="slice-axial"][data-zoom="1.000"]').count(), 'axial fitted again');
+  const mf = await mapping(page, 'axial');
+  assert.ok(Math.abs(mf.u0 - m0.u0) < 1e-6 && Math.abs(mf.v0 - m0.v0) < 1e-6 && mf.mm === m0.mm, 'fit restores the mapping');
 
   // Linked crosshair: a click in the coronal view moves the axial plane to that height.
   const cor = page.locator('[data-testid="slice-coronal-image"]');

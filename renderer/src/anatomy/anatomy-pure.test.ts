@@ -4,6 +4,7 @@ import { FrameBudget, planPasses, stripRows } from './budget';
 import { PRESETS, bakeTransfer, evaluateTransfer, presetForRange, presetById } from './transfer';
 import { captureTip, instrumentInImage, trackingState, STALE_MS, type InstrumentPose } from './navigation';
 import { orientationLabel } from './orientation';
+import { sliceMapping, wheelZoomFactor, zoomAbout } from './slice-mapping';
 
 test('frame budget: calibrated cost sets the units per frame; late or busy frames back off; good frames recover', () => {
   const b = new FrameBudget({ targetMs: 3, frameMs: 16.7, initialMsPerUnit: 1e-5 });
@@ -93,4 +94,22 @@ test('orientation labels name the patient direction, with a second letter when o
   assert.equal(orientationLabel([0, 0, 1]), 'S');
   assert.equal(orientationLabel([0.7, 0.7, 0]), 'LP');
   assert.equal(orientationLabel([-0.2, 0, -0.98]), 'I');
+});
+
+test('slice zoom and pan: zoom 1 fits the field centred; zooming keeps the point under the pointer; Ctrl+wheel 400 px doubles', () => {
+  const field = { left: -100, top: -50, w: 200, h: 100 };
+  // 400x400 canvas: 0.5 mm/px (width-limited), field centred vertically.
+  const m1 = sliceMapping(field, 400, 400, 1, null);
+  assert.deepEqual(m1, { u0: -100, v0: -100, mmPerPx: 0.5 });
+  const x = 300, y = 120;
+  const pu = m1.u0 + x * m1.mmPerPx, pv = m1.v0 + y * m1.mmPerPx;
+  const c = zoomAbout(m1, 400, 400, x, y, 2);
+  const m2 = sliceMapping(field, 400, 400, 2, c);
+  assert.equal(m2.mmPerPx, 0.25);
+  assert.ok(Math.abs(m2.u0 + x * m2.mmPerPx - pu) < 1e-9 && Math.abs(m2.v0 + y * m2.mmPerPx - pv) < 1e-9, 'the point under the pointer stays');
+  // Any other point moves away from (x, y) by twice its distance.
+  const [qu, qv] = [m1.u0 + 100 * m1.mmPerPx, m1.v0 + 50 * m1.mmPerPx];
+  assert.ok(Math.abs((qu - m2.u0) / m2.mmPerPx - (x + 2 * (100 - x))) < 1e-9 && Math.abs((qv - m2.v0) / m2.mmPerPx - (y + 2 * (50 - y))) < 1e-9);
+  assert.ok(Math.abs(wheelZoomFactor(-400, 0) - 2) < 1e-12 && Math.abs(wheelZoomFactor(100, 0) * wheelZoomFactor(-100, 0) - 1) < 1e-12);
+  assert.ok(wheelZoomFactor(-3, 1) > 1, 'line-mode wheels zoom in too');
 });

@@ -9,9 +9,14 @@
  * Screen mapping (exposed as data attributes for tests): canvas pixel (cx, cy) shows the
  * patient point whose in-plane coordinates along the view's screen axes u, v (geometry.ts
  * viewAxes) are  u = data-u0 + cx * data-mm-per-px,  v = data-v0 + cy * data-mm-per-px.
+ * At zoom 1 the slice's field fits the view, centred; zoom and pan change only this mapping
+ * (`sliceMapping`), so the crosshair, fiducials, instrument marker and value readout, all drawn
+ * or read through it, stay on the anatomy.
  *
  * Input: click or drag (primary) moves the crosshair (the other views follow); wheel or the
  * arrow buttons scroll slices; right-drag or shift-drag adjusts window (x: width, y: level);
+ * Ctrl+wheel (or a trackpad pinch, which Chromium sends as Ctrl+wheel) zooms about the pointer;
+ * middle-drag pans; two fingers pinch-zoom and pan; the ⤢ button fits the slice again;
  * double-click maximises. The value under the pointer is shown in real units.
  */
 import type { Volume } from '../../../common/volume';
@@ -34,6 +39,7 @@ import {
 import { anatomyScheduler } from './scheduler';
 import type { InstrumentInImage, TrackingState } from './navigation';
 import { MarkerLayer } from './marker-layer';
+import { SLICE_ZOOM_MAX, SLICE_ZOOM_MIN, sliceMapping, wheelZoomFactor, zoomAbout } from './slice-mapping';
 
 export interface SliceViewCallbacks {
   setCrosshair(p: Vec3): void;
@@ -63,7 +69,13 @@ export class SliceView {
   private fiducials: Vec3[] = [];
   private mapping = { u0: 0, v0: 0, mmPerPx: 1 };
   private readonly ro: ResizeObserver;
-  private drag: { mode: 'cross' | 'window'; x: number; y: number } | null = null;
+  private drag: { mode: 'cross' | 'window' | 'pan'; x: number; y: number } | null = null;
+  /** Zoom (1 = fitted) and view centre (u, v mm; null = the field's centre). */
+  private zoom = 1;
+  private centre: [number, number] | null = null;
+  /** Touch pointers down (client px), and the last two-finger centroid and spread. */
+  private readonly touches = new Map<number, [number, number]>();
+  private pinch: { x: number; y: number; dist: number } | null = null;
   private overlayQueued = false;
   private pixelsChanged = false;
   private readonly marker: MarkerLayer;
@@ -105,6 +117,13 @@ export class SliceView {
       b.addEventListener('click', () => this.scroll(dir));
       buttons.append(b);
     }
+    const fit = document.createElement('button');
+    fit.textContent = '⤢';
+    fit.title = 'fit the slice to the view (reset zoom and pan)';
+    fit.setAttribute('aria-label', `${orientation} fit view`);
+    fit.dataset.testid = `slice-${orientation}-fit`;
+    fit.addEventListener('click', () => this.resetView());
+    buttons.append(fit);
     this.root.append(this.image, title, ...labelEls, this.readout, buttons);
     this.marker = new MarkerLayer(this.root);
     this.attachInput();
@@ -115,6 +134,8 @@ export class SliceView {
   setVolume(v: Volume): void {
     this.volume = v;
     this.spec = null;
+    this.zoom = 1;
+    this.centre = null;
     this.request();
   }
 
@@ -215,21 +236,18 @@ export class SliceView {
     }
     const W = this.image.width, H = this.image.height;
     const dpr = window.devicePixelRatio || 1;
-    // Fit the slice's field (mm) into the canvas, centred, same scale on both axes.
-    const fieldW = s.width * s.pixelMm, fieldH = s.height * s.pixelMm;
-    const mmPerPx = Math.max(fieldW / W, fieldH / H);
-    const dw = fieldW / mmPerPx, dh = fieldH / mmPerPx;
-    const ox = (W - dw) / 2, oy = (H - dh) / 2;
+    // The slice's field (mm): pixel (0,0) of the slice has its centre at u(origin), its left edge half a pixel before.
+    const { u, v } = viewAxes(this.orientation);
+    const field = { left: dot(s.origin, u) - s.pixelMm / 2, top: dot(s.origin, v) - s.pixelMm / 2, w: s.width * s.pixelMm, h: s.height * s.pixelMm };
+    const { u0, v0, mmPerPx } = sliceMapping(field, W, H, this.zoom, this.centre);
+    const ox = (field.left - u0) / mmPerPx, oy = (field.top - v0) / mmPerPx;
     const g = this.ctx();
     g.fillStyle = '#05070a';
     g.fillRect(0, 0, W, H);
     g.imageSmoothingEnabled = true;
-    g.drawImage(this.offscreen, ox, oy, dw, dh);
-    // u, v of the canvas origin: pixel (0,0) of the slice has its centre at u(origin), its left edge half a pixel before.
-    const { u, v } = viewAxes(this.orientation);
-    const u0 = dot(s.origin, u) - s.pixelMm / 2 - ox * mmPerPx;
-    const v0 = dot(s.origin, v) - s.pixelMm / 2 - oy * mmPerPx;
+    g.drawImage(this.offscreen, ox, oy, field.w / mmPerPx, field.h / mmPerPx);
     this.mapping = { u0, v0, mmPerPx };
+    this.root.dataset.zoom = this.zoom.toFixed(3);
     // Attributes in CSS pixels (what a test's screenshot measures).
     this.image.dataset.u0 = String(u0);
     this.image.dataset.v0 = String(v0);
@@ -336,6 +354,32 @@ export class SliceView {
     this.root.dataset.tipDepth = tip.depth.toFixed(1);
   }
 
+  /** Zooms by `factor` about canvas pixel (x, y) (device px); the point under it stays put. */
+  zoomAt(x: number, y: number, factor: number): void {
+    if (!this.spec) return;
+    const z = Math.min(SLICE_ZOOM_MAX, Math.max(SLICE_ZOOM_MIN, this.zoom * factor));
+    if (z === this.zoom) return;
+    this.centre = zoomAbout(this.mapping, this.image.width, this.image.height, x, y, z / this.zoom);
+    this.zoom = z;
+    this.queueOverlay();
+  }
+
+  /** Moves the image by (dx, dy) device pixels. */
+  panBy(dx: number, dy: number): void {
+    if (!this.spec) return;
+    const m = this.mapping;
+    const W = this.image.width, H = this.image.height;
+    this.centre = [m.u0 + (W / 2 - dx) * m.mmPerPx, m.v0 + (H / 2 - dy) * m.mmPerPx];
+    this.queueOverlay();
+  }
+
+  /** Zoom 1, centred: the whole slice fits the view. */
+  resetView(): void {
+    this.zoom = 1;
+    this.centre = null;
+    this.queueOverlay();
+  }
+
   private scroll(dir: number): void {
     if (!this.volume) return;
     const step = sliceStepMm(this.volume, this.orientation);
@@ -350,32 +394,61 @@ export class SliceView {
       const dpr = window.devicePixelRatio || 1;
       return [(e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr] as const;
     };
+    const dprNow = () => window.devicePixelRatio || 1;
     el.addEventListener('contextmenu', (e) => e.preventDefault());
+    // Middle button: pan, not the platform's autoscroll or paste.
+    el.addEventListener('mousedown', (e) => {
+      if (e.button === 1) e.preventDefault();
+    });
+    el.addEventListener('auxclick', (e) => e.preventDefault());
     el.addEventListener('pointerdown', (e) => {
       if (!this.spec) return;
       el.setPointerCapture(e.pointerId);
-      const windowMode = e.button === 2 || e.shiftKey;
-      this.drag = { mode: windowMode ? 'window' : 'cross', x: e.clientX, y: e.clientY };
-      if (!windowMode) {
+      if (e.pointerType === 'touch') {
+        this.touches.set(e.pointerId, [e.clientX, e.clientY]);
+        if (this.touches.size >= 2) {
+          // A second finger: pinch-zoom and pan instead of moving the crosshair.
+          this.drag = null;
+          this.pinch = this.twoFingers();
+          return;
+        }
+      }
+      const mode = e.button === 1 ? 'pan' : e.button === 2 || e.shiftKey ? 'window' : 'cross';
+      this.drag = { mode, x: e.clientX, y: e.clientY };
+      if (mode === 'cross') {
         const [x, y] = pos(e);
         this.cb.setCrosshair(this.toPatient(x, y));
       }
     });
     el.addEventListener('pointermove', (e) => {
       if (!this.spec) return;
+      if (e.pointerType === 'touch' && this.touches.has(e.pointerId)) {
+        this.touches.set(e.pointerId, [e.clientX, e.clientY]);
+        if (this.pinch) {
+          const now = this.twoFingers();
+          if (!now) return;
+          const r = el.getBoundingClientRect();
+          const d = dprNow();
+          if (this.pinch.dist > 0 && now.dist > 0) this.zoomAt((now.x - r.left) * d, (now.y - r.top) * d, now.dist / this.pinch.dist);
+          this.panBy((now.x - this.pinch.x) * d, (now.y - this.pinch.y) * d);
+          this.pinch = now;
+          return;
+        }
+      }
       const [x, y] = pos(e);
       const p = this.toPatient(x, y);
       this.showValue(p);
       if (!this.drag) return;
+      const dx = e.clientX - this.drag.x, dy = e.clientY - this.drag.y;
       if (this.drag.mode === 'cross') this.cb.setCrosshair(p);
-      else {
-        const dx = e.clientX - this.drag.x, dy = e.clientY - this.drag.y;
-        this.drag.x = e.clientX;
-        this.drag.y = e.clientY;
-        this.cb.adjustWindow(-dy * 2, dx * 4);
-      }
+      else if (this.drag.mode === 'pan') this.panBy(dx * dprNow(), dy * dprNow());
+      else this.cb.adjustWindow(-dy * 2, dx * 4);
+      this.drag.x = e.clientX;
+      this.drag.y = e.clientY;
     });
     const end = (e: PointerEvent) => {
+      this.touches.delete(e.pointerId);
+      if (this.touches.size < 2) this.pinch = null;
       this.drag = null;
       if (el.hasPointerCapture(e.pointerId)) el.releasePointerCapture(e.pointerId);
     };
@@ -388,11 +461,21 @@ export class SliceView {
       'wheel',
       (e) => {
         e.preventDefault();
-        this.scroll(e.deltaY < 0 ? 1 : -1);
+        if (e.ctrlKey || e.metaKey) {
+          const [x, y] = pos(e);
+          this.zoomAt(x, y, wheelZoomFactor(e.deltaY, e.deltaMode));
+        } else if (e.deltaY !== 0) this.scroll(e.deltaY < 0 ? 1 : -1);
       },
       { passive: false },
     );
     el.addEventListener('dblclick', () => this.cb.toggleMaximise(this.orientation));
+  }
+
+  /** Centroid (client px) and spread of the first two touch pointers. */
+  private twoFingers(): { x: number; y: number; dist: number } | null {
+    const [a, b] = [...this.touches.values()];
+    if (!a || !b) return null;
+    return { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2, dist: Math.hypot(a[0] - b[0], a[1] - b[1]) };
   }
 
   private showValue(p: Vec3): void {
