@@ -4,13 +4,72 @@
  * with --display-url. Nothing here touches devices, disk or the network beyond that URL.
  */
 import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import fs from 'node:fs';
 import path from 'node:path';
+import { decideCompositing, findingFromGpu, parseFinding, type GpuFinding } from './gpu-policy';
 
 const arg = process.argv.find((a) => a.startsWith('--display-url='));
 const displayUrl = arg ? arg.slice('--display-url='.length) : '';
 const allowedOrigin = displayUrl ? new URL(displayUrl).origin : '';
 
 app.enableSandbox();
+
+// Software compositing where there is no hardware GPU (gpu-policy.ts says why). Switches only
+// work before ready; what this start finds is remembered for the next one.
+const GPU_FINDING_FILE = 'gpu-finding.json';
+
+function findingPath(): string | null {
+  try {
+    return path.join(app.getPath('userData'), GPU_FINDING_FILE);
+  } catch {
+    return null;
+  }
+}
+
+function readFinding(): GpuFinding | null {
+  const p = findingPath();
+  if (!p) return null;
+  try {
+    const st = fs.statSync(p);
+    return st.isFile() && st.size <= 4096 ? parseFinding(fs.readFileSync(p, 'utf8')) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Linux: a DRM render node or an NVIDIA device exists; null on other platforms. */
+function hasGpuDeviceNode(): boolean | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    return fs.existsSync('/dev/nvidia0') || fs.readdirSync('/dev/dri').some((n) => n.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
+
+const compositing = decideCompositing({ env: process.env.ORHUB_GPU_COMPOSITING, remembered: readFinding(), platform: process.platform, hardwareGpuNode: hasGpuDeviceNode() });
+if (compositing.software) app.commandLine.appendSwitch('disable-gpu-compositing');
+console.log(`or-hub shell: ${compositing.software ? 'software' : 'GPU'} compositing (${compositing.why})`);
+
+/** After ready: records which GL Chromium uses, for the next start's decision. Never throws. */
+async function rememberGpu(): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const info = await Promise.race([app.getGPUInfo('complete'), new Promise<null>((r) => (timer = setTimeout(() => r(null), 10000)))]);
+    const finding = findingFromGpu(app.getGPUFeatureStatus(), info, compositing.software);
+    const p = findingPath();
+    if (!finding || !p) return;
+    if (finding.softwareGl && !compositing.software) {
+      console.warn(`or-hub shell: Chromium composites with a software GL (${finding.renderer}); the next start composites in software (ORHUB_GPU_COMPOSITING=gpu keeps GPU compositing)`);
+    }
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, JSON.stringify(finding), { mode: 0o600 });
+  } catch {
+    // Only an optimisation for the next start.
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function createWindow(): void {
   const win = new BrowserWindow({
@@ -62,6 +121,7 @@ app.whenReady().then(() => {
     return;
   }
   createWindow();
+  void rememberGpu();
 });
 
 app.on('window-all-closed', () => app.quit());
