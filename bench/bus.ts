@@ -21,10 +21,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Dealer, Publisher, Router, Subscriber } from 'zeromq';
+import { Dealer, Publisher, Pull, Push, Router, Subscriber } from 'zeromq';
 import { BusServer } from '../native-bridge/node/bus-server';
 import type { DeviceDescriptor } from '../native-bridge/common/descriptor';
-import { encodeHello, encodeWave } from '../native-bridge/common/wire';
+import { FrameType, decodeFrame, encodeHello, encodeWave } from '../native-bridge/common/wire';
+import { DATA_ENVELOPE_BYTES, dataEndpointFor, hexToToken, parseDataOffer, sealData } from '../native-bridge/common/data-channel';
 import { Hub } from '../main/hub/hub';
 import { DisplaySink } from '../main/hub/display-sink';
 import type { HubSink } from '../main/hub/sink';
@@ -79,22 +80,73 @@ async function roleRawPub(): Promise<void> {
 async function roleHubDealer(): Promise<void> {
   const n = Number(opt('n'));
   const samples = Number(opt('samples'));
+  const viaControl = opt('via') === 'control';
   const d = new Dealer({ sendHighWaterMark: 0, linger: -1 });
   d.connect(opt('ep')!);
   await d.send(encodeHello({ seq: 0, tDeviceMs: now() }, JSON.stringify(benchDescriptor('bench-sender'))));
+  // The HELLO_ACK names the data channel (docs/device-protocol.md §2.3) and this session's token.
+  let out: { send(m: Uint8Array): Promise<void> } = d;
+  let token: Uint8Array | null = null;
+  // 'raw': a bare ROUTER that never answers (the socket baseline); 'control': v1, everything on
+  // the control socket without waiting for the HELLO_ACK; 'data': the data channel from the ACK.
+  for (; !viaControl && opt('via') !== 'raw'; ) {
+    const [m] = await d.receive();
+    const r = decodeFrame(m);
+    if (!r.ok || r.frame.type !== FrameType.HelloAck) continue;
+    const offer = parseDataOffer(r.frame.json);
+    if (!viaControl) {
+      if (!offer) throw new Error('hub offered no data channel');
+      const push = new Push({ sendHighWaterMark: 0, linger: -1 });
+      const up = new Promise<void>((res) => push.events.on('handshake', () => res()));
+      push.connect(dataEndpointFor(opt('ep')!, offer)!);
+      await up;
+      out = push;
+      token = hexToToken(offer.session);
+    }
+    break;
+  }
   // Valid, numbered frames with consecutive times; the bytes differ only in header and t0.
-  const base = waveFrame(0, samples);
+  const frame = waveFrame(0, samples);
+  const base = token ? sealData(token, frame) : frame;
+  const o = token ? DATA_ENVELOPE_BYTES : 0;
   const dv = new DataView(base.buffer);
   const t0 = now();
   for (let i = 0; i < n; i++) {
     const tWave = t0 + (i * samples) / 0.5; // 500 Hz: samples / 0.5 ms per frame
-    dv.setUint32(8, i, true);
-    dv.setFloat64(16, tWave + samples / 0.5, true); // header: device time at send, just after the last sample
-    dv.setFloat64(24, tWave, true);
-    await d.send(base.slice()); // a copy: zeromq.js may send large buffers without copying them
+    dv.setUint32(o + 8, i, true);
+    dv.setFloat64(o + 16, tWave + samples / 0.5, true); // header: device time at send, just after the last sample
+    dv.setFloat64(o + 24, tWave, true);
+    await out.send(base.slice()); // a copy: zeromq.js may send large buffers without copying them
   }
   process.stdout.write('sent\n');
   await sleep(600_000);
+}
+
+async function rolePushSender(): Promise<void> {
+  const n = Number(opt('n'));
+  const frame = waveFrame(0, Number(opt('samples')));
+  const c = new Push({ sendHighWaterMark: 0, linger: -1 });
+  c.connect(opt('ep')!);
+  for (let i = 0; i < n; i++) await c.send(frame);
+  process.stdout.write('sent\n');
+  await sleep(600_000);
+}
+
+async function pullDrain(n: number, samples: number): Promise<number> {
+  const r = new Pull({ receiveHighWaterMark: 0, linger: 0 });
+  await r.bind('tcp://127.0.0.1:0');
+  const sender = await child(ROOT, SELF_ARGS, ['--role', 'push-sender', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples)], /sent/);
+  let got = 0;
+  let t0 = 0;
+  for (;;) {
+    await r.receive();
+    if (got === 0) t0 = performance.now();
+    if (++got === n) break;
+  }
+  const dt = (performance.now() - t0) / 1000;
+  r.close();
+  sender.kill('SIGKILL');
+  return n / dt;
 }
 
 async function roleClientSender(): Promise<void> {
@@ -117,7 +169,11 @@ interface Throughput {
   bytes: number;
   samples: number;
   rawMsgsPerS: number;
-  /** The same drain through a bare ROUTER (the pattern the bus uses), no processing. */
+  /** The same drain through a bare PULL (the data channel's pattern), no processing. */
+  pullMsgsPerS: number;
+  /** The hub with every frame on the control socket (devices without the data channel). */
+  hubControlMsgsPerS: number;
+  /** The same drain through a bare ROUTER (the control socket's pattern), no processing. */
   routerMsgsPerS: number;
   /** The same drain through a bare draft SERVER socket (the alternative considered), no processing. */
   serverMsgsPerS: number;
@@ -153,7 +209,7 @@ async function rawDrain(n: number, samples: number): Promise<number> {
 async function routerDrain(n: number, samples: number): Promise<number> {
   const r = new Router({ receiveHighWaterMark: 0, linger: 0 });
   await r.bind('tcp://127.0.0.1:0');
-  const sender = await child(ROOT, SELF_ARGS, ['--role', 'hub-dealer', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples)], /sent/);
+  const sender = await child(ROOT, SELF_ARGS, ['--role', 'hub-dealer', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples), '--via', 'raw'], /sent/);
   const size = waveFrame(0, samples).length;
   let got = 0;
   let t0 = 0;
@@ -188,7 +244,7 @@ async function serverDrain(n: number, samples: number): Promise<number> {
   return n / dt;
 }
 
-async function hubDrain(n: number, samples: number): Promise<{ msgs: number; samples: number }> {
+async function hubDrain(n: number, samples: number, via: 'data' | 'control' = 'data'): Promise<{ msgs: number; samples: number }> {
   const bus = new BusServer({ endpoint: 'tcp://127.0.0.1:0', peerQueueFrames: 0 });
   const ep = await bus.bind();
   const hub = new Hub(bus, { log: () => {}, floodFactor: Infinity });
@@ -215,9 +271,23 @@ async function hubDrain(n: number, samples: number): Promise<{ msgs: number; sam
     gap: () => {},
   };
   hub.addSink(counter);
-  const sender = await child(ROOT, SELF_ARGS, ['--role', 'hub-dealer', '--ep', ep, '--n', String(n), '--samples', String(samples)], /sent/);
+  // Like the raw drains, the hub drains what the sender queued once it has queued all of it:
+  // via the data channel, the control socket runs first (the HELLO must be answered) and the
+  // data socket is read only after the sender is done; via the control socket, nothing is read
+  // before the sender is done.
+  if (via === 'data') void bus.run((p, b, k) => hub.onMessage(p, b, k));
+  const sender = await child(ROOT, SELF_ARGS, ['--role', 'hub-dealer', '--ep', ep, '--n', String(n), '--samples', String(samples), '--via', via], /sent/);
   hub.start();
-  void bus.run((p, b, k) => hub.onMessage(p, b, k));
+  if (via === 'data' && process.env.PROBE) {
+    let inHub = 0;
+    void bus.runData((m, k) => {
+      const a = performance.now();
+      hub.onData(m, k);
+      inHub += performance.now() - a;
+    });
+    void finished.then(() => console.log(`in hub.onData: ${((inHub * 1000) / n).toFixed(3)} us/frame`));
+  } else if (via === 'data') void bus.runData((m, k) => hub.onData(m, k));
+  else void bus.serve(hub);
   await finished;
   const dt = (performance.now() - t0) / 1000;
   const dev = hub.devices.get('bench-sender')!;
@@ -234,20 +304,27 @@ async function throughput(): Promise<Throughput[]> {
     [20, 300_000],
     [250, 100_000],
   ] as const) {
-    // Alternate raw and hub runs, best of two each, to even out the machine's other load.
+    // Alternate the runs, best of four each, to even out the machine's other load.
     let raw = 0;
+    let pull = 0;
     let router = 0;
     let server = 0;
     let hub = { msgs: 0, samples: 0 };
+    let hubControl = 0;
     for (let k = 0; k < 4; k++) {
       raw = Math.max(raw, await rawDrain(n, samples));
+      pull = Math.max(pull, await pullDrain(n, samples));
       router = Math.max(router, await routerDrain(n, samples));
       server = Math.max(server, await serverDrain(n, samples));
-      const h = await hubDrain(n, samples);
+      const h = await hubDrain(n, samples, 'data');
       if (h.msgs > hub.msgs) hub = h;
+      hubControl = Math.max(hubControl, (await hubDrain(n, samples, 'control')).msgs);
     }
-    rows.push({ bytes: waveFrame(0, samples).length, samples, rawMsgsPerS: raw, routerMsgsPerS: router, serverMsgsPerS: server, hubMsgsPerS: hub.msgs, hubSamplesPerS: hub.samples, ratio: hub.msgs / raw });
-    console.log(`throughput, ${samples}-sample frames (${waveFrame(0, samples).length} B): raw PUB/SUB ${Math.round(raw)} msg/s, raw ROUTER ${Math.round(router)} msg/s, raw SERVER (draft) ${Math.round(server)} msg/s, hub ${Math.round(hub.msgs)} msg/s = ${Math.round(hub.samples)} samples/s, ratio ${(hub.msgs / raw).toFixed(2)} (to ROUTER ${(hub.msgs / router).toFixed(2)})`);
+    rows.push({ bytes: waveFrame(0, samples).length, samples, rawMsgsPerS: raw, pullMsgsPerS: pull, routerMsgsPerS: router, serverMsgsPerS: server, hubMsgsPerS: hub.msgs, hubSamplesPerS: hub.samples, hubControlMsgsPerS: hubControl, ratio: hub.msgs / raw });
+    console.log(
+      `throughput, ${samples}-sample frames (${waveFrame(0, samples).length} B): raw PUB/SUB ${Math.round(raw)} msg/s, raw PUSH/PULL ${Math.round(pull)}, raw DEALER/ROUTER ${Math.round(router)}, raw SERVER (draft) ${Math.round(server)}; ` +
+        `hub via data channel ${Math.round(hub.msgs)} msg/s = ${Math.round(hub.samples)} samples/s, ratio ${(hub.msgs / raw).toFixed(2)}; hub via control socket only ${Math.round(hubControl)} msg/s, ratio ${(hubControl / raw).toFixed(2)}`,
+    );
   }
   return rows;
 }
@@ -335,14 +412,16 @@ function writeDocs(tp: Throughput[], loads: LoadResult[]): void {
     '',
     `Run ${new Date().toISOString().slice(0, 10)} on ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, zeromq.js ${require('zeromq/package.json').version} (libzmq ${require('zeromq').version}); the machine is shared, so figures vary between runs.`,
     '',
-    'Ingest throughput: a sender process queues N wave frames, the receiver drains them (time from first to last), best of 4 alternating runs. Raw = zeromq.js PUB/SUB with the same bytes and nothing done per message; raw ROUTER = the socket pattern the bus uses (each message arrives as two parts: routing id, body), nothing done; raw SERVER = the draft single-part socket, as an alternative; hub = BusServer (ROUTER) → decode, validate, sequence check, clock placement → display sink (no clients) and a counting sink. Goal: hub ÷ PUB/SUB ≥ 0.8.',
+    'Ingest throughput: a sender process queues N wave frames, the receiver drains them (time from first to last), best of 4 alternating runs. Raw = zeromq.js with the same bytes and nothing done per message: PUB/SUB (the baseline of the goal), PUSH/PULL (the data channel\'s pattern, docs/device-protocol.md §2.3), DEALER/ROUTER (the control socket\'s pattern: each message arrives as two parts, routing id and body) and the draft single-part SERVER socket. Hub = BusServer → decode, validate, sequence check, clock placement → display sink (no clients) and a counting sink, with the frames on the data channel (16-byte session token + frame, as the device SDK sends them) and, for comparison, all on the control socket (a device that does not use the data channel). Goal: hub ÷ PUB/SUB ≥ 0.8.',
     '',
-    '| frame | raw PUB/SUB msg/s | raw ROUTER msg/s | raw SERVER (draft) msg/s | hub msg/s | hub samples/s | hub ÷ PUB/SUB | hub ÷ ROUTER |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| frame | raw PUB/SUB msg/s | raw PUSH/PULL | raw DEALER/ROUTER | raw SERVER (draft) | hub, data channel msg/s | hub samples/s | hub ÷ PUB/SUB | hub, control socket only msg/s | ÷ PUB/SUB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...tp.map(
       (r) =>
-        `| ${r.samples} i16 samples, ${r.bytes} B | ${Math.round(r.rawMsgsPerS).toLocaleString('en')} | ${Math.round(r.routerMsgsPerS).toLocaleString('en')} | ${Math.round(r.serverMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubSamplesPerS).toLocaleString('en')} | ${r.ratio.toFixed(2)} | ${(r.hubMsgsPerS / r.routerMsgsPerS).toFixed(2)} |`,
+        `| ${r.samples} i16 samples, ${r.bytes} B | ${Math.round(r.rawMsgsPerS).toLocaleString('en')} | ${Math.round(r.pullMsgsPerS).toLocaleString('en')} | ${Math.round(r.routerMsgsPerS).toLocaleString('en')} | ${Math.round(r.serverMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubSamplesPerS).toLocaleString('en')} | **${r.ratio.toFixed(2)}** | ${Math.round(r.hubControlMsgsPerS).toLocaleString('en')} | ${(r.hubControlMsgsPerS / r.rawMsgsPerS).toFixed(2)} |`,
     ),
+    '',
+    `Why a data channel: a ROUTER message is two parts (routing id, body), each a separate native call and buffer in zeromq.js, so the bare DEALER/ROUTER drain reaches only ${range(tp.map((r) => r.routerMsgsPerS / r.rawMsgsPerS))} of PUB/SUB with the same bytes, and the hub with every frame on its ROUTER ${range(tp.map((r) => r.hubControlMsgsPerS / r.rawMsgsPerS))}. A PULL message is one part: the bare PUSH/PULL drain runs at ${range(tp.map((r) => r.pullMsgsPerS / r.rawMsgsPerS))} of PUB/SUB, leaving room for the hub's own work (decode, validation, sequence check, clock placement, sinks: about 0.5 µs a frame measured in-process). PULL does not say which connection a message came from, so each data message carries the 16-byte session token from the device's HELLO_ACK (§2.3); the control socket (ROUTER) keeps the session, HELLO, heartbeats, clock sync and errors. Also tried: the draft SERVER socket (single-part, table) needs libzmq with draft APIs on every device and gives no client-chosen routing id; several frames per ZeroMQ message does not change the per-message ratio at equal message sizes.`,
     '',
     'End-to-end latency: a probe device sends one sample every 10 ms, identified by its value; latency = arrival at a display WebSocket client − send, both in the bench process. The hub is a separate `or-hub start` process; the simulated rooms run in load processes on the same two cores. Goals: p99 ≤ 5 ms nominal, ≤ 20 ms at 10×.',
     '',
@@ -354,8 +433,6 @@ function writeDocs(tp: Throughput[], loads: LoadResult[]): void {
     ),
     '',
     `Goals this run: throughput ratio ≥ 0.8 ${tp.every((r) => r.ratio >= 0.8) ? 'met' : 'missed'} (${tp.map((r) => r.ratio.toFixed(2)).join(', ')}); p99 ≤ 5 ms nominal ${loads[0].latency.p99 <= 5 ? 'met' : 'missed'} (${loads[0].latency.p99.toFixed(2)} ms); p99 ≤ 20 ms at 10× ${loads[1].latency.p99 <= 20 ? 'met' : 'missed'} (${loads[1].latency.p99.toFixed(2)} ms).`,
-    '',
-    `Why the throughput goal is missed, in numbers: the bus must be able to answer each device (HELLO_ACK, SYNC_REQ, errors), so it uses ROUTER, and a ROUTER message is two parts (a routing-id buffer and the body), each a separate allocation and native call in zeromq.js: the bare ROUTER drain alone reaches ${range(tp.map((r) => r.routerMsgsPerS / r.rawMsgsPerS))} of PUB/SUB with the same bytes in this run. The hub's own work (decode ≈ 0.2 µs, validation, sequence check, clock placement and sinks ≈ 0.5 µs a frame, measured in-process) brings it to ${range(tp.map((r) => r.hubMsgsPerS / r.routerMsgsPerS))} of the bare ROUTER. Tried: removing per-call closures, object spreads and sample copies from the decoder (decode went from 6 µs to 0.2 µs a frame, hub ÷ PUB/SUB from 0.26 to 0.5–0.65); the draft SERVER socket, whose messages are single-part, drains at PUB/SUB speed or better (table), but it needs libzmq built with draft APIs on every device (pyzmq wheels and most distribution packages are not), gives no client-chosen routing id (no session across a link cut without a new HELLO), and zeromq.js marks it experimental; so the bus stays on ROUTER/DEALER. Not tried yet: several frames per ZeroMQ message (fewer messages for the same samples; it does not change the per-message ratio at equal message sizes). Capacity is not the limit in practice: at 10× nominal the hub spent ${loads[1].hubCpuPct.toFixed(0)} % of a core.`,
     '',
     loads[0].latency.p99 <= 5 && loads[1].latency.p99 <= 20
       ? 'Latency: the p50 stays well under a millisecond; the tails move with whatever else the two shared cores run (see the load average and simulator CPU columns).'
@@ -377,10 +454,17 @@ async function main(): Promise<void> {
   if (role === 'hub-dealer') return roleHubDealer();
   if (role === 'load') return roleLoad();
   if (role === 'client-sender') return roleClientSender();
+  if (role === 'push-sender') return rolePushSender();
   if (!fs.existsSync(path.join(ROOT, 'dist/hub/cli.cjs'))) throw new Error('run "npm run build" first (bench:bus does)');
   const seconds = Number(opt('seconds') ?? 15);
   if (opt('only') === 'throughput') {
     await throughput();
+    killAll();
+    process.exit(0);
+  }
+  if (opt('only') === 'patterns') {
+    const samples = Number(opt('samples') ?? 20);
+    for (let k = 0; k < 3; k++) console.log({ pubsub: Math.round(await rawDrain(300_000, samples)), pull: Math.round(await pullDrain(300_000, samples)), router: Math.round(await routerDrain(300_000, samples)), hub: Math.round((await hubDrain(300_000, samples)).msgs), hubControl: Math.round((await hubDrain(300_000, samples, 'control')).msgs) });
     killAll();
     process.exit(0);
   }
@@ -395,7 +479,7 @@ async function main(): Promise<void> {
   const tenfold = await loadRun('10x', 20, 10, 2, seconds);
   if (!process.argv.includes('--no-docs')) writeDocs(tp, [nominal, tenfold]);
   const figures = {
-    throughput: tp.map((r) => ({ frameBytes: r.bytes, samplesPerFrame: r.samples, rawMsgsPerS: Math.round(r.rawMsgsPerS), routerMsgsPerS: Math.round(r.routerMsgsPerS), serverMsgsPerS: Math.round(r.serverMsgsPerS), hubMsgsPerS: Math.round(r.hubMsgsPerS), hubSamplesPerS: Math.round(r.hubSamplesPerS), ratio: Number(r.ratio.toFixed(3)), ratioToRouter: Number((r.hubMsgsPerS / r.routerMsgsPerS).toFixed(3)) })),
+    throughput: tp.map((r) => ({ frameBytes: r.bytes, samplesPerFrame: r.samples, rawMsgsPerS: Math.round(r.rawMsgsPerS), pullMsgsPerS: Math.round(r.pullMsgsPerS), hubControlMsgsPerS: Math.round(r.hubControlMsgsPerS), routerMsgsPerS: Math.round(r.routerMsgsPerS), serverMsgsPerS: Math.round(r.serverMsgsPerS), hubMsgsPerS: Math.round(r.hubMsgsPerS), hubSamplesPerS: Math.round(r.hubSamplesPerS), ratio: Number(r.ratio.toFixed(3)), controlRatio: Number((r.hubControlMsgsPerS / r.rawMsgsPerS).toFixed(3)) })),
     latencyMs: Object.fromEntries([nominal, tenfold].map((l) => [l.label, { p50: Number(l.latency.p50.toFixed(3)), p99: Number(l.latency.p99.toFixed(3)), max: Number(l.latency.max.toFixed(3)), n: l.latency.n }])),
     hub: Object.fromEntries([nominal, tenfold].map((l) => [l.label, { devices: l.devices, waveforms: l.waveforms, cpuPctOfCore: Number(l.hubCpuPct.toFixed(1)), rssMb: Math.round(l.hubRssMb), peakRssMb: Math.round(l.hubPeakRssMb) }])),
     goals: {

@@ -34,7 +34,7 @@ test('samples from devices with offset, drift and jitter are placed within 1 ms 
   };
   hub.addSink(sink);
   hub.start();
-  void bus.run((p, b, n) => hub.onMessage(p, b, n));
+  void bus.serve(hub);
 
   const sims: { sim: SimDevice; offsetMs: number; driftPpm: number }[] = [
     { sim: new SimMonitor({ endpoint: ep, clockOffsetMs: 3_217.4, driftPpm: 100, jitterMs: 5 }), offsetMs: 3_217.4, driftPpm: 100 },

@@ -115,9 +115,14 @@ test('a simulator killed and restarted is back within 5 s, same identity, the pa
 });
 
 test('a link cut and restored: back within 5 s by itself, losses kept as gap records', { timeout: 60_000 }, async () => {
+  // Both of the device's links go through relays: the control socket and the data channel (§2.3).
+  const status = (await (await fetch(`${hub.origin}/api/status`, { headers: { authorization: `Bearer ${hub.token}` } })).json()) as { bus: { dataEndpoint: string | null; dataReceived: number } };
+  assert.ok(status.bus.dataEndpoint, 'the hub has a data channel');
   const proxy = new Proxy({ host: '127.0.0.1', port: portOf(hub.bus) });
+  const dataProxy = new Proxy({ host: '127.0.0.1', port: portOf(status.bus.dataEndpoint) });
   await proxy.start();
-  const sim = run(['simulate', '--bus', `tcp://127.0.0.1:${proxy.port}`, '--devices', 'monitor', '--id-suffix', '-p']);
+  await dataProxy.start();
+  const sim = run(['simulate', '--bus', `tcp://127.0.0.1:${proxy.port}`, '--bus-data', `tcp://127.0.0.1:${dataProxy.port}`, '--devices', 'monitor', '--id-suffix', '-p']);
   procs.push(sim);
   const id = `${MON}-p`;
   await waitFor(() => display.state(id) === 'online', 'proxied monitor online');
@@ -125,10 +130,12 @@ test('a link cut and restored: back within 5 s by itself, losses kept as gap rec
   await waitFor(() => (display.blocks.get(stream)?.length ?? 0) > 20, 'ECG flowing');
 
   await proxy.stop();
+  await dataProxy.stop();
   await waitFor(() => display.state(id) === 'offline', 'offline while cut', 5000);
   await new Promise((r) => setTimeout(r, 1000));
   const gapsBefore = display.gaps.length;
   await proxy.start(proxy.port);
+  await dataProxy.start(dataProxy.port);
   const t0 = Date.now();
   await waitFor(() => display.state(id) === 'online', 'online again after the cut', 5000);
   const back = Date.now() - t0;
@@ -142,6 +149,7 @@ test('a link cut and restored: back within 5 s by itself, losses kept as gap rec
   console.log(`after the cut: ${res.holes} hole(s) in the ECG, ${display.gaps.length - gapsBefore} gap record(s), counters ${JSON.stringify(display.devices.get(id)!.counters)}`);
   await sim.kill();
   await proxy.stop();
+  await dataProxy.stop();
 });
 
 test('the hub restarted on the same bus port (CURVE, same keys): devices are back within 5 s', { timeout: 60_000 }, async () => {

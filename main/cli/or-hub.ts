@@ -61,6 +61,8 @@ const START_FLAGS = {
 
 const SIM_FLAGS = {
   bus: { type: 'string', help: 'hub bus endpoint to connect to (required)', metavar: 'ENDPOINT', check: checkEndpoint },
+  'bus-data': { type: 'string', help: 'connect the data channel here instead of the address the hub offers (port forwarding, proxies)', metavar: 'ENDPOINT', check: checkEndpoint },
+  'no-data-channel': { type: 'bool', help: 'send every frame on the control socket (protocol v1 devices)' },
   devices: {
     type: 'string',
     help: `comma-separated devices: ${SIM_DEVICE_NAMES.join(',')}`,
@@ -110,6 +112,7 @@ async function cmdStart(argv: string[]): Promise<number> {
   fs.mkdirSync(f['data-dir']!, { recursive: true });
   const running = await startHub({ host: f.host!, port: f.port ?? 0, bus: f.bus!, dataDir: f['data-dir']!, simulate: f.simulate, dicom: f.dicom, log: err, busSecurity: f['bus-security'] as 'curve' | 'plain' });
   out(`bus: ${running.busEndpoint}`);
+  if (running.busDataEndpoint) out(`bus data channel: ${running.busDataEndpoint}`);
   out(`display: ${running.displayUrl}`);
   let electron: ReturnType<typeof spawn> | null = null;
   if (!f.headless) {
@@ -145,7 +148,7 @@ async function cmdSimulate(argv: string[]): Promise<number> {
   const names = f.devices!.split(',') as SimDeviceName[];
   const curve = f.keys ? readDeviceKeyFile(f.keys) : undefined;
   const devices: SimDevice[] = names.map((n) =>
-    createSimDevice(n, { endpoint: f.bus!, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed, curve }),
+    createSimDevice(n, { endpoint: f.bus!, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed, curve, dataEndpoint: f['bus-data'], dataChannel: !f['no-data-channel'] }),
   );
   for (const d of devices) d.start();
   // A plain simulator gets no answer from a CURVE hub (the default): say what to do.

@@ -49,6 +49,8 @@ export interface RunningHub {
   server: DisplayServer;
   bus: BusServer;
   busEndpoint: string;
+  /** The bus's data channel (docs/device-protocol.md §2.3), '' when none could be bound. */
+  busDataEndpoint: string;
   displayUrl: string;
   token: string;
   simulator: ChildProcess | null;
@@ -95,7 +97,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   hub.on('alarms', () => display.broadcast({ t: 'alarms', items: [...hub.alarms.values()] }));
   const token = newToken();
   const router = new ApiRouter();
-  const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
+  const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
   router.add('GET', /\/api\/status/, () => ({ status: 200, body: { devices: hub.views(), alarms: [...hub.alarms.values()], bus: busStatus() } }));
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
   cases?.routes(router);
@@ -149,7 +151,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   await server.listen();
   hub.start();
   const timeTicker = setInterval(() => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);
-  void bus.run((peer, bytes, parts) => hub.onMessage(peer, bytes, parts));
+  void bus.serve(hub);
 
   writeHubFile(cfg.dataDir, { url: server.displayUrl(), token, pid: process.pid });
   if (cfg.dicom) void anatomy.open(cfg.dicom);
@@ -171,6 +173,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     server,
     bus,
     busEndpoint,
+    busDataEndpoint: bus.dataEndpoint,
     displayUrl: server.displayUrl(),
     token,
     simulator,

@@ -22,6 +22,8 @@ import {
   type Frame,
   type FrameOf,
 } from '../../native-bridge/common/wire';
+import { DATA_ENVELOPE_BYTES, envelopeMatches, envelopeSlot, tokenToHex, type DataOffer } from '../../native-bridge/common/data-channel';
+import { randomFillSync } from 'node:crypto';
 import type { AlarmItem, AlarmPriorityName, ChannelView, DeviceView } from '../../common/display-contract';
 import { ClockSync } from './clock-sync';
 import { hubNow } from './clock';
@@ -30,6 +32,8 @@ import { RateLimitedLog } from './log';
 
 export interface HubTransport {
   send(peer: Buffer, bytes: Uint8Array): void;
+  /** The data channel offered to devices in HELLO_ACK (§2.3); absent or null: none. */
+  readonly dataOffer?: Omit<DataOffer, 'session'> | null;
 }
 
 export interface HubOptions {
@@ -57,7 +61,10 @@ export type DropCode =
   | 'BUS_MULTIPART'
   | 'NOT_FROM_DEVICE'
   | 'TOO_MANY_DEVICES'
-  | 'HELLO_RATE';
+  | 'HELLO_RATE'
+  | 'DATA_ENVELOPE'
+  | 'DATA_SESSION'
+  | 'DATA_HELLO';
 
 const FORMAT_CODE: Record<string, SampleCode> = { i16: SampleCode.I16, i32: SampleCode.I32, f32: SampleCode.F32 };
 const PRIORITY_NAME: Record<AlarmPriority, AlarmPriorityName> = {
@@ -165,6 +172,18 @@ export interface DeviceRecord {
   gapBucket: Bucket;
   /** Gap records over the gap budget, merged per (channel, reason) until the next tick. */
   pendingGaps: Map<string, GapRecord>;
+  /** Index of this device in the hub's data-channel table (first 4 bytes of its token). */
+  dataSlot: number;
+  /** Data-channel session token (§2.3): slot + 12 random bytes, new per device session; null when the session ended. */
+  dataToken: Uint8Array | null;
+}
+
+/** A data-channel token: the slot (u32 little endian), then 12 random bytes. */
+function newDataToken(slot: number): Uint8Array {
+  const tok = new Uint8Array(DATA_ENVELOPE_BYTES);
+  new DataView(tok.buffer).setUint32(0, slot, true);
+  randomFillSync(tok, 4);
+  return tok;
 }
 
 export class Hub extends EventEmitter {
@@ -181,6 +200,8 @@ export class Hub extends EventEmitter {
   private readonly streamKeys = new Map<string, number>();
   private readonly helloRequiredSent = new Map<string, number>();
   private readonly helloBuckets = new Map<string, Bucket>();
+  /** Devices by data-channel slot. */
+  private readonly dataSlots: DeviceRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastSweep = -Infinity;
   readonly alarms = new Map<string, AlarmItem>();
@@ -193,6 +214,8 @@ export class Hub extends EventEmitter {
     decodeErrors: new Map<DropCode, number>(),
     /** HELLOs refused (bad descriptor, too many devices). */
     helloRejected: 0,
+    /** Data-channel messages whose token names no current session (or that are too short to carry one). */
+    dataRefused: 0,
   };
 
   constructor(
@@ -282,6 +305,48 @@ export class Hub extends EventEmitter {
       }
       return;
     }
+    this.onFrame(rec, f, t);
+  }
+
+  /**
+   * Entry point for every data-channel message (§2.3): a 16-byte session token, then one frame.
+   * `parts` is the number of ZeroMQ parts (a device sends one). Never throws.
+   */
+  onData(msg: Uint8Array, parts = 1): void {
+    try {
+      this.handleData(msg, parts);
+    } catch (e) {
+      this.drop(undefined, 'WIRE_BAD_PAYLOAD', `internal error: ${(e as Error).stack ?? e}`, 'hub');
+    }
+  }
+
+  private handleData(msg: Uint8Array, parts: number): void {
+    const t = this.now();
+    if (msg.length < DATA_ENVELOPE_BYTES) {
+      this.stats.dataRefused++;
+      return this.drop(undefined, 'DATA_ENVELOPE', `data message of ${msg.length} bytes has no ${DATA_ENVELOPE_BYTES}-byte session token`, 'data channel');
+    }
+    const rec = this.dataSlots[envelopeSlot(msg)] as DeviceRecord | undefined;
+    const token = rec?.dataToken;
+    if (!rec || !token || !envelopeMatches(msg, token)) {
+      this.stats.dataRefused++;
+      return this.drop(undefined, 'DATA_SESSION', 'session token names no current device session (send HELLO on the control socket for a new one)', 'data channel');
+    }
+    const id = rec.desc.deviceId;
+    if (parts !== 1) return this.drop(rec, 'BUS_MULTIPART', `message of ${parts} parts (a frame is one part)`, id);
+    // A plain view (Buffer#subarray goes through Buffer's species constructor: slower on this hot path).
+    const r = decodeFrame(new Uint8Array(msg.buffer, msg.byteOffset + DATA_ENVELOPE_BYTES, msg.length - DATA_ENVELOPE_BYTES));
+    if (!r.ok) {
+      this.drop(rec, r.error.code, r.error.message, id);
+      if (r.error.code === 'WIRE_TOO_LARGE') this.flag(rec, t, 'sends oversized frames');
+      return;
+    }
+    if (r.frame.type === FrameType.Hello) return this.drop(rec, 'DATA_HELLO', 'HELLO belongs on the control socket', id);
+    this.onFrame(rec, r.frame, t);
+  }
+
+  /** A valid frame from a known device, from either socket. */
+  private onFrame(rec: DeviceRecord, f: Frame, t: number): void {
     rec.lastHeard = t;
     rec.counters.frames++;
     // Every frame counts against the device's frame budget; a flood of tiny frames is a flood too.
@@ -345,7 +410,7 @@ export class Hub extends EventEmitter {
     let rec = this.devices.get(desc.deviceId);
     if (rec && rec.peerKey === peerKey && t - rec.lastHello < 100) {
       // A repeated HELLO within 100 ms (e.g. one on reconnect and one answering HELLO_REQUIRED): acknowledge only.
-      this.transport.send(peer, encodeHelloAck({ seq: 0, tDeviceMs: t }, JSON.stringify({ accepted: true, hubTimeMs: t })));
+      this.transport.send(peer, encodeHelloAck({ seq: 0, tDeviceMs: t }, this.ackJson(rec, t)));
       return;
     }
     if (!rec) {
@@ -362,6 +427,7 @@ export class Hub extends EventEmitter {
       if (other) {
         other.peer = null;
         other.peerKey = null;
+        other.dataToken = null;
         this.setState(other, 'offline', t, `its link now speaks for ${desc.deviceId}`);
       }
     }
@@ -407,8 +473,12 @@ export class Hub extends EventEmitter {
         alarmCount: 0,
         gapBucket: new Bucket(GAP_RECORDS_PER_S, 2 * GAP_RECORDS_PER_S, t),
         pendingGaps: new Map(),
+        dataSlot: this.dataSlots.length,
+        dataToken: null,
       };
+      this.dataSlots.push(rec);
       this.devices.set(desc.deviceId, rec);
+      rec.dataToken = newDataToken(rec.dataSlot);
     } else {
       const restarted = rec.peerKey !== peerKey;
       rec.desc = desc;
@@ -421,6 +491,8 @@ export class Hub extends EventEmitter {
         rec.sampleBucket = sampleBucket;
         rec.frameBucket = frameBucket;
       }
+      // A new session gets a new data-channel token; the same session keeps its own (frames in flight stay valid).
+      if (restarted || !rec.dataToken) rec.dataToken = newDataToken(rec.dataSlot);
       if (restarted) {
         // A new process (or a device without a stable routing id): its clock and sequence numbers start over.
         rec.clock.reset();
@@ -433,10 +505,17 @@ export class Hub extends EventEmitter {
     for (const c of desc.channels) rec.streamIds.set(c.index, this.streamId(desc.deviceId, c.index));
     this.peers.set(peerKey, desc.deviceId);
     this.helloRequiredSent.delete(peerKey);
-    this.transport.send(peer, encodeHelloAck({ seq: 0, tDeviceMs: t }, JSON.stringify({ accepted: true, hubTimeMs: t })));
+    this.transport.send(peer, encodeHelloAck({ seq: 0, tDeviceMs: t }, this.ackJson(rec, t)));
     this.sendSync(rec, t);
     for (const s of this.sinks) s.deviceOnline(desc, t);
     this.setState(rec, 'online', t, 'hello accepted', true);
+  }
+
+  /** HELLO_ACK's JSON (§3.3): with the data channel's address and this session's token when there is one. */
+  private ackJson(rec: DeviceRecord, t: number): string {
+    const offer = this.transport.dataOffer;
+    if (!offer || !rec.dataToken) return JSON.stringify({ accepted: true, hubTimeMs: t });
+    return JSON.stringify({ accepted: true, hubTimeMs: t, data: { ...offer, session: tokenToHex(rec.dataToken) } });
   }
 
   private sendSync(rec: DeviceRecord, t: number): void {

@@ -1,12 +1,14 @@
 /**
  * The hub's end of the device bus: one ROUTER socket that devices' DEALERs connect to
- * (docs/device-protocol.md §2). With `security: curve` every peer must complete the
+ * (docs/device-protocol.md §2), and one PULL socket for the data channel (§2.3) that devices'
+ * PUSH sockets connect to. With `security: curve` every peer must complete the
  * CURVE handshake with the hub's key and be on the allow-list, checked by ZAP (§8);
  * `plain` is refused unless the endpoint is on loopback.
  * The only place (with device-client.ts and zap.ts) that touches zeromq for the bus.
  */
-import { Router } from 'zeromq';
+import { Pull, Router } from 'zeromq';
 import { MAX_FRAME_BYTES } from '../common/wire';
+import { DATA_ENVELOPE_BYTES, defaultDataEndpoint, type DataOffer } from '../common/data-channel';
 import { SendQueue } from './send-queue';
 import { registerZapDomain } from './zap';
 
@@ -40,7 +42,16 @@ export interface BusServerOptions {
   peerQueueFrames?: number;
   /** Where security events are logged (rate-limited per kind and peer). */
   log?: (line: string) => void;
+  /**
+   * The data channel's endpoint (§2.3); default: the control endpoint's TCP port + 1 (a wildcard
+   * port stays a wildcard), `ipc://PATH.data`, `inproc://NAME.data`. false: no data channel
+   * (devices send everything on the control socket). If it cannot be bound the bus runs without it.
+   */
+  dataEndpoint?: string | false;
 }
+
+/** One data-channel message: session token (16 bytes) and frame, as received. */
+export type BusDataHandler = (msg: Buffer, parts: number) => void;
 
 /** (peer routing id, first body part, number of body parts). */
 export type BusMessageHandler = (peer: Buffer, bytes: Buffer, parts: number) => void;
@@ -61,8 +72,10 @@ export class BusSecurityError extends Error {
 }
 
 export interface BusStats {
-  /** Messages received (all peers). */
+  /** Messages received on the control socket (all peers). */
   received: number;
+  /** Messages received on the data channel (all peers). */
+  dataReceived: number;
   /** Connection attempts refused by the allow-list (unknown CURVE key). */
   authDenied: number;
   /** Connection attempts admitted by the allow-list. */
@@ -78,12 +91,17 @@ let zapCounter = 0;
 
 export class BusServer {
   private readonly sock: Router;
+  private dataSock: Pull | null = null;
   private readonly queue: SendQueue;
   private unregisterZap: (() => void) | null = null;
   private readonly lastLog = new Map<string, number>();
   /** The endpoint actually bound (with the real port when the request said :0 or *). */
   endpoint = '';
-  readonly stats: BusStats = { received: 0, authDenied: 0, authAccepted: 0, handshakeFailures: 0, accepted: 0, disconnected: 0 };
+  /** The data channel's bound endpoint, '' when there is none. */
+  dataEndpoint = '';
+  /** What HELLO_ACK tells devices about the data channel (null: no data channel). */
+  dataOffer: Omit<DataOffer, 'session'> | null = null;
+  readonly stats: BusStats = { received: 0, dataReceived: 0, authDenied: 0, authAccepted: 0, handshakeFailures: 0, accepted: 0, disconnected: 0 };
   /** Enrolled names of admitted keys, most recent last (diagnostics). */
   readonly admitted = new Map<string, number>();
 
@@ -108,7 +126,32 @@ export class BusServer {
       // Without a ZAP handler, refuse every peer rather than admit all (fail closed).
       this.sock.zapEnforceDomain = true;
     }
-    const ev = this.sock.events;
+    const dataEp = opts.dataEndpoint === false ? null : (opts.dataEndpoint ?? defaultDataEndpoint(opts.endpoint));
+    if (dataEp) {
+      if (security.mode === 'plain' && !isLoopbackEndpoint(dataEp)) {
+        throw new BusSecurityError(`bus data endpoint ${dataEp} is off loopback: plain text is refused there; use CURVE (docs/device-protocol.md §8)`);
+      }
+      this.dataSock = new Pull({
+        linger: 0,
+        receiveHighWaterMark: opts.peerQueueFrames ?? 1000,
+        maxMessageSize: (opts.maxMessageBytes ?? 2 * MAX_FRAME_BYTES) + DATA_ENVELOPE_BYTES,
+      });
+      if (security.mode === 'curve') {
+        this.dataSock.curveServer = true;
+        this.dataSock.curvePublicKey = security.keys.publicKey;
+        this.dataSock.curveSecretKey = security.keys.secretKey;
+        this.dataSock.zapDomain = this.sock.zapDomain;
+        this.dataSock.zapEnforceDomain = true;
+      }
+    }
+    for (const ev of this.dataSock ? [this.sock.events, this.dataSock.events] : [this.sock.events]) this.observe(ev);
+    this.queue = new SendQueue(this.sock, 50000);
+    this.dataEndpointWanted = dataEp;
+  }
+
+  private readonly dataEndpointWanted: string | null;
+
+  private observe(ev: Router['events'] | Pull['events']): void {
     ev.on('accept', () => this.stats.accepted++);
     ev.on('disconnect', () => this.stats.disconnected++);
     const hsFail = (kind: string) => (e: { address: string; error?: Error }) => {
@@ -117,7 +160,6 @@ export class BusServer {
     };
     ev.on('handshake:error:protocol', hsFail('protocol'));
     ev.on('handshake:error:other', hsFail('other'));
-    this.queue = new SendQueue(this.sock, 50000);
   }
 
   get security(): 'plain' | 'curve' {
@@ -164,6 +206,19 @@ export class BusServer {
       throw e;
     }
     this.endpoint = this.sock.lastEndpoint ?? this.opts.endpoint;
+    if (this.dataSock && this.dataEndpointWanted) {
+      try {
+        await this.dataSock.bind(this.dataEndpointWanted);
+        this.dataEndpoint = this.dataSock.lastEndpoint ?? this.dataEndpointWanted;
+        const port = /^tcp:\/\/.*:(\d+)$/.exec(this.dataEndpoint);
+        this.dataOffer = port ? { port: Number(port[1]) } : { endpoint: this.dataEndpoint };
+      } catch (e) {
+        // Devices then send everything on the control socket (protocol v1 behaviour).
+        this.opts.log?.(`bus: data channel ${this.dataEndpointWanted} not bound (${(e as Error).message}); devices will send data on the control socket`);
+        this.dataSock.close();
+        this.dataSock = null;
+      }
+    }
     return this.endpoint;
   }
 
@@ -183,12 +238,33 @@ export class BusServer {
     }
   }
 
+  /** Receives on both sockets until closed: control messages to `onMessage`, data-channel messages to `onData`. */
+  serve(target: { onMessage: BusMessageHandler; onData: BusDataHandler }): Promise<void> {
+    return Promise.all([this.run((p, b, n) => target.onMessage(p, b, n)), this.runData((m, n) => target.onData(m, n))]).then(() => undefined);
+  }
+
+  /** Receives data-channel messages until closed; the handler runs synchronously for each. */
+  async runData(handler: BusDataHandler): Promise<void> {
+    const sock = this.dataSock;
+    if (!sock) return;
+    try {
+      for (;;) {
+        const parts = await sock.receive();
+        this.stats.dataReceived++;
+        handler(parts[0], parts.length);
+      }
+    } catch (e) {
+      if (!sock.closed) throw e;
+    }
+  }
+
   send(peer: Buffer, bytes: Uint8Array): void {
     this.queue.push([peer, bytes]);
   }
 
   close(): void {
     if (!this.sock.closed) this.sock.close();
+    if (this.dataSock && !this.dataSock.closed) this.dataSock.close();
     this.unregisterZap?.();
     this.unregisterZap = null;
   }

@@ -2,11 +2,13 @@
  * Device SDK: what a simulator or a real device adapter uses to speak OR Hub's bus
  * (docs/device-protocol.md). A DEALER socket connects to the hub's ROUTER; the client
  * sends HELLO, heartbeats, answers clock-sync requests, numbers every stream, and
+ * once the hub offers its data channel (§2.3) sends data frames over a PUSH socket, and
  * re-introduces itself when the hub says it does not know it (hub restart) or the link
  * comes back. ZeroMQ reconnects the link by itself; a stable, random routing id lets
  * the hub recognise the same session after a link cut (§2.2).
  */
-import { Dealer } from 'zeromq';
+import { Dealer, Push } from 'zeromq';
+import { dataEndpointFor, hexToToken, parseDataOffer, sealData } from '../common/data-channel';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { DeviceDescriptor } from '../common/descriptor';
@@ -58,18 +60,34 @@ export interface DeviceClientOptions {
   jitterMs?: number;
   /** ZMQ routing id (1..255 bytes, not starting with a zero byte). Default: 16 random hex digits, new per client. */
   routingId?: string;
+  /**
+   * Use the hub's data channel when it offers one (§2.3). Default true; false sends everything
+   * on the control socket (protocol v1 behaviour).
+   */
+  dataChannel?: boolean;
+  /**
+   * Where to connect the data socket instead of the offered address (a hub behind port
+   * forwarding or a proxy; tests).
+   */
+  dataEndpoint?: string;
+}
+
+interface Outgoing {
+  bytes: Uint8Array;
+  /** A data frame (WAVE, NUMERIC, SETTING, ALARM, POSE, EVENT, GOODBYE): may use the data channel. */
+  data: boolean;
 }
 
 /** Delays frames by a random, heavy-tailed amount, first in first out. */
 class JitterQueue {
-  private readonly q: { at: number; msg: Uint8Array }[] = [];
+  private readonly q: { at: number; msg: Outgoing }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastAt = 0;
   constructor(
     private readonly jitterMs: number,
-    private readonly out: (m: Uint8Array) => void,
+    private readonly out: (m: Outgoing) => void,
   ) {}
-  push(msg: Uint8Array): void {
+  push(msg: Outgoing): void {
     const now = performance.now();
     const at = now + this.jitterMs * Math.random() ** 3;
     if (this.q.length === 0 && at - now < 0.05) {
@@ -106,6 +124,15 @@ export class DeviceClient extends EventEmitter {
   private readonly sock: Dealer;
   private readonly queue: SendQueue;
   private readonly jitter: JitterQueue | null;
+  /** The data channel's socket, its queue and this session's token, once the hub offered one. */
+  private dataSock: Push | null = null;
+  private dataQueue: SendQueue | null = null;
+  private dataEndpoint = '';
+  private dataToken: Uint8Array | null = null;
+  /** True once the data socket has completed a handshake. */
+  private dataUp = false;
+  /** True once data frames have switched to the data channel (they stay there: one path per stream keeps order). */
+  private dataActive = false;
   private readonly seqs = new Map<number, number>();
   private hbTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -137,7 +164,7 @@ export class DeviceClient extends EventEmitter {
       this.sock.curveSecretKey = opts.curve.secretKey;
     }
     this.queue = new SendQueue(this.sock, opts.maxQueued ?? 20000);
-    this.jitter = opts.jitterMs && opts.jitterMs > 0 ? new JitterQueue(opts.jitterMs, (m) => this.queue.push(m)) : null;
+    this.jitter = opts.jitterMs && opts.jitterMs > 0 ? new JitterQueue(opts.jitterMs, (m) => this.route(m)) : null;
     const ev = this.sock.events;
     ev.on('connect', () => {
       this.link.connects++;
@@ -161,10 +188,76 @@ export class DeviceClient extends EventEmitter {
     return this.queue.dropped;
   }
 
-  private push(bytes: Uint8Array): void {
+  /** True when data frames leave through the data channel (§2.3). */
+  get usingDataChannel(): boolean {
+    return this.dataActive && this.dataToken !== null;
+  }
+
+  private push(bytes: Uint8Array, data = false): void {
     if (this.closed) return;
-    if (this.jitter) this.jitter.push(bytes);
-    else this.queue.push(bytes);
+    const m = { bytes, data };
+    if (this.jitter) this.jitter.push(m);
+    else this.route(m);
+  }
+
+  /**
+   * Data frames switch to the data channel once it is up and nothing is waiting on the control
+   * socket ahead of them (a stream's frames must not overtake each other), and stay there;
+   * everything else, and data before the switch, goes to the control socket.
+   */
+  private route(m: Outgoing): void {
+    if (m.data && this.dataToken && this.dataQueue) {
+      if (!this.dataActive && this.dataUp && this.queue.length === 0) this.dataActive = true;
+      if (this.dataActive) return this.dataQueue.push(sealData(this.dataToken, m.bytes));
+    }
+    this.queue.push(m.bytes);
+  }
+
+  /** The hub offered its data channel in HELLO_ACK: connect to it (once) and use this session's token. */
+  private onDataOffer(ackJson: string): void {
+    if (this.opts.dataChannel === false) return;
+    const offer = parseDataOffer(ackJson);
+    if (!offer) {
+      // The hub has no data channel (any more): send everything on the control socket.
+      this.dataToken = null;
+      return;
+    }
+    const ep = this.opts.dataEndpoint ?? dataEndpointFor(this.opts.endpoint, offer);
+    if (!ep) return;
+    this.dataToken = hexToToken(offer.session);
+    if (this.dataSock && this.dataEndpoint === ep) return;
+    this.closeData();
+    const sock = new Push({
+      linger: 0,
+      sendHighWaterMark: 10000,
+      immediate: false,
+      reconnectInterval: 100,
+      reconnectMaxInterval: 1000,
+      heartbeatInterval: 1000,
+      heartbeatTimeout: 3000,
+    });
+    if (this.opts.curve) {
+      sock.curveServerKey = this.opts.curve.serverPublicKey;
+      sock.curvePublicKey = this.opts.curve.publicKey;
+      sock.curveSecretKey = this.opts.curve.secretKey;
+    }
+    sock.events.on('handshake', () => {
+      this.dataUp = true;
+      this.emit('data-channel', 'up');
+    });
+    sock.events.on('disconnect', () => this.emit('data-channel', 'down'));
+    sock.connect(ep);
+    this.dataSock = sock;
+    this.dataEndpoint = ep;
+    this.dataQueue = new SendQueue(sock, this.opts.maxQueued ?? 20000);
+  }
+
+  private closeData(): void {
+    this.dataUp = false;
+    this.dataActive = false;
+    if (this.dataSock && !this.dataSock.closed) this.dataSock.close();
+    this.dataSock = null;
+    this.dataQueue = null;
   }
 
   private header(type: FrameType, stream = 0): HeaderInit {
@@ -199,6 +292,7 @@ export class DeviceClient extends EventEmitter {
             break;
           case FrameType.HelloAck:
             this.accepted = true;
+            this.onDataOffer(f.json);
             this.emit('accepted', f.json);
             break;
           case FrameType.Error:
@@ -219,7 +313,7 @@ export class DeviceClient extends EventEmitter {
 
   private data(bytes: Uint8Array): void {
     if (bytes.length > MAX_FRAME_BYTES) throw new RangeError(`frame of ${bytes.length} bytes exceeds ${MAX_FRAME_BYTES}: send smaller batches`);
-    this.push(bytes);
+    this.push(bytes, true);
   }
 
   /** Sends one waveform batch of raw counts; `t0Ms` is the device time of samples[0]. */
@@ -252,19 +346,28 @@ export class DeviceClient extends EventEmitter {
     this.push(bytes);
   }
 
-  /** Frames waiting to leave (local queue, not counting what libzmq holds). */
+  /** Sends raw bytes on the data channel with this session's token (tests: hostile data frames). False when there is no data channel yet. */
+  sendRawData(bytes: Uint8Array): boolean {
+    if (!this.dataQueue || !this.dataToken || this.closed) return false;
+    this.dataQueue.push(sealData(this.dataToken, bytes));
+    return true;
+  }
+
+  /** Frames waiting to leave (local queues, not counting what libzmq holds). */
   get queued(): number {
-    return this.queue.length;
+    return this.queue.length + (this.dataQueue?.length ?? 0);
   }
 
   async stop(reason = 'shutdown'): Promise<void> {
     if (this.closed) return;
     clearInterval(this.hbTimer);
     this.jitter?.clear();
-    this.queue.push(encodeGoodbye(this.header(FrameType.Goodbye), reason));
+    // On the data channel when it is in use, so it arrives after the data sent before it.
+    this.route({ bytes: encodeGoodbye(this.header(FrameType.Goodbye), reason), data: true });
     // Give the goodbye a moment to leave, then close.
     await new Promise((r) => setTimeout(r, 50));
     this.closed = true;
     this.sock.close();
+    this.closeData();
   }
 }

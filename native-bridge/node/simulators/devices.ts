@@ -27,6 +27,9 @@ export interface SimOptions {
   seed?: number;
   /** Tests: random extra delivery delay per frame, 0..jitterMs (see DeviceClientOptions.jitterMs). */
   jitterMs?: number;
+  /** See DeviceClientOptions.dataChannel / dataEndpoint. */
+  dataChannel?: boolean;
+  dataEndpoint?: string;
 }
 
 const TICK_MS = 40;
@@ -68,7 +71,7 @@ export abstract class SimDevice {
       heartbeatMs: opts.heartbeatMs ?? 1000,
       channels,
     };
-    this.client = new DeviceClient({ endpoint: opts.endpoint, descriptor, clock: () => this.deviceNow(), curve: opts.curve, jitterMs: opts.jitterMs });
+    this.client = new DeviceClient({ endpoint: opts.endpoint, descriptor, clock: () => this.deviceNow(), curve: opts.curve, jitterMs: opts.jitterMs, dataChannel: opts.dataChannel, dataEndpoint: opts.dataEndpoint });
   }
 
   /** Device clock, ms: runs `speed` times faster than real time, with injected offset and drift. */
