@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Hub } from './hub';
 import type { GapRecord, HubSink, WaveBlock } from './sink';
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
+import { DATA_ENVELOPE_BYTES, hexToToken, parseDataOffer, sealData } from '../../native-bridge/common/data-channel';
 import {
   FrameType,
   HubErrorCode,
@@ -39,7 +40,8 @@ class Rig {
   readonly events: string[] = [];
   readonly logs: string[] = [];
   readonly hub: Hub;
-  constructor(opts: { syncIntervalMs?: number } = {}) {
+  constructor(opts: { syncIntervalMs?: number; dataChannel?: boolean } = {}) {
+    const { dataChannel, ...hubOpts } = opts;
     this.hub = new Hub(
       {
         send: (peer, bytes) => {
@@ -47,8 +49,9 @@ class Rig {
           assert.ok(r.ok, 'the hub sends valid frames');
           this.sent.push({ peer: peer.toString(), frame: r.frame });
         },
+        dataOffer: dataChannel ? { port: 7401 } : null,
       },
-      { now: () => this.t, log: (l) => this.logs.push(l), ...opts },
+      { now: () => this.t, log: (l) => this.logs.push(l), ...hubOpts },
     );
     const sink: HubSink = {
       deviceOnline: () => {},
@@ -519,4 +522,99 @@ test('HELLOs are rate-limited per peer, and a peer changing names keeps its used
   const before = rig2.waves.length;
   for (let i = 0; i < 50; i++) b.wave(100);
   assert.ok(rig2.waves.length - before < 5, 'the renamed connection does not get a fresh budget');
+});
+
+// ---------------------------------------------------------------- data channel (§2.3)
+
+/** The session token in the last HELLO_ACK sent to `peer`. */
+function tokenOf(rig: Rig, peer: string): Uint8Array {
+  const acks = rig.sentTo(peer, FrameType.HelloAck);
+  const ack = acks[acks.length - 1];
+  assert.ok(ack && ack.type === FrameType.HelloAck, 'a HELLO_ACK');
+  const offer = parseDataOffer(ack.json);
+  assert.ok(offer, `the ACK offers the data channel: ${ack.json}`);
+  assert.equal(offer.port, 7401);
+  return hexToToken(offer.session);
+}
+
+test('data channel: HELLO_ACK offers it with a session token; frames under that token count as the device\'s', () => {
+  const rig = new Rig({ dataChannel: true });
+  const a = new Dev(rig, 'peer-a', descriptor('mon-a'));
+  const b = new Dev(rig, 'peer-b', descriptor('mon-b'));
+  a.hello();
+  b.hello();
+  const ta = tokenOf(rig, 'peer-a');
+  const tb = tokenOf(rig, 'peer-b');
+  assert.notDeepEqual(ta, tb, 'one token per device session');
+  const samples = new Int16Array([5, 6, 7, 8]);
+  rig.hub.onData(sealData(ta, encodeWave(a.h(FrameType.Wave, 0), a.now(), samples)));
+  rig.hub.onData(sealData(tb, encodeNumeric(b.h(FrameType.Numeric), [{ channel: 10, value: 72, status: 0, tMs: b.now() }])));
+  assert.equal(rig.waves.length, 1);
+  assert.equal(rig.waves[0].deviceId, 'mon-a');
+  assert.deepEqual([...rig.waves[0].raw], [5, 6, 7, 8]);
+  assert.deepEqual(rig.numerics.map((n) => [n.deviceId, n.value]), [['mon-b', 72]]);
+  // The same stream may continue on either socket: numbering is per stream, not per socket.
+  a.wave(4);
+  rig.hub.onData(sealData(ta, encodeWave(a.h(FrameType.Wave, 0), a.now(), samples)));
+  assert.equal(rig.waves.length, 3);
+  assert.equal(rig.hub.devices.get('mon-a')!.counters.gaps, 0);
+  // Without a data channel the ACK says nothing about one.
+  const plain = new Rig();
+  new Dev(plain, 'p', descriptor('mon-p')).hello();
+  assert.equal(parseDataOffer((plain.sentTo('p', FrameType.HelloAck)[0] as { json: string }).json), null);
+});
+
+test('data channel: unknown, forged, short, multipart and HELLO messages are dropped with their codes; valid traffic is untouched', () => {
+  const rig = new Rig({ dataChannel: true });
+  const a = new Dev(rig, 'peer-a', descriptor('mon-a'));
+  a.hello();
+  const ta = tokenOf(rig, 'peer-a');
+  const frame = () => encodeWave(a.h(FrameType.Wave, 0), a.now(), new Int16Array([1, 2]));
+  rig.hub.onData(sealData(ta, frame()));
+  const forged = ta.slice();
+  forged[15] ^= 1; // right slot, wrong key
+  const otherSlot = ta.slice();
+  otherSlot[0] = 9; // no device in that slot
+  rig.hub.onData(sealData(forged, frame()));
+  rig.hub.onData(sealData(otherSlot, frame()));
+  rig.hub.onData(new Uint8Array(DATA_ENVELOPE_BYTES - 1));
+  rig.hub.onData(sealData(ta, encodeHello(a.h(FrameType.Hello), JSON.stringify(descriptor('mon-z')))));
+  rig.hub.onData(sealData(ta, frame()), 2);
+  rig.hub.onData(sealData(ta, new Uint8Array(30)));
+  const drops = Object.fromEntries(rig.hub.stats.decodeErrors);
+  assert.deepEqual(drops, { DATA_SESSION: 2, DATA_ENVELOPE: 1, DATA_HELLO: 1, BUS_MULTIPART: 1, WIRE_BAD_MAGIC: 1 });
+  assert.equal(rig.hub.stats.dataRefused, 3, 'messages naming no session are counted hub-wide');
+  assert.equal(rig.hub.devices.get('mon-a')!.counters.malformed, 3, 'messages under its own token count against the device');
+  assert.ok(!rig.hub.devices.has('mon-z'), 'no HELLO over the data channel');
+  // The dropped frames' sequence numbers were consumed: the next valid frame shows them as one gap.
+  // The three dropped waves were numbered: the next valid one shows them as one gap, nothing silently lost.
+  rig.hub.onData(sealData(ta, frame()));
+  assert.equal(rig.waves.length, 2);
+  assert.deepEqual(rig.gaps.map((g) => [g.deviceId, g.channel, g.lostFrames, g.reason]), [['mon-a', 0, 3, 'sequence']]);
+});
+
+test('data channel: a link cut keeps the token, a restart (new routing id) gets a new one and the old one stops working', () => {
+  const rig = new Rig({ dataChannel: true });
+  const a = new Dev(rig, 'peer-a', descriptor('mon-a'));
+  a.hello();
+  const t1 = tokenOf(rig, 'peer-a');
+  rig.advance(500);
+  a.hello(); // same session after a link cut
+  assert.deepEqual(tokenOf(rig, 'peer-a'), t1, 'same session, same token: frames in flight stay valid');
+  rig.advance(500);
+  const restarted = new Dev(rig, 'peer-a2', descriptor('mon-a'));
+  restarted.hello();
+  const t2 = tokenOf(rig, 'peer-a2');
+  assert.notDeepEqual(t2, t1);
+  assert.deepEqual(t2.subarray(0, 4), t1.subarray(0, 4), 'the device keeps its slot');
+  rig.hub.onData(sealData(t1, encodeWave(a.h(FrameType.Wave, 0), a.now(), new Int16Array([1]))));
+  assert.equal(rig.waves.length, 0, 'the old session\'s token is refused');
+  assert.equal(rig.hub.stats.decodeErrors.get('DATA_SESSION'), 1);
+  rig.hub.onData(sealData(t2, encodeWave(restarted.h(FrameType.Wave, 0), restarted.now(), new Int16Array([1]))));
+  assert.equal(rig.waves.length, 1);
+  // A connection that re-introduces itself as another device takes the token of the first with it.
+  const c = new Dev(rig, 'peer-a2', descriptor('mon-c'));
+  c.hello();
+  rig.hub.onData(sealData(t2, encodeWave(restarted.h(FrameType.Wave, 0), restarted.now(), new Int16Array([1]))));
+  assert.equal(rig.waves.length, 1, 'mon-a\'s token ended with its link');
 });
