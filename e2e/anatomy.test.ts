@@ -281,6 +281,14 @@ test('CT head phantom via --dicom: the axial slice shows the skull where its DIC
   await until(() => js<boolean>(page, 'window.__orhubAnatomy.stats().fullQuality'), '3D full quality again', 60000, 100);
   const rotated = await vol.screenshot({ path: artefact('anatomy-head-3d-rotated.png') });
   assert.ok(!before.equals(rotated), '3D image changed');
+  // The wheel zooms the 3D view (OrbitControls; right-drag and two fingers pan).
+  const shown = Number(await vol.getAttribute('data-images'));
+  await page.mouse.move(vb.x + vb.width / 2, vb.y + vb.height / 2);
+  await page.mouse.wheel(0, -300);
+  await until(async () => Number(await vol.getAttribute('data-images')) > shown, '3D image after zooming', 20000);
+  await until(() => js<boolean>(page, 'window.__orhubAnatomy.stats().fullQuality'), '3D full quality after zooming', 60000, 100);
+  const zoomed3d = await vol.screenshot({ path: artefact('anatomy-head-3d-zoomed.png') });
+  assert.ok(!zoomed3d.equals(rotated), '3D image zoomed');
   await page.screenshot({ path: artefact('anatomy-head.png') });
   assert.deepEqual(errors, []);
   await page.close();
