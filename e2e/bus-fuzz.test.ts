@@ -1,6 +1,6 @@
 /**
  * Issue 3, validation: 100 000+ random and mutated frames, from anonymous peers and from
- * peers that introduced themselves, interleaved with a valid device's traffic over real
+ * peers that introduced themselves, on the control socket and on the data channel, interleaved with a valid device's traffic over real
  * sockets to a real hub process. The hub stays up, counts the garbage, and every valid
  * sample and numeric reaches a display client intact (compared value by value, and by
  * checksum).
@@ -110,18 +110,20 @@ test('100 000 hostile frames interleaved with valid traffic: the hub stays up an
   assert.equal(hub.child.exitCode, null, 'the hub process is running');
   const res = await fetch(`${hub.origin}/api/status`, { headers: { authorization: `Bearer ${hub.token}` } });
   assert.equal(res.status, 200);
-  const status = (await res.json()) as { bus: { received: number; malformed: number; unknownPeerFrames: number; decodeErrors: Record<string, number> }; devices: { deviceId: string; counters: { malformed: number; gaps: number; throttled: number } }[] };
+  const status = (await res.json()) as { bus: { received: number; dataReceived: number; dataRefused: number; malformed: number; unknownPeerFrames: number; decodeErrors: Record<string, number> }; devices: { deviceId: string; counters: { malformed: number; gaps: number; throttled: number } }[] };
   const gotEcg = flat(ecg);
   const gotPleth = flat(pleth);
   const gotHr = display.numerics.get(hr)!;
-  console.log(`sent ${sent} hostile messages (${multipart} multipart) and ${sentEcg.length + sentPleth.length} valid samples; hub received ${status.bus.received}, dropped ${status.bus.malformed} as malformed, ${status.bus.unknownPeerFrames} from unknown peers`);
+  console.log(`sent ${sent} hostile messages (${multipart} multipart) and ${sentEcg.length + sentPleth.length} valid samples; hub received ${status.bus.received} on the control socket and ${status.bus.dataReceived} on the data channel (${status.bus.dataRefused} naming no session), dropped ${status.bus.malformed} as malformed, ${status.bus.unknownPeerFrames} from unknown peers`);
   console.log(`drops by reason: ${JSON.stringify(status.bus.decodeErrors)}`);
   console.log(`checksums sent/received: ECG ${checksum(sentEcg)}/${checksum(gotEcg)}, pleth ${checksum(sentPleth)}/${checksum(gotPleth)}, HR ${checksum(sentHr)}/${checksum(gotHr)}`);
   assert.equal(sent, FUZZ_FRAMES);
   assert.equal(lost, 0, 'every hostile message left its peer');
-  assert.ok(status.bus.received >= FUZZ_FRAMES, `hub received ${status.bus.received}`);
+  assert.ok(status.bus.received + status.bus.dataReceived >= FUZZ_FRAMES, `hub received ${status.bus.received} + ${status.bus.dataReceived}`);
+  assert.ok(status.bus.dataReceived >= FUZZ_FRAMES / 4, 'a third of the hostile messages (less the multipart ones sent on the control socket) came over the data channel');
+  assert.ok(status.bus.dataRefused >= FUZZ_FRAMES / 8, `made-up session tokens refused: ${status.bus.dataRefused}`);
   assert.ok(status.bus.malformed > FUZZ_FRAMES / 4);
-  for (const code of ['WIRE_TOO_SHORT', 'WIRE_BAD_MAGIC', 'WIRE_LENGTH_MISMATCH', 'WIRE_UNKNOWN_TYPE', 'BUS_MULTIPART', 'BAD_DESCRIPTOR']) assert.ok((status.bus.decodeErrors[code] ?? 0) > 0, `${code} seen`);
+  for (const code of ['WIRE_TOO_SHORT', 'WIRE_BAD_MAGIC', 'WIRE_LENGTH_MISMATCH', 'WIRE_UNKNOWN_TYPE', 'BUS_MULTIPART', 'BAD_DESCRIPTOR', 'DATA_SESSION', 'DATA_HELLO']) assert.ok((status.bus.decodeErrors[code] ?? 0) > 0, `${code} seen`);
   // Every valid sample, intact and in order.
   assert.equal(gotEcg.length, sentEcg.length);
   assert.deepEqual(gotEcg, sentEcg);

@@ -185,7 +185,7 @@ export class DeviceClient extends EventEmitter {
 
   /** Frames dropped locally because the link was down too long. */
   get droppedLocally(): number {
-    return this.queue.dropped;
+    return this.queue.dropped + (this.dataQueue?.dropped ?? 0);
   }
 
   /** True when data frames leave through the data channel (§2.3). */

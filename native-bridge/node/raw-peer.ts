@@ -1,19 +1,20 @@
 /**
- * A bare bus peer for tests and tools: a DEALER that sends whatever bytes it is given
- * (single or multipart), with no HELLO and no protocol. Used to fuzz the hub.
+ * Bare bus peers for tests and tools: a DEALER (control socket) or a PUSH (data channel,
+ * docs/device-protocol.md §2.3) that sends whatever bytes it is given (single or multipart),
+ * with no HELLO and no protocol. Used to fuzz the hub.
  */
-import { Dealer } from 'zeromq';
+import { Dealer, Push } from 'zeromq';
 import { SendQueue } from './send-queue';
 import type { CurveClientKeys } from './device-client';
 
 export class RawPeer {
-  private readonly sock: Dealer;
+  private readonly sock: Dealer | Push;
   private readonly queue: SendQueue;
   /** Messages received from the hub (ERROR frames and the like). */
   received = 0;
 
-  constructor(endpoint: string, opts: { curve?: CurveClientKeys; maxQueued?: number } = {}) {
-    const sock = new Dealer({ linger: 0, sendHighWaterMark: 100000 });
+  constructor(endpoint: string, opts: { curve?: CurveClientKeys; maxQueued?: number; data?: boolean } = {}) {
+    const sock = opts.data ? new Push({ linger: 0, sendHighWaterMark: 100000 }) : new Dealer({ linger: 0, sendHighWaterMark: 100000 });
     this.sock = sock;
     if (opts.curve) {
       this.sock.curveServerKey = opts.curve.serverPublicKey;
@@ -22,13 +23,14 @@ export class RawPeer {
     }
     this.queue = new SendQueue(this.sock, opts.maxQueued ?? 1_000_000);
     this.sock.connect(endpoint);
-    void (async () => {
-      try {
-        for await (const _ of sock) this.received++;
-      } catch {
-        // closed
-      }
-    })();
+    if (sock instanceof Dealer)
+      void (async () => {
+        try {
+          for await (const _ of sock) this.received++;
+        } catch {
+          // closed
+        }
+      })();
   }
 
   send(msg: Uint8Array | Uint8Array[]): void {

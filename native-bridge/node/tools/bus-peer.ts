@@ -10,7 +10,10 @@
  * Prints "flooding ID" once started; runs until killed.
  *
  * fuzz sends N (default 100 000) hostile messages (fuzz-frames.ts) at about PER_S a second
- * (default 20 000) through eight peers: four anonymous, four that said HELLO as fuzz-dev-0..3.
+ * (default 20 000) through twelve peers: on the control socket four anonymous peers and four
+ * that said HELLO as fuzz-dev-0..3; on the data channel (§2.3) two of those devices under
+ * their own session tokens and two anonymous peers with made-up tokens (random, or a real
+ * slot with a guessed key).
  * It prints "fuzz-ready" once the named peers are accepted and, when every message has left,
  * one JSON line {"sent", "multipart", "lost"}; then it exits.
  */
@@ -19,6 +22,8 @@ import { RawPeer } from '../raw-peer';
 import { fuzzDescriptor, fuzzer } from './fuzz-frames';
 import { readDeviceKeyFile } from '../key-store';
 import { FrameType, MAX_FRAME_BYTES } from '../../common/wire';
+import { dataEndpointFor, hexToToken, parseDataOffer, sealData } from '../../common/data-channel';
+import { rng } from '../../common/sim/physiology';
 import type { DeviceDescriptor } from '../../common/descriptor';
 
 function flag(argv: string[], name: string): string | undefined {
@@ -34,8 +39,24 @@ async function fuzz(argv: string[]): Promise<void> {
   const gen = fuzzer(Number(flag(argv, 'seed') ?? 1));
   const anon = Array.from({ length: 4 }, () => new RawPeer(bus));
   const named = Array.from({ length: 4 }, (_, i) => new DeviceClient({ endpoint: bus, descriptor: fuzzDescriptor(`fuzz-dev-${i}`), maxQueued: 10_000_000 }));
+  const acks: string[] = [];
   for (const d of named) d.start();
-  await Promise.all(named.map((d) => new Promise((r) => d.once('accepted', r))));
+  await Promise.all(named.map((d) => new Promise((r) => d.once('accepted', (json: string) => r(acks.push(json))))));
+  const offer = parseDataOffer(acks[0]);
+  if (!offer) throw new Error(`the hub offers no data channel: ${acks[0]}`);
+  const dataAnon = Array.from({ length: 2 }, () => new RawPeer(dataEndpointFor(bus, offer)!, { data: true }));
+  const realSlot = hexToToken(offer.session).subarray(0, 4);
+  const u = rng(Number(flag(argv, 'seed') ?? 1) + 1);
+  const madeUpToken = () => {
+    const t = new Uint8Array(16).map(() => Math.floor(u() * 256));
+    if (u() < 0.5) t.set(realSlot); // a real device's slot, a guessed key
+    return t;
+  };
+  // The named devices switch their data to the data channel once it is up.
+  while (!named.every((d) => d.usingDataChannel)) {
+    for (const d of named) d.sendNumerics([{ channel: 10, value: 60, status: 0, tMs: d.clock() }]);
+    await new Promise((r) => setTimeout(r, 20));
+  }
   process.stdout.write('fuzz-ready\n');
   let sent = 0;
   let multipart = 0;
@@ -44,12 +65,14 @@ async function fuzz(argv: string[]): Promise<void> {
     const t = setInterval(() => {
       for (let k = 0; k < perTick && sent < count; k++, sent++) {
         const m = gen();
-        const i = sent % 8;
+        const i = sent % 12;
         if (Array.isArray(m)) {
           multipart++;
-          anon[i % 4].send(m);
+          (i >= 10 ? dataAnon[i - 10] : anon[i % 4]).send(m);
         } else if (i < 4) anon[i].send(m);
-        else named[i - 4].sendRaw(m);
+        else if (i < 8) named[i - 4].sendRaw(m);
+        else if (i < 10) named[i - 8].sendRawData(m);
+        else dataAnon[i - 10].send(sealData(madeUpToken(), m));
       }
       if (sent >= count) {
         clearInterval(t);
@@ -57,11 +80,12 @@ async function fuzz(argv: string[]): Promise<void> {
       }
     }, 10);
   });
-  while (anon.some((p) => p.pending > 0) || named.some((d) => d.queued > 0)) await new Promise((r) => setTimeout(r, 20));
+  const peers = [...anon, ...dataAnon];
+  while (peers.some((p) => p.pending > 0) || named.some((d) => d.queued > 0)) await new Promise((r) => setTimeout(r, 20));
   await new Promise((r) => setTimeout(r, 200));
-  const lost = anon.reduce((s, p) => s + p.lost, 0) + named.reduce((s, d) => s + d.droppedLocally, 0);
+  const lost = peers.reduce((s, p) => s + p.lost, 0) + named.reduce((s, d) => s + d.droppedLocally, 0);
   process.stdout.write(JSON.stringify({ sent, multipart, lost }) + '\n');
-  for (const p of anon) p.close();
+  for (const p of peers) p.close();
   await Promise.all(named.map((d) => d.stop()));
   process.exit(0);
 }
