@@ -32,6 +32,8 @@ interface BusStatus {
   authDenied: number;
   authAccepted: number;
   handshakeFailures: number;
+  dataEndpoint: string | null;
+  dataReceived: number;
 }
 
 async function busStatus(hub: HubProc): Promise<BusStatus> {
@@ -64,6 +66,9 @@ test('CURVE off loopback: an enrolled simulator connects; unknown keys and plain
   const sim = run(['simulate', '--bus', hub.bus, '--devices', 'pump1', '--keys', keyFile]);
   procs.push(sim);
   await waitFor(() => display.state('sim-pump-01') === 'online', 'the enrolled simulator online over CURVE', 10_000);
+  // Its data goes over the data channel (§2.3), off loopback too, under the same CURVE and allow-list.
+  assert.ok((await busStatus(hub)).dataEndpoint?.startsWith(`tcp://${lan}:`));
+  await waitFor(async () => (await busStatus(hub)).dataReceived > 0, 'data over the encrypted data channel', 10_000);
 
   // A device with a key the hub has never seen, and one speaking plain text.
   const hubPublic = JSON.parse(fs.readFileSync(path.join(dir, 'keys', 'hub.key.json'), 'utf8')).publicKey as string;
