@@ -338,31 +338,43 @@ function writeSection(table: string, figures: Record<string, unknown>): void {
   const file = path.resolve(__dirname, '../docs/benchmarks.md');
   const heading = '## 3D view (npm run bench:view)';
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const n = (k: string) => Number(figures[k]);
+  const sw = figures.compositing === 'software-compositing';
+  const cmp = sw ? 'swiftshader_compositing' : 'software_compositing';
+  const p99 = n('on_rotate_p99'), ratio = n('ratio_p99_rotate_vs_off'), ups = n('updates_per_s_rotating');
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const p99Text =
+    p99 <= 16.7
+      ? `p99 ${p99.toFixed(1)} ms: met`
+      : p99 <= 16.8 && n('on_rotate_pct_over20') === 0
+        ? `p99 ${p99.toFixed(1)} ms: no frame missed (0 % over 20 ms); 16.8 is the 60 Hz period (16.67 ms) read through Chromium's 0.1 ms requestAnimationFrame timestamps, which give on-time frames as 16.6, 16.7 or 16.8 ms`
+        : `p99 ${p99.toFixed(1)} ms: NOT met`;
   let body = [
     heading,
     '',
-    `Headless Debian Chromium, WebGL2 on SwiftShader (software; no GPU machine was available to this task), ${figures.cpus} CPU cores shared with other jobs, viewport 1920x1080, simulated OR feeding 5 waveforms. Each measurement ${figures.seconds} s; "dragging" = real mouse input across the 3D view (rotating it when on). Frame times are the waveform engine's requestAnimationFrame intervals. See docs/anatomy.md for the design.`,
+    `Headless Debian Chromium at 1920x1080, no GPU machine available to this task (every figure is a software renderer), ${figures.cpus} CPU cores shared with other jobs, simulated OR feeding 5 waveforms. Main configuration: ${NAMES[figures.compositing as ChromiumCompositing]}, the harness's setting (e2e/harness.ts). Comparison: the same pages once with ${NAMES[(sw ? 'swiftshader-compositing' : 'software-compositing') as ChromiumCompositing]}. Each measurement ${figures.seconds} s; "dragging" = real mouse input across the 3D view (rotating it when on). Frame times are the waveform engine's requestAnimationFrame intervals. See docs/anatomy.md ("Software renderers") for the design.`,
     '',
     table,
     '',
-    `Goals (waveform p99 <= 16.7 ms and <= 1.1x the 3D-off page while rotating, 3D >= 10 updates/s): ` +
-      `p99 ratio ${figures.ratio_p99_rotate_vs_off}, p99 ${Number(figures.on_rotate_p99).toFixed(1)} ms, ${figures.updates_per_s_rotating} updates/s. ` +
-      `The p99 goal is out of reach on this machine whatever the 3D view does: the page with the 3D view off already misses ` +
-      `${figures.off_drag_pct_over20} % of its frames (p99 ${Number(figures.off_drag_p99).toFixed(1)} ms; ${figures.fps_off_drag} frames/s). With SwiftShader the GPU process's ` +
-      `main thread rasterises and composites every frame in software and is the bottleneck (a Chromium trace: ~98 % busy, ` +
-      `~38 ms per SkiaOutputSurfaceImplOnGpu::SwapBuffers at this load), and any change beside the waveforms widens the damaged ` +
-      `region to span both (more pixels to composite that frame). p99 lands on the same 3-vsync step (50 ms) with and without ` +
-      `the 3D view, so its ratio says little here; the share of frames over 20 ms (${figures.off_drag_pct_over20} % off vs ${figures.on_rotate_pct_over20} % rotating) and frames/s ` +
-      `(${figures.fps_off_drag} vs ${figures.fps_on_rotate}) show the real cost.`,
+    `Goals while the 3D view rotates (main configuration): ${p99Text}; p99 ratio to the 3D-off page ${ratio.toFixed(2)} (<= 1.1: ${verdict(ratio <= 1.1)}); ${ups} 3D updates/s (>= 10: ${verdict(ups >= 10)}); full quality ${n('to_full_quality_ms').toFixed(0)} ms after the view stops. ` +
+      (figures[`${cmp}_off_drag_p99`] !== undefined
+        ? `Comparison configuration in the same run: 3D off p99 ${n(`${cmp}_off_drag_p99`).toFixed(1)} ms (${n(`${cmp}_off_drag_pct_over20`)} % of frames over 20 ms), rotating p99 ${n(`${cmp}_on_rotate_p99`).toFixed(1)} ms (${n(`${cmp}_on_rotate_pct_over20`)} %), ratio ${n(`${cmp}_ratio_p99_rotate_vs_off`).toFixed(2)}, ${n(`${cmp}_updates_per_s_rotating`)} updates/s, ${n(`${cmp}_to_full_quality_ms`).toFixed(0)} ms to full quality.`
+        : ''),
     '',
-    'Run-to-run spread during development (same code paths, 1-min load average 2.9–6.9 from other jobs on the 2 cores): 3D off with the mouse dragging missed 29–48 % of waveform frames, rotating with the CPU backend 48–61 %; 7.4–9.6 3D updates/s; 0.6–1.0 s to full quality; the forced WebGL backend 0.4–1.6 updates/s and 15–38 s to full quality. One run with the 3D image never shown (presentation disabled) missed 40 % of frames while rotating against 33 % for the 3D-off page in the same run, so both the worker\'s CPU use and the compositing of each shown image cost frames.',
+    'Why the configurations differ: with GPU compositing on SwiftShader (`--use-angle=swiftshader --enable-unsafe-swiftshader --ignore-gpu-blocklist`, this harness\'s setting before) the GPU process\'s main thread rasterises and composites every 1920x1080 frame with a software GL: a Chromium trace showed it ~98 % busy, ~38 ms per SkiaOutputSurfaceImplOnGpu::SwapBuffers, and the page with the 3D view off already missed 45-48 % of its frames (p99 83 ms) whatever the 3D view did. Chromium never picks that on a machine without a GPU: its default there (checked with no flags at all: chrome://gpu says "Compositing: Software only", WebGL still on SwiftShader) is software compositing, which `--disable-gpu-compositing` reproduces while keeping `--use-angle=swiftshader --enable-unsafe-swiftshader` for WebGL2. A probe with only `--enable-unsafe-swiftshader` (Chromium\'s own choice: all software, WebGL on SwiftShader) gave the same figures as `--disable-gpu-compositing`: 16.7 / 16.8 ms, 0 % over 20 ms, 11.9 updates/s rotating (before the pacing change below).',
+    '',
+    'Previous committed figures (GPU compositing on SwiftShader, 3D worker at most one image per 70 ms, 10 ms of worker time each; 1-min load 6.9): 3D off idle 16.7 / 83.3 ms (45.2 % > 20 ms), 3D off dragging 16.8 / 83.4 ms (48.2 %), 3D on idle 16.8 / 116.7 ms (48.3 %), rotating 50.0 / 133.3 ms (60.9 %), ratio 1.60, 9.6 updates/s, 791 ms to full quality; WebGL backend forced 0.6 updates/s, 38 s to full quality. Run-to-run spread then (load 2.9-6.9): 3D off 29-48 % of frames missed, rotating 48-61 %, 7.4-9.6 updates/s.',
+    '',
+    'Measured steps with software compositing (rotating probe, 2 x 8 s, load 1.8-2.8): the former 3D code as it was: 0 % of frames over 20 ms, 11.9-12.0 updates/s (the 70 ms pacing rounds up to every 5th frame); images every 45 ms at most: 19.7 updates/s at 0.28-0.30 resolution, 0 % over 20 ms; and 20 ms of worker time per image (the current setting): 16.5-16.7 updates/s at 0.43-0.50 resolution, 0 % over 20 ms.',
     '',
     'Designs tried (all measured with this bench or the probes behind it):',
     '',
     '- Ray cast in WebGL on SwiftShader, one draw per image: an unbudgeted full-quality frame at the view size takes the "WebGL unbudgeted" figure above and stalls the page for that long (1920x1080: seconds).',
-    '- The same, budgeted: strips of rows into an offscreen target, sized per frame from a blocking calibration and GPU timer queries, fences so at most two frames of strips are in flight, low resolution and fewer steps while moving, progressive refinement when still. It never blocks a frame for long, but the GPU process\'s thread is already saturated by compositing, so strips queue behind it: see "WebGL shader backend forced" (about 1-2 images/s, tens of seconds to full quality). Kept as the default on a GPU.',
-    '- The same ray cast in a Web Worker on the CPU (empty-space skipping with 8^3 block maxima, half-core duty cycle, double-buffered images, at most one shown per 70 ms while moving): chosen automatically on software renderers. It is faster per image than SwiftShader\'s shader here and keeps the 3D view near 10 images/s and under a second to full quality; what it costs the waveforms is mostly the compositing of each shown image.',
-    '- Instrument overlay: redrawing three overlay canvases per tracker pose took the page from 60 to ~20 frames/s; DOM markers moved by transforms, updated only when they move by >= 0.5 px, removed most of that. Overlay canvases were merged into one opaque canvas per view.',
+    '- The same, budgeted: strips of rows into an offscreen target, sized per frame from a blocking calibration and GPU timer queries, fences so at most two frames of strips are in flight, low resolution and fewer steps while moving, progressive refinement when still. It never blocks a frame for long; with SwiftShader compositing its strips queued behind the saturated compositor (0.4-1.6 images/s, 15-38 s to full quality); with software compositing see "WebGL shader backend forced". Kept as the default on a GPU.',
+    '- The same ray cast in a Web Worker on the CPU (empty-space skipping with 8^3 block maxima, half-core duty cycle, double-buffered images): chosen automatically on software renderers (SwiftShader, llvmpipe, or no WebGL2 at all). Faster per image than SwiftShader\'s shader here.',
+    '- Software compositing instead of SwiftShader compositing (the figures above): the step that made the goal reachable; the 3D-off page went from ~45 % of frames missed to none.',
+    '- Not needed after that: presenting worker images as ImageBitmaps (bitmaprenderer) or from an OffscreenCanvas owned by the worker; the main thread\'s part (putImageData of a <= 408x397 image and one scaled drawImage) costs no waveform frame in these runs.',
+    '- Instrument overlay: redrawing three overlay canvases per tracker pose took the page from 60 to ~20 frames/s (SwiftShader compositing); DOM markers moved by transforms, updated only when they move by >= 0.5 px, removed most of that. Overlay canvases were merged into one opaque canvas per view.',
     '',
   ].join('\n');
   const at = text.indexOf(heading);
