@@ -343,12 +343,14 @@ function writeSection(table: string, figures: Record<string, unknown>): void {
   const cmp = sw ? 'swiftshader_compositing' : 'software_compositing';
   const p99 = n('on_rotate_p99'), ratio = n('ratio_p99_rotate_vs_off'), ups = n('updates_per_s_rotating');
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  // Timestamps are 0.1 ms-granular: compare the rounded figure (16.80000000000109 is 16.8).
+  const p99r = Math.round(p99 * 10) / 10;
   const p99Text =
-    p99 <= 16.7
-      ? `p99 ${p99.toFixed(1)} ms: met`
-      : p99 <= 16.8 && n('on_rotate_pct_over20') === 0
-        ? `p99 ${p99.toFixed(1)} ms: no frame missed (0 % over 20 ms); 16.8 is the 60 Hz period (16.67 ms) read through Chromium's 0.1 ms requestAnimationFrame timestamps, which give on-time frames as 16.6, 16.7 or 16.8 ms`
-        : `p99 ${p99.toFixed(1)} ms: NOT met`;
+    p99r <= 16.7
+      ? `p99 ${p99r.toFixed(1)} ms (<= 16.7: met)`
+      : p99r <= 16.8 && n('on_rotate_pct_over20') === 0
+        ? `p99 ${p99r.toFixed(1)} ms: 0.1 ms over the 16.7 ms goal as written, yet no frame missed (0 % of intervals over 20 ms): on-time 60 Hz frames (16.67 ms) read 16.6, 16.7 or 16.8 ms through Chromium's 0.1 ms-granular requestAnimationFrame timestamps, and the 3D-off page reads ${Number(figures.off_drag_p99).toFixed(1)} ms the same way`
+        : `p99 ${p99r.toFixed(1)} ms (<= 16.7: NOT met)`;
   let body = [
     heading,
     '',
