@@ -278,15 +278,7 @@ async function hubDrain(n: number, samples: number, via: 'data' | 'control' = 'd
   if (via === 'data') void bus.run((p, b, k) => hub.onMessage(p, b, k));
   const sender = await child(ROOT, SELF_ARGS, ['--role', 'hub-dealer', '--ep', ep, '--n', String(n), '--samples', String(samples), '--via', via], /sent/);
   hub.start();
-  if (via === 'data' && process.env.PROBE) {
-    let inHub = 0;
-    void bus.runData((m, k) => {
-      const a = performance.now();
-      hub.onData(m, k);
-      inHub += performance.now() - a;
-    });
-    void finished.then(() => console.log(`in hub.onData: ${((inHub * 1000) / n).toFixed(3)} us/frame`));
-  } else if (via === 'data') void bus.runData((m, k) => hub.onData(m, k));
+  if (via === 'data') void bus.runData((m, k) => hub.onData(m, k));
   else void bus.serve(hub);
   await finished;
   const dt = (performance.now() - t0) / 1000;

@@ -722,7 +722,8 @@ export class Hub extends EventEmitter {
     st.lastEndHubMs = t0Hub + durMs;
     rec.lastData = t;
     if (rec.state === 'stale') this.setState(rec, 'online', t, 'data arriving');
-    for (const s of this.sinks) s.wave({ deviceId: id, channel: f.stream, t0HubMs: t0Hub, rateHz: rate, raw: f.samples, scale: ch.scale ?? 1, offset: ch.offset ?? 0 });
+    const block = { deviceId: id, channel: f.stream, t0HubMs: t0Hub, rateHz: rate, raw: f.samples, scale: ch.scale ?? 1, offset: ch.offset ?? 0 };
+    for (const s of this.sinks) s.wave(block);
   }
 
   private onNumeric(rec: DeviceRecord, f: FrameOf<FrameType.Numeric>, t: number): void {
