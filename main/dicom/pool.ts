@@ -65,7 +65,12 @@ export class DicomWorkerPool {
     }
     for (let i = 0; i < this.size; i++) {
       try {
-        const worker = new Worker(script, { execArgv: process.execArgv });
+        // Under tsx (tests, bench) the worker is a .ts file: load it through tsx's CommonJS hook,
+        // since module hooks from --import do not reach a worker's entry point on Node 20 (the
+        // worker would fail to start and every task would run in-process). Same as the recorder.
+        const worker = script.endsWith('.ts')
+          ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(script)});`, { eval: true, execArgv: process.execArgv })
+          : new Worker(script, { execArgv: process.execArgv });
         const slot: Slot = { worker, busy: null };
         worker.unref();
         worker.on('message', (res: Response | { type: 'fatal'; id: number; message: string }) => this.onMessage(slot, res));
