@@ -16,6 +16,7 @@ import { buildStackGeometry, stackKey, type FrameGeometry, type StackGeometry } 
 import { isNativeSyntax, type FileHeader } from './parse';
 import { unsupportedPixelReason } from './pixels';
 import { sharedPool, type DicomWorkerPool } from './pool';
+import { KERNEL_SCRATCH_BYTES, sharedVolumeMemory } from './simd';
 import { listLocal } from './sources';
 import { sourceName, type FrameJob, type FrameResult, type Response, type Source } from './tasks';
 
@@ -463,8 +464,6 @@ async function decodeStack(
   for (let j = 0; j < slotOf.length; j++) if (slotOf[j] < 0) slotOf[j] = extra++;
   const typeChoice = forceFloat ? { type: 'float32' as const, certain: true } : chooseType(frames);
   const bytesPer = typeChoice.type === 'int16' ? 2 : 4;
-  const sab = new SharedArrayBuffer(extra * sliceLen * bytesPer);
-  const out = typeChoice.type === 'int16' ? new Int16Array(sab) : new Float32Array(sab);
 
   // One pixel request per file, with all its frames.
   const perFile = new Map<FileEntry, Array<{ input: InputFrame; job: FrameJob }>>();
@@ -475,18 +474,30 @@ async function decodeStack(
     list.push({ input: f, job: { frame: f.frame, outOffset: slotOf[j] * sliceLen, slope: fr.slope, intercept: fr.intercept } });
     perFile.set(f.entry, list);
   });
+  const fileJobs = [...perFile.entries()];
+  const batches = chunk(fileJobs, batchSize(fileJobs.length, pool.size));
+
+  // Int16 volumes live in a shared WebAssembly.Memory when possible: workers read native
+  // samples straight into their slot and the SIMD kernel converts them there. Each request
+  // gets its own kernel scratch after the voxels.
+  const volumeBytes = extra * sliceLen * bytesPer;
+  const scratchAt = Math.ceil(volumeBytes / 16) * 16;
+  const mem = typeChoice.type === 'int16' ? sharedVolumeMemory(scratchAt + KERNEL_SCRATCH_BYTES * batches.length) : undefined;
+  const sab = (mem?.buffer as SharedArrayBuffer | undefined) ?? new SharedArrayBuffer(volumeBytes);
+  const out = typeChoice.type === 'int16' ? new Int16Array(sab, 0, extra * sliceLen) : new Float32Array(sab);
+
   const failedInputs: StackResult['failedInputs'] = new Map();
   let min = Infinity;
   let max = -Infinity;
   let overflow = false;
-  const fileJobs = [...perFile.entries()];
   await Promise.all(
-    chunk(fileJobs, batchSize(fileJobs.length, pool.size)).map(async (batch) => {
+    batches.map(async (batch, b) => {
       const res = await pool.run<Extract<Response, { type: 'pixelsBatch' }>>({
         type: 'pixelsBatch',
         items: batch.map(([entry, list]) => ({ source: entry.source, header: entry.header, jobs: list.map((l) => l.job) })),
         out: sab,
         outType: typeChoice.type,
+        ...(mem ? { mem, scratch: scratchAt + KERNEL_SCRATCH_BYTES * b } : {}),
       });
       res.results.forEach((results: FrameResult[], b) => {
         const list = batch[b][1];

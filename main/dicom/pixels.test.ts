@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { storeFrame } from './pixels';
 import { decodeRleFrame } from './rle';
-import { simdKernel } from './simd';
+import { KERNEL_SCRATCH_BYTES, sharedKernel, sharedVolumeMemory, simdKernel } from './simd';
 
 function samples(n: number): Uint16Array {
   const s = new Uint16Array(n);
@@ -25,6 +25,28 @@ test('simd kernel equals the scalar path: unsigned masked and signed sign-extend
     if (!r.overflow) assert.deepEqual(Array.from(got), Array.from(want), `signed=${signed} bs=${bs}`);
     assert.equal(mn + icpt, r.min);
     assert.equal(mx + icpt, r.max);
+  }
+});
+
+test('simd kernel on a shared WebAssembly.Memory converts in place at any even offset, equal to the scalar path', () => {
+  const n = 1000 * 3 + 5;
+  const at = 2 * 777; // an even byte offset that is not 16-aligned
+  const scratch = Math.ceil((at + 2 * n) / 16) * 16;
+  const mem = sharedVolumeMemory(scratch + KERNEL_SCRATCH_BYTES);
+  if (!mem) return assert.fail('shared WebAssembly.Memory available in Node 20');
+  assert.ok(mem.buffer instanceof SharedArrayBuffer);
+  const k = sharedKernel(mem);
+  if (!k) return assert.fail('SIMD kernel on shared memory');
+  for (const [signed, bs, icpt] of [[false, 12, -1024], [true, 12, 0], [true, 16, -3], [false, 16, 7]] as const) {
+    const src = samples(n);
+    const want = new Int16Array(n);
+    const r = storeFrame(new Uint8Array(src.buffer), n, { bitsAllocated: 16, bitsStored: bs, pixelRepresentation: signed ? 1 : 0, monochrome1: false, slope: 1, intercept: icpt }, want, 0);
+    const before = new Uint8Array(mem.buffer, 0, at).slice();
+    new Uint16Array(mem.buffer, at, n).set(src);
+    const range: [number, number] = k.run(at, n, signed, signed ? 16 - bs : bs >= 16 ? 0xffff : 2 ** bs - 1, icpt, scratch);
+    if (!r.overflow) assert.deepEqual(Array.from(new Int16Array(mem.buffer, at, n)), Array.from(want), `signed=${signed} bs=${bs}`);
+    assert.deepEqual(new Uint8Array(mem.buffer, 0, at), before, 'bytes before the frame untouched');
+    assert.deepEqual([range[0] + icpt, range[1] + icpt], [r.min, r.max]);
   }
 });
 

@@ -79,16 +79,67 @@ function body(signed: boolean): number[] {
   return [...leb(fn.length), ...fn];
 }
 
-function moduleBytes(): Uint8Array {
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(3, [2, 0, 0]),
-    ...section(5, [1, 0x00, 1]),
-    ...section(7, [3, ...str('m'), 0x02, 0, ...str('u'), 0x00, 0, ...str('s'), 0x00, 1]),
-    ...section(10, [2, ...body(false), ...body(true)]),
-  ];
+/**
+ * The module: its own memory (exported as `m`), or with `importShared` a shared memory
+ * imported as `e.m` (any size up to 4 GiB), so a kernel can work inside memory that other
+ * threads and the caller see too.
+ */
+function moduleBytes(importShared = false): Uint8Array {
+  const memory = importShared
+    ? section(2, [1, ...str('e'), ...str('m'), 0x02, 0x03, ...leb(0), ...leb(65536)])
+    : section(5, [1, 0x00, 1]);
+  const exports = importShared
+    ? section(7, [2, ...str('u'), 0x00, 0, ...str('s'), 0x00, 1])
+    : section(7, [3, ...str('m'), 0x02, 0, ...str('u'), 0x00, 0, ...str('s'), 0x00, 1]);
+  const type = section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]);
+  const funcs = section(3, [2, 0, 0]);
+  const code = section(10, [2, ...body(false), ...body(true)]);
+  // Sections in their required order: type, import, function, memory, export, code.
+  const bytes = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type];
+  if (importShared) bytes.push(...memory, ...funcs);
+  else bytes.push(...funcs, ...memory);
+  bytes.push(...exports, ...code);
   return new Uint8Array(bytes);
+}
+
+type KernelFn = (p: number, n: number, maskOrShift: number, intercept: number, res: number) => void;
+
+/**
+ * Convert `n` samples at byte address `p` of `buf` in place with the SIMD functions (the
+ * multiple of 8) and JS (the tail); `res` is 32 bytes of scratch for the lane results.
+ * Returns the stored [min, max] (before the intercept).
+ */
+function convert(u: KernelFn, s: KernelFn, buf: ArrayBufferLike, p: number, n: number, signed: boolean, maskOrShift: number, intercept: number, res: number): [number, number] {
+  const n8 = n & ~7;
+  let mn: number;
+  let mx: number;
+  if (signed) {
+    mn = 32767;
+    mx = -32768;
+  } else {
+    mn = 65535;
+    mx = 0;
+  }
+  if (n8) {
+    (signed ? s : u)(p, n8, maskOrShift, intercept, res);
+    const lanes = signed ? new Int16Array(buf, res, 16) : new Uint16Array(buf, res, 16);
+    for (let i = 0; i < 8; i++) {
+      if (lanes[i] < mn) mn = lanes[i];
+      if (lanes[8 + i] > mx) mx = lanes[8 + i];
+    }
+  }
+  if (n8 < n) {
+    // Tail (n not a multiple of 8) in JS.
+    const o = new Int16Array(buf, p, n);
+    const uu = new Uint16Array(buf, p, n);
+    for (let i = n8; i < n; i++) {
+      const v = signed ? (uu[i] << (16 + maskOrShift)) >> (16 + maskOrShift) : uu[i] & maskOrShift;
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+      o[i] = v + intercept;
+    }
+  }
+  return [mn, mx];
 }
 
 export interface Kernel16 {
@@ -102,15 +153,15 @@ export interface Kernel16 {
 
 let cached: Kernel16 | null | undefined;
 
-/** The SIMD kernel, or null when WebAssembly SIMD is not available. */
+/** The SIMD kernel with its own memory, or null when WebAssembly SIMD is not available. */
 export function simdKernel(): Kernel16 | null {
   if (cached !== undefined) return cached;
   try {
     const mod = new WebAssembly.Module(moduleBytes() as unknown as ArrayBuffer);
     const inst = new WebAssembly.Instance(mod, {});
     const mem = inst.exports.m as WebAssembly.Memory;
-    const u = inst.exports.u as (p: number, n: number, m: number, i: number, r: number) => void;
-    const s = inst.exports.s as (p: number, n: number, m: number, i: number, r: number) => void;
+    const u = inst.exports.u as KernelFn;
+    const s = inst.exports.s as KernelFn;
     const k: Kernel16 = {
       bytes: new Uint8Array(mem.buffer),
       reserve(n: number): Uint8Array {
@@ -120,36 +171,7 @@ export function simdKernel(): Kernel16 | null {
         return k.bytes;
       },
       run(n, signed, maskOrShift, intercept) {
-        const n8 = n & ~7;
-        const res = (n * 2 + 15) & ~15;
-        const buf = mem.buffer;
-        let mn: number;
-        let mx: number;
-        if (signed) {
-          mn = 32767;
-          mx = -32768;
-        } else {
-          mn = 65535;
-          mx = 0;
-        }
-        if (n8) {
-          (signed ? s : u)(0, n8, maskOrShift, intercept, res);
-          const lanes = signed ? new Int16Array(buf, res, 16) : new Uint16Array(buf, res, 16);
-          for (let i = 0; i < 8; i++) {
-            if (lanes[i] < mn) mn = lanes[i];
-            if (lanes[8 + i] > mx) mx = lanes[8 + i];
-          }
-        }
-        // Tail (n not a multiple of 8) in JS.
-        const o = new Int16Array(buf, 0, n);
-        const uu = new Uint16Array(buf, 0, n);
-        for (let i = n8; i < n; i++) {
-          const v = signed ? (uu[i] << (16 + maskOrShift)) >> (16 + maskOrShift) : uu[i] & maskOrShift;
-          if (v < mn) mn = v;
-          if (v > mx) mx = v;
-          o[i] = v + intercept;
-        }
-        return [mn, mx];
+        return convert(u, s, mem.buffer, 0, n, signed, maskOrShift, intercept, (n * 2 + 15) & ~15);
       },
     };
     cached = k;
@@ -157,4 +179,56 @@ export function simdKernel(): Kernel16 | null {
     cached = null;
   }
   return cached;
+}
+
+/** Scratch bytes one `SharedKernel16.run` caller needs for its lane results (16-aligned). */
+export const KERNEL_SCRATCH_BYTES = 32;
+
+/** The SIMD kernel working inside a shared WebAssembly.Memory (e.g. the volume itself). */
+export interface SharedKernel16 {
+  /**
+   * Convert `n` 16-bit samples at byte offset `p` (even) of the memory in place; `scratch` is
+   * a 16-aligned byte offset of KERNEL_SCRATCH_BYTES that no other thread uses meanwhile.
+   * Returns the stored [min, max] (before intercept).
+   */
+  run(p: number, n: number, signed: boolean, maskOrShift: number, intercept: number, scratch: number): [number, number];
+}
+
+let sharedModule: WebAssembly.Module | null | undefined;
+
+/**
+ * The SIMD kernel instantiated on `mem` (a shared WebAssembly.Memory, up to 4 GiB), or null
+ * when WebAssembly SIMD or shared memory is not available. One instance per call: make one
+ * per request and reuse it for the request's frames.
+ */
+export function sharedKernel(mem: WebAssembly.Memory): SharedKernel16 | null {
+  try {
+    if (sharedModule === undefined) sharedModule = new WebAssembly.Module(moduleBytes(true) as unknown as ArrayBuffer);
+    if (!sharedModule) return null;
+    const inst = new WebAssembly.Instance(sharedModule, { e: { m: mem } });
+    const u = inst.exports.u as KernelFn;
+    const s = inst.exports.s as KernelFn;
+    return {
+      run: (p, n, signed, maskOrShift, intercept, scratch) => convert(u, s, mem.buffer, p, n, signed, maskOrShift, intercept, scratch),
+    };
+  } catch {
+    sharedModule ??= null;
+    return null;
+  }
+}
+
+/**
+ * Shared memory of at least `bytes` for a volume: a shared WebAssembly.Memory (so the SIMD
+ * kernel can convert samples where they lie) when the runtime allows one that large, else
+ * undefined (use a plain SharedArrayBuffer). `buffer` is a SharedArrayBuffer either way.
+ */
+export function sharedVolumeMemory(bytes: number): WebAssembly.Memory | undefined {
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  if (pages > 65536) return undefined;
+  try {
+    const mem = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    return mem.buffer instanceof SharedArrayBuffer ? mem : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { codecFor, prepareCodecs, type CodecKind } from './codecs';
-import { simdKernel } from './simd';
+import { sharedKernel, simdKernel, type SharedKernel16 } from './simd';
 import { DicomError, type PlainDicomError } from './errors';
 import { extractHeader, parseBytes, TS, type FileHeader } from './parse';
 import { frameByteLength, frameSamples, signed16InPlace, storeFrame, unsigned16InPlace, type StoreResult } from './pixels';
@@ -32,7 +32,20 @@ export interface FrameJob {
 export type Request =
   | { type: 'header'; id: number; source: Source }
   | { type: 'headers'; id: number; sources: Source[] }
-  | { type: 'pixelsBatch'; id: number; items: PixelItem[]; out: SharedArrayBuffer; outType: 'int16' | 'float32' }
+  | {
+      type: 'pixelsBatch';
+      id: number;
+      items: PixelItem[];
+      out: SharedArrayBuffer;
+      outType: 'int16' | 'float32';
+      /**
+       * When set, `out` is this shared memory's buffer: native 16-bit frames are read straight
+       * into their output slot and converted there by the SIMD kernel instantiated on it,
+       * using KERNEL_SCRATCH_BYTES at byte offset `scratch` (private to this request).
+       */
+      mem?: WebAssembly.Memory;
+      scratch?: number;
+    }
   | {
       type: 'pixels';
       id: number;
@@ -141,7 +154,13 @@ function store(bytes: Uint8Array, h: FileHeader, job: FrameJob, out: Int16Array 
   );
 }
 
-export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>): Promise<FrameResult[]> {
+/** The SIMD kernel bound to the output memory, with this request's scratch offset. */
+export interface InPlaceKernel {
+  kernel: SharedKernel16;
+  scratch: number;
+}
+
+export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>, inOut?: InPlaceKernel): Promise<FrameResult[]> {
   const { header: h, source, jobs } = req;
   const file = sourceName(source);
   const out = req.outType === 'int16' ? new Int16Array(req.out) : new Float32Array(req.out);
@@ -174,6 +193,25 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>): Pro
                 reason: `pixel data truncated: frame ${job.frame + 1} of ${h.numberOfFrames} needs ${fb} bytes at ${job.frame * fb} but only ${Math.max(0, available)} of ${fb * h.numberOfFrames} bytes are present`,
               },
             };
+          }
+          if (inPlace && inOut) {
+            // Read the stored samples straight into their output slot (the output is the
+            // kernel's shared memory) and convert them there: no copy.
+            const n = h.rows * h.columns;
+            const byteOff = job.outOffset * 2;
+            const dst = new Uint8Array(req.out, byteOff, fb);
+            let got = 0;
+            while (got < fb) {
+              const r = fs.readSync(fd, dst, got, fb - got, pd.offset + job.frame * fb + got);
+              if (r === 0) break;
+              got += r;
+            }
+            const signed = h.pixelRepresentation === 1;
+            const arg = signed ? 16 - h.bitsStored : h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
+            const [mn, mx] = inOut.kernel.run(byteOff, n, signed, arg, job.intercept, inOut.scratch);
+            const min = mn + job.intercept;
+            const max = mx + job.intercept;
+            return { ok: true, min, max, overflow: min < -32768 || max > 32767 };
           }
           if (inPlace && kernel) {
             // Read the stored samples into the SIMD kernel's memory, convert there, copy out.
@@ -246,8 +284,10 @@ export async function runTask(req: Request): Promise<Response> {
   if (req.type === 'headers') return { type: 'headers', id: req.id, results: req.sources.map(headerResult) };
   if (req.type === 'pixelsBatch') {
     const results: FrameResult[][] = [];
+    const kernel = req.mem && req.scratch !== undefined ? sharedKernel(req.mem) : null;
+    const inOut = kernel ? { kernel, scratch: req.scratch! } : undefined;
     for (const it of req.items) {
-      results.push(await pixelsTask({ type: 'pixels', id: req.id, source: it.source, header: it.header, jobs: it.jobs, out: req.out, outType: req.outType }));
+      results.push(await pixelsTask({ type: 'pixels', id: req.id, source: it.source, header: it.header, jobs: it.jobs, out: req.out, outType: req.outType }, inOut));
     }
     return { type: 'pixelsBatch', id: req.id, results };
   }
