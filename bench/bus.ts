@@ -122,39 +122,12 @@ async function roleHubDealer(): Promise<void> {
   await sleep(600_000);
 }
 
-async function rolePushSender(): Promise<void> {
+/** Queues n identical wave frames on a single-part socket: PUSH, or the draft CLIENT (--socket client). */
+async function roleSinglePartSender(): Promise<void> {
   const n = Number(opt('n'));
   const frame = waveFrame(0, Number(opt('samples')));
-  const c = new Push({ sendHighWaterMark: 0, linger: -1 });
-  c.connect(opt('ep')!);
-  for (let i = 0; i < n; i++) await c.send(frame);
-  process.stdout.write('sent\n');
-  await sleep(600_000);
-}
-
-async function pullDrain(n: number, samples: number): Promise<number> {
-  const r = new Pull({ receiveHighWaterMark: 0, linger: 0 });
-  await r.bind('tcp://127.0.0.1:0');
-  const sender = await child(ROOT, SELF_ARGS, ['--role', 'push-sender', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples)], /sent/);
-  let got = 0;
-  let t0 = 0;
-  for (;;) {
-    await r.receive();
-    if (got === 0) t0 = performance.now();
-    if (++got === n) break;
-  }
-  const dt = (performance.now() - t0) / 1000;
-  r.close();
-  sender.kill('SIGKILL');
-  return n / dt;
-}
-
-async function roleClientSender(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Client } = require('zeromq/draft') as typeof import('zeromq/draft');
-  const n = Number(opt('n'));
-  const frame = waveFrame(0, Number(opt('samples')));
-  const c = new Client({ sendHighWaterMark: 0, linger: -1 });
+  const c = opt('socket') === 'client' ? new (require('zeromq/draft') as typeof import('zeromq/draft')).Client({ sendHighWaterMark: 0, linger: -1 }) : new Push({ sendHighWaterMark: 0, linger: -1 });
   c.connect(opt('ep')!);
   for (let i = 0; i < n; i++) await c.send(frame);
   process.stdout.write('sent\n');
@@ -206,42 +179,48 @@ async function rawDrain(n: number, samples: number): Promise<number> {
   return n / dt;
 }
 
-async function routerDrain(n: number, samples: number): Promise<number> {
-  const r = new Router({ receiveHighWaterMark: 0, linger: 0 });
-  await r.bind('tcp://127.0.0.1:0');
-  const sender = await child(ROOT, SELF_ARGS, ['--role', 'hub-dealer', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples), '--via', 'raw'], /sent/);
-  const size = waveFrame(0, samples).length;
+interface DrainSocket {
+  bind(ep: string): Promise<void>;
+  readonly lastEndpoint: string | null;
+  receive(): Promise<unknown[]>;
+  close(): void;
+}
+
+/**
+ * A sender child (--role ROLE) queues n messages to `sock`, bound here; once it has queued them
+ * all, this drains them: messages per second from the first to the last that `counts`.
+ */
+async function drain(sock: DrainSocket, senderArgs: string[], n: number, samples: number, counts: (parts: unknown[]) => boolean = () => true): Promise<number> {
+  await sock.bind('tcp://127.0.0.1:0');
+  const sender = await child(ROOT, SELF_ARGS, [...senderArgs, '--ep', sock.lastEndpoint!, '--n', String(n), '--samples', String(samples)], /sent/);
   let got = 0;
   let t0 = 0;
   for (;;) {
-    const [, m] = await r.receive();
-    if (m.length !== size) continue; // the HELLO
+    const parts = await sock.receive();
+    if (!counts(parts)) continue;
     if (got === 0) t0 = performance.now();
     if (++got === n) break;
   }
   const dt = (performance.now() - t0) / 1000;
-  r.close();
+  sock.close();
   sender.kill('SIGKILL');
   return n / dt;
 }
 
-async function serverDrain(n: number, samples: number): Promise<number> {
+function routerDrain(n: number, samples: number): Promise<number> {
+  const size = waveFrame(0, samples).length;
+  // A bare ROUTER; the DEALER's HELLO (another size) is not counted.
+  return drain(new Router({ receiveHighWaterMark: 0, linger: 0 }), ['--role', 'hub-dealer', '--via', 'raw'], n, samples, (parts) => (parts[1] as Buffer).length === size);
+}
+
+function pullDrain(n: number, samples: number): Promise<number> {
+  return drain(new Pull({ receiveHighWaterMark: 0, linger: 0 }), ['--role', 'single-part-sender', '--socket', 'push'], n, samples);
+}
+
+function serverDrain(n: number, samples: number): Promise<number> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Server } = require('zeromq/draft') as typeof import('zeromq/draft');
-  const r = new Server({ receiveHighWaterMark: 0, linger: 0 });
-  await r.bind('tcp://127.0.0.1:0');
-  const sender = await child(ROOT, SELF_ARGS, ['--role', 'client-sender', '--ep', r.lastEndpoint!, '--n', String(n), '--samples', String(samples)], /sent/);
-  let got = 0;
-  let t0 = 0;
-  for (;;) {
-    await r.receive();
-    if (got === 0) t0 = performance.now();
-    if (++got === n) break;
-  }
-  const dt = (performance.now() - t0) / 1000;
-  r.close();
-  sender.kill('SIGKILL');
-  return n / dt;
+  return drain(new Server({ receiveHighWaterMark: 0, linger: 0 }), ['--role', 'single-part-sender', '--socket', 'client'], n, samples);
 }
 
 async function hubDrain(n: number, samples: number, via: 'data' | 'control' = 'data'): Promise<{ msgs: number; samples: number }> {
@@ -445,8 +424,7 @@ async function main(): Promise<void> {
   if (role === 'raw-pub') return roleRawPub();
   if (role === 'hub-dealer') return roleHubDealer();
   if (role === 'load') return roleLoad();
-  if (role === 'client-sender') return roleClientSender();
-  if (role === 'push-sender') return rolePushSender();
+  if (role === 'single-part-sender') return roleSinglePartSender();
   if (!fs.existsSync(path.join(ROOT, 'dist/hub/cli.cjs'))) throw new Error('run "npm run build" first (bench:bus does)');
   const seconds = Number(opt('seconds') ?? 15);
   if (opt('only') === 'throughput') {
