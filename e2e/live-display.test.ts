@@ -90,6 +90,11 @@ test('the display shows live vitals from separate simulator processes, in Chromi
   for (const id of ['sim-anaesthesia-01', 'sim-pump-01', 'sim-pump-02', 'sim-esu-01', 'sim-insufflator-01', 'sim-lab-01', 'sim-tracker-01']) {
     await until(() => page.locator(`[data-testid="device-${id}"][data-state="online"]`).count(), `${id} online`);
   }
+  // The page is cross-origin isolated (COOP + COEP from the hub): its clocks tick in microseconds,
+  // so the wave engine's frame intervals are vsync intervals, not 0.1 ms-rounded ones.
+  assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+  const steps = await page.evaluate(() => (window as any).__orhub.waves.frameTimes.slice(-30).map((t: number) => Math.round(t * 1000) % 100));
+  assert.ok(steps.some((us: number) => us !== 0), `sub-0.1 ms frame times: ${steps}`);
   await page.screenshot({ path: artefact('display-live.png') });
   assert.deepEqual(errors, []);
 });
@@ -138,6 +143,9 @@ test('the display server refuses WebSocket and API clients without the session t
   // The page itself carries a content security policy.
   const html = await fetch(hub.origin + '/');
   assert.match(html.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+  // Cross-origin isolated: nothing cross-origin can be embedded, and the display's clocks are fine-grained.
+  assert.equal(html.headers.get('cross-origin-opener-policy'), 'same-origin');
+  assert.equal(html.headers.get('cross-origin-embedder-policy'), 'require-corp');
   // The hub listens on loopback only by default.
   assert.equal(new URL(hub.url).hostname, '127.0.0.1');
 });
