@@ -15,3 +15,21 @@ test('the pool runs tasks in worker threads also under tsx (not the in-process f
     await pool.close();
   }
 });
+
+test('with requests queued ahead in each worker, every answer still reaches its own request', { skip: missingData(PHANTOM) }, async () => {
+  const pool = new DicomWorkerPool(2);
+  try {
+    const names = ['I10', 'I20', 'I30', 'I40', 'I50', 'I60', 'I70', 'I80', 'I90'];
+    const answers = await Promise.all(
+      names.map((n) => pool.run<Extract<Response, { type: 'headers' }>>({ type: 'headers', sources: [{ path: path.join(PHANTOM, n) }, { path: path.join(PHANTOM, 'missing') }] })),
+    );
+    answers.forEach((res, i) => {
+      const [h, missing] = res.results;
+      assert.ok(h.ok && path.basename(h.header.file) === names[i], `request ${i}`);
+      assert.ok(!missing.ok && missing.error.code === 'IO');
+    });
+    assert.equal(pool.runningInProcess, false);
+  } finally {
+    await pool.close();
+  }
+});
