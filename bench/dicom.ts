@@ -3,10 +3,15 @@
  *   - our loader (worker pool warm, and the first cold load that starts the workers),
  *   - the floor: merely reading the same files' bytes (sequential and parallel; the faster one),
  *   - peer JavaScript loaders (daikon, dcmjs) doing parse + rescale + sort into a volume.
- * Also peak RSS growth during a load vs the volume's own size. Last line: one JSON object.
+ * Ours and the floor run interleaved (one of each per round), so machine noise and the
+ * allocator's state fall on both alike. Also: where our time goes (header / pixel pass), minor
+ * page faults per run, reading the same bytes into one new buffer (what any loader that returns
+ * a new volume pays), peak RSS growth during a load vs the volume's own size, the load average.
+ * Last line: one JSON object.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
@@ -26,13 +31,18 @@ function median(xs: number[]): number {
 
 async function time(fn: () => Promise<unknown> | unknown, runs = RUNS): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    gc();
-    const t = performance.now();
-    await fn();
-    out.push(performance.now() - t);
-  }
+  for (let i = 0; i < runs; i++) out.push((await timeOnce(fn)).ms);
   return out;
+}
+
+/** One run after a full GC: wall time and the process's minor page faults (all threads). */
+async function timeOnce(fn: () => Promise<unknown> | unknown): Promise<{ ms: number; faults: number }> {
+  gc();
+  const f0 = process.resourceUsage().minorPageFault;
+  const t = performance.now();
+  await fn();
+  const ms = performance.now() - t;
+  return { ms, faults: process.resourceUsage().minorPageFault - f0 };
 }
 
 function files(): string[] {
@@ -48,6 +58,38 @@ function readSequential(): number {
 async function readParallel(): Promise<number> {
   const bufs = await Promise.all(files().map((f) => fs.promises.readFile(f)));
   return bufs.reduce((n, b) => n + b.length, 0);
+}
+
+/** Reference, not the floor: the same bytes read into one new buffer, so every page is fresh. */
+function readIntoNewBuffer(): number {
+  const list = files();
+  const sizes = list.map((f) => fs.statSync(f).size);
+  const all = new Uint8Array(new ArrayBuffer(sizes.reduce((a, b) => a + b, 0)));
+  let at = 0;
+  list.forEach((f, i) => {
+    const fd = fs.openSync(f, 'r');
+    try {
+      for (let got = 0; got < sizes[i]; ) {
+        const n = fs.readSync(fd, all, at + got, sizes[i] - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    at += sizes[i];
+  });
+  return at;
+}
+
+/** Our load split at the progress reports: listing + header pass, then pixel pass (incl. geometry). */
+async function phases(): Promise<{ headerMs: number; pixelMs: number }> {
+  gc();
+  const t0 = performance.now();
+  let tPixels = 0;
+  await loadSeries(DIR, { onProgress: (p) => (tPixels ||= p.phase === 'pixels' ? performance.now() : 0) });
+  const t1 = performance.now();
+  return { headerMs: tPixels - t0, pixelMs: t1 - tPixels };
 }
 
 /** daikon: parse each file, rescaled values (getInterpretedData), sorted by IPP z, into one Int16 volume. */
@@ -114,6 +156,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ skipped: true }));
     return;
   }
+  const loadStart = os.loadavg().map((x) => +x.toFixed(2));
   // Warm the page cache from a child process, so this process's RSS baseline stays clean.
   spawnSync('sh', ['-c', 'cat -- "$@" > /dev/null', 'sh', ...files()]);
   const bytes = files().reduce((n, f) => n + fs.statSync(f).size, 0);
@@ -130,9 +173,25 @@ async function main(): Promise<void> {
   const vol = first!.series[0].volume!;
   const volumeBytes = vol.data.byteLength;
 
-  const ours = await time(() => loadSeries(DIR));
-  const seq = await time(readSequential);
-  const par = await time(readParallel);
+  const ours: number[] = [];
+  const seq: number[] = [];
+  const par: number[] = [];
+  const fresh: number[] = [];
+  const faults = { ours: [] as number[], seq: [] as number[], par: [] as number[], fresh: [] as number[] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const [fn, ms, f] of [
+      [() => loadSeries(DIR), ours, faults.ours],
+      [readSequential, seq, faults.seq],
+      [readParallel, par, faults.par],
+      [readIntoNewBuffer, fresh, faults.fresh],
+    ] as const) {
+      const r = await timeOnce(fn);
+      ms.push(r.ms);
+      f.push(r.faults);
+    }
+  }
+  const split: Array<{ headerMs: number; pixelMs: number }> = [];
+  for (let i = 0; i < 5; i++) split.push(await phases());
   const daikonMs = await time(loadDaikon, 3);
   const dcmjsMs = await time(loadDcmjs, 3);
   // Sanity: peers produce the same voxels.
@@ -148,18 +207,24 @@ async function main(): Promise<void> {
     bytes,
     volumeBytes,
     workers: sharedPool().size,
+    workersRan: !sharedPool().runningInProcess,
     oursMs: +oursMs.toFixed(1),
     oursColdMs: +coldMs.toFixed(1),
     readSequentialMs: +median(seq).toFixed(1),
     readParallelMs: +median(par).toFixed(1),
     floorMs: +floorMs.toFixed(1),
     ratioToFloor: +(oursMs / floorMs).toFixed(2),
+    oursHeaderPassMs: +median(split.map((x) => x.headerMs)).toFixed(1),
+    oursPixelPassMs: +median(split.map((x) => x.pixelMs)).toFixed(1),
+    readIntoNewBufferMs: +median(fresh).toFixed(1),
+    minorFaultsPerRun: { ours: median(faults.ours), readSequential: median(faults.seq), readParallel: median(faults.par), readIntoNewBuffer: median(faults.fresh) },
     daikonMs: +median(daikonMs).toFixed(1),
     dcmjsMs: +median(dcmjsMs).toFixed(1),
     speedupVsBestPeer: +(bestPeer / oursMs).toFixed(2),
     peakRssGrowthBytes: peakGrowth,
     peakRssGrowthVsVolume: +(peakGrowth / volumeBytes).toFixed(2),
     peersMatchVoxels: same(d) && same(j),
+    loadavg: { start: loadStart, end: os.loadavg().map((x) => +x.toFixed(2)) },
     goals: { withinOneAndHalfOfFloor: oursMs <= 1.5 * floorMs, threeTimesFasterThanBestPeer: bestPeer / oursMs >= 3 },
   };
   const rows: Array<[string, string]> = [
@@ -168,13 +233,19 @@ async function main(): Promise<void> {
     ['read same bytes, sequential readFileSync', `${figures.readSequentialMs} ms`],
     ['read same bytes, parallel fs.promises', `${figures.readParallelMs} ms`],
     ['ratio ours / floor (goal <= 1.5)', `${figures.ratioToFloor}`],
+    ['ours: listing + header pass (median of 5)', `${figures.oursHeaderPassMs} ms`],
+    ['ours: pixel pass (median of 5)', `${figures.oursPixelPassMs} ms`],
+    ['read same bytes into one new buffer (ref.)', `${figures.readIntoNewBufferMs} ms`],
+    ['minor page faults per run: ours / seq / par / new buffer', `${figures.minorFaultsPerRun.ours} / ${figures.minorFaultsPerRun.readSequential} / ${figures.minorFaultsPerRun.readParallel} / ${figures.minorFaultsPerRun.readIntoNewBuffer}`],
     ['daikon (parse + rescale + sort)', `${figures.daikonMs} ms`],
     ['dcmjs (parse + rescale + sort)', `${figures.dcmjsMs} ms`],
     ['speed-up vs best peer (goal >= 3)', `${figures.speedupVsBestPeer}x`],
     ['peak RSS growth, first load (incl. workers)', `${(peakGrowth / 2 ** 20).toFixed(1)} MiB (${figures.peakRssGrowthVsVolume}x the ${(volumeBytes / 2 ** 20).toFixed(1)} MiB volume)`],
   ];
-  console.log(`DICOM loading: ${figures.files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${figures.workers} workers, ${RUNS} runs`);
-  for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);
+  console.log(
+    `DICOM loading: ${figures.files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${figures.workers} workers${figures.workersRan ? '' : ' (NOT running: tasks ran in-process)'}, ${RUNS} interleaved runs, load average ${loadStart.join(' ')} -> ${figures.loadavg.end.join(' ')}`,
+  );
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(56)} ${v}`);
   await sharedPool().close();
   console.log(JSON.stringify(figures));
 }
