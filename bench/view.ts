@@ -149,11 +149,13 @@ interface OffOn {
   during: Record<string, unknown>;
   after: Record<string, number | null>;
   backend: { backend: string; renderer: string } | null;
+  /** window.crossOriginIsolated on the 3D page (fine-grained frame times). */
+  isolated: boolean;
 }
 
 /** The 3D-off page and the 3D-on page, alternated `reps` times, in one browser. */
 async function measureOffOn(newPage: () => Promise<Page>, hub: HubProc, reps: number, shot: string): Promise<OffOn> {
-  const r: OffOn = { offIdleT: [], offDragT: [], onIdleT: [], onRotT: [], images: 0, rotSeconds: 0, fullMs: [], view: { w: 0, h: 0 }, during: {}, after: {}, backend: null };
+  const r: OffOn = { offIdleT: [], offDragT: [], onIdleT: [], onRotT: [], images: 0, rotSeconds: 0, fullMs: [], view: { w: 0, h: 0 }, during: {}, after: {}, backend: null, isolated: false };
   for (let rep = 0; rep < reps; rep++) {
     // 3D off (slices on): the reference.
     const offPage = await newPage();
@@ -165,6 +167,7 @@ async function measureOffOn(newPage: () => Promise<Page>, hub: HubProc, reps: nu
     const page = await newPage();
     await openPage(page, hub, true);
     r.backend = await evalJs(page, 'window.__orhubAnatomy.backend()');
+    r.isolated = await evalJs<boolean>(page, 'crossOriginIsolated');
     r.view = await evalJs<{ w: number; h: number }>(page, "(() => { const r = document.querySelector('[data-testid=\"volume-view\"]').getBoundingClientRect(); return { w: Math.round(r.width), h: Math.round(r.height) }; })()");
     if (rep === 0) {
       fs.mkdirSync(path.resolve(__dirname, '../test-results'), { recursive: true });
@@ -289,10 +292,12 @@ async function main(): Promise<void> {
       cpu_ms_per_megasample: after.msPerUnit ? +((after.msPerUnit as number) * 1e6).toFixed(2) : null,
       page_errors: errors.length,
       cpus: os.cpus().length,
+      cross_origin_isolated: main.isolated,
       loadavg_1min: +os.loadavg()[0].toFixed(2),
     };
     const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
-    const fr = (x: FrameStats) => `${f(x.p50)} / ${f(x.p99)} ms, ${pct(x)} % > 20 ms (${x.frames} frames)`;
+    // Two decimals: the display is cross-origin isolated, so its frame times are microsecond-granular.
+    const fr = (x: FrameStats) => `${f(x.p50, 2)} / ${f(x.p99, 2)} ms, ${pct(x)} % > 20 ms (${x.frames} frames)`;
     const rows: [string, string][] = [
       ['volume (3D texture)', `${figures.volume} (${figures.texture})`],
       ['3D view in the 1920x1080 layout; backend chosen', `${figures.view3dPx} px; ${figures.backend} (WebGL renderer: ${figures.gl_renderer})`],
@@ -343,14 +348,15 @@ function writeSection(table: string, figures: Record<string, unknown>): void {
   const cmp = sw ? 'swiftshader_compositing' : 'software_compositing';
   const p99 = n('on_rotate_p99'), ratio = n('ratio_p99_rotate_vs_off'), ups = n('updates_per_s_rotating');
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-  // Timestamps are 0.1 ms-granular: compare the rounded figure (16.80000000000109 is 16.8).
-  const p99r = Math.round(p99 * 10) / 10;
+  // The display is cross-origin isolated (main/hub/server.ts): frame times come in 5 us steps, so
+  // on-time 60 Hz frames read 16.665-16.670 ms and p99 is compared with the goal as it stands. A page
+  // without isolation would see 0.1 ms steps (16.6/16.7/16.8 ms for the same frames): said if so.
   const p99Text =
-    p99r <= 16.7
-      ? `p99 ${p99r.toFixed(1)} ms (<= 16.7: met)`
-      : p99r <= 16.8 && n('on_rotate_pct_over20') === 0
-        ? `p99 ${p99r.toFixed(1)} ms: 0.1 ms over the 16.7 ms goal as written, yet no frame missed (0 % of intervals over 20 ms): on-time 60 Hz frames (16.67 ms) read 16.6, 16.7 or 16.8 ms through Chromium's 0.1 ms-granular requestAnimationFrame timestamps, and the 3D-off page reads ${Number(figures.off_drag_p99).toFixed(1)} ms the same way`
-        : `p99 ${p99r.toFixed(1)} ms (<= 16.7: NOT met)`;
+    p99 <= 16.7
+      ? `p99 ${p99.toFixed(2)} ms (<= 16.7: met)`
+      : figures.cross_origin_isolated === false && Math.round(p99 * 10) / 10 <= 16.8 && n('on_rotate_pct_over20') === 0
+        ? `p99 ${p99.toFixed(2)} ms: over the 16.7 ms goal as written, yet no frame missed (0 % of intervals over 20 ms): the page was not cross-origin isolated, so on-time 60 Hz frames (16.67 ms) read 16.6, 16.7 or 16.8 ms through 0.1 ms-granular timestamps`
+        : `p99 ${p99.toFixed(2)} ms (<= 16.7: NOT met)`;
   let body = [
     heading,
     '',
