@@ -31,6 +31,7 @@ test('pixels into a shared WebAssembly.Memory, converted in place, equal the cop
   const mem = sharedVolumeMemory(scratch + KERNEL_SCRATCH_BYTES);
   assert.ok(mem);
   const inPlace = await run(mem.buffer as unknown as SharedArrayBuffer, mem, scratch);
+  assert.ok(new Uint8Array(mem.buffer, scratch, KERNEL_SCRATCH_BYTES).some((x) => x !== 0), 'the in-place kernel ran (its scratch holds lane results)');
   assert.ok(copied.results.flat().every((r: FrameResult) => r.ok));
   assert.deepEqual(inPlace.results, copied.results);
   assert.ok(Buffer.from(inPlace.data.buffer, 0, voxels * 2).equals(Buffer.from(copied.data.buffer, 0, voxels * 2)), 'volumes differ');

@@ -285,7 +285,8 @@ export async function runTask(req: Request): Promise<Response> {
   if (req.type === 'headers') return { type: 'headers', id: req.id, results: req.sources.map(headerResult) };
   if (req.type === 'pixelsBatch') {
     const results: FrameResult[][] = [];
-    const kernel = req.mem && req.scratch !== undefined ? sharedKernel(req.mem) : null;
+    // Only when `out` really is that memory (the same buffer after structured cloning too).
+    const kernel = req.mem && req.scratch !== undefined && (req.mem.buffer as unknown) === req.out ? sharedKernel(req.mem) : null;
     const inOut = kernel ? { kernel, scratch: req.scratch! } : undefined;
     for (const it of req.items) {
       results.push(await pixelsTask({ type: 'pixels', id: req.id, source: it.source, header: it.header, jobs: it.jobs, out: req.out, outType: req.outType }, inOut));
