@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { DicomWorkerPool } from './pool';
@@ -32,4 +33,14 @@ test('with requests queued ahead in each worker, every answer still reaches its 
   } finally {
     await pool.close();
   }
+});
+
+test('workers start even when the process has flags a worker refuses (--expose-gc)', { skip: missingData(PHANTOM) }, () => {
+  const script = `
+    const { DicomWorkerPool } = require(${JSON.stringify(path.join(__dirname, 'pool.ts'))});
+    const pool = new DicomWorkerPool(1);
+    pool.run({ type: 'headers', sources: [{ path: ${JSON.stringify(path.join(PHANTOM, 'I10'))} }] })
+      .then((r) => { console.log(JSON.stringify({ ok: r.results[0].ok, inProcess: pool.runningInProcess })); return pool.close(); });`;
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '-e', script], { cwd: path.join(__dirname, '../..'), encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out.trim().split('\n').at(-1)!), { ok: true, inProcess: false });
 });

@@ -76,9 +76,19 @@ export class DicomWorkerPool {
         // Under tsx (tests, bench) the worker is a .ts file: load it through tsx's CommonJS hook,
         // since module hooks from --import do not reach a worker's entry point on Node 20 (the
         // worker would fail to start and every task would run in-process). Same as the recorder.
-        const worker = script.endsWith('.ts')
-          ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(script)});`, { eval: true, execArgv: process.execArgv })
-          : new Worker(script, { execArgv: process.execArgv });
+        const start = (execArgv: string[]) =>
+          script.endsWith('.ts')
+            ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(script)});`, { eval: true, execArgv })
+            : new Worker(script, { execArgv });
+        let worker: Worker;
+        try {
+          worker = start(process.execArgv);
+        } catch (e) {
+          // Some process-wide flags (e.g. --expose-gc) are refused in a worker's execArgv
+          // (ERR_WORKER_INVALID_EXEC_ARGV): start without them rather than run in-process.
+          this.lastError = e as Error;
+          worker = start([]);
+        }
         const slot: Slot = { worker, inFlight: [] };
         worker.unref();
         worker.on('message', (res: Response | { type: 'fatal'; id: number; message: string }) => this.onMessage(slot, res));
