@@ -11,7 +11,6 @@ import * as fs from 'node:fs';
 import { codecFor, prepareCodecs, type CodecKind } from './codecs';
 import { sharedKernel, simdKernel, type SharedKernel16 } from './simd';
 import { DicomError, type PlainDicomError } from './errors';
-import { fastParseUntilPixelData } from './fastparse';
 import { extractHeader, parseBytes, TS, type FileHeader } from './parse';
 import { frameByteLength, frameSamples, signed16InPlace, storeFrame, unsigned16InPlace, type StoreResult } from './pixels';
 
@@ -98,7 +97,7 @@ function plain(e: unknown, file: string): PlainDicomError {
 
 function headerFromBytes(bytes: Uint8Array, file: string, fileSize: number): FileHeader {
   const prefix = bytes.length < fileSize;
-  const parsed = fastParseUntilPixelData(bytes) ?? parseBytes(bytes, file, true, fileSize);
+  const parsed = parseBytes(bytes, file, true, fileSize);
   const deflated = parsed.transferSyntax === TS.deflate;
   const h = extractHeader(parsed, file, fileSize, !deflated);
   if (prefix && !h.pixelData) throw new DicomError('TRUNCATED', file, 'prefix ended before pixel data');
