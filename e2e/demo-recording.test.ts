@@ -41,7 +41,7 @@ test('the simulated OR records a demo case with its devices, images and registra
   };
   assert.equal(show.devices.length, 8);
   const ecg = show.channels.find((c) => c.deviceId === 'sim-monitor-01' && c.kind === 'wave');
-  assert.ok(ecg && ecg.samples > 500, 'ECG samples recorded');
+  assert.ok(ecg && ecg.samples > 500, `ECG samples recorded: ${JSON.stringify(show.channels.filter((c) => c.deviceId === 'sim-monitor-01'))}`);
   assert.ok(show.channels.some((c) => c.deviceId === 'sim-tracker-01' && c.samples > 60), 'poses recorded');
   assert.equal(show.dicomShown.length, 1);
   assert.equal(show.dicomShown[0].modality, 'CT');

@@ -76,6 +76,8 @@ export interface BusStats {
   received: number;
   /** Messages received on the data channel (all peers). */
   dataReceived: number;
+  /** Receives that failed and were retried (EAGAIN from zeromq.js, or an error that was logged). */
+  receiveRetries: number;
   /** Connection attempts refused by the allow-list (unknown CURVE key). */
   authDenied: number;
   /** Connection attempts admitted by the allow-list. */
@@ -101,7 +103,7 @@ export class BusServer {
   dataEndpoint = '';
   /** What HELLO_ACK tells devices about the data channel (null: no data channel). */
   dataOffer: Omit<DataOffer, 'session'> | null = null;
-  readonly stats: BusStats = { received: 0, dataReceived: 0, authDenied: 0, authAccepted: 0, handshakeFailures: 0, accepted: 0, disconnected: 0 };
+  readonly stats: BusStats = { received: 0, dataReceived: 0, receiveRetries: 0, authDenied: 0, authAccepted: 0, handshakeFailures: 0, accepted: 0, disconnected: 0 };
   /** Enrolled names of admitted keys, most recent last (diagnostics). */
   readonly admitted = new Map<string, number>();
 
@@ -222,20 +224,22 @@ export class BusServer {
     return this.endpoint;
   }
 
-  /** Receives until closed; the handler runs synchronously for each message. */
-  async run(handler: BusMessageHandler): Promise<void> {
-    const sock = this.sock;
-    try {
-      for (;;) {
-        const parts = await sock.receive();
-        this.stats.received++;
-        // ROUTER gives [peer routing id, body...]; the hub judges multipart bodies as malformed.
-        if (parts.length < 2) continue;
-        handler(parts[0], parts[1], parts.length - 1);
-      }
-    } catch (e) {
-      if (!sock.closed) throw e;
-    }
+  /** Receives on the control socket until closed; the handler runs synchronously for each message. */
+  run(handler: BusMessageHandler): Promise<void> {
+    return this.receiveLoop(this.sock, (parts) => {
+      this.stats.received++;
+      // ROUTER gives [peer routing id, body...]; the hub judges multipart bodies as malformed.
+      if (parts.length >= 2) handler(parts[0], parts[1], parts.length - 1);
+    });
+  }
+
+  /** Receives data-channel messages until closed; the handler runs synchronously for each. */
+  runData(handler: BusDataHandler): Promise<void> {
+    if (!this.dataSock) return Promise.resolve();
+    return this.receiveLoop(this.dataSock, (parts) => {
+      this.stats.dataReceived++;
+      handler(parts[0], parts.length);
+    });
   }
 
   /** Receives on both sockets until closed: control messages to `onMessage`, data-channel messages to `onData`. */
@@ -243,18 +247,25 @@ export class BusServer {
     return Promise.all([this.run((p, b, n) => target.onMessage(p, b, n)), this.runData((m, n) => target.onData(m, n))]).then(() => undefined);
   }
 
-  /** Receives data-channel messages until closed; the handler runs synchronously for each. */
-  async runData(handler: BusDataHandler): Promise<void> {
-    const sock = this.dataSock;
-    if (!sock) return;
-    try {
-      for (;;) {
-        const parts = await sock.receive();
-        this.stats.dataReceived++;
-        handler(parts[0], parts.length);
+  /**
+   * Receives until the socket is closed, and only then ends: a failed receive never ends it (nor
+   * the hub). zeromq.js rejects a receive with EAGAIN now and then when a socket looked readable
+   * but had no message (seen with the control socket and the data channel both busy); nothing
+   * was taken, so it simply receives again. Anything else is logged (rate-limited) and retried.
+   */
+  private async receiveLoop(sock: Router | Pull, onParts: (parts: Buffer[]) => void): Promise<void> {
+    for (;;) {
+      try {
+        for (;;) onParts(await sock.receive());
+      } catch (e) {
+        if (sock.closed) return;
+        const code = (e as NodeJS.ErrnoException).code;
+        this.stats.receiveRetries++;
+        if (code !== 'EAGAIN' && code !== 'EINTR') {
+          this.logOnce(`recv:${code}`, `bus: receive failed (${(e as Error).message}); receiving again`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
       }
-    } catch (e) {
-      if (!sock.closed) throw e;
     }
   }
 

@@ -279,35 +279,47 @@ export class DeviceClient extends EventEmitter {
   }
 
   private async receiveLoop(): Promise<void> {
-    try {
-      for await (const [msg] of this.sock) {
-        const tRecv = this.clock();
-        const r = decodeFrame(msg);
-        if (!r.ok) continue;
-        const f = r.frame;
-        switch (f.type) {
-          case FrameType.SyncReq:
-            // t2 = receive time, t3 = send time, both on the device clock (§6).
-            this.push(encodeSyncResp(this.header(FrameType.SyncResp), f.t1Ms, tRecv, this.clock()));
-            break;
-          case FrameType.HelloAck:
-            this.accepted = true;
-            this.onDataOffer(f.json);
-            this.emit('accepted', f.json);
-            break;
-          case FrameType.Error:
-            if (f.code === HubErrorCode.HelloRequired) {
-              this.accepted = false;
-              this.sendHello();
-            }
-            this.emit('hub-error', f.code, f.text);
-            break;
-          default:
-            break;
-        }
+    for (;;) {
+      try {
+        await this.receiveFrames();
+        return;
+      } catch (e) {
+        if (this.closed || this.sock.closed) return;
+        // zeromq.js now and then rejects a receive with EAGAIN (nothing was taken): receive again.
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN' || code === 'EINTR') continue;
+        this.emit('error', e);
+        return;
       }
-    } catch (e) {
-      if (!this.closed) this.emit('error', e);
+    }
+  }
+
+  private async receiveFrames(): Promise<void> {
+    for await (const [msg] of this.sock) {
+      const tRecv = this.clock();
+      const r = decodeFrame(msg);
+      if (!r.ok) continue;
+      const f = r.frame;
+      switch (f.type) {
+        case FrameType.SyncReq:
+          // t2 = receive time, t3 = send time, both on the device clock (§6).
+          this.push(encodeSyncResp(this.header(FrameType.SyncResp), f.t1Ms, tRecv, this.clock()));
+          break;
+        case FrameType.HelloAck:
+          this.accepted = true;
+          this.onDataOffer(f.json);
+          this.emit('accepted', f.json);
+          break;
+        case FrameType.Error:
+          if (f.code === HubErrorCode.HelloRequired) {
+            this.accepted = false;
+            this.sendHello();
+          }
+          this.emit('hub-error', f.code, f.text);
+          break;
+        default:
+          break;
+      }
     }
   }
 
