@@ -42,7 +42,7 @@ export interface ClockEstimate {
 }
 
 export interface ClockSyncOptions {
-  /** Exchanges kept (oldest dropped). Default 64. */
+  /** Exchanges kept (oldest dropped). Default 128. */
   window?: number;
   /** Drift is fitted only once the exchanges it uses span this long, ms. Default 2000. */
   minSpanForDriftMs?: number;
@@ -83,7 +83,7 @@ export class ClockSync {
   steps = 0;
 
   constructor(opts: ClockSyncOptions = {}) {
-    this.window = opts.window ?? 64;
+    this.window = opts.window ?? 128;
     this.minSpan = opts.minSpanForDriftMs ?? 2000;
     this.maxDrift = (opts.maxDriftPpm ?? 1000) * 1e-6;
     this.holdover = (opts.holdoverPpm ?? 20) * 1e-6;

@@ -87,7 +87,7 @@ const MAX_ALARMS_PER_DEVICE = 256;
  * 64 are done (offset and drift learnt), then one every syncIntervalMs.
  */
 const SYNC_FAST = 8;
-const SYNC_LEARN = 64;
+const SYNC_LEARN = 128;
 const SYNC_LEARN_INTERVAL_MS = 100;
 /** Wave placement: how fast a change of the clock estimate is slewed in, and from what size it is stepped. */
 const SLEW_SLOW = 0.02;

@@ -53,7 +53,9 @@ export interface DeviceClientOptions {
   maxQueued?: number;
   /**
    * Tests and benchmarks: hold each outgoing frame a random jitterMs·u³ ms (u uniform in
-   * [0, 1): most frames nearly undelayed, some by up to jitterMs, as on a congested link)
+   * [0, 1): most frames nearly undelayed, some by up to jitterMs, as on a congested link),
+   * keeping order per link: data frames (their own connection once the data channel is in use)
+   * and control frames (HELLO, HEARTBEAT, SYNC_RESP) are delayed independently
    * before it leaves, keeping order. Frames keep the times they were stamped with, so
    * SYNC_RESP sees an asymmetric, variable delay.
    */
@@ -123,7 +125,8 @@ export class DeviceClient extends EventEmitter {
   readonly routingId: string;
   private readonly sock: Dealer;
   private readonly queue: SendQueue;
-  private readonly jitter: JitterQueue | null;
+  /** Jitter for control frames and for data frames: two links, each keeping its own order. */
+  private readonly jitter: { control: JitterQueue; data: JitterQueue } | null;
   /** The data channel's socket, its queue and this session's token, once the hub offered one. */
   private dataSock: Push | null = null;
   private dataQueue: SendQueue | null = null;
@@ -164,7 +167,7 @@ export class DeviceClient extends EventEmitter {
       this.sock.curveSecretKey = opts.curve.secretKey;
     }
     this.queue = new SendQueue(this.sock, opts.maxQueued ?? 20000);
-    this.jitter = opts.jitterMs && opts.jitterMs > 0 ? new JitterQueue(opts.jitterMs, (m) => this.route(m)) : null;
+    this.jitter = opts.jitterMs && opts.jitterMs > 0 ? { control: new JitterQueue(opts.jitterMs, (m) => this.route(m)), data: new JitterQueue(opts.jitterMs, (m) => this.route(m)) } : null;
     const ev = this.sock.events;
     ev.on('connect', () => {
       this.link.connects++;
@@ -196,7 +199,7 @@ export class DeviceClient extends EventEmitter {
   private push(bytes: Uint8Array, data = false): void {
     if (this.closed) return;
     const m = { bytes, data };
-    if (this.jitter) this.jitter.push(m);
+    if (this.jitter) (data ? this.jitter.data : this.jitter.control).push(m);
     else this.route(m);
   }
 
@@ -373,7 +376,8 @@ export class DeviceClient extends EventEmitter {
   async stop(reason = 'shutdown'): Promise<void> {
     if (this.closed) return;
     clearInterval(this.hbTimer);
-    this.jitter?.clear();
+    this.jitter?.control.clear();
+    this.jitter?.data.clear();
     // On the data channel when it is in use, so it arrives after the data sent before it.
     this.route({ bytes: encodeGoodbye(this.header(FrameType.Goodbye), reason), data: true });
     // Give the goodbye a moment to leave, then close.
