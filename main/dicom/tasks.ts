@@ -78,13 +78,18 @@ let scratch = Buffer.allocUnsafe(0);
 
 function readAt(fd: number, length: number, position: number): Buffer {
   if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, scratch.length * 2));
+  return scratch.subarray(0, readInto(fd, scratch, length, position));
+}
+
+/** Reads `length` bytes at file `position` into the start of `dst`; returns how many there were. */
+function readInto(fd: number, dst: Uint8Array, length: number, position: number): number {
   let got = 0;
   while (got < length) {
-    const n = fs.readSync(fd, scratch, got, length - got, position + got);
+    const n = fs.readSync(fd, dst, got, length - got, position + got);
     if (n === 0) break;
     got += n;
   }
-  return scratch.subarray(0, got);
+  return got;
 }
 
 function plain(e: unknown, file: string): PlainDicomError {
@@ -194,54 +199,31 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>, inOu
               },
             };
           }
-          if (inPlace && inOut) {
-            // Read the stored samples straight into their output slot (the output is the
-            // kernel's shared memory) and convert them there: no copy.
-            const n = h.rows * h.columns;
-            const byteOff = job.outOffset * 2;
-            const dst = new Uint8Array(req.out, byteOff, fb);
-            let got = 0;
-            while (got < fb) {
-              const r = fs.readSync(fd, dst, got, fb - got, pd.offset + job.frame * fb + got);
-              if (r === 0) break;
-              got += r;
-            }
+          const at = pd.offset + job.frame * fb;
+          const n = h.rows * h.columns;
+          const byteOff = job.outOffset * 2;
+          if (inPlace && (inOut || kernel)) {
+            // SIMD: mask / sign-extend the stored samples, add the intercept, track the range.
             const signed = h.pixelRepresentation === 1;
             const arg = signed ? 16 - h.bitsStored : h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
-            const [mn, mx] = inOut.kernel.run(byteOff, n, signed, arg, job.intercept, inOut.scratch);
-            const min = mn + job.intercept;
-            const max = mx + job.intercept;
-            return { ok: true, min, max, overflow: min < -32768 || max > 32767 };
-          }
-          if (inPlace && kernel) {
-            // Read the stored samples into the SIMD kernel's memory, convert there, copy out.
-            const n = h.rows * h.columns;
-            const mem = kernel.reserve(n);
-            let got = 0;
-            while (got < fb) {
-              const r = fs.readSync(fd, mem, got, fb - got, pd.offset + job.frame * fb + got);
-              if (r === 0) break;
-              got += r;
+            let range: [number, number];
+            if (inOut) {
+              // The output is the kernel's shared memory: read into the slot, convert there (no copy).
+              readInto(fd, new Uint8Array(req.out, byteOff, fb), fb, at);
+              range = inOut.kernel.run(byteOff, n, signed, arg, job.intercept, inOut.scratch);
+            } else {
+              // Read into the kernel's own memory, convert there, copy out.
+              readInto(fd, kernel!.reserve(n), fb, at);
+              range = kernel!.run(n, signed, arg, job.intercept);
+              (out as Int16Array).set(new Int16Array(kernel!.bytes.buffer, 0, n), job.outOffset);
             }
-            const signed = h.pixelRepresentation === 1;
-            const arg = signed ? 16 - h.bitsStored : h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
-            const [mn, mx] = kernel.run(n, signed, arg, job.intercept);
-            (out as Int16Array).set(new Int16Array(kernel.bytes.buffer, 0, n), job.outOffset);
-            const min = mn + job.intercept;
-            const max = mx + job.intercept;
+            const min = range[0] + job.intercept;
+            const max = range[1] + job.intercept;
             return { ok: true, min, max, overflow: min < -32768 || max > 32767 };
           }
           if (inPlace) {
             // Read the stored samples straight into their output slot, then convert in place.
-            const byteOff = job.outOffset * 2;
-            const dst = new Uint8Array(req.out, byteOff, fb);
-            let got = 0;
-            while (got < fb) {
-              const n = fs.readSync(fd, dst, got, fb - got, pd.offset + job.frame * fb + got);
-              if (n === 0) break;
-              got += n;
-            }
-            const n = h.rows * h.columns;
+            readInto(fd, new Uint8Array(req.out, byteOff, fb), fb, at);
             const o = new Int16Array(req.out, byteOff, n);
             if (h.pixelRepresentation === 0) {
               const mask = h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
@@ -249,7 +231,7 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>, inOu
             }
             return { ok: true, ...signed16InPlace(o, job.intercept) };
           }
-          const buf = readAt(fd, fb, pd.offset + job.frame * fb);
+          const buf = readAt(fd, fb, at);
           return { ok: true, ...store(buf, h, job, out) };
         });
       } finally {
