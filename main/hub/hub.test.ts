@@ -586,7 +586,6 @@ test('data channel: unknown, forged, short, multipart and HELLO messages are dro
   assert.equal(rig.hub.stats.dataRefused, 3, 'messages naming no session are counted hub-wide');
   assert.equal(rig.hub.devices.get('mon-a')!.counters.malformed, 3, 'messages under its own token count against the device');
   assert.ok(!rig.hub.devices.has('mon-z'), 'no HELLO over the data channel');
-  // The dropped frames' sequence numbers were consumed: the next valid frame shows them as one gap.
   // The three dropped waves were numbered: the next valid one shows them as one gap, nothing silently lost.
   rig.hub.onData(sealData(ta, frame()));
   assert.equal(rig.waves.length, 2);

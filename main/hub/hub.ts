@@ -84,7 +84,7 @@ const MAX_ALARMS_PER_DEVICE = 256;
 /**
  * Sync schedule (§6.3): after HELLO 8 exchanges back to back (each request as soon as the
  * previous answer is in: a first offset within milliseconds), then one every 100 ms until
- * 64 are done (offset and drift learnt), then one every syncIntervalMs.
+ * 128 are done (offset and drift learnt), then one every syncIntervalMs.
  */
 const SYNC_FAST = 8;
 const SYNC_LEARN = 128;
@@ -284,14 +284,8 @@ export class Hub extends EventEmitter {
     const deviceId = this.peers.get(peerKey);
     const rec = deviceId ? this.devices.get(deviceId) : undefined;
     const who = deviceId ?? `peer ${peer.toString('hex')}`;
-    if (parts !== 1) return this.drop(rec, 'BUS_MULTIPART', `message of ${parts} parts (a frame is one part)`, who);
-    const r = decodeFrame(bytes);
-    if (!r.ok) {
-      this.drop(rec, r.error.code, r.error.message, who);
-      if (rec && r.error.code === 'WIRE_TOO_LARGE') this.flag(rec, t, 'sends oversized frames');
-      return;
-    }
-    const f = r.frame;
+    const f = this.decode(rec, bytes, parts, who, t);
+    if (!f) return;
     if (f.type === FrameType.Hello) {
       this.onHello(peer, peerKey, f, t);
       return;
@@ -333,16 +327,24 @@ export class Hub extends EventEmitter {
       return this.drop(undefined, 'DATA_SESSION', 'session token names no current device session (send HELLO on the control socket for a new one)', 'data channel');
     }
     const id = rec.desc.deviceId;
-    if (parts !== 1) return this.drop(rec, 'BUS_MULTIPART', `message of ${parts} parts (a frame is one part)`, id);
     // A plain view (Buffer#subarray goes through Buffer's species constructor: slower on this hot path).
-    const r = decodeFrame(new Uint8Array(msg.buffer, msg.byteOffset + DATA_ENVELOPE_BYTES, msg.length - DATA_ENVELOPE_BYTES));
-    if (!r.ok) {
-      this.drop(rec, r.error.code, r.error.message, id);
-      if (r.error.code === 'WIRE_TOO_LARGE') this.flag(rec, t, 'sends oversized frames');
-      return;
+    const f = this.decode(rec, new Uint8Array(msg.buffer, msg.byteOffset + DATA_ENVELOPE_BYTES, msg.length - DATA_ENVELOPE_BYTES), parts, id, t);
+    if (!f) return;
+    if (f.type === FrameType.Hello) return this.drop(rec, 'DATA_HELLO', 'HELLO belongs on the control socket', id);
+    this.onFrame(rec, f, t);
+  }
+
+  /** One message's frame, or null after dropping it (multipart, undecodable; oversized flags the device). */
+  private decode(rec: DeviceRecord | undefined, bytes: Uint8Array, parts: number, who: string, t: number): Frame | null {
+    if (parts !== 1) {
+      this.drop(rec, 'BUS_MULTIPART', `message of ${parts} parts (a frame is one part)`, who);
+      return null;
     }
-    if (r.frame.type === FrameType.Hello) return this.drop(rec, 'DATA_HELLO', 'HELLO belongs on the control socket', id);
-    this.onFrame(rec, r.frame, t);
+    const r = decodeFrame(bytes);
+    if (r.ok) return r.frame;
+    this.drop(rec, r.error.code, r.error.message, who);
+    if (rec && r.error.code === 'WIRE_TOO_LARGE') this.flag(rec, t, 'sends oversized frames');
+    return null;
   }
 
   /** A valid frame from a known device, from either socket. */
@@ -474,11 +476,10 @@ export class Hub extends EventEmitter {
         gapBucket: new Bucket(GAP_RECORDS_PER_S, 2 * GAP_RECORDS_PER_S, t),
         pendingGaps: new Map(),
         dataSlot: this.dataSlots.length,
-        dataToken: null,
+        dataToken: newDataToken(this.dataSlots.length),
       };
       this.dataSlots.push(rec);
       this.devices.set(desc.deviceId, rec);
-      rec.dataToken = newDataToken(rec.dataSlot);
     } else {
       const restarted = rec.peerKey !== peerKey;
       rec.desc = desc;
