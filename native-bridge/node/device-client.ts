@@ -53,11 +53,10 @@ export interface DeviceClientOptions {
   maxQueued?: number;
   /**
    * Tests and benchmarks: hold each outgoing frame a random jitterMs·u³ ms (u uniform in
-   * [0, 1): most frames nearly undelayed, some by up to jitterMs, as on a congested link),
-   * keeping order per link: data frames (their own connection once the data channel is in use)
-   * and control frames (HELLO, HEARTBEAT, SYNC_RESP) are delayed independently
-   * before it leaves, keeping order. Frames keep the times they were stamped with, so
-   * SYNC_RESP sees an asymmetric, variable delay.
+   * [0, 1): most frames nearly undelayed, some by up to jitterMs, as on a congested link)
+   * before it leaves, keeping order per link: data frames and control frames (HELLO,
+   * HEARTBEAT, SYNC_RESP) are delayed independently, as on two connections. Frames keep the
+   * times they were stamped with, so SYNC_RESP sees an asymmetric, variable delay.
    */
   jitterMs?: number;
   /** ZMQ routing id (1..255 bytes, not starting with a zero byte). Default: 16 random hex digits, new per client. */
@@ -78,6 +77,28 @@ interface Outgoing {
   bytes: Uint8Array;
   /** A data frame (WAVE, NUMERIC, SETTING, ALARM, POSE, EVENT, GOODBYE): may use the data channel. */
   data: boolean;
+}
+
+/** Options of both of a device's sockets (§2.2): queue while the link is down, redial fast. */
+const LINK_OPTIONS = {
+  linger: 0,
+  sendHighWaterMark: 10000,
+  immediate: false,
+  reconnectInterval: 100,
+  reconnectMaxInterval: 1000,
+  // ZMTP heartbeats find a dead link (cable pulled, no FIN) within ~3 s.
+  heartbeatInterval: 1000,
+  heartbeatTimeout: 3000,
+};
+
+/** Sets the device's CURVE keys (§8.2) on a socket, when it has them. */
+export function withCurve<S extends Dealer | Push>(sock: S, curve: CurveClientKeys | undefined): S {
+  if (curve) {
+    sock.curveServerKey = curve.serverPublicKey;
+    sock.curvePublicKey = curve.publicKey;
+    sock.curveSecretKey = curve.secretKey;
+  }
+  return sock;
 }
 
 /** Delays frames by a random, heavy-tailed amount, first in first out. */
@@ -150,22 +171,7 @@ export class DeviceClient extends EventEmitter {
     this.descriptor = opts.descriptor;
     this.clock = opts.clock ?? (() => performance.timeOrigin + performance.now());
     this.routingId = opts.routingId ?? `d${randomBytes(8).toString('hex')}`;
-    this.sock = new Dealer({
-      linger: 0,
-      sendHighWaterMark: 10000,
-      immediate: false,
-      routingId: this.routingId,
-      reconnectInterval: 100,
-      reconnectMaxInterval: 1000,
-      // ZMTP heartbeats find a dead link (cable pulled, no FIN) within ~3 s.
-      heartbeatInterval: 1000,
-      heartbeatTimeout: 3000,
-    });
-    if (opts.curve) {
-      this.sock.curveServerKey = opts.curve.serverPublicKey;
-      this.sock.curvePublicKey = opts.curve.publicKey;
-      this.sock.curveSecretKey = opts.curve.secretKey;
-    }
+    this.sock = withCurve(new Dealer({ ...LINK_OPTIONS, routingId: this.routingId }), opts.curve);
     this.queue = new SendQueue(this.sock, opts.maxQueued ?? 20000);
     this.jitter = opts.jitterMs && opts.jitterMs > 0 ? { control: new JitterQueue(opts.jitterMs, (m) => this.route(m)), data: new JitterQueue(opts.jitterMs, (m) => this.route(m)) } : null;
     const ev = this.sock.events;
@@ -230,20 +236,7 @@ export class DeviceClient extends EventEmitter {
     this.dataToken = hexToToken(offer.session);
     if (this.dataSock && this.dataEndpoint === ep) return;
     this.closeData();
-    const sock = new Push({
-      linger: 0,
-      sendHighWaterMark: 10000,
-      immediate: false,
-      reconnectInterval: 100,
-      reconnectMaxInterval: 1000,
-      heartbeatInterval: 1000,
-      heartbeatTimeout: 3000,
-    });
-    if (this.opts.curve) {
-      sock.curveServerKey = this.opts.curve.serverPublicKey;
-      sock.curvePublicKey = this.opts.curve.publicKey;
-      sock.curveSecretKey = this.opts.curve.secretKey;
-    }
+    const sock = withCurve(new Push(LINK_OPTIONS), this.opts.curve);
     sock.events.on('handshake', () => {
       this.dataUp = true;
       this.emit('data-channel', 'up');

@@ -5,7 +5,7 @@
  */
 import { Dealer, Push } from 'zeromq';
 import { SendQueue } from './send-queue';
-import type { CurveClientKeys } from './device-client';
+import { withCurve, type CurveClientKeys } from './device-client';
 
 export class RawPeer {
   private readonly sock: Dealer | Push;
@@ -14,13 +14,8 @@ export class RawPeer {
   received = 0;
 
   constructor(endpoint: string, opts: { curve?: CurveClientKeys; maxQueued?: number; data?: boolean } = {}) {
-    const sock = opts.data ? new Push({ linger: 0, sendHighWaterMark: 100000 }) : new Dealer({ linger: 0, sendHighWaterMark: 100000 });
+    const sock = withCurve(opts.data ? new Push({ linger: 0, sendHighWaterMark: 100000 }) : new Dealer({ linger: 0, sendHighWaterMark: 100000 }), opts.curve);
     this.sock = sock;
-    if (opts.curve) {
-      this.sock.curveServerKey = opts.curve.serverPublicKey;
-      this.sock.curvePublicKey = opts.curve.publicKey;
-      this.sock.curveSecretKey = opts.curve.secretKey;
-    }
     this.queue = new SendQueue(this.sock, opts.maxQueued ?? 1_000_000);
     this.sock.connect(endpoint);
     if (sock instanceof Dealer)
