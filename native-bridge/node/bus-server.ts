@@ -94,6 +94,8 @@ let zapCounter = 0;
 export class BusServer {
   private readonly sock: Router;
   private dataSock: Pull | null = null;
+  /** The data channel's endpoint as asked for (null: none). */
+  private readonly dataEndpointWanted: string | null;
   private readonly queue: SendQueue;
   private unregisterZap: (() => void) | null = null;
   private readonly lastLog = new Map<string, number>();
@@ -150,8 +152,6 @@ export class BusServer {
     this.queue = new SendQueue(this.sock, 50000);
     this.dataEndpointWanted = dataEp;
   }
-
-  private readonly dataEndpointWanted: string | null;
 
   private observe(ev: Router['events'] | Pull['events']): void {
     ev.on('accept', () => this.stats.accepted++);
