@@ -129,7 +129,7 @@ test('dicomweb: phantom found with QIDO-RS and retrieved with WADO-RS from Ortha
   assert.deepEqual(b.volume!.origin, a.volume!.origin);
   assert.deepEqual(b.volume!.direction, a.volume!.direction);
   assert.deepEqual(b.volume!.valueRange, a.volume!.valueRange);
-  assert.ok(Buffer.from(b.volume!.data.buffer, 0, b.volume!.data.byteLength).equals(Buffer.from(a.volume!.data.buffer, 0, a.volume!.data.byteLength)));
+  assert.ok(Buffer.from(b.volume!.data.buffer, b.volume!.data.byteOffset, b.volume!.data.byteLength).equals(Buffer.from(a.volume!.data.buffer, a.volume!.data.byteOffset, a.volume!.data.byteLength)));
   // A series URL (QIDO not needed) and a QIDO query on PatientID give the same series.
   const seriesUrl = `${base}/dicom-web/studies/${a.studyInstanceUid}/series/${a.seriesInstanceUid}`;
   const bySeries = await loadSeries(seriesUrl);

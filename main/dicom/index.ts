@@ -10,3 +10,4 @@ export type { DicomErrorCode } from './errors';
 export { DicomWorkerPool, sharedPool } from './pool';
 export { buildStackGeometry, voxelToPatient } from './geometry';
 export type { FrameGeometry, StackGeometry } from './geometry';
+export { releaseVolume, trimVolumeMemory, volumeMemoryStats } from './volume-memory';

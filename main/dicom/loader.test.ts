@@ -52,7 +52,7 @@ test('phantom: geometry equals dcmdump/gdcminfo (order by IPP along the normal, 
   assert.ok(v.data instanceof Int16Array);
   // DIRFILE is a Philips directory object, listed as not an image.
   assert.deepEqual(set.skipped.map((f) => path.basename(f.file)), ['DIRFILE']);
-  assert.ok(progress.includes('header') && progress.includes('pixels') && progress.at(-1) === 'done');
+  assert.ok(progress.includes('scan') && progress.includes('pixels') && progress.at(-1) === 'done');
 
   // Values: every slice equals gdcmraw's pixel bytes x slope + intercept, in IPP order.
   const tmp = tempDir();

@@ -12,18 +12,22 @@ import { performance } from 'node:perf_hooks';
 import type { Volume, VolumeGeometry } from '../../common/volume';
 import { findSeries, parseDicomwebUrl, retrieveSeries } from './dicomweb';
 import { DicomError, type DicomErrorCode } from './errors';
-import { buildStackGeometry, stackKey, type FrameGeometry, type StackGeometry } from './geometry';
+import { buildStackGeometry, cross, dot, normalize, stackKey, type FrameGeometry, type StackGeometry } from './geometry';
 import { isNativeSyntax, type FileHeader } from './parse';
 import { unsupportedPixelReason } from './pixels';
 import { sharedPool, type DicomWorkerPool } from './pool';
-import { KERNEL_SCRATCH_BYTES, sharedVolumeMemory } from './simd';
+import { KERNEL_SCRATCH_BYTES } from './simd';
 import { listLocal } from './sources';
-import { sourceName, type FrameJob, type FrameResult, type Response, type Source } from './tasks';
+import { sourceName, type FrameJob, type FrameResult, type Placed, type Response, type ScanLayout, type Source } from './tasks';
+import { acquireVolumeMemory, releaseVolumeMemory } from './volume-memory';
 
 export interface LoadProgress {
   done: number;
   total: number;
-  /** 'list' | 'download' | 'header' | 'pixels' | 'done' */
+  /**
+   * 'list' | 'download' | 'header' | 'scan' | 'pixels' | 'done'. 'scan' replaces 'header' for
+   * files on disk: each file is read once, header and (where they fit) pixels.
+   */
   phase: string;
 }
 
@@ -32,6 +36,11 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Worker pool to use (default: the shared one). */
   pool?: DicomWorkerPool;
+  /**
+   * Place pixels during the header pass where the first files predict their slot (default
+   * true). Off: headers first, then pixels (the result is the same; tests compare the two).
+   */
+  placeDuringScan?: boolean;
 }
 
 export interface SkippedFile {
@@ -90,7 +99,21 @@ export interface LoadedStudySet {
 interface FileEntry {
   source: Source;
   header: FileHeader;
+  /** Where the scan already put this file's pixels (single-frame native 16-bit files only). */
+  placed?: Placed;
 }
+
+/** The memory a scan placed pixels into, for the series its layout expects. */
+interface Placement {
+  mem: WebAssembly.Memory;
+  layout: ScanLayout;
+  /** Byte offset of the kernel scratch for scan request 0 (request b: + b * KERNEL_SCRATCH_BYTES). */
+  scratchAt: number;
+  /** Taken by a volume, or handed back: either way no longer this load's to release. */
+  done: boolean;
+}
+
+const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
 
 function isUrl(s: string): boolean {
   return /^https?:\/\//i.test(s);
@@ -145,71 +168,87 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
   }
   throwIfAborted(signal);
 
-  // Header pass: every file in parallel through the pool.
+  // Header pass: every file in parallel through the pool. For files on disk it is a scan:
+  // pixels that the first files predict a slot for are read and placed in the same pass.
   const total = sources.length;
   let done = 0;
-  report(0, total, 'header');
+  const batches = chunk(sources, batchSize(sources.length, pool.size));
+  const placement = opts.placeDuringScan === false || kind === 'dicomweb' ? undefined : await planPlacement(sources, batches.length, pool);
+  const phase = placement ? 'scan' : 'header';
+  report(0, total, phase);
   const entries: FileEntry[] = [];
-  // Batches keep the per-message cost low while every worker stays busy.
-  await Promise.all(
-    chunk(sources, batchSize(sources.length, pool.size)).map(async (batch) => {
-      const res = await pool.run<Extract<Response, { type: 'headers' }>>({ type: 'headers', sources: batch });
-      res.results.forEach((r, i) => {
-        if (!r.ok) {
-          skipped.push({ file: r.error.file, reason: r.error.reason, code: r.error.code });
-          return;
-        }
-        const h = r.header;
-        if (h.isDirectory) {
-          skipped.push({ file: h.file, reason: 'DICOMDIR / media directory object (not an image)', code: 'NOT_IMAGE' });
-          return;
-        }
-        entries.push({ source: batch[i], header: h });
-      });
-      done += batch.length;
-      report(done, total, 'header');
-    }),
-  );
-  throwIfAborted(signal);
-
-  // Group by series.
-  const bySeries = new Map<string, FileEntry[]>();
-  for (const e of entries) {
-    if (!e.header.seriesInstanceUid && !e.header.pixelData) {
-      skipped.push({ file: e.header.file, reason: `DICOM data set without SeriesInstanceUID or pixel data (SOP class ${e.header.sopClassUid || 'none'}): not part of any series`, code: 'NOT_IMAGE' });
-      continue;
-    }
-    const key = e.header.seriesInstanceUid || `(no SeriesInstanceUID) ${e.header.file}`;
-    if (!e.header.seriesInstanceUid) e.header.warnings.push('no SeriesInstanceUID: treated as its own series');
-    const list = bySeries.get(key) ?? [];
-    list.push(e);
-    bySeries.set(key, list);
-  }
-  const groups = [...bySeries.values()].map((g) => g.sort((a, b) => (sourceName(a.source) < sourceName(b.source) ? -1 : 1)));
-  groups.sort((a, b) => {
-    const ha = a[0].header;
-    const hb = b[0].header;
-    return (
-      ha.studyInstanceUid.localeCompare(hb.studyInstanceUid) ||
-      (ha.seriesNumber ?? 0) - (hb.seriesNumber ?? 0) ||
-      ha.seriesInstanceUid.localeCompare(hb.seriesInstanceUid)
+  try {
+    // allSettled: a placement memory is only handed back once no worker can still write into it.
+    const settled = await Promise.allSettled(
+      batches.map(async (batch, b) => {
+        const res = await pool.run<Extract<Response, { type: 'scan' }>>({
+          type: 'scan',
+          sources: batch,
+          ...(placement ? { layout: placement.layout, mem: placement.mem, scratch: placement.scratchAt + KERNEL_SCRATCH_BYTES * b } : {}),
+        });
+        res.results.forEach((r, i) => {
+          if (!r.ok) {
+            skipped.push({ file: r.error.file, reason: r.error.reason, code: r.error.code });
+            return;
+          }
+          const h = r.header;
+          if (h.isDirectory) {
+            skipped.push({ file: h.file, reason: 'DICOMDIR / media directory object (not an image)', code: 'NOT_IMAGE' });
+            return;
+          }
+          entries.push({ source: batch[i], header: h, ...(r.placed ? { placed: r.placed } : {}) });
+        });
+        done += batch.length;
+        report(done, total, phase);
+      }),
     );
-  });
-
-  const totalFrames = groups.reduce((n, g) => n + g.reduce((m, e) => m + (e.header.pixelData ? e.header.numberOfFrames : 0), 0), 0);
-  const pixelProgress = { done: 0, total: totalFrames };
-  report(0, totalFrames, 'pixels');
-  const series: LoadedSeries[] = [];
-  for (const g of groups) {
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
     throwIfAborted(signal);
-    series.push(await buildSeries(g, pool, t0, (n) => {
-      pixelProgress.done += n;
-      report(pixelProgress.done, pixelProgress.total, 'pixels');
-    }));
+    return await buildAll();
+  } finally {
+    if (placement && !placement.done) releaseVolumeMemory(placement.mem);
   }
-  skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  report(totalFrames, totalFrames, 'done');
-  return { source, kind, series, skipped, filesFound: sources.length + skipped.filter((s) => s.code === 'IO').length, warnings, loadMs: performance.now() - t0 };
+
+  async function buildAll(): Promise<LoadedStudySet> {
+    // Group by series.
+    const bySeries = new Map<string, FileEntry[]>();
+    for (const e of entries) {
+      if (!e.header.seriesInstanceUid && !e.header.pixelData) {
+        skipped.push({ file: e.header.file, reason: `DICOM data set without SeriesInstanceUID or pixel data (SOP class ${e.header.sopClassUid || 'none'}): not part of any series`, code: 'NOT_IMAGE' });
+        continue;
+      }
+      const key = e.header.seriesInstanceUid || `(no SeriesInstanceUID) ${e.header.file}`;
+      if (!e.header.seriesInstanceUid) e.header.warnings.push('no SeriesInstanceUID: treated as its own series');
+      const list = bySeries.get(key) ?? [];
+      list.push(e);
+      bySeries.set(key, list);
+    }
+    const groups = [...bySeries.values()].map((g) => g.sort((a, b) => (sourceName(a.source) < sourceName(b.source) ? -1 : 1)));
+    groups.sort((a, b) => {
+      const ha = a[0].header;
+      const hb = b[0].header;
+      return (
+        ha.studyInstanceUid.localeCompare(hb.studyInstanceUid) ||
+        (ha.seriesNumber ?? 0) - (hb.seriesNumber ?? 0) ||
+        ha.seriesInstanceUid.localeCompare(hb.seriesInstanceUid)
+      );
+    });
+
+    const totalFrames = groups.reduce((n, g) => n + g.reduce((m, e) => m + (e.header.pixelData ? e.header.numberOfFrames : 0), 0), 0);
+    const pixelProgress = { done: 0, total: totalFrames };
+    report(0, totalFrames, 'pixels');
+    const series: LoadedSeries[] = [];
+    for (const g of groups) {
+      throwIfAborted(signal);
+      series.push(await buildSeries(g, pool, t0, placement, (n) => {
+        pixelProgress.done += n;
+        report(pixelProgress.done, pixelProgress.total, 'pixels');
+      }));
+    }
+    skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    report(totalFrames, totalFrames, 'done');
+    return { source, kind, series, skipped, filesFound: sources.length + skipped.filter((s) => s.code === 'IO').length, warnings, loadMs: performance.now() - t0 };
+  }
 }
 
 function seriesShell(g: FileEntry[], t0: number): LoadedSeries {
@@ -242,7 +281,7 @@ interface InputFrame {
   geom: FrameGeometry;
 }
 
-async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, onFrames: (n: number) => void): Promise<LoadedSeries> {
+async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, placement: Placement | undefined, onFrames: (n: number) => void): Promise<LoadedSeries> {
   const s = seriesShell(g, t0);
   const fileWarnings = new Set<string>();
   const addWarnings = (es: Iterable<FileEntry>) => {
@@ -333,7 +372,7 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, on
     s.warnings.push(`${ordered.length} stacks of different size/orientation in one series: the largest (${main.length} frames) is the volume`);
   }
 
-  let result = await decodeStack(main, pool, h0, onFrames, s);
+  let result = await decodeStack(main, pool, h0, onFrames, s, false, placement);
   const firstGeometry = result.geometry;
   while (result.failedInputs.size) {
     // Some frames failed: use a duplicate of the same SOP instance if there is one, else
@@ -393,6 +432,88 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, on
   return s;
 }
 
+/**
+ * The layout a scan places pixels in (see ScanLayout), predicted from the headers of the first
+ * three files in natural name order: the first image is slot `center`, and the slice step is the
+ * gap to the next image of its series (or SpacingBetweenSlices / SliceThickness when that gap is
+ * a whole multiple of it). There are 2n - 1 slots for n files, so the series fits whichever way
+ * its files are named. Memory past the slots actually written is never touched (not mapped).
+ * Undefined when the first files do not predict anything (compressed, multi-frame, no geometry).
+ */
+async function planPlacement(sources: Source[], requests: number, pool: DicomWorkerPool): Promise<Placement | undefined> {
+  const paths = sources.filter((x) => 'path' in x);
+  if (paths.length < 2) return undefined;
+  const probe = [...paths].sort((a, b) => naturalOrder(sourceName(a), sourceName(b))).slice(0, 3);
+  const res = await pool.run<Extract<Response, { type: 'headers' }>>({ type: 'headers', sources: probe });
+  const hs = res.results.flatMap((r) => (r.ok && r.header.pixelData && r.header.frames[0]?.ipp && r.header.frames[0]?.iop ? [r.header] : []));
+  const ref = hs[0];
+  if (!ref) return undefined;
+  const iop = ref.frames[0].iop!;
+  const normal = normalize(cross([iop[0], iop[1], iop[2]], [iop[3], iop[4], iop[5]]));
+  if (!normal.every(Number.isFinite)) return undefined;
+  const along = (h: FileHeader) => dot(h.frames[0].ipp!, normal);
+  const d0 = along(ref);
+  const next = hs.find((h) => h !== ref && h.seriesInstanceUid === ref.seriesInstanceUid && Math.abs(along(h) - d0) > 1e-3);
+  const tag = ref.spacingBetweenSlices ?? ref.sliceThickness;
+  let step = next ? Math.abs(along(next) - d0) : tag;
+  if (next && tag && tag > 1e-3) {
+    const m = step! / tag;
+    if (Math.round(m) >= 1 && Math.abs(m - Math.round(m)) < 1e-3) step = tag;
+  }
+  if (!step || !(step > 1e-3)) return undefined;
+  const slots = 2 * paths.length - 1;
+  const sliceBytes = ref.rows * ref.columns * 2;
+  const scratchAt = Math.ceil((slots * sliceBytes) / 16) * 16;
+  const mem = acquireVolumeMemory(scratchAt + KERNEL_SCRATCH_BYTES * requests);
+  if (!mem) return undefined;
+  return {
+    mem,
+    scratchAt,
+    done: false,
+    layout: {
+      seriesInstanceUid: ref.seriesInstanceUid,
+      rows: ref.rows,
+      columns: ref.columns,
+      iop: [...iop],
+      normal,
+      d0,
+      step,
+      center: paths.length - 1,
+      slots,
+      claims: new SharedArrayBuffer(4 * slots),
+    },
+  };
+}
+
+/**
+ * The volume straight from the scan's placement, when the real geometry (from every header)
+ * confirms it: no interpolation, and each sorted slice sits in the slot after the previous
+ * one. Undefined otherwise (the caller then reads the pixels again, into a new layout).
+ */
+function placedVolume(frames: InputFrame[], geometry: StackGeometry, slotOf: number[], nOut: number, placement: Placement, h0: FileHeader, s: LoadedSeries): StackResult | undefined {
+  const L = placement.layout;
+  const { sortedInputs, plan } = geometry;
+  if (h0.seriesInstanceUid !== L.seriesInstanceUid || h0.rows !== L.rows || h0.columns !== L.columns || slotOf.length !== nOut) return undefined;
+  if (!plan.every((p, k) => p.w === 0 && slotOf[p.a] === k)) return undefined;
+  const first = frames[sortedInputs[0]].entry.placed;
+  if (!first) return undefined;
+  const base = first.slot - slotOf[0];
+  let min = Infinity;
+  let max = -Infinity;
+  for (let j = 0; j < sortedInputs.length; j++) {
+    const f = frames[sortedInputs[j]];
+    const pl = f.entry.placed;
+    if (f.frame !== 0 || !pl || pl.slot !== base + slotOf[j] || pl.overflow) return undefined;
+    if (pl.min < min) min = pl.min;
+    if (pl.max > max) max = pl.max;
+  }
+  if (base < 0 || base + nOut > L.slots) return undefined;
+  placement.done = true;
+  const sliceLen = L.rows * L.columns;
+  const data = new Int16Array(placement.mem.buffer, base * sliceLen * 2, nOut * sliceLen);
+  return { geometry, volume: volumeOf(geometry, data, [min, max], h0, s), failedInputs: new Map(), interpolated: 0, stackKeyFrame: frames[0].geom };
+}
+
 /** Items per request: about 4 requests per worker, at most 64 items. */
 function batchSize(n: number, workers: number): number {
   return Math.max(1, Math.min(64, Math.ceil(n / (workers * 4))));
@@ -450,6 +571,7 @@ async function decodeStack(
   onFrames: (n: number) => void,
   s: LoadedSeries,
   forceFloat = false,
+  placement?: Placement,
 ): Promise<StackResult> {
   const geometry = buildStackGeometry(frames.map((f) => f.geom), geomOpts(h0));
   const { sortedInputs, plan } = geometry;
@@ -464,6 +586,16 @@ async function decodeStack(
   for (let j = 0; j < slotOf.length; j++) if (slotOf[j] < 0) slotOf[j] = extra++;
   const typeChoice = forceFloat ? { type: 'float32' as const, certain: true } : chooseType(frames);
   const bytesPer = typeChoice.type === 'int16' ? 2 : 4;
+  if (placement && !placement.done && typeChoice.type === 'int16' && h0.seriesInstanceUid === placement.layout.seriesInstanceUid) {
+    const placed = placedVolume(frames, geometry, slotOf, nOut, placement, h0, s);
+    if (placed) {
+      onFrames(frames.length);
+      return placed;
+    }
+    // Not as predicted: hand the memory back now, so the read below can reuse it.
+    placement.done = true;
+    releaseVolumeMemory(placement.mem);
+  }
 
   // One pixel request per file, with all its frames.
   const perFile = new Map<FileEntry, Array<{ input: InputFrame; job: FrameJob }>>();
@@ -482,7 +614,7 @@ async function decodeStack(
   // gets its own kernel scratch after the voxels.
   const volumeBytes = extra * sliceLen * bytesPer;
   const scratchAt = Math.ceil(volumeBytes / 16) * 16;
-  const mem = typeChoice.type === 'int16' ? sharedVolumeMemory(scratchAt + KERNEL_SCRATCH_BYTES * batches.length) : undefined;
+  const mem = typeChoice.type === 'int16' ? acquireVolumeMemory(scratchAt + KERNEL_SCRATCH_BYTES * batches.length) : undefined;
   const sab = (mem?.buffer as SharedArrayBuffer | undefined) ?? new SharedArrayBuffer(volumeBytes);
   const out = typeChoice.type === 'int16' ? new Int16Array(sab, 0, extra * sliceLen) : new Float32Array(sab);
 
@@ -512,11 +644,12 @@ async function decodeStack(
       });
     }),
   );
-  if (overflow && typeChoice.type === 'int16') {
+  if ((overflow && typeChoice.type === 'int16') || failedInputs.size) {
+    if (mem) releaseVolumeMemory(mem); // every request has answered: nothing writes into it any more
+    if (failedInputs.size) return { geometry, failedInputs, stackKeyFrame: frames[0].geom };
     s.warnings.push('rescaled values exceed the Int16 range: volume stored as Float32');
     return decodeStack(frames, pool, h0, () => {}, s, true);
   }
-  if (failedInputs.size) return { geometry, failedInputs, stackKeyFrame: frames[0].geom };
 
   // Fill interpolated slices (missing slices / uneven spacing) from their neighbours.
   let interpolated = 0;
@@ -545,6 +678,11 @@ async function decodeStack(
       if (v > max) max = v;
     }
   }
+  return { geometry, volume: volumeOf(geometry, data, [min, max], h0, s), failedInputs, interpolated, stackKeyFrame: frames[0].geom };
+}
+
+/** The Volume for a stack's samples: geometry, value range, unit, and the display window. */
+function volumeOf(geometry: StackGeometry, data: Int16Array | Float32Array, valueRange: [number, number], h0: FileHeader, s: LoadedSeries): Volume {
   const hasW = h0.window;
   let window: [number, number] | undefined = hasW ? [hasW[0], hasW[1]] : undefined;
   if (window && h0.photometric === 'MONOCHROME1') {
@@ -555,17 +693,16 @@ async function decodeStack(
     window = [fr.slope * (lo + hi) + 2 * fr.intercept - window[0], window[1]];
   }
   if (h0.photometric === 'MONOCHROME1') s.warnings.push('MONOCHROME1: values inverted so that higher is brighter');
-  const volume: Volume = {
+  return {
     dimensions: geometry.dimensions,
     spacing: geometry.spacing,
     origin: geometry.origin,
     direction: geometry.direction,
     data,
-    valueRange: [min, max],
+    valueRange,
     unit: s.unit,
     modality: s.modality,
     description: s.description,
     ...(window ? { window } : {}),
   };
-  return { geometry, volume, failedInputs, interpolated, stackKeyFrame: frames[0].geom };
 }

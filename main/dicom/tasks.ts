@@ -33,6 +33,19 @@ export type Request =
   | { type: 'header'; id: number; source: Source }
   | { type: 'headers'; id: number; sources: Source[] }
   | {
+      /**
+       * Headers of every source, and, for each file that fits `layout`, its pixels read straight
+       * into their slot of `mem` and converted there (one open, one pass over the file).
+       */
+      type: 'scan';
+      id: number;
+      sources: Source[];
+      layout?: ScanLayout;
+      mem?: WebAssembly.Memory;
+      /** Byte offset of KERNEL_SCRATCH_BYTES private to this request. */
+      scratch?: number;
+    }
+  | {
       type: 'pixelsBatch';
       id: number;
       items: PixelItem[];
@@ -56,6 +69,36 @@ export type Request =
       jobs: FrameJob[];
     };
 
+/**
+ * Where a scan puts the pixels of the series it expects (loader.ts): slot `center` holds the
+ * slice at `d0` mm along `normal`, and each `step` mm further is one slot on. A file is placed
+ * only when it belongs to that series, has the same size and orientation, is native 16-bit with
+ * integer rescale, and lies on that grid; a slot is claimed once (Atomics on `claims`), so two
+ * files at one position never share it. Anything else is only parsed; the loader then checks the
+ * placement against the real geometry and reads again whatever does not match.
+ */
+export interface ScanLayout {
+  seriesInstanceUid: string;
+  rows: number;
+  columns: number;
+  iop: number[];
+  normal: [number, number, number];
+  d0: number;
+  step: number;
+  center: number;
+  slots: number;
+  /** Int32Array(slots): 0 free, else 1 + the index of the claiming file in its request. */
+  claims: SharedArrayBuffer;
+}
+
+/** A frame placed by a scan: its slot and stored range (after intercept). */
+export interface Placed {
+  slot: number;
+  min: number;
+  max: number;
+  overflow: boolean;
+}
+
 export interface PixelItem {
   source: Source;
   header: FileHeader;
@@ -69,7 +112,10 @@ export type Response =
   | { type: 'header'; id: number; ok: false; error: PlainDicomError; partial?: Partial<FileHeader> }
   | { type: 'pixels'; id: number; results: FrameResult[] }
   | { type: 'headers'; id: number; results: HeaderResult[] }
-  | { type: 'pixelsBatch'; id: number; results: FrameResult[][] };
+  | { type: 'pixelsBatch'; id: number; results: FrameResult[][] }
+  | { type: 'scan'; id: number; results: ScanResult[] };
+
+export type ScanResult = HeaderResult & { placed?: Placed };
 
 export type HeaderResult = { ok: true; header: FileHeader } | { ok: false; error: PlainDicomError };
 
@@ -114,21 +160,26 @@ export function headerTask(source: Source): FileHeader {
   if ('bytes' in source) return checkPixelBounds(headerFromBytes(source.bytes, file, source.bytes.length));
   const fd = fs.openSync(source.path, 'r');
   try {
-    const size = fs.fstatSync(fd).size;
-    if (size === 0) throw new DicomError('NOT_DICOM', file, 'empty file (0 bytes)');
-    if (size > PREFIX_BYTES) {
-      const prefix = readAt(fd, PREFIX_BYTES, 0);
-      try {
-        return checkPixelBounds(headerFromBytes(new Uint8Array(prefix), file, size));
-      } catch {
-        // header longer than the prefix, deflated, or broken: parse the whole file below
-      }
-    }
-    const all = readAt(fd, size, 0);
-    return checkPixelBounds(headerFromBytes(new Uint8Array(all.buffer, all.byteOffset, all.length), file, size));
+    return headerFromFd(fd, file);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The header of an open file: its first PREFIX_BYTES, or all of it when the header is longer. */
+function headerFromFd(fd: number, file: string): FileHeader {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) throw new DicomError('NOT_DICOM', file, 'empty file (0 bytes)');
+  if (size > PREFIX_BYTES) {
+    const prefix = readAt(fd, PREFIX_BYTES, 0);
+    try {
+      return checkPixelBounds(headerFromBytes(new Uint8Array(prefix), file, size));
+    } catch {
+      // header longer than the prefix, deflated, or broken: parse the whole file below
+    }
+  }
+  const all = readAt(fd, size, 0);
+  return checkPixelBounds(headerFromBytes(new Uint8Array(all.buffer, all.byteOffset, all.length), file, size));
 }
 
 /** Note (as a warning) when native pixel data runs past the end of the file. */
@@ -165,6 +216,71 @@ export interface InPlaceKernel {
   scratch: number;
 }
 
+/** True when a file's native samples can be read straight into an Int16 output and converted there. */
+function inPlaceCapable(h: FileHeader): boolean {
+  return (
+    h.bitsAllocated === 16 &&
+    h.transferSyntax !== TS.explicitBE &&
+    h.photometric !== 'MONOCHROME1' &&
+    (h.pixelRepresentation === 0 || h.bitsStored === 16)
+  );
+}
+
+/**
+ * One frame of a native file (open as `fd`) into `out` at `job.outOffset`: read straight into
+ * the slot and converted there when it can be (SIMD when available), else read and stored.
+ */
+function directFrame(fd: number, h: FileHeader, job: FrameJob, outBuf: SharedArrayBuffer, out: Int16Array | Float32Array, inPlaceOk: boolean, inOut?: InPlaceKernel): FrameResult {
+  const pd = h.pixelData!;
+  const fb = frameByteLength(h);
+  const available = Math.min(pd.length, h.fileSize - pd.offset);
+  if ((job.frame + 1) * fb > available) {
+    return {
+      ok: false,
+      error: {
+        code: 'TRUNCATED',
+        file: h.file,
+        reason: `pixel data truncated: frame ${job.frame + 1} of ${h.numberOfFrames} needs ${fb} bytes at ${job.frame * fb} but only ${Math.max(0, available)} of ${fb * h.numberOfFrames} bytes are present`,
+      },
+    };
+  }
+  const kernel = simdKernel();
+  const inPlace = inPlaceOk && job.slope === 1 && Number.isInteger(job.intercept);
+  const at = pd.offset + job.frame * fb;
+  const n = h.rows * h.columns;
+  const byteOff = job.outOffset * 2;
+  if (inPlace && (inOut || kernel)) {
+    // SIMD: mask / sign-extend the stored samples, add the intercept, track the range.
+    const signed = h.pixelRepresentation === 1;
+    const arg = signed ? 16 - h.bitsStored : h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
+    let range: [number, number];
+    if (inOut) {
+      // The output is the kernel's shared memory: read into the slot, convert there (no copy).
+      readInto(fd, new Uint8Array(outBuf, byteOff, fb), fb, at);
+      range = inOut.kernel.run(byteOff, n, signed, arg, job.intercept, inOut.scratch);
+    } else {
+      // Read into the kernel's own memory, convert there, copy out.
+      readInto(fd, kernel!.reserve(n), fb, at);
+      range = kernel!.run(n, signed, arg, job.intercept);
+      (out as Int16Array).set(new Int16Array(kernel!.bytes.buffer, 0, n), job.outOffset);
+    }
+    const min = range[0] + job.intercept;
+    const max = range[1] + job.intercept;
+    return { ok: true, min, max, overflow: min < -32768 || max > 32767 };
+  }
+  if (inPlace) {
+    // Read the stored samples straight into their output slot, then convert in place.
+    readInto(fd, new Uint8Array(outBuf, byteOff, fb), fb, at);
+    const o = new Int16Array(outBuf, byteOff, n);
+    if (h.pixelRepresentation === 0) {
+      const mask = h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
+      return { ok: true, ...unsigned16InPlace(new Uint16Array(outBuf, byteOff, n), o, mask, job.intercept) };
+    }
+    return { ok: true, ...signed16InPlace(o, job.intercept) };
+  }
+  return { ok: true, ...store(readAt(fd, fb, at), h, job, out) };
+}
+
 export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>, inOut?: InPlaceKernel): Promise<FrameResult[]> {
   const { header: h, source, jobs } = req;
   const file = sourceName(source);
@@ -175,65 +291,11 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>, inOu
     'path' in source && pd && pd.inFile && !pd.encapsulated && (h.transferSyntax === TS.explicitLE || h.transferSyntax === TS.implicitLE || h.bitsAllocated === 8);
   try {
     if (direct) {
-      // Fast path: read exactly the frame's bytes from the file into a reused buffer.
+      // Fast path: read exactly the frames' bytes from the file.
       const fd = fs.openSync(source.path, 'r');
       try {
-        const fb = frameByteLength(h);
-        const kernel = simdKernel();
-        const inPlaceOk =
-          req.outType === 'int16' &&
-          h.bitsAllocated === 16 &&
-          h.transferSyntax !== TS.explicitBE &&
-          h.photometric !== 'MONOCHROME1' &&
-          (h.pixelRepresentation === 0 || h.bitsStored === 16);
-        const available = Math.min(pd.length, h.fileSize - pd.offset);
-        return jobs.map((job): FrameResult => {
-          const inPlace = inPlaceOk && job.slope === 1 && Number.isInteger(job.intercept);
-          if ((job.frame + 1) * fb > available) {
-            return {
-              ok: false,
-              error: {
-                code: 'TRUNCATED',
-                file,
-                reason: `pixel data truncated: frame ${job.frame + 1} of ${h.numberOfFrames} needs ${fb} bytes at ${job.frame * fb} but only ${Math.max(0, available)} of ${fb * h.numberOfFrames} bytes are present`,
-              },
-            };
-          }
-          const at = pd.offset + job.frame * fb;
-          const n = h.rows * h.columns;
-          const byteOff = job.outOffset * 2;
-          if (inPlace && (inOut || kernel)) {
-            // SIMD: mask / sign-extend the stored samples, add the intercept, track the range.
-            const signed = h.pixelRepresentation === 1;
-            const arg = signed ? 16 - h.bitsStored : h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
-            let range: [number, number];
-            if (inOut) {
-              // The output is the kernel's shared memory: read into the slot, convert there (no copy).
-              readInto(fd, new Uint8Array(req.out, byteOff, fb), fb, at);
-              range = inOut.kernel.run(byteOff, n, signed, arg, job.intercept, inOut.scratch);
-            } else {
-              // Read into the kernel's own memory, convert there, copy out.
-              readInto(fd, kernel!.reserve(n), fb, at);
-              range = kernel!.run(n, signed, arg, job.intercept);
-              (out as Int16Array).set(new Int16Array(kernel!.bytes.buffer, 0, n), job.outOffset);
-            }
-            const min = range[0] + job.intercept;
-            const max = range[1] + job.intercept;
-            return { ok: true, min, max, overflow: min < -32768 || max > 32767 };
-          }
-          if (inPlace) {
-            // Read the stored samples straight into their output slot, then convert in place.
-            readInto(fd, new Uint8Array(req.out, byteOff, fb), fb, at);
-            const o = new Int16Array(req.out, byteOff, n);
-            if (h.pixelRepresentation === 0) {
-              const mask = h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
-              return { ok: true, ...unsigned16InPlace(new Uint16Array(req.out, byteOff, n), o, mask, job.intercept) };
-            }
-            return { ok: true, ...signed16InPlace(o, job.intercept) };
-          }
-          const buf = readAt(fd, fb, at);
-          return { ok: true, ...store(buf, h, job, out) };
-        });
+        const inPlaceOk = req.outType === 'int16' && inPlaceCapable(h);
+        return jobs.map((job) => directFrame(fd, h, job, req.out, out, inPlaceOk, inOut));
       } finally {
         fs.closeSync(fd);
       }
@@ -254,6 +316,68 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>, inOu
   }
 }
 
+/** The slot of a file in `layout`, or -1 when it does not fit it (see ScanLayout). */
+export function layoutSlot(h: FileHeader, L: ScanLayout): number {
+  const pd = h.pixelData;
+  const f = h.frames[0];
+  if (
+    h.seriesInstanceUid !== L.seriesInstanceUid ||
+    h.numberOfFrames !== 1 ||
+    h.rows !== L.rows ||
+    h.columns !== L.columns ||
+    h.samplesPerPixel !== 1 ||
+    h.bitsStored < 1 ||
+    h.bitsStored > 16 ||
+    !pd ||
+    !pd.inFile ||
+    pd.encapsulated ||
+    (h.transferSyntax !== TS.explicitLE && h.transferSyntax !== TS.implicitLE) ||
+    !inPlaceCapable(h) ||
+    h.photometric === 'PALETTE COLOR' ||
+    !f ||
+    f.slope !== 1 ||
+    !Number.isInteger(f.intercept) ||
+    !f.ipp ||
+    !f.iop ||
+    f.iop.some((x, i) => Math.abs(x - L.iop[i]) > 1e-4)
+  ) {
+    return -1;
+  }
+  const d = f.ipp[0] * L.normal[0] + f.ipp[1] * L.normal[1] + f.ipp[2] * L.normal[2];
+  const q = (d - L.d0) / L.step;
+  const k = Math.round(q);
+  if (Math.abs(q - k) > 1e-3) return -1;
+  const slot = L.center + k;
+  return slot >= 0 && slot < L.slots ? slot : -1;
+}
+
+/** scan: each file opened once; its header parsed, and its pixels placed when it fits the layout. */
+function scanTask(req: Extract<Request, { type: 'scan' }>): ScanResult[] {
+  const L = req.layout;
+  const kernel = L && req.mem && req.scratch !== undefined ? sharedKernel(req.mem) : null;
+  const outBuf = req.mem?.buffer as unknown as SharedArrayBuffer | undefined;
+  const claims = L ? new Int32Array(L.claims) : undefined;
+  return req.sources.map((source, i): ScanResult => {
+    if ('bytes' in source || !L || !outBuf) return headerResult(source);
+    const file = sourceName(source);
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(source.path, 'r');
+      const header = headerFromFd(fd, file);
+      const slot = layoutSlot(header, L);
+      if (slot < 0 || Atomics.compareExchange(claims!, slot, 0, i + 1) !== 0) return { ok: true, header };
+      const fr = header.frames[0];
+      const sliceLen = L.rows * L.columns;
+      const r = directFrame(fd, header, { frame: 0, outOffset: slot * sliceLen, slope: fr.slope, intercept: fr.intercept }, outBuf, new Int16Array(outBuf), true, kernel ? { kernel, scratch: req.scratch! } : undefined);
+      return r.ok ? { ok: true, header, placed: { slot, min: r.min, max: r.max, overflow: r.overflow } } : { ok: true, header };
+    } catch (e) {
+      return { ok: false, error: plain(e, file) };
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  });
+}
+
 function headerResult(source: Source): HeaderResult {
   try {
     return { ok: true, header: headerTask(source) };
@@ -264,6 +388,7 @@ function headerResult(source: Source): HeaderResult {
 
 export async function runTask(req: Request): Promise<Response> {
   if (req.type === 'headers') return { type: 'headers', id: req.id, results: req.sources.map(headerResult) };
+  if (req.type === 'scan') return { type: 'scan', id: req.id, results: scanTask(req) };
   if (req.type === 'pixelsBatch') {
     const results: FrameResult[][] = [];
     // Only when `out` really is that memory (the same buffer after structured cloning too).
