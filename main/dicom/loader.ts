@@ -7,18 +7,20 @@
  * Bad input never throws: a file that cannot be used is listed with the reason, and its series
  * is marked incomplete. Only a source that cannot be opened at all (or an abort) rejects.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Volume, VolumeGeometry } from '../../common/volume';
 import { findSeries, parseDicomwebUrl, retrieveSeries } from './dicomweb';
 import { DicomError, type DicomErrorCode } from './errors';
-import { buildStackGeometry, cross, dot, normalize, stackKey, type FrameGeometry, type StackGeometry } from './geometry';
+import { buildStackGeometry, stackKey, type FrameGeometry, type StackGeometry } from './geometry';
 import { isNativeSyntax, type FileHeader } from './parse';
 import { unsupportedPixelReason } from './pixels';
 import { sharedPool, type DicomWorkerPool } from './pool';
 import { KERNEL_SCRATCH_BYTES } from './simd';
 import { listLocal } from './sources';
-import { sourceName, type FrameJob, type FrameResult, type Placed, type Response, type ScanLayout, type Source } from './tasks';
+import { newScanPlan, readLayout, type ScanLayout, type ScanPlan } from './placement';
+import { sourceName, type FrameJob, type FrameResult, type Placed, type Response, type Source } from './tasks';
 import { acquireVolumeMemory, releaseVolumeMemory } from './volume-memory';
 
 export interface LoadProgress {
@@ -103,10 +105,12 @@ interface FileEntry {
   placed?: Placed;
 }
 
-/** The memory a scan placed pixels into, for the series its layout expects. */
+/** The memory a scan placed pixels into, for the series its layout expects (placement.ts). */
 interface Placement {
   mem: WebAssembly.Memory;
-  layout: ScanLayout;
+  plan: ScanPlan;
+  /** The layout the scan used (read once the scan is over). */
+  layout?: ScanLayout;
   /** Byte offset of the kernel scratch for scan request 0 (request b: + b * KERNEL_SCRATCH_BYTES). */
   scratchAt: number;
   /** Taken by a volume, or handed back: either way no longer this load's to release. */
@@ -172,8 +176,8 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
   // pixels that the first files predict a slot for are read and placed in the same pass.
   const total = sources.length;
   let done = 0;
-  const batches = chunk(sources, batchSize(sources.length, pool.size));
-  const placement = opts.placeDuringScan === false || kind === 'dicomweb' ? undefined : await planPlacement(sources, batches.length, pool);
+  const batches = guidedChunks(sources, pool.size);
+  const placement = opts.placeDuringScan === false || kind === 'dicomweb' ? undefined : planScan(sources, batches.length, pool.size);
   const phase = placement ? 'scan' : 'header';
   report(0, total, phase);
   const entries: FileEntry[] = [];
@@ -184,7 +188,7 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
         const res = await pool.run<Extract<Response, { type: 'scan' }>>({
           type: 'scan',
           sources: batch,
-          ...(placement ? { layout: placement.layout, mem: placement.mem, scratch: placement.scratchAt + KERNEL_SCRATCH_BYTES * b } : {}),
+          ...(placement ? { plan: placement.plan, mem: placement.mem, scratch: placement.scratchAt + KERNEL_SCRATCH_BYTES * b } : {}),
         });
         res.results.forEach((r, i) => {
           if (!r.ok) {
@@ -204,6 +208,7 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
     );
     for (const r of settled) if (r.status === 'rejected') throw r.reason;
     throwIfAborted(signal);
+    if (placement) placement.layout = readLayout(placement.plan);
     return await buildAll();
   } finally {
     if (placement && !placement.done) releaseVolumeMemory(placement.mem);
@@ -433,56 +438,39 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, pl
 }
 
 /**
- * The layout a scan places pixels in (see ScanLayout), predicted from the headers of the first
- * three files in natural name order: the first image is slot `center`, and the slice step is the
- * gap to the next image of its series (or SpacingBetweenSlices / SliceThickness when that gap is
- * a whole multiple of it). There are 2n - 1 slots for n files, so the series fits whichever way
- * its files are named. Memory past the slots actually written is never touched (not mapped).
- * Undefined when the first files do not predict anything (compressed, multi-frame, no geometry).
+ * The plan for placing pixels during the scan (placement.ts): the first three files in natural
+ * name order to predict the layout from, and memory for 2n - 1 slots as large as the largest of
+ * them. Undefined for fewer than two files or when no such memory can be had.
  */
-async function planPlacement(sources: Source[], requests: number, pool: DicomWorkerPool): Promise<Placement | undefined> {
-  const paths = sources.filter((x) => 'path' in x);
+function planScan(sources: Source[], requests: number, threads: number): Placement | undefined {
+  const paths = sources.flatMap((x) => ('path' in x ? [x.path] : []));
   if (paths.length < 2) return undefined;
-  const probe = [...paths].sort((a, b) => naturalOrder(sourceName(a), sourceName(b))).slice(0, 3);
-  const res = await pool.run<Extract<Response, { type: 'headers' }>>({ type: 'headers', sources: probe });
-  const hs = res.results.flatMap((r) => (r.ok && r.header.pixelData && r.header.frames[0]?.ipp && r.header.frames[0]?.iop ? [r.header] : []));
-  const ref = hs[0];
-  if (!ref) return undefined;
-  const iop = ref.frames[0].iop!;
-  const normal = normalize(cross([iop[0], iop[1], iop[2]], [iop[3], iop[4], iop[5]]));
-  if (!normal.every(Number.isFinite)) return undefined;
-  const along = (h: FileHeader) => dot(h.frames[0].ipp!, normal);
-  const d0 = along(ref);
-  const next = hs.find((h) => h !== ref && h.seriesInstanceUid === ref.seriesInstanceUid && Math.abs(along(h) - d0) > 1e-3);
-  const tag = ref.spacingBetweenSlices ?? ref.sliceThickness;
-  let step = next ? Math.abs(along(next) - d0) : tag;
-  if (next && tag && tag > 1e-3) {
-    const m = step! / tag;
-    if (Math.round(m) >= 1 && Math.abs(m - Math.round(m)) < 1e-3) step = tag;
+  const probe = firstInNaturalOrder(paths, 3);
+  let capacity = 0;
+  for (const f of probe) {
+    try {
+      capacity = Math.max(capacity, fs.statSync(f).size);
+    } catch {
+      // unreadable: the scan reports it
+    }
   }
-  if (!step || !(step > 1e-3)) return undefined;
-  const slots = 2 * paths.length - 1;
-  const sliceBytes = ref.rows * ref.columns * 2;
-  const scratchAt = Math.ceil((slots * sliceBytes) / 16) * 16;
+  if (!capacity) return undefined;
+  const plan = newScanPlan(probe, paths.length, capacity, threads);
+  const scratchAt = plan.bytes;
   const mem = acquireVolumeMemory(scratchAt + KERNEL_SCRATCH_BYTES * requests);
-  if (!mem) return undefined;
-  return {
-    mem,
-    scratchAt,
-    done: false,
-    layout: {
-      seriesInstanceUid: ref.seriesInstanceUid,
-      rows: ref.rows,
-      columns: ref.columns,
-      iop: [...iop],
-      normal,
-      d0,
-      step,
-      center: paths.length - 1,
-      slots,
-      claims: new SharedArrayBuffer(4 * slots),
-    },
-  };
+  return mem ? { mem, plan, scratchAt, done: false } : undefined;
+}
+
+/** The first `k` names in natural order (numbers compared by value: I2 before I10). */
+function firstInNaturalOrder(names: string[], k: number): string[] {
+  const out: string[] = [];
+  for (const n of names) {
+    let i = out.length;
+    while (i > 0 && naturalOrder(n, out[i - 1]) < 0) i--;
+    if (i < k) out.splice(i, 0, n);
+    if (out.length > k) out.pop();
+  }
+  return out;
 }
 
 /**
@@ -492,6 +480,7 @@ async function planPlacement(sources: Source[], requests: number, pool: DicomWor
  */
 function placedVolume(frames: InputFrame[], geometry: StackGeometry, slotOf: number[], nOut: number, placement: Placement, h0: FileHeader, s: LoadedSeries): StackResult | undefined {
   const L = placement.layout;
+  if (!L) return undefined;
   const { sortedInputs, plan } = geometry;
   if (h0.seriesInstanceUid !== L.seriesInstanceUid || h0.rows !== L.rows || h0.columns !== L.columns || slotOf.length !== nOut) return undefined;
   if (!plan.every((p, k) => p.w === 0 && slotOf[p.a] === k)) return undefined;
@@ -517,6 +506,20 @@ function placedVolume(frames: InputFrame[], geometry: StackGeometry, slotOf: num
 /** Items per request: about 4 requests per worker, at most 64 items. */
 function batchSize(n: number, workers: number): number {
   return Math.max(1, Math.min(64, Math.ceil(n / (workers * 4))));
+}
+
+/**
+ * Requests for a scan, largest first (a quarter of what is left per worker pair, at most 64, at
+ * least 2 files): few messages, and small ones at the end so the workers finish together.
+ */
+function guidedChunks<T>(xs: T[], workers: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; ) {
+    const n = Math.max(2, Math.min(64, Math.ceil((xs.length - i) / (2 * workers))));
+    out.push(xs.slice(i, i + n));
+    i += n;
+  }
+  return out;
 }
 
 function chunk<T>(xs: T[], size: number): T[][] {
@@ -586,7 +589,7 @@ async function decodeStack(
   for (let j = 0; j < slotOf.length; j++) if (slotOf[j] < 0) slotOf[j] = extra++;
   const typeChoice = forceFloat ? { type: 'float32' as const, certain: true } : chooseType(frames);
   const bytesPer = typeChoice.type === 'int16' ? 2 : 4;
-  if (placement && !placement.done && typeChoice.type === 'int16' && h0.seriesInstanceUid === placement.layout.seriesInstanceUid) {
+  if (placement?.layout && !placement.done && typeChoice.type === 'int16' && h0.seriesInstanceUid === placement.layout.seriesInstanceUid) {
     const placed = placedVolume(frames, geometry, slotOf, nOut, placement, h0, s);
     if (placed) {
       onFrames(frames.length);

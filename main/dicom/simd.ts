@@ -41,10 +41,11 @@ function str(s: string): number[] {
 const get = (i: number) => [0x20, i];
 const set = (i: number) => [0x21, i];
 const simd = (op: number) => [0xfd, ...leb(op)];
-const MEM = [0x04, 0x00]; // align 2^4, offset 0
 
-// locals: 0 p, 1 n, 2 maskOrShift, 3 icpt, 4 res, 5 i, 6 end, 7 mv, 8 iv, 9 mn, 10 mx, 11 v
+// params: 0 p, 1 n, 2 maskOrShift, 3 icpt, 4 res, 5 dst; locals: 6 i, 7 end, 8 mv, 9 iv, 10 mn,
+// 11 mx, 12 v, 13 end4, 14 delta (dst - p)
 function body(signed: boolean): number[] {
+  const [P, N, ARG, ICPT, RES, DST, I, END, MV, IV, MN, MX, V, END4, DELTA] = Array.from({ length: 15 }, (_, k) => k);
   const I16_SPLAT = 0x10;
   const AND = 0x4e;
   const SHL = 0x8b;
@@ -52,29 +53,45 @@ function body(signed: boolean): number[] {
   const ADD = 0x8e;
   const MIN = signed ? 0x96 : 0x97;
   const MAX = signed ? 0x98 : 0x99;
-  const code = [
-    ...get(0), ...set(5),
-    ...get(0), ...get(1), 0x41, 1, 0x74, 0x6a, ...set(6), // end = p + 2n
-    ...get(2), ...simd(I16_SPLAT), ...set(7),
-    ...get(3), ...simd(I16_SPLAT), ...set(8),
-    0x41, ...sleb(signed ? 32767 : -1), ...simd(I16_SPLAT), ...set(9),
-    0x41, ...sleb(signed ? -32768 : 0), ...simd(I16_SPLAT), ...set(10),
+  const mem = (offset: number) => [0x04, ...leb(offset)]; // align 2^4
+  // One vector at byte address i + offset: v = stored samples (masked / sign-extended);
+  // mn = min(mn, v); mx = max(mx, v); v + intercept stored at the same place + delta.
+  const vector = (offset: number) => [
+    ...get(I), ...simd(0x00), ...mem(offset),
+    ...(signed ? [...get(ARG), ...simd(SHL), ...get(ARG), ...simd(SHR_S)] : [...get(MV), ...simd(AND)]),
+    ...set(V),
+    ...get(MN), ...get(V), ...simd(MIN), ...set(MN),
+    ...get(MX), ...get(V), ...simd(MAX), ...set(MX),
+    ...get(I), ...get(DELTA), 0x6a, ...get(V), ...get(IV), ...simd(ADD), ...simd(0x0b), ...mem(offset),
+  ];
+  // while (i < limit) { vectors at i, i + 16, ...; i += 16 * vectors }
+  const loop = (limit: number, vectors: number) => [
     0x02, 0x40, 0x03, 0x40,
-    ...get(5), ...get(6), 0x4f, 0x0d, 1, // if i >= end break
-    ...get(5), ...simd(0x00), ...MEM,
-    ...(signed ? [...get(2), ...simd(SHL), ...get(2), ...simd(SHR_S)] : [...get(7), ...simd(AND)]),
-    ...set(11),
-    ...get(9), ...get(11), ...simd(MIN), ...set(9),
-    ...get(10), ...get(11), ...simd(MAX), ...set(10),
-    ...get(5), ...get(11), ...get(8), ...simd(ADD), ...simd(0x0b), ...MEM,
-    ...get(5), 0x41, 16, 0x6a, ...set(5),
+    ...get(I), ...get(limit), 0x4f, 0x0d, 1, // if i >= limit break
+    ...Array.from({ length: vectors }, (_, k) => vector(16 * k)).flat(),
+    ...get(I), 0x41, ...sleb(16 * vectors), 0x6a, ...set(I),
     0x0c, 0,
     0x0b, 0x0b,
-    ...get(4), ...get(9), ...simd(0x0b), ...MEM,
-    ...get(4), ...get(10), ...simd(0x0b), 0x04, 16,
+  ];
+  const code = [
+    ...get(P), ...set(I),
+    ...get(DST), ...get(P), 0x6b, ...set(DELTA), // delta = dst - p
+    ...get(P), ...get(N), 0x41, 1, 0x74, 0x6a, ...set(END), // end = p + 2n
+    ...get(P), ...get(N), 0x41, 1, 0x74, 0x41, ...sleb(-64), 0x71, 0x6a, ...set(END4), // end4 = p + (2n & ~63)
+    ...get(ARG), ...simd(I16_SPLAT), ...set(MV),
+    ...get(ICPT), ...simd(I16_SPLAT), ...set(IV),
+    0x41, ...sleb(signed ? 32767 : -1), ...simd(I16_SPLAT), ...set(MN),
+    0x41, ...sleb(signed ? -32768 : 0), ...simd(I16_SPLAT), ...set(MX),
+    // Four vectors (64 bytes) per round while they fit, then one at a time: fewer loop
+    // instructions per sample (the conversion runs over every voxel of a volume).
+    ...loop(END4, 4),
+    ...loop(END, 1),
+    ...get(RES), ...get(MN), ...simd(0x0b), ...mem(0),
+    ...get(RES), ...get(MX), ...simd(0x0b), ...mem(16),
     0x0b,
   ];
-  const locals = [0x02, 0x02, 0x7f, 0x05, 0x7b];
+  // local groups: 2 x i32 (i, end), 5 x v128 (mv, iv, mn, mx, v), 2 x i32 (end4, delta)
+  const locals = [0x03, 0x02, 0x7f, 0x05, 0x7b, 0x02, 0x7f];
   const fn = [...locals, ...code];
   return [...leb(fn.length), ...fn];
 }
@@ -91,7 +108,7 @@ function moduleBytes(importShared = false): Uint8Array {
   const exports = importShared
     ? section(7, [2, ...str('u'), 0x00, 0, ...str('s'), 0x00, 1])
     : section(7, [3, ...str('m'), 0x02, 0, ...str('u'), 0x00, 0, ...str('s'), 0x00, 1]);
-  const type = section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]);
+  const type = section(1, [1, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]);
   const funcs = section(3, [2, 0, 0]);
   const code = section(10, [2, ...body(false), ...body(true)]);
   // Sections in their required order: type, import, function, memory, export, code.
@@ -102,14 +119,14 @@ function moduleBytes(importShared = false): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-type KernelFn = (p: number, n: number, maskOrShift: number, intercept: number, res: number) => void;
+type KernelFn = (p: number, n: number, maskOrShift: number, intercept: number, res: number, dst: number) => void;
 
 /**
- * Convert `n` samples at byte address `p` of `buf` in place with the SIMD functions (the
- * multiple of 8) and JS (the tail); `res` is 32 bytes of scratch for the lane results.
- * Returns the stored [min, max] (before the intercept).
+ * Convert `n` samples at byte address `p` of `buf` to byte address `dst` (`p` itself: in place)
+ * with the SIMD functions (the multiple of 8) and JS (the tail); `res` is 32 bytes of scratch
+ * for the lane results. Returns the stored [min, max] (before the intercept).
  */
-function convert(u: KernelFn, s: KernelFn, buf: ArrayBufferLike, p: number, n: number, signed: boolean, maskOrShift: number, intercept: number, res: number): [number, number] {
+function convert(u: KernelFn, s: KernelFn, buf: ArrayBufferLike, p: number, n: number, signed: boolean, maskOrShift: number, intercept: number, res: number, dst = p): [number, number] {
   const n8 = n & ~7;
   let mn: number;
   let mx: number;
@@ -121,7 +138,7 @@ function convert(u: KernelFn, s: KernelFn, buf: ArrayBufferLike, p: number, n: n
     mx = 0;
   }
   if (n8) {
-    (signed ? s : u)(p, n8, maskOrShift, intercept, res);
+    (signed ? s : u)(p, n8, maskOrShift, intercept, res, dst);
     const lanes = signed ? new Int16Array(buf, res, 16) : new Uint16Array(buf, res, 16);
     for (let i = 0; i < 8; i++) {
       if (lanes[i] < mn) mn = lanes[i];
@@ -130,7 +147,7 @@ function convert(u: KernelFn, s: KernelFn, buf: ArrayBufferLike, p: number, n: n
   }
   if (n8 < n) {
     // Tail (n not a multiple of 8) in JS.
-    const o = new Int16Array(buf, p, n);
+    const o = new Int16Array(buf, dst, n);
     const uu = new Uint16Array(buf, p, n);
     for (let i = n8; i < n; i++) {
       const v = signed ? (uu[i] << (16 + maskOrShift)) >> (16 + maskOrShift) : uu[i] & maskOrShift;
@@ -187,11 +204,12 @@ export const KERNEL_SCRATCH_BYTES = 32;
 /** The SIMD kernel working inside a shared WebAssembly.Memory (e.g. the volume itself). */
 export interface SharedKernel16 {
   /**
-   * Convert `n` 16-bit samples at byte offset `p` (even) of the memory in place; `scratch` is
-   * a 16-aligned byte offset of KERNEL_SCRATCH_BYTES that no other thread uses meanwhile.
+   * Convert `n` 16-bit samples at byte offset `p` (even) of the memory, in place or to byte
+   * offset `dst` (even; not overlapping unless equal to `p`); `scratch` is a 16-aligned byte
+   * offset of KERNEL_SCRATCH_BYTES that no other thread uses meanwhile.
    * Returns the stored [min, max] (before intercept).
    */
-  run(p: number, n: number, signed: boolean, maskOrShift: number, intercept: number, scratch: number): [number, number];
+  run(p: number, n: number, signed: boolean, maskOrShift: number, intercept: number, scratch: number, dst?: number): [number, number];
 }
 
 let sharedModule: WebAssembly.Module | null | undefined;
@@ -209,7 +227,7 @@ export function sharedKernel(mem: WebAssembly.Memory): SharedKernel16 | null {
     const u = inst.exports.u as KernelFn;
     const s = inst.exports.s as KernelFn;
     return {
-      run: (p, n, signed, maskOrShift, intercept, scratch) => convert(u, s, mem.buffer, p, n, signed, maskOrShift, intercept, scratch),
+      run: (p, n, signed, maskOrShift, intercept, scratch, dst = p) => convert(u, s, mem.buffer, p, n, signed, maskOrShift, intercept, scratch, dst),
     };
   } catch {
     sharedModule ??= null;
