@@ -85,6 +85,12 @@ export interface LoadedSeries {
   slicePositionsMm?: number[];
   /** Wall time from the start of the load until this series was complete, ms. */
   loadMs: number;
+  /**
+   * True when the volume's pixels were placed during the header scan (each file read once);
+   * false when they were read in a second pass (placement not predicted, or not confirmed by
+   * the geometry: uneven spacing, missing slices, compressed files, ...).
+   */
+  placedDuringScan?: boolean;
 }
 
 export interface LoadedStudySet {
@@ -417,6 +423,7 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, pl
   const geo = result.geometry!;
   s.isVolume = true;
   s.volume = result.volume;
+  s.placedDuringScan = result.placed === true;
   s.geometry = stripStack(geo);
   s.valueRange = result.volume.valueRange;
   s.interpolatedSlices = result.interpolated ?? 0;
@@ -500,7 +507,7 @@ function placedVolume(frames: InputFrame[], geometry: StackGeometry, slotOf: num
   placement.done = true;
   const sliceLen = L.rows * L.columns;
   const data = new Int16Array(placement.mem.buffer, base * sliceLen * 2, nOut * sliceLen);
-  return { geometry, volume: volumeOf(geometry, data, [min, max], h0, s), failedInputs: new Map(), interpolated: 0, stackKeyFrame: frames[0].geom };
+  return { placed: true, geometry, volume: volumeOf(geometry, data, [min, max], h0, s), failedInputs: new Map(), interpolated: 0, stackKeyFrame: frames[0].geom };
 }
 
 /** Items per request: about 4 requests per worker, at most 64 items. */
@@ -541,6 +548,8 @@ function stripStack(g: StackGeometry): VolumeGeometry {
 }
 
 interface StackResult {
+  /** The volume is the scan's placement (no second read). */
+  placed?: boolean;
   geometry?: StackGeometry;
   volume?: Volume;
   failedInputs: Map<InputFrame, { reason: string; code: DicomErrorCode }>;

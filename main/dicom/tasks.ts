@@ -153,7 +153,7 @@ function headerFromFd(fd: number, file: string): FileHeader {
   if (size > PREFIX_BYTES) {
     const prefix = readAt(fd, PREFIX_BYTES, 0);
     try {
-      return checkPixelBounds(headerFromBytes(new Uint8Array(prefix), file, size));
+      return checkPixelBounds(headerFromBytes(new Uint8Array(prefix.buffer, prefix.byteOffset, prefix.length), file, size));
     } catch {
       // header longer than the prefix, deflated, or broken: parse the whole file below
     }

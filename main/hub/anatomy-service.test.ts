@@ -6,6 +6,7 @@ import path from 'node:path';
 import { AnatomyService } from './anatomy-service';
 import { ApiRouter } from './api-router';
 import { DisplayServer } from './server';
+import { trimVolumeMemory, volumeMemoryStats } from '../dicom/index';
 import type { AnatomyMessage, RegistrationView, VolumeMeta } from '../../common/anatomy-contract';
 import { demoFiducialPairs } from './demo-phantom';
 import { transformPoint } from '../../common/geometry';
@@ -128,6 +129,47 @@ test('the CT head phantom loads from its folder; voxels go out as binary over HT
     assert.equal(buf.length, 512 * 512 * 140);
     const src = svc.current!.volume.data;
     for (const i of [0, 1234567, buf.length - 1]) assert.equal(buf[i], src[i]);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a replaced CT goes back to the loader for the next load, but only once no display is still downloading it', { skip: fs.existsSync(HEAD_CT) ? false : `no CT phantom at ${HEAD_CT}` }, async () => {
+  const { svc, call } = setup(false);
+  services.push(svc);
+  trimVolumeMemory();
+  await svc.open(HEAD_CT);
+  const first = svc.current!;
+  const copy = Buffer.from(first.volume.data.buffer, first.volume.data.byteOffset, first.volume.data.byteLength);
+  const snapshot = Buffer.from(copy);
+  // A display starts downloading the voxels; meanwhile the images are opened again.
+  const download = await call('GET', `/api/anatomy/voxels?id=${encodeURIComponent(first.meta.id)}`);
+  assert.equal(download.status, 200);
+  assert.ok(download.done);
+  await svc.open(HEAD_CT);
+  const second = svc.current!;
+  assert.notEqual(second.volume.data.buffer, first.volume.data.buffer, 'the downloading volume was not reused');
+  assert.equal(volumeMemoryStats().kept, 0, 'not handed back while downloading');
+  assert.ok(copy.equals(snapshot), 'the bytes being sent were not touched');
+  download.done!();
+  assert.equal(volumeMemoryStats().kept, 1, 'handed back when the download ended');
+  await svc.open(HEAD_CT);
+  assert.equal(svc.current!.volume.data.buffer, first.volume.data.buffer, 'the next load reuses it');
+  // Over HTTP the server reports the end of the response: the replaced volume goes back at once.
+  const router = new ApiRouter();
+  svc.routes(router);
+  const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-static-'));
+  fs.writeFileSync(path.join(staticDir, 'index.html'), '');
+  const server = new DisplayServer({ host: '127.0.0.1', port: 0, token: 'tok', staticDir, onClient: () => {}, api: router.handle });
+  await server.listen();
+  try {
+    const sent = svc.current!.volume.data.buffer;
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/anatomy/voxels?id=${encodeURIComponent(svc.current!.meta.id)}`, { headers: { Authorization: 'Bearer tok' } });
+    assert.equal((await res.arrayBuffer()).byteLength, 512 * 512 * 140 * 2);
+    await new Promise((r) => setTimeout(r, 50)); // the server's 'close' after the last byte
+    await svc.open(HEAD_CT); // replaces the volume just sent: handed back, since its download is over
+    await svc.open(HEAD_CT);
+    assert.equal(svc.current!.volume.data.buffer, sent, 'reused after the HTTP download ended');
   } finally {
     await server.close();
   }

@@ -16,8 +16,12 @@ export interface ApiRequest {
   body: unknown;
 }
 
-/** `body` is sent as JSON, or as application/octet-stream when it is a Uint8Array. */
-export type ApiResult = { status: number; body: unknown };
+/**
+ * `body` is sent as JSON, or as application/octet-stream when it is a Uint8Array; `done` is
+ * called once the response is over (sent, or the client went away), e.g. to release the memory
+ * a binary body is a view of.
+ */
+export type ApiResult = { status: number; body: unknown; done?: () => void };
 export type ApiHandler = (req: ApiRequest) => Promise<ApiResult> | ApiResult;
 
 export interface DisplayServerOptions {
@@ -178,6 +182,7 @@ export class DisplayServer {
     }
     try {
       const r = await this.opts.api({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, body });
+      if (r.done) res.once('close', r.done);
       if (r.body instanceof Uint8Array) {
         // Binary answers (e.g. volume voxels) go out as they are.
         res.writeHead(r.status, { 'Content-Type': 'application/octet-stream', 'Content-Length': r.body.byteLength, 'Cache-Control': 'no-store' });
