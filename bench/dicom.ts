@@ -1,6 +1,8 @@
 /**
  * npm run bench:dicom — load the 140-slice CT phantom from disk (page cache warm) and compare:
- *   - our loader (worker pool warm, and the first cold load that starts the workers),
+ *   - our loader (worker pool warm, and the first cold load that starts the workers); each load's
+ *     volume is handed back (releaseVolume) as the hub does when it shows another series, and the
+ *     same load into new memory each time (trimVolumeMemory first) is reported beside it,
  *   - the floor: merely reading the same files' bytes (sequential and parallel; the faster one),
  *   - peer JavaScript loaders (daikon, dcmjs) doing parse + rescale + sort into a volume.
  * Ours and the floor run interleaved (one of each per round), so machine noise and the
@@ -62,9 +64,19 @@ async function readParallel(): Promise<number> {
 
 /** Reference, not the floor: the same bytes read into one new buffer, so every page is fresh. */
 function readIntoNewBuffer(): number {
+  return readIntoOneBuffer((n) => new Uint8Array(new ArrayBuffer(n)));
+}
+
+let recycled: Uint8Array | undefined;
+/** Reference: the same bytes read into one buffer kept from the last run (pages already mapped). */
+function readIntoRecycledBuffer(): number {
+  return readIntoOneBuffer((n) => (recycled && recycled.length >= n ? recycled : (recycled = new Uint8Array(n))));
+}
+
+function readIntoOneBuffer(alloc: (bytes: number) => Uint8Array): number {
   const list = files();
   const sizes = list.map((f) => fs.statSync(f).size);
-  const all = new Uint8Array(new ArrayBuffer(sizes.reduce((a, b) => a + b, 0)));
+  const all = alloc(sizes.reduce((a, b) => a + b, 0));
   let at = 0;
   list.forEach((f, i) => {
     const fd = fs.openSync(f, 'r');
@@ -187,7 +199,8 @@ async function main(): Promise<void> {
   const par: number[] = [];
   const fresh: number[] = [];
   const oursFresh: number[] = [];
-  const faults = { ours: [] as number[], oursFresh: [] as number[], seq: [] as number[], par: [] as number[], fresh: [] as number[] };
+  const recycledRead: number[] = [];
+  const faults = { recycled: [] as number[], ours: [] as number[], oursFresh: [] as number[], seq: [] as number[], par: [] as number[], fresh: [] as number[] };
   for (let i = 0; i < RUNS; i++) {
     for (const [fn, ms, f] of [
       [loadAndRelease, ours, faults.ours],
@@ -195,6 +208,7 @@ async function main(): Promise<void> {
       [readSequential, seq, faults.seq],
       [readParallel, par, faults.par],
       [readIntoNewBuffer, fresh, faults.fresh],
+      [readIntoRecycledBuffer, recycledRead, faults.recycled],
     ] as const) {
       const r = await timeOnce(fn);
       ms.push(r.ms);
@@ -230,6 +244,7 @@ async function main(): Promise<void> {
     oursHeaderPassMs: +median(split.map((x) => x.headerMs)).toFixed(1),
     oursPixelPassMs: +median(split.map((x) => x.pixelMs)).toFixed(1),
     readIntoNewBufferMs: +median(fresh).toFixed(1),
+    readIntoRecycledBufferMs: +median(recycledRead).toFixed(1),
     minorFaultsPerRun: { ours: median(faults.ours), oursFreshMemory: median(faults.oursFresh), readSequential: median(faults.seq), readParallel: median(faults.par), readIntoNewBuffer: median(faults.fresh) },
     daikonMs: +median(daikonMs).toFixed(1),
     dcmjsMs: +median(dcmjsMs).toFixed(1),
@@ -247,9 +262,10 @@ async function main(): Promise<void> {
     ['read same bytes, sequential readFileSync', `${figures.readSequentialMs} ms`],
     ['read same bytes, parallel fs.promises', `${figures.readParallelMs} ms`],
     ['ratio ours / floor (goal <= 1.5)', `${figures.ratioToFloor}`],
-    ['ours: listing + header pass (median of 5)', `${figures.oursHeaderPassMs} ms`],
-    ['ours: pixel pass (median of 5)', `${figures.oursPixelPassMs} ms`],
+    ['ours: listing + scan (headers, placed pixels) (median of 5)', `${figures.oursHeaderPassMs} ms`],
+    ['ours: geometry + second pixel pass if any (median of 5)', `${figures.oursPixelPassMs} ms`],
     ['read same bytes into one new buffer (ref.)', `${figures.readIntoNewBufferMs} ms`],
+    ['read same bytes into one recycled buffer (ref.)', `${figures.readIntoRecycledBufferMs} ms`],
     ['minor page faults per run: ours / ours new memory / seq / par / new buffer', `${figures.minorFaultsPerRun.ours} / ${figures.minorFaultsPerRun.oursFreshMemory} / ${figures.minorFaultsPerRun.readSequential} / ${figures.minorFaultsPerRun.readParallel} / ${figures.minorFaultsPerRun.readIntoNewBuffer}`],
     ['daikon (parse + rescale + sort)', `${figures.daikonMs} ms`],
     ['dcmjs (parse + rescale + sort)', `${figures.dcmjsMs} ms`],
