@@ -183,7 +183,7 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
   const total = sources.length;
   let done = 0;
   const batches = guidedChunks(sources, pool.size);
-  const placement = opts.placeDuringScan === false || kind === 'dicomweb' ? undefined : planScan(sources, batches.length, pool.size);
+  const placement = opts.placeDuringScan === false || kind === 'dicomweb' ? undefined : planScan(sources, batches.length);
   const phase = placement ? 'scan' : 'header';
   report(0, total, phase);
   const entries: FileEntry[] = [];
@@ -449,7 +449,7 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, pl
  * name order to predict the layout from, and memory for 2n - 1 slots as large as the largest of
  * them. Undefined for fewer than two files or when no such memory can be had.
  */
-function planScan(sources: Source[], requests: number, threads: number): Placement | undefined {
+function planScan(sources: Source[], requests: number): Placement | undefined {
   const paths = sources.flatMap((x) => ('path' in x ? [x.path] : []));
   if (paths.length < 2) return undefined;
   const probe = firstInNaturalOrder(paths, 3);
@@ -462,7 +462,7 @@ function planScan(sources: Source[], requests: number, threads: number): Placeme
     }
   }
   if (!capacity) return undefined;
-  const plan = newScanPlan(probe, paths.length, capacity, threads);
+  const plan = newScanPlan(probe, paths.length, capacity);
   const scratchAt = plan.bytes;
   const mem = acquireVolumeMemory(scratchAt + KERNEL_SCRATCH_BYTES * requests);
   return mem ? { mem, plan, scratchAt, done: false } : undefined;

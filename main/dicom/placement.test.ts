@@ -159,7 +159,7 @@ function fakeHeader(over: Partial<FileHeader> & { z: number }): FileHeader {
 }
 
 test('layout: step from the first two images (or the thickness that divides it), slots both ways, misfits refused', () => {
-  const plan = newScanPlan(['a', 'b', 'c'], 10, 600_000, 2);
+  const plan = newScanPlan(['a', 'b', 'c'], 10, 600_000);
   // First two probed images 3 mm apart, thickness 1 mm divides it: step 1 mm.
   const L = predictLayout([fakeHeader({ z: 20 }), fakeHeader({ z: 23 })], plan)!;
   assert.equal(L.step, 1);
@@ -187,7 +187,7 @@ test('layout: step from the first two images (or the thickness that divides it),
 });
 
 test('layout: decided once through the control block, read back the same; each slot claimed once', () => {
-  const plan = newScanPlan(['a', 'b'], 5, 600_000, 2);
+  const plan = newScanPlan(['a', 'b'], 5, 600_000);
   let probes = 0;
   const probe = () => {
     probes++;
@@ -201,7 +201,7 @@ test('layout: decided once through the control block, read back the same; each s
   assert.equal(back.seriesInstanceUid, '1.2.840.99.7');
   assert.equal(claimSlot(plan, 3), true);
   assert.equal(claimSlot(plan, 3), false);
-  const none = newScanPlan(['a'], 5, 600_000, 2);
+  const none = newScanPlan(['a'], 5, 600_000);
   assert.equal(tryLayout(none, () => []), null);
   assert.equal(readLayout(none), undefined);
 });

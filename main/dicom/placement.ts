@@ -30,16 +30,9 @@ export interface ScanPlan {
   /** Int32Array(slots): 0 free, else claimed. */
   claims: SharedArrayBuffer;
   slots: number;
-  /** Bytes each slot may take at most (the memory holds slots * slotCapacity first). */
+  /** Bytes each slot may take at most. */
   slotCapacity: number;
-  /**
-   * Staging areas after the slots, one per thread at a time (claimed with Atomics on
-   * `stagingClaims`): a frame is read there and converted into its slot (InPlaceKernel.staging).
-   */
-  stagingAt: number;
-  stagingStride: number;
-  stagingClaims: SharedArrayBuffer;
-  /** Bytes of memory the plan uses (slots and staging areas). */
+  /** Bytes of memory the slots take (slots * slotCapacity, rounded up to 64). */
   bytes: number;
 }
 
@@ -63,39 +56,17 @@ const UID_AT = 112;
 const UID_MAX = 64;
 export const CONTROL_BYTES = UID_AT + UID_MAX;
 
-/** A plan for `files` files whose frames take at most `slotCapacity` bytes, scanned by up to `threads` threads. */
-export function newScanPlan(probe: string[], files: number, slotCapacity: number, threads: number): ScanPlan {
+/** A plan for `files` files whose frames take at most `slotCapacity` bytes. */
+export function newScanPlan(probe: string[], files: number, slotCapacity: number): ScanPlan {
   const slots = 2 * files - 1;
-  const round64 = (n: number) => Math.ceil(n / 64) * 64;
-  const stagingAt = round64(slots * slotCapacity);
-  const stagingStride = round64(slotCapacity) + 64;
   return {
     probe,
     control: new SharedArrayBuffer(CONTROL_BYTES),
     claims: new SharedArrayBuffer(4 * slots),
     slots,
     slotCapacity,
-    stagingAt,
-    stagingStride,
-    stagingClaims: new SharedArrayBuffer(4 * threads),
-    bytes: stagingAt + threads * stagingStride,
+    bytes: Math.ceil((slots * slotCapacity) / 64) * 64,
   };
-}
-
-/** A staging area for this thread: { at, scratch } byte offsets, or undefined when all are taken. */
-export function claimStaging(plan: ScanPlan): { index: number; at: number; scratch: number } | undefined {
-  const flags = new Int32Array(plan.stagingClaims);
-  for (let k = 0; k < flags.length; k++) {
-    if (Atomics.compareExchange(flags, k, 0, 1) === 0) {
-      const at = plan.stagingAt + k * plan.stagingStride;
-      return { index: k, at, scratch: at + plan.stagingStride - 64 };
-    }
-  }
-  return undefined;
-}
-
-export function releaseStaging(plan: ScanPlan, index: number): void {
-  Atomics.store(new Int32Array(plan.stagingClaims), index, 0);
 }
 
 /** The layout to predict from the probed headers (in natural name order), or undefined. */

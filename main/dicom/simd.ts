@@ -42,10 +42,10 @@ const get = (i: number) => [0x20, i];
 const set = (i: number) => [0x21, i];
 const simd = (op: number) => [0xfd, ...leb(op)];
 
-// params: 0 p, 1 n, 2 maskOrShift, 3 icpt, 4 res, 5 dst; locals: 6 i, 7 end, 8 mv, 9 iv, 10 mn,
-// 11 mx, 12 v, 13 end4, 14 delta (dst - p)
+// params: 0 p, 1 n, 2 maskOrShift, 3 icpt, 4 res; locals: 5 i, 6 end, 7 mv, 8 iv, 9 mn, 10 mx,
+// 11 v, 12 end4
 function body(signed: boolean): number[] {
-  const [P, N, ARG, ICPT, RES, DST, I, END, MV, IV, MN, MX, V, END4, DELTA] = Array.from({ length: 15 }, (_, k) => k);
+  const [P, N, ARG, ICPT, RES, I, END, MV, IV, MN, MX, V, END4] = Array.from({ length: 13 }, (_, k) => k);
   const I16_SPLAT = 0x10;
   const AND = 0x4e;
   const SHL = 0x8b;
@@ -55,14 +55,14 @@ function body(signed: boolean): number[] {
   const MAX = signed ? 0x98 : 0x99;
   const mem = (offset: number) => [0x04, ...leb(offset)]; // align 2^4
   // One vector at byte address i + offset: v = stored samples (masked / sign-extended);
-  // mn = min(mn, v); mx = max(mx, v); v + intercept stored at the same place + delta.
+  // mn = min(mn, v); mx = max(mx, v); v + intercept stored in place.
   const vector = (offset: number) => [
     ...get(I), ...simd(0x00), ...mem(offset),
     ...(signed ? [...get(ARG), ...simd(SHL), ...get(ARG), ...simd(SHR_S)] : [...get(MV), ...simd(AND)]),
     ...set(V),
     ...get(MN), ...get(V), ...simd(MIN), ...set(MN),
     ...get(MX), ...get(V), ...simd(MAX), ...set(MX),
-    ...get(I), ...get(DELTA), 0x6a, ...get(V), ...get(IV), ...simd(ADD), ...simd(0x0b), ...mem(offset),
+    ...get(I), ...get(V), ...get(IV), ...simd(ADD), ...simd(0x0b), ...mem(offset),
   ];
   // while (i < limit) { vectors at i, i + 16, ...; i += 16 * vectors }
   const loop = (limit: number, vectors: number) => [
@@ -75,7 +75,6 @@ function body(signed: boolean): number[] {
   ];
   const code = [
     ...get(P), ...set(I),
-    ...get(DST), ...get(P), 0x6b, ...set(DELTA), // delta = dst - p
     ...get(P), ...get(N), 0x41, 1, 0x74, 0x6a, ...set(END), // end = p + 2n
     ...get(P), ...get(N), 0x41, 1, 0x74, 0x41, ...sleb(-64), 0x71, 0x6a, ...set(END4), // end4 = p + (2n & ~63)
     ...get(ARG), ...simd(I16_SPLAT), ...set(MV),
@@ -90,8 +89,8 @@ function body(signed: boolean): number[] {
     ...get(RES), ...get(MX), ...simd(0x0b), ...mem(16),
     0x0b,
   ];
-  // local groups: 2 x i32 (i, end), 5 x v128 (mv, iv, mn, mx, v), 2 x i32 (end4, delta)
-  const locals = [0x03, 0x02, 0x7f, 0x05, 0x7b, 0x02, 0x7f];
+  // local groups: 2 x i32 (i, end), 5 x v128 (mv, iv, mn, mx, v), 1 x i32 (end4)
+  const locals = [0x03, 0x02, 0x7f, 0x05, 0x7b, 0x01, 0x7f];
   const fn = [...locals, ...code];
   return [...leb(fn.length), ...fn];
 }
@@ -108,7 +107,7 @@ function moduleBytes(importShared = false): Uint8Array {
   const exports = importShared
     ? section(7, [2, ...str('u'), 0x00, 0, ...str('s'), 0x00, 1])
     : section(7, [3, ...str('m'), 0x02, 0, ...str('u'), 0x00, 0, ...str('s'), 0x00, 1]);
-  const type = section(1, [1, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]);
+  const type = section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]);
   const funcs = section(3, [2, 0, 0]);
   const code = section(10, [2, ...body(false), ...body(true)]);
   // Sections in their required order: type, import, function, memory, export, code.
@@ -119,14 +118,14 @@ function moduleBytes(importShared = false): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-type KernelFn = (p: number, n: number, maskOrShift: number, intercept: number, res: number, dst: number) => void;
+type KernelFn = (p: number, n: number, maskOrShift: number, intercept: number, res: number) => void;
 
 /**
- * Convert `n` samples at byte address `p` of `buf` to byte address `dst` (`p` itself: in place)
- * with the SIMD functions (the multiple of 8) and JS (the tail); `res` is 32 bytes of scratch
- * for the lane results. Returns the stored [min, max] (before the intercept).
+ * Convert `n` samples at byte address `p` of `buf` in place with the SIMD functions (the
+ * multiple of 8) and JS (the tail); `res` is 32 bytes of scratch for the lane results.
+ * Returns the stored [min, max] (before the intercept).
  */
-function convert(u: KernelFn, s: KernelFn, buf: ArrayBufferLike, p: number, n: number, signed: boolean, maskOrShift: number, intercept: number, res: number, dst = p): [number, number] {
+function convert(u: KernelFn, s: KernelFn, buf: ArrayBufferLike, p: number, n: number, signed: boolean, maskOrShift: number, intercept: number, res: number): [number, number] {
   const n8 = n & ~7;
   let mn: number;
   let mx: number;
@@ -138,7 +137,7 @@ function convert(u: KernelFn, s: KernelFn, buf: ArrayBufferLike, p: number, n: n
     mx = 0;
   }
   if (n8) {
-    (signed ? s : u)(p, n8, maskOrShift, intercept, res, dst);
+    (signed ? s : u)(p, n8, maskOrShift, intercept, res);
     const lanes = signed ? new Int16Array(buf, res, 16) : new Uint16Array(buf, res, 16);
     for (let i = 0; i < 8; i++) {
       if (lanes[i] < mn) mn = lanes[i];
@@ -147,7 +146,7 @@ function convert(u: KernelFn, s: KernelFn, buf: ArrayBufferLike, p: number, n: n
   }
   if (n8 < n) {
     // Tail (n not a multiple of 8) in JS.
-    const o = new Int16Array(buf, dst, n);
+    const o = new Int16Array(buf, p, n);
     const uu = new Uint16Array(buf, p, n);
     for (let i = n8; i < n; i++) {
       const v = signed ? (uu[i] << (16 + maskOrShift)) >> (16 + maskOrShift) : uu[i] & maskOrShift;
@@ -204,12 +203,11 @@ export const KERNEL_SCRATCH_BYTES = 32;
 /** The SIMD kernel working inside a shared WebAssembly.Memory (e.g. the volume itself). */
 export interface SharedKernel16 {
   /**
-   * Convert `n` 16-bit samples at byte offset `p` (even) of the memory, in place or to byte
-   * offset `dst` (even; not overlapping unless equal to `p`); `scratch` is a 16-aligned byte
-   * offset of KERNEL_SCRATCH_BYTES that no other thread uses meanwhile.
+   * Convert `n` 16-bit samples at byte offset `p` (even) of the memory in place; `scratch` is
+   * a 16-aligned byte offset of KERNEL_SCRATCH_BYTES that no other thread uses meanwhile.
    * Returns the stored [min, max] (before intercept).
    */
-  run(p: number, n: number, signed: boolean, maskOrShift: number, intercept: number, scratch: number, dst?: number): [number, number];
+  run(p: number, n: number, signed: boolean, maskOrShift: number, intercept: number, scratch: number): [number, number];
 }
 
 let sharedModule: WebAssembly.Module | null | undefined;
@@ -227,7 +225,7 @@ export function sharedKernel(mem: WebAssembly.Memory): SharedKernel16 | null {
     const u = inst.exports.u as KernelFn;
     const s = inst.exports.s as KernelFn;
     return {
-      run: (p, n, signed, maskOrShift, intercept, scratch, dst = p) => convert(u, s, mem.buffer, p, n, signed, maskOrShift, intercept, scratch, dst),
+      run: (p, n, signed, maskOrShift, intercept, scratch) => convert(u, s, mem.buffer, p, n, signed, maskOrShift, intercept, scratch),
     };
   } catch {
     sharedModule ??= null;

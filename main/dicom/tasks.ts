@@ -12,7 +12,7 @@ import { codecFor, prepareCodecs, type CodecKind } from './codecs';
 import { sharedKernel, simdKernel, type SharedKernel16 } from './simd';
 import { DicomError, type PlainDicomError } from './errors';
 import { extractHeader, parseBytes, TS, type FileHeader } from './parse';
-import { awaitLayout, claimSlot, claimStaging, layoutSlot, releaseStaging, tryLayout, type ScanLayout, type ScanPlan } from './placement';
+import { awaitLayout, claimSlot, layoutSlot, tryLayout, type ScanLayout, type ScanPlan } from './placement';
 import { frameByteLength, frameSamples, signed16InPlace, storeFrame, unsigned16InPlace, type StoreResult } from './pixels';
 
 /** A file on disk, or bytes already in memory (DICOMweb). `name` is what messages show. */
@@ -194,13 +194,6 @@ function store(bytes: Uint8Array, h: FileHeader, job: FrameJob, out: Int16Array 
 export interface InPlaceKernel {
   kernel: SharedKernel16;
   scratch: number;
-  /**
-   * Byte offset of a frame-sized staging area in the same memory, private to this thread: the
-   * file is read there and the kernel writes the converted samples to their slot. The staging
-   * area stays in this core's cache, so the slot's memory is written once instead of being
-   * written by the read, then read and written again by the conversion.
-   */
-  staging?: number;
 }
 
 /** True when a file's native samples can be read straight into an Int16 output and converted there. */
@@ -241,10 +234,7 @@ function directFrame(fd: number, h: FileHeader, job: FrameJob, outBuf: SharedArr
     const signed = h.pixelRepresentation === 1;
     const arg = signed ? 16 - h.bitsStored : h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
     let range: [number, number];
-    if (inOut?.staging !== undefined) {
-      readInto(fd, new Uint8Array(outBuf, inOut.staging, fb), fb, at);
-      range = inOut.kernel.run(inOut.staging, n, signed, arg, job.intercept, inOut.scratch, byteOff);
-    } else if (inOut) {
+    if (inOut) {
       // The output is the kernel's shared memory: read into the slot, convert there (no copy).
       readInto(fd, new Uint8Array(outBuf, byteOff, fb), fb, at);
       range = inOut.kernel.run(byteOff, n, signed, arg, job.intercept, inOut.scratch);
@@ -314,27 +304,18 @@ function scanTask(req: Extract<Request, { type: 'scan' }>): ScanResult[] {
   const { plan, mem } = req;
   const canPlace = plan && mem && req.scratch !== undefined;
   const outBuf = mem?.buffer as unknown as SharedArrayBuffer | undefined;
-  let kernel: InPlaceKernel | null | undefined;
-  let staging: ReturnType<typeof claimStaging>;
+  let kernel: SharedKernel16 | null | undefined;
   const deferred: number[] = [];
   const place = (fd: number, header: FileHeader, L: ScanLayout): Placed | undefined => {
     const slot = layoutSlot(header, L);
     if (slot < 0 || !claimSlot(plan!, slot)) return undefined;
-    if (kernel === undefined) {
-      const k = sharedKernel(mem!);
-      staging = k ? claimStaging(plan!) : undefined;
-      kernel = k && (staging ? { kernel: k, scratch: staging.scratch, staging: staging.at } : { kernel: k, scratch: req.scratch! });
-    }
+    if (kernel === undefined) kernel = sharedKernel(mem!);
     const fr = header.frames[0];
     const job = { frame: 0, outOffset: slot * L.rows * L.columns, slope: fr.slope, intercept: fr.intercept };
-    const r = directFrame(fd, header, job, outBuf!, new Int16Array(outBuf!), true, kernel ?? undefined);
+    const r = directFrame(fd, header, job, outBuf!, new Int16Array(outBuf!), true, kernel ? { kernel, scratch: req.scratch! } : undefined);
     return r.ok ? { slot, min: r.min, max: r.max, overflow: r.overflow } : undefined;
   };
-  try {
-    return scanFiles();
-  } finally {
-    if (staging) releaseStaging(plan!, staging.index);
-  }
+  return scanFiles();
 
   function scanFiles(): ScanResult[] {
     const withFile = <T>(path: string, fn: (fd: number) => T): T => {
