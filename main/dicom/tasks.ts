@@ -336,6 +336,9 @@ function scanTask(req: Extract<Request, { type: 'scan' }>): ScanResult[] {
         fs.closeSync(fd);
       }
     };
+    // The first request to start decides the layout before its own headers, so that it is
+    // ready by the time any request has parsed its files.
+    const early = canPlace ? tryLayout(plan!, probeHeaders) : null;
     // Headers of the whole request first, then its pixels: each phase keeps its own code and data
     // in the caches (parsing between two 512 KiB reads was about twice as slow).
     const fds: number[] = [];
@@ -355,7 +358,7 @@ function scanTask(req: Extract<Request, { type: 'scan' }>): ScanResult[] {
         if (fd !== undefined) fs.closeSync(fd);
       }
     });
-    const L = canPlace ? tryLayout(plan!, probeHeaders) : null;
+    const L = canPlace ? (early !== undefined ? early : tryLayout(plan!, probeHeaders)) : null;
     results.forEach((r, i) => {
       const fd = fds[i];
       if (fd === undefined) return;
