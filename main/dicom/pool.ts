@@ -31,13 +31,6 @@ interface Slot {
  */
 const IN_FLIGHT_PER_WORKER = 2;
 
-/**
- * A larger young generation for the workers: parsing allocates many short-lived objects
- * (dicom-parser's elements), and with V8's default nursery a 140-file scan spends several ms
- * per worker in scavenges. Only what is live is copied, so a bigger nursery costs little.
- */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 48 };
-
 function workerScript(): string | undefined {
   const env = process.env.OR_HUB_DICOM_WORKER;
   if (env && fs.existsSync(env)) return env;
@@ -85,8 +78,8 @@ export class DicomWorkerPool {
         // worker would fail to start and every task would run in-process). Same as the recorder.
         const start = (execArgv: string[]) =>
           script.endsWith('.ts')
-            ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(script)});`, { eval: true, execArgv, resourceLimits: WORKER_LIMITS })
-            : new Worker(script, { execArgv, resourceLimits: WORKER_LIMITS });
+            ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(script)});`, { eval: true, execArgv })
+            : new Worker(script, { execArgv });
         let worker: Worker;
         try {
           worker = start(process.execArgv);
