@@ -26,6 +26,17 @@ function setup(simulated = true, dataDir = fs.mkdtempSync(path.join(os.tmpdir(),
   return { svc, messages, call, dataDir };
 }
 
+/** The display server on a free loopback port with the service's API (token `tok`). */
+async function serve(svc: AnatomyService): Promise<DisplayServer> {
+  const router = new ApiRouter();
+  svc.routes(router);
+  const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-static-'));
+  fs.writeFileSync(path.join(staticDir, 'index.html'), '');
+  const server = new DisplayServer({ host: '127.0.0.1', port: 0, token: 'tok', staticDir, onClient: () => {}, api: router.handle });
+  await server.listen();
+  return server;
+}
+
 const services: AnatomyService[] = [];
 after(async () => {
   for (const s of services) await s.close();
@@ -113,12 +124,7 @@ test('the CT head phantom loads from its folder; voxels go out as binary over HT
   assert.deepEqual(meta.dimensions, [512, 512, 140]);
   assert.equal(meta.unit, 'HU');
   assert.ok(Math.abs(meta.origin[0] + 115.5) < 1e-3 && Math.abs(meta.origin[2] - 694.21) < 1e-3);
-  const router = new ApiRouter();
-  svc.routes(router);
-  const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-static-'));
-  fs.writeFileSync(path.join(staticDir, 'index.html'), '');
-  const server = new DisplayServer({ host: '127.0.0.1', port: 0, token: 'tok', staticDir, onClient: () => {}, api: router.handle });
-  await server.listen();
+  const server = await serve(svc);
   try {
     const url = `http://127.0.0.1:${server.port}/api/anatomy/voxels?id=${encodeURIComponent(meta.id)}`;
     assert.equal((await fetch(url)).status, 401);
@@ -156,12 +162,7 @@ test('a replaced CT goes back to the loader for the next load, but only once no 
   await svc.open(HEAD_CT);
   assert.equal(svc.current!.volume.data.buffer, first.volume.data.buffer, 'the next load reuses it');
   // Over HTTP the server reports the end of the response: the replaced volume goes back at once.
-  const router = new ApiRouter();
-  svc.routes(router);
-  const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-static-'));
-  fs.writeFileSync(path.join(staticDir, 'index.html'), '');
-  const server = new DisplayServer({ host: '127.0.0.1', port: 0, token: 'tok', staticDir, onClient: () => {}, api: router.handle });
-  await server.listen();
+  const server = await serve(svc);
   try {
     const sent = svc.current!.volume.data.buffer;
     const res = await fetch(`http://127.0.0.1:${server.port}/api/anatomy/voxels?id=${encodeURIComponent(svc.current!.meta.id)}`, { headers: { Authorization: 'Bearer tok' } });
