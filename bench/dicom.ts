@@ -1,6 +1,7 @@
 /**
  * npm run bench:dicom — load the 140-slice CT phantom from disk (page cache warm) and compare:
- *   - our loader (worker pool warm, and the first cold load that starts the workers); each load's
+ *   - our loader (worker pool warm and JIT warm after WARMUP loads, and the first cold load that
+ *     starts the workers, and the median of the first ten loads after it); each load's
  *     volume is handed back (releaseVolume) as the hub does when it shows another series, and the
  *     same load into new memory each time (trimVolumeMemory first) is reported beside it,
  *   - the floor: merely reading the same files' bytes (sequential and parallel; the faster one),
@@ -22,6 +23,12 @@ import { loadSeries, releaseVolume, sharedPool, trimVolumeMemory, type LoadedStu
 
 const DIR = path.resolve(__dirname, '../../shared/data/dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+/**
+ * Loads run (and timed apart) before the measured rounds, so that V8 has optimized the code of
+ * the workers and the main thread: until then its background compiler takes a core from the two
+ * workers (about 8 ms of compiler time per load over the first loads, 3 ms once warm).
+ */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -194,6 +201,14 @@ async function main(): Promise<void> {
   const vol = first!.series[0].volume!;
   const volumeBytes = vol.data.byteLength;
 
+  // JIT warm-up: the first loads after the cold one, timed apart (what a hub that has loaded only
+  // a few series sees).
+  const early: number[] = [];
+  for (let i = 0; i < WARMUP; i++) {
+    const r = await timeOnce(loadAndRelease);
+    if (i < 10) early.push(r.ms);
+  }
+
   const ours: number[] = [];
   const seq: number[] = [];
   const par: number[] = [];
@@ -217,6 +232,9 @@ async function main(): Promise<void> {
   }
   const split: Array<{ headerMs: number; pixelMs: number }> = [];
   for (let i = 0; i < 5; i++) split.push(await phases());
+  // Peers get one untimed run each to warm up too.
+  loadDaikon();
+  loadDcmjs();
   const daikonMs = await time(loadDaikon, 3);
   const dcmjsMs = await time(loadDcmjs, 3);
   // Sanity: peers produce the same voxels.
@@ -235,6 +253,8 @@ async function main(): Promise<void> {
     workersRan: !sharedPool().runningInProcess,
     oursMs: +oursMs.toFixed(1),
     oursColdMs: +coldMs.toFixed(1),
+    oursJitWarmingMs: early.length ? +median(early).toFixed(1) : null,
+    warmupLoads: WARMUP,
     oursFreshMemoryMs: +median(oursFresh).toFixed(1),
     ratioToFloorFreshMemory: +(median(oursFresh) / Math.min(median(seq), median(par))).toFixed(2),
     readSequentialMs: +median(seq).toFixed(1),
@@ -258,6 +278,7 @@ async function main(): Promise<void> {
   const rows: Array<[string, string]> = [
     ['our loader, warm pool (median)', `${figures.oursMs} ms`],
     ['our loader, cold (starts workers)', `${figures.oursColdMs} ms`],
+    [`our loader, loads 2-11 (JIT warming; then ${WARMUP} untimed)`, `${figures.oursJitWarmingMs} ms`],
     ['our loader, new memory for each volume (median)', `${figures.oursFreshMemoryMs} ms (ratio ${figures.ratioToFloorFreshMemory})`],
     ['read same bytes, sequential readFileSync', `${figures.readSequentialMs} ms`],
     ['read same bytes, parallel fs.promises', `${figures.readParallelMs} ms`],
