@@ -21,7 +21,7 @@ import { KERNEL_SCRATCH_BYTES } from './simd';
 import { listLocal } from './sources';
 import { newScanPlan, readLayout, type ScanLayout, type ScanPlan } from './placement';
 import { sourceName, type FrameJob, type FrameResult, type Placed, type Response, type Source } from './tasks';
-import { acquireVolumeMemory, releaseVolumeMemory } from './volume-memory';
+import { acquireVolumeMemory, releaseVolumeMemory, volumeData } from './volume-memory';
 
 export interface LoadProgress {
   done: number;
@@ -506,7 +506,7 @@ function placedVolume(frames: InputFrame[], geometry: StackGeometry, slotOf: num
   if (base < 0 || base + nOut > L.slots) return undefined;
   placement.done = true;
   const sliceLen = L.rows * L.columns;
-  const data = new Int16Array(placement.mem.buffer, base * sliceLen * 2, nOut * sliceLen);
+  const data = volumeData(new Int16Array(placement.mem.buffer, base * sliceLen * 2, nOut * sliceLen), placement.mem);
   return { placed: true, geometry, volume: volumeOf(geometry, data, [min, max], h0, s), failedInputs: new Map(), interpolated: 0, stackKeyFrame: frames[0].geom };
 }
 
@@ -680,6 +680,7 @@ async function decodeStack(
     }
   }
   const data = typeChoice.type === 'int16' ? new Int16Array(sab, 0, nOut * sliceLen) : new Float32Array(sab, 0, nOut * sliceLen);
+  if (mem) volumeData(data, mem);
   if (extra > nOut) {
     // Some real slices were off the grid: the range is that of the resampled data.
     min = Infinity;

@@ -117,7 +117,9 @@ test('the memory of a released volume is reused by the next load, which rewrites
   assert.equal(volumeMemoryStats().reused, before.reused + 1);
   assert.ok(bytes(second).equals(copy), 'voxels differ after reuse');
   assert.equal(releaseVolume({ data: new Int16Array(4) }), false, 'memory not from a load is not taken');
-  releaseVolume(second.volume);
+  assert.equal(releaseVolume(first.volume), false, 'a second release of the first volume does not hand back the memory the second now uses');
+  assert.equal(volumeMemoryStats().kept, before.kept);
+  assert.equal(releaseVolume(second.volume), true);
 });
 
 // --- the layout itself (pure) ---------------------------------------------------------------

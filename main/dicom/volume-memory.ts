@@ -19,8 +19,12 @@ const KEEP_MS = 60_000;
 const KEEP_MAX = 2;
 
 const free: WebAssembly.Memory[] = [];
-/** The memory behind each volume buffer handed out (the SharedArrayBuffer a volume's data views). */
-const owner = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
+/**
+ * The memory behind each volume's data (the typed array a load put in `Volume.data`), until the
+ * volume is released: a second release of the same volume is then a no-op, even when its memory
+ * already belongs to a newer volume.
+ */
+const owner = new WeakMap<ArrayBufferView, WebAssembly.Memory>();
 let trimTimer: NodeJS.Timeout | undefined;
 
 export interface VolumeMemoryStats {
@@ -50,11 +54,14 @@ export function acquireVolumeMemory(bytes: number): WebAssembly.Memory | undefin
     return free.splice(best, 1)[0];
   }
   const mem = sharedVolumeMemory(bytes);
-  if (mem) {
-    counts.allocated++;
-    owner.set(mem.buffer, mem);
-  }
+  if (mem) counts.allocated++;
   return mem;
+}
+
+/** Records that `data` (a view of `mem`) is a volume's data, for releaseVolume. */
+export function volumeData<T extends ArrayBufferView>(data: T, mem: WebAssembly.Memory): T {
+  owner.set(data, mem);
+  return data;
 }
 
 /** Hands a memory back (one from acquireVolumeMemory, not in use any more). */
@@ -68,12 +75,14 @@ export function releaseVolumeMemory(mem: WebAssembly.Memory): void {
 }
 
 /**
- * Hands back the memory behind a volume's data, if it came from here (other volumes, e.g. the
- * demo phantom or Float32 volumes, are left to the garbage collector). Returns true if it did.
+ * Hands back the memory behind a volume's data, if a load made it there and it has not been
+ * handed back yet (other volumes, e.g. the demo phantom or Float32 volumes, are left to the
+ * garbage collector). Returns true if it did.
  */
 export function releaseVolume(v: { data: ArrayBufferView } | undefined): boolean {
-  const mem = v ? owner.get(v.data.buffer) : undefined;
+  const mem = v ? owner.get(v.data) : undefined;
   if (!mem) return false;
+  owner.delete(v!.data);
   releaseVolumeMemory(mem);
   return true;
 }
