@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     oursPixelPassMs: +median(split.map((x) => x.pixelMs)).toFixed(1),
     readIntoNewBufferMs: +median(fresh).toFixed(1),
     readIntoRecycledBufferMs: +median(recycledRead).toFixed(1),
-    minorFaultsPerRun: { ours: median(faults.ours), oursFreshMemory: median(faults.oursFresh), readSequential: median(faults.seq), readParallel: median(faults.par), readIntoNewBuffer: median(faults.fresh) },
+    minorFaultsPerRun: { ours: median(faults.ours), oursFreshMemory: median(faults.oursFresh), readSequential: median(faults.seq), readParallel: median(faults.par), readIntoNewBuffer: median(faults.fresh), readIntoRecycledBuffer: median(faults.recycled) },
     daikonMs: +median(daikonMs).toFixed(1),
     dcmjsMs: +median(dcmjsMs).toFixed(1),
     speedupVsBestPeer: +(bestPeer / oursMs).toFixed(2),

@@ -117,8 +117,6 @@ interface Placement {
   plan: ScanPlan;
   /** The layout the scan used (read once the scan is over). */
   layout?: ScanLayout;
-  /** Byte offset of the kernel scratch for scan request 0 (request b: + b * KERNEL_SCRATCH_BYTES). */
-  scratchAt: number;
   /** Taken by a volume, or handed back: either way no longer this load's to release. */
   done: boolean;
 }
@@ -194,7 +192,8 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
         const res = await pool.run<Extract<Response, { type: 'scan' }>>({
           type: 'scan',
           sources: batch,
-          ...(placement ? { plan: placement.plan, mem: placement.mem, scratch: placement.scratchAt + KERNEL_SCRATCH_BYTES * b } : {}),
+          // Each request's kernel scratch follows the slots.
+          ...(placement ? { plan: placement.plan, mem: placement.mem, scratch: placement.plan.bytes + KERNEL_SCRATCH_BYTES * b } : {}),
         });
         res.results.forEach((r, i) => {
           if (!r.ok) {
@@ -463,9 +462,8 @@ function planScan(sources: Source[], requests: number): Placement | undefined {
   }
   if (!capacity) return undefined;
   const plan = newScanPlan(probe, paths.length, capacity);
-  const scratchAt = plan.bytes;
-  const mem = acquireVolumeMemory(scratchAt + KERNEL_SCRATCH_BYTES * requests);
-  return mem ? { mem, plan, scratchAt, done: false } : undefined;
+  const mem = acquireVolumeMemory(plan.bytes + KERNEL_SCRATCH_BYTES * requests);
+  return mem ? { mem, plan, done: false } : undefined;
 }
 
 /** The first `k` names in natural order (numbers compared by value: I2 before I10). */
@@ -485,11 +483,9 @@ function firstInNaturalOrder(names: string[], k: number): string[] {
  * confirms it: no interpolation, and each sorted slice sits in the slot after the previous
  * one. Undefined otherwise (the caller then reads the pixels again, into a new layout).
  */
-function placedVolume(frames: InputFrame[], geometry: StackGeometry, slotOf: number[], nOut: number, placement: Placement, h0: FileHeader, s: LoadedSeries): StackResult | undefined {
-  const L = placement.layout;
-  if (!L) return undefined;
+function placedVolume(frames: InputFrame[], geometry: StackGeometry, slotOf: number[], nOut: number, L: ScanLayout, mem: WebAssembly.Memory, h0: FileHeader, s: LoadedSeries): StackResult | undefined {
   const { sortedInputs, plan } = geometry;
-  if (h0.seriesInstanceUid !== L.seriesInstanceUid || h0.rows !== L.rows || h0.columns !== L.columns || slotOf.length !== nOut) return undefined;
+  if (h0.rows !== L.rows || h0.columns !== L.columns || slotOf.length !== nOut) return undefined;
   if (!plan.every((p, k) => p.w === 0 && slotOf[p.a] === k)) return undefined;
   const first = frames[sortedInputs[0]].entry.placed;
   if (!first) return undefined;
@@ -504,19 +500,13 @@ function placedVolume(frames: InputFrame[], geometry: StackGeometry, slotOf: num
     if (pl.max > max) max = pl.max;
   }
   if (base < 0 || base + nOut > L.slots) return undefined;
-  placement.done = true;
   const sliceLen = L.rows * L.columns;
-  const data = volumeData(new Int16Array(placement.mem.buffer, base * sliceLen * 2, nOut * sliceLen), placement.mem);
+  const data = volumeData(new Int16Array(mem.buffer, base * sliceLen * 2, nOut * sliceLen), mem);
   return { placed: true, geometry, volume: volumeOf(geometry, data, [min, max], h0, s), failedInputs: new Map(), interpolated: 0, stackKeyFrame: frames[0].geom };
 }
 
-/** Items per request: about 4 requests per worker, at most 64 items. */
-function batchSize(n: number, workers: number): number {
-  return Math.max(1, Math.min(64, Math.ceil(n / (workers * 4))));
-}
-
 /**
- * Requests for a scan, largest first (a quarter of what is left per worker pair, at most 64, at
+ * Requests for a pass over files, largest first (a quarter of what is left per worker pair, at most 64, at
  * least 2 files): few messages, and small ones at the end so the workers finish together.
  */
 function guidedChunks<T>(xs: T[], workers: number): T[][] {
@@ -526,12 +516,6 @@ function guidedChunks<T>(xs: T[], workers: number): T[][] {
     out.push(xs.slice(i, i + n));
     i += n;
   }
-  return out;
-}
-
-function chunk<T>(xs: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
   return out;
 }
 
@@ -599,13 +583,13 @@ async function decodeStack(
   const typeChoice = forceFloat ? { type: 'float32' as const, certain: true } : chooseType(frames);
   const bytesPer = typeChoice.type === 'int16' ? 2 : 4;
   if (placement?.layout && !placement.done && typeChoice.type === 'int16' && h0.seriesInstanceUid === placement.layout.seriesInstanceUid) {
-    const placed = placedVolume(frames, geometry, slotOf, nOut, placement, h0, s);
+    const placed = placedVolume(frames, geometry, slotOf, nOut, placement.layout, placement.mem, h0, s);
+    placement.done = true;
     if (placed) {
       onFrames(frames.length);
       return placed;
     }
-    // Not as predicted: hand the memory back now, so the read below can reuse it.
-    placement.done = true;
+    // Not as predicted: the memory goes back now, so the read below can reuse it.
     releaseVolumeMemory(placement.mem);
   }
 
@@ -619,7 +603,7 @@ async function decodeStack(
     perFile.set(f.entry, list);
   });
   const fileJobs = [...perFile.entries()];
-  const batches = chunk(fileJobs, batchSize(fileJobs.length, pool.size));
+  const batches = guidedChunks(fileJobs, pool.size);
 
   // Int16 volumes live in a shared WebAssembly.Memory when possible: workers read native
   // samples straight into their slot and the SIMD kernel converts them there. Each request

@@ -31,6 +31,16 @@ export function frameByteLength(h: Pick<FileHeader, 'rows' | 'columns' | 'sample
 }
 
 /** Why a header cannot be turned into scalar volume pixels, or undefined when it can. */
+/** True when a file's native samples can be read straight into an Int16 output and converted there. */
+export function inPlaceCapable(h: Pick<FileHeader, 'bitsAllocated' | 'bitsStored' | 'transferSyntax' | 'photometric' | 'pixelRepresentation'>): boolean {
+  return (
+    h.bitsAllocated === 16 &&
+    h.transferSyntax !== TS.explicitBE &&
+    h.photometric !== 'MONOCHROME1' &&
+    (h.pixelRepresentation === 0 || h.bitsStored === 16)
+  );
+}
+
 export function unsupportedPixelReason(h: FileHeader): string | undefined {
   if (!h.pixelData) return 'no pixel data';
   if (h.rows <= 0 || h.columns <= 0) return `invalid image size ${h.columns}x${h.rows}`;

@@ -3,10 +3,11 @@
  * samples go straight to the slot where the volume will want them, before the geometry of the
  * whole series is known. The slot comes from a layout predicted from the first files:
  *
- * - The first scan request to run decides it (the "prober"; the others go on parsing headers
- *   meanwhile and place those files' pixels once it has, see `control`): it parses the first three files in natural name
- *   order; the first image is slot `center`, and the slice step is the gap to the next image of
- *   its series, or SpacingBetweenSlices / SliceThickness when that gap is a whole multiple of it.
+ * - The first scan request to start decides it (the "prober"; the others parse their headers
+ *   meanwhile and, if need be, wait for it before placing pixels; see `control`): it parses the
+ *   first three files in natural name order; the first image is slot `center`, and the slice
+ *   step is the gap to the next image of its series, or SpacingBetweenSlices / SliceThickness
+ *   when that gap is a whole multiple of it.
  * - Slot = center + (position along the normal - d0) / step; there are 2n - 1 slots for n files, so
  *   the series fits whichever way its files are named. A file is placed only when it belongs to
  *   that series, has the same size and orientation, is native 16-bit with integer rescale, and lies
@@ -18,8 +19,9 @@
  * The loader then checks the placement against the real geometry from every header (placedVolume)
  * and reads again whatever does not match, so a wrong prediction costs time, never correctness.
  */
-import { cross, dot, normalize } from './geometry';
+import { cross, dot, normalize, sameOrientation } from './geometry';
 import { TS, type FileHeader } from './parse';
+import { inPlaceCapable } from './pixels';
 
 /** What the loader gives every scan request. */
 export interface ScanPlan {
@@ -169,11 +171,9 @@ export function layoutSlot(h: FileHeader, L: ScanLayout): number {
     h.rows !== L.rows ||
     h.columns !== L.columns ||
     h.samplesPerPixel !== 1 ||
-    h.bitsAllocated !== 16 ||
     h.bitsStored < 1 ||
     h.bitsStored > 16 ||
-    (h.pixelRepresentation !== 0 && h.bitsStored !== 16) ||
-    h.photometric === 'MONOCHROME1' ||
+    !inPlaceCapable(h) ||
     h.photometric === 'PALETTE COLOR' ||
     !pd ||
     !pd.inFile ||
@@ -184,12 +184,11 @@ export function layoutSlot(h: FileHeader, L: ScanLayout): number {
     !Number.isInteger(f.intercept) ||
     !f.ipp ||
     !f.iop ||
-    f.iop.some((x, i) => Math.abs(x - L.iop[i]) > 1e-4)
+    !sameOrientation(f.iop, L.iop)
   ) {
     return -1;
   }
-  const d = f.ipp[0] * L.normal[0] + f.ipp[1] * L.normal[1] + f.ipp[2] * L.normal[2];
-  const q = (d - L.d0) / L.step;
+  const q = (dot(f.ipp, L.normal) - L.d0) / L.step;
   const k = Math.round(q);
   if (Math.abs(q - k) > 1e-3) return -1;
   const slot = L.center + k;

@@ -10,7 +10,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../start-worker';
 import { runTask, type Request, type Response } from './tasks';
 
 /** A Request before the pool numbers it. */
@@ -73,21 +74,14 @@ export class DicomWorkerPool {
     }
     for (let i = 0; i < this.size; i++) {
       try {
-        // Under tsx (tests, bench) the worker is a .ts file: load it through tsx's CommonJS hook,
-        // since module hooks from --import do not reach a worker's entry point on Node 20 (the
-        // worker would fail to start and every task would run in-process). Same as the recorder.
-        const start = (execArgv: string[]) =>
-          script.endsWith('.ts')
-            ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(script)});`, { eval: true, execArgv })
-            : new Worker(script, { execArgv });
         let worker: Worker;
         try {
-          worker = start(process.execArgv);
+          worker = startWorker(script, { execArgv: process.execArgv });
         } catch (e) {
           // Some process-wide flags (e.g. --expose-gc) are refused in a worker's execArgv
           // (ERR_WORKER_INVALID_EXEC_ARGV): start without them rather than run in-process.
           this.lastError = e as Error;
-          worker = start([]);
+          worker = startWorker(script, { execArgv: [] });
         }
         const slot: Slot = { worker, inFlight: [] };
         worker.unref();

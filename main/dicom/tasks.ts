@@ -12,8 +12,8 @@ import { codecFor, prepareCodecs, type CodecKind } from './codecs';
 import { sharedKernel, simdKernel, type SharedKernel16 } from './simd';
 import { DicomError, type PlainDicomError } from './errors';
 import { extractHeader, parseBytes, TS, type FileHeader } from './parse';
-import { awaitLayout, claimSlot, layoutSlot, tryLayout, type ScanLayout, type ScanPlan } from './placement';
-import { frameByteLength, frameSamples, signed16InPlace, storeFrame, unsigned16InPlace, type StoreResult } from './pixels';
+import { awaitLayout, claimSlot, layoutSlot, tryLayout, type ScanPlan } from './placement';
+import { frameByteLength, frameSamples, inPlaceCapable, signed16InPlace, storeFrame, unsigned16InPlace, type StoreResult } from './pixels';
 
 /** A file on disk, or bytes already in memory (DICOMweb). `name` is what messages show. */
 export type Source = { path: string } | { name: string; bytes: Uint8Array };
@@ -198,16 +198,6 @@ export interface InPlaceKernel {
   scratch: number;
 }
 
-/** True when a file's native samples can be read straight into an Int16 output and converted there. */
-function inPlaceCapable(h: FileHeader): boolean {
-  return (
-    h.bitsAllocated === 16 &&
-    h.transferSyntax !== TS.explicitBE &&
-    h.photometric !== 'MONOCHROME1' &&
-    (h.pixelRepresentation === 0 || h.bitsStored === 16)
-  );
-}
-
 /**
  * One frame of a native file (open as `fd`) into `out` at `job.outOffset`: read straight into
  * the slot and converted there when it can be (SIMD when available), else read and stored.
@@ -310,30 +300,13 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>, inOu
  * scan: each file opened once; its header parsed, and its pixels placed when it fits the layout
  * (placement.ts). Headers of the whole request come first, then its pixels: each phase keeps its
  * own code and data in the caches (parsing between two 512 KiB reads was about 15 % slower).
- * Files parsed while another request was still deciding the layout are placed at the end.
  */
 function scanTask(req: Extract<Request, { type: 'scan' }>): ScanResult[] {
   const { plan, mem, scratch } = req;
   if (!plan || !mem || scratch === undefined) return req.sources.map(headerResult);
-  const outBuf = mem.buffer as unknown as SharedArrayBuffer;
-  const out = new Int16Array(outBuf);
-  let kernel: SharedKernel16 | null | undefined;
-  const place = (fd: number, header: FileHeader, L: ScanLayout): Placed | undefined => {
-    const slot = layoutSlot(header, L);
-    if (slot < 0 || !claimSlot(plan, slot)) return undefined;
-    if (kernel === undefined) kernel = sharedKernel(mem);
-    const fr = header.frames[0];
-    const job = { frame: 0, outOffset: slot * L.rows * L.columns, slope: fr.slope, intercept: fr.intercept };
-    try {
-      const r = directFrame(fd, header, job, outBuf, out, true, kernel ? { kernel, scratch } : undefined);
-      return r.ok ? { slot, min: r.min, max: r.max, overflow: r.overflow } : undefined;
-    } catch {
-      return undefined; // not placed: the loader's second pass reads it again and reports the problem
-    }
-  };
   // The first request to start decides the layout before its own headers, so that it is ready
   // by the time any request has parsed its files.
-  const early = tryLayout(plan, probeHeaders);
+  tryLayout(plan, probeHeaders);
   const fds: Array<number | undefined> = [];
   try {
     const results = req.sources.map((source, i): ScanResult => {
@@ -346,26 +319,25 @@ function scanTask(req: Extract<Request, { type: 'scan' }>): ScanResult[] {
         return { ok: false, error: plain(e, file) };
       }
     });
-    const L = early !== undefined ? early : tryLayout(plan, probeHeaders);
-    const deferred: number[] = [];
-    results.forEach((r, i) => {
+    const L = awaitLayout(plan, probeHeaders);
+    if (!L) return results;
+    const outBuf = mem.buffer as unknown as SharedArrayBuffer;
+    const out = new Int16Array(outBuf);
+    const kernel = sharedKernel(mem);
+    return results.map((r, i) => {
       const fd = fds[i];
-      if (fd === undefined || !r.ok) return;
-      if (L === undefined) deferred.push(i);
-      else if (L) {
-        const placed = place(fd, r.header, L);
-        if (placed) results[i] = { ...r, placed };
+      if (fd === undefined || !r.ok) return r;
+      const slot = layoutSlot(r.header, L);
+      if (slot < 0 || !claimSlot(plan, slot)) return r;
+      const fr = r.header.frames[0];
+      const job = { frame: 0, outOffset: slot * L.rows * L.columns, slope: fr.slope, intercept: fr.intercept };
+      try {
+        const f = directFrame(fd, r.header, job, outBuf, out, true, kernel ? { kernel, scratch } : undefined);
+        return f.ok ? { ...r, placed: { slot, min: f.min, max: f.max, overflow: f.overflow } } : r;
+      } catch {
+        return r; // not placed: the loader's second pass reads it again and reports the problem
       }
     });
-    if (deferred.length) {
-      const later = awaitLayout(plan, probeHeaders);
-      for (const i of deferred) {
-        const r = results[i];
-        const placed = later && r.ok ? place(fds[i]!, r.header, later) : undefined;
-        if (placed && r.ok) results[i] = { ...r, placed };
-      }
-    }
-    return results;
   } finally {
     for (const fd of fds) if (fd !== undefined) fs.closeSync(fd);
   }

@@ -67,7 +67,6 @@ export class AnatomyService {
   private usedPool = false;
   /** Voxel downloads in progress per volume: a replaced volume's memory is handed back after them. */
   private readonly downloads = new Map<Volume, number>();
-  private readonly retired = new Set<Volume>();
   private readonly file: string;
 
   constructor(private readonly opts: AnatomyServiceOptions) {
@@ -146,8 +145,7 @@ export class AnatomyService {
    * 15 ms less per load of a CT, docs/dicom.md) once no display is still downloading it.
    */
   private retire(v: Volume): void {
-    if (this.downloads.get(v)) this.retired.add(v);
-    else releaseVolume(v);
+    if (!this.downloads.get(v)) releaseVolume(v); // else when its last download ends (voxels())
   }
 
   private fail(seq: number, message: string): void {
@@ -309,7 +307,7 @@ export class AnatomyService {
       const left = (this.downloads.get(v) ?? 1) - 1;
       if (left > 0) return void this.downloads.set(v, left);
       this.downloads.delete(v);
-      if (this.retired.delete(v)) releaseVolume(v);
+      if (v !== this.volume) releaseVolume(v); // replaced while it was being sent
     };
     return { status: 200, body: new Uint8Array(d.buffer, d.byteOffset, d.byteLength), done };
   }

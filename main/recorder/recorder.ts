@@ -13,7 +13,8 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../start-worker';
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
 import type { AlarmPriority, AlarmState } from '../../native-bridge/common/wire';
 import type { DeviceLinkState, GapRecord, HubSink, WaveBlock } from '../hub/sink';
@@ -207,11 +208,7 @@ export class Recorder extends EventEmitter implements HubSink {
   }
 
   private async spawn(): Promise<void> {
-    // Under tsx (tests, bench) the worker is a .ts file: load it through tsx's CommonJS hook,
-    // since module hooks from --import do not reach a worker's entry point on Node 20.
-    const w = this.workerPath.endsWith('.ts')
-      ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(this.workerPath)});`, { eval: true })
-      : new Worker(this.workerPath);
+    const w = startWorker(this.workerPath);
     this.worker = w;
     w.on('message', (m: WorkerMessage) => this.onMessage(m));
     w.on('error', (e) => this.onWorkerGone(w, e));
