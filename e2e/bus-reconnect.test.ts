@@ -30,6 +30,8 @@ class Proxy {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   port = 0;
+  /** Bytes relayed from clients to the target. */
+  forwarded = 0;
   constructor(private readonly target: { host: string; port: number }) {}
   async start(port = 0): Promise<void> {
     const server = net.createServer((c) => {
@@ -39,6 +41,7 @@ class Proxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => s.destroy());
       }
+      c.on('data', (b: Buffer) => (this.forwarded += b.length));
       c.pipe(up);
       up.pipe(c);
       c.on('close', () => up.destroy());
@@ -116,7 +119,7 @@ test('a simulator killed and restarted is back within 5 s, same identity, the pa
 
 test('a link cut and restored: back within 5 s by itself, losses kept as gap records', { timeout: 60_000 }, async () => {
   // Both of the device's links go through relays: the control socket and the data channel (§2.3).
-  const status = (await (await fetch(`${hub.origin}/api/status`, { headers: { authorization: `Bearer ${hub.token}` } })).json()) as { bus: { dataEndpoint: string | null; dataReceived: number } };
+  const status = (await (await fetch(`${hub.origin}/api/status`, { headers: { authorization: `Bearer ${hub.token}` } })).json()) as { bus: { dataEndpoint: string | null } };
   assert.ok(status.bus.dataEndpoint, 'the hub has a data channel');
   const proxy = new Proxy({ host: '127.0.0.1', port: portOf(hub.bus) });
   const dataProxy = new Proxy({ host: '127.0.0.1', port: portOf(status.bus.dataEndpoint) });
@@ -128,6 +131,11 @@ test('a link cut and restored: back within 5 s by itself, losses kept as gap rec
   await waitFor(() => display.state(id) === 'online', 'proxied monitor online');
   const stream = display.streamOf(id, ECG)!;
   await waitFor(() => (display.blocks.get(stream)?.length ?? 0) > 20, 'ECG flowing');
+  // The waveform frames really take the relayed data channel, not the control socket.
+  const d0 = dataProxy.forwarded;
+  const m = display.blocks.get(stream)!.length;
+  await waitFor(() => display.blocks.get(stream)!.length > m + 20, 'more ECG');
+  assert.ok(dataProxy.forwarded - d0 > 1000, `${dataProxy.forwarded - d0} bytes over the data channel relay`);
 
   await proxy.stop();
   await dataProxy.stop();
@@ -143,7 +151,9 @@ test('a link cut and restored: back within 5 s by itself, losses kept as gap rec
   assert.ok(back <= 5000);
   assert.equal(display.streamOf(id, ECG), stream);
   const n = display.blocks.get(stream)!.length;
+  const d1 = dataProxy.forwarded;
   await waitFor(() => display.blocks.get(stream)!.length > n + 50, 'ECG flowing again');
+  assert.ok(dataProxy.forwarded - d1 > 1000, `after the cut, ${dataProxy.forwarded - d1} bytes over the data channel relay`);
   // Frames queued during the cut arrive late; anything lost on the dead connection is a gap record.
   const res = assertNoSilentLoss(display.blocks.get(stream)!, display.gaps, stream, 'link cut');
   console.log(`after the cut: ${res.holes} hole(s) in the ECG, ${display.gaps.length - gapsBefore} gap record(s), counters ${JSON.stringify(display.devices.get(id)!.counters)}`);
