@@ -15,6 +15,9 @@
  * to hub time by inverting that line. See docs/device-protocol.md §6.
  */
 
+/** Exchanges a ClockSync keeps by default (and the hub learns from before syncing less often). */
+export const DEFAULT_SYNC_WINDOW = 128;
+
 export interface SyncSample {
   /** Hub clock, ms: request sent. */
   t1: number;
@@ -42,7 +45,7 @@ export interface ClockEstimate {
 }
 
 export interface ClockSyncOptions {
-  /** Exchanges kept (oldest dropped). Default 128. */
+  /** Exchanges kept (oldest dropped). Default DEFAULT_SYNC_WINDOW. */
   window?: number;
   /** Drift is fitted only once the exchanges it uses span this long, ms. Default 2000. */
   minSpanForDriftMs?: number;
@@ -83,7 +86,7 @@ export class ClockSync {
   steps = 0;
 
   constructor(opts: ClockSyncOptions = {}) {
-    this.window = opts.window ?? 128;
+    this.window = opts.window ?? DEFAULT_SYNC_WINDOW;
     this.minSpan = opts.minSpanForDriftMs ?? 2000;
     this.maxDrift = (opts.maxDriftPpm ?? 1000) * 1e-6;
     this.holdover = (opts.holdoverPpm ?? 20) * 1e-6;

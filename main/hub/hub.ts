@@ -25,7 +25,7 @@ import {
 import { DATA_ENVELOPE_BYTES, envelopeMatches, envelopeSlot, tokenToHex, type DataOffer } from '../../native-bridge/common/data-channel';
 import { randomFillSync } from 'node:crypto';
 import type { AlarmItem, AlarmPriorityName, ChannelView, DeviceView } from '../../common/display-contract';
-import { ClockSync } from './clock-sync';
+import { ClockSync, DEFAULT_SYNC_WINDOW } from './clock-sync';
 import { hubNow } from './clock';
 import type { DeviceLinkState, GapRecord, HubSink } from './sink';
 import { RateLimitedLog } from './log';
@@ -84,10 +84,10 @@ const MAX_ALARMS_PER_DEVICE = 256;
 /**
  * Sync schedule (§6.3): after HELLO 8 exchanges back to back (each request as soon as the
  * previous answer is in: a first offset within milliseconds), then one every 100 ms until
- * 128 are done (offset and drift learnt), then one every syncIntervalMs.
+ * a window of them is done (offset and drift learnt), then one every syncIntervalMs.
  */
 const SYNC_FAST = 8;
-const SYNC_LEARN = 128;
+const SYNC_LEARN = DEFAULT_SYNC_WINDOW;
 const SYNC_LEARN_INTERVAL_MS = 100;
 /** Wave placement: how fast a change of the clock estimate is slewed in, and from what size it is stepped. */
 const SLEW_SLOW = 0.02;
@@ -215,7 +215,9 @@ export class Hub extends EventEmitter {
     /** HELLOs refused (bad descriptor, too many devices). */
     helloRejected: 0,
     /** Data-channel messages whose token names no current session (or that are too short to carry one). */
-    dataRefused: 0,
+    get dataRefused(): number {
+      return (this.decodeErrors.get('DATA_ENVELOPE') ?? 0) + (this.decodeErrors.get('DATA_SESSION') ?? 0);
+    },
   };
 
   constructor(
@@ -317,13 +319,11 @@ export class Hub extends EventEmitter {
   private handleData(msg: Uint8Array, parts: number): void {
     const t = this.now();
     if (msg.length < DATA_ENVELOPE_BYTES) {
-      this.stats.dataRefused++;
       return this.drop(undefined, 'DATA_ENVELOPE', `data message of ${msg.length} bytes has no ${DATA_ENVELOPE_BYTES}-byte session token`, 'data channel');
     }
     const rec = this.dataSlots[envelopeSlot(msg)] as DeviceRecord | undefined;
     const token = rec?.dataToken;
     if (!rec || !token || !envelopeMatches(msg, token)) {
-      this.stats.dataRefused++;
       return this.drop(undefined, 'DATA_SESSION', 'session token names no current device session (send HELLO on the control socket for a new one)', 'data channel');
     }
     const id = rec.desc.deviceId;

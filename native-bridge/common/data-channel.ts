@@ -43,15 +43,21 @@ export function parseDataOffer(ackJson: string): DataOffer | null {
   return { session: d.session, port, endpoint };
 }
 
+/** Host (IPv6 kept in brackets) and port (digits or `*`) of a `tcp://HOST:PORT` endpoint, else null. */
+export function parseTcpEndpoint(ep: string): { host: string; port: string } | null {
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+|\*)$/.exec(ep);
+  return m ? { host: m[1], port: m[2] } : null;
+}
+
 /**
  * Where a device connects its data socket: the offered endpoint, or for TCP the host of its own
  * control endpoint with the offered port. Null when the offer does not fit the control endpoint.
  */
 export function dataEndpointFor(controlEndpoint: string, offer: DataOffer): string | null {
   if (offer.endpoint) return offer.endpoint;
-  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+|\*)$/.exec(controlEndpoint);
-  if (!m || offer.port === undefined) return null;
-  return `tcp://${m[1]}:${offer.port}`;
+  const tcp = parseTcpEndpoint(controlEndpoint);
+  if (!tcp || offer.port === undefined) return null;
+  return `tcp://${tcp.host}:${offer.port}`;
 }
 
 /**
@@ -59,12 +65,11 @@ export function dataEndpointFor(controlEndpoint: string, offer: DataOffer): stri
  * so), `ipc://PATH.data`, `inproc://NAME.data`.
  */
 export function defaultDataEndpoint(controlEndpoint: string): string | null {
-  const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+|\*)$/.exec(controlEndpoint);
+  const tcp = parseTcpEndpoint(controlEndpoint);
   if (tcp) {
-    const port = tcp[2];
-    if (port === '*' || port === '0') return `tcp://${tcp[1]}:${port}`;
-    const p = Number(port) + 1;
-    return p < 65536 ? `tcp://${tcp[1]}:${p}` : null;
+    if (tcp.port === '*' || tcp.port === '0') return `tcp://${tcp.host}:${tcp.port}`;
+    const p = Number(tcp.port) + 1;
+    return p < 65536 ? `tcp://${tcp.host}:${p}` : null;
   }
   if (/^(ipc|inproc):\/\/\S+$/.test(controlEndpoint)) return `${controlEndpoint}.data`;
   return null;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import { curveKeyPair, Dealer, Push } from 'zeromq';
 import { BusServer, BusSecurityError, isLoopbackEndpoint } from './bus-server';
-import { DeviceClient } from './device-client';
+import { DeviceClient, withCurve } from './device-client';
 import type { DeviceDescriptor } from '../common/descriptor';
 import { FrameType, decodeFrame, encodeWave } from '../common/wire';
 import { Hub } from '../../main/hub/hub';
@@ -192,13 +192,8 @@ for (const mode of ['plain', 'curve'] as const) {
 
     // A stranger guessing the data port: with CURVE its key is refused by ZAP; in plain mode
     // (loopback only) its messages name no session and are dropped.
-    const push = new Push({ linger: 0 });
+    const push = withCurve(new Push({ linger: 0 }), mode === 'curve' ? { serverPublicKey: hubKeys.publicKey, ...stranger } : undefined);
     closers.push(() => push.close());
-    if (mode === 'curve') {
-      push.curveServerKey = hubKeys.publicKey;
-      push.curvePublicKey = stranger.publicKey;
-      push.curveSecretKey = stranger.secretKey;
-    }
     const denied = bus.stats.authDenied;
     push.connect(bus.dataEndpoint);
     const fake = new Uint8Array(16);

@@ -8,7 +8,8 @@
  */
 import { Pull, Router } from 'zeromq';
 import { MAX_FRAME_BYTES } from '../common/wire';
-import { DATA_ENVELOPE_BYTES, defaultDataEndpoint, type DataOffer } from '../common/data-channel';
+import { DATA_ENVELOPE_BYTES, defaultDataEndpoint, parseTcpEndpoint, type DataOffer } from '../common/data-channel';
+import { receiveUntilClosed } from './receive-loop';
 import { SendQueue } from './send-queue';
 import { registerZapDomain } from './zap';
 
@@ -58,9 +59,9 @@ export type BusMessageHandler = (peer: Buffer, bytes: Buffer, parts: number) => 
 
 /** True for ipc://, inproc:// and tcp:// on 127.0.0.0/8, ::1 or localhost. `tcp://*` is not loopback. */
 export function isLoopbackEndpoint(ep: string): boolean {
-  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):/.exec(ep);
-  if (!m) return ep.startsWith('ipc://') || ep.startsWith('inproc://');
-  const host = m[1].replace(/^\[|\]$/g, '');
+  const tcp = parseTcpEndpoint(ep);
+  if (!tcp) return ep.startsWith('ipc://') || ep.startsWith('inproc://');
+  const host = tcp.host.replace(/^\[|\]$/g, '');
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
@@ -208,15 +209,16 @@ export class BusServer {
       throw e;
     }
     this.endpoint = this.sock.lastEndpoint ?? this.opts.endpoint;
-    if (this.dataSock && this.dataEndpointWanted) {
+    if (this.dataSock) {
+      const wanted = this.dataEndpointWanted!;
       try {
-        await this.dataSock.bind(this.dataEndpointWanted);
-        this.dataEndpoint = this.dataSock.lastEndpoint ?? this.dataEndpointWanted;
-        const port = /^tcp:\/\/.*:(\d+)$/.exec(this.dataEndpoint);
-        this.dataOffer = port ? { port: Number(port[1]) } : { endpoint: this.dataEndpoint };
+        await this.dataSock.bind(wanted);
+        this.dataEndpoint = this.dataSock.lastEndpoint ?? wanted;
+        const tcp = parseTcpEndpoint(this.dataEndpoint);
+        this.dataOffer = tcp ? { port: Number(tcp.port) } : { endpoint: this.dataEndpoint };
       } catch (e) {
         // Devices then send everything on the control socket (protocol v1 behaviour).
-        this.opts.log?.(`bus: data channel ${this.dataEndpointWanted} not bound (${(e as Error).message}); devices will send data on the control socket`);
+        this.opts.log?.(`bus: data channel ${wanted} not bound (${(e as Error).message}); devices will send data on the control socket`);
         this.dataSock.close();
         this.dataSock = null;
       }
@@ -249,24 +251,18 @@ export class BusServer {
 
   /**
    * Receives until the socket is closed, and only then ends: a failed receive never ends it (nor
-   * the hub). zeromq.js rejects a receive with EAGAIN now and then when a socket looked readable
-   * but had no message (seen with the control socket and the data channel both busy); nothing
-   * was taken, so it simply receives again. Anything else is logged (rate-limited) and retried.
+   * the hub). Transient rejections (receive-loop.ts) and anything else are counted in
+   * `receiveRetries`; anything else is also logged (rate-limited) and retried after 10 ms.
    */
-  private async receiveLoop(sock: Router | Pull, onParts: (parts: Buffer[]) => void): Promise<void> {
-    for (;;) {
-      try {
-        for (;;) onParts(await sock.receive());
-      } catch (e) {
-        if (sock.closed) return;
-        const code = (e as NodeJS.ErrnoException).code;
-        this.stats.receiveRetries++;
-        if (code !== 'EAGAIN' && code !== 'EINTR') {
-          this.logOnce(`recv:${code}`, `bus: receive failed (${(e as Error).message}); receiving again`);
-          await new Promise((r) => setTimeout(r, 10));
-        }
+  private receiveLoop(sock: Router | Pull, onParts: (parts: Buffer[]) => void): Promise<void> {
+    return receiveUntilClosed(sock, onParts, async (e, transient) => {
+      this.stats.receiveRetries++;
+      if (!transient) {
+        this.logOnce(`recv:${(e as NodeJS.ErrnoException).code}`, `bus: receive failed (${e.message}); receiving again`);
+        await new Promise((r) => setTimeout(r, 10));
       }
-    }
+      return true;
+    });
   }
 
   send(peer: Buffer, bytes: Uint8Array): void {

@@ -33,6 +33,7 @@ import {
   type NumericEntry,
   type PoseEntry,
 } from '../common/wire';
+import { receiveUntilClosed } from './receive-loop';
 import { SendQueue } from './send-queue';
 
 export interface CurveClientKeys {
@@ -173,7 +174,7 @@ export class DeviceClient extends EventEmitter {
     this.routingId = opts.routingId ?? `d${randomBytes(8).toString('hex')}`;
     this.sock = withCurve(new Dealer({ ...LINK_OPTIONS, routingId: this.routingId }), opts.curve);
     this.queue = new SendQueue(this.sock, opts.maxQueued ?? 20000);
-    this.jitter = opts.jitterMs && opts.jitterMs > 0 ? { control: new JitterQueue(opts.jitterMs, (m) => this.route(m)), data: new JitterQueue(opts.jitterMs, (m) => this.route(m)) } : null;
+    this.jitter = opts.jitterMs && opts.jitterMs > 0 ? { control: new JitterQueue(opts.jitterMs, (m) => this.route(m.bytes, m.data)), data: new JitterQueue(opts.jitterMs, (m) => this.route(m.bytes, m.data)) } : null;
     const ev = this.sock.events;
     ev.on('connect', () => {
       this.link.connects++;
@@ -204,9 +205,8 @@ export class DeviceClient extends EventEmitter {
 
   private push(bytes: Uint8Array, data = false): void {
     if (this.closed) return;
-    const m = { bytes, data };
-    if (this.jitter) (data ? this.jitter.data : this.jitter.control).push(m);
-    else this.route(m);
+    if (this.jitter) (data ? this.jitter.data : this.jitter.control).push({ bytes, data });
+    else this.route(bytes, data);
   }
 
   /**
@@ -214,12 +214,12 @@ export class DeviceClient extends EventEmitter {
    * socket ahead of them (a stream's frames must not overtake each other), and stay there;
    * everything else, and data before the switch, goes to the control socket.
    */
-  private route(m: Outgoing): void {
-    if (m.data && this.dataToken && this.dataQueue) {
+  private route(bytes: Uint8Array, data: boolean): void {
+    if (data && this.dataToken && this.dataQueue) {
       if (!this.dataActive && this.dataUp && this.queue.length === 0) this.dataActive = true;
-      if (this.dataActive) return this.dataQueue.push(sealData(this.dataToken, m.bytes));
+      if (this.dataActive) return this.dataQueue.push(sealData(this.dataToken, bytes));
     }
-    this.queue.push(m.bytes);
+    this.queue.push(bytes);
   }
 
   /** The hub offered its data channel in HELLO_ACK: connect to it (once) and use this session's token. */
@@ -232,7 +232,11 @@ export class DeviceClient extends EventEmitter {
       return;
     }
     const ep = this.opts.dataEndpoint ?? dataEndpointFor(this.opts.endpoint, offer);
-    if (!ep) return;
+    if (!ep) {
+      // An endpoint this device cannot reach: everything on the control socket, not under a stale token.
+      this.dataToken = null;
+      return;
+    }
     this.dataToken = hexToToken(offer.session);
     if (this.dataSock && this.dataEndpoint === ep) return;
     this.closeData();
@@ -275,47 +279,42 @@ export class DeviceClient extends EventEmitter {
   }
 
   private async receiveLoop(): Promise<void> {
-    for (;;) {
-      try {
-        await this.receiveFrames();
-        return;
-      } catch (e) {
-        if (this.closed || this.sock.closed) return;
-        // zeromq.js now and then rejects a receive with EAGAIN (nothing was taken): receive again.
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN' || code === 'EINTR') continue;
+    await receiveUntilClosed(
+      this.sock,
+      ([msg]) => this.onControl(msg),
+      (e, transient) => {
+        if (transient || this.closed) return !this.closed;
         this.emit('error', e);
-        return;
-      }
-    }
+        return false;
+      },
+    );
   }
 
-  private async receiveFrames(): Promise<void> {
-    for await (const [msg] of this.sock) {
-      const tRecv = this.clock();
-      const r = decodeFrame(msg);
-      if (!r.ok) continue;
-      const f = r.frame;
-      switch (f.type) {
-        case FrameType.SyncReq:
-          // t2 = receive time, t3 = send time, both on the device clock (§6).
-          this.push(encodeSyncResp(this.header(FrameType.SyncResp), f.t1Ms, tRecv, this.clock()));
-          break;
-        case FrameType.HelloAck:
-          this.accepted = true;
-          this.onDataOffer(f.json);
-          this.emit('accepted', f.json);
-          break;
-        case FrameType.Error:
-          if (f.code === HubErrorCode.HelloRequired) {
-            this.accepted = false;
-            this.sendHello();
-          }
-          this.emit('hub-error', f.code, f.text);
-          break;
-        default:
-          break;
-      }
+  /** One message from the hub on the control socket. */
+  private onControl(msg: Buffer): void {
+    const tRecv = this.clock();
+    const r = decodeFrame(msg);
+    if (!r.ok) return;
+    const f = r.frame;
+    switch (f.type) {
+      case FrameType.SyncReq:
+        // t2 = receive time, t3 = send time, both on the device clock (§6).
+        this.push(encodeSyncResp(this.header(FrameType.SyncResp), f.t1Ms, tRecv, this.clock()));
+        break;
+      case FrameType.HelloAck:
+        this.accepted = true;
+        this.onDataOffer(f.json);
+        this.emit('accepted', f.json);
+        break;
+      case FrameType.Error:
+        if (f.code === HubErrorCode.HelloRequired) {
+          this.accepted = false;
+          this.sendHello();
+        }
+        this.emit('hub-error', f.code, f.text);
+        break;
+      default:
+        break;
     }
   }
 
@@ -372,7 +371,7 @@ export class DeviceClient extends EventEmitter {
     this.jitter?.control.clear();
     this.jitter?.data.clear();
     // On the data channel when it is in use, so it arrives after the data sent before it.
-    this.route({ bytes: encodeGoodbye(this.header(FrameType.Goodbye), reason), data: true });
+    this.route(encodeGoodbye(this.header(FrameType.Goodbye), reason), true);
     // Give the goodbye a moment to leave, then close.
     await new Promise((r) => setTimeout(r, 50));
     this.closed = true;

@@ -4,6 +4,7 @@
  * with no HELLO and no protocol. Used to fuzz the hub.
  */
 import { Dealer, Push } from 'zeromq';
+import { receiveUntilClosed } from './receive-loop';
 import { SendQueue } from './send-queue';
 import { withCurve, type CurveClientKeys } from './device-client';
 
@@ -18,14 +19,7 @@ export class RawPeer {
     this.sock = sock;
     this.queue = new SendQueue(this.sock, opts.maxQueued ?? 1_000_000);
     this.sock.connect(endpoint);
-    if (sock instanceof Dealer)
-      void (async () => {
-        try {
-          for await (const _ of sock) this.received++;
-        } catch {
-          // closed
-        }
-      })();
+    if (sock instanceof Dealer) void receiveUntilClosed(sock, () => this.received++);
   }
 
   send(msg: Uint8Array | Uint8Array[]): void {
