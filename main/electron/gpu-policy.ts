@@ -41,15 +41,14 @@ export function isSoftwareGl(renderer: string): boolean {
 export function decideCompositing(input: {
   env: string | undefined;
   remembered: GpuFinding | null;
-  platform: string;
-  /** Linux: whether /dev/dri/renderD* or /dev/nvidia0 exists; null where not checked. */
+  /** Whether /dev/dri/renderD* or /dev/nvidia0 exists (Linux); null where not checked (other platforms). */
   hardwareGpuNode: boolean | null;
 }): CompositingDecision {
   const env = (input.env ?? '').trim().toLowerCase();
   if (env === 'software') return { software: true, why: 'ORHUB_GPU_COMPOSITING=software' };
   if (env === 'gpu') return { software: false, why: 'ORHUB_GPU_COMPOSITING=gpu' };
   if (input.remembered?.softwareGl) return { software: true, why: `the last start composited with a software GL (${input.remembered.renderer})` };
-  if (input.platform === 'linux' && input.hardwareGpuNode === false) return { software: true, why: 'no GPU device node (/dev/dri/renderD*, /dev/nvidia0)' };
+  if (input.hardwareGpuNode === false) return { software: true, why: 'no GPU device node (/dev/dri/renderD*, /dev/nvidia0)' };
   return { software: false, why: 'Chromium decides (a hardware GPU may be present)' };
 }
 

@@ -47,7 +47,7 @@ function hasGpuDeviceNode(): boolean | null {
   }
 }
 
-const compositing = decideCompositing({ env: process.env.ORHUB_GPU_COMPOSITING, remembered: readFinding(), platform: process.platform, hardwareGpuNode: hasGpuDeviceNode() });
+const compositing = decideCompositing({ env: process.env.ORHUB_GPU_COMPOSITING, remembered: readFinding(), hardwareGpuNode: hasGpuDeviceNode() });
 if (compositing.software) app.commandLine.appendSwitch('disable-gpu-compositing');
 console.log(`or-hub shell: ${compositing.software ? 'software' : 'GPU'} compositing (${compositing.why})`);
 

@@ -4,7 +4,7 @@ import { FrameBudget, planPasses, stripRows } from './budget';
 import { PRESETS, bakeTransfer, evaluateTransfer, presetForRange, presetById } from './transfer';
 import { captureTip, instrumentInImage, trackingState, STALE_MS, type InstrumentPose } from './navigation';
 import { orientationLabel } from './orientation';
-import { sliceMapping, wheelZoomFactor, zoomAbout } from './slice-mapping';
+import { panCentre, sliceMapping, wheelZoomFactor, zoomAbout } from './slice-mapping';
 
 test('frame budget: calibrated cost sets the units per frame; late or busy frames back off; good frames recover', () => {
   const b = new FrameBudget({ targetMs: 3, frameMs: 16.7, initialMsPerUnit: 1e-5 });
@@ -112,4 +112,8 @@ test('slice zoom and pan: zoom 1 fits the field centred; zooming keeps the point
   assert.ok(Math.abs((qu - m2.u0) / m2.mmPerPx - (x + 2 * (100 - x))) < 1e-9 && Math.abs((qv - m2.v0) / m2.mmPerPx - (y + 2 * (50 - y))) < 1e-9);
   assert.ok(Math.abs(wheelZoomFactor(-400, 0) - 2) < 1e-12 && Math.abs(wheelZoomFactor(100, 0) * wheelZoomFactor(-100, 0) - 1) < 1e-12);
   assert.ok(wheelZoomFactor(-3, 1) > 1, 'line-mode wheels zoom in too');
+  // Panning by (dx, dy) pixels moves every point by (dx, dy) pixels; zoom and pan compose.
+  const m3 = sliceMapping(field, 400, 400, 2, panCentre(m2, 400, 400, 30, -20));
+  assert.equal(m3.mmPerPx, m2.mmPerPx);
+  assert.ok(Math.abs((pu - m3.u0) / m3.mmPerPx - (x + 30)) < 1e-9 && Math.abs((pv - m3.v0) / m3.mmPerPx - (y - 20)) < 1e-9, 'the point moved with the pan');
 });

@@ -38,3 +38,8 @@ export function zoomAbout(m: { u0: number; v0: number; mmPerPx: number }, W: num
   const mm = m.mmPerPx / factor;
   return [pu + (W / 2 - x) * mm, pv + (H / 2 - y) * mm];
 }
+
+/** The view centre (u, v mm) after moving the image by (dx, dy) canvas pixels. */
+export function panCentre(m: { u0: number; v0: number; mmPerPx: number }, W: number, H: number, dx: number, dy: number): [number, number] {
+  return [m.u0 + (W / 2 - dx) * m.mmPerPx, m.v0 + (H / 2 - dy) * m.mmPerPx];
+}

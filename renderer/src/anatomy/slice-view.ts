@@ -39,7 +39,7 @@ import {
 import { anatomyScheduler } from './scheduler';
 import type { InstrumentInImage, TrackingState } from './navigation';
 import { MarkerLayer } from './marker-layer';
-import { SLICE_ZOOM_MAX, SLICE_ZOOM_MIN, sliceMapping, wheelZoomFactor, zoomAbout } from './slice-mapping';
+import { SLICE_ZOOM_MAX, SLICE_ZOOM_MIN, sliceMapping, wheelZoomFactor, zoomAbout, panCentre } from './slice-mapping';
 
 export interface SliceViewCallbacks {
   setCrosshair(p: Vec3): void;
@@ -225,6 +225,17 @@ export class SliceView {
     if (this.spec) this.present();
   }
 
+  /** The slice's field (mm): pixel (0,0) of the slice has its centre at u(origin), its left edge half a pixel before. */
+  private field(s: SliceSpec): { left: number; top: number; w: number; h: number } {
+    const { u, v } = viewAxes(this.orientation);
+    return { left: dot(s.origin, u) - s.pixelMm / 2, top: dot(s.origin, v) - s.pixelMm / 2, w: s.width * s.pixelMm, h: s.height * s.pixelMm };
+  }
+
+  /** The canvas mapping for the current zoom and centre (what the next present() draws). */
+  private currentMapping(s: SliceSpec): { u0: number; v0: number; mmPerPx: number } {
+    return sliceMapping(this.field(s), this.image.width, this.image.height, this.zoom, this.centre);
+  }
+
   private present(): void {
     const s = this.spec;
     if (!s || !this.pixels) return;
@@ -236,17 +247,14 @@ export class SliceView {
     }
     const W = this.image.width, H = this.image.height;
     const dpr = window.devicePixelRatio || 1;
-    // The slice's field (mm): pixel (0,0) of the slice has its centre at u(origin), its left edge half a pixel before.
-    const { u, v } = viewAxes(this.orientation);
-    const field = { left: dot(s.origin, u) - s.pixelMm / 2, top: dot(s.origin, v) - s.pixelMm / 2, w: s.width * s.pixelMm, h: s.height * s.pixelMm };
-    const { u0, v0, mmPerPx } = sliceMapping(field, W, H, this.zoom, this.centre);
+    const field = this.field(s);
+    const { u0, v0, mmPerPx } = (this.mapping = this.currentMapping(s));
     const ox = (field.left - u0) / mmPerPx, oy = (field.top - v0) / mmPerPx;
     const g = this.ctx();
     g.fillStyle = '#05070a';
     g.fillRect(0, 0, W, H);
     g.imageSmoothingEnabled = true;
     g.drawImage(this.offscreen, ox, oy, field.w / mmPerPx, field.h / mmPerPx);
-    this.mapping = { u0, v0, mmPerPx };
     this.root.dataset.zoom = this.zoom.toFixed(3);
     // Attributes in CSS pixels (what a test's screenshot measures).
     this.image.dataset.u0 = String(u0);
@@ -359,7 +367,9 @@ export class SliceView {
     if (!this.spec) return;
     const z = Math.min(SLICE_ZOOM_MAX, Math.max(SLICE_ZOOM_MIN, this.zoom * factor));
     if (z === this.zoom) return;
-    this.centre = zoomAbout(this.mapping, this.image.width, this.image.height, x, y, z / this.zoom);
+    // From the current zoom and centre, not the last drawn mapping: a pan or zoom earlier in the
+    // same frame (a pinch, a stream of trackpad wheel events) is built on, not lost.
+    this.centre = zoomAbout(this.currentMapping(this.spec), this.image.width, this.image.height, x, y, z / this.zoom);
     this.zoom = z;
     this.queueOverlay();
   }
@@ -367,9 +377,7 @@ export class SliceView {
   /** Moves the image by (dx, dy) device pixels. */
   panBy(dx: number, dy: number): void {
     if (!this.spec) return;
-    const m = this.mapping;
-    const W = this.image.width, H = this.image.height;
-    this.centre = [m.u0 + (W / 2 - dx) * m.mmPerPx, m.v0 + (H / 2 - dy) * m.mmPerPx];
+    this.centre = panCentre(this.currentMapping(this.spec), this.image.width, this.image.height, dx, dy);
     this.queueOverlay();
   }
 
@@ -389,12 +397,13 @@ export class SliceView {
   private attachInput(): void {
     const el = this.image;
     el.style.touchAction = 'none';
-    const pos = (e: PointerEvent | MouseEvent) => {
+    const dprNow = () => window.devicePixelRatio || 1;
+    /** Client coordinates -> canvas pixel (device px). */
+    const pos = (e: { clientX: number; clientY: number }) => {
       const r = el.getBoundingClientRect();
-      const dpr = window.devicePixelRatio || 1;
+      const dpr = dprNow();
       return [(e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr] as const;
     };
-    const dprNow = () => window.devicePixelRatio || 1;
     el.addEventListener('contextmenu', (e) => e.preventDefault());
     // Middle button: pan, not the platform's autoscroll or paste.
     el.addEventListener('mousedown', (e) => {
@@ -427,9 +436,8 @@ export class SliceView {
         if (this.pinch) {
           const now = this.twoFingers();
           if (!now) return;
-          const r = el.getBoundingClientRect();
+          if (this.pinch.dist > 0 && now.dist > 0) this.zoomAt(...pos({ clientX: now.x, clientY: now.y }), now.dist / this.pinch.dist);
           const d = dprNow();
-          if (this.pinch.dist > 0 && now.dist > 0) this.zoomAt((now.x - r.left) * d, (now.y - r.top) * d, now.dist / this.pinch.dist);
           this.panBy((now.x - this.pinch.x) * d, (now.y - this.pinch.y) * d);
           this.pinch = now;
           return;

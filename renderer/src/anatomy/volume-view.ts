@@ -33,24 +33,24 @@ export const MAX_TEXTURE_VOXELS = 10_000_000;
 /** Display frames an interactive image may take (≥ 10 images/s at 60 Hz, with margin). */
 const FRAMES_PER_INTERACTIVE_IMAGE = 4;
 /**
- * CPU backend: worker time for one interactive image. Small on purpose: on a 2-core machine the
- * worker's CPU is taken from the compositor and the page. Measured (bench:view, software
- * compositing, 2 cores): 10 ms gave ~20 images/s at 0.29 resolution, 20 ms ~16.6 images/s at
- * 0.43-0.50, both with no waveform frame missed; 20 ms keeps a margin over 10 images/s and a
- * sharper moving image. (The duty cycle below caps the worker at half a core either way.)
+ * Interactive pacing. `imageMs`: CPU backend worker time for one interactive image; small on
+ * purpose, since on a 2-core machine the worker's CPU is taken from the compositor and the page
+ * (20 ms gives ~16.6 images/s at 0.43-0.50 resolution with no waveform frame missed; the duty
+ * cycle below caps the worker at half a core either way). `presentMs`: while interacting, show
+ * a new image at most this often, every third 60 Hz frame at most. They were 10 ms and 70 ms
+ * when the harness composited on SwiftShader, where each shown image cost the compositor a large
+ * frame; with software compositing (what Chromium does without a GPU) showing one costs no
+ * waveform frame. bench:view measures both settings in the same run (`#...&pace3d=70,10`
+ * overrides them).
  */
-const CPU_IMAGE_MS = 20;
+export function interactivePacing(): { presentMs: number; imageMs: number } {
+  const m = /[#&]pace3d=(\d+),(\d+)\b/.exec(location.hash);
+  return m ? { presentMs: Number(m[1]), imageMs: Number(m[2]) } : { presentMs: 45, imageMs: 20 };
+}
 /** CPU backend: worker time per strip, and the least pause after it (the worker runs at most half the time). */
 const CPU_STRIP_MS = 20;
 /** After the last camera change, the view counts as still after this long (ms). */
 const SETTLE_MS = 150;
-/**
- * While interacting, show a new image at most this often: every third 60 Hz frame at most. It was
- * 70 ms (~12 images/s) when the harness composited on SwiftShader, where each shown image cost
- * the compositor a large frame; with software compositing (what Chromium does without a GPU)
- * showing one costs no waveform frame (bench:view), so the worker's speed sets the rate.
- */
-const MIN_INTERACTIVE_PRESENT_MS = 45;
 const BACKGROUND = new THREE.Color(0.02, 0.027, 0.04);
 
 export interface VolumeViewStats {
@@ -199,6 +199,7 @@ export class VolumeView {
   readonly backend: RenderBackend;
   readonly rendererName: string;
   private cpu: CpuRaycaster | null = null;
+  private readonly pacing = interactivePacing();
   private cpuResult: CpuResult | null = null;
   private cpuJobId = 0;
   private cpuImage: ImageData | null = null;
@@ -706,7 +707,7 @@ export class VolumeView {
 
   /** Chooses the next pass, or returns false when the shown image is final. */
   private nextPass(now: number, interacting: boolean): boolean {
-    const perImage = this.cpu ? (this.cpuUnitsPerMs || 2e4) * CPU_IMAGE_MS : (this.budget.throughput || this.opts0Units()) * FRAMES_PER_INTERACTIVE_IMAGE;
+    const perImage = this.cpu ? (this.cpuUnitsPerMs || 2e4) * this.pacing.imageMs : (this.budget.throughput || this.opts0Units()) * FRAMES_PER_INTERACTIVE_IMAGE;
     const plans = planPasses(this.canvas.width, this.canvas.height, this.diagVoxels, perImage);
     this.stats.interactive = plans.interactive;
     const better = (r: PassPlan, than: PassPlan) => r.scale > than.scale || r.steps > than.steps;
@@ -740,7 +741,7 @@ export class VolumeView {
     }
     const interacting = this.isInteracting(now);
     if (this.pendingPresent) {
-      if (this.pass!.interactive && now - this.lastPresentMs < MIN_INTERACTIVE_PRESENT_MS) return true;
+      if (this.pass!.interactive && now - this.lastPresentMs < this.pacing.presentMs) return true;
       this.present();
       this.pass = null;
       this.pendingPresent = false;
@@ -803,7 +804,7 @@ export class VolumeView {
         this.pass = null;
       }
     }
-    if (this.ready && (!this.ready.pass.interactive || now - this.lastPresentMs >= MIN_INTERACTIVE_PRESENT_MS)) {
+    if (this.ready && (!this.ready.pass.interactive || now - this.lastPresentMs >= this.pacing.presentMs)) {
       this.present(this.ready.pass, this.ready.image);
       this.ready = null;
     }
