@@ -17,6 +17,7 @@ import { CaseService } from './case-service';
 import { AnatomyService } from './anatomy-service';
 import { AnatomyRecording } from './anatomy-recording';
 import { writeHubFile, removeHubFile } from './hub-file';
+import { FaultCounter } from './guard';
 
 export interface HubConfig {
   host: string;
@@ -88,6 +89,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const busEndpoint = await bus.bind().catch((e: Error) => {
     throw new Error(/in use/i.test(e.message) ? `bus endpoint ${cfg.bus} is in use (is another hub running?): choose another with --bus` : `cannot bind the bus to ${cfg.bus}: ${e.message}`);
   });
+  const faults = new FaultCounter(log);
   const hub = new Hub(bus, { log });
   const display = new DisplaySink((d, c) => hub.streamId(d, c));
   hub.addSink(display);
@@ -98,7 +100,10 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const token = newToken();
   const router = new ApiRouter();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
-  router.add('GET', /\/api\/status/, () => ({ status: 200, body: { devices: hub.views(), alarms: [...hub.alarms.values()], bus: busStatus() } }));
+  router.add('GET', /\/api\/status/, () => ({
+    status: 200,
+    body: { devices: hub.views(), alarms: [...hub.alarms.values()], bus: busStatus(), http: server.stats, faults: faults.toJSON() },
+  }));
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
@@ -133,7 +138,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     snapshot.push(...anatomy.messages());
     display.addClient(client, snapshot);
     if (cases) void cases.timelineMessage().then((m) => m && client.send(JSON.stringify(m)), () => undefined);
-    ws.on('message', (data, isBinary) => {
+    ws.on('message', faults.guard('ws-message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) return;
       let m: ClientMessage;
       try {
@@ -142,15 +147,15 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
         return;
       }
       if (m && m.t === 'ping') client.send(JSON.stringify({ t: 'time', hubTimeMs: hubNow() } satisfies HubMessage));
-    });
+    }));
     ws.on('close', () => display.removeClient(client));
     ws.on('error', () => display.removeClient(client));
   };
 
-  const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api ?? router.handle, log });
+  const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api ?? router.handle, log, faults });
   await server.listen();
   hub.start();
-  const timeTicker = setInterval(() => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);
+  const timeTicker = faults.interval('time', () => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);
   void bus.serve(hub);
 
   writeHubFile(cfg.dataDir, { url: server.displayUrl(), token, pid: process.pid });

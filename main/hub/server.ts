@@ -7,7 +7,9 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { FaultCounter } from './guard';
 
 export interface ApiRequest {
   method: string;
@@ -33,6 +35,53 @@ export interface DisplayServerOptions {
   onClient(ws: WebSocket): void;
   api?: ApiHandler;
   log?: (line: string) => void;
+  /** Where contained faults are counted (shared with the hub's other entry points). */
+  faults?: FaultCounter;
+}
+
+/** A request refused before it reached a handler, with the status and the reason sent back. */
+class BadRequest extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Counts of what the display server answered, for /api/status. */
+export interface HttpStats {
+  requests: number;
+  /** 4xx answers, by the reason class (e.g. 'bad-url', 'token', 'not-found'). */
+  refused: Record<string, number>;
+  /** Requests Node's HTTP parser refused (malformed request line or headers) before any handler. */
+  parseErrors: number;
+  /** 5xx answers. */
+  failed: number;
+  upgradesRefused: number;
+}
+
+/**
+ * Parses a request target into path and query without throwing: an unparsable target, a
+ * malformed %-escape, invalid UTF-8 or a NUL byte are a BadRequest (400), never an exception.
+ */
+export function parseTarget(raw: string | undefined): { pathname: string; searchParams: URLSearchParams } {
+  const target = raw ?? '/';
+  let url: URL;
+  try {
+    // Origin-form ("/a?b") and absolute-form ("http://host/a") are both accepted by URL with a base.
+    url = new URL(target, 'http://x');
+  } catch {
+    throw new BadRequest(400, 'malformed request target');
+  }
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(url.pathname);
+  } catch {
+    throw new BadRequest(400, 'malformed percent-encoding in the path');
+  }
+  if (pathname.includes('\0') || pathname.includes('\uFFFD')) throw new BadRequest(400, 'NUL byte or invalid UTF-8 in the path');
+  return { pathname, searchParams: url.searchParams };
 }
 
 const CSP = [
@@ -76,7 +125,7 @@ function tokenOk(expected: string, given: string | null | undefined): boolean {
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
-function bearer(req: http.IncomingMessage, url: URL): string | null {
+function bearer(req: http.IncomingMessage, url: { searchParams: URLSearchParams }): string | null {
   const h = req.headers.authorization;
   if (h && h.startsWith('Bearer ')) return h.slice(7);
   return url.searchParams.get('token');
@@ -87,20 +136,78 @@ export class DisplayServer {
   private readonly wss: WebSocketServer;
   port = 0;
   rejected = 0;
+  readonly faults: FaultCounter;
+  readonly stats: HttpStats = { requests: 0, refused: {}, parseErrors: 0, failed: 0, upgradesRefused: 0 };
 
   constructor(private readonly opts: DisplayServerOptions) {
+    this.faults = opts.faults ?? new FaultCounter(opts.log);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.server.on('upgrade', (req, socket, head) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname !== '/ws' || !tokenOk(this.opts.token, url.searchParams.get('token'))) {
-        this.rejected++;
-        socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        socket.destroy();
-        return;
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.opts.onClient(ws));
+    // A client that breaks off mid-handshake or sends junk must not surface as an 'error' event nobody handles.
+    this.wss.on('error', (e) => this.faults.record('ws-server', e));
+    this.server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 15_000 }, (req, res) => this.respond(req, res));
+    // Node answers a request its parser refuses with 400 and closes; counted here (the listener replaces the default).
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      this.stats.parseErrors++;
+      if (socket.writable && err.code !== 'ECONNRESET') {
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      } else socket.destroy();
     });
+    this.server.on('upgrade', this.faults.guard('http-upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head)));
+  }
+
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    let ok = false;
+    try {
+      const t = parseTarget(req.url);
+      ok = t.pathname === '/ws' && tokenOk(this.opts.token, t.searchParams.get('token'));
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      this.rejected++;
+      this.stats.upgradesRefused++;
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    // ws answers a malformed handshake (bad key, version, method) with 400 itself.
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', () => ws.terminate());
+      this.faults.guard('ws-client', this.opts.onClient)(ws);
+    });
+  }
+
+  private refuse(res: http.ServerResponse, status: number, why: string, message: string): void {
+    this.stats.refused[why] = (this.stats.refused[why] ?? 0) + 1;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Connection: 'close' });
+    res.end(JSON.stringify({ error: message }));
+  }
+
+  /** Every request goes through here: whatever a handler throws becomes a counted 4xx/5xx answer. */
+  private respond(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.stats.requests++;
+    req.on('error', () => res.destroy());
+    res.on('error', () => res.destroy());
+    const fail = (e: unknown) => {
+      if (e instanceof BadRequest) return this.refuse(res, e.status, 'bad-request', e.message);
+      this.stats.failed++;
+      this.faults.record('http', e);
+      if (res.headersSent) res.destroy();
+      else {
+        res.writeHead(500, { 'Content-Type': 'application/json', Connection: 'close' });
+        res.end(JSON.stringify({ error: 'internal error (logged by the hub)' }));
+      }
+    };
+    try {
+      this.handle(req, res).catch(fail);
+    } catch (e) {
+      fail(e);
+    }
   }
 
   async listen(): Promise<number> {
@@ -121,7 +228,7 @@ export class DisplayServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
+    const url = parseTarget(req.url);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
@@ -131,18 +238,13 @@ export class DisplayServer {
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     if (url.pathname.startsWith('/api/')) return this.handleApi(req, res, url);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405).end();
-      return;
-    }
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return this.refuse(res, 405, 'method', `${req.method} not allowed`);
+    const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
     const file = path.resolve(this.opts.staticDir, rel);
-    if (!file.startsWith(path.resolve(this.opts.staticDir) + path.sep)) {
-      res.writeHead(403).end();
-      return;
-    }
+    if (!file.startsWith(path.resolve(this.opts.staticDir) + path.sep)) return this.refuse(res, 403, 'outside', 'outside the display bundle');
     fs.readFile(file, (err, data) => {
       if (err) {
+        this.stats.refused['not-found'] = (this.stats.refused['not-found'] ?? 0) + 1;
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
         return;
       }
@@ -155,29 +257,34 @@ export class DisplayServer {
     });
   }
 
-  private async handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  private async handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: { pathname: string; searchParams: URLSearchParams }): Promise<void> {
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
       res.end(JSON.stringify(body));
     };
     if (!tokenOk(this.opts.token, bearer(req, url))) {
       this.rejected++;
-      return json(401, { error: 'missing or wrong session token' });
+      return this.refuse(res, 401, 'token', 'missing or wrong session token');
     }
     if (!this.opts.api) return json(404, { error: 'no such endpoint' });
     let body: unknown = undefined;
     if (req.method === 'POST' || req.method === 'PUT') {
       const chunks: Buffer[] = [];
       let size = 0;
-      for await (const c of req) {
-        size += (c as Buffer).length;
-        if (size > 1024 * 1024) return json(413, { error: 'request body over 1 MiB' });
-        chunks.push(c as Buffer);
+      try {
+        for await (const c of req) {
+          size += (c as Buffer).length;
+          if (size > 1024 * 1024) return this.refuse(res, 413, 'too-large', 'request body over 1 MiB');
+          chunks.push(c as Buffer);
+        }
+      } catch {
+        // A broken chunked encoding or a client that went away mid-body.
+        return this.refuse(res, 400, 'bad-body', 'request body broken off or malformed');
       }
       try {
         body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
       } catch {
-        return json(400, { error: 'request body is not JSON' });
+        return this.refuse(res, 400, 'bad-body', 'request body is not JSON');
       }
     }
     try {
@@ -192,7 +299,10 @@ export class DisplayServer {
       json(r.status, r.body);
     } catch (e) {
       this.opts.log?.(`api: ${url.pathname}: ${(e as Error).message}`);
-      json(500, { error: (e as Error).message });
+      this.stats.failed++;
+      this.faults.record('api', e);
+      if (res.headersSent) res.destroy();
+      else json(500, { error: (e as Error).message });
     }
   }
 
