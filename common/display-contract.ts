@@ -92,7 +92,15 @@ export interface GapItem {
 }
 
 export type HubMessage =
-  | { t: 'hello'; version: number; hubTimeMs: number; hubId: string; simulated: boolean }
+  | {
+      t: 'hello';
+      version: number;
+      hubTimeMs: number;
+      hubId: string;
+      simulated: boolean;
+      /** Set when the supervisor restarted the hub after a failure: how often, when (hub clock ms), why. */
+      restart?: { count: number; atMs: number; reason: string };
+    }
   | { t: 'devices'; devices: DeviceView[] }
   | { t: 'device'; device: DeviceView }
   | { t: 'numerics'; items: NumericItem[] }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { parseArgs, helpText, UsageError, checkEndpoint, checkHost, type FlagSpec } from './args';
+import { ENV_SUPERVISED, ENV_TOKEN, reportToSupervisor, restartInfo, superviseHub } from '../hub/supervisor';
 import { startHub } from '../hub/app';
 import { runDicomCli } from '../dicom/index';
 import { runKeysCli } from './keys';
@@ -57,6 +58,7 @@ const START_FLAGS = {
   'data-dir': { type: 'string', help: 'where recordings and settings live', metavar: 'DIR', default: path.join(process.cwd(), '.or-hub-data') },
   simulate: { type: 'bool', help: 'also run the built-in simulated operating room' },
   dicom: { type: 'string', help: 'open the display with this DICOM series loaded (folder, DICOMDIR or DICOMweb URL)', metavar: 'PATH|URL' },
+  'no-supervisor': { type: 'bool', help: 'run the hub in this process, without the supervisor that restarts it after a failure' },
 } satisfies Record<string, FlagSpec>;
 
 const SIM_FLAGS = {
@@ -105,25 +107,44 @@ function electronMain(): string {
 async function cmdStart(argv: string[]): Promise<number> {
   const p = parseArgs('or-hub start', argv, START_FLAGS);
   if (p.help) {
-    out(helpText('or-hub start [flags]', 'Runs the hub: device bus, ingest, display server. Prints "display: URL" once the display is served.', START_FLAGS));
+    out(helpText('or-hub start [flags]', 'Runs the hub: device bus, ingest, display server. Prints "display: URL" once the display is served. A supervisor restarts the hub within 2 s if it ends unexpectedly.', START_FLAGS));
     return 0;
   }
   const f = p.flags;
   fs.mkdirSync(f['data-dir']!, { recursive: true });
-  const running = await startHub({ host: f.host!, port: f.port ?? 0, bus: f.bus!, dataDir: f['data-dir']!, simulate: f.simulate, dicom: f.dicom, log: err, busSecurity: f['bus-security'] as 'curve' | 'plain' });
+  const supervised = process.env[ENV_SUPERVISED] === '1';
+  if (!supervised && !f['no-supervisor']) {
+    // The supervisor owns the window; the hub itself (the child) always runs headless.
+    let electron: ReturnType<typeof spawn> | null = null;
+    return superviseHub({
+      cli: process.argv[1],
+      args: [...argv, '--headless'],
+      log: err,
+      onReady: (r) => {
+        if (!f.headless) electron = openWindow(r.url, () => process.kill(process.pid, 'SIGTERM'));
+      },
+    }).then((code) => {
+      (electron as ReturnType<typeof spawn> | null)?.kill();
+      return code;
+    });
+  }
+  const running = await startHub({
+    host: f.host!,
+    port: f.port ?? 0,
+    bus: f.bus!,
+    dataDir: f['data-dir']!,
+    simulate: f.simulate,
+    dicom: f.dicom,
+    log: err,
+    busSecurity: f['bus-security'] as 'curve' | 'plain',
+    token: supervised ? process.env[ENV_TOKEN] : undefined,
+    restart: supervised ? restartInfo() : null,
+  });
   out(`bus: ${running.busEndpoint}`);
   if (running.busDataEndpoint) out(`bus data channel: ${running.busDataEndpoint}`);
   out(`display: ${running.displayUrl}`);
-  let electron: ReturnType<typeof spawn> | null = null;
-  if (!f.headless) {
-    const bin = electronBinary();
-    if (bin) {
-      electron = spawn(bin, [electronMain(), `--display-url=${running.displayUrl}`], { stdio: 'inherit' });
-      electron.on('exit', () => void shutdown());
-    } else {
-      out('hint: no Electron binary here (it downloads on install where internet exists: run "node node_modules/electron/install.js"); open the display URL above in a browser meanwhile.');
-    }
-  }
+  reportToSupervisor({ port: running.server.port, bus: running.busEndpoint, token: running.token, url: running.displayUrl });
+  const electron = f.headless || supervised ? null : openWindow(running.displayUrl, () => void shutdown());
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
@@ -135,6 +156,18 @@ async function cmdStart(argv: string[]): Promise<number> {
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
   return new Promise<number>(() => {}); // runs until signalled
+}
+
+/** Opens the Electron shell on the display URL, or says how to get one; null without a binary. */
+function openWindow(url: string, onExit: () => void): ReturnType<typeof spawn> | null {
+  const bin = electronBinary();
+  if (!bin) {
+    out('hint: no Electron binary here (it downloads on install where internet exists: run "node node_modules/electron/install.js"); open the display URL above in a browser meanwhile.');
+    return null;
+  }
+  const electron = spawn(bin, [electronMain(), `--display-url=${url}`], { stdio: 'inherit' });
+  electron.on('exit', onExit);
+  return electron;
 }
 
 async function cmdSimulate(argv: string[]): Promise<number> {

@@ -42,6 +42,10 @@ export interface HubConfig {
    * must be enrolled with `or-hub keys enrol`) or 'plain' (no encryption; loopback only).
    */
   busSecurity?: 'curve' | 'plain';
+  /** Display session token; default a new one (the supervisor passes the previous one on a restart). */
+  token?: string;
+  /** Set when the supervisor restarted this hub after a failure. */
+  restart?: { count: number; atMs: number; reason: string } | null;
 }
 
 export interface RunningHub {
@@ -90,6 +94,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     throw new Error(/in use/i.test(e.message) ? `bus endpoint ${cfg.bus} is in use (is another hub running?): choose another with --bus` : `cannot bind the bus to ${cfg.bus}: ${e.message}`);
   });
   const faults = new FaultCounter(log);
+  if (cfg.restart) log(`hub: restarted by the supervisor after a failure (${cfg.restart.reason}; restart ${cfg.restart.count})`);
   const hub = new Hub(bus, { log });
   const display = new DisplaySink((d, c) => hub.streamId(d, c));
   hub.addSink(display);
@@ -97,7 +102,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const hubId = `hub-${process.pid}`;
   hub.on('device', (device) => display.broadcast({ t: 'device', device }));
   hub.on('alarms', () => display.broadcast({ t: 'alarms', items: [...hub.alarms.values()] }));
-  const token = newToken();
+  const token = cfg.token ?? newToken();
   const router = new ApiRouter();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
   router.add('GET', /\/api\/status/, () => ({
@@ -130,7 +135,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       },
     };
     const snapshot: HubMessage[] = [
-      { t: 'hello', version: CONTRACT_VERSION, hubTimeMs: hubNow(), hubId, simulated: cfg.simulate },
+      { t: 'hello', version: CONTRACT_VERSION, hubTimeMs: hubNow(), hubId, simulated: cfg.simulate, ...(cfg.restart ? { restart: cfg.restart } : {}) },
       { t: 'devices', devices: hub.views() },
       { t: 'alarms', items: [...hub.alarms.values()] },
     ];
