@@ -14,7 +14,11 @@ export type DicomErrorCode =
   | 'DECODE_FAILED'
   | 'IO'
   | 'NETWORK'
-  | 'ABORTED';
+  | 'ABORTED'
+  /** A FIFO, device or socket: never opened for reading (it could block forever). */
+  | 'SPECIAL'
+  /** A file or listing that did not answer within its time limit (e.g. a hung network share). */
+  | 'TIMEOUT';
 
 export class DicomError extends Error {
   override name = 'DicomError';

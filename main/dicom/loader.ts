@@ -16,9 +16,9 @@ import { DicomError, type DicomErrorCode } from './errors';
 import { buildStackGeometry, stackKey, type FrameGeometry, type StackGeometry } from './geometry';
 import { isNativeSyntax, type FileHeader } from './parse';
 import { unsupportedPixelReason } from './pixels';
-import { sharedPool, type DicomWorkerPool } from './pool';
+import { PoolTimeout, sharedPool, type DicomWorkerPool } from './pool';
 import { KERNEL_SCRATCH_BYTES } from './simd';
-import { listLocal } from './sources';
+import type { FileList } from './sources';
 import { newScanPlan, readLayout, type ScanLayout, type ScanPlan } from './placement';
 import { sourceName, type FrameJob, type FrameResult, type Placed, type Response, type Source } from './tasks';
 import { acquireVolumeMemory, releaseVolumeMemory, volumeData } from './volume-memory';
@@ -43,6 +43,13 @@ export interface LoadOptions {
    * true). Off: headers first, then pixels (the result is the same; tests compare the two).
    */
   placeDuringScan?: boolean;
+  /**
+   * Time limits (issue 12 §2): listing a local path (default 30 s), and reading one file's header
+   * (default 5 s; a request of n files gets the limit + 200 ms per file). A file that does not answer is
+   * skipped with code TIMEOUT; a listing that does not answer fails the load with TIMEOUT.
+   */
+  listTimeoutMs?: number;
+  fileTimeoutMs?: number;
 }
 
 export interface SkippedFile {
@@ -147,6 +154,7 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
   const report = (done: number, total: number, phase: string) => opts.onProgress?.({ done, total, phase });
   const skipped: SkippedFile[] = [];
   const warnings: string[] = [];
+  const fileMs = opts.fileTimeoutMs ?? 5000;
   let sources: Source[] = [];
   let kind: LoadedStudySet['kind'];
 
@@ -168,10 +176,11 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
       report(i + 1, refs.length, 'download');
     }
   } else {
-    const list = await listLocal(path.resolve(source), signal);
+    const list = await listInWorker(pool, path.resolve(source), opts.listTimeoutMs ?? 30_000);
     kind = list.kind;
     sources = list.files.map((p) => ({ path: p }));
     for (const m of list.missing) skipped.push({ file: m.file, reason: m.reason, code: 'IO' });
+    for (const m of list.special) skipped.push({ file: m.file, reason: m.reason, code: 'SPECIAL' });
     warnings.push(...list.warnings);
   }
   throwIfAborted(signal);
@@ -181,32 +190,50 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
   const total = sources.length;
   let done = 0;
   const batches = guidedChunks(sources, pool.size);
-  const placement = opts.placeDuringScan === false || kind === 'dicomweb' ? undefined : planScan(sources, batches.length);
+  const placement = opts.placeDuringScan === false || kind === 'dicomweb' ? undefined : await planScan(sources, batches.length, fileMs);
   const phase = placement ? 'scan' : 'header';
   report(0, total, phase);
   const entries: FileEntry[] = [];
+  const addResult = (r: Extract<Response, { type: 'scan' }>['results'][number], src: Source) => {
+    if (!r.ok) {
+      skipped.push({ file: r.error.file, reason: r.error.reason, code: r.error.code });
+      return;
+    }
+    const h = r.header;
+    if (h.isDirectory) {
+      skipped.push({ file: h.file, reason: 'DICOMDIR / media directory object (not an image)', code: 'NOT_IMAGE' });
+      return;
+    }
+    entries.push({ source: src, header: h, ...(r.placed ? { placed: r.placed } : {}) });
+  };
   try {
     // allSettled: a placement memory is only handed back once no worker can still write into it.
     const settled = await Promise.allSettled(
       batches.map(async (batch, b) => {
-        const res = await pool.run<Extract<Response, { type: 'scan' }>>({
-          type: 'scan',
-          sources: batch,
-          // Each request's kernel scratch follows the slots.
-          ...(placement ? { plan: placement.plan, mem: placement.mem, scratch: placement.plan.bytes + KERNEL_SCRATCH_BYTES * b } : {}),
-        });
-        res.results.forEach((r, i) => {
-          if (!r.ok) {
-            skipped.push({ file: r.error.file, reason: r.error.reason, code: r.error.code });
-            return;
-          }
-          const h = r.header;
-          if (h.isDirectory) {
-            skipped.push({ file: h.file, reason: 'DICOMDIR / media directory object (not an image)', code: 'NOT_IMAGE' });
-            return;
-          }
-          entries.push({ source: batch[i], header: h, ...(r.placed ? { placed: r.placed } : {}) });
-        });
+        let res: Extract<Response, { type: 'scan' }>;
+        try {
+          res = await pool.run<Extract<Response, { type: 'scan' }>>(
+            {
+              type: 'scan',
+              sources: batch,
+              // Each request's kernel scratch follows the slots.
+              ...(placement ? { plan: placement.plan, mem: placement.mem, scratch: placement.plan.bytes + KERNEL_SCRATCH_BYTES * b } : {}),
+            },
+            undefined,
+            fileMs + 200 * batch.length,
+          );
+        } catch (e) {
+          if (!(e instanceof PoolTimeout)) throw e;
+          // A file of this request does not answer. Its worker was retired but may still write
+          // into the placement memory when the file answers: never reuse that memory (the
+          // volume is then read in the second pass), and find the file by asking one at a time.
+          if (placement) placement.done = true;
+          for (const src of batch) await headerAlone(src).then((r) => addResult(r, src));
+          done += batch.length;
+          report(done, total, phase);
+          return;
+        }
+        res.results.forEach((r, i) => addResult(r, batch[i]));
         done += batch.length;
         report(done, total, phase);
       }),
@@ -217,6 +244,16 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
     return await buildAll();
   } finally {
     if (placement && !placement.done) releaseVolumeMemory(placement.mem);
+  }
+
+  /** One file's header on its own, with the per-file limit; a timeout is the file's skip reason. */
+  async function headerAlone(src: Source): Promise<Extract<Response, { type: 'headers' }>['results'][number]> {
+    try {
+      return (await pool.run<Extract<Response, { type: 'headers' }>>({ type: 'headers', sources: [src] }, undefined, fileMs)).results[0];
+    } catch (e) {
+      if (!(e instanceof PoolTimeout)) throw e;
+      return { ok: false, error: { code: 'TIMEOUT', file: sourceName(src), reason: `no answer within ${fileMs} ms (a hung network share or device?): skipped` } };
+    }
   }
 
   async function buildAll(): Promise<LoadedStudySet> {
@@ -448,18 +485,17 @@ async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, pl
  * name order to predict the layout from, and memory for 2n - 1 slots as large as the largest of
  * them. Undefined for fewer than two files or when no such memory can be had.
  */
-function planScan(sources: Source[], requests: number): Placement | undefined {
+async function planScan(sources: Source[], requests: number, timeoutMs: number): Promise<Placement | undefined> {
   const paths = sources.flatMap((x) => ('path' in x ? [x.path] : []));
   if (paths.length < 2) return undefined;
   const probe = firstInNaturalOrder(paths, 3);
-  let capacity = 0;
-  for (const f of probe) {
-    try {
-      capacity = Math.max(capacity, fs.statSync(f).size);
-    } catch {
-      // unreadable: the scan reports it
-    }
-  }
+  // Asynchronous stats with a time limit: the main thread never waits on a user's file system.
+  const sizes = await Promise.all(
+    probe.map((f) =>
+      Promise.race([fs.promises.stat(f).then((st) => st.size, () => 0), new Promise<number>((r) => setTimeout(() => r(0), timeoutMs).unref())]),
+    ),
+  );
+  const capacity = Math.max(0, ...sizes);
   if (!capacity) return undefined;
   const plan = newScanPlan(probe, paths.length, capacity);
   const mem = acquireVolumeMemory(plan.bytes + KERNEL_SCRATCH_BYTES * requests);
@@ -620,13 +656,23 @@ async function decodeStack(
   let overflow = false;
   await Promise.all(
     batches.map(async (batch, b) => {
-      const res = await pool.run<Extract<Response, { type: 'pixelsBatch' }>>({
-        type: 'pixelsBatch',
-        items: batch.map(([entry, list]) => ({ source: entry.source, header: entry.header, jobs: list.map((l) => l.job) })),
-        out: sab,
-        outType: typeChoice.type,
-        ...(mem ? { mem, scratch: scratchAt + KERNEL_SCRATCH_BYTES * b } : {}),
-      });
+      // A file that answered its header but hangs on its pixels fails the load (TIMEOUT) rather
+      // than freezing it; the memory is then never reused (a retired worker may still write into it).
+      const res = await pool
+        .run<Extract<Response, { type: 'pixelsBatch' }>>(
+          {
+            type: 'pixelsBatch',
+            items: batch.map(([entry, list]) => ({ source: entry.source, header: entry.header, jobs: list.map((l) => l.job) })),
+            out: sab,
+            outType: typeChoice.type,
+            ...(mem ? { mem, scratch: scratchAt + KERNEL_SCRATCH_BYTES * b } : {}),
+          },
+          undefined,
+          30_000 + 5000 * batch.length,
+        )
+        .catch((e: Error) => {
+          throw e instanceof PoolTimeout ? new DicomError('TIMEOUT', sourceName(batch[0][0].source), `pixel data did not answer in time (${e.message})`) : e;
+        });
       res.results.forEach((results: FrameResult[], b) => {
         const list = batch[b][1];
         results.forEach((r, i) => {
@@ -702,4 +748,17 @@ function volumeOf(geometry: StackGeometry, data: Int16Array | Float32Array, valu
     description: s.description,
     ...(window ? { window } : {}),
   };
+}
+
+/** Lists a local path in a DICOM worker with a time limit (the path may be a hung share or a FIFO). */
+async function listInWorker(pool: DicomWorkerPool, p: string, timeoutMs: number): Promise<FileList> {
+  let res: Extract<Response, { type: 'list' }>;
+  try {
+    res = await pool.run<Extract<Response, { type: 'list' }>>({ type: 'list', path: p }, undefined, timeoutMs);
+  } catch (e) {
+    if (e instanceof PoolTimeout) throw new DicomError('TIMEOUT', p, `listing did not answer within ${timeoutMs} ms (a hung network share?)`);
+    throw e;
+  }
+  if (!res.ok) throw new DicomError(res.error.code, res.error.file, res.error.reason);
+  return res.list;
 }

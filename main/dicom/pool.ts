@@ -17,7 +17,12 @@ import { runTask, type Request, type Response } from './tasks';
 /** A Request before the pool numbers it. */
 export type RequestWithoutId = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
-type Pending = { req: Request; resolve: (r: Response) => void; reject: (e: Error) => void; transfer?: ArrayBuffer[] };
+type Pending = { req: Request; resolve: (r: Response) => void; reject: (e: Error) => void; transfer?: ArrayBuffer[]; timeoutMs?: number; timer?: NodeJS.Timeout };
+
+/** A request that did not answer within its time limit; its worker was retired. */
+export class PoolTimeout extends Error {
+  override name = 'PoolTimeout';
+}
 
 interface Slot {
   worker: Worker;
@@ -65,14 +70,15 @@ export class DicomWorkerPool {
     this.ensure();
   }
 
+  /** Starts workers up to `size` (at first use, and to replace workers retired after a timeout). */
   private ensure(): void {
-    if (this.slots.length || this.inProcess) return;
+    if (this.slots.length >= this.size || this.inProcess) return;
     const script = workerScript();
     if (!script) {
       this.inProcess = true;
       return;
     }
-    for (let i = 0; i < this.size; i++) {
+    while (this.slots.length < this.size) {
       try {
         let worker: Worker;
         try {
@@ -102,6 +108,7 @@ export class DicomWorkerPool {
     const p = i >= 0 ? slot.inFlight.splice(i, 1)[0] : undefined;
     if (!slot.inFlight.length) slot.worker.unref();
     if (p) {
+      clearTimeout(p.timer);
       if (res.type === 'fatal') p.reject(new Error(res.message));
       else p.resolve(res);
     }
@@ -134,17 +141,44 @@ export class DicomWorkerPool {
         const p = this.queue.shift()!;
         slot.inFlight.push(p);
         slot.worker.ref();
+        if (p.timeoutMs !== undefined) p.timer = setTimeout(() => this.timedOut(slot, p), p.timeoutMs);
         slot.worker.postMessage(p.req, p.transfer ?? []);
       }
     }
   }
 
-  /** Run one request (its `id` is assigned here). */
-  run<T extends Response>(req: RequestWithoutId, transfer?: ArrayBuffer[]): Promise<T> {
+  /**
+   * A request that has not answered within its limit: its worker may be stuck in a system call
+   * (a FIFO, a hung network share) that nothing can interrupt, so it is retired (terminated without
+   * waiting) and its other requests go to the remaining workers; new workers start on next use.
+   */
+  private timedOut(slot: Slot, p: Pending): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    const others = slot.inFlight.filter((q) => q !== p);
+    slot.inFlight = [];
+    for (const q of others) clearTimeout(q.timer);
+    this.queue.unshift(...others);
+    this.retired++;
+    void slot.worker.terminate().catch(() => undefined);
+    p.reject(new PoolTimeout(`no answer within ${p.timeoutMs} ms`));
+    this.ensure();
+    this.pump();
+  }
+
+  /** Workers retired because a request of theirs timed out. */
+  retired = 0;
+
+  /**
+   * Run one request (its `id` is assigned here). With `timeoutMs`, a request not answered in
+   * time rejects with PoolTimeout (time counts from when a worker takes it, not while queued).
+   * In-process (no workers) the limit cannot apply.
+   */
+  run<T extends Response>(req: RequestWithoutId, transfer?: ArrayBuffer[], timeoutMs?: number): Promise<T> {
     this.ensure();
     const full = { ...req, id: this.nextId++ } as Request;
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ req: full, resolve: resolve as (r: Response) => void, reject, transfer });
+      this.queue.push({ req: full, resolve: resolve as (r: Response) => void, reject, transfer, timeoutMs });
       this.pump();
     });
   }

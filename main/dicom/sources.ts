@@ -11,8 +11,32 @@ export interface FileList {
   files: string[];
   /** Files that cannot be read at all (e.g. referenced by a DICOMDIR but absent). */
   missing: Array<{ file: string; reason: string }>;
+  /** FIFOs, devices and sockets found: skipped, never opened (opening a FIFO waits for a writer). */
+  special: Array<{ file: string; reason: string }>;
   warnings: string[];
   kind: 'folder' | 'dicomdir' | 'file';
+}
+
+/** What kind of special file a stat or directory entry is, or null for a regular file or folder. */
+export function specialKind(e: { isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string | null {
+  if (e.isFIFO()) return 'FIFO (named pipe)';
+  if (e.isSocket()) return 'socket';
+  if (e.isCharacterDevice()) return 'character device';
+  if (e.isBlockDevice()) return 'block device';
+  return null;
+}
+
+/**
+ * Opens a file for reading only if it is a regular file. O_NONBLOCK makes the open of a FIFO
+ * return at once instead of waiting for a writer; the fstat then refuses it. (For regular files
+ * O_NONBLOCK changes nothing.)
+ */
+export function openRegular(file: string): number {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const st = fs.fstatSync(fd);
+  if (st.isFile()) return fd;
+  fs.closeSync(fd);
+  throw new DicomError('SPECIAL', file, `${specialKind(st) ?? 'not a regular file'}: skipped, not read`);
 }
 
 /**
@@ -20,7 +44,7 @@ export interface FileList {
  * calls (a folder of a few hundred files lists in well under a millisecond, where each async
  * call waits for a thread-pool round trip), with a pause for the event loop every 64 folders.
  */
-export async function walkFolder(dir: string, signal?: AbortSignal): Promise<string[]> {
+export async function walkFolder(dir: string, signal?: AbortSignal, special: FileList['special'] = []): Promise<string[]> {
   const out: string[] = [];
   const seen = new Set<string>();
   let folders = 0;
@@ -41,6 +65,7 @@ export async function walkFolder(dir: string, signal?: AbortSignal): Promise<str
       const p = path.join(d, e.name);
       if (e.isDirectory()) await walk(p);
       else if (e.isFile()) out.push(p);
+      else if (specialKind(e)) special.push({ file: p, reason: `${specialKind(e)}: skipped, not read` });
       else if (e.isSymbolicLink()) {
         let st: fs.Stats | undefined;
         try {
@@ -50,6 +75,7 @@ export async function walkFolder(dir: string, signal?: AbortSignal): Promise<str
         }
         if (st?.isDirectory()) await walk(p);
         else if (st?.isFile()) out.push(p);
+        else if (st && specialKind(st)) special.push({ file: p, reason: `${specialKind(st)} (through a link): skipped, not read` });
       }
     }
   }
@@ -79,7 +105,7 @@ function resolveReferenced(baseDir: string, parts: string[]): string | undefined
 /** True when the file is a DICOMDIR (Media Storage Directory) by name or content. */
 export function looksLikeDicomdir(file: string): boolean {
   try {
-    const fd = fs.openSync(file, 'r');
+    const fd = openRegular(file);
     try {
       const buf = Buffer.alloc(512);
       const n = fs.readSync(fd, buf, 0, 512, 0);
@@ -94,7 +120,13 @@ export function looksLikeDicomdir(file: string): boolean {
 
 /** The files a DICOMDIR references, in record order. */
 export function readDicomdir(file: string): FileList {
-  const bytes = new Uint8Array(fs.readFileSync(file));
+  const fd = openRegular(file);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(fs.readFileSync(fd));
+  } finally {
+    fs.closeSync(fd);
+  }
   const parsed = parseBytes(bytes, file, false);
   const ds = parsed.dataSet;
   const seq = ds.elements.x00041220;
@@ -126,7 +158,7 @@ export function readDicomdir(file: string): FileList {
     }
   }
   if (!files.length && !missing.length) warnings.push('DICOMDIR references no files');
-  return { files, missing, warnings, kind: 'dicomdir' };
+  return { files, missing, special: [], warnings, kind: 'dicomdir' };
 }
 
 /** Files for a local path: folder, DICOMDIR or single file. */
@@ -137,7 +169,13 @@ export async function listLocal(p: string, signal?: AbortSignal): Promise<FileLi
   } catch (e) {
     throw new DicomError('IO', p, `cannot open: ${(e as Error).message}`);
   }
-  if (st.isDirectory()) return { files: await walkFolder(p, signal), missing: [], warnings: [], kind: 'folder' };
+  if (st.isDirectory()) {
+    const special: FileList['special'] = [];
+    const files = await walkFolder(p, signal, special);
+    return { files, missing: [], special, warnings: [], kind: 'folder' };
+  }
+  const kind = specialKind(st);
+  if (kind) return { files: [], missing: [], special: [{ file: p, reason: `${kind}: skipped, not read` }], warnings: [], kind: 'file' };
   if (looksLikeDicomdir(p)) return readDicomdir(p);
-  return { files: [p], missing: [], warnings: [], kind: 'file' };
+  return { files: [p], missing: [], special: [], warnings: [], kind: 'file' };
 }

@@ -13,6 +13,7 @@ import { sharedKernel, simdKernel, type SharedKernel16 } from './simd';
 import { DicomError, type PlainDicomError } from './errors';
 import { extractHeader, parseBytes, TS, type FileHeader } from './parse';
 import { awaitLayout, claimSlot, layoutSlot, tryLayout, type ScanPlan } from './placement';
+import { listLocal, openRegular, type FileList } from './sources';
 import { frameByteLength, frameSamples, inPlaceCapable, signed16InPlace, storeFrame, unsigned16InPlace, type StoreResult } from './pixels';
 
 /** A file on disk, or bytes already in memory (DICOMweb). `name` is what messages show. */
@@ -31,6 +32,8 @@ export interface FrameJob {
 }
 
 export type Request =
+  /** List a local path (folder, DICOMDIR or file) off the main thread: it may be a hung share. */
+  | { type: 'list'; id: number; path: string }
   | { type: 'header'; id: number; source: Source }
   | { type: 'headers'; id: number; sources: Source[] }
   | {
@@ -88,6 +91,8 @@ export interface PixelItem {
 export type FrameResult = ({ ok: true } & StoreResult) | { ok: false; error: PlainDicomError };
 
 export type Response =
+  | { type: 'list'; id: number; ok: true; list: FileList }
+  | { type: 'list'; id: number; ok: false; error: PlainDicomError }
   | { type: 'header'; id: number; ok: true; header: FileHeader }
   | { type: 'header'; id: number; ok: false; error: PlainDicomError; partial?: Partial<FileHeader> }
   | { type: 'pixels'; id: number; results: FrameResult[] }
@@ -140,7 +145,7 @@ function headerFromBytes(bytes: Uint8Array, file: string, fileSize: number): Fil
 export function headerTask(source: Source): FileHeader {
   const file = sourceName(source);
   if ('bytes' in source) return checkPixelBounds(headerFromBytes(source.bytes, file, source.bytes.length));
-  const fd = fs.openSync(source.path, 'r');
+  const fd = openRegular(source.path);
   try {
     return headerFromFd(fd, file);
   } finally {
@@ -272,7 +277,7 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>, inOu
   try {
     if (direct) {
       // Fast path: read exactly the frames' bytes from the file.
-      const fd = fs.openSync(source.path, 'r');
+      const fd = openRegular(source.path);
       try {
         const inPlaceOk = req.outType === 'int16' && inPlaceCapable(h);
         return jobs.map((job) => directFrame(fd, h, job, req.out, out, inPlaceOk, inOut));
@@ -280,7 +285,7 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>, inOu
         fs.closeSync(fd);
       }
     }
-    const bytes = 'path' in source ? new Uint8Array(fs.readFileSync(source.path)) : source.bytes;
+    const bytes = 'path' in source ? readWhole(source.path) : source.bytes;
     if (pd?.encapsulated && kind) await prepareCodecs([kind as CodecKind]);
     const parsed = parseBytes(bytes, file, false);
     return jobs.map((job): FrameResult => {
@@ -313,7 +318,7 @@ function scanTask(req: Extract<Request, { type: 'scan' }>): ScanResult[] {
       if ('bytes' in source) return headerResult(source);
       const file = sourceName(source);
       try {
-        fds[i] = fs.openSync(source.path, 'r');
+        fds[i] = openRegular(source.path);
         return { ok: true, header: headerFromFd(fds[i]!, file) };
       } catch (e) {
         return { ok: false, error: plain(e, file) };
@@ -359,7 +364,24 @@ function headerResult(source: Source): HeaderResult {
   }
 }
 
+/** The whole of a regular file (never a FIFO or device, which could block the worker forever). */
+function readWhole(path: string): Uint8Array {
+  const fd = openRegular(path);
+  try {
+    return new Uint8Array(fs.readFileSync(fd));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export async function runTask(req: Request): Promise<Response> {
+  if (req.type === 'list') {
+    try {
+      return { type: 'list', id: req.id, ok: true, list: await listLocal(req.path) };
+    } catch (e) {
+      return { type: 'list', id: req.id, ok: false, error: plain(e, req.path) };
+    }
+  }
   if (req.type === 'headers') return { type: 'headers', id: req.id, results: req.sources.map(headerResult) };
   if (req.type === 'scan') return { type: 'scan', id: req.id, results: scanTask(req) };
   if (req.type === 'pixelsBatch') {

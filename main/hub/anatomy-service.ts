@@ -192,6 +192,9 @@ export class AnatomyService {
         return this.fail(seq, `no image volume in ${source} (${set.filesFound} files${skipped}${why.length ? '; ' + why.join('; ') : ''})`);
       }
       const warnings = [...s.warnings];
+      // Files never read because they could block the hub (FIFOs, devices) or did not answer in time.
+      const unread = set.skipped.filter((k) => k.code === 'SPECIAL' || k.code === 'TIMEOUT');
+      if (unread.length) warnings.push(`${unread.length} file(s) skipped: ${unread.slice(0, 5).map((k) => `${k.file} (${k.reason})`).join('; ')}`);
       if (s.incomplete) warnings.push(`incomplete: ${s.filesSkipped.length} files could not be used`);
       if (s.interpolatedSlices) warnings.push(`${s.interpolatedSlices} slices interpolated (missing or uneven spacing)`);
       this.finish(seq, s.volume, {
@@ -262,10 +265,18 @@ export class AnatomyService {
   routes(router: ApiRouter): void {
     router.add('GET', /\/api\/anatomy/, () => ({ status: 200, body: { volume: this.state, registration: this.registration } }));
     router.add('GET', /\/api\/anatomy\/voxels/, (req) => this.voxels(req.query.get('id')));
-    router.add('POST', /\/api\/anatomy\/open/, (req) => {
+    router.add('POST', /\/api\/anatomy\/open/, async (req) => {
       const source = (req.body as { source?: unknown } | undefined)?.source;
       if (typeof source !== 'string' || !source.trim() || source.length > 4096) return badRequest('body must be {"source": "folder, file or DICOMweb URL"}');
-      if (!/^https?:\/\//i.test(source) && !fs.existsSync(source)) return badRequest(`${source}: no such file or folder on the hub`);
+      if (!/^https?:\/\//i.test(source)) {
+        // Asynchronous, with a limit: a path on a hung share must not hold the hub's main thread.
+        const found = await Promise.race([
+          fs.promises.stat(source).then(() => 'ok', () => 'missing'),
+          new Promise<string>((r) => setTimeout(() => r('timeout'), 2000).unref()),
+        ]);
+        if (found === 'missing') return badRequest(`${source}: no such file or folder on the hub`);
+        if (found === 'timeout') return badRequest(`${source}: the file system did not answer within 2 s`);
+      }
       void this.open(source.trim());
       return { status: 202, body: { status: 'loading', source } };
     });
