@@ -29,7 +29,7 @@ export async function measureFullFrame(view: VolumeView, width: number, height: 
   const b = view.impl;
   if (b instanceof CpuBackend) {
     while (b.raycaster.busy) await new Promise((r) => setTimeout(r, 10));
-    const r = await b.raycaster.run(rayJob(cam, -1, width, height, 0, height, n, [0, 0, 0]));
+    const r = await b.raycaster.run(rayJob(cam, { id: -1, width, height, rowFrom: 0, rowTo: height, steps: n, background: [0, 0, 0] }));
     return { ms: r.ms, steps: n, backend: 'cpu' };
   }
   if (!(b instanceof WebglBackend) || !b.renderer || !b.mesh) return null;

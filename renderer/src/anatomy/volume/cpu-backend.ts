@@ -10,7 +10,7 @@ import type { Volume } from '../../../../common/volume';
 import { patientToVoxelMatrix, voxelToPatient } from '../../../../common/geometry';
 import { bakeTransfer } from '../transfer';
 import { BACKGROUND, type TransferSpec, type VolumeBackend } from './backend';
-import { downsampledGrid, downsampleInFrames, type Grid, type Vec3i } from './downsample';
+import { GridConverter, type Grid, type Vec3i } from './downsample';
 import { CpuRaycaster, type CpuJob, type CpuResult } from './cpu-raycaster';
 import type { PassState, ProgressiveScheduler } from './progressive';
 
@@ -21,10 +21,10 @@ const CPU_TRANSFER_ENTRIES = 1024;
 /** Samples per ms assumed before the worker has been measured. */
 const INITIAL_UNITS_PER_MS = 2e4;
 
-/** A worker job for rows [rowFrom, rowTo) of a width x height image seen by `cam`. */
-export function rayJob(cam: THREE.PerspectiveCamera, id: number, width: number, height: number, rowFrom: number, rowTo: number, steps: number, background: [number, number, number]): CpuJob {
+/** A worker job (`job` without the camera) for the image seen by `cam`. */
+export function rayJob(cam: THREE.PerspectiveCamera, job: Omit<CpuJob, 'invViewProj' | 'eye'>): CpuJob {
   const invViewProj = new THREE.Matrix4().multiplyMatrices(cam.matrixWorld, cam.projectionMatrixInverse);
-  return { id, width, height, rowFrom, rowTo, steps, invViewProj: invViewProj.elements.slice(), eye: [cam.position.x, cam.position.y, cam.position.z], background };
+  return { ...job, invViewProj: invViewProj.elements.slice(), eye: [cam.position.x, cam.position.y, cam.position.z] };
 }
 
 export class CpuBackend implements VolumeBackend {
@@ -32,7 +32,7 @@ export class CpuBackend implements VolumeBackend {
   readonly available = true;
   readonly error = null;
   readonly raycaster = new CpuRaycaster();
-  private latest: Volume | null = null;
+  private readonly converter = new GridConverter<Int16Array | Float32Array>();
   private result: CpuResult | null = null;
   private jobId = 0;
   private image: ImageData | null = null;
@@ -56,12 +56,8 @@ export class CpuBackend implements VolumeBackend {
   }
 
   setVolume(v: Volume, ready: (dims: Vec3i) => void): void {
-    this.latest = v;
-    const grid = downsampledGrid(v);
-    const n = grid.dims[0] * grid.dims[1] * grid.dims[2];
-    const out = v.data instanceof Int16Array ? new Int16Array(n) : new Float32Array(n);
-    downsampleInFrames(v, grid, (o, val) => (out[o] = val), () => {
-      if (this.latest !== v) return;
+    const alloc = (n: number) => (v.data instanceof Int16Array ? new Int16Array(n) : new Float32Array(n));
+    this.converter.convert(v, alloc, (out) => (o, val) => (out[o] = val), (grid, out) => {
       this.upload(v, grid, out);
       ready(grid.dims);
     });
@@ -123,7 +119,8 @@ export class CpuBackend implements VolumeBackend {
     const p = passes.pass as PassState;
     const perMs = this.unitsPerMs || INITIAL_UNITS_PER_MS;
     const rows = Math.max(1, Math.min(p.h - p.row, Math.floor((perMs * CPU_STRIP_MS) / (p.w * p.steps))));
-    const job = rayJob(p.camera, ++this.jobId, p.w, p.h, p.row, p.row + rows, p.steps, [BACKGROUND.r, BACKGROUND.g, BACKGROUND.b]);
+    const background: [number, number, number] = [BACKGROUND.r, BACKGROUND.g, BACKGROUND.b];
+    const job = rayJob(p.camera, { id: ++this.jobId, width: p.w, height: p.h, rowFrom: p.row, rowTo: p.row + rows, steps: p.steps, background });
     void this.raycaster.run(job).then((res) => {
       this.result = res;
       this.stripEndMs = performance.now();

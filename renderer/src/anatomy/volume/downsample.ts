@@ -30,7 +30,7 @@ export interface Grid {
 }
 
 /** The averaged-down grid of `v`. */
-export function downsampledGrid(v: Volume): Grid {
+function downsampledGrid(v: Volume): Grid {
   const f = downsampleFactors(v.dimensions);
   const [nx, ny, nz] = v.dimensions;
   return { factors: f, dims: [Math.floor(nx / f[0]), Math.floor(ny / f[1]), Math.floor(nz / f[2])] };
@@ -41,7 +41,7 @@ export function downsampledGrid(v: Volume): Grid {
  * frame within the anatomy CPU budget, then calls `done`. Large series take many frames, but no
  * waveform frame waits for the conversion.
  */
-export function downsampleInFrames(v: Volume, grid: Grid, put: (o: number, val: number) => void, done: () => void): void {
+function downsampleInFrames(v: Volume, grid: Grid, put: (o: number, val: number) => void, done: () => void): void {
   const [nx, ny] = v.dimensions;
   const { factors: f, dims: [dx, dy, dz] } = grid;
   const src = v.data;
@@ -59,7 +59,8 @@ export function downsampleInFrames(v: Volume, grid: Grid, put: (o: number, val: 
               continue;
             }
             let sum = 0;
-            for (let c = 0; c < f[2]; c++) for (let b = 0; b < f[1]; b++) for (let a = 0; a < f[0]; a++) sum += src[((k * f[2] + c) * ny + j * f[1] + b) * nx + i * f[0] + a];
+            for (let c = 0; c < f[2]; c++)
+              for (let b = 0; b < f[1]; b++) for (let a = 0; a < f[0]; a++) sum += src[((k * f[2] + c) * ny + j * f[1] + b) * nx + i * f[0] + a];
             put(o, sum * norm);
           }
         k++;
@@ -69,4 +70,22 @@ export function downsampleInFrames(v: Volume, grid: Grid, put: (o: number, val: 
       return false;
     },
   });
+}
+
+/** Converts volumes into one backend's copy of the grid; a later volume supersedes an unfinished one. */
+export class GridConverter<T extends ArrayLike<number>> {
+  private latest: Volume | null = null;
+
+  /**
+   * Averages `v` down into a buffer from `alloc(voxels)`, written through `writer(buffer)`, over
+   * several frames; then `done(grid, buffer)`, unless `convert` was called again meanwhile.
+   */
+  convert(v: Volume, alloc: (voxels: number) => T, writer: (out: T) => (o: number, val: number) => void, done: (grid: Grid, out: T) => void): void {
+    this.latest = v;
+    const grid = downsampledGrid(v);
+    const out = alloc(grid.dims[0] * grid.dims[1] * grid.dims[2]);
+    downsampleInFrames(v, grid, writer(out), () => {
+      if (this.latest === v) done(grid, out);
+    });
+  }
 }

@@ -117,7 +117,8 @@ export class VolumeOverlay {
     const inst = this.instrument;
     const cam = this.shownCamera;
     const dpr = window.devicePixelRatio || 1;
-    const at = (d: number) => (cam ? this.project([inst!.tip[0] + inst!.axis[0] * d, inst!.tip[1] + inst!.axis[1] * d, inst!.tip[2] + inst!.axis[2] * d], cam) : null);
+    const along = (d: number): Vec3 => [inst!.tip[0] + inst!.axis[0] * d, inst!.tip[1] + inst!.axis[1] * d, inst!.tip[2] + inst!.axis[2] * d];
+    const at = (d: number) => (cam ? this.project(along(d), cam) : null);
     const tip = inst ? at(0) : null;
     const handle = inst ? at(120) : null;
     const ahead = inst ? at(-60) : null;
@@ -126,7 +127,8 @@ export class VolumeOverlay {
       delete this.host.dataset.tip;
       return;
     }
-    this.marker.update({ tip: [tip[0] / dpr, tip[1] / dpr], handle: [handle[0] / dpr, handle[1] / dpr], ahead: [ahead[0] / dpr, ahead[1] / dpr], ringPx: 0 }, this.tracking);
+    const css = (q: [number, number]): [number, number] => [q[0] / dpr, q[1] / dpr];
+    this.marker.update({ tip: css(tip), handle: css(handle), ahead: css(ahead), ringPx: 0 }, this.tracking);
     this.host.dataset.tip = `${Math.round(tip[0] / dpr)},${Math.round(tip[1] / dpr)}`;
   }
 }

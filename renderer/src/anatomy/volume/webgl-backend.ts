@@ -14,7 +14,7 @@ import { bakeTransfer } from '../transfer';
 import { FrameBudget, stripRows, DEFAULT_BUDGET, type PassPlan } from '../budget';
 import type { FrameInfo } from '../scheduler';
 import { BACKGROUND, type TransferSpec, type VolumeBackend } from './backend';
-import { downsampledGrid, downsampleInFrames, type Grid, type Vec3i } from './downsample';
+import { GridConverter, type Grid, type Vec3i } from './downsample';
 import { cloneRaycastUniforms, RaycastShader, type RaycastUniforms } from './raycast-shader';
 import { createTransferTexture, createVolumeTexture, halfFloatWriter, textureToPatient, TRANSFER_TEXELS } from './texture-upload';
 import { GpuTiming } from './gpu-timing';
@@ -40,7 +40,7 @@ export class WebglBackend implements VolumeBackend {
   private texture: THREE.Data3DTexture | null = null;
   private tfTexture: THREE.DataTexture | null = null;
   private readonly targets = new Map<number, THREE.WebGLRenderTarget>();
-  private latest: Volume | null = null;
+  private readonly converter = new GridConverter<Uint16Array>();
   private calibrated = false;
   private issuedLastFrame = false;
   /** The pass is rendered and waits to be shown. */
@@ -53,7 +53,15 @@ export class WebglBackend implements VolumeBackend {
     onLost: () => void,
   ) {
     try {
-      const r = new THREE.WebGLRenderer({ canvas, antialias: false, depth: false, stencil: false, alpha: false, powerPreference: 'high-performance', preserveDrawingBuffer: false });
+      const r = new THREE.WebGLRenderer({
+        canvas,
+        antialias: false,
+        depth: false,
+        stencil: false,
+        alpha: false,
+        powerPreference: 'high-performance',
+        preserveDrawingBuffer: false,
+      });
       r.autoClear = false;
       r.setPixelRatio(1);
       r.outputColorSpace = THREE.LinearSRGBColorSpace;
@@ -84,11 +92,7 @@ export class WebglBackend implements VolumeBackend {
 
   setVolume(v: Volume, ready: (dims: Vec3i) => void): void {
     if (!this.renderer) return;
-    this.latest = v;
-    const grid = downsampledGrid(v);
-    const half = new Uint16Array(grid.dims[0] * grid.dims[1] * grid.dims[2]);
-    downsampleInFrames(v, grid, halfFloatWriter(v, half), () => {
-      if (this.latest !== v) return;
+    this.converter.convert(v, (n) => new Uint16Array(n), (half) => halfFloatWriter(v, half), (grid, half) => {
       this.upload(v, grid, half);
       ready(grid.dims);
     });
@@ -152,13 +156,13 @@ export class WebglBackend implements VolumeBackend {
     u.uCameraTex.value.copy(camera.position).applyMatrix4(new THREE.Matrix4().copy(this.mesh!.matrixWorld).invert());
   }
 
-  private target(scale: number): THREE.WebGLRenderTarget {
-    const w = Math.max(1, Math.round(this.canvas.width * scale));
-    const h = Math.max(1, Math.round(this.canvas.height * scale));
+  /** The offscreen target of a w x h pass (kept until the view is resized). */
+  private target(w: number, h: number): THREE.WebGLRenderTarget {
     const key = w * 100000 + h;
     let rt = this.targets.get(key);
     if (!rt) {
-      rt = new THREE.WebGLRenderTarget(w, h, { depthBuffer: false, stencilBuffer: false, minFilter: THREE.LinearFilter, magFilter: THREE.LinearFilter, generateMipmaps: false });
+      const linear = THREE.LinearFilter;
+      rt = new THREE.WebGLRenderTarget(w, h, { depthBuffer: false, stencilBuffer: false, minFilter: linear, magFilter: linear, generateMipmaps: false });
       this.targets.set(key, rt);
     }
     return rt;
@@ -167,7 +171,7 @@ export class WebglBackend implements VolumeBackend {
   /** Renders rows [row, row+rows) of the current pass into its target; returns the units issued. */
   private renderStrip(p: PassState, rows: number, timed = true): number {
     const renderer = this.renderer!;
-    const rt = this.target(p.scale);
+    const rt = this.target(p.w, p.h);
     this.aim(p.camera, p.steps);
     const y0 = p.row;
     const n = Math.min(rows, p.h - y0);
@@ -189,7 +193,7 @@ export class WebglBackend implements VolumeBackend {
   /** The finished pass onto the canvas: one textured quad. */
   private present(p: PassState): void {
     const renderer = this.renderer!;
-    this.blitMaterial.map = this.target(p.scale).texture;
+    this.blitMaterial.map = this.target(p.w, p.h).texture;
     this.blitMaterial.needsUpdate = true;
     renderer.setRenderTarget(null);
     renderer.setViewport(0, 0, this.canvas.width, this.canvas.height);
@@ -207,7 +211,7 @@ export class WebglBackend implements VolumeBackend {
     const plan: PassPlan = { scale: 0.25, steps: Math.max(48, Math.ceil(this.passes.diagVoxels / 2.5)) };
     const p = this.passes.start(plan, true);
     const px = new Uint8Array(4);
-    const rt = this.target(plan.scale);
+    const rt = this.target(p.w, p.h);
     const strip = (rows: number) => {
       p.row = Math.max(0, Math.floor(p.h / 2 - rows / 2));
       const t0 = performance.now();
