@@ -2,11 +2,11 @@
  * npm run bench:view — the 3D view's cost to the live display, in headless Debian Chromium
  * (WebGL2 on SwiftShader here: no GPU), at 1920x1080, with the simulated OR feeding waveforms.
  *
- * Same page with the 3D view off (`#...&view3d=off`, slices still on) and on, alternated --reps
+ * Same page with the 3D view off (the `view3d: false` override, slices still on) and on, alternated --reps
  * times (the shared machine's load drifts): waveform frame intervals (the wave engine's
  * requestAnimationFrame times) while idle and while the mouse drags across the 3D view (rotating
  * it when it is on); how often the 3D image updates while rotating; how long it takes to reach
- * full quality once still. Then the WebGL shader backend forced (`&render3d=webgl`; SwiftShader
+ * full quality once still. Then the WebGL shader backend forced (`backend: 'webgl'`; SwiftShader
  * selects the CPU worker backend by default) for comparison, and the cost of one unbudgeted
  * full-quality 3D frame at the view size and at 1920x1080 (what a plain renderer would pay per
  * frame, blocking the page).
@@ -16,6 +16,8 @@
  * on SwiftShader); then the same off/on measurement once with GPU compositing forced onto
  * SwiftShader (the harness's former setting), for comparison. chrome://gpu's feature status for
  * each is reported.
+ *
+ * The overrides are installed before the page loads (renderer/src/anatomy/volume/bench-hooks.ts).
  *
  * Volume: the CT head phantom (../shared/data/dicom/ct-head-phantom, 512x512x140) when present,
  * else the demo torso phantom. Flags: --seconds N (per measurement, default 8), --demo (use the
@@ -31,6 +33,7 @@ import path from 'node:path';
 import type { Page } from 'playwright';
 import type { Browser } from 'playwright';
 import { DEFAULT_COMPOSITING, startHub, launchBrowser, until, type ChromiumCompositing, type HubProc } from '../e2e/harness';
+import { overridesScript, type VolumeOverrides } from '../renderer/src/anatomy/volume/bench-hooks';
 
 const HEAD = path.resolve(__dirname, '../../shared/data/dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
 const argv = process.argv.slice(2);
@@ -96,8 +99,9 @@ async function rotate(page: Page, seconds: number): Promise<void> {
 
 const idle = (page: Page, seconds: number) => page.waitForTimeout(seconds * 1000);
 
-async function openPage(page: Page, hub: HubProc, view3d: boolean, hash = ''): Promise<void> {
-  await page.goto(hub.url + (view3d ? hash : '&view3d=off'));
+async function openPage(page: Page, hub: HubProc, view3d: boolean, overrides: VolumeOverrides = {}): Promise<void> {
+  await page.addInitScript(overridesScript(view3d ? overrides : { view3d: false }));
+  await page.goto(hub.url);
   await until(() => evalJs<boolean>(page, 'window.__orhub.waves.framesDrawn > 30'), 'waveforms drawing', 30000);
   await until(() => evalJs<boolean>(page, "!!window.__orhubAnatomy.state().shownId"), 'volume shown', 60000, 200);
   await until(() => page.locator('[data-testid="slice-axial"][data-drawn]').count(), 'slices drawn', 30000);
@@ -233,14 +237,14 @@ async function main(): Promise<void> {
     const main = await measureOffOn(newPage, hub, REPS, 'bench-view.png');
     const { view, during, after, backend } = main;
     // The former interactive pacing (70 ms between images, 10 ms of worker time each), rotated
-    // once in the same run: the baseline for the current pacing (renderer/src/anatomy/volume-view.ts).
+    // once in the same run: the baseline for the current pacing (renderer/src/anatomy/volume/progressive.ts).
     const formerPage = await newPage();
-    await openPage(formerPage, hub, true, '&pace3d=70,10');
+    await openPage(formerPage, hub, true, { pacing: { presentMs: 70, imageMs: 10 } });
     const former = await rotateAndSettle(formerPage);
     await formerPage.close();
     // The WebGL shader backend forced, for comparison (on a GPU it is the default).
     const wgPage = await newPage();
-    await openPage(wgPage, hub, true, '&render3d=webgl');
+    await openPage(wgPage, hub, true, { backend: 'webgl' });
     const wg = await rotateAndSettle(wgPage);
     const wgFull = await evalJs<{ ms: number; steps: number } | null>(wgPage, `window.__orhubAnatomy.measureFullFrame(${view.w}, ${view.h})`);
     const wg1080 = await evalJs<{ ms: number; steps: number } | null>(wgPage, 'window.__orhubAnatomy.measureFullFrame(1920, 1080)');

@@ -23,6 +23,7 @@ import { startHub, run, launchBrowser, artefact, until, type HubProc, type Proc 
 import { demoFiducialPairs } from '../main/hub/demo-phantom';
 import { transformPoint } from '../common/geometry';
 import { SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT, invertRigid } from '../native-bridge/common/sim/tracker-path';
+import { overridesScript } from '../renderer/src/anatomy/volume/bench-hooks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dicomParser = require('dicom-parser') as typeof import('dicom-parser');
@@ -348,7 +349,8 @@ test('demo phantom + simulated tracker: registration, instrument on slices and i
   const gl = await (await getBrowser()).newPage({ viewport: { width: 1920, height: 1080 } });
   const glErrors: string[] = [];
   gl.on('pageerror', (e) => glErrors.push(e.message));
-  await gl.goto(hub.url + '&render3d=webgl');
+  await gl.addInitScript(overridesScript({ backend: 'webgl' }));
+  await gl.goto(hub.url);
   const vol = gl.locator('[data-testid="volume-view"]');
   await until(async () => (await vol.getAttribute('data-backend')) === 'webgl' && Number((await vol.getAttribute('data-images')) ?? 0) >= 1, 'WebGL ray cast image', 60000, 100);
   await vol.screenshot({ path: artefact('anatomy-demo-3d-webgl.png') });

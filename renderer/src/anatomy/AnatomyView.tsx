@@ -8,6 +8,7 @@ import { WINDOW_PRESETS, type SliceOrientation } from '../../../common/geometry'
 import { anatomy, getAnatomy, useAnatomy } from './controller';
 import { PRESETS } from './transfer';
 import { TRACKING_TEXT } from './navigation';
+import { measureFullFrame } from './volume/bench-frame';
 import './anatomy.css';
 
 anatomy.start();
@@ -20,7 +21,7 @@ anatomy.start();
   trackerTip: () => anatomy.trackerTip(),
   posesReceived: () => anatomy.posesReceived,
   /** Benchmark: one unbudgeted whole image (blocks the page). */
-  measureFullFrame: (w: number, h: number, steps?: number) => anatomy.volumeView?.measureFullFrame(w, h, steps) ?? Promise.resolve(null),
+  measureFullFrame: (w: number, h: number, steps?: number) => (anatomy.volumeView ? measureFullFrame(anatomy.volumeView, w, h, steps) : Promise.resolve(null)),
   backend: () => (anatomy.volumeView ? { backend: anatomy.volumeView.backend, renderer: anatomy.volumeView.rendererName } : null),
 };
 

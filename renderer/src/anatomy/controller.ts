@@ -12,7 +12,8 @@ import { volumeCentre, type SliceOrientation, type Vec3 } from '../../../common/
 import { onHubMessage, onPoses } from '../connection';
 import { getState, findStream } from '../store';
 import { SliceView } from './slice-view';
-import { VolumeView } from './volume-view';
+import { VolumeView } from './volume/volume-view';
+import { volumeOverrides } from './volume/bench-hooks';
 import { captureTip, instrumentInImage, trackingState, type InstrumentPose, type TrackingState, type InstrumentInImage } from './navigation';
 import { defaultPreset } from './transfer';
 
@@ -135,8 +136,8 @@ class AnatomyController {
 
   /** Views mount themselves here (AnatomyView). */
   attach(volumeHost: HTMLElement, sliceHosts: Record<SliceOrientation, HTMLElement>): () => void {
-    // `#...&view3d=off` leaves the 3D view out (benchmarks compare the page with and without it).
-    if (!/[#&]view3d=off\b/.test(location.hash)) this.volumeView = new VolumeView(volumeHost);
+    // A benchmark may leave the 3D view out (the page with and without it; bench-hooks.ts).
+    if (volumeOverrides().view3d !== false) this.volumeView = new VolumeView(volumeHost);
     for (const o of ['axial', 'coronal', 'sagittal'] as const) {
       const v = new SliceView(o, {
         setCrosshair: (p) => this.setCrosshair(p),

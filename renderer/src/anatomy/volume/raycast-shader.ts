@@ -1,5 +1,7 @@
 /**
- * The ray-casting shader (GLSL ES 3.0), as plain data: uniforms are set by volume-view.ts.
+ * The ray-casting shader (GLSL ES 3.0), as plain data, as three.js's VolumeShader is: the
+ * uniforms with their defaults and the two GLSL sources in one object (`RaycastShader`). The
+ * WebGL backend (webgl-backend.ts) clones the uniforms per material and sets them.
  *
  * The proxy geometry is the unit cube [0,1]^3 in texture space, drawn with its back faces; its
  * model matrix maps texture space to patient LPS mm (so oblique and gantry-tilted volumes
@@ -11,7 +13,9 @@
  * (a gradient-free headlight), 2 fetches per visible sample instead of 7.
  */
 
-export const RAYCAST_VERTEX = /* glsl */ `
+import { UniformsUtils, Matrix3, Vector2, Vector3, type Texture } from 'three';
+
+const RAYCAST_VERTEX = /* glsl */ `
 out vec3 vPosTex;
 void main() {
   vPosTex = position;
@@ -19,7 +23,7 @@ void main() {
 }
 `;
 
-export const RAYCAST_FRAGMENT = /* glsl */ `
+const RAYCAST_FRAGMENT = /* glsl */ `
 precision highp float;
 precision highp sampler3D;
 
@@ -107,3 +111,33 @@ void main() {
   outColor = vec4(acc.rgb + (1.0 - acc.a) * uBackground, 1.0);
 }
 `;
+
+/** The ray cast as plain data: uniforms (defaults) + GLSL, as three.js's VolumeShader. */
+export const RaycastShader = {
+  /** Defaults; the GLSL declarations above say what each one means. */
+  uniforms: {
+    uVolume: { value: null as Texture | null },
+    uTransfer: { value: null as Texture | null },
+    uValueScale: { value: 1 },
+    uValueOffset: { value: 0 },
+    uTfRange: { value: new Vector2(-1024, 3071) },
+    uFirstVisible: { value: -1024 },
+    uCameraTex: { value: new Vector3() },
+    uSteps: { value: 128 },
+    uTexToMm: { value: new Matrix3() },
+    uMode: { value: 0 },
+    uShade: { value: 1 },
+    uWindow: { value: new Vector2(300, 1200) },
+    uBackground: { value: new Vector3(0.02, 0.027, 0.04) },
+    uVoxelTex: { value: new Vector3() },
+  },
+  vertexShader: RAYCAST_VERTEX,
+  fragmentShader: RAYCAST_FRAGMENT,
+};
+
+export type RaycastUniforms = typeof RaycastShader.uniforms;
+
+/** A fresh copy of the uniforms for one material (three's UniformsUtils.clone, typed). */
+export function cloneRaycastUniforms(): RaycastUniforms {
+  return UniformsUtils.clone(RaycastShader.uniforms) as RaycastUniforms;
+}
