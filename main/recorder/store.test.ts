@@ -40,7 +40,8 @@ test("the store's own statements use an index (EXPLAIN QUERY PLAN has no full SC
       const p = queryPlan(db, sql);
       assert.ok(!p.some((d) => d.startsWith('SCAN')), `${name}: ${sql}\n${p.join('\n')}`);
     }
-    assert.deepEqual(queryPlan(db, STORE_SQL.get('blocks.waveRange')!), ['SEARCH wave_blocks USING INDEX wave_blocks_channel_t0 (channel_id=? AND t0_ms>? AND t0_ms<?)']);
+    const wave = queryPlan(db, STORE_SQL.get('blocks.waveRange')!);
+    assert.deepEqual(wave, ['SEARCH wave_blocks USING INDEX wave_blocks_channel_t0 (channel_id=? AND t0_ms>? AND t0_ms<?)']);
   });
   s.close();
 });

@@ -122,7 +122,8 @@ export function appendAnnotation(c: Connection, file: string, op: LedgerOp, pres
       prevHash: last?.hash ?? genesisHash(info.id),
     };
     const hash = hashRecord(rec);
-    c.prepare(LEDGER_SQL.insert).run(seq, entryId, version, rec.action, rec.kind, rec.tMs, rec.recordedMs, rec.role, rec.name, rec.text, JSON.stringify(rec.data), rec.prevHash, hash);
+    const { action, kind, tMs, recordedMs, role, name, text, prevHash } = rec;
+    c.prepare(LEDGER_SQL.insert).run(seq, entryId, version, action, kind, tMs, recordedMs, role, name, text, JSON.stringify(rec.data), prevHash, hash);
     return { entryId, version, seq, tMs: rec.tMs, hash };
   });
 }

@@ -32,6 +32,28 @@ export interface WaveBlockRow extends BlockRow {
   offset: number;
 }
 
+/** Decoded wave samples, one entry per sample: hub time, raw count, and the block's scale and offset (physical = raw * scale + offset). */
+export interface WaveSamples {
+  tMs: Float64Array;
+  raw: Float64Array;
+  scale: Float64Array;
+  offset: Float64Array;
+}
+
+export interface NumericSample {
+  tMs: number;
+  value: number;
+  status: number;
+}
+
+/** One pose; matrix is the 4x4 tool->tracker transform, column-major, mm. */
+export interface PoseSample {
+  tMs: number;
+  quality: number;
+  status: number;
+  matrix: Float32Array;
+}
+
 export interface ChannelSummary extends ChannelInfo {
   firstMs: number | null;
   lastMs: number | null;
@@ -39,7 +61,8 @@ export interface ChannelSummary extends ChannelInfo {
   blocks: number;
 }
 
-const range = (table: BlockTable, cols: string) => `SELECT ${cols} FROM ${table} WHERE channel_id = ? AND t0_ms >= ? AND t0_ms <= ? AND t1_ms >= ? ORDER BY t0_ms`;
+const range = (table: BlockTable, cols: string) =>
+  `SELECT ${cols} FROM ${table} WHERE channel_id = ? AND t0_ms >= ? AND t0_ms <= ? AND t1_ms >= ? ORDER BY t0_ms`;
 const insertSeries = (table: SeriesTable) => `INSERT INTO ${table} (channel_id, t0_ms, t1_ms, count, partial, data) VALUES (?, ?, ?, ?, ?, ?)`;
 const del = (table: BlockTable) => `DELETE FROM ${table} WHERE id = ?`;
 const summary = (table: BlockTable) =>
@@ -47,7 +70,8 @@ const summary = (table: BlockTable) =>
 const SERIES_COLS = 'id, channel_id, t0_ms, t1_ms, count, data';
 
 export const BLOCK_SQL = sqlTable('blocks', {
-  insertWave: 'INSERT INTO wave_blocks (channel_id, t0_ms, t1_ms, rate_hz, count, codec, scale, value_offset, partial, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  insertWave:
+    'INSERT INTO wave_blocks (channel_id, t0_ms, t1_ms, rate_hz, count, codec, scale, value_offset, partial, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   insertNumeric: insertSeries('numeric_blocks'),
   insertPose: insertSeries('pose_blocks'),
   deleteWave: del('wave_blocks'),
@@ -59,7 +83,9 @@ export const BLOCK_SQL = sqlTable('blocks', {
   waveSummary: summary('wave_blocks'),
   numericSummary: summary('numeric_blocks'),
   poseSummary: summary('pose_blocks'),
-  lastDataMs: 'SELECT MAX(m) AS m FROM (SELECT MAX(t1_ms) AS m FROM wave_blocks UNION ALL SELECT MAX(t1_ms) FROM numeric_blocks UNION ALL SELECT MAX(t1_ms) FROM pose_blocks)',
+  lastDataMs:
+    'SELECT MAX(m) AS m FROM (SELECT MAX(t1_ms) AS m FROM wave_blocks UNION ALL SELECT MAX(t1_ms) FROM numeric_blocks ' +
+    'UNION ALL SELECT MAX(t1_ms) FROM pose_blocks)',
 });
 
 /** Per table: its statements and the longest span one of its blocks may have. */
@@ -69,6 +95,9 @@ const TABLES: Record<BlockTable, { del: Sql; range: Sql; summary: Sql; maxSpanMs
   pose_blocks: { del: BLOCK_SQL.deletePose, range: BLOCK_SQL.poseRange, summary: BLOCK_SQL.poseSummary, maxSpanMs: MAX_POSE_BLOCK_MS },
 };
 const SERIES_INSERT: Record<SeriesTable, Sql> = { numeric_blocks: BLOCK_SQL.insertNumeric, pose_blocks: BLOCK_SQL.insertPose };
+
+type BlockRowDb = { id: number; channel_id: number; t0_ms: number; t1_ms: number; count: number; data: Buffer };
+type WaveRowDb = BlockRowDb & { rate_hz: number; codec: number; scale: number; value_offset: number };
 
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
@@ -88,8 +117,7 @@ export function deleteBlocks(c: Connection, table: BlockTable, ids: readonly num
 
 /** Wave blocks of a channel overlapping [fromMs, toMs], by index range on (channel_id, t0_ms). */
 export function waveBlocks(c: Connection, channelId: number, fromMs: number, toMs: number): WaveBlockRow[] {
-  type Row = { id: number; channel_id: number; t0_ms: number; t1_ms: number; rate_hz: number; count: number; codec: number; scale: number; value_offset: number; data: Buffer };
-  return (c.prepare(BLOCK_SQL.waveRange).all(channelId, fromMs - MAX_WAVE_BLOCK_MS, toMs, fromMs) as Row[]).map((r) => ({
+  return (c.prepare(BLOCK_SQL.waveRange).all(channelId, fromMs - MAX_WAVE_BLOCK_MS, toMs, fromMs) as WaveRowDb[]).map((r) => ({
     id: r.id,
     channelId: r.channel_id,
     t0Ms: r.t0_ms,
@@ -106,8 +134,7 @@ export function waveBlocks(c: Connection, channelId: number, fromMs: number, toM
 /** Numeric or pose blocks of a channel overlapping [fromMs, toMs]. */
 export function seriesBlocks(c: Connection, table: SeriesTable, channelId: number, fromMs: number, toMs: number): BlockRow[] {
   const t = TABLES[table];
-  type Row = { id: number; channel_id: number; t0_ms: number; t1_ms: number; count: number; data: Buffer };
-  return (c.prepare(t.range).all(channelId, fromMs - t.maxSpanMs, toMs, fromMs) as Row[]).map((r) => ({
+  return (c.prepare(t.range).all(channelId, fromMs - t.maxSpanMs, toMs, fromMs) as BlockRowDb[]).map((r) => ({
     id: r.id,
     channelId: r.channel_id,
     t0Ms: r.t0_ms,
@@ -118,7 +145,7 @@ export function seriesBlocks(c: Connection, table: SeriesTable, channelId: numbe
 }
 
 /** Decoded samples of a channel in [fromMs, toMs]: raw counts with their hub times. */
-export function readWave(c: Connection, channelId: number, fromMs: number, toMs: number): { tMs: Float64Array; raw: Float64Array; scale: Float64Array; offset: Float64Array } {
+export function readWave(c: Connection, channelId: number, fromMs: number, toMs: number): WaveSamples {
   const t: number[] = [];
   const raw: number[] = [];
   const sc: number[] = [];
@@ -138,8 +165,8 @@ export function readWave(c: Connection, channelId: number, fromMs: number, toMs:
   return { tMs: Float64Array.from(t), raw: Float64Array.from(raw), scale: Float64Array.from(sc), offset: Float64Array.from(of) };
 }
 
-export function readNumerics(c: Connection, channelId: number, fromMs: number, toMs: number): { tMs: number; value: number; status: number }[] {
-  const out: { tMs: number; value: number; status: number }[] = [];
+export function readNumerics(c: Connection, channelId: number, fromMs: number, toMs: number): NumericSample[] {
+  const out: NumericSample[] = [];
   for (const b of seriesBlocks(c, 'numeric_blocks', channelId, fromMs, toMs)) {
     const [t, v, s] = decodeColumns(b.data);
     for (let i = 0; i < t.length; i++) if (t[i] >= fromMs && t[i] <= toMs) out.push({ tMs: t[i], value: v[i], status: s[i] });
@@ -148,8 +175,8 @@ export function readNumerics(c: Connection, channelId: number, fromMs: number, t
 }
 
 /** Poses in [fromMs, toMs]; matrix is the 4x4 tool->tracker transform, column-major, mm. */
-export function readPoses(c: Connection, channelId: number, fromMs: number, toMs: number): { tMs: number; quality: number; status: number; matrix: Float32Array }[] {
-  const out: { tMs: number; quality: number; status: number; matrix: Float32Array }[] = [];
+export function readPoses(c: Connection, channelId: number, fromMs: number, toMs: number): PoseSample[] {
+  const out: PoseSample[] = [];
   for (const b of seriesBlocks(c, 'pose_blocks', channelId, fromMs, toMs)) {
     const cols = decodeColumns(b.data);
     const [t, q, s] = cols;

@@ -66,7 +66,9 @@ export function createCase(c: Connection, file: string, id: string, meta: CaseMe
   c.transaction(() => {
     c.prepare(CASE_SQL.insertCase).run(id, meta.procedure.trim(), meta.room ?? '', 'created', nowMs, JSON.stringify(meta.meta ?? {}));
     for (const m of meta.team ?? []) {
-      if (typeof m.role !== 'string' || m.role.trim() === '' || typeof m.name !== 'string') throw new StoreError('createCase: each team member needs a role and a name', 'REC_BAD_CASE');
+      if (typeof m.role !== 'string' || m.role.trim() === '' || typeof m.name !== 'string') {
+        throw new StoreError('createCase: each team member needs a role and a name', 'REC_BAD_CASE');
+      }
       c.prepare(CASE_SQL.insertMember).run(m.role.trim(), m.name.trim());
     }
     if (meta.patient) setPatient(c, meta.patient);
@@ -114,7 +116,8 @@ export function setPatient(c: Connection, p: PatientIdentifiers): void {
 
 export function patient(c: Connection): PatientIdentifiers | undefined {
   const r = c.prepare(CASE_SQL.patient).get() as { identifier: string; name: string; birth_date: string; sex: string; extra_json: string } | undefined;
-  return r ? { identifier: r.identifier, name: r.name, birthDate: r.birth_date, sex: r.sex, extra: JSON.parse(r.extra_json) as Record<string, string> } : undefined;
+  if (!r) return undefined;
+  return { identifier: r.identifier, name: r.name, birthDate: r.birth_date, sex: r.sex, extra: JSON.parse(r.extra_json) as Record<string, string> };
 }
 
 /** Writes a copy of the recording without patient identifiers (erased, not just unlinked). */

@@ -103,13 +103,16 @@ export function insertEvent(c: Connection, deviceId: string, channel: number, tM
 }
 
 export function insertDicomShown(c: Connection, d: DicomShown): void {
-  c.prepare(EVENT_SQL.insertDicomShown).run(d.tMs, d.studyUid ?? '', d.seriesUid, d.modality ?? '', d.description ?? '', d.source ?? '', JSON.stringify(d.detail ?? {}));
+  const detail = JSON.stringify(d.detail ?? {});
+  c.prepare(EVENT_SQL.insertDicomShown).run(d.tMs, d.studyUid ?? '', d.seriesUid, d.modality ?? '', d.description ?? '', d.source ?? '', detail);
 }
 
 export function insertRegistration(c: Connection, r: Registration): void {
   if (r.matrix.length !== 16) throw new StoreError('insertRegistration: matrix must have 16 values', 'REC_BAD_VALUE');
   const m = Float64Array.from(r.matrix);
-  c.prepare(EVENT_SQL.insertRegistration).run(r.tMs, r.seriesUid ?? '', r.trackerDeviceId ?? '', r.method ?? '', Buffer.from(m.buffer), r.freMm ?? null, JSON.stringify(r.detail ?? {}));
+  const detail = JSON.stringify(r.detail ?? {});
+  const matrix = Buffer.from(m.buffer);
+  c.prepare(EVENT_SQL.insertRegistration).run(r.tMs, r.seriesUid ?? '', r.trackerDeviceId ?? '', r.method ?? '', matrix, r.freMm ?? null, detail);
 }
 
 export function alarms(c: Connection, fromMs: number, toMs: number): AlarmRow[] {
@@ -140,7 +143,8 @@ export function gaps(c: Connection, fromMs: number, toMs: number): GapRow[] {
 
 export function settings(c: Connection, fromMs: number, toMs: number): SettingRow[] {
   type Row = { device_id: string; channel: number; t_ms: number; value: number; text: string };
-  return (c.prepare(EVENT_SQL.settings).all(fromMs, toMs) as Row[]).map((r) => ({ deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, value: r.value, text: r.text }));
+  const rows = c.prepare(EVENT_SQL.settings).all(fromMs, toMs) as Row[];
+  return rows.map((r) => ({ deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, value: r.value, text: r.text }));
 }
 
 export function deviceEvents(c: Connection, fromMs: number, toMs: number): DeviceEventRow[] {
@@ -150,7 +154,8 @@ export function deviceEvents(c: Connection, fromMs: number, toMs: number): Devic
 
 export function events(c: Connection, fromMs: number, toMs: number): EventRow[] {
   type Row = { device_id: string; channel: number; t_ms: number; code: string; text: string };
-  return (c.prepare(EVENT_SQL.events).all(fromMs, toMs) as Row[]).map((r) => ({ deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, code: r.code, text: r.text }));
+  const rows = c.prepare(EVENT_SQL.events).all(fromMs, toMs) as Row[];
+  return rows.map((r) => ({ deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, code: r.code, text: r.text }));
 }
 
 export function dicomShown(c: Connection, fromMs: number, toMs: number): DicomShown[] {

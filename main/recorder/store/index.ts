@@ -24,7 +24,7 @@ export { RECORDINGS_DIR, RECORDING_EXT, listRecordingFiles, newCaseId, recording
 export type { CaseInfo, CaseMeta, CaseState, PatientIdentifiers } from './case';
 export type { ChannelInfo, DeviceInfo } from './catalogue';
 export { MAX_NUMERIC_BLOCK_MS, MAX_POSE_BLOCK_MS, MAX_WAVE_BLOCK_MS } from './blocks';
-export type { BlockRow, BlockTable, ChannelSummary, SeriesTable, WaveBlockRow } from './blocks';
+export type { BlockRow, BlockTable, ChannelSummary, NumericSample, PoseSample, SeriesTable, WaveBlockRow, WaveSamples } from './blocks';
 export type { AlarmRow, DeviceEventRow, DicomShown, EventRow, GapRow, Registration, SettingRow } from './events';
 export type { LedgerOp } from './annotations-ledger';
 
@@ -133,15 +133,15 @@ export class RecordingStore {
   }
 
   /** Decoded samples of a channel in [fromMs, toMs]: raw counts with their hub times. */
-  readWave(channelId: number, fromMs: number, toMs: number): { tMs: Float64Array; raw: Float64Array; scale: Float64Array; offset: Float64Array } {
+  readWave(channelId: number, fromMs: number, toMs: number): blocks.WaveSamples {
     return blocks.readWave(this.c, channelId, fromMs, toMs);
   }
 
-  readNumerics(channelId: number, fromMs: number, toMs: number): { tMs: number; value: number; status: number }[] {
+  readNumerics(channelId: number, fromMs: number, toMs: number): blocks.NumericSample[] {
     return blocks.readNumerics(this.c, channelId, fromMs, toMs);
   }
 
-  readPoses(channelId: number, fromMs: number, toMs: number): { tMs: number; quality: number; status: number; matrix: Float32Array }[] {
+  readPoses(channelId: number, fromMs: number, toMs: number): blocks.PoseSample[] {
     return blocks.readPoses(this.c, channelId, fromMs, toMs);
   }
 

@@ -11,7 +11,8 @@ export const RECORDING_EXT = '.orrec';
 export function newCaseId(nowMs: number): string {
   const d = new Date(nowMs);
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}-${randomUUID().slice(0, 6)}`;
+  const date = `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}`;
+  return `${date}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}-${randomUUID().slice(0, 6)}`;
 }
 
 export function recordingPath(dataDir: string, caseId: string): string {
