@@ -7,6 +7,7 @@ import { DEFAULT_PRESETS } from './annotations';
 import { runRecordingsCli } from './cli';
 import { RecordingStore, recordingPath } from './store';
 import { encodeWave } from './wavecodec';
+import { withRawDb } from './testing/raw-db';
 
 const T0 = Date.UTC(2026, 0, 2, 13, 4, 0);
 
@@ -100,9 +101,7 @@ test('verify checks the chain: exit 0 when intact, 1 with the problem when an en
   assert.deepEqual(ok, { code: 0, lines: ['OK: 1 annotation entries, hash chain intact'] });
   const file = recordingPath(dir, id);
   assert.equal((await run('verify', file)).code, 0);
-  const s = RecordingStore.open(file);
-  s.db.exec("DROP TRIGGER annotations_no_update; UPDATE annotations SET t_ms = t_ms - 60000");
-  s.close();
+  withRawDb(file, (db) => db.exec("DROP TRIGGER annotations_no_update; UPDATE annotations SET t_ms = t_ms - 60000"));
   const bad = await run('verify', file);
   assert.equal(bad.code, 1);
   assert.deepEqual(bad.lines, ['BROKEN: 1 problem(s) in 1 annotation entries', '  entry seq 1: content does not match its hash (altered)']);

@@ -8,6 +8,7 @@ import { AlarmPriority, AlarmState } from '../../native-bridge/common/wire';
 import { DEFAULT_PRESETS, PRESETS_FILE } from './annotations';
 import { Recorder, type TechnicalAlarm, recorderWorkerPath } from './recorder';
 import { RecordingStore, listRecordingFiles } from './store';
+import { withRawDb } from './testing/raw-db';
 
 const MON: DeviceDescriptor = {
   protocol: 1,
@@ -113,7 +114,7 @@ test('records a case end to end: waves bit-exact, numerics, poses, alarms, setti
   const poses = s.readPoses(ch.get(20)!.id, t0, t0 + 20000);
   assert.equal(poses.length, 67);
   assert.equal(poses[1].matrix[2], Math.fround(2 + 3 / 100));
-  assert.deepEqual(s.db.prepare('SELECT COUNT(*) AS n FROM wave_blocks WHERE partial = 1').get(), { n: 0 });
+  assert.deepEqual(withRawDb(files[0], (db) => db.prepare('SELECT COUNT(*) AS n FROM wave_blocks WHERE partial = 1').get()), { n: 0 });
   assert.equal(s.alarms(t0, t0 + 10000).length, 2);
   assert.equal(s.settings(t0, t0 + 10000)[0].text, 'sweep 25 mm/s');
   assert.equal(s.events(t0, t0 + 10000)[0].code, 'LEAD_OFF');

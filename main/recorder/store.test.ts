@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Database from 'better-sqlite3';
 import { DEFAULT_PRESETS } from './annotations';
-import { RecordingStore, StoreError } from './store';
+import { RecordingStore, STORE_SQL, StoreError } from './store';
+import { queryPlan, withRawDb } from './testing/raw-db';
 import { encodeColumns, encodeWave } from './wavecodec';
 
 function tmpStore(): RecordingStore {
@@ -15,33 +15,34 @@ function tmpStore(): RecordingStore {
   return s;
 }
 
-function plan(db: Database.Database, sql: string, ...args: unknown[]): string[] {
-  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
-}
+/** Statements that read or update a whole (small or one-row) table, or the chain in order, by design. */
+const WHOLE_TABLE = new Set([
+  'case.caseInfo', 'case.team', 'case.startRecording', 'case.end', 'case.setState', 'case.touchData',
+  'catalogue.channels', 'catalogue.devices', 'annotations.chainHead', 'annotations.history', 'annotations.written',
+]);
+/** Time-range reads: each must be an index range search. */
+const TIME_RANGE = [
+  'blocks.waveRange', 'blocks.numericRange', 'blocks.poseRange', 'events.alarms', 'events.settings', 'events.events', 'events.deviceEvents',
+  'events.dicomShown', 'events.registrations', 'events.gaps',
+];
 
-test('time-range queries use an index (EXPLAIN QUERY PLAN has no full SCAN)', () => {
+test("the store's own statements use an index (EXPLAIN QUERY PLAN has no full SCAN)", () => {
   const s = tmpStore();
-  const queries: [string, unknown[]][] = [
-    ['SELECT id FROM wave_blocks WHERE channel_id = ? AND t0_ms >= ? AND t0_ms <= ? AND t1_ms >= ? ORDER BY t0_ms', [1, 0, 10, 0]],
-    ['SELECT id FROM numeric_blocks WHERE channel_id = ? AND t0_ms >= ? AND t0_ms <= ? AND t1_ms >= ? ORDER BY t0_ms', [1, 0, 10, 0]],
-    ['SELECT id FROM pose_blocks WHERE channel_id = ? AND t0_ms >= ? AND t0_ms <= ? AND t1_ms >= ? ORDER BY t0_ms', [1, 0, 10, 0]],
-    ['SELECT * FROM alarms WHERE t_ms BETWEEN ? AND ? ORDER BY t_ms', [0, 10]],
-    ['SELECT * FROM settings WHERE t_ms BETWEEN ? AND ? ORDER BY t_ms', [0, 10]],
-    ['SELECT * FROM events WHERE t_ms BETWEEN ? AND ? ORDER BY t_ms', [0, 10]],
-    ['SELECT * FROM device_events WHERE t_ms BETWEEN ? AND ? ORDER BY t_ms', [0, 10]],
-    ['SELECT * FROM dicom_shown WHERE t_ms BETWEEN ? AND ? ORDER BY t_ms', [0, 10]],
-    ['SELECT * FROM registrations WHERE t_ms BETWEEN ? AND ? ORDER BY t_ms', [0, 10]],
-    ['SELECT * FROM gaps WHERE from_ms <= ? AND to_ms >= ? ORDER BY from_ms', [10, 0]],
-    ['SELECT * FROM annotations WHERE t_ms BETWEEN ? AND ? ORDER BY t_ms', [0, 10]],
-  ];
-  for (const [sql, args] of queries) {
-    const p = plan(s.db, sql, ...args);
-    assert.ok(p.some((d) => /^SEARCH \w+ USING (COVERING )?INDEX/.test(d)), `${sql}\n${p.join('\n')}`);
-    assert.ok(!p.some((d) => d.startsWith('SCAN')), `${sql}\n${p.join('\n')}`);
-  }
-  // The store's own statements, as prepared.
-  const own = plan(s.db, 'SELECT id, channel_id, t0_ms, t1_ms, rate_hz, count, codec, scale, value_offset, data FROM wave_blocks WHERE channel_id = ? AND t0_ms >= ? AND t0_ms <= ? AND t1_ms >= ? ORDER BY t0_ms', 1, 0, 1, 0);
-  assert.deepEqual(own, ['SEARCH wave_blocks USING INDEX wave_blocks_channel_t0 (channel_id=? AND t0_ms>? AND t0_ms<?)']);
+  for (const name of [...WHOLE_TABLE, ...TIME_RANGE]) assert.ok(STORE_SQL.has(name), `${name} is not a store statement`);
+  withRawDb(s.file, (db) => {
+    for (const name of TIME_RANGE) {
+      const sql = STORE_SQL.get(name)!;
+      const p = queryPlan(db, sql);
+      assert.ok(p.some((d) => /^SEARCH \w+ USING (COVERING )?INDEX/.test(d)), `${name}: ${sql}\n${p.join('\n')}`);
+    }
+    for (const [name, sql] of STORE_SQL) {
+      if (WHOLE_TABLE.has(name)) continue;
+      const p = queryPlan(db, sql);
+      assert.ok(!p.some((d) => d.startsWith('SCAN')), `${name}: ${sql}\n${p.join('\n')}`);
+    }
+    const wave = queryPlan(db, STORE_SQL.get('blocks.waveRange')!);
+    assert.deepEqual(wave, ['SEARCH wave_blocks USING INDEX wave_blocks_channel_t0 (channel_id=? AND t0_ms>? AND t0_ms<?)']);
+  });
   s.close();
 });
 
@@ -101,14 +102,13 @@ test('annotations: create, back-date, edit and delete add versions; history show
 test('verify detects an altered entry and entries removed from the end', () => {
   const s = tmpStore();
   for (let i = 0; i < 3; i++) s.appendAnnotation({ action: 'create', input: { kind: 'note', text: `note ${i}`, role: 'surgeon' } }, DEFAULT_PRESETS, 2_000_000 + i);
-  s.db.exec('DROP TRIGGER annotations_no_update; DROP TRIGGER annotations_no_delete');
-  s.db.exec("UPDATE annotations SET text = 'forged' WHERE seq = 2");
+  withRawDb(s.file, (db) => db.exec("DROP TRIGGER annotations_no_update; DROP TRIGGER annotations_no_delete; UPDATE annotations SET text = 'forged' WHERE seq = 2"));
   const v = s.verifyAnnotations();
   assert.equal(v.ok, false);
   assert.deepEqual(v.problems, ['entry seq 2: content does not match its hash (altered)']);
-  s.db.exec("UPDATE annotations SET text = 'note 1' WHERE seq = 2");
+  withRawDb(s.file, (db) => db.exec("UPDATE annotations SET text = 'note 1' WHERE seq = 2"));
   assert.equal(s.verifyAnnotations().ok, true);
-  s.db.exec('DELETE FROM annotations WHERE seq = 3');
+  withRawDb(s.file, (db) => db.exec('DELETE FROM annotations WHERE seq = 3'));
   assert.deepEqual(s.verifyAnnotations().problems, ['the chain has 2 entries but 3 were written (entries removed from the end)']);
   s.close();
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CodecError, WaveCodec, decodeColumns, decodeInts, decodeIntsAC, decodeWave, encodeColumns, encodeInts, encodeIntsAC, encodeWave } from './wavecodec';
+import { CodecError, WaveCodec, decodeColumns, decodeInts, decodeIntsAC, decodeWave, encodeColumns, encodeIntsAC, encodeWave } from './wavecodec';
+import { encodeInts } from './testing/intrice-encoder';
 import { readWfdbRecord, wfdbDir } from './wfdb';
 import { rng } from '../../native-bridge/common/sim/physiology';
 

@@ -81,19 +81,19 @@ export class RecorderCore {
         return this.createCase(msg.req);
       case 'startRecording': {
         const s = this.need();
-        s.db.transaction(() => {
+        s.transaction(() => {
           s.setState('recording', msg.req.nowMs);
           for (const d of msg.req.devices) this.online(s, d.desc, d.tMs);
-        })();
+        });
         return s.caseInfo();
       }
       case 'endCase': {
         const s = this.need();
         this.drainNow();
-        s.db.transaction(() => {
+        s.transaction(() => {
           this.finishAll(s);
           s.setState('ended', msg.req.nowMs);
-        })();
+        });
         const info = s.caseInfo();
         this.closeStore();
         return info;
@@ -108,17 +108,15 @@ export class RecorderCore {
         if (this.store) {
           try {
             this.drainNow();
-            this.store.db.transaction(() => this.finishAll(this.store!))();
+            this.store.transaction(() => this.finishAll(this.store!));
           } finally {
             this.closeStore();
           }
         }
         return null;
       }
-      case 'debugMaxPages': {
-        const s = this.need();
-        return s.db.pragma(`max_page_count = ${msg.req.pages > 0 ? Math.floor(msg.req.pages) : 4294967294}`, { simple: true }) as number;
-      }
+      case 'debugMaxPages':
+        return this.need().setMaxPageCount(msg.req.pages);
     }
   }
 
@@ -296,7 +294,7 @@ export class RecorderCore {
       const before = this.snapshot();
       const ids = new Map(this.channelIds);
       try {
-        s.db.transaction(() => this.apply(s, batch))();
+        s.transaction(() => this.apply(s, batch));
       } catch (e) {
         this.accs = before;
         this.channelIds.clear();
