@@ -8,6 +8,6 @@ export { runDicomCli, seriesJson, studySetJson } from './inspect';
 export { DicomError } from './errors';
 export type { DicomErrorCode } from './errors';
 export { DicomWorkerPool, sharedPool } from './pool';
-export { buildStackGeometry, voxelToPatient } from './geometry';
+export { buildStackGeometry } from './geometry';
 export type { FrameGeometry, StackGeometry } from './geometry';
 export { releaseVolume, trimVolumeMemory, volumeMemoryStats } from './volume-memory';
