@@ -4,7 +4,7 @@
  */
 export { loadSeries } from './loader';
 export type { LoadOptions, LoadProgress, LoadedSeries, LoadedStudySet, SkippedFile } from './loader';
-export { runDicomCli, seriesJson, studySetJson } from './inspect';
+export { dicomCommand, seriesJson, studySetJson } from './inspect';
 export { DicomError } from './errors';
 export type { DicomErrorCode } from './errors';
 export { DicomWorkerPool, sharedPool } from './pool';
