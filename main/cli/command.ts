@@ -9,6 +9,16 @@
  * Repeated flags: the last one wins (as in util.parseArgs).
  *
  * Imports nothing of the hub, so any module may declare its commands here (main/dicom, main/recorder).
+ *
+ * Adding a command: declare it, then list it in OR_HUB (main/cli/or-hub.ts) or in its group.
+ *   export const exportCommand = defineCommand({
+ *     name: 'export', summary: 'one line for "or-hub --help"', description: 'the help paragraph',
+ *     options: { 'data-dir': { type: 'string', help: '...', metavar: 'DIR', required: true },
+ *                format: { type: 'string', help: '...', default: 'edf', check: checkOneOf(['edf', 'csv']) } },
+ *     positionals: [{ name: 'ID', help: 'the case id', required: true }],
+ *     run({ values, positionals: [id], command, out, err }) { ...; return 0; },  // values typed from options
+ *   });
+ * A command with subcommands: defineGroup({ name: 'gateway', summary, commands: [hl7, ...] }).
  */
 import { parseArgs as nodeParseArgs } from 'node:util';
 

@@ -13,7 +13,6 @@
 import { invertRigid, multiply4 } from '../../../common/geometry';
 import { SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT } from '../../../common/phantom';
 
-
 /** Column-major product a * b, as a Float32Array pose. */
 export function mul4(a: ArrayLike<number>, b: ArrayLike<number>): Float32Array {
   return Float32Array.from(multiply4(a, b));
