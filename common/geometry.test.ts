@@ -5,6 +5,7 @@ import {
   OUTSIDE,
   extractSlice,
   invertAffine,
+  invertRigid,
   multiply4,
   patientBounds,
   patientToSlicePixel,
@@ -158,4 +159,15 @@ test('window lookup: linear between centre ± width/2', () => {
   assert.equal(lut[40 + 32768], 128);
   assert.equal(lut[0], 0);
   assert.equal(lut[65535], 255);
+});
+
+test('invertRigid: the inverse pose as a Float32Array, M * M^-1 = I', () => {
+  // 90° about z then a translation: the demo tracker pose (common/phantom.ts).
+  const m = new Float32Array([0, 1, 0, 0, -1, 0, 0, 0, 0, 0, 1, 0, 12, -240, 35, 1]);
+  const inv = invertRigid(m);
+  assert.ok(inv instanceof Float32Array);
+  close(inv, [0, -1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 240, 12, -35, 1], 0);
+  close(multiply4(m, inv), [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1], 1e-6);
+  close(transformPoint(inv, transformPoint(m, [3, -4, 5])), [3, -4, 5], 1e-4);
+  assert.throws(() => invertRigid(new Float32Array(16)), /singular/);
 });

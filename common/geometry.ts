@@ -90,6 +90,11 @@ export function invertAffine(m: ArrayLike<number>): Mat4 {
   return r;
 }
 
+/** Inverse of a rigid (or any affine) 4x4 pose, as the Float32Array poses travel in (wire frames, registrations). */
+export function invertRigid(m: ArrayLike<number>): Float32Array {
+  return Float32Array.from(invertAffine(m));
+}
+
 // ---------------------------------------------------------------- volume <-> patient
 
 /** Voxel index (i, j, k) -> patient LPS mm, as a column-major 4x4 (see common/volume.ts). */

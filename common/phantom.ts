@@ -12,7 +12,8 @@
  * y ≈ 86 mm; paraspinal muscles; lungs, heart (on the patient's left), liver (on the right),
  * kidneys, aorta (left of midline, enhanced) and IVC; ribs and sternum in the chest; and
  * radio-opaque skin markers (fiducial beads) at positions the caller gives.
- * The simulated tracker (native-bridge/common/sim/tracker-path.ts) uses the same constants.
+ * The simulated tracker (native-bridge/common/sim/tracker-path.ts) uses the same constants, and the
+ * demo's skin markers and tracker pose below (the hub's demo registration is made from them).
  */
 import type { Volume } from './volume';
 import type { Vec3 } from './geometry';
@@ -30,6 +31,27 @@ export const PHANTOM = {
   beadRadiusMm: 3,
   hu: { air: -1000, skin: 20, fat: -100, muscle: 50, tissue: 35, lung: -850, blood: 40, liver: 60, kidney: 150, contrast: 250, ivc: 120, cancellous: 220, cortical: 900, disc: 90, csf: 15, posterior: 700, rib: 650, bead: 1500 },
 } as const;
+
+/**
+ * Radio-opaque skin markers of the demo phantom (patient LPS, mm): bead centres, 2 mm outside the
+ * back skin (PHANTOM.body: ellipse centre y = −5, half-axes 160 x 105 mm). The simulated pointer
+ * visits them so that a registration can be done with the simulated tracker.
+ */
+export const SIM_FIDUCIALS_PATIENT: ReadonlyArray<[number, number, number]> = [
+  [-60, 94.3, -70],
+  [60, 94.3, -70],
+  [-55, 95.6, 70],
+  [55, 95.6, 70],
+  [-130, 58.2, 0],
+];
+
+/** Pose of the demo's simulated tracker: tracker -> patient LPS, column-major 4x4, rotation of 90° about patient z, then translation (mm). */
+export const SIM_TRACKER_TO_PATIENT = new Float32Array([
+  0, 1, 0, 0,
+  -1, 0, 0, 0,
+  0, 0, 1, 0,
+  12, -240, 35, 1,
+]);
 
 /** Posterior skin surface y (mm) of the phantom at left-right position x. */
 export function phantomBackSkinY(x: number): number {

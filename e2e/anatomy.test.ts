@@ -21,8 +21,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { startHub, run, launchBrowser, artefact, until, type HubProc, type Proc } from './harness';
 import { demoFiducialPairs } from '../main/hub/demo-phantom';
-import { transformPoint } from '../common/geometry';
-import { SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT, invertRigid } from '../native-bridge/common/sim/tracker-path';
+import { invertRigid, transformPoint } from '../common/geometry';
+import { SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT } from '../common/phantom';
 import { overridesScript } from '../renderer/src/anatomy/volume/bench-hooks';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

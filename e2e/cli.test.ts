@@ -41,6 +41,26 @@ test('bad flags and values give one clear line and exit status 2', async () => {
   }
 });
 
+test('every command reports errors on stderr only: one line, nothing on stdout', async () => {
+  const cases: [string[], number, RegExp][] = [
+    [['keys', 'enrol'], 2, /^or-hub keys enrol: NAME is required/],
+    [['keys', 'frobnicate'], 2, /^or-hub keys: unknown command "frobnicate"/],
+    [['dicom', 'inspect', '--bogus', 'x'], 2, /^or-hub dicom inspect: unknown flag --bogus/],
+    [['dicom', 'inspect', '/nonexistent'], 1, /^or-hub dicom inspect: \/nonexistent: cannot open/],
+    [['recordings', 'show'], 2, /^or-hub recordings show: --data-dir DIR is required/],
+    [['verify', '/nonexistent.orrec'], 1, /^or-hub verify: no recording file \/nonexistent.orrec/],
+    [['annotate', '--data-dir', '/nonexistent', '--kind', 'note', '--dose', 'lots'], 2, /^or-hub annotate: --dose must be a number, got "lots"/],
+  ];
+  for (const [args, code, re] of cases) {
+    const r = await runToEnd(args);
+    assert.equal(r.code, code, `${args.join(' ')} exits ${code} (stderr: ${r.stderr})`);
+    assert.equal(r.stdout, '', `${args.join(' ')}: nothing on stdout`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `${args.join(' ')}: one line, got ${JSON.stringify(r.stderr)}`);
+    assert.match(lines[0], re);
+  }
+});
+
 test('start refuses a plain-text bus off loopback', async () => {
   const r = await runToEnd(['start', '--headless', '--port', '0', '--bus', 'tcp://0.0.0.0:*', '--bus-security', 'plain']);
   assert.notEqual(r.code, 0);

@@ -84,3 +84,10 @@ test('only native-bridge/ imports zeromq', () => {
   const bad = ['main', 'renderer', 'common'].flatMap((d) => violations(d, (s) => (s === 'zeromq' ? 'zeromq belongs to native-bridge' : null)));
   assert.deepEqual(bad, []);
 });
+
+test('the hub, DICOM and recorder code never import the simulators (only the CLI runs them: or-hub simulate)', () => {
+  const bad = ['main/hub', 'main/dicom', 'main/recorder'].flatMap((d) =>
+    violations(d, (_s, t) => (t && (t.startsWith('native-bridge/common/sim') || t.startsWith('native-bridge/node/simulators')) ? 'production code imports a simulator' : null)),
+  );
+  assert.deepEqual(bad, []);
+});

@@ -4,13 +4,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { curveKeyPair } from 'zeromq';
-import { runKeysCli } from './keys';
+import { defineGroup, runCli } from './command';
+import { keysCommand } from './keys';
 import { loadAllowList, readDeviceKeyFile } from '../../native-bridge/node/key-store';
 
-async function keys(...argv: string[]): Promise<{ code: number; out: string }> {
+const ROOT = defineGroup({ name: 'or-hub', summary: 'test root', commands: [keysCommand] });
+
+async function keys(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const lines: string[] = [];
-  const code = await runKeysCli(argv, (l) => lines.push(l));
-  return { code, out: lines.join('\n') };
+  const errors: string[] = [];
+  const code = await runCli(ROOT, ['keys', ...argv], { out: (l) => lines.push(l), err: (l) => errors.push(l) });
+  return { code, out: lines.join('\n'), err: errors.join('\n') };
 }
 
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
@@ -56,4 +60,13 @@ test('keys init / enrol / list / revoke, files 0600', async () => {
   assert.equal((await keys('revoke', 'monitor-1', ...d)).code, 1);
   assert.equal((await keys('frobnicate')).code, 2);
   assert.equal((await keys('enrol', ...d)).code, 2);
+
+  // Errors go to stderr, one line each; stdout stays empty.
+  const gone = await keys('revoke', 'monitor-1', ...d);
+  assert.deepEqual([gone.out, gone.err], ['', 'or-hub keys revoke: no device named "monitor-1" is enrolled']);
+  const unknown = await keys('frobnicate');
+  assert.deepEqual([unknown.out, unknown.err], ['', 'or-hub keys: unknown command "frobnicate" (init, enrol, list, revoke; see or-hub keys --help)']);
+  const dup = await keys('enrol', 'pump-7', '--public-key', curveKeyPair().publicKey, ...d);
+  assert.equal(dup.out, '');
+  assert.match(dup.err, /^or-hub keys enrol: [^\n]+$/);
 });

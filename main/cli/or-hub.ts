@@ -1,70 +1,46 @@
 /**
- * `or-hub`: the command line of OR Hub. Each subcommand validates its flags strictly;
- * a usage problem prints one line and exits with status 2.
+ * `or-hub`: the command line of OR Hub. Every command is declared with defineCommand / defineGroup
+ * (main/cli/command.ts) and listed in OR_HUB below; a usage problem prints one line on stderr and
+ * exits with status 2.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { parseArgs, helpText, UsageError, checkEndpoint, checkHost, type FlagSpec } from './args';
+import { STDIO, defineCommand, defineGroup, runCli, type CliIo, type OptionSpecs } from './command';
+import { checkEndpoint, checkHost, checkNumber, checkOneOf } from './checks';
 import { ENV_SUPERVISED, ENV_TOKEN, reportToSupervisor, restartInfo, superviseHub } from '../hub/supervisor';
 import { startHub } from '../hub/app';
-import { runDicomCli } from '../dicom/index';
-import { runKeysCli } from './keys';
+import { dicomCommand } from '../dicom/inspect';
+import { keysCommand } from './keys';
 import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
-import { runRecordingsCli } from '../recorder/cli';
-import { annotateViaHub } from './annotate-remote';
+import { recordingsCommand, verifyCommand } from '../recorder/cli';
+import { annotateCommand } from './annotate';
 import { SIM_DEVICE_NAMES, createSimDevice, type SimDevice, type SimDeviceName } from '../../native-bridge/node/simulators/devices';
 
 const DEFAULT_BUS = 'tcp://127.0.0.1:7400';
 
-const out = (l: string) => process.stdout.write(l + '\n');
-const err = (l: string) => process.stderr.write(l + '\n');
-
-const TOP_HELP = `usage: or-hub <command> [flags]
-
-OR Hub: operating-room instrument hub.
-
-commands:
-  start       run the hub (device bus, display server; --simulate adds the simulated OR)
-  simulate    run simulated OR devices that connect to a running hub
-  dicom       inspect DICOM series (or-hub dicom inspect PATH|URL)
-  keys        device bus CURVE keys: init, enrol NAME, list, revoke NAME
-  recordings  list and show procedure recordings
-  verify      check a recording's tamper-evident annotation chain
-  annotate    add an annotation to a case
-
-Run "or-hub <command> --help" for the flags of each.`;
-
-function checkNumber(min: number, max: number) {
-  return (v: string): string | null => {
-    const n = Number(v);
-    if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n) || n < min || n > max) return `must be a number between ${min} and ${max}, got "${v}"`;
-    return null;
-  };
-}
-
-const START_FLAGS = {
-  headless: { type: 'bool', help: 'never open a window; serve the display over HTTP only' },
+const START_OPTIONS = {
+  headless: { type: 'boolean', help: 'never open a window; serve the display over HTTP only' },
   host: { type: 'string', help: 'address the display server listens on', metavar: 'ADDR', default: '127.0.0.1', check: checkHost },
-  port: { type: 'int', help: 'display server port; 0 picks a free one', default: 0, min: 0, max: 65535 },
+  port: { type: 'integer', help: 'display server port; 0 picks a free one', default: 0, min: 0, max: 65535 },
   bus: { type: 'string', help: 'ZeroMQ endpoint the device bus binds', metavar: 'ENDPOINT', default: DEFAULT_BUS, check: checkEndpoint },
   'bus-security': {
     type: 'string',
     help: 'curve: encrypted, only devices enrolled with "or-hub keys enrol" (hub keys are created on first start); plain: no encryption, refused off loopback',
     metavar: 'curve|plain',
     default: 'curve',
-    check: (v: string) => (v === 'curve' || v === 'plain' ? null : 'must be curve or plain'),
+    check: checkOneOf(['curve', 'plain']),
   },
   'data-dir': { type: 'string', help: 'where recordings and settings live', metavar: 'DIR', default: path.join(process.cwd(), '.or-hub-data') },
-  simulate: { type: 'bool', help: 'also run the built-in simulated operating room' },
+  simulate: { type: 'boolean', help: 'also run the built-in simulated operating room' },
   dicom: { type: 'string', help: 'open the display with this DICOM series loaded (folder, DICOMDIR or DICOMweb URL)', metavar: 'PATH|URL' },
-  'no-supervisor': { type: 'bool', help: 'run the hub in this process, without the supervisor that restarts it after a failure' },
-} satisfies Record<string, FlagSpec>;
+  'no-supervisor': { type: 'boolean', help: 'run the hub in this process, without the supervisor that restarts it after a failure' },
+} satisfies OptionSpecs;
 
-const SIM_FLAGS = {
-  bus: { type: 'string', help: 'hub bus endpoint to connect to (required)', metavar: 'ENDPOINT', check: checkEndpoint },
+const SIM_OPTIONS = {
+  bus: { type: 'string', help: 'hub bus endpoint to connect to', metavar: 'ENDPOINT', check: checkEndpoint, required: 'the hub prints it as "bus: ..."' },
   'bus-data': { type: 'string', help: 'connect the data channel here instead of the address the hub offers (port forwarding, proxies)', metavar: 'ENDPOINT', check: checkEndpoint },
-  'no-data-channel': { type: 'bool', help: 'send every frame on the control socket (protocol v1 devices)' },
+  'no-data-channel': { type: 'boolean', help: 'send every frame on the control socket (protocol v1 devices)' },
   devices: {
     type: 'string',
     help: `comma-separated devices: ${SIM_DEVICE_NAMES.join(',')}`,
@@ -76,12 +52,12 @@ const SIM_FLAGS = {
     },
   },
   speed: { type: 'string', help: 'simulated time runs K times faster than real time', metavar: 'K', default: '1', check: checkNumber(0.01, 1000) },
-  'clock-offset-ms': { type: 'int', help: 'offset the devices\' clocks by this many ms (clock-sync tests)', default: 0, min: -86400000, max: 86400000 },
-  'drift-ppm': { type: 'int', help: 'make the devices\' clocks drift by this many ppm', default: 0, min: -10000, max: 10000 },
+  'clock-offset-ms': { type: 'integer', help: 'offset the devices\' clocks by this many ms (clock-sync tests)', default: 0, min: -86400000, max: 86400000 },
+  'drift-ppm': { type: 'integer', help: 'make the devices\' clocks drift by this many ppm', default: 0, min: -10000, max: 10000 },
   'id-suffix': { type: 'string', help: 'append this to device ids (several simulated rooms)', metavar: 'S', check: (v: string) => (/^[A-Za-z0-9._:-]{1,16}$/.test(v) ? null : 'must be 1-16 of [A-Za-z0-9._:-]') },
-  seed: { type: 'int', help: 'random seed of the simulated patient', default: 42, min: 0, max: 2 ** 31 },
+  seed: { type: 'integer', help: 'random seed of the simulated patient', default: 42, min: 0, max: 2 ** 31 },
   keys: { type: 'string', help: 'device key file for a CURVE bus (made by "or-hub keys enrol NAME"); without it the devices speak plain text', metavar: 'FILE' },
-} satisfies Record<string, FlagSpec>;
+} satisfies OptionSpecs;
 
 /**
  * Path of the Electron binary, or null when it is not installed (no internet at install time).
@@ -104,62 +80,64 @@ function electronMain(): string {
   return path.join(__dirname, '../electron/main.cjs');
 }
 
-async function cmdStart(argv: string[]): Promise<number> {
-  const p = parseArgs('or-hub start', argv, START_FLAGS);
-  if (p.help) {
-    out(helpText('or-hub start [flags]', 'Runs the hub: device bus, ingest, display server. Prints "display: URL" once the display is served. A supervisor restarts the hub within 2 s if it ends unexpectedly.', START_FLAGS));
-    return 0;
-  }
-  const f = p.flags;
-  fs.mkdirSync(f['data-dir']!, { recursive: true });
-  const supervised = process.env[ENV_SUPERVISED] === '1';
-  if (!supervised && !f['no-supervisor']) {
-    // The supervisor owns the window; the hub itself (the child) always runs headless.
-    let electron: ReturnType<typeof spawn> | null = null;
-    return superviseHub({
-      cli: process.argv[1],
-      args: [...argv, '--headless'],
-      log: err,
-      onReady: (r) => {
-        if (!f.headless) electron = openWindow(r.url, () => process.kill(process.pid, 'SIGTERM'));
-      },
-    }).then((code) => {
+const startCommand = defineCommand({
+  name: 'start',
+  summary: 'run the hub (device bus, display server; --simulate adds the simulated OR)',
+  description:
+    'Runs the hub: device bus, ingest, display server. Prints "display: URL" once the display is served.\n' +
+    'A supervisor restarts the hub within 2 s, on the same data dir, port, bus and display token, if it ends unexpectedly.',
+  options: START_OPTIONS,
+  async run({ values: f, argv, out, err }) {
+    fs.mkdirSync(f['data-dir'], { recursive: true });
+    const supervised = process.env[ENV_SUPERVISED] === '1';
+    if (!supervised && !f['no-supervisor']) {
+      // The supervisor owns the window; the hub itself (the child) always runs headless.
+      let electron: ReturnType<typeof spawn> | null = null;
+      const code = await superviseHub({
+        cli: process.argv[1],
+        args: [...argv, '--headless'],
+        log: err,
+        onReady: (r) => {
+          if (!f.headless) electron = openWindow(r.url, out, () => process.kill(process.pid, 'SIGTERM'));
+        },
+      });
       (electron as ReturnType<typeof spawn> | null)?.kill();
       return code;
+    }
+    const busSecurity = f['bus-security'] as 'curve' | 'plain';
+    const running = await startHub({
+      host: f.host,
+      port: f.port,
+      bus: f.bus,
+      dataDir: f['data-dir'],
+      simulate: f.simulate,
+      dicom: f.dicom,
+      log: err,
+      busSecurity,
+      token: supervised ? process.env[ENV_TOKEN] : undefined,
+      restart: supervised ? restartInfo() : null,
     });
-  }
-  const running = await startHub({
-    host: f.host!,
-    port: f.port ?? 0,
-    bus: f.bus!,
-    dataDir: f['data-dir']!,
-    simulate: f.simulate,
-    dicom: f.dicom,
-    log: err,
-    busSecurity: f['bus-security'] as 'curve' | 'plain',
-    token: supervised ? process.env[ENV_TOKEN] : undefined,
-    restart: supervised ? restartInfo() : null,
-  });
-  out(`bus: ${running.busEndpoint}`);
-  if (running.busDataEndpoint) out(`bus data channel: ${running.busDataEndpoint}`);
-  out(`display: ${running.displayUrl}`);
-  reportToSupervisor({ port: running.server.port, bus: running.busEndpoint, token: running.token, url: running.displayUrl });
-  const electron = f.headless || supervised ? null : openWindow(running.displayUrl, () => void shutdown());
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    electron?.kill();
-    await running.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
-  return new Promise<number>(() => {}); // runs until signalled
-}
+    out(`bus: ${running.busEndpoint}`);
+    if (running.busDataEndpoint) out(`bus data channel: ${running.busDataEndpoint}`);
+    out(`display: ${running.displayUrl}`);
+    reportToSupervisor({ port: running.server.port, bus: running.busEndpoint, token: running.token, url: running.displayUrl });
+    const electron = f.headless || supervised ? null : openWindow(running.displayUrl, out, () => void shutdown());
+    let closing = false;
+    const shutdown = async () => {
+      if (closing) return;
+      closing = true;
+      electron?.kill();
+      await running.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown());
+    process.on('SIGTERM', () => void shutdown());
+    return new Promise<number>(() => {}); // runs until signalled
+  },
+});
 
 /** Opens the Electron shell on the display URL, or says how to get one; null without a binary. */
-function openWindow(url: string, onExit: () => void): ReturnType<typeof spawn> | null {
+function openWindow(url: string, out: (line: string) => void, onExit: () => void): ReturnType<typeof spawn> | null {
   const bin = electronBinary();
   if (!bin) {
     out('hint: no Electron binary here (it downloads on install where internet exists: run "node node_modules/electron/install.js"); open the display URL above in a browser meanwhile.');
@@ -170,85 +148,51 @@ function openWindow(url: string, onExit: () => void): ReturnType<typeof spawn> |
   return electron;
 }
 
-async function cmdSimulate(argv: string[]): Promise<number> {
-  const p = parseArgs('or-hub simulate', argv, SIM_FLAGS);
-  if (p.help) {
-    out(helpText('or-hub simulate --bus ENDPOINT [flags]', 'Runs simulated OR devices, each its own ZeroMQ peer, against a running hub.', SIM_FLAGS));
-    return 0;
-  }
-  const f = p.flags;
-  if (!f.bus) throw new UsageError('or-hub simulate: --bus ENDPOINT is required (the hub prints it as "bus: ...")');
-  const names = f.devices!.split(',') as SimDeviceName[];
-  const curve = f.keys ? readDeviceKeyFile(f.keys) : undefined;
-  const devices: SimDevice[] = names.map((n) =>
-    createSimDevice(n, { endpoint: f.bus!, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed, curve, dataEndpoint: f['bus-data'], dataChannel: !f['no-data-channel'] }),
-  );
-  for (const d of devices) d.start();
-  // A plain simulator gets no answer from a CURVE hub (the default): say what to do.
-  setTimeout(() => {
-    if (!devices.some((d) => d.client.accepted)) err(`or-hub simulate: no answer from the hub yet${curve ? '' : '; if it runs with --bus-security curve (the default), enrol a key ("or-hub keys enrol NAME") and pass --keys FILE'}`);
-  }, 5000).unref();
-  out(`simulating ${names.join(', ')} on ${f.bus}`);
-  const stop = async () => {
-    await Promise.all(devices.map((d) => d.stop()));
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
-  // Started by a hub (`or-hub start --simulate`): go when the hub goes, even if it was killed.
-  if (process.send) process.on('disconnect', () => void stop());
-  return new Promise<number>(() => {});
-}
+const simulateCommand = defineCommand({
+  name: 'simulate',
+  summary: 'run simulated OR devices that connect to a running hub',
+  description: 'Runs simulated OR devices, each its own ZeroMQ peer, against a running hub.',
+  options: SIM_OPTIONS,
+  run({ values: f, command, out, err }) {
+    const names = f.devices.split(',') as SimDeviceName[];
+    const curve = f.keys ? readDeviceKeyFile(f.keys) : undefined;
+    const devices: SimDevice[] = names.map((n) =>
+      createSimDevice(n, { endpoint: f.bus, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed, curve, dataEndpoint: f['bus-data'], dataChannel: !f['no-data-channel'] }),
+    );
+    for (const d of devices) d.start();
+    // A plain simulator gets no answer from a CURVE hub (the default): say what to do.
+    setTimeout(() => {
+      if (!devices.some((d) => d.client.accepted)) err(`${command}: no answer from the hub yet${curve ? '' : '; if it runs with --bus-security curve (the default), enrol a key ("or-hub keys enrol NAME") and pass --keys FILE'}`);
+    }, 5000).unref();
+    out(`simulating ${names.join(', ')} on ${f.bus}`);
+    const stop = async () => {
+      await Promise.all(devices.map((d) => d.stop()));
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop());
+    process.on('SIGTERM', () => void stop());
+    // Started by a hub (`or-hub start --simulate`): go when the hub goes, even if it was killed.
+    if (process.send) process.on('disconnect', () => void stop());
+    return new Promise<number>(() => {});
+  },
+});
 
-export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  try {
-    switch (cmd) {
-      case undefined:
-      case '--help':
-      case '-h':
-      case 'help':
-        out(TOP_HELP);
-        return cmd === undefined ? 2 : 0;
-      case 'start':
-        return await cmdStart(rest);
-      case 'simulate':
-        return await cmdSimulate(rest);
-      default:
-        return (await extraCommand(cmd, rest)) ?? (err(`or-hub: unknown command "${cmd}" (see or-hub --help)`), 2);
-    }
-  } catch (e) {
-    if (e instanceof UsageError) {
-      err(e.message);
-      return 2;
-    }
-    err(`or-hub ${cmd}: ${(e as Error).message}`);
-    return 1;
-  }
-}
+/** Every `or-hub` command. A new one is a defineCommand (or defineGroup) added here. */
+export const OR_HUB = defineGroup({
+  name: 'or-hub',
+  summary: 'OR Hub: operating-room instrument hub.',
+  commands: [startCommand, simulateCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand],
+});
 
-/** Commands provided by other modules (DICOM, recordings); undefined when cmd is unknown. */
-async function extraCommand(cmd: string, rest: string[]): Promise<number | undefined> {
-  switch (cmd) {
-    case 'dicom':
-      return runDicomCli(rest, out);
-    case 'keys':
-      return runKeysCli(rest, out);
-    case 'annotate':
-      return (await annotateViaHub(rest, out)) ?? runRecordingsCli([cmd, ...rest], out, err);
-    case 'recordings':
-    case 'verify':
-      return runRecordingsCli([cmd, ...rest], out, err);
-    default:
-      return undefined;
-  }
+export function main(argv: string[], io: CliIo = STDIO): Promise<number> {
+  return runCli(OR_HUB, argv, io);
 }
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
-      err(`or-hub: ${(e as Error).stack ?? e}`);
+      process.stderr.write(`or-hub: ${(e as Error).stack ?? e}\n`);
       process.exit(1);
     },
   );

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildStackGeometry, voxelToPatient, type FrameGeometry, type Vec3 } from './geometry';
+import { voxelToPatient, type Vec3 } from '../../common/geometry';
+import { buildStackGeometry, type FrameGeometry } from './geometry';
 
 const AXIAL: FrameGeometry['iop'] = [1, 0, 0, 0, 1, 0];
 
@@ -46,7 +47,7 @@ test('geometry: gantry tilt gives an oblique slice direction and the true step l
   assert.ok(Math.abs(g.tiltDeg - tiltDeg) < 1e-9, `tilt ${g.tiltDeg}`);
   assert.ok(Math.abs(g.spacing[2] - 2 / Math.cos((tiltDeg * Math.PI) / 180)) < 1e-9);
   // Every slice origin is reproduced exactly by the volume's affine.
-  pos.forEach((p, k) => close(voxelToPatient(g, 0, 0, k), p, 1e-9));
+  pos.forEach((p, k) => close(voxelToPatient(g, [0, 0, k]), p, 1e-9));
   assert.ok(g.warnings.some((w) => /tilt/.test(w)));
 });
 
@@ -59,8 +60,8 @@ test('geometry: oblique orientation is kept exactly, positions reproduced', () =
   const g = buildStackGeometry(stack(pos.reverse(), [...row, ...col] as FrameGeometry['iop']));
   assert.equal(g.oblique, true);
   close(g.spacing, [0.25, 0.5, 1.5]);
-  close(voxelToPatient(g, 0, 0, 0), [5, -3, 7]);
-  close(voxelToPatient(g, 0, 0, 2), [5 + 3 * n[0], -3 + 3 * n[1], 7 + 3 * n[2]]);
+  close(voxelToPatient(g, [0, 0, 0]), [5, -3, 7]);
+  close(voxelToPatient(g, [0, 0, 2]), [5 + 3 * n[0], -3 + 3 * n[1], 7 + 3 * n[2]]);
   assert.ok(g.tiltDeg < 1e-6);
 });
 

@@ -12,8 +12,7 @@
  * Plane Position / Orientation in Enhanced objects).
  */
 import type { VolumeGeometry } from '../../common/volume';
-
-export type Vec3 = [number, number, number];
+import { add, cross, distance, dot, norm, normalize, scale, sub, type Vec3 } from '../../common/geometry';
 
 /** Geometry of one frame (a single-frame file or one frame of a multi-frame object). */
 export interface FrameGeometry {
@@ -70,23 +69,6 @@ export interface StackGeometry extends VolumeGeometry {
   hasPatientGeometry: boolean;
   /** Human-readable warnings (uneven spacing, tilt, missing slices, ...). */
   warnings: string[];
-}
-
-export function dot(a: Vec3, b: Vec3): number {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-export function cross(a: Vec3, b: Vec3): Vec3 {
-  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-}
-export function sub(a: Vec3, b: Vec3): Vec3 {
-  return [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-}
-export function norm(a: Vec3): number {
-  return Math.sqrt(dot(a, a));
-}
-export function normalize(a: Vec3): Vec3 {
-  const n = norm(a);
-  return n > 0 ? [a[0] / n, a[1] / n, a[2] / n] : [0, 0, 0];
 }
 
 function median(values: number[]): number {
@@ -228,7 +210,7 @@ export function buildStackGeometry(frames: FrameGeometry[], opts: StackOptions =
     if (Math.abs(gaps[k - 1] - nominal) <= tol) {
       const d = sub(frames[sortedInputs[k]].ipp!, frames[sortedInputs[k - 1]].ipp!);
       const s = nominal / gaps[k - 1];
-      acc = [acc[0] + d[0] * s, acc[1] + d[1] * s, acc[2] + d[2] * s];
+      acc = add(acc, scale(d, s));
       cnt++;
     }
   }
@@ -239,8 +221,7 @@ export function buildStackGeometry(frames: FrameGeometry[], opts: StackOptions =
   for (let k = 0; k < n; k++) {
     const p = frames[sortedInputs[k]].ipp!;
     const t = (positions[k] - positions[0]) / stepAlongNormal;
-    const expected: Vec3 = [origin[0] + t * stepVec[0], origin[1] + t * stepVec[1], origin[2] + t * stepVec[2]];
-    maxOffLine = Math.max(maxOffLine, norm(sub(p, expected)));
+    maxOffLine = Math.max(maxOffLine, distance(p, add(origin, scale(stepVec, t))));
   }
   if (maxOffLine > Math.max(tol, 0.01 * Math.min(spacingX, spacingY) + absTol)) {
     warnings.push(
@@ -322,15 +303,4 @@ export function buildStackGeometry(frames: FrameGeometry[], opts: StackOptions =
     hasPatientGeometry: true,
     warnings,
   };
-}
-
-/** Patient position (LPS mm) of voxel (i, j, k) under a VolumeGeometry. */
-export function voxelToPatient(g: VolumeGeometry, i: number, j: number, k: number): Vec3 {
-  const d = g.direction;
-  const [sx, sy, sz] = g.spacing;
-  return [
-    g.origin[0] + i * sx * d[0] + j * sy * d[3] + k * sz * d[6],
-    g.origin[1] + i * sx * d[1] + j * sy * d[4] + k * sz * d[7],
-    g.origin[2] + i * sx * d[2] + j * sy * d[5] + k * sz * d[8],
-  ];
 }

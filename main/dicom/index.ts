@@ -4,10 +4,10 @@
  */
 export { loadSeries } from './loader';
 export type { LoadOptions, LoadProgress, LoadedSeries, LoadedStudySet, SkippedFile } from './loader';
-export { runDicomCli, seriesJson, studySetJson } from './inspect';
+export { dicomCommand, seriesJson, studySetJson } from './inspect';
 export { DicomError } from './errors';
 export type { DicomErrorCode } from './errors';
 export { DicomWorkerPool, sharedPool } from './pool';
-export { buildStackGeometry, voxelToPatient } from './geometry';
+export { buildStackGeometry } from './geometry';
 export type { FrameGeometry, StackGeometry } from './geometry';
 export { releaseVolume, trimVolumeMemory, volumeMemoryStats } from './volume-memory';

@@ -1,23 +1,28 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { runDicomCli, sharedPool } from './index';
+import { defineGroup, runCli } from '../cli/command';
+import { dicomCommand, sharedPool } from './index';
 import { PHANTOM, PYDICOM, missingData } from './testutil';
 
 after(() => sharedPool().close());
 
-async function cli(args: string[]): Promise<{ code: number; lines: string[] }> {
+const ROOT = defineGroup({ name: 'or-hub', summary: 'test root', commands: [dicomCommand] });
+
+/** `or-hub dicom ARGS`: stdout lines, stderr lines (every error goes there). */
+async function cli(args: string[]): Promise<{ code: number; lines: string[]; errors: string[] }> {
   const lines: string[] = [];
-  const code = await runDicomCli(args, (l) => lines.push(l));
-  return { code, lines };
+  const errors: string[] = [];
+  const code = await runCli(ROOT, ['dicom', ...args], { out: (l) => lines.push(l), err: (l) => errors.push(l) });
+  return { code, lines, errors };
 }
 
 test('inspect: usage errors exit 2 with one clear line', async () => {
   for (const args of [['inspect', '--bogus', 'x'], ['inspect'], ['frobnicate'], ['inspect', 'a', 'b']]) {
     const r = await cli(args);
     assert.equal(r.code, 2, args.join(' '));
-    assert.equal(r.lines.length, 1, args.join(' '));
-    assert.match(r.lines[0], /^or-hub dicom/);
+    assert.equal(r.errors.length, 1, args.join(' '));
+    assert.match(r.errors[0], /^or-hub dicom/);
   }
   const help = await cli(['inspect', '--help']);
   assert.equal(help.code, 0);
@@ -25,7 +30,7 @@ test('inspect: usage errors exit 2 with one clear line', async () => {
 });
 
 test('inspect --json: one JSON object with the documented fields', { skip: missingData(PHANTOM) }, async () => {
-  const r = await cli(['dicom', 'inspect', PHANTOM, '--json']);
+  const r = await cli(['inspect', PHANTOM, '--json']);
   assert.equal(r.code, 0);
   assert.equal(r.lines.length, 1);
   const j = JSON.parse(r.lines[0]);
@@ -53,5 +58,5 @@ test('inspect text: lists geometry, range, skipped files with reasons', { skip: 
   assert.match(text, /MR_truncated\.dcm: pixel data truncated/);
   const missing = await cli(['inspect', path.join(PYDICOM, 'does-not-exist')]);
   assert.equal(missing.code, 1);
-  assert.match(missing.lines[0], /does-not-exist: cannot open/);
+  assert.match(missing.errors[0], /does-not-exist: cannot open/);
 });

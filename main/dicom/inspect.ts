@@ -1,16 +1,10 @@
 /**
  * `or-hub dicom inspect PATH|URL [--json]`: lists every series found with its geometry, value
- * range after rescale, files used and skipped, warnings and load time.
+ * range after rescale, files used and skipped, warnings and load time. Declared with main/cli/command.ts.
  */
 import { loadSeries, type LoadedSeries, type LoadedStudySet } from './loader';
 import { syntaxName } from './parse';
-
-const USAGE = [
-  'usage: or-hub dicom inspect PATH|URL [--json]',
-  '  PATH  a folder (searched recursively), a DICOMDIR, or a DICOM file',
-  '  URL   a DICOMweb service root, study or series URL (http://host/dicom-web[/studies/UID[/series/UID]])',
-  '  --json  print one JSON object {"series": [...]} instead of text',
-];
+import { defineCommand, defineGroup } from '../cli/command';
 
 /** The JSON shape of one series (see issue 4); extra fields after the required ones. */
 export function seriesJson(s: LoadedSeries) {
@@ -85,59 +79,48 @@ function seriesText(s: LoadedSeries, i: number, out: (line: string) => void): vo
   out(`  load time         ${s.loadMs.toFixed(1)} ms`);
 }
 
-/**
- * `dicom inspect PATH|URL [--json] [--help]`. `argv` may start with 'dicom'. Returns the exit
- * code: 0 ok, 1 nothing could be loaded, 2 usage error.
- */
-export async function runDicomCli(argv: string[], out: (line: string) => void): Promise<number> {
-  const args = argv[0] === 'dicom' ? argv.slice(1) : [...argv];
-  if (!args.length || args[0] === '--help' || args[0] === '-h' || args[0] === 'help') {
-    USAGE.forEach((l) => out(l));
-    return args.length ? 0 : 2;
-  }
-  const [cmd, ...rest] = args;
-  if (cmd !== 'inspect') {
-    out(`or-hub dicom: unknown command "${cmd}" (expected: inspect); see --help`);
-    return 2;
-  }
-  let json = false;
-  let target: string | undefined;
-  for (const a of rest) {
-    if (a === '--json') json = true;
-    else if (a === '--help' || a === '-h') {
-      USAGE.forEach((l) => out(l));
-      return 0;
-    } else if (a.startsWith('-')) {
-      out(`or-hub dicom inspect: unknown option "${a}" (expected: --json, --help)`);
-      return 2;
-    } else if (target !== undefined) {
-      out(`or-hub dicom inspect: one PATH or URL expected, got "${target}" and "${a}"`);
-      return 2;
-    } else target = a;
-  }
-  if (!target) {
-    out('or-hub dicom inspect: missing PATH or URL; see --help');
-    return 2;
-  }
-  let set: LoadedStudySet;
-  try {
-    set = await loadSeries(target);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (json) out(JSON.stringify({ series: [], error: msg }));
-    else out(`or-hub dicom inspect: ${msg}`);
-    return 1;
-  }
-  if (json) {
-    out(JSON.stringify(studySetJson(set)));
-  } else {
-    out(`${set.source}: ${set.series.length} series from ${set.filesFound} files (${set.kind}), ${set.loadMs.toFixed(1)} ms`);
-    set.series.forEach((s, i) => seriesText(s, i, out));
-    if (set.skipped.length) {
-      out(`Files not in any series: ${set.skipped.length}`);
-      for (const f of set.skipped) out(`  ${f.file}: ${f.reason}`);
+const inspect = defineCommand({
+  name: 'inspect',
+  summary: 'list the series in a folder, DICOMDIR, file or DICOMweb URL, with their geometry',
+  description: [
+    'Lists every series found with its geometry, value range after rescale, files used and skipped, warnings and load time.',
+    'Exit status 0: at least one series loaded; 1: nothing could be loaded; 2: usage error.',
+  ].join('\n'),
+  options: { json: { type: 'boolean', help: 'print one JSON object {"series": [...]} instead of text' } },
+  positionals: [
+    {
+      name: 'PATH|URL',
+      required: true,
+      help:
+        'a folder (searched recursively), a DICOMDIR, or a DICOM file; ' +
+        'or a DICOMweb service root, study or series URL (http://host/dicom-web[/studies/UID[/series/UID]])',
+    },
+  ],
+  async run({ values: { json }, positionals: [target], command, out, err }) {
+    let set: LoadedStudySet;
+    try {
+      set = await loadSeries(target);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (json) out(JSON.stringify({ series: [], error: msg }));
+      err(`${command}: ${msg}`);
+      return 1;
     }
-    for (const w of set.warnings) out(`warning: ${w}`);
-  }
-  return set.series.length ? 0 : 1;
-}
+    if (json) {
+      out(JSON.stringify(studySetJson(set)));
+    } else {
+      out(`${set.source}: ${set.series.length} series from ${set.filesFound} files (${set.kind}), ${set.loadMs.toFixed(1)} ms`);
+      set.series.forEach((s, i) => seriesText(s, i, out));
+      if (set.skipped.length) {
+        out(`Files not in any series: ${set.skipped.length}`);
+        for (const f of set.skipped) out(`  ${f.file}: ${f.reason}`);
+      }
+      for (const w of set.warnings) out(`warning: ${w}`);
+    }
+    if (!set.series.length) err(`${command}: no series could be loaded from ${set.source}`);
+    return set.series.length ? 0 : 1;
+  },
+});
+
+/** `or-hub dicom inspect PATH|URL [--json]`. */
+export const dicomCommand = defineGroup({ name: 'dicom', summary: 'inspect DICOM series (or-hub dicom inspect PATH|URL)', commands: [inspect] });

@@ -7,7 +7,7 @@
 import * as zlib from 'node:zlib';
 import * as dicomParser from 'dicom-parser';
 import { DicomError, wrapParseError } from './errors';
-import type { Vec3 } from './geometry';
+import { cross, type Vec3 } from '../../common/geometry';
 
 export const TS = {
   implicitLE: '1.2.840.10008.1.2',
@@ -324,7 +324,7 @@ export function extractHeader(parsed: ParsedFile, file: string, fileSize: number
   } else if (nFrames > 1 && gridOffsets && gridOffsets.length === nFrames && base.ipp && base.iop) {
     // RT Dose style: GridFrameOffsetVector (PS3.3 C.8.8.3.2) along the plane normal.
     const r = base.iop;
-    const n: Vec3 = [r[1] * r[5] - r[2] * r[4], r[2] * r[3] - r[0] * r[5], r[0] * r[4] - r[1] * r[3]];
+    const n = cross([r[0], r[1], r[2]], [r[3], r[4], r[5]]);
     const o0 = gridOffsets[0];
     for (let f = 0; f < nFrames; f++) {
       const d = gridOffsets[f] - o0;

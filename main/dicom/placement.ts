@@ -19,7 +19,8 @@
  * The loader then checks the placement against the real geometry from every header (placedVolume)
  * and reads again whatever does not match, so a wrong prediction costs time, never correctness.
  */
-import { cross, dot, normalize, sameOrientation } from './geometry';
+import { cross, dot, normalize } from '../../common/geometry';
+import { sameOrientation } from './geometry';
 import { TS, type FileHeader } from './parse';
 import { inPlaceCapable } from './pixels';
 

@@ -4,14 +4,13 @@
  * alive. If a worker cannot be started (e.g. the worker script is missing from a bundle),
  * tasks run in-process instead, so loading still works, only on the calling thread.
  *
- * The worker script is main/dicom/worker.ts under tsx, or `dicom-worker.js` next to the
- * bundle (the build must emit main/dicom/worker.ts as that entry); OR_HUB_DICOM_WORKER overrides.
+ * The worker script is main/dicom/worker.ts under tsx, or `dicom-worker.cjs` next to the
+ * bundle (the build must emit main/dicom/worker.ts as that entry); OR_HUB_DICOM_WORKER overrides
+ * (see workerScriptPath in main/start-worker.ts).
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../start-worker';
+import { startWorker, workerScriptPath } from '../start-worker';
 import { runTask, type Request, type Response } from './tasks';
 
 /** A Request before the pool numbers it. */
@@ -36,16 +35,6 @@ interface Slot {
  * thread (about 1 ms on a busy 2-core machine, where the main thread first waits for a core).
  */
 const IN_FLIGHT_PER_WORKER = 2;
-
-function workerScript(): string | undefined {
-  const env = process.env.OR_HUB_DICOM_WORKER;
-  if (env && fs.existsSync(env)) return env;
-  const here = __dirname;
-  const candidates = __filename.endsWith('.ts')
-    ? [path.join(here, 'worker.ts')]
-    : [path.join(here, 'dicom-worker.cjs'), path.join(here, 'dicom-worker.js'), path.join(here, 'worker.js')];
-  return candidates.find((c) => fs.existsSync(c));
-}
 
 export class DicomWorkerPool {
   private slots: Slot[] = [];
@@ -73,8 +62,11 @@ export class DicomWorkerPool {
   /** Starts workers up to `size` (at first use, and to replace workers retired after a timeout). */
   private ensure(): void {
     if (this.slots.length >= this.size || this.inProcess) return;
-    const script = workerScript();
-    if (!script) {
+    let script: string;
+    try {
+      script = workerScriptPath({ dir: __dirname, source: 'worker.ts', bundled: 'dicom-worker', envVar: 'OR_HUB_DICOM_WORKER' });
+    } catch (e) {
+      this.lastError = e as Error;
       this.inProcess = true;
       return;
     }

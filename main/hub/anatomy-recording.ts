@@ -3,7 +3,7 @@
  * into the case's recording (issue 6), as the anatomy service announces them to displays.
  */
 import type { AnatomyMessage, RegistrationView, VolumeMeta } from '../../common/anatomy-contract';
-import { invertRigid } from '../../native-bridge/common/sim/tracker-path';
+import { invertRigid } from '../../common/geometry';
 import type { Recorder } from '../recorder/recorder';
 import { hubNow } from './clock';
 

@@ -9,8 +9,8 @@ import { DisplayServer } from './server';
 import { trimVolumeMemory, volumeMemoryStats } from '../dicom/index';
 import type { AnatomyMessage, RegistrationView, VolumeMeta } from '../../common/anatomy-contract';
 import { demoFiducialPairs } from './demo-phantom';
-import { transformPoint } from '../../common/geometry';
-import { SIM_TRACKER_TO_PATIENT, invertRigid } from '../../native-bridge/common/sim/tracker-path';
+import { invertRigid, transformPoint } from '../../common/geometry';
+import { SIM_TRACKER_TO_PATIENT } from '../../common/phantom';
 
 const HEAD_CT = path.resolve(__dirname, '../../../shared/data/dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
 

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { demoPhantom, demoPhantomAsync, demoFiducialPairs } from './demo-phantom';
-import { PHANTOM, phantomBackSkinY } from '../../common/phantom';
-import { patientToVoxel, sampleNearest, transformPoint, type Vec3 } from '../../common/geometry';
+import { PHANTOM, SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT, phantomBackSkinY } from '../../common/phantom';
+import { invertRigid, patientToVoxel, sampleNearest, transformPoint, type Vec3 } from '../../common/geometry';
 import { registerPoints } from '../../common/registration';
-import { invertRigid, SIM_DEEPEST_Y, SIM_ENTRY_PATIENT, SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT, simTipPatient, trackerPath } from '../../native-bridge/common/sim/tracker-path';
+import { SIM_DEEPEST_Y, SIM_ENTRY_PATIENT, simTipPatient, trackerPath } from '../../native-bridge/common/sim/tracker-path';
 
 const t0 = performance.now();
 const vol = demoPhantom();

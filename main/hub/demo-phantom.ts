@@ -3,11 +3,10 @@
  * simulated tracker's pointer touches them, and a registration made from those touches, so
  * that `npm start` shows anatomy, navigation and registration at once.
  */
-import { PhantomBuilder, generatePhantom } from '../../common/phantom';
+import { PhantomBuilder, SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT, generatePhantom } from '../../common/phantom';
 import type { Volume } from '../../common/volume';
-import { transformPoint, type Vec3 } from '../../common/geometry';
+import { invertRigid, transformPoint, type Vec3 } from '../../common/geometry';
 import type { FiducialPair } from '../../common/registration';
-import { SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT, invertRigid } from '../../native-bridge/common/sim/tracker-path';
 
 export const DEMO_VOLUME_ID = 'demo-phantom-v1';
 

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_PRESETS } from './annotations';
-import { runRecordingsCli } from './cli';
+import { RECORDER_COMMANDS } from './cli';
+import { defineGroup, runCli } from '../cli/command';
 import { RecordingStore, recordingPath } from './store';
 import { encodeWave } from './wavecodec';
 import { withRawDb } from './testing/raw-db';
@@ -27,10 +28,14 @@ function fixture(): { dir: string; id: string } {
   return { dir, id };
 }
 
-async function run(...argv: string[]): Promise<{ code: number; lines: string[] }> {
+const ROOT = defineGroup({ name: 'or-hub', summary: 'test root', commands: RECORDER_COMMANDS });
+
+/** `or-hub ARGS`: stdout lines, stderr lines (every error goes there). */
+async function run(...argv: string[]): Promise<{ code: number; lines: string[]; errors: string[] }> {
   const lines: string[] = [];
-  const code = await runRecordingsCli(argv, (l) => lines.push(l));
-  return { code, lines };
+  const errors: string[] = [];
+  const code = await runCli(ROOT, argv, { out: (l) => lines.push(l), err: (l) => errors.push(l) });
+  return { code, lines, errors };
 }
 
 test('recordings list prints a table and --json', async () => {
@@ -59,6 +64,11 @@ test('recordings show gives channels with first and last sample time and count, 
   assert.ok(t.lines.some((l) => l.includes('time-out') && l.includes('by surgeon A. Surgeon')));
   assert.ok(!t.lines.join('\n').includes('MRN-9'));
   assert.equal((await run('recordings', 'show', 'nope', '--data-dir', dir)).code, 1);
+  assert.deepEqual(await run('recordings', 'show', 'nope', '--data-dir', dir), {
+    code: 1,
+    lines: [],
+    errors: [`or-hub recordings show: no recording nope in ${dir}`],
+  });
 });
 
 test('annotate adds back-dated markers, boluses and blood loss; bad input is a one-line usage error with exit 2', async () => {
@@ -80,7 +90,7 @@ test('annotate adds back-dated markers, boluses and blood loss; bad input is a o
   s.close();
 
   for (const [args, msg] of [
-    [['--kind', 'incision', '--bogus', '1'], /unknown option --bogus/],
+    [['--kind', 'incision', '--bogus', '1'], /unknown flag --bogus/],
     [['--kind', 'incision', '--ago', 'soon'], /--ago must be a duration/],
     [['--kind', 'bolus', '--drug', 'X', '--dose', 'lots', '--unit', 'mg'], /--dose must be a number/],
     [['--kind', 'bolus', '--drug', 'X', '--unit', 'mg'], /a bolus needs a dose/],
@@ -88,9 +98,9 @@ test('annotate adds back-dated markers, boluses and blood loss; bad input is a o
     [['--kind', 'incision', '--role', 'porter'], /role "porter" is not on this case's team/],
   ] as const) {
     const r = await run('annotate', '--data-dir', dir, '--case', id, ...args);
-    assert.equal(r.code, 2, `${args.join(' ')}: ${r.lines.join('|')}`);
-    assert.equal(r.lines.length, 1);
-    assert.match(r.lines[0], msg);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.errors.join('|')}`);
+    assert.equal(r.errors.length, 1);
+    assert.match(r.errors[0], msg);
   }
   assert.equal((await run('annotate', '--data-dir', dir, '--case', 'missing', '--kind', 'incision')).code, 1);
 });
@@ -98,13 +108,14 @@ test('annotate adds back-dated markers, boluses and blood loss; bad input is a o
 test('verify checks the chain: exit 0 when intact, 1 with the problem when an entry was altered', async () => {
   const { dir, id } = fixture();
   const ok = await run('verify', id, '--data-dir', dir);
-  assert.deepEqual(ok, { code: 0, lines: ['OK: 1 annotation entries, hash chain intact'] });
+  assert.deepEqual(ok, { code: 0, lines: ['OK: 1 annotation entries, hash chain intact'], errors: [] });
   const file = recordingPath(dir, id);
   assert.equal((await run('verify', file)).code, 0);
   withRawDb(file, (db) => db.exec("DROP TRIGGER annotations_no_update; UPDATE annotations SET t_ms = t_ms - 60000"));
   const bad = await run('verify', file);
   assert.equal(bad.code, 1);
   assert.deepEqual(bad.lines, ['BROKEN: 1 problem(s) in 1 annotation entries', '  entry seq 1: content does not match its hash (altered)']);
+  assert.deepEqual(bad.errors, []);
 });
 
 test('--help for each command, unknown commands exit 2', async () => {
@@ -114,6 +125,11 @@ test('--help for each command, unknown commands exit 2', async () => {
     assert.match(r.lines.join('\n'), /^usage: or-hub/);
   }
   assert.equal((await run('recordings', 'frobnicate')).code, 2);
+  assert.deepEqual(await run('recordings', 'frobnicate'), {
+    code: 2,
+    lines: [],
+    errors: ['or-hub recordings: unknown command "frobnicate" (list, show; see or-hub recordings --help)'],
+  });
   assert.equal((await run('recordings', 'list')).code, 2);
   assert.equal((await run('verify')).code, 2);
 });

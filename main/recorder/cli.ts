@@ -2,87 +2,18 @@
  * `or-hub recordings list|show`, `or-hub verify`, `or-hub annotate`, working
  * directly on recording files in a data dir. Exit codes: 0 ok, 1 failure
  * (not found, chain broken, refused), 2 usage (unknown flag, bad value).
+ * Declared with main/cli/command.ts; main/cli/annotate.ts routes `annotate` through a running hub first.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type AnnotationInput, INTEGRATION_ROLE, loadPresets, parseDurationMs } from './annotations';
+import { type AnnotationAck, type AnnotationInput, INTEGRATION_ROLE, loadPresets, parseDurationMs } from './annotations';
 import { RecordingStore, StoreError, listRecordingFiles, recordingPath } from './store';
+import { UsageError, defineCommand, defineGroup, type OptionSpecs, type OptionValues, type Out } from '../cli/command';
 
-type Out = (line: string) => void;
+const JSON_OPTION = { json: { type: 'boolean', help: 'print one JSON document instead of text' } } satisfies OptionSpecs;
+const DATA_DIR = { type: 'string', help: 'the hub data folder (recordings are in its recordings/ subfolder)', metavar: 'DIR' } as const;
 
-class UsageError extends Error {}
-
-const HELP: Record<string, string> = {
-  main: `usage: or-hub <command> [options]
-  recordings list [--json] --data-dir DIR        list recordings
-  recordings show ID [--json] --data-dir DIR     channels, gaps and annotations of one recording
-  verify RECORDING [--data-dir DIR] [--json]     check the annotation hash chain (RECORDING: file or id)
-  annotate --data-dir DIR --case ID --kind KIND  add an annotation (see annotate --help)`,
-  list: `usage: or-hub recordings list [--json] --data-dir DIR
-  Lists every recording in DIR/recordings: id, state, procedure, room, start, duration, size.`,
-  show: `usage: or-hub recordings show ID [--json] --data-dir DIR
-  Shows a recording: case, devices, channels (first/last sample time, samples), gaps, annotations.
-  Patient identifiers are never printed.`,
-  verify: `usage: or-hub verify RECORDING [--data-dir DIR] [--json]
-  RECORDING is a recording file, or a case id with --data-dir.
-  Checks every annotation's hash and its link to the previous one. Exit 1 when the chain is broken.`,
-  annotate: `usage: or-hub annotate --data-dir DIR --case ID --kind KIND [options]
-  KIND: a standard moment (patient-in-room, anaesthesia-start, time-out, incision, specimen-out,
-        closure-start, anaesthesia-end, patient-out), a configured preset, note, bolus or blood-loss
-  --text TEXT              free text (required for note)
-  --drug NAME --dose N --unit U   bolus given by hand (e.g. --drug Propofol --dose 150 --unit mg)
-  --ml N                   blood loss in millilitres
-  --ago DURATION           back-date, e.g. 2m, 90s, 1h30m
-  --role ROLE [--name NAME]  who: a role from the case's team (name defaults to that member);
-                           without --role: role "integration", name from --name or "terminal"
-  --json                   print the acknowledgement as JSON`,
-};
-
-interface Parsed {
-  positional: string[];
-  flags: Map<string, string | true>;
-}
-
-function parse(args: string[], valued: readonly string[], bool: readonly string[]): Parsed {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith('--')) {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (bool.includes(name)) {
-      if (eq > 0) throw new UsageError(`--${name} takes no value`);
-      flags.set(name, true);
-    } else if (valued.includes(name)) {
-      const v = eq > 0 ? a.slice(eq + 1) : args[++i];
-      if (v === undefined || (eq < 0 && v.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-      if (flags.has(name)) throw new UsageError(`--${name} given twice`);
-      flags.set(name, v);
-    } else throw new UsageError(`unknown option --${name}`);
-  }
-  return { positional, flags };
-}
-
-function str(p: Parsed, name: string): string | undefined {
-  const v = p.flags.get(name);
-  return typeof v === 'string' ? v : undefined;
-}
-
-function num(p: Parsed, name: string): number | undefined {
-  const v = str(p, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, not "${v}"`);
-  return n;
-}
-
-function needDataDir(p: Parsed): string {
-  const d = str(p, 'data-dir');
-  if (d === undefined) throw new UsageError('--data-dir DIR is required');
+function existingDataDir(d: string): string {
   if (!fs.existsSync(d)) throw new StoreError(`data dir ${d} does not exist`, 'REC_NOT_FOUND');
   return d;
 }
@@ -114,172 +45,183 @@ function resolveRecording(ref: string, dataDir: string | undefined): string {
   return f;
 }
 
-function list(p: Parsed, out: Out): number {
-  const dir = needDataDir(p);
-  const rows = listRecordingFiles(dir).map((f) => {
-    try {
-      const s = RecordingStore.open(f, { readonly: true });
+const list = defineCommand({
+  name: 'list',
+  summary: 'list recordings',
+  description: 'Lists every recording in DIR/recordings: id, state, procedure, room, start, duration, size.',
+  options: { 'data-dir': { ...DATA_DIR, required: true }, ...JSON_OPTION },
+  run({ values, out }) {
+    const dir = existingDataDir(values['data-dir']);
+    const rows = listRecordingFiles(dir).map((f) => {
       try {
-        const c = s.caseInfo();
-        const end = c.endedMs ?? c.lastDataMs ?? s.lastDataMs() ?? c.startedMs ?? c.createdMs;
-        return { id: c.id, state: c.state, procedure: c.procedure, room: c.room, createdMs: c.createdMs, startedMs: c.startedMs, endedMs: c.endedMs, durationMs: c.startedMs === null ? 0 : end - c.startedMs, bytes: fileSize(f), file: f };
-      } finally {
-        s.close();
+        const s = RecordingStore.open(f, { readonly: true });
+        try {
+          const c = s.caseInfo();
+          const end = c.endedMs ?? c.lastDataMs ?? s.lastDataMs() ?? c.startedMs ?? c.createdMs;
+          return { id: c.id, state: c.state, procedure: c.procedure, room: c.room, createdMs: c.createdMs, startedMs: c.startedMs, endedMs: c.endedMs, durationMs: c.startedMs === null ? 0 : end - c.startedMs, bytes: fileSize(f), file: f };
+        } finally {
+          s.close();
+        }
+      } catch (e) {
+        return { id: path.basename(f), state: 'unreadable', error: (e as Error).message, file: f };
       }
-    } catch (e) {
-      return { id: path.basename(f), state: 'unreadable', error: (e as Error).message, file: f };
-    }
-  });
-  if (p.flags.has('json')) {
-    out(JSON.stringify(rows));
-    return 0;
-  }
-  if (rows.length === 0) {
-    out(`no recordings in ${dir}`);
-    return 0;
-  }
-  out(['ID', 'STATE', 'PROCEDURE', 'ROOM', 'STARTED', 'DURATION', 'SIZE'].join('\t'));
-  for (const r of rows) {
-    if ('error' in r) out(`${r.id}\t${r.state}\t${r.error}`);
-    else out([r.id, r.state, r.procedure, r.room || '-', iso(r.startedMs), duration(r.durationMs), `${(r.bytes / 1048576).toFixed(1)} MiB`].join('\t'));
-  }
-  return 0;
-}
-
-function show(p: Parsed, out: Out): number {
-  const dir = needDataDir(p);
-  const id = p.positional[0];
-  if (id === undefined || p.positional.length > 1) throw new UsageError('recordings show takes one recording id');
-  const s = RecordingStore.open(resolveRecording(id, dir), { readonly: true });
-  try {
-    const c = s.caseInfo();
-    const channels = s.channelSummaries();
-    const gaps = s.gaps();
-    const annotations = s.currentAnnotations();
-    const versions = s.annotationHistory().length;
-    const devices = s.devices();
-    const hasPatient = s.patient() !== undefined;
-    if (p.flags.has('json')) {
-      out(JSON.stringify({ case: c, patientIdentifiers: hasPatient ? 'present (not shown)' : 'absent', devices, channels, gaps, annotations, annotationVersions: versions, dicomShown: s.dicomShown(-Infinity, Infinity), registrations: s.registrations(-Infinity, Infinity) }));
+    });
+    if (values.json) {
+      out(JSON.stringify(rows));
       return 0;
     }
-    out(`${c.id}  ${c.procedure}  room ${c.room || '-'}  ${c.state}`);
-    out(`created ${iso(c.createdMs)}  started ${iso(c.startedMs)}  ended ${iso(c.endedMs)}`);
-    out(`team: ${c.team.map((m) => `${m.role} ${m.name}`).join(', ') || '-'}`);
-    out(`patient identifiers: ${hasPatient ? 'present (not shown)' : 'absent'}`);
-    out(`devices (${devices.length}): ${devices.map((d) => `${d.deviceId} (${d.kind})`).join(', ') || '-'}`);
-    out(`channels (${channels.length}):`);
-    out(['  DEVICE', 'CH', 'KIND', 'LABEL', 'RATE', 'FIRST', 'LAST', 'SAMPLES'].join('\t'));
-    for (const ch of channels) out([`  ${ch.deviceId}`, ch.channel, ch.kind, ch.label || '-', ch.rateHz ?? '-', iso(ch.firstMs), iso(ch.lastMs), ch.samples].join('\t'));
-    out(`gaps (${gaps.length}):`);
-    for (const g of gaps) out(`  ${iso(g.fromMs)} .. ${iso(g.toMs)}  ${g.deviceId}${g.channel >= 0 ? `/${g.channel}` : ''}  ${g.reason}${g.lostFrames ? `, ${g.lostFrames} frames lost` : ''}`);
-    for (const d of s.dicomShown(-Infinity, Infinity)) out(`images shown ${iso(d.tMs)}: ${d.modality ?? ''} ${d.description ?? ''} (${d.seriesUid}) from ${d.source ?? '-'}`);
-    for (const r of s.registrations(-Infinity, Infinity)) out(`registration ${iso(r.tMs)}: ${r.method ?? ''}, FRE ${r.freMm?.toFixed(2) ?? '-'} mm (series ${r.seriesUid ?? '-'})`);
-    out(`annotations (${annotations.length}, ${versions} versions):`);
-    for (const a of annotations) {
-      const d = a.kind === 'bolus' ? ` ${a.data.drug} ${a.data.dose} ${a.data.unit}` : a.kind === 'blood-loss' ? ` ${a.data.ml} ml` : '';
-      out(`  ${iso(a.tMs)}  ${a.kind}${d}${a.text ? ` "${a.text}"` : ''}  by ${a.role} ${a.name}${a.version > 1 ? `  (v${a.version})` : ''}  ${a.entryId}`);
+    if (rows.length === 0) {
+      out(`no recordings in ${dir}`);
+      return 0;
+    }
+    out(['ID', 'STATE', 'PROCEDURE', 'ROOM', 'STARTED', 'DURATION', 'SIZE'].join('\t'));
+    for (const r of rows) {
+      if ('error' in r) out(`${r.id}\t${r.state}\t${r.error}`);
+      else out([r.id, r.state, r.procedure, r.room || '-', iso(r.startedMs), duration(r.durationMs), `${(r.bytes / 1048576).toFixed(1)} MiB`].join('\t'));
     }
     return 0;
-  } finally {
-    s.close();
-  }
-}
+  },
+});
 
-function verify(p: Parsed, out: Out): number {
-  const ref = p.positional[0];
-  if (ref === undefined || p.positional.length > 1) throw new UsageError('verify takes one recording (file or id)');
-  const s = RecordingStore.open(resolveRecording(ref, str(p, 'data-dir')), { readonly: true });
-  try {
-    const v = s.verifyAnnotations();
-    if (p.flags.has('json')) out(JSON.stringify(v));
-    else if (v.ok) out(`OK: ${v.entries} annotation entries, hash chain intact`);
-    else {
-      out(`BROKEN: ${v.problems.length} problem(s) in ${v.entries} annotation entries`);
-      for (const pr of v.problems) out(`  ${pr}`);
-    }
-    return v.ok ? 0 : 1;
-  } finally {
-    s.close();
-  }
-}
-
-function annotate(p: Parsed, out: Out): number {
-  const dir = needDataDir(p);
-  if (p.positional.length > 0) throw new UsageError(`unexpected argument "${p.positional[0]}"`);
-  const caseId = str(p, 'case');
-  if (caseId === undefined) throw new UsageError('--case ID is required');
-  const kind = str(p, 'kind');
-  if (kind === undefined) throw new UsageError('--kind is required');
-  // Without --role the entry is attributed to the "integration" role, named by --name or "terminal".
-  const role = str(p, 'role') ?? INTEGRATION_ROLE;
-  const name = str(p, 'name') ?? (str(p, 'role') === undefined ? 'terminal' : undefined);
-  const agoText = str(p, 'ago');
-  const agoMs = agoText === undefined ? undefined : parseDurationMs(agoText);
-  if (agoText !== undefined && agoMs === undefined) throw new UsageError(`--ago must be a duration like 2m, 90s or 1h30m, not "${agoText}"`);
-  const input: AnnotationInput = { kind, role, name, text: str(p, 'text'), drug: str(p, 'drug'), dose: num(p, 'dose'), unit: str(p, 'unit'), bloodLossMl: num(p, 'ml'), agoMs };
-  const presets = loadPresets(dir).presets;
-  const s = RecordingStore.open(resolveRecording(caseId, dir));
-  try {
-    const c = s.caseInfo();
-    if (c.state === 'ended') throw new StoreError(`case ${c.id} has ended; annotations are closed`, 'REC_ENDED');
-    let ack;
+const show = defineCommand({
+  name: 'show',
+  summary: 'channels, gaps and annotations of one recording',
+  description: 'Shows a recording: case, devices, channels (first/last sample time, samples), gaps, annotations.\nPatient identifiers are never printed.',
+  options: { 'data-dir': { ...DATA_DIR, required: true }, ...JSON_OPTION },
+  positionals: [{ name: 'ID', help: 'the recording (case) id', required: true }],
+  run({ values, positionals: [id], out }) {
+    const s = RecordingStore.open(resolveRecording(id, existingDataDir(values['data-dir'])), { readonly: true });
     try {
-      ack = s.appendAnnotation({ action: 'create', input }, presets, Date.now());
-    } catch (e) {
-      if (e instanceof StoreError && e.code === 'REC_BAD_ANNOTATION') throw new UsageError(e.message);
-      throw e;
+      const c = s.caseInfo();
+      const channels = s.channelSummaries();
+      const gaps = s.gaps();
+      const annotations = s.currentAnnotations();
+      const versions = s.annotationHistory().length;
+      const devices = s.devices();
+      const hasPatient = s.patient() !== undefined;
+      if (values.json) {
+        out(JSON.stringify({ case: c, patientIdentifiers: hasPatient ? 'present (not shown)' : 'absent', devices, channels, gaps, annotations, annotationVersions: versions, dicomShown: s.dicomShown(-Infinity, Infinity), registrations: s.registrations(-Infinity, Infinity) }));
+        return 0;
+      }
+      out(`${c.id}  ${c.procedure}  room ${c.room || '-'}  ${c.state}`);
+      out(`created ${iso(c.createdMs)}  started ${iso(c.startedMs)}  ended ${iso(c.endedMs)}`);
+      out(`team: ${c.team.map((m) => `${m.role} ${m.name}`).join(', ') || '-'}`);
+      out(`patient identifiers: ${hasPatient ? 'present (not shown)' : 'absent'}`);
+      out(`devices (${devices.length}): ${devices.map((d) => `${d.deviceId} (${d.kind})`).join(', ') || '-'}`);
+      out(`channels (${channels.length}):`);
+      out(['  DEVICE', 'CH', 'KIND', 'LABEL', 'RATE', 'FIRST', 'LAST', 'SAMPLES'].join('\t'));
+      for (const ch of channels) out([`  ${ch.deviceId}`, ch.channel, ch.kind, ch.label || '-', ch.rateHz ?? '-', iso(ch.firstMs), iso(ch.lastMs), ch.samples].join('\t'));
+      out(`gaps (${gaps.length}):`);
+      for (const g of gaps) out(`  ${iso(g.fromMs)} .. ${iso(g.toMs)}  ${g.deviceId}${g.channel >= 0 ? `/${g.channel}` : ''}  ${g.reason}${g.lostFrames ? `, ${g.lostFrames} frames lost` : ''}`);
+      for (const d of s.dicomShown(-Infinity, Infinity)) out(`images shown ${iso(d.tMs)}: ${d.modality ?? ''} ${d.description ?? ''} (${d.seriesUid}) from ${d.source ?? '-'}`);
+      for (const r of s.registrations(-Infinity, Infinity)) out(`registration ${iso(r.tMs)}: ${r.method ?? ''}, FRE ${r.freMm?.toFixed(2) ?? '-'} mm (series ${r.seriesUid ?? '-'})`);
+      out(`annotations (${annotations.length}, ${versions} versions):`);
+      for (const a of annotations) {
+        const d = a.kind === 'bolus' ? ` ${a.data.drug} ${a.data.dose} ${a.data.unit}` : a.kind === 'blood-loss' ? ` ${a.data.ml} ml` : '';
+        out(`  ${iso(a.tMs)}  ${a.kind}${d}${a.text ? ` "${a.text}"` : ''}  by ${a.role} ${a.name}${a.version > 1 ? `  (v${a.version})` : ''}  ${a.entryId}`);
+      }
+      return 0;
+    } finally {
+      s.close();
     }
-    if (p.flags.has('json')) out(JSON.stringify(ack));
-    else out(`annotated ${kind} at ${iso(ack.tMs)} as entry ${ack.entryId} (seq ${ack.seq})`);
-    return 0;
-  } finally {
-    s.close();
-  }
+  },
+});
+
+export const verifyCommand = defineCommand({
+  name: 'verify',
+  summary: "check a recording's tamper-evident annotation chain",
+  description: "Checks every annotation's hash and its link to the previous one. Exit 1 when the chain is broken.",
+  options: { 'data-dir': { ...DATA_DIR, help: 'the hub data folder, when RECORDING is an id' }, ...JSON_OPTION },
+  positionals: [{ name: 'RECORDING', help: 'a recording file, or a case id with --data-dir', required: true }],
+  run({ values, positionals: [ref], out }) {
+    const s = RecordingStore.open(resolveRecording(ref, values['data-dir']), { readonly: true });
+    try {
+      const v = s.verifyAnnotations();
+      if (values.json) out(JSON.stringify(v));
+      else if (v.ok) out(`OK: ${v.entries} annotation entries, hash chain intact`);
+      else {
+        out(`BROKEN: ${v.problems.length} problem(s) in ${v.entries} annotation entries`);
+        for (const pr of v.problems) out(`  ${pr}`);
+      }
+      return v.ok ? 0 : 1;
+    } finally {
+      s.close();
+    }
+  },
+});
+
+/** The flags of `or-hub annotate`, both when it writes the recording and when it goes through a running hub. */
+export const ANNOTATE_OPTIONS = {
+  'data-dir': { ...DATA_DIR, required: true },
+  case: { type: 'string', help: "case id (through a running hub: must be the hub's active case)", metavar: 'ID' },
+  kind: { type: 'string', help: 'a standard moment, a configured preset, note, bolus or blood-loss (see above)', metavar: 'KIND', required: true },
+  text: { type: 'string', help: 'free text (required for note)', metavar: 'TEXT' },
+  drug: { type: 'string', help: 'bolus drug given by hand, with --dose and --unit (e.g. --drug Propofol --dose 150 --unit mg)', metavar: 'NAME' },
+  dose: { type: 'number', help: 'bolus dose', metavar: 'N' },
+  unit: { type: 'string', help: 'bolus unit (UCUM, e.g. mg)', metavar: 'U' },
+  ml: { type: 'number', help: 'blood loss in millilitres', metavar: 'N' },
+  ago: { type: 'string', help: 'back-date, e.g. 2m, 90s, 1h30m', metavar: 'DURATION' },
+  role: { type: 'string', help: "who: a role from the case's team (name defaults to that member)", metavar: 'ROLE' },
+  name: { type: 'string', help: 'who: the name (without --role: role "integration", name from --name or "terminal")', metavar: 'NAME' },
+  ...JSON_OPTION,
+} satisfies OptionSpecs;
+
+export type AnnotateValues = OptionValues<typeof ANNOTATE_OPTIONS>;
+
+export const ANNOTATE_DESCRIPTION = `Adds an annotation to a case.
+KIND: a standard moment (patient-in-room, anaesthesia-start, time-out, incision, specimen-out,
+      closure-start, anaesthesia-end, patient-out), a configured preset, note, bolus or blood-loss`;
+
+/** The annotation `or-hub annotate` asks for. Without --role the entry is attributed to the "integration" role, named by --name or "terminal". */
+export function annotationInput(f: AnnotateValues): AnnotationInput {
+  const agoMs = f.ago === undefined ? undefined : parseDurationMs(f.ago);
+  if (f.ago !== undefined && agoMs === undefined) throw new UsageError(`--ago must be a duration like 2m, 90s or 1h30m, not "${f.ago}"`);
+  const role = f.role ?? INTEGRATION_ROLE;
+  const name = f.name ?? (f.role === undefined ? 'terminal' : undefined);
+  return { kind: f.kind, role, name, text: f.text, drug: f.drug, dose: f.dose, unit: f.unit, bloodLossMl: f.ml, agoMs };
 }
 
-/**
- * Runs `recordings list|show`, `verify` or `annotate`. `argv` starts at the
- * command word (e.g. ['recordings', 'list', '--data-dir', 'd']).
- */
-export async function runRecordingsCli(argv: string[], out: Out, err: Out = out): Promise<number> {
-  const [cmd, ...rest] = argv;
-  try {
-    if (cmd === undefined || cmd === '--help' || cmd === 'help') {
-      out(HELP.main);
-      return cmd === undefined ? 2 : 0;
-    }
-    if (cmd === 'recordings') {
-      const [sub, ...args] = rest;
-      if (sub === 'list' || sub === 'show') {
-        const p = parse(args, ['data-dir'], ['json', 'help']);
-        if (p.flags.has('help')) return (out(HELP[sub]), 0);
-        if (sub === 'list' && p.positional.length > 0) throw new UsageError(`unexpected argument "${p.positional[0]}"`);
-        return sub === 'list' ? list(p, out) : show(p, out);
-      }
-      if (sub === '--help' || sub === undefined) {
-        out(`${HELP.list}\n${HELP.show}`);
-        return sub === undefined ? 2 : 0;
-      }
-      throw new UsageError(`unknown command "recordings ${sub}" (list, show)`);
-    }
-    if (cmd === 'verify') {
-      const p = parse(rest, ['data-dir'], ['json', 'help']);
-      if (p.flags.has('help')) return (out(HELP.verify), 0);
-      return verify(p, out);
-    }
-    if (cmd === 'annotate') {
-      const p = parse(rest, ['data-dir', 'case', 'kind', 'text', 'drug', 'dose', 'unit', 'ml', 'ago', 'role', 'name'], ['json', 'help']);
-      if (p.flags.has('help')) return (out(HELP.annotate), 0);
-      return annotate(p, out);
-    }
-    throw new UsageError(`unknown command "${cmd}"`);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      err(`or-hub ${cmd ?? ''}: ${e.message} (try --help)`);
-      return 2;
-    }
-    err(`or-hub ${cmd}: ${(e as Error).message}`);
-    return 1;
-  }
+export function printAnnotationAck(f: AnnotateValues, ack: AnnotationAck, out: Out, suffix = ''): void {
+  if (f.json) out(JSON.stringify(ack));
+  else out(`annotated ${f.kind} at ${iso(ack.tMs)} as entry ${ack.entryId} (seq ${ack.seq})${suffix}`);
 }
+
+/** `or-hub annotate` writing the case's recording file itself (no hub running on the data dir). */
+export const annotateFileCommand = defineCommand({
+  name: 'annotate',
+  summary: 'add an annotation to a case',
+  description: ANNOTATE_DESCRIPTION,
+  options: ANNOTATE_OPTIONS,
+  run({ values, out }) {
+    const dir = existingDataDir(values['data-dir']);
+    if (values.case === undefined) throw new UsageError('--case ID is required');
+    const input = annotationInput(values);
+    const presets = loadPresets(dir).presets;
+    const s = RecordingStore.open(resolveRecording(values.case, dir));
+    try {
+      const c = s.caseInfo();
+      if (c.state === 'ended') throw new StoreError(`case ${c.id} has ended; annotations are closed`, 'REC_ENDED');
+      let ack;
+      try {
+        ack = s.appendAnnotation({ action: 'create', input }, presets, Date.now());
+      } catch (e) {
+        if (e instanceof StoreError && e.code === 'REC_BAD_ANNOTATION') throw new UsageError(e.message);
+        throw e;
+      }
+      printAnnotationAck(values, ack, out);
+      return 0;
+    } finally {
+      s.close();
+    }
+  },
+});
+
+export const recordingsCommand = defineGroup({
+  name: 'recordings',
+  summary: 'list and show procedure recordings',
+  description: 'Procedure recordings in a data dir: list them, or show one.',
+  commands: [list, show],
+});
+
+/** The recorder's commands as they appear under `or-hub`. */
+export const RECORDER_COMMANDS = [recordingsCommand, verifyCommand, annotateFileCommand];

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../start-worker';
+import { startWorker, workerScriptPath } from '../start-worker';
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
 import type { AlarmPriority, AlarmState } from '../../native-bridge/common/wire';
 import type { DeviceLinkState, GapRecord, HubSink, WaveBlock } from '../hub/sink';
@@ -27,10 +27,7 @@ import type { CaseInfo, CaseMeta, DicomShown, GapRow, Registration } from './sto
  * or recorder-worker.cjs beside the bundle (dist/hub/) in a build.
  */
 export function recorderWorkerPath(): string {
-  const candidates = ['recorder-worker.cjs', 'recorder-worker.js', 'recorder-worker.ts'].map((f) => path.join(__dirname, f));
-  const found = candidates.find((f) => fs.existsSync(f));
-  if (!found) throw new Error(`recorderWorkerPath: none of ${candidates.join(', ')} exists (is recorder-worker bundled beside the hub?)`);
-  return found;
+  return workerScriptPath({ dir: __dirname, source: 'recorder-worker.ts', bundled: 'recorder-worker' });
 }
 
 export type TechnicalAlarmCode = 'REC_DISK_FULL' | 'REC_IO_ERROR' | 'REC_OVERFLOW' | 'REC_WORKER_FAILED' | 'REC_INTERNAL';

@@ -7,22 +7,11 @@
  *
  * The simulated tracker sits in a fixed pose relative to the demo phantom: tracker coordinates
  * map to the demo CT's patient coordinates (LPS) by SIM_TRACKER_TO_PATIENT, so a registration
- * done with the simulated pointer should recover that transform.
+ * done with the simulated pointer should recover that transform. That pose and the skin markers
+ * the pointer visits belong to the demo phantom (common/phantom.ts), which the hub also uses.
  */
-import { invertAffine, multiply4 } from '../../../common/geometry';
-
-/** Column-major 4x4: rotation of 90° about patient z, then translation (mm). */
-export const SIM_TRACKER_TO_PATIENT = new Float32Array([
-  0, 1, 0, 0,
-  -1, 0, 0, 0,
-  0, 0, 1, 0,
-  12, -240, 35, 1,
-]);
-
-/** Inverse of a rigid 4x4 transform, as the Float32Array poses travel in. */
-export function invertRigid(m: ArrayLike<number>): Float32Array {
-  return Float32Array.from(invertAffine(m));
-}
+import { invertRigid, multiply4 } from '../../../common/geometry';
+import { SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT } from '../../../common/phantom';
 
 /** Column-major product a * b, as a Float32Array pose. */
 export function mul4(a: ArrayLike<number>, b: ArrayLike<number>): Float32Array {
@@ -39,19 +28,6 @@ export function poseFromTipAxis(tip: [number, number, number], axis: [number, nu
   const y: [number, number, number] = [z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]];
   return new Float32Array([x[0], x[1], x[2], 0, y[0], y[1], y[2], 0, z[0], z[1], z[2], 0, tip[0], tip[1], tip[2], 1]);
 }
-
-/**
- * Radio-opaque skin markers of the demo phantom (patient LPS, mm): bead centres, 2 mm outside the
- * back skin (common/phantom.ts: ellipse centre y = −5, half-axes 160 x 105 mm). The simulated pointer
- * visits them so that a registration can be done with the simulated tracker.
- */
-export const SIM_FIDUCIALS_PATIENT: ReadonlyArray<[number, number, number]> = [
-  [-60, 94.3, -70],
-  [60, 94.3, -70],
-  [-55, 95.6, 70],
-  [55, 95.6, 70],
-  [-130, 58.2, 0],
-];
 
 /** Period of the simulated procedure (s): a fiducial tour, then an insertion toward the spine. */
 export const SIM_PATH_PERIOD_S = 60;
