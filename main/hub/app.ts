@@ -9,6 +9,7 @@ import { allowListAuthoriser, ensureDeviceKeyFile, initHubKeys, keysDir } from '
 import { CONTRACT_VERSION, type ClientMessage, type HubMessage } from '../../common/display-contract';
 import { Hub } from './hub';
 import { DisplaySink } from './display-sink';
+import { deviceView } from './display-view';
 import { DisplayServer, findStaticDir, newToken, type ApiHandler } from './server';
 import { hubNow } from './clock';
 import type { HubSink } from './sink';
@@ -89,16 +90,16 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     throw new Error(/in use/i.test(e.message) ? `bus endpoint ${cfg.bus} is in use (is another hub running?): choose another with --bus` : `cannot bind the bus to ${cfg.bus}: ${e.message}`);
   });
   const hub = new Hub(bus, { log });
-  const display = new DisplaySink((d, c) => hub.streamId(d, c));
+  const display = new DisplaySink();
   hub.addSink(display);
   for (const s of cfg.extraSinks ?? []) hub.addSink(s);
   const hubId = `hub-${process.pid}`;
-  hub.on('device', (device) => display.broadcast({ t: 'device', device }));
-  hub.on('alarms', () => display.broadcast({ t: 'alarms', items: [...hub.alarms.values()] }));
+  const devices = () => hub.deviceStatuses().map(deviceView);
+  const alarms = () => display.alarmItems(hub.alarms.active());
   const token = newToken();
   const router = new ApiRouter();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
-  router.add('GET', /\/api\/status/, () => ({ status: 200, body: { devices: hub.views(), alarms: [...hub.alarms.values()], bus: busStatus() } }));
+  router.add('GET', /\/api\/status/, () => ({ status: 200, body: { devices: devices(), alarms: alarms(), bus: busStatus() } }));
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
@@ -112,6 +113,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     },
     log,
     simulated: cfg.simulate,
+    alarms: hub.alarms,
   });
   anatomy.routes(router);
 
@@ -126,8 +128,8 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     };
     const snapshot: HubMessage[] = [
       { t: 'hello', version: CONTRACT_VERSION, hubTimeMs: hubNow(), hubId, simulated: cfg.simulate },
-      { t: 'devices', devices: hub.views() },
-      { t: 'alarms', items: [...hub.alarms.values()] },
+      { t: 'devices', devices: devices() },
+      { t: 'alarms', items: alarms() },
     ];
     if (cases) snapshot.push(cases.caseMessage());
     snapshot.push(...anatomy.messages());

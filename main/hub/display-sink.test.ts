@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DisplaySink, type DisplayClient } from './display-sink';
 import { BinaryKind, decodeBinary, type HubMessage } from '../../common/display-contract';
+import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
 
 class FakeClient implements DisplayClient {
   bufferedAmount = 0;
@@ -17,10 +18,39 @@ class FakeClient implements DisplayClient {
   }
 }
 
+/** A display sink that has been told device 'mon' with its channel 0 on stream `streamId`. */
+function sinkWith(streamId: number): DisplaySink {
+  const sink = new DisplaySink();
+  const desc: DeviceDescriptor = {
+    protocol: 1,
+    deviceId: 'mon',
+    kind: 'patient-monitor',
+    manufacturer: 'Test',
+    model: 'T1',
+    serial: 'S1',
+    heartbeatMs: 1000,
+    channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'ECG II', unit: 'mV', rateHz: 500, format: 'i16', scale: 0.005, offset: 0 }],
+  };
+  sink.deviceChanged({
+    desc,
+    streamIds: new Map([[0, streamId]]),
+    state: 'online',
+    stateReason: 'hello accepted',
+    lastHeardHubMs: 0,
+    sync: null,
+    counters: { frames: 0, gaps: 0, lostFrames: 0, malformed: 0, throttled: 0 },
+    drops: {},
+    flooding: false,
+    floodReason: '',
+    throttledPending: 0,
+  });
+  return sink;
+}
+
 const block = (t0: number) => ({ deviceId: 'mon', channel: 0, t0HubMs: t0, rateHz: 500, raw: new Int16Array([100, -200]), scale: 0.005, offset: 0 });
 
 test('wave blocks reach clients as one binary batch per flush, in physical units', () => {
-  const sink = new DisplaySink(() => 7);
+  const sink = sinkWith(7);
   const c = new FakeClient();
   sink.addClient(c, []);
   sink.wave(block(1000));
@@ -38,7 +68,7 @@ test('wave blocks reach clients as one binary batch per flush, in physical units
 });
 
 test('a display too far behind gets no hot data, then a gap telling it what it missed', () => {
-  const sink = new DisplaySink(() => 1);
+  const sink = sinkWith(1);
   const slow = new FakeClient();
   const fast = new FakeClient();
   sink.addClient(slow, []);
