@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { DisplaySink, type DisplayClient } from './display-sink';
 import { BinaryKind, decodeBinary, type HubMessage } from '../../common/display-contract';
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
+import { AlarmBoard } from './alarm-board';
+import type { DeviceStatus } from './sink';
 
 class FakeClient implements DisplayClient {
   bufferedAmount = 0;
@@ -18,9 +20,8 @@ class FakeClient implements DisplayClient {
   }
 }
 
-/** A display sink that has been told device 'mon' with its channel 0 on stream `streamId`. */
-function sinkWith(streamId: number): DisplaySink {
-  const sink = new DisplaySink();
+/** Device 'mon' with its channel 0 on stream `streamId`, as the hub's status says it. */
+function statusOf(streamId: number): DeviceStatus {
   const desc: DeviceDescriptor = {
     protocol: 1,
     deviceId: 'mon',
@@ -31,7 +32,7 @@ function sinkWith(streamId: number): DisplaySink {
     heartbeatMs: 1000,
     channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'ECG II', unit: 'mV', rateHz: 500, format: 'i16', scale: 0.005, offset: 0 }],
   };
-  sink.deviceChanged({
+  return {
     desc,
     streamIds: new Map([[0, streamId]]),
     state: 'online',
@@ -43,7 +44,13 @@ function sinkWith(streamId: number): DisplaySink {
     flooding: false,
     floodReason: '',
     throttledPending: 0,
-  });
+  };
+}
+
+/** A display sink that has been told device 'mon' (statusOf). */
+function sinkWith(streamId: number): DisplaySink {
+  const sink = new DisplaySink();
+  sink.deviceChanged(statusOf(streamId));
   return sink;
 }
 
@@ -89,4 +96,32 @@ test('a display too far behind gets no hot data, then a gap telling it what it m
   if (gaps[0].t === 'gap') assert.deepEqual([gaps[0].item.reason, gaps[0].item.lostFrames], ['display-behind', 3]);
   assert.equal(slow.binary().length, 1, 'hot data resumes');
   assert.equal(fast.json().filter((m) => m.t === 'gap').length, 0);
+});
+
+test('device status and alarm-board changes reach displays as device and alarms messages; data of an unannounced device is not shown', () => {
+  const sink = sinkWith(7);
+  const c = new FakeClient();
+  sink.addClient(c, []);
+  sink.deviceChanged({ ...statusOf(7), flooding: true, floodReason: 'data above declared rate' });
+  const dev = c.json().find((m) => m.t === 'device');
+  assert.ok(dev && dev.t === 'device');
+  assert.deepEqual([dev.device.deviceId, dev.device.stateReason, dev.device.flooding, dev.device.channels.map((ch) => ch.streamId)], ['mon', 'hello accepted; data above declared rate', true, [7]]);
+  const board = new AlarmBoard();
+  board.subscribe((a, active) => sink.alarmsChanged(a, active));
+  board.raise({ source: 'mon', kind: 'physiological', code: 3, channel: 0, priority: 'high', text: 'VF', tHubMs: 500 });
+  board.raise({ source: 'recorder', kind: 'technical', code: 'REC_DISK_FULL', priority: 'high', text: 'disk full', tHubMs: 600 });
+  const alarms = c.json().filter((m) => m.t === 'alarms');
+  assert.equal(alarms.length, 2);
+  const last = alarms[1];
+  assert.ok(last.t === 'alarms');
+  assert.deepEqual(last.items, [
+    { alarmId: 'mon/3/0', deviceId: 'mon', streamId: 7, priority: 'high', active: true, text: 'VF', source: 'physiological', sinceHubMs: 500 },
+    { alarmId: 'recorder/tech/REC_DISK_FULL', deviceId: 'recorder', streamId: null, priority: 'high', active: true, text: 'disk full', source: 'technical', sinceHubMs: 600 },
+  ]);
+  sink.wave({ ...block(1000), deviceId: 'stranger' });
+  sink.numeric('stranger', 0, 1000, 1, 0);
+  sink.flush();
+  assert.equal(c.binary().length, 0);
+  assert.equal(c.json().filter((m) => m.t === 'numerics').length, 0);
+  assert.equal(sink.unrouted, 2);
 });

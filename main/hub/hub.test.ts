@@ -282,3 +282,55 @@ test('hostile bytes never throw and never disturb a valid device (unit fuzz, 20 
   assert.equal(rig.view('good-1').counters.malformed, 0);
   assert.ok(rig.hub.stats.malformed > 5000);
 });
+
+test('the hub\'s outputs are one event stream: device status and alarm-board changes reach the sinks', () => {
+  const rig = new Rig();
+  const d = new Dev(rig, 'p1', descriptor('mon-1'));
+  d.hello();
+  const hello = rig.deviceChanges.at(-1)!;
+  assert.deepEqual([hello.desc.deviceId, hello.state, hello.stateReason], ['mon-1', 'online', 'hello accepted']);
+  assert.deepEqual([...hello.streamIds.keys()], [0, 10, 30], 'stream ids come with the status, before any data');
+  // A device alarm goes onto the board with its IEC priority, and clears with its inactive frame.
+  const alarm = (state: AlarmState) => encodeAlarm(d.h(FrameType.Alarm), { tMs: d.now(), channel: 10, priority: AlarmPriority.High, state, code: 42, text: 'HR high' });
+  rig.from('p1', alarm(AlarmState.Active));
+  assert.ok(rig.alarms.has('mon-1/42/10'));
+  const raised = rig.alarmChanges.at(-1)!;
+  assert.deepEqual([raised.source, raised.kind, raised.priority, raised.state, raised.text, raised.raisedHubMs], ['mon-1', 'physiological', 'high', 'active', 'HR high', rig.t]);
+  rig.from('p1', alarm(AlarmState.Ended));
+  assert.ok(!rig.alarms.has('mon-1/42/10'));
+  assert.equal(rig.alarmChanges.at(-1)!.state, 'cleared');
+  // Offline and back: each a status event and a technical alarm change.
+  rig.advance(1600);
+  assert.equal(rig.deviceChanges.at(-1)!.state, 'offline');
+  const off = rig.alarmChanges.at(-1)!;
+  assert.deepEqual([off.key, off.kind, off.priority, off.state], ['mon-1/tech/offline', 'technical', 'medium', 'active']);
+  assert.match(off.text, /T1 offline: no heartbeat for 1\.\d s/);
+  d.heartbeat();
+  assert.deepEqual([rig.deviceChanges.at(-1)!.state, rig.alarmChanges.at(-1)!.key, rig.alarmChanges.at(-1)!.state], ['online', 'mon-1/tech/offline', 'cleared']);
+  // Counter changes reach the sinks at most once a second.
+  const before = rig.deviceChanges.length;
+  d.numeric(80);
+  for (let i = 0; i < 4; i++) {
+    d.skip(FrameType.Numeric, 0, 1);
+    d.numeric(80);
+  }
+  assert.equal(rig.deviceChanges.length, before, 'not at once');
+  rig.advance(1000);
+  assert.equal(rig.deviceChanges.length, before + 1);
+  assert.deepEqual(rig.deviceChanges.at(-1)!.counters, { frames: 8, gaps: 4, lostFrames: 4, malformed: 0, throttled: 0 });
+});
+
+test('a device may hold at most 256 active alarms; more are dropped as WIRE_TOO_MANY, clearing makes room', () => {
+  const rig = new Rig();
+  const d = new Dev(rig, 'p1', descriptor('mon-1'));
+  d.hello();
+  const alarm = (code: number, state = AlarmState.Active) =>
+    rig.from('p1', encodeAlarm(d.h(FrameType.Alarm), { tMs: d.now(), channel: 0xffff, priority: AlarmPriority.Low, state, code, text: `a${code}` }));
+  for (let code = 0; code < 300; code++) alarm(code);
+  assert.equal(rig.alarms.size, 256);
+  assert.equal(rig.status('mon-1').drops.WIRE_TOO_MANY, 44);
+  alarm(0, AlarmState.Ended);
+  alarm(1000);
+  assert.ok(rig.alarms.has('mon-1/1000/-1'));
+  assert.equal(rig.alarms.size, 256);
+});
