@@ -105,7 +105,8 @@ test('device status and alarm-board changes reach displays as device and alarms 
   sink.deviceChanged({ ...statusOf(7), flooding: true, floodReason: 'data above declared rate' });
   const dev = c.json().find((m) => m.t === 'device');
   assert.ok(dev && dev.t === 'device');
-  assert.deepEqual([dev.device.deviceId, dev.device.stateReason, dev.device.flooding, dev.device.channels.map((ch) => ch.streamId)], ['mon', 'hello accepted; data above declared rate', true, [7]]);
+  const { deviceId, stateReason, flooding, channels } = dev.device;
+  assert.deepEqual([deviceId, stateReason, flooding, channels.map((ch) => ch.streamId)], ['mon', 'hello accepted; data above declared rate', true, [7]]);
   const board = new AlarmBoard();
   board.subscribe((a, active) => sink.alarmsChanged(a, active));
   board.raise({ source: 'mon', kind: 'physiological', code: 3, channel: 0, priority: 'high', text: 'VF', tHubMs: 500 });
@@ -116,7 +117,16 @@ test('device status and alarm-board changes reach displays as device and alarms 
   assert.ok(last.t === 'alarms');
   assert.deepEqual(last.items, [
     { alarmId: 'mon/3/0', deviceId: 'mon', streamId: 7, priority: 'high', active: true, text: 'VF', source: 'physiological', sinceHubMs: 500 },
-    { alarmId: 'recorder/tech/REC_DISK_FULL', deviceId: 'recorder', streamId: null, priority: 'high', active: true, text: 'disk full', source: 'technical', sinceHubMs: 600 },
+    {
+      alarmId: 'recorder/tech/REC_DISK_FULL',
+      deviceId: 'recorder',
+      streamId: null,
+      priority: 'high',
+      active: true,
+      text: 'disk full',
+      source: 'technical',
+      sinceHubMs: 600,
+    },
   ]);
   sink.wave({ ...block(1000), deviceId: 'stranger' });
   sink.numeric('stranger', 0, 1000, 1, 0);

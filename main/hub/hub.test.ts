@@ -291,11 +291,13 @@ test('the hub\'s outputs are one event stream: device status and alarm-board cha
   assert.deepEqual([hello.desc.deviceId, hello.state, hello.stateReason], ['mon-1', 'online', 'hello accepted']);
   assert.deepEqual([...hello.streamIds.keys()], [0, 10, 30], 'stream ids come with the status, before any data');
   // A device alarm goes onto the board with its IEC priority, and clears with its inactive frame.
-  const alarm = (state: AlarmState) => encodeAlarm(d.h(FrameType.Alarm), { tMs: d.now(), channel: 10, priority: AlarmPriority.High, state, code: 42, text: 'HR high' });
+  const alarm = (state: AlarmState) =>
+    encodeAlarm(d.h(FrameType.Alarm), { tMs: d.now(), channel: 10, priority: AlarmPriority.High, state, code: 42, text: 'HR high' });
   rig.from('p1', alarm(AlarmState.Active));
   assert.ok(rig.alarms.has('mon-1/42/10'));
   const raised = rig.alarmChanges.at(-1)!;
-  assert.deepEqual([raised.source, raised.kind, raised.priority, raised.state, raised.text, raised.raisedHubMs], ['mon-1', 'physiological', 'high', 'active', 'HR high', rig.t]);
+  const { source, kind, priority, state, text, raisedHubMs } = raised;
+  assert.deepEqual([source, kind, priority, state, text, raisedHubMs], ['mon-1', 'physiological', 'high', 'active', 'HR high', rig.t]);
   rig.from('p1', alarm(AlarmState.Ended));
   assert.ok(!rig.alarms.has('mon-1/42/10'));
   assert.equal(rig.alarmChanges.at(-1)!.state, 'cleared');
@@ -306,7 +308,8 @@ test('the hub\'s outputs are one event stream: device status and alarm-board cha
   assert.deepEqual([off.key, off.kind, off.priority, off.state], ['mon-1/tech/offline', 'technical', 'medium', 'active']);
   assert.match(off.text, /T1 offline: no heartbeat for 1\.\d s/);
   d.heartbeat();
-  assert.deepEqual([rig.deviceChanges.at(-1)!.state, rig.alarmChanges.at(-1)!.key, rig.alarmChanges.at(-1)!.state], ['online', 'mon-1/tech/offline', 'cleared']);
+  const back = rig.alarmChanges.at(-1)!;
+  assert.deepEqual([rig.deviceChanges.at(-1)!.state, back.key, back.state], ['online', 'mon-1/tech/offline', 'cleared']);
   // Counter changes reach the sinks at most once a second.
   const before = rig.deviceChanges.length;
   d.numeric(80);

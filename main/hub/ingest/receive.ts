@@ -54,7 +54,8 @@ export function receiveData(ctx: IngestContext, sessions: Sessions, msg: Uint8Ar
   }
   const dev = sessions.byData(msg);
   if (!dev) {
-    return ctx.drop(undefined, 'DATA_SESSION', 'session token names no current device session (send HELLO on the control socket for a new one)', 'data channel');
+    const why = 'session token names no current device session (send HELLO on the control socket for a new one)';
+    return ctx.drop(undefined, 'DATA_SESSION', why, 'data channel');
   }
   // A plain view (Buffer#subarray goes through Buffer's species constructor: slower on this hot path).
   const f = decode(ctx, dev, new Uint8Array(msg.buffer, msg.byteOffset + DATA_ENVELOPE_BYTES, msg.length - DATA_ENVELOPE_BYTES), parts, dev.id, t);

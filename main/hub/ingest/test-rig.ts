@@ -11,7 +11,16 @@ import { deviceView } from '../display-view';
 import type { DeviceStatus, GapRecord, HubSink, WaveBlock } from '../sink';
 import type { DeviceDescriptor } from '../../../native-bridge/common/descriptor';
 import { hexToToken, parseDataOffer } from '../../../native-bridge/common/data-channel';
-import { FrameType, decodeFrame, encodeHeartbeat, encodeHello, encodeNumeric, encodeSyncResp, encodeWave, type Frame } from '../../../native-bridge/common/wire';
+import {
+  FrameType,
+  decodeFrame,
+  encodeHeartbeat,
+  encodeHello,
+  encodeNumeric,
+  encodeSyncResp,
+  encodeWave,
+  type Frame,
+} from '../../../native-bridge/common/wire';
 
 export const T0 = 1_700_000_000_000;
 
