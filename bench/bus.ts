@@ -229,7 +229,7 @@ async function hubDrain(n: number, samples: number, via: 'data' | 'control' = 'd
   const bus = new BusServer({ endpoint: 'tcp://127.0.0.1:0', peerQueueFrames: 0 });
   const ep = await bus.bind();
   const hub = new Hub(bus, { log: () => {}, floodFactor: Infinity });
-  hub.addSink(new DisplaySink((d, c) => hub.streamId(d, c)));
+  hub.addSink(new DisplaySink());
   let got = 0;
   let gotSamples = 0;
   let t0 = 0;
@@ -263,7 +263,7 @@ async function hubDrain(n: number, samples: number, via: 'data' | 'control' = 'd
   else void bus.serve(hub);
   await finished;
   const dt = (performance.now() - t0) / 1000;
-  const dev = hub.devices.get('bench-sender')!;
+  const dev = hub.deviceStatus('bench-sender')!;
   if (dev.counters.malformed || dev.counters.gaps || dev.counters.throttled) throw new Error(`bench sender frames were refused: ${JSON.stringify(dev.counters)}`);
   hub.stop();
   bus.close();

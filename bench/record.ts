@@ -20,6 +20,7 @@ import Database from 'better-sqlite3';
 import type { ChannelDescriptor, DeviceDescriptor, DeviceKind } from '../native-bridge/common/descriptor';
 import { AlarmPriority, AlarmState } from '../native-bridge/common/wire';
 import { Recorder } from '../main/recorder/recorder';
+import { AlarmBoard } from '../main/hub/alarm-board';
 import { listRecordingFiles } from '../main/recorder/store';
 import { encodeWave } from '../main/recorder/wavecodec';
 import { readWfdbRecord, wfdbDir } from '../main/recorder/wfdb';
@@ -290,9 +291,10 @@ async function main(): Promise<void> {
 
   // Baseline: the same feed into no sink, to separate generation cost from recording cost.
   const base = await runPhase(null, loops, devs, Date.UTC(2026, 0, 1, 8), Math.min(BASELINE_S * SPEED, HOURS * 3600));
-  const rec = await Recorder.open({ dataDir });
+  const board = new AlarmBoard();
+  const rec = await Recorder.open({ dataDir, alarms: board });
   const alarms: string[] = [];
-  rec.on('technical-alarm', (a) => alarms.push(`${a.code} ${a.active}`));
+  board.subscribe((a) => alarms.push(`${a.code} ${a.state === 'active'}`));
   const vt0 = Date.UTC(2026, 0, 1, 8);
   for (const d of devs) rec.deviceOnline(d, vt0);
   await rec.createCase({ procedure: 'Bench: nominal full OR', room: 'Bench', team: [{ role: 'surgeon', name: 'S' }, { role: 'anaesthetist', name: 'A' }] });

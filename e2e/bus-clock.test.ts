@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { BusServer } from '../native-bridge/node/bus-server';
 import { SimMonitor, SimAnaesthesia, SimTracker, type SimDevice } from '../native-bridge/node/simulators/devices';
 import { Hub } from '../main/hub/hub';
+import { deviceView } from '../main/hub/display-view';
 import type { GapRecord, HubSink, WaveBlock } from '../main/hub/sink';
 
 const RUN_MS = 12_000;
@@ -101,7 +102,7 @@ test('samples from devices with offset, drift and jitter are placed within 1 ms 
   assert.ok(worst < 1, `worst placement error ${worst.toFixed(3)} ms`);
 
   for (const { sim, offsetMs, driftPpm } of sims) {
-    const v = hub.view(hub.devices.get(sim.client.descriptor.deviceId)!);
+    const v = deviceView(hub.deviceStatus(sim.client.descriptor.deviceId)!);
     assert.ok(v.sync, 'sync estimate');
     const trueOffset = sim.deviceNow() - (performance.timeOrigin + performance.now());
     console.log(`${v.deviceId}: offset ${v.sync.offsetMs.toFixed(3)} ms (true ${trueOffset.toFixed(3)}, injected ${offsetMs}), drift ${v.sync.driftPpm.toFixed(1)} ppm (injected ${driftPpm}), ±${v.sync.uncertaintyMs.toFixed(3)} ms`);

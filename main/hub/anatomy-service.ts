@@ -29,6 +29,7 @@ import { ApiRouter, badRequest } from './api-router';
 import { hubNow } from './clock';
 import { DEMO_VOLUME_ID, demoFiducialPairs, demoPhantomAsync } from './demo-phantom';
 import type { ApiResult } from './server';
+import type { AlarmBoard } from './alarm-board';
 
 export interface AnatomyServiceOptions {
   dataDir: string;
@@ -36,7 +37,11 @@ export interface AnatomyServiceOptions {
   log(line: string): void;
   /** The hub runs the simulated OR: the demo phantom comes with a registration from the simulated pointer. */
   simulated: boolean;
+  /** Where a failed image load is raised as a low technical alarm (source 'anatomy'), cleared by the next load that succeeds. */
+  alarms?: Pick<AlarmBoard, 'raise' | 'clear'>;
 }
+
+const IMAGES_ALARM = { source: 'anatomy', kind: 'technical', code: 'IMAGES_NOT_LOADED' } as const;
 
 type VolumeState = Extract<AnatomyMessage, { t: 'volume' }>;
 
@@ -127,6 +132,7 @@ export class AnatomyService {
     if (this.volume && this.volume !== volume) this.retire(this.volume);
     this.volume = volume;
     this.abort = null;
+    this.opts.alarms?.clear(IMAGES_ALARM, hubNow());
     this.setState({ status: 'ready', progress: 1, phase: 'done', meta: full });
     const stored = this.readStore()[full.key] ?? null;
     if (stored) this.setRegistration(stored, false);
@@ -152,6 +158,7 @@ export class AnatomyService {
     if (seq !== this.loadSeq) return;
     this.abort = null;
     this.opts.log(`anatomy: ${message}`);
+    this.opts.alarms?.raise({ ...IMAGES_ALARM, priority: 'low', text: `Images not loaded: ${message.slice(0, 180)}`, tHubMs: hubNow() });
     this.setState({ status: 'error', message, phase: 'done' });
   }
 

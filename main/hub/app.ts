@@ -9,6 +9,7 @@ import { allowListAuthoriser, ensureDeviceKeyFile, initHubKeys, keysDir } from '
 import { CONTRACT_VERSION, type ClientMessage, type HubMessage } from '../../common/display-contract';
 import { Hub } from './hub';
 import { DisplaySink } from './display-sink';
+import { deviceView } from './display-view';
 import { DisplayServer, findStaticDir, newToken, type ApiHandler } from './server';
 import { hubNow } from './clock';
 import type { HubSink } from './sink';
@@ -96,18 +97,18 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const faults = new FaultCounter(log);
   if (cfg.restart) log(`hub: restarted by the supervisor after a failure (${cfg.restart.reason}; restart ${cfg.restart.count})`);
   const hub = new Hub(bus, { log });
-  const display = new DisplaySink((d, c) => hub.streamId(d, c));
+  const display = new DisplaySink();
   hub.addSink(display);
   for (const s of cfg.extraSinks ?? []) hub.addSink(s);
   const hubId = `hub-${process.pid}`;
-  hub.on('device', (device) => display.broadcast({ t: 'device', device }));
-  hub.on('alarms', () => display.broadcast({ t: 'alarms', items: [...hub.alarms.values()] }));
+  const devices = () => hub.deviceStatuses().map(deviceView);
+  const alarms = () => display.alarmItems(hub.alarms.active());
   const token = cfg.token ?? newToken();
   const router = new ApiRouter();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
   router.add('GET', /\/api\/status/, () => ({
     status: 200,
-    body: { devices: hub.views(), alarms: [...hub.alarms.values()], bus: busStatus(), http: server.stats, faults: faults.toJSON() },
+    body: { devices: devices(), alarms: alarms(), bus: busStatus(), http: server.stats, faults: faults.toJSON() },
   }));
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
   cases?.routes(router);
@@ -122,6 +123,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     },
     log,
     simulated: cfg.simulate,
+    alarms: hub.alarms,
   });
   anatomy.routes(router);
 
@@ -136,8 +138,8 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     };
     const snapshot: HubMessage[] = [
       { t: 'hello', version: CONTRACT_VERSION, hubTimeMs: hubNow(), hubId, simulated: cfg.simulate, ...(cfg.restart ? { restart: cfg.restart } : {}) },
-      { t: 'devices', devices: hub.views() },
-      { t: 'alarms', items: [...hub.alarms.values()] },
+      { t: 'devices', devices: devices() },
+      { t: 'alarms', items: alarms() },
     ];
     if (cases) snapshot.push(cases.caseMessage());
     snapshot.push(...anatomy.messages());
@@ -159,7 +161,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
 
   const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api ?? router.handle, log, faults });
   await server.listen();
-  hub.start();
+  hub.start(faults);
   const timeTicker = faults.interval('time', () => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);
   void bus.serve(hub);
 

@@ -1,7 +1,7 @@
 /**
  * The procedure (case) on the hub: owns the Recorder (a HubSink writing SQLite from a
  * worker), exposes case lifecycle and annotations over the API, keeps displays told
- * (case, timeline), and turns recorder trouble into technical alarms.
+ * (case, timeline), and raises recording-disk trouble on the hub's alarm board.
  */
 import type { CaseMessage, CaseView, PresetView, AnnotationRequest, CaseStartRequest } from '../../common/case-contract';
 import { Recorder, RecorderError } from '../recorder/recorder';
@@ -43,12 +43,8 @@ export class CaseService {
   ) {}
 
   static async open(opts: CaseServiceOptions): Promise<CaseService> {
-    const recorder = await Recorder.open({ dataDir: opts.dataDir, clock: hubNow });
+    const recorder = await Recorder.open({ dataDir: opts.dataDir, clock: hubNow, alarms: opts.hub.alarms });
     const s = new CaseService(recorder, opts);
-    recorder.on('technical-alarm', (a) => {
-      if (a.active) opts.hub.raiseTechnical('recorder', a.code, a.code === 'REC_DISK_FULL' || a.code === 'REC_IO_ERROR' ? 'high' : 'medium', a.message, hubNow());
-      else opts.hub.clearTechnical('recorder', a.code);
-    });
     recorder.on('warning', (m) => opts.log(`recorder: ${m}`));
     recorder.on('resumed', ({ caseInfo, gap }) =>
       opts.log(`recorder: resumed case ${caseInfo.id} after a hub restart; ${((gap.toMs - gap.fromMs) / 1000).toFixed(1)} s recorded as a gap`),
@@ -171,15 +167,19 @@ export class CaseService {
    * reports SQLITE_FULL (which, with WAL, may only surface at a checkpoint).
    */
   startDiskWatch(ms = 2000): NodeJS.Timeout {
+    const board = this.opts.hub.alarms;
     const check = () => {
       fs.statfs(this.opts.dataDir, (err, st) => {
-        if (err) return this.opts.hub.raiseTechnical('recorder', 'REC_DISK_CHECK', 'medium', `Cannot check the recording disk: ${err.message}`, hubNow());
-        this.opts.hub.clearTechnical('recorder', 'REC_DISK_CHECK');
+        const tHubMs = hubNow();
+        const disk = { source: 'recorder', kind: 'technical' as const, code: 'REC_DISK_SPACE' };
+        const probe = { ...disk, code: 'REC_DISK_CHECK' };
+        if (err) return void board.raise({ ...probe, priority: 'medium', text: `Cannot check the recording disk: ${err.message}`, tHubMs });
+        board.clear(probe, tHubMs);
         const free = st.bavail * st.bsize;
         const mib = (free / 1048576).toFixed(0);
-        if (free < DISK_FULL_BYTES) this.opts.hub.raiseTechnical('recorder', 'REC_DISK_SPACE', 'high', `Recording disk full: ${mib} MiB free in ${this.opts.dataDir}`, hubNow());
-        else if (free < DISK_LOW_BYTES) this.opts.hub.raiseTechnical('recorder', 'REC_DISK_SPACE', 'medium', `Recording disk low: ${mib} MiB free`, hubNow());
-        else this.opts.hub.clearTechnical('recorder', 'REC_DISK_SPACE');
+        if (free < DISK_FULL_BYTES) board.raise({ ...disk, priority: 'high', text: `Recording disk full: ${mib} MiB free in ${this.opts.dataDir}`, tHubMs });
+        else if (free < DISK_LOW_BYTES) board.raise({ ...disk, priority: 'medium', text: `Recording disk low: ${mib} MiB free`, tHubMs });
+        else board.clear(disk, tHubMs);
       });
     };
     check();

@@ -2,9 +2,12 @@
  * Fans hub data out to display WebSocket clients: waveforms and poses as binary batches
  * (one message per event-loop turn), state as small JSON messages. A slow client is
  * skipped for hot data rather than allowed to grow the hub's memory.
+ * Stream ids come with the devices' status (`deviceChanged`, which the hub sends before any
+ * data of a device session); data of a device channel not announced so is not shown.
  */
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
 import {
+  type AlarmItem,
   encodePoseBatch,
   encodeWaveBatch,
   type GapItem,
@@ -14,8 +17,10 @@ import {
   type SettingItem,
   type WaveBlockView,
 } from '../../common/display-contract';
-import type { DeviceLinkState, GapRecord, HubSink, WaveBlock } from './sink';
+import type { AlarmEntry } from './alarm-board';
+import type { DeviceLinkState, DeviceStatus, GapRecord, HubSink, WaveBlock } from './sink';
 import { hubNow } from './clock';
+import { alarmItem, deviceView } from './display-view';
 
 export interface DisplayClient {
   send(data: string | Uint8Array): void;
@@ -42,7 +47,11 @@ export class DisplaySink implements HubSink {
   /** Clients currently behind: since when, and how many hot messages they missed. */
   private readonly lagging = new Map<DisplayClient, { sinceHubMs: number; messages: number }>();
 
-  constructor(private readonly streamId: (deviceId: string, channel: number) => number) {}
+  /** Hub-wide stream ids per device channel, from the devices' status. */
+  private readonly streamIds = new Map<string, ReadonlyMap<number, number>>();
+  /** Data of channels without a stream id (not announced by a device status): not shown. */
+  unrouted = 0;
+  private readonly streamIdOf = (deviceId: string, channel: number): number | undefined => this.streamIds.get(deviceId)?.get(channel);
 
   addClient(c: DisplayClient, snapshot: HubMessage[]): void {
     this.clients.add(c);
@@ -118,46 +127,54 @@ export class DisplaySink implements HubSink {
 
   wave(b: WaveBlock): void {
     if (this.clients.size === 0) return;
+    const streamId = this.streamId(b.deviceId, b.channel);
+    if (streamId === undefined) return;
     const n = b.raw.length;
     const samples = new Float32Array(n);
     const { scale, offset, raw } = b;
     for (let i = 0; i < n; i++) samples[i] = raw[i] * scale + offset;
-    this.waves.push({ streamId: this.streamId(b.deviceId, b.channel), t0HubMs: b.t0HubMs, rateHz: b.rateHz, samples });
+    this.waves.push({ streamId, t0HubMs: b.t0HubMs, rateHz: b.rateHz, samples });
     this.schedule();
   }
 
   numeric(deviceId: string, channel: number, tHubMs: number, value: number, status: number): void {
-    const item: NumericItem = { streamId: this.streamId(deviceId, channel), value, status, tHubMs };
+    const streamId = this.streamId(deviceId, channel);
+    if (streamId === undefined) return;
+    const item: NumericItem = { streamId, value, status, tHubMs };
     this.latestNumerics.set(item.streamId, item);
     this.numerics.push(item);
     this.schedule();
   }
 
   setting(deviceId: string, channel: number, tHubMs: number, value: number, text: string): void {
-    const item: SettingItem = { streamId: this.streamId(deviceId, channel), value, text, tHubMs };
+    const streamId = this.streamId(deviceId, channel);
+    if (streamId === undefined) return;
+    const item: SettingItem = { streamId, value, text, tHubMs };
     this.latestSettings.set(item.streamId, item);
     this.settings.push(item);
     this.schedule();
   }
 
   alarm(): void {
-    // The hub's alarm table is broadcast as a whole on its 'alarms' event.
+    // Displays get the alarm board as a whole (alarmsChanged), not device alarm frames.
   }
 
   pose(deviceId: string, channel: number, tHubMs: number, quality: number, status: number, matrix: Float32Array): void {
     if (this.clients.size === 0) return;
-    this.poses.push({ streamId: this.streamId(deviceId, channel), tHubMs, status, quality, matrix });
+    const streamId = this.streamId(deviceId, channel);
+    if (streamId === undefined) return;
+    this.poses.push({ streamId, tHubMs, status, quality, matrix });
     this.schedule();
   }
 
   event(deviceId: string, channel: number, tHubMs: number, code: string, text: string): void {
-    this.broadcast({ t: 'event', item: { deviceId, streamId: channel >= 0 ? this.streamId(deviceId, channel) : null, code, text, tHubMs } });
+    this.broadcast({ t: 'event', item: { deviceId, streamId: this.optionalStreamId(deviceId, channel), code, text, tHubMs } });
   }
 
   gap(g: GapRecord): void {
     const item: GapItem = {
       deviceId: g.deviceId,
-      streamId: g.channel >= 0 ? this.streamId(g.deviceId, g.channel) : null,
+      streamId: this.optionalStreamId(g.deviceId, g.channel),
       fromHubMs: g.fromHubMs,
       toHubMs: g.toHubMs,
       lostFrames: g.lostFrames,
@@ -166,5 +183,30 @@ export class DisplaySink implements HubSink {
     this.recentGaps.push(item);
     if (this.recentGaps.length > 200) this.recentGaps.shift();
     this.broadcast({ t: 'gap', item });
+  }
+
+  deviceChanged(status: DeviceStatus): void {
+    this.streamIds.set(status.desc.deviceId, status.streamIds);
+    this.broadcast({ t: 'device', device: deviceView(status) });
+  }
+
+  alarmsChanged(_changed: AlarmEntry, active: readonly AlarmEntry[]): void {
+    this.broadcast({ t: 'alarms', items: this.alarmItems(active) });
+  }
+
+  /** Alarm-board entries as displays show them. */
+  alarmItems(entries: readonly AlarmEntry[]): AlarmItem[] {
+    return entries.map((a) => alarmItem(a, this.streamIdOf));
+  }
+
+  private streamId(deviceId: string, channel: number): number | undefined {
+    const id = this.streamIdOf(deviceId, channel);
+    if (id === undefined) this.unrouted++;
+    return id;
+  }
+
+  /** The stream id of a channel (-1: none, the whole device). */
+  private optionalStreamId(deviceId: string, channel: number): number | null {
+    return channel >= 0 ? (this.streamIdOf(deviceId, channel) ?? null) : null;
   }
 }

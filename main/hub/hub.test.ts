@@ -1,18 +1,15 @@
 /**
- * Hub ingest with a fake transport and a fake clock: identity, gaps, liveness, flood
- * isolation, validation. No sockets, no timers (tick() is called by hand).
+ * Hub ingest with a fake transport and a fake clock (ingest/test-rig.ts): identity, gaps,
+ * liveness, validation, clock sync, hostile input; and what reaches the sinks as events.
+ * Flood control: ingest/flood.test.ts; the data channel: ingest/data-channel.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Hub } from './hub';
-import type { GapRecord, HubSink, WaveBlock } from './sink';
-import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
-import { DATA_ENVELOPE_BYTES, hexToToken, parseDataOffer, sealData } from '../../native-bridge/common/data-channel';
+import { Dev, Rig, T0, descriptor } from './ingest/test-rig';
 import {
   FrameType,
   HubErrorCode,
   NUM_STATUS_QUESTIONABLE,
-  decodeFrame,
   encodeAlarm,
   encodeEvent,
   encodeGoodbye,
@@ -25,130 +22,7 @@ import {
   encodeWave,
   AlarmPriority,
   AlarmState,
-  MAX_FRAME_BYTES,
-  type Frame,
 } from '../../native-bridge/common/wire';
-
-const T0 = 1_700_000_000_000;
-
-class Rig {
-  t = T0;
-  readonly sent: { peer: string; frame: Frame }[] = [];
-  readonly waves: WaveBlock[] = [];
-  readonly gaps: GapRecord[] = [];
-  readonly numerics: { deviceId: string; channel: number; value: number; status: number; tHubMs: number }[] = [];
-  readonly events: string[] = [];
-  readonly logs: string[] = [];
-  readonly hub: Hub;
-  constructor(opts: { syncIntervalMs?: number; dataChannel?: boolean } = {}) {
-    const { dataChannel, ...hubOpts } = opts;
-    this.hub = new Hub(
-      {
-        send: (peer, bytes) => {
-          const r = decodeFrame(bytes);
-          assert.ok(r.ok, 'the hub sends valid frames');
-          this.sent.push({ peer: peer.toString(), frame: r.frame });
-        },
-        dataOffer: dataChannel ? { port: 7401 } : null,
-      },
-      { now: () => this.t, log: (l) => this.logs.push(l), ...hubOpts },
-    );
-    const sink: HubSink = {
-      deviceOnline: () => {},
-      deviceState: () => {},
-      wave: (b) => this.waves.push(b),
-      numeric: (deviceId, channel, tHubMs, value, status) => this.numerics.push({ deviceId, channel, value, status, tHubMs }),
-      setting: () => {},
-      alarm: () => {},
-      pose: () => {},
-      event: (_d, _c, _t, code) => this.events.push(code),
-      gap: (g) => this.gaps.push(g),
-    };
-    this.hub.addSink(sink);
-  }
-  /** Advances the clock, ticking the hub every 50 ms as its timer would. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    while (this.t < end) {
-      this.t = Math.min(end, this.t + 50);
-      this.hub.tick();
-    }
-  }
-  from(peer: string, bytes: Uint8Array, parts = 1): void {
-    this.hub.onMessage(Buffer.from(peer), bytes, parts);
-  }
-  sentTo(peer: string, type: FrameType): Frame[] {
-    return this.sent.filter((s) => s.peer === peer && s.frame.type === type).map((s) => s.frame);
-  }
-  view(id: string) {
-    return this.hub.view(this.hub.devices.get(id)!);
-  }
-}
-
-function descriptor(id: string, rateHz = 500): DeviceDescriptor {
-  return {
-    protocol: 1,
-    deviceId: id,
-    kind: 'patient-monitor',
-    manufacturer: 'Test',
-    model: 'T1',
-    serial: 'S1',
-    heartbeatMs: 1000,
-    channels: [
-      { index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'ECG II', unit: 'mV', rateHz, format: 'i16', scale: 0.005, offset: 0 },
-      { index: 10, kind: 'numeric', mdc: 'MDC_ECG_HEART_RATE', label: 'HR', unit: '/min', range: [20, 300] },
-      { index: 30, kind: 'setting', mdc: 'MDC_VENT_VOL_TIDAL_SET', label: 'TV set', unit: 'mL' },
-    ],
-  };
-}
-
-/** A device as the hub sees it: numbered streams, device clock = hub clock + offsetMs. */
-class Dev {
-  private readonly seqs = new Map<number, number>();
-  constructor(
-    readonly rig: Rig,
-    readonly peer: string,
-    readonly desc: DeviceDescriptor,
-    readonly offsetMs = 0,
-  ) {}
-  now(): number {
-    return this.rig.t + this.offsetMs;
-  }
-  h(type: FrameType, stream = 0) {
-    const k = type * 65536 + stream;
-    const seq = this.seqs.get(k) ?? 0;
-    this.seqs.set(k, seq + 1);
-    return { seq, stream, tDeviceMs: this.now() };
-  }
-  skip(type: FrameType, stream: number, n: number): void {
-    const k = type * 65536 + stream;
-    this.seqs.set(k, (this.seqs.get(k) ?? 0) + n);
-  }
-  hello(): void {
-    this.rig.from(this.peer, encodeHello(this.h(FrameType.Hello), JSON.stringify(this.desc)));
-  }
-  wave(n = 20, t0 = this.now(), channel = 0, values?: Int16Array): Int16Array {
-    const s = values ?? new Int16Array(n).map((_, i) => i);
-    this.rig.from(this.peer, encodeWave(this.h(FrameType.Wave, channel), t0, s));
-    return s;
-  }
-  numeric(value: number, channel = 10): void {
-    this.rig.from(this.peer, encodeNumeric(this.h(FrameType.Numeric), [{ channel, value, status: 0, tMs: this.now() }]));
-  }
-  heartbeat(): void {
-    this.rig.from(this.peer, encodeHeartbeat(this.h(FrameType.Heartbeat)));
-  }
-  /** Answers every SYNC_REQ the hub has sent this peer since `since`. */
-  answerSync(since = 0): number {
-    const reqs = this.rig.sentTo(this.peer, FrameType.SyncReq).slice(since);
-    for (const r of reqs) {
-      if (r.type !== FrameType.SyncReq) continue;
-      const d = this.now(); // received and answered at once
-      this.rig.from(this.peer, encodeSyncResp(this.h(FrameType.SyncResp), r.t1Ms, d, d));
-    }
-    return since + reqs.length;
-  }
-}
 
 test('HELLO is acknowledged, answered with a SYNC_REQ, and the device is online', () => {
   const rig = new Rig();
@@ -177,7 +51,7 @@ test('an invalid descriptor is rejected and counted', () => {
   rig.from('p', encodeHello({ seq: 0, tDeviceMs: T0 }, 'not json'));
   assert.equal(rig.sentTo('p', FrameType.Error).filter((f) => f.type === FrameType.Error && f.code === HubErrorCode.HelloRejected).length, 2);
   assert.equal(rig.hub.stats.helloRejected, 2);
-  assert.equal(rig.hub.devices.size, 0);
+  assert.equal(rig.deviceCount, 0);
 });
 
 test('a sequence gap becomes a gap record (channel, from, to, frames lost) and is counted', () => {
@@ -220,7 +94,7 @@ test('a duplicated or replayed frame is dropped, not shown twice', () => {
   rig.from('p1', f);
   assert.equal(rig.waves.length, 1);
   assert.equal(rig.view('mon-1').counters.malformed, 1);
-  assert.equal(rig.hub.devices.get('mon-1')!.drops.get('BAD_SEQUENCE'), 1);
+  assert.equal(rig.status('mon-1').drops.BAD_SEQUENCE, 1);
 });
 
 test('liveness: silent for 1.5 heartbeats -> offline with a technical alarm; frames bring it back by themselves', () => {
@@ -233,10 +107,10 @@ test('liveness: silent for 1.5 heartbeats -> offline with a technical alarm; fra
   assert.equal(rig.view('mon-1').state, 'online');
   rig.advance(200);
   assert.equal(rig.view('mon-1').state, 'offline');
-  assert.ok(rig.hub.alarms.has('mon-1/tech/offline'));
+  assert.ok(rig.alarms.has('mon-1/tech/offline'));
   d.heartbeat();
   assert.equal(rig.view('mon-1').state, 'online');
-  assert.ok(!rig.hub.alarms.has('mon-1/tech/offline'));
+  assert.ok(!rig.alarms.has('mon-1/tech/offline'));
   d.wave();
   rig.advance(900);
   d.heartbeat();
@@ -248,83 +122,6 @@ test('liveness: silent for 1.5 heartbeats -> offline with a technical alarm; fra
   assert.equal(rig.view('mon-1').state, 'stale', 'heartbeats without waveforms for > 3 s: stale');
   d.rig.from('p1', encodeGoodbye(d.h(FrameType.Goodbye), 'bye'));
   assert.equal(rig.view('mon-1').state, 'offline');
-});
-
-test('a flooder at 50x its declared rate is throttled and flagged; a well-behaved device is untouched', () => {
-  const rig = new Rig();
-  const good = new Dev(rig, 'good', descriptor('good-1', 500));
-  const bad = new Dev(rig, 'bad', descriptor('bad-1', 500));
-  good.hello();
-  bad.hello();
-  let goodSent = 0;
-  let badSent = 0;
-  for (let ms = 0; ms < 20_000; ms += 20) {
-    rig.advance(20);
-    good.wave(10); // 500 Hz
-    goodSent += 10;
-    for (let k = 0; k < 5; k++) bad.wave(100); // 25 000 Hz = 50x
-    badSent += 500;
-    if (ms % 1000 === 0) {
-      good.heartbeat();
-      bad.heartbeat();
-    }
-  }
-  const goodSamples = rig.waves.filter((w) => w.deviceId === 'good-1').reduce((s, w) => s + w.raw.length, 0);
-  const badSamples = rig.waves.filter((w) => w.deviceId === 'bad-1').reduce((s, w) => s + w.raw.length, 0);
-  assert.equal(goodSamples, goodSent, 'every sample of the good device arrives');
-  const gv = rig.view('good-1');
-  assert.equal(gv.flooding, false);
-  assert.equal(gv.counters.throttled, 0);
-  assert.equal(gv.counters.gaps, 0);
-  const bv = rig.view('bad-1');
-  assert.equal(bv.flooding, true);
-  assert.ok(bv.counters.throttled > 0);
-  assert.ok(badSamples < badSent * 0.2, `flooder passed ${badSamples} of ${badSent} samples`);
-  assert.ok(rig.hub.alarms.has('bad-1/tech/flood'));
-  // What the throttle dropped is kept as gap records, coalesced (not one per frame).
-  const tg = rig.gaps.filter((g) => g.deviceId === 'bad-1' && g.reason === 'throttled');
-  assert.ok(tg.length > 0 && tg.length <= 21, `${tg.length} throttled gap records (about one a second)`);
-  // Nothing silently lost: every flooder frame was either delivered or is in a gap record (or about to be).
-  assert.equal(tg.reduce((s, g) => s + g.lostFrames, 0) + rig.waves.filter((w) => w.deviceId === 'bad-1').length + pendingThrottled(rig, 'bad-1'), badSent / 100);
-  // It calms down: the flag clears after 5 s of good behaviour.
-  for (let ms = 0; ms < 6000; ms += 20) {
-    rig.advance(20);
-    bad.wave(10);
-    if (ms % 500 === 0) bad.heartbeat();
-  }
-  assert.equal(rig.view('bad-1').flooding, false);
-  assert.ok(!rig.hub.alarms.has('bad-1/tech/flood'));
-});
-
-function pendingThrottled(rig: Rig, id: string): number {
-  let n = 0;
-  for (const st of rig.hub.devices.get(id)!.streams.values()) n += st.throttled?.frames ?? 0;
-  return n;
-}
-
-test('a flood of tiny frames (heartbeats) is throttled by the frame budget', () => {
-  const rig = new Rig();
-  const bad = new Dev(rig, 'bad', descriptor('bad-1'));
-  bad.hello();
-  for (let i = 0; i < 20_000; i++) {
-    if (i % 100 === 0) rig.advance(10);
-    bad.heartbeat();
-  }
-  assert.equal(rig.view('bad-1').flooding, true);
-  assert.ok(rig.view('bad-1').counters.throttled > 10_000);
-});
-
-test('oversized frames are dropped, counted and flag the device', () => {
-  const rig = new Rig();
-  const d = new Dev(rig, 'p1', descriptor('mon-1'));
-  d.hello();
-  const big = new Uint8Array(MAX_FRAME_BYTES + 100);
-  big.set([0x4f, 0x52, 1, FrameType.Wave]);
-  rig.from('p1', big);
-  const v = rig.view('mon-1');
-  assert.equal(v.counters.malformed, 1);
-  assert.equal(v.flooding, true);
-  assert.equal(rig.hub.stats.decodeErrors.get('WIRE_TOO_LARGE'), 1);
 });
 
 test('validation: undeclared channels, wrong sample format, absurd times, multipart, hub-only types, made-up sync answers', () => {
@@ -342,7 +139,7 @@ test('validation: undeclared channels, wrong sample format, absurd times, multip
   rig.from('p1', encodeSyncReq(d.h(FrameType.SyncReq), 5)); // a device does not send SYNC_REQ
   rig.from('p1', encodeSyncResp(d.h(FrameType.SyncResp), 12345, 1, 2)); // no such request
   rig.from('p1', new Uint8Array([1, 2, 3])); // too short
-  const drops = Object.fromEntries(rig.hub.devices.get('mon-1')!.drops);
+  const drops = rig.status('mon-1').drops;
   assert.deepEqual(drops, { BAD_CHANNEL: 6, BAD_TIME: 1, BUS_MULTIPART: 1, NOT_FROM_DEVICE: 1, BAD_SYNC: 1, WIRE_TOO_SHORT: 1 });
   assert.equal(rig.waves.length, 0);
   assert.equal(rig.numerics.length, 0);
@@ -404,7 +201,7 @@ test('a restarted device (new routing id, numbering from 0) keeps its identity; 
   const v = rig.view('mon-1');
   assert.equal(v.state, 'online');
   assert.equal(v.channels[0].streamId, sid, 'same display stream');
-  assert.equal(rig.hub.devices.size, 1);
+  assert.equal(rig.deviceCount, 1);
   assert.deepEqual(rig.gaps.map((g) => [g.reason, g.lostFrames]), [['link-down', 0]]);
   // The old peer no longer speaks for the device.
   new Dev(rig, 'p1', descriptor('mon-1')).heartbeat();
@@ -486,134 +283,57 @@ test('hostile bytes never throw and never disturb a valid device (unit fuzz, 20 
   assert.ok(rig.hub.stats.malformed > 5000);
 });
 
-test('a storm of sequence gaps is merged into a few records a second, with every lost frame counted', () => {
+test('the hub\'s outputs are one event stream: device status and alarm-board changes reach the sinks', () => {
   const rig = new Rig();
   const d = new Dev(rig, 'p1', descriptor('mon-1'));
   d.hello();
+  const hello = rig.deviceChanges.at(-1)!;
+  assert.deepEqual([hello.desc.deviceId, hello.state, hello.stateReason], ['mon-1', 'online', 'hello accepted']);
+  assert.deepEqual([...hello.streamIds.keys()], [0, 10, 30], 'stream ids come with the status, before any data');
+  // A device alarm goes onto the board with its IEC priority, and clears with its inactive frame.
+  const alarm = (state: AlarmState) =>
+    encodeAlarm(d.h(FrameType.Alarm), { tMs: d.now(), channel: 10, priority: AlarmPriority.High, state, code: 42, text: 'HR high' });
+  rig.from('p1', alarm(AlarmState.Active));
+  assert.ok(rig.alarms.has('mon-1/42/10'));
+  const raised = rig.alarmChanges.at(-1)!;
+  const { source, kind, priority, state, text, raisedHubMs } = raised;
+  assert.deepEqual([source, kind, priority, state, text, raisedHubMs], ['mon-1', 'physiological', 'high', 'active', 'HR high', rig.t]);
+  rig.from('p1', alarm(AlarmState.Ended));
+  assert.ok(!rig.alarms.has('mon-1/42/10'));
+  assert.equal(rig.alarmChanges.at(-1)!.state, 'cleared');
+  // Offline and back: each a status event and a technical alarm change.
+  rig.advance(1600);
+  assert.equal(rig.deviceChanges.at(-1)!.state, 'offline');
+  const off = rig.alarmChanges.at(-1)!;
+  assert.deepEqual([off.key, off.kind, off.priority, off.state], ['mon-1/tech/offline', 'technical', 'medium', 'active']);
+  assert.match(off.text, /T1 offline: no heartbeat for 1\.\d s/);
+  d.heartbeat();
+  const back = rig.alarmChanges.at(-1)!;
+  assert.deepEqual([rig.deviceChanges.at(-1)!.state, back.key, back.state], ['online', 'mon-1/tech/offline', 'cleared']);
+  // Counter changes reach the sinks at most once a second.
+  const before = rig.deviceChanges.length;
   d.numeric(80);
-  let lost = 0;
-  for (let i = 0; i < 1000; i++) {
-    d.skip(FrameType.Numeric, 0, 2);
-    lost += 2;
+  for (let i = 0; i < 4; i++) {
+    d.skip(FrameType.Numeric, 0, 1);
     d.numeric(80);
-    if (i % 100 === 0) rig.advance(100);
   }
-  rig.advance(1100);
-  const gaps = rig.gaps.filter((g) => g.deviceId === 'mon-1');
-  assert.ok(gaps.length <= 40, `${gaps.length} records`);
-  assert.equal(gaps.reduce((s, g) => s + g.lostFrames, 0), lost);
-  assert.equal(rig.view('mon-1').counters.lostFrames, lost);
-  assert.equal(rig.view('mon-1').counters.gaps, 1000);
+  assert.equal(rig.deviceChanges.length, before, 'not at once');
+  rig.advance(1000);
+  assert.equal(rig.deviceChanges.length, before + 1);
+  assert.deepEqual(rig.deviceChanges.at(-1)!.counters, { frames: 8, gaps: 4, lostFrames: 4, malformed: 0, throttled: 0 });
 });
 
-test('HELLOs are rate-limited per peer, and a peer changing names keeps its used budget', () => {
+test('a device may hold at most 256 active alarms; more are dropped as WIRE_TOO_MANY, clearing makes room', () => {
   const rig = new Rig();
-  for (let i = 0; i < 50; i++) new Dev(rig, 'hopper', descriptor(`hop-${i}`)).hello();
-  assert.ok(rig.hub.devices.size <= 10, `${rig.hub.devices.size} identities from one peer`);
-  assert.ok((rig.hub.stats.decodeErrors.get('HELLO_RATE') ?? 0) >= 40);
-  // Exhaust the sample budget, then re-introduce under a new name: still throttled.
-  const rig2 = new Rig();
-  const a = new Dev(rig2, 'p', descriptor('a-1', 500));
-  a.hello();
-  for (let i = 0; i < 200; i++) a.wave(100);
-  assert.equal(rig2.view('a-1').flooding, true);
-  const b = new Dev(rig2, 'p', descriptor('b-1', 500));
-  b.hello();
-  const before = rig2.waves.length;
-  for (let i = 0; i < 50; i++) b.wave(100);
-  assert.ok(rig2.waves.length - before < 5, 'the renamed connection does not get a fresh budget');
-});
-
-// ---------------------------------------------------------------- data channel (§2.3)
-
-/** The session token in the last HELLO_ACK sent to `peer`. */
-function tokenOf(rig: Rig, peer: string): Uint8Array {
-  const acks = rig.sentTo(peer, FrameType.HelloAck);
-  const ack = acks[acks.length - 1];
-  assert.ok(ack && ack.type === FrameType.HelloAck, 'a HELLO_ACK');
-  const offer = parseDataOffer(ack.json);
-  assert.ok(offer, `the ACK offers the data channel: ${ack.json}`);
-  assert.equal(offer.port, 7401);
-  return hexToToken(offer.session);
-}
-
-test('data channel: HELLO_ACK offers it with a session token; frames under that token count as the device\'s', () => {
-  const rig = new Rig({ dataChannel: true });
-  const a = new Dev(rig, 'peer-a', descriptor('mon-a'));
-  const b = new Dev(rig, 'peer-b', descriptor('mon-b'));
-  a.hello();
-  b.hello();
-  const ta = tokenOf(rig, 'peer-a');
-  const tb = tokenOf(rig, 'peer-b');
-  assert.notDeepEqual(ta, tb, 'one token per device session');
-  const samples = new Int16Array([5, 6, 7, 8]);
-  rig.hub.onData(sealData(ta, encodeWave(a.h(FrameType.Wave, 0), a.now(), samples)));
-  rig.hub.onData(sealData(tb, encodeNumeric(b.h(FrameType.Numeric), [{ channel: 10, value: 72, status: 0, tMs: b.now() }])));
-  assert.equal(rig.waves.length, 1);
-  assert.equal(rig.waves[0].deviceId, 'mon-a');
-  assert.deepEqual([...rig.waves[0].raw], [5, 6, 7, 8]);
-  assert.deepEqual(rig.numerics.map((n) => [n.deviceId, n.value]), [['mon-b', 72]]);
-  // The same stream may continue on either socket: numbering is per stream, not per socket.
-  a.wave(4);
-  rig.hub.onData(sealData(ta, encodeWave(a.h(FrameType.Wave, 0), a.now(), samples)));
-  assert.equal(rig.waves.length, 3);
-  assert.equal(rig.hub.devices.get('mon-a')!.counters.gaps, 0);
-  // Without a data channel the ACK says nothing about one.
-  const plain = new Rig();
-  new Dev(plain, 'p', descriptor('mon-p')).hello();
-  assert.equal(parseDataOffer((plain.sentTo('p', FrameType.HelloAck)[0] as { json: string }).json), null);
-});
-
-test('data channel: unknown, forged, short, multipart and HELLO messages are dropped with their codes; valid traffic is untouched', () => {
-  const rig = new Rig({ dataChannel: true });
-  const a = new Dev(rig, 'peer-a', descriptor('mon-a'));
-  a.hello();
-  const ta = tokenOf(rig, 'peer-a');
-  const frame = () => encodeWave(a.h(FrameType.Wave, 0), a.now(), new Int16Array([1, 2]));
-  rig.hub.onData(sealData(ta, frame()));
-  const forged = ta.slice();
-  forged[15] ^= 1; // right slot, wrong key
-  const otherSlot = ta.slice();
-  otherSlot[0] = 9; // no device in that slot
-  rig.hub.onData(sealData(forged, frame()));
-  rig.hub.onData(sealData(otherSlot, frame()));
-  rig.hub.onData(new Uint8Array(DATA_ENVELOPE_BYTES - 1));
-  rig.hub.onData(sealData(ta, encodeHello(a.h(FrameType.Hello), JSON.stringify(descriptor('mon-z')))));
-  rig.hub.onData(sealData(ta, frame()), 2);
-  rig.hub.onData(sealData(ta, new Uint8Array(30)));
-  const drops = Object.fromEntries(rig.hub.stats.decodeErrors);
-  assert.deepEqual(drops, { DATA_SESSION: 2, DATA_ENVELOPE: 1, DATA_HELLO: 1, BUS_MULTIPART: 1, WIRE_BAD_MAGIC: 1 });
-  assert.equal(rig.hub.stats.dataRefused, 3, 'messages naming no session are counted hub-wide');
-  assert.equal(rig.hub.devices.get('mon-a')!.counters.malformed, 3, 'messages under its own token count against the device');
-  assert.ok(!rig.hub.devices.has('mon-z'), 'no HELLO over the data channel');
-  // The three dropped waves were numbered: the next valid one shows them as one gap, nothing silently lost.
-  rig.hub.onData(sealData(ta, frame()));
-  assert.equal(rig.waves.length, 2);
-  assert.deepEqual(rig.gaps.map((g) => [g.deviceId, g.channel, g.lostFrames, g.reason]), [['mon-a', 0, 3, 'sequence']]);
-});
-
-test('data channel: a link cut keeps the token, a restart (new routing id) gets a new one and the old one stops working', () => {
-  const rig = new Rig({ dataChannel: true });
-  const a = new Dev(rig, 'peer-a', descriptor('mon-a'));
-  a.hello();
-  const t1 = tokenOf(rig, 'peer-a');
-  rig.advance(500);
-  a.hello(); // same session after a link cut
-  assert.deepEqual(tokenOf(rig, 'peer-a'), t1, 'same session, same token: frames in flight stay valid');
-  rig.advance(500);
-  const restarted = new Dev(rig, 'peer-a2', descriptor('mon-a'));
-  restarted.hello();
-  const t2 = tokenOf(rig, 'peer-a2');
-  assert.notDeepEqual(t2, t1);
-  assert.deepEqual(t2.subarray(0, 4), t1.subarray(0, 4), 'the device keeps its slot');
-  rig.hub.onData(sealData(t1, encodeWave(a.h(FrameType.Wave, 0), a.now(), new Int16Array([1]))));
-  assert.equal(rig.waves.length, 0, 'the old session\'s token is refused');
-  assert.equal(rig.hub.stats.decodeErrors.get('DATA_SESSION'), 1);
-  rig.hub.onData(sealData(t2, encodeWave(restarted.h(FrameType.Wave, 0), restarted.now(), new Int16Array([1]))));
-  assert.equal(rig.waves.length, 1);
-  // A connection that re-introduces itself as another device takes the token of the first with it.
-  const c = new Dev(rig, 'peer-a2', descriptor('mon-c'));
-  c.hello();
-  rig.hub.onData(sealData(t2, encodeWave(restarted.h(FrameType.Wave, 0), restarted.now(), new Int16Array([1]))));
-  assert.equal(rig.waves.length, 1, 'mon-a\'s token ended with its link');
+  const d = new Dev(rig, 'p1', descriptor('mon-1'));
+  d.hello();
+  const alarm = (code: number, state = AlarmState.Active) =>
+    rig.from('p1', encodeAlarm(d.h(FrameType.Alarm), { tMs: d.now(), channel: 0xffff, priority: AlarmPriority.Low, state, code, text: `a${code}` }));
+  for (let code = 0; code < 300; code++) alarm(code);
+  assert.equal(rig.alarms.size, 256);
+  assert.equal(rig.status('mon-1').drops.WIRE_TOO_MANY, 44);
+  alarm(0, AlarmState.Ended);
+  alarm(1000);
+  assert.ok(rig.alarms.has('mon-1/1000/-1'));
+  assert.equal(rig.alarms.size, 256);
 });

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
 import { AlarmPriority, AlarmState } from '../../native-bridge/common/wire';
 import { DEFAULT_PRESETS, PRESETS_FILE } from './annotations';
-import { Recorder, type TechnicalAlarm, recorderWorkerPath } from './recorder';
+import { Recorder, type TechnicalAlarmCode, recorderWorkerPath } from './recorder';
+import { AlarmBoard } from '../hub/alarm-board';
 import { RecordingStore, listRecordingFiles } from './store';
 import { withRawDb } from './testing/raw-db';
 
@@ -25,6 +26,22 @@ const MON: DeviceDescriptor = {
     { index: 20, kind: 'pose', mdc: 'MDC_ATTR_POSE', label: 'Pointer', unit: 'mm' },
   ],
 };
+
+/** Every change of the recorder's alarms on a board, as (code, active, message). */
+interface TechnicalAlarm {
+  code: TechnicalAlarmCode;
+  active: boolean;
+  message: string;
+}
+
+function alarmLog(into: TechnicalAlarm[]): AlarmBoard {
+  const board = new AlarmBoard();
+  board.subscribe((a) => {
+    assert.equal(a.source, 'recorder');
+    into.push({ code: a.code as TechnicalAlarmCode, active: a.state === 'active', message: a.text });
+  });
+  return board;
+}
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'orrec-rec-'));
@@ -154,9 +171,8 @@ test('a case left recording is resumed on the next open with the downtime as a h
 
 test('a full disk becomes a technical alarm, the live path keeps working, and nothing is lost once space returns', async () => {
   const dir = tmpDir();
-  const rec = await Recorder.open({ dataDir: dir, flushMs: 50 });
   const alarms: TechnicalAlarm[] = [];
-  rec.on('technical-alarm', (a) => alarms.push(a));
+  const rec = await Recorder.open({ dataDir: dir, flushMs: 50, alarms: alarmLog(alarms) });
   await rec.createCase({ procedure: 'Knee', team: [{ role: 'surgeon', name: 'S' }] });
   await rec.startRecording();
   const t0 = 1_800_000_000_000;
@@ -183,9 +199,8 @@ test('a full disk becomes a technical alarm, the live path keeps working, and no
 
 test('memory stays bounded while the disk fails: excess is dropped, counted and recorded as a gap', async () => {
   const dir = tmpDir();
-  const rec = await Recorder.open({ dataDir: dir, flushMs: 20, maxBufferedBytes: 64 * 1024 });
   const alarms: TechnicalAlarm[] = [];
-  rec.on('technical-alarm', (a) => alarms.push(a));
+  const rec = await Recorder.open({ dataDir: dir, flushMs: 20, maxBufferedBytes: 64 * 1024, alarms: alarmLog(alarms) });
   await rec.createCase({ procedure: 'Spine', team: [{ role: 'surgeon', name: 'S' }] });
   await rec.startRecording();
   await rec.debugMaxPages(1);

@@ -7,8 +7,8 @@
  * Bounded memory: data posted but not yet committed plus data buffered here is
  * capped by `maxBufferedBytes`; beyond it waveform, numeric and pose data is
  * dropped (counted, and recorded as a gap with reason 'recorder-overflow').
- * Disk trouble never throws into the hub: it is reported as a 'technical-alarm'
- * event, and recording resumes by itself when the disk recovers.
+ * Disk trouble never throws into the hub: it is raised as a technical alarm on the
+ * hub's alarm board, and recording resumes by itself when the disk recovers.
  */
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
@@ -18,6 +18,7 @@ import { startWorker, workerScriptPath } from '../start-worker';
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
 import type { AlarmPriority, AlarmState } from '../../native-bridge/common/wire';
 import type { DeviceLinkState, GapRecord, HubSink, WaveBlock } from '../hub/sink';
+import type { AlarmBoard } from '../hub/alarm-board';
 import { type AnnotationAck, type AnnotationInput, type AnnotationPatch, type AnnotationRecord, type Preset, loadPresets } from './annotations';
 import { type Batch, type OpenResult, type RequestMap, type RequestType, type RowItem, type SampleFormatName, type SeriesEntry, type StatusMessage, type Timeline, type WaveEntry, type WorkerMessage, NUMERIC_WIDTH, POSE_WIDTH } from './protocol';
 import type { CaseInfo, CaseMeta, DicomShown, GapRow, Registration } from './store';
@@ -30,16 +31,8 @@ export function recorderWorkerPath(): string {
   return workerScriptPath({ dir: __dirname, source: 'recorder-worker.ts', bundled: 'recorder-worker' });
 }
 
+/** The recorder's technical alarms, raised on the alarm board with source 'recorder' (key `recorder/tech/CODE`). */
 export type TechnicalAlarmCode = 'REC_DISK_FULL' | 'REC_IO_ERROR' | 'REC_OVERFLOW' | 'REC_WORKER_FAILED' | 'REC_INTERNAL';
-
-/** A condition the display shows as a technical alarm; `active: false` clears it. */
-export interface TechnicalAlarm {
-  code: TechnicalAlarmCode;
-  active: boolean;
-  message: string;
-  /** Hub time. */
-  tHubMs: number;
-}
 
 export interface RecorderOptions {
   dataDir: string;
@@ -51,6 +44,8 @@ export interface RecorderOptions {
   clock?: () => number;
   /** Override for tests; default recorderWorkerPath(). */
   workerPath?: string;
+  /** Where the recorder raises and clears its technical alarms (the hub's board); without one they are not shown. */
+  alarms?: Pick<AlarmBoard, 'raise' | 'clear'>;
 }
 
 export interface RecorderStats {
@@ -141,10 +136,8 @@ class SeriesBuf {
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; bytes: number; type: RequestType };
 
 export interface Recorder {
-  on(event: 'technical-alarm', listener: (a: TechnicalAlarm) => void): this;
   on(event: 'resumed', listener: (info: { caseInfo: CaseInfo; gap: GapRow }) => void): this;
   on(event: 'warning', listener: (message: string) => void): this;
-  emit(event: 'technical-alarm', a: TechnicalAlarm): boolean;
   emit(event: 'resumed', info: { caseInfo: CaseInfo; gap: GapRow }): boolean;
   emit(event: 'warning', message: string): boolean;
 }
@@ -472,7 +465,10 @@ export class Recorder extends EventEmitter implements HubSink {
     if (active === this.activeAlarms.has(code) && code !== 'REC_INTERNAL') return;
     if (active) this.activeAlarms.add(code);
     else this.activeAlarms.delete(code);
-    this.emit('technical-alarm', { code, active, message, tHubMs: this.clock() });
+    const ref = { source: 'recorder', kind: 'technical' as const, code };
+    const high = code === 'REC_DISK_FULL' || code === 'REC_IO_ERROR';
+    if (active) this.opts.alarms?.raise({ ...ref, priority: high ? 'high' : 'medium', text: message, tHubMs: this.clock() });
+    else this.opts.alarms?.clear(ref, this.clock());
   }
 
   private overBudget(): boolean {

@@ -187,7 +187,7 @@ for (const mode of ['plain', 'curve'] as const) {
     assert.equal(c.usingDataChannel, true, 'the SDK moved its data to the data channel');
     assert.ok(bus.stats.dataReceived > 200, `most frames came over the data channel (${bus.stats.dataReceived})`);
     assert.deepEqual(blocks.flatMap((b) => [...b.raw]), sent, 'every sample, once, in order');
-    assert.equal(hub.devices.get('dc-1')!.counters.gaps, 0);
+    assert.equal(hub.deviceStatus('dc-1')!.counters.gaps, 0);
     assert.equal(hub.stats.malformed, 0);
 
     // A stranger guessing the data port: with CURVE its key is refused by ZAP; in plain mode

@@ -1,0 +1,96 @@
+/**
+ * HELLO (docs/device-protocol.md §3): a device introduces itself, or re-introduces itself
+ * after a link cut (same routing id: the same session, numbering continues) or a restart
+ * (a new routing id: its clock and numbering start over). The hub answers HELLO_ACK, with
+ * the data channel and this session's token when there is one (§2.3), and starts clock sync.
+ */
+import { validateDescriptor } from '../../../native-bridge/common/descriptor';
+import { tokenToHex } from '../../../native-bridge/common/data-channel';
+import { HubErrorCode, encodeError, encodeHelloAck, type FrameOf, type FrameType } from '../../../native-bridge/common/wire';
+import { sendSync } from './clock-schedule';
+import type { IngestContext } from './context';
+import type { DropCode } from './counters';
+import { IngestDevice } from './device';
+import { budgetsFor } from './flood';
+import { setLinkState } from './link';
+import { DeviceSession, type Sessions } from './sessions';
+
+/** A second HELLO within this long on the same link is only acknowledged (e.g. one on reconnect and one answering HELLO_REQUIRED), ms. */
+const REPEAT_HELLO_MS = 100;
+
+const peerName = (peer: Buffer) => `peer ${peer.toString('hex')}`;
+
+function reject(ctx: IngestContext, peer: Buffer, code: DropCode, why: string, t: number): void {
+  ctx.stats.helloRejected++;
+  ctx.drop(undefined, code, why, peerName(peer));
+  ctx.transport.send(peer, encodeError({ seq: 0, tDeviceMs: t }, HubErrorCode.HelloRejected, why.slice(0, 200)));
+}
+
+/** HELLO_ACK's JSON (§3.3): with the data channel's address and this session's token when there is one. */
+function ackJson(ctx: IngestContext, dev: IngestDevice, t: number): string {
+  const offer = ctx.transport.dataOffer;
+  const token = dev.session.dataToken;
+  if (!offer || !token) return JSON.stringify({ accepted: true, hubTimeMs: t });
+  return JSON.stringify({ accepted: true, hubTimeMs: t, data: { ...offer, session: tokenToHex(token) } });
+}
+
+export function onHello(ctx: IngestContext, sessions: Sessions, peer: Buffer, peerKey: string, f: FrameOf<FrameType.Hello>, t: number): void {
+  if (!sessions.takeHello(peerKey, t)) {
+    const known = sessions.byPeer(peerKey);
+    return ctx.drop(known, 'HELLO_RATE', 'more than 2 HELLOs a second from one peer', known?.id ?? peerName(peer));
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(f.json);
+  } catch {
+    return reject(ctx, peer, 'BAD_DESCRIPTOR', 'descriptor is not JSON', t);
+  }
+  const v = validateDescriptor(parsed);
+  if (!v.ok) return reject(ctx, peer, 'BAD_DESCRIPTOR', v.error, t);
+  const desc = v.value;
+  let dev = sessions.devices.get(desc.deviceId);
+  if (dev && dev.session.peerKey === peerKey && t - dev.session.lastHelloHubMs < REPEAT_HELLO_MS) {
+    ctx.transport.send(peer, encodeHelloAck({ seq: 0, tDeviceMs: t }, ackJson(ctx, dev, t)));
+    return;
+  }
+  if (!dev) {
+    const why = sessions.refusal(desc);
+    if (why) return reject(ctx, peer, 'TOO_MANY_DEVICES', why, t);
+  }
+  // A peer that introduced itself as another device before: that device loses its link.
+  const previous = sessions.byPeer(peerKey);
+  if (previous && previous.id !== desc.deviceId) {
+    previous.session.unlink();
+    setLinkState(ctx, previous, 'offline', t, `its link now speaks for ${desc.deviceId}`);
+  }
+  const budgets = budgetsFor(desc, ctx.config.floodFactor, t);
+  // The same connection under a new name keeps what it has used of its budgets.
+  if (previous && previous !== dev) previous.flood.passOn(budgets, t);
+  if (!dev) {
+    dev = new IngestDevice(new DeviceSession(desc, peer, peerKey, t, sessions.nextSlot), budgets, ctx, t);
+    sessions.add(dev);
+    sessions.bind(dev, peerKey);
+  } else {
+    const s = dev.session;
+    const restarted = s.peerKey !== peerKey;
+    s.describe(desc);
+    sessions.bind(dev, peerKey);
+    s.peerKey = peerKey;
+    s.peer = peer;
+    s.lastHelloHubMs = t;
+    dev.link.lastHeardHubMs = t;
+    dev.flood.rebudget(budgets);
+    // A new session gets a new data-channel token; the same session keeps its own (frames in flight stay valid).
+    if (restarted || !s.dataToken) s.renewToken();
+    if (restarted) {
+      // A new process (or a device without a stable routing id): its clock and sequence numbers start over.
+      dev.sync.restart();
+      dev.streams.restart();
+    }
+    // Same routing id: the same session after a link cut; sequence numbers continue and show what was lost.
+  }
+  ctx.transport.send(peer, encodeHelloAck({ seq: 0, tDeviceMs: t }, ackJson(ctx, dev, t)));
+  sendSync(ctx, dev, t);
+  ctx.out.deviceOnline(desc, t);
+  setLinkState(ctx, dev, 'online', t, 'hello accepted', true);
+}
