@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { CodecError, WaveCodec, decodeColumns, decodeInts, decodeIntsAC, decodeWave, encodeColumns, encodeInts, encodeIntsAC, encodeWave } from './wavecodec';
 import { readWfdbRecord, wfdbDir } from './wfdb';
 import { rng } from '../../native-bridge/common/sim/physiology';
+import { missingShared, sharedData } from '../../scripts/testing/shared-data';
 
 const I32_MIN = -2147483648;
 const I32_MAX = 2147483647;
@@ -107,8 +108,9 @@ test('malformed blocks raise CodecError, never a crash or a wrong answer', () =>
 });
 
 const dir = wfdbDir();
+const wfdbSkip = missingShared(sharedData('waveforms/wfdb/100.hea'));
 
-test('real ECG and ABP records round-trip exactly in 4 s blocks', { skip: dir ? false : 'shared/data/waveforms/wfdb not found beside the repository' }, () => {
+test('real ECG and ABP records round-trip exactly in 4 s blocks', { skip: wfdbSkip }, () => {
   for (const rec of ['100', 'a103l', 'v102s', '03700181']) {
     for (const ch of readWfdbRecord(dir!, rec).channels) {
       const block = Math.round(ch.rateHz * 4);
@@ -120,7 +122,7 @@ test('real ECG and ABP records round-trip exactly in 4 s blocks', { skip: dir ? 
   }
 });
 
-test('MIT-BIH record 100 compresses to at most 0.5 bytes per sample (4 s blocks, headers included)', { skip: dir ? false : 'shared/data/waveforms/wfdb not found beside the repository' }, () => {
+test('MIT-BIH record 100 compresses to at most 0.5 bytes per sample (4 s blocks, headers included)', { skip: wfdbSkip }, () => {
   const { channels } = readWfdbRecord(dir!, '100');
   let totalBytes = 0;
   let totalSamples = 0;
