@@ -48,12 +48,12 @@ function landsIn(dir, target) {
 export function patternsFor(dir, layer) {
   const name = `${layer.folder}/`;
   const allowed = layer.packages.map(esc).join('|');
-  const pkgs = layer.packages.length ? layer.packages.join(', ') : 'no npm packages';
+  const pkgs = layer.packages.length ? `may import only these npm packages: ${layer.packages.join(', ')}` : 'may not import npm packages';
   const builtins = `(?:node:.*|(?:${NODE_BUILTINS.map(esc).join('|')})(?:/.*)?)`;
   const out = [
     {
       regex: `^(?![./])(?!${builtins}$)${allowed ? `(?!(?:${allowed})(?:/|$))` : ''}`,
-      message: `${name} may import only these npm packages: ${pkgs} (layer allow-list, docs/architecture.md).`,
+      message: `${name} ${pkgs} (layer allow-list, docs/architecture.md).`,
     },
     {
       regex: `^(?=\\.)(?!(?:${layer.folders.map((f) => landsIn(dir, f)).join('|')})$)`,
