@@ -47,6 +47,13 @@ async function hubHeartRate(): Promise<number> {
   }
 }
 
+/** Waits until the display has drawn `n` more animation frames (about 300 ms at 60 Hz for n = 18). */
+async function framesLater(n: number): Promise<void> {
+  const drawn = () => page.evaluate(() => (window as any).__orhub.waves.framesDrawn as number);
+  const f0 = await drawn();
+  await until(async () => (await drawn()) >= f0 + n, `${n} more animation frames drawn`);
+}
+
 async function canvasData(id: string): Promise<string> {
   return page.locator(`[data-testid="wave-${id}"]`).evaluate((c: HTMLCanvasElement) => c.toDataURL());
 }
@@ -65,10 +72,10 @@ test('the display shows live vitals from separate simulator processes, in Chromi
   await until(() => page.locator('[data-testid="device-sim-monitor-01"][data-state="online"]').count(), 'monitor online');
   await until(() => page.locator('[data-testid="tile-ecg"][data-live="true"]').count(), 'HR tile live');
 
-  // The ECG canvas is being drawn: two snapshots 300 ms apart differ.
+  // The ECG canvas is being drawn: two snapshots 18 animation frames apart differ.
   await until(async () => (await page.evaluate(() => (window as any).__orhub.waves.framesDrawn)) > 10, 'animation frames');
   const a = await canvasData('ecg');
-  await page.waitForTimeout(300);
+  await framesLater(18);
   const b = await canvasData('ecg');
   assert.notEqual(a, b, 'ECG canvas changes between frames');
 
@@ -118,7 +125,7 @@ test('a killed monitor shows offline, values dashed; it recovers by itself', asy
   await until(() => page.locator('[data-testid="device-sim-monitor-01"][data-state="online"]').count(), 'monitor back online', 10000);
   await until(() => page.locator('[data-testid="tile-ecg"][data-live="true"]').count(), 'HR live again', 10000);
   const a = await canvasData('ecg');
-  await page.waitForTimeout(300);
+  await framesLater(18);
   assert.notEqual(a, await canvasData('ecg'), 'ECG drawing again');
   assert.doesNotMatch(await page.locator('[data-testid="row-ecg"]').innerText(), /OFFLINE/);
 });
