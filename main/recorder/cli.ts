@@ -99,8 +99,23 @@ const show = defineCommand({
       const versions = s.annotationHistory().length;
       const devices = s.devices();
       const hasPatient = s.patient() !== undefined;
+      const chain = s.verifyAnnotations();
+      const annotationHead = chain.head ? { ...chain.head, anchored: chain.anchored?.seq === chain.head.seq && chain.anchored.hash === chain.head.hash } : null;
       if (values.json) {
-        out(JSON.stringify({ case: c, patientIdentifiers: hasPatient ? 'present (not shown)' : 'absent', devices, channels, gaps, annotations, annotationVersions: versions, dicomShown: s.dicomShown(-Infinity, Infinity), registrations: s.registrations(-Infinity, Infinity) }));
+        out(
+          JSON.stringify({
+            case: c,
+            patientIdentifiers: hasPatient ? 'present (not shown)' : 'absent',
+            devices,
+            channels,
+            gaps,
+            annotations,
+            annotationVersions: versions,
+            annotationHead,
+            dicomShown: s.dicomShown(-Infinity, Infinity),
+            registrations: s.registrations(-Infinity, Infinity),
+          }),
+        );
         return 0;
       }
       out(`${c.id}  ${c.procedure}  room ${c.room || '-'}  ${c.state}`);
@@ -116,6 +131,7 @@ const show = defineCommand({
       for (const d of s.dicomShown(-Infinity, Infinity)) out(`images shown ${iso(d.tMs)}: ${d.modality ?? ''} ${d.description ?? ''} (${d.seriesUid}) from ${d.source ?? '-'}`);
       for (const r of s.registrations(-Infinity, Infinity)) out(`registration ${iso(r.tMs)}: ${r.method ?? ''}, FRE ${r.freMm?.toFixed(2) ?? '-'} mm (series ${r.seriesUid ?? '-'})`);
       out(`annotations (${annotations.length}, ${versions} versions):`);
+      if (annotationHead) out(`  chain head: seq ${annotationHead.seq} ${annotationHead.hash} (${annotationHead.anchored ? 'anchored in the data dir' : 'NOT matching the anchored head: run or-hub verify'})`);
       for (const a of annotations) {
         const d = a.kind === 'bolus' ? ` ${a.data.drug} ${a.data.dose} ${a.data.unit}` : a.kind === 'blood-loss' ? ` ${a.data.ml} ml` : '';
         out(`  ${iso(a.tMs)}  ${a.kind}${d}${a.text ? ` "${a.text}"` : ''}  by ${a.role} ${a.name}${a.version > 1 ? `  (v${a.version})` : ''}  ${a.entryId}`);
@@ -138,10 +154,13 @@ export const verifyCommand = defineCommand({
     try {
       const v = s.verifyAnnotations();
       if (values.json) out(JSON.stringify(v));
-      else if (v.ok) out(`OK: ${v.entries} annotation entries, hash chain intact`);
       else {
-        out(`BROKEN: ${v.problems.length} problem(s) in ${v.entries} annotation entries`);
-        for (const pr of v.problems) out(`  ${pr}`);
+        if (v.ok) out(`OK: ${v.entries} annotation entries, hash chain intact`);
+        else {
+          out(`BROKEN: ${v.problems.length} problem(s) in ${v.entries} annotation entries`);
+          for (const pr of v.problems) out(`  ${pr}`);
+        }
+        for (const w of v.warnings) out(`  note: ${w}`);
       }
       return v.ok ? 0 : 1;
     } finally {
