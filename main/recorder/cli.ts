@@ -99,7 +99,7 @@ const show = defineCommand({
       const versions = s.annotationHistory().length;
       const devices = s.devices();
       const hasPatient = s.patient() !== undefined;
-      const chain = s.verifyAnnotations();
+      const chain = s.checkAnnotationChain();
       const annotationHead = chain.head ? { ...chain.head, anchored: chain.anchored?.seq === chain.head.seq && chain.anchored.hash === chain.head.hash } : null;
       if (values.json) {
         out(
@@ -152,8 +152,8 @@ export const verifyCommand = defineCommand({
   run({ values, positionals: [ref], out }) {
     const s = RecordingStore.open(resolveRecording(ref, values['data-dir']), { readonly: true });
     try {
-      const v = s.verifyAnnotations();
-      if (values.json) out(JSON.stringify(v));
+      const v = s.checkAnnotationChain();
+      if (values.json) out(JSON.stringify({ ok: v.ok, entries: v.entries, problems: v.problems, warnings: v.warnings, head: v.head, anchored: v.anchored }));
       else {
         if (v.ok) out(`OK: ${v.entries} annotation entries, hash chain intact`);
         else {

@@ -202,7 +202,10 @@ export function verifyAnnotations(c: Connection, file: string): ChainCheck {
   if (anchored) {
     const at = rows.find((r) => r.seq === anchored.seq);
     const when = new Date(anchored.atMs).toISOString();
-    if (!at) problems.push(`the head anchored on ${when} (entry seq ${anchored.seq}) is not in the chain (entries removed)`);
+    // (Entries cut from the end are reported once, by the written-count check above.)
+    if (!at) {
+      if (!(sq && sq.seq > rows.length)) problems.push(`the head anchored on ${when} (entry seq ${anchored.seq}) is not in the chain (entries removed)`);
+    }
     else if (at.hash !== anchored.hash) problems.push(`entry seq ${anchored.seq} does not match the head anchored on ${when} in ${HEADS_FILE} (the chain was rewritten)`);
     if (rows.length > anchored.seq) warnings.push(`${rows.length - anchored.seq} newest entries are not anchored yet`);
   } else if (rows.length) warnings.push(`no head anchored in ${HEADS_FILE}: only the chain's own links were checked`);

@@ -244,7 +244,13 @@ export class RecordingStore {
   }
 
   /** Checks the annotation chain: links, hashes, sequence, versions. */
-  verifyAnnotations(): ledger.ChainCheck {
+  verifyAnnotations(): { ok: boolean; entries: number; problems: string[] } {
+    const { ok, entries, problems } = ledger.verifyAnnotations(this.c, this.file);
+    return { ok, entries, problems };
+  }
+
+  /** verifyAnnotations with its notes, the chain's head and the head anchored outside the file. */
+  checkAnnotationChain(): ledger.ChainCheck {
     return ledger.verifyAnnotations(this.c, this.file);
   }
 }
