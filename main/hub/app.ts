@@ -19,6 +19,7 @@ import { AnatomyService } from './anatomy-service';
 import { AnatomyRecording } from './anatomy-recording';
 import { writeHubFile, removeHubFile } from './hub-file';
 import { FaultCounter } from './guard';
+import { privateUmask, secureDataDir } from './data-dir';
 
 export interface HubConfig {
   host: string;
@@ -82,6 +83,9 @@ export { isLoopbackEndpoint } from '../../native-bridge/node/bus-server';
 
 export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const log = cfg.log ?? ((l: string) => console.error(l));
+  privateUmask();
+  const tightened = secureDataDir(cfg.dataDir);
+  if (tightened) log(`data dir: made ${tightened} file(s) and folder(s) in ${cfg.dataDir} private to this user (0600/0700)`);
   let security: BusSecurity = { mode: 'plain' };
   let simulatorKeys: string | null = null;
   if ((cfg.busSecurity ?? 'curve') === 'curve') {
