@@ -43,6 +43,25 @@ export interface AnnotationView {
   hash: string;
 }
 
+/** One version in an entry's history (GET /api/annotations/:entryId/history): the view plus its place in the hash chain. */
+export interface AnnotationVersionView extends AnnotationView {
+  caseId: string;
+  /** Hash of the version before it in the case's chain ('' for the first). */
+  prevHash: string;
+}
+
+/** The hub's answer once an annotation, edit or deletion is committed to disk. */
+export interface AnnotationAckView {
+  entryId: string;
+  version: number;
+  /** Position in the case's annotation chain. */
+  seq: number;
+  /** Hub time the entry refers to (Unix ms). */
+  tMs: number;
+  /** SHA-256 of this version, chained to the previous one. */
+  hash: string;
+}
+
 export interface AlarmIntervalView {
   deviceId: string;
   channel: number;
@@ -99,6 +118,23 @@ export interface CaseStartRequest {
   patient?: { identifier?: string; name?: string; birthDate?: string; sex?: string };
 }
 
-export type CaseMessage =
-  | { t: 'case'; case: CaseView | null; presets: PresetView[]; recording: boolean }
-  | { t: 'timeline'; timeline: TimelineView };
+/** Changes in an edit (POST /api/annotations/:entryId/edit); omitted fields keep the previous version's value. */
+export type AnnotationPatchRequest = Partial<Pick<AnnotationRequest, 'kind' | 'tMs' | 'text' | 'drug' | 'dose' | 'unit' | 'bloodLossMl'>>;
+
+/** The case on the hub now (GET /api/case, and the `case` message). */
+export interface CaseStateMessage {
+  t: 'case';
+  /** null when no case is active. */
+  case: CaseView | null;
+  /** One-touch annotation kinds of this hub. */
+  presets: PresetView[];
+  recording: boolean;
+}
+
+/** The active case's timeline (GET /api/timeline, and the `timeline` message). */
+export interface TimelineMessage {
+  t: 'timeline';
+  timeline: TimelineView;
+}
+
+export type CaseMessage = CaseStateMessage | TimelineMessage;

@@ -91,6 +91,54 @@ export interface GapItem {
   reason: string;
 }
 
+/** The device bus's counters in GET /api/status (docs/device-protocol.md). */
+export interface BusStatusView {
+  security: 'plain' | 'curve';
+  /** The control endpoint the hub bound (tcp://host:port). */
+  endpoint: string;
+  /** The data channel's endpoint, null when none could be bound. */
+  dataEndpoint: string | null;
+  /** Messages received on the control socket / the data channel (all peers). */
+  received: number;
+  dataReceived: number;
+  receiveRetries: number;
+  authDenied: number;
+  authAccepted: number;
+  handshakeFailures: number;
+  accepted: number;
+  disconnected: number;
+  /** Frames from peers that never said HELLO. */
+  unknownPeerFrames: number;
+  /** Frames dropped as malformed or invalid (all peers). */
+  malformed: number;
+  helloRejected: number;
+  /** Data-channel messages naming no current session. */
+  dataRefused: number;
+  /** Dropped frames by reason code (WIRE_BAD_MAGIC, DATA_SESSION, ...). */
+  decodeErrors: Record<string, number>;
+}
+
+/** GET /api/status: what the hub sees now. */
+export interface StatusView {
+  /** The hub's CONTRACT_VERSION: a client of another version must not interpret the rest. */
+  version: number;
+  hubId: string;
+  devices: DeviceView[];
+  /** Active and latched alarms, physiological and technical. */
+  alarms: AlarmItem[];
+  bus: BusStatusView;
+}
+
+/**
+ * What a display shows when the hub speaks another contract version, or null when they match.
+ * `hubVersion` is whatever the hub's hello carried (possibly nothing, from a hub before versions).
+ */
+export function contractMismatch(hubVersion: unknown): string | null {
+  if (hubVersion === CONTRACT_VERSION) return null;
+  const hub = typeof hubVersion === 'number' && Number.isFinite(hubVersion) ? `v${hubVersion}` : 'of an unknown version';
+  return `display v${CONTRACT_VERSION}, hub ${hub}: reload or update`;
+}
+
 export type HubMessage =
   | { t: 'hello'; version: number; hubTimeMs: number; hubId: string; simulated: boolean }
   | { t: 'devices'; devices: DeviceView[] }

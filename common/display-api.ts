@@ -1,0 +1,243 @@
+/**
+ * The HTTP half of the hub <-> display contract: every API route in one typed table. The hub's
+ * router (main/hub/api-router.ts) registers a handler per route name and validates params, query
+ * and body with the schemas here; the display's client (renderer/src/api.ts) calls routes by name;
+ * docs/display-api.md is generated from this file (scripts/display-api-doc.ts). The WebSocket half
+ * is common/display-contract.ts. Every request carries the session token (see the doc).
+ *
+ * To add a route: add an entry here, register `router.on(name, handler)` in the hub service that
+ * owns it, call `callApi(name, input)` in the renderer, and run `npm run docs:api`.
+ */
+import { z } from 'zod';
+import type { AnnotationAckView, AnnotationPatchRequest, AnnotationRequest, AnnotationVersionView, CaseStartRequest, CaseStateMessage, CaseView, TimelineMessage } from './case-contract';
+import type { AnatomyMessage, PacsSeriesView, RegistrationView } from './anatomy-contract';
+import type { StatusView } from './display-contract';
+import { binary, json, type RouteDef } from './api-route';
+
+const text = (max: number, what: string) => z.string().min(1).max(max).describe(`${what} (1-${max} characters)`);
+const optText = (max: number, what: string) => z.string().max(max).optional().describe(`${what} (at most ${max} characters)`);
+const finite = (what: string) => z.number().describe(what);
+const vec3 = z.tuple([z.number(), z.number(), z.number()]);
+
+const teamMember = z.object({ role: text(40, 'role on the team, e.g. surgeon'), name: text(100, 'name') });
+
+export const caseStartBody = z.object({
+  procedure: text(200, 'the procedure, e.g. "Laparoscopic cholecystectomy"'),
+  room: optText(100, 'the theatre, e.g. "OR 1"'),
+  team: z.array(teamMember).min(1).max(50).describe('who is on the case: at least one {role, name}; annotations name one of them'),
+  patient: z
+    .object({ identifier: z.string().max(100).optional(), name: z.string().max(200).optional(), birthDate: z.string().max(40).optional(), sex: z.string().max(20).optional() })
+    .optional()
+    .describe('patient identifiers, kept apart from the recording so it can be shared without them'),
+});
+
+const who = {
+  role: text(40, 'who: a role on the case team'),
+  name: optText(100, "who: a name (default: that team member's)"),
+};
+
+export const annotationBody = z.object({
+  kind: text(40, 'a preset kind (e.g. "incision", see GET /api/case presets), "note", "bolus" or "blood-loss"'),
+  tMs: finite('hub time the entry refers to (Unix ms); default now; not with agoMs').optional(),
+  agoMs: finite('back-dating: the entry refers to now − agoMs (ms)').optional(),
+  text: optText(2000, 'free text (required for a note)'),
+  drug: optText(100, 'bolus: the drug'),
+  dose: finite('bolus: the dose').optional(),
+  unit: optText(20, 'bolus: the dose unit (UCUM, e.g. "mg")'),
+  bloodLossMl: finite('blood loss, mL').optional(),
+  ...who,
+});
+
+export const annotationEditBody = z.object({
+  patch: z
+    .object({
+      kind: text(40, 'kind').optional(),
+      tMs: finite('hub time (Unix ms)').optional(),
+      text: optText(2000, 'text'),
+      drug: optText(100, 'drug'),
+      dose: finite('dose').optional(),
+      unit: optText(20, 'unit'),
+      bloodLossMl: finite('blood loss, mL').optional(),
+    })
+    .describe('the fields that change; omitted ones keep their value'),
+  ...who,
+});
+
+export const annotationDeleteBody = z.object({ ...who, reason: optText(500, 'why it is deleted') });
+
+export const anatomyOpenBody = z.object({ source: z.string().trim().min(1).max(4096).describe('a DICOM folder, DICOMDIR or file on the hub, or a DICOMweb series URL') });
+
+export const registrationBody = z.object({
+  pairs: z
+    .array(z.object({ image: vec3.describe('point in the images (patient LPS, mm)'), tracker: vec3.describe('the same point seen by the tracker (mm)') }))
+    .max(64)
+    .describe('fiducial pairs [{image: [x,y,z], tracker: [x,y,z]}], at least 3 for a registration, at most 64'),
+  label: z.string().max(200).optional().describe('e.g. "5 skin markers" (default: "N fiducials")'),
+});
+
+const REC_REFUSED = 'the recorder refused: no active case, a case already active, unknown kind, who not on the team, dated in the future... (code says which)';
+const REC_RESTARTING = 'the recorder worker is restarting (code REC_WORKER_FAILED): try again';
+
+export const API_ROUTES = {
+  status: {
+    method: 'GET',
+    path: '/api/status',
+    summary: 'The hub now: contract version, devices with their counters, alarms, device bus counters.',
+    status: 200,
+    response: json<StatusView>(),
+    errors: {},
+  },
+  case: {
+    method: 'GET',
+    path: '/api/case',
+    summary: 'The active case (null when none), the annotation presets and whether it records.',
+    status: 200,
+    response: json<CaseStateMessage>(),
+    errors: {},
+  },
+  caseStart: {
+    method: 'POST',
+    path: '/api/case',
+    summary: 'Creates a case and starts recording it.',
+    body: caseStartBody,
+    status: 201,
+    response: json<CaseView>(),
+    errors: { 400: 'a field is missing or wrong', 409: REC_REFUSED, 503: REC_RESTARTING },
+  },
+  caseEnd: {
+    method: 'POST',
+    path: '/api/case/end',
+    summary: 'Ends the active case: everything is flushed and the case file is complete.',
+    status: 200,
+    response: json<CaseView>(),
+    errors: { 409: REC_REFUSED, 503: REC_RESTARTING },
+  },
+  timeline: {
+    method: 'GET',
+    path: '/api/timeline',
+    summary: "The active case's timeline: latest version of each entry, alarm intervals, gaps.",
+    status: 200,
+    response: json<TimelineMessage>(),
+    errors: { 404: 'no active case' },
+  },
+  annotate: {
+    method: 'POST',
+    path: '/api/annotations',
+    summary: 'Adds an entry (marker, note, bolus, blood loss); answers once it is on disk.',
+    body: annotationBody,
+    status: 201,
+    response: json<AnnotationAckView>(),
+    errors: { 400: 'a field is missing or wrong', 409: REC_REFUSED, 503: REC_RESTARTING },
+  },
+  annotationEdit: {
+    method: 'POST',
+    path: '/api/annotations/:entryId/edit',
+    summary: 'Adds a new version of an entry with the changed fields; earlier versions stay.',
+    body: annotationEditBody,
+    status: 200,
+    response: json<AnnotationAckView>(),
+    errors: { 400: 'a field is missing or wrong', 409: `${REC_REFUSED}; no such entry`, 503: REC_RESTARTING },
+  },
+  annotationDelete: {
+    method: 'POST',
+    path: '/api/annotations/:entryId/delete',
+    summary: 'Adds a deletion version; the entry stays in the history.',
+    body: annotationDeleteBody,
+    status: 200,
+    response: json<AnnotationAckView>(),
+    errors: { 400: 'a field is missing or wrong', 409: `${REC_REFUSED}; no such entry`, 503: REC_RESTARTING },
+  },
+  annotationHistory: {
+    method: 'GET',
+    path: '/api/annotations/:entryId/history',
+    summary: 'Every version of one entry, in chain order.',
+    status: 200,
+    response: json<AnnotationVersionView[]>(),
+    errors: {},
+  },
+  anatomy: {
+    method: 'GET',
+    path: '/api/anatomy',
+    summary: 'The current image volume (status, progress, metadata) and registration.',
+    status: 200,
+    response: json<{ volume: Extract<AnatomyMessage, { t: 'volume' }>; registration: RegistrationView | null }>(),
+    errors: {},
+  },
+  anatomyVoxels: {
+    method: 'GET',
+    path: '/api/anatomy/voxels',
+    summary: "The current volume's samples: little-endian Int16 or Float32 (meta.dataType), x fastest, then y, then z.",
+    query: z.object({ id: z.string().max(4200).optional().describe("the volume's meta.id: refused when another volume has replaced it") }),
+    status: 200,
+    response: binary(),
+    errors: { 404: 'no volume loaded', 409: 'the volume named by id is no longer current' },
+  },
+  anatomyOpen: {
+    method: 'POST',
+    path: '/api/anatomy/open',
+    summary: 'Starts loading images; progress and the result come as `volume` messages (and GET /api/anatomy).',
+    body: anatomyOpenBody,
+    status: 202,
+    response: json<{ status: 'loading'; source: string }>(),
+    errors: { 400: 'source is missing, or no such file or folder on the hub' },
+  },
+  anatomyDemo: {
+    method: 'POST',
+    path: '/api/anatomy/demo',
+    summary: 'Starts loading the built-in demo phantom.',
+    status: 202,
+    response: json<{ status: 'loading' }>(),
+    errors: {},
+  },
+  pacsSearch: {
+    method: 'GET',
+    path: '/api/anatomy/pacs',
+    summary: 'Searches a DICOMweb (QIDO-RS) service for series (at most 200).',
+    query: z.object({
+      url: z
+        .string({ error: 'url is required: a DICOMweb service URL (http[s]://host/dicom-web[?PatientID=...])' })
+        .regex(/^https?:\/\//i, { error: 'must be a DICOMweb service URL (http[s]://host/dicom-web[?PatientID=...])' })
+        .describe('the DICOMweb service, optionally with QIDO filters (?PatientID=...)'),
+    }),
+    status: 200,
+    response: json<PacsSeriesView[]>(),
+    errors: { 400: 'url is missing or not http(s)', 502: 'the PACS search failed (the message says why)' },
+  },
+  registration: {
+    method: 'GET',
+    path: '/api/anatomy/registration',
+    summary: 'The tracker-to-image registration in force, or null.',
+    status: 200,
+    response: json<RegistrationView | null>(),
+    errors: {},
+  },
+  registrationSet: {
+    method: 'POST',
+    path: '/api/anatomy/registration',
+    summary: 'Registers the tracker to the current images from fiducial pairs (kept per series across restarts).',
+    body: registrationBody,
+    status: 200,
+    response: json<RegistrationView>(),
+    errors: { 400: 'pairs is missing or not [{image, tracker}] of 3 numbers each', 422: 'no images loaded, fewer than 3 pairs, or the points are degenerate' },
+  },
+  registrationClear: {
+    method: 'DELETE',
+    path: '/api/anatomy/registration',
+    summary: 'Removes the registration of the current images.',
+    status: 200,
+    response: json<null>(),
+    errors: {},
+  },
+} as const satisfies Record<string, RouteDef>;
+
+export type ApiRoutes = typeof API_ROUTES;
+export type RouteName = keyof ApiRoutes;
+
+// The schemas accept exactly the request types the rest of the code uses (a compile-time check).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameShapes: [
+  Same<z.output<typeof annotationBody>, AnnotationRequest>,
+  Same<z.output<typeof caseStartBody>, CaseStartRequest>,
+  Same<z.output<typeof annotationEditBody>['patch'], AnnotationPatchRequest>,
+] = [true, true, true];
+void sameShapes;
