@@ -140,19 +140,25 @@ function fieldName(where: string, path: readonly PropertyKey[]): string {
   return s;
 }
 
-/** One issue as a sentence that starts with the field: "role is required (text)", "team must list at least 1 item". */
-export function issueMessage(where: string, issue: z.core.$ZodIssue): string {
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+/** One issue of validating `value`, as a sentence that starts with the field: "role is required (text)", "team must have at least 1 item". */
+export function issueMessage(where: string, issue: z.core.$ZodIssue, value: unknown): string {
   const field = fieldName(where, issue.path);
-  const unit = (origin: string) => (origin === 'string' ? 'characters' : 'items');
+  const unit = (origin: string, n: unknown) => (origin === 'string' ? 'character' : 'item') + (Number(n) === 1 ? '' : 's');
   switch (issue.code) {
     case 'invalid_type': {
       const want = KIND_WORDS[issue.expected] ?? issue.expected;
-      return (issue as { input?: unknown }).input === undefined ? `${field} is required (${want})` : `${field} must be ${want}`;
+      return valueAt(value, issue.path) === undefined ? `${field} is required (${want})` : `${field} must be ${want}`;
     }
     case 'too_small':
-      return issue.origin === 'string' && Number(issue.minimum) === 1 ? `${field} must not be empty` : `${field} must have at least ${issue.minimum} ${unit(issue.origin)}`;
+      return issue.origin === 'string' && Number(issue.minimum) === 1 ? `${field} must not be empty` : `${field} must have at least ${issue.minimum} ${unit(issue.origin, issue.minimum)}`;
     case 'too_big':
-      return `${field} must have at most ${issue.maximum} ${unit(issue.origin)}`;
+      return `${field} must have at most ${issue.maximum} ${unit(issue.origin, issue.maximum)}`;
     case 'invalid_value':
       return `${field} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:
@@ -164,5 +170,5 @@ export function issueMessage(where: string, issue: z.core.$ZodIssue): string {
 export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query'): { ok: true; value: z.output<S> } | { ok: false; error: string } {
   const r = schema.safeParse(value);
   if (r.success) return { ok: true, value: r.data };
-  return { ok: false, error: r.error.issues.map((i) => issueMessage(where, i)).join('; ') };
+  return { ok: false, error: r.error.issues.map((i) => issueMessage(where, i, value)).join('; ') };
 }

@@ -10,12 +10,12 @@
  */
 import { z } from 'zod';
 import type { AnnotationAckView, AnnotationPatchRequest, AnnotationRequest, AnnotationVersionView, CaseStartRequest, CaseStateMessage, CaseView, TimelineMessage } from './case-contract';
-import type { AnatomyMessage, PacsSeriesView, RegistrationView } from './anatomy-contract';
+import type { AnatomyStateView, PacsSeriesView, RegistrationView } from './anatomy-contract';
 import type { StatusView } from './display-contract';
 import { binary, json, type RouteDef } from './api-route';
 
-const text = (max: number, what: string) => z.string().min(1).max(max).describe(`${what} (1-${max} characters)`);
-const optText = (max: number, what: string) => z.string().max(max).optional().describe(`${what} (at most ${max} characters)`);
+const text = (max: number, what: string) => z.string().min(1).max(max).describe(what);
+const optText = (max: number, what: string) => z.string().max(max).optional().describe(what);
 const finite = (what: string) => z.number().describe(what);
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
 
@@ -71,11 +71,11 @@ export const registrationBody = z.object({
   pairs: z
     .array(z.object({ image: vec3.describe('point in the images (patient LPS, mm)'), tracker: vec3.describe('the same point seen by the tracker (mm)') }))
     .max(64)
-    .describe('fiducial pairs [{image: [x,y,z], tracker: [x,y,z]}], at least 3 for a registration, at most 64'),
+    .describe('fiducial pairs; a registration needs at least 3'),
   label: z.string().max(200).optional().describe('e.g. "5 skin markers" (default: "N fiducials")'),
 });
 
-const REC_REFUSED = 'the recorder refused: no active case, a case already active, unknown kind, who not on the team, dated in the future... (code says which)';
+const REC_ENTRY = 'the recorder refused (code REC_NO_CASE: no active case; REC_BAD_ANNOTATION: unknown kind, who is not on the team, dated in the future, a note without text...)';
 const REC_RESTARTING = 'the recorder worker is restarting (code REC_WORKER_FAILED): try again';
 
 export const API_ROUTES = {
@@ -102,7 +102,7 @@ export const API_ROUTES = {
     body: caseStartBody,
     status: 201,
     response: json<CaseView>(),
-    errors: { 400: 'a field is missing or wrong', 409: REC_REFUSED, 503: REC_RESTARTING },
+    errors: { 400: 'a field is missing or wrong', 409: 'a case is already active (code REC_CASE_ACTIVE), or the recorder refused the case', 503: REC_RESTARTING },
   },
   caseEnd: {
     method: 'POST',
@@ -110,7 +110,7 @@ export const API_ROUTES = {
     summary: 'Ends the active case: everything is flushed and the case file is complete.',
     status: 200,
     response: json<CaseView>(),
-    errors: { 409: REC_REFUSED, 503: REC_RESTARTING },
+    errors: { 409: 'no active case (code REC_NO_CASE)', 503: REC_RESTARTING },
   },
   timeline: {
     method: 'GET',
@@ -127,7 +127,7 @@ export const API_ROUTES = {
     body: annotationBody,
     status: 201,
     response: json<AnnotationAckView>(),
-    errors: { 400: 'a field is missing or wrong', 409: REC_REFUSED, 503: REC_RESTARTING },
+    errors: { 400: 'a field is missing or wrong', 409: REC_ENTRY, 503: REC_RESTARTING },
   },
   annotationEdit: {
     method: 'POST',
@@ -136,7 +136,7 @@ export const API_ROUTES = {
     body: annotationEditBody,
     status: 200,
     response: json<AnnotationAckView>(),
-    errors: { 400: 'a field is missing or wrong', 409: `${REC_REFUSED}; no such entry`, 503: REC_RESTARTING },
+    errors: { 400: 'a field is missing or wrong', 409: `${REC_ENTRY}; REC_NOT_FOUND: no such entry`, 503: REC_RESTARTING },
   },
   annotationDelete: {
     method: 'POST',
@@ -145,7 +145,7 @@ export const API_ROUTES = {
     body: annotationDeleteBody,
     status: 200,
     response: json<AnnotationAckView>(),
-    errors: { 400: 'a field is missing or wrong', 409: `${REC_REFUSED}; no such entry`, 503: REC_RESTARTING },
+    errors: { 400: 'a field is missing or wrong', 409: `${REC_ENTRY}; REC_NOT_FOUND: no such entry`, 503: REC_RESTARTING },
   },
   annotationHistory: {
     method: 'GET',
@@ -160,7 +160,7 @@ export const API_ROUTES = {
     path: '/api/anatomy',
     summary: 'The current image volume (status, progress, metadata) and registration.',
     status: 200,
-    response: json<{ volume: Extract<AnatomyMessage, { t: 'volume' }>; registration: RegistrationView | null }>(),
+    response: json<AnatomyStateView>(),
     errors: {},
   },
   anatomyVoxels: {
@@ -195,7 +195,7 @@ export const API_ROUTES = {
     summary: 'Searches a DICOMweb (QIDO-RS) service for series (at most 200).',
     query: z.object({
       url: z
-        .string({ error: 'url is required: a DICOMweb service URL (http[s]://host/dicom-web[?PatientID=...])' })
+        .string()
         .regex(/^https?:\/\//i, { error: 'must be a DICOMweb service URL (http[s]://host/dicom-web[?PatientID=...])' })
         .describe('the DICOMweb service, optionally with QIDO filters (?PatientID=...)'),
     }),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BinaryKind, decodeBinary, encodePoseBatch, encodeWaveBatch } from './display-contract';
+import { BinaryKind, CONTRACT_VERSION, contractMismatch, decodeBinary, encodePoseBatch, encodeWaveBatch } from './display-contract';
 
 test('wave batches round-trip several blocks with exact samples and times', () => {
   const blocks = [
@@ -26,4 +26,11 @@ test('truncated and unknown binary frames are reported, not thrown', () => {
   assert.equal(decodeBinary(w.subarray(0, w.length - 1)).kind, 'error');
   assert.equal(decodeBinary(new Uint8Array([9, 0, 0, 0])).kind, 'error');
   assert.equal(decodeBinary(new Uint8Array([1])).kind, 'error');
+});
+
+test('contractMismatch: null for this version, a banner naming both versions otherwise', () => {
+  assert.equal(contractMismatch(CONTRACT_VERSION), null);
+  assert.equal(contractMismatch(CONTRACT_VERSION + 1), `display v${CONTRACT_VERSION}, hub v${CONTRACT_VERSION + 1}: reload or update`);
+  assert.equal(contractMismatch(undefined), `display v${CONTRACT_VERSION}, hub of an unknown version: reload or update`);
+  assert.equal(contractMismatch('1'), `display v${CONTRACT_VERSION}, hub of an unknown version: reload or update`);
 });

@@ -250,30 +250,32 @@ export class AnatomyService {
 
   /** Registers the anatomy API on the router (routes: common/display-api.ts). */
   routes(router: ApiRouter): void {
-    router.on('anatomy', () => ({ status: 200, body: { volume: this.state, registration: this.registration } }));
-    router.on('anatomyVoxels', ({ query }) => this.voxels(query.id ?? null));
-    router.on('anatomyOpen', ({ body: { source } }) => {
-      if (!/^https?:\/\//i.test(source) && !fs.existsSync(source)) return badRequest(`${source}: no such file or folder on the hub`);
-      void this.open(source);
-      return { status: 202, body: { status: 'loading' as const, source } };
-    });
-    router.on('anatomyDemo', () => {
-      void this.openDemo();
-      return { status: 202, body: { status: 'loading' as const } };
-    });
-    router.on('pacsSearch', ({ query }) => this.pacs(query.url));
-    router.on('registration', () => ({ status: 200, body: this.registration }));
-    router.on('registrationClear', () => {
-      this.clearRegistration();
-      return { status: 200, body: null };
-    });
-    router.on('registrationSet', ({ body }) => {
-      try {
-        return { status: 200, body: this.register(body.pairs, body.label) };
-      } catch (e) {
-        if (e instanceof RegistrationError) return { status: 422, body: { error: e.message } };
-        throw e;
-      }
+    router.register({
+      anatomy: () => ({ status: 200, body: { volume: this.state, registration: this.registration } }),
+      anatomyVoxels: ({ query }) => this.voxels(query.id ?? null),
+      anatomyOpen: ({ body: { source } }) => {
+        if (!/^https?:\/\//i.test(source) && !fs.existsSync(source)) return badRequest(`${source}: no such file or folder on the hub`);
+        void this.open(source);
+        return { status: 202, body: { status: 'loading', source } };
+      },
+      anatomyDemo: () => {
+        void this.openDemo();
+        return { status: 202, body: { status: 'loading' } };
+      },
+      pacsSearch: ({ query }) => this.pacs(query.url),
+      registration: () => ({ status: 200, body: this.registration }),
+      registrationClear: () => {
+        this.clearRegistration();
+        return { status: 200, body: null };
+      },
+      registrationSet: ({ body }) => {
+        try {
+          return { status: 200, body: this.register(body.pairs, body.label) };
+        } catch (e) {
+          if (e instanceof RegistrationError) return { status: 422, body: { error: e.message } };
+          throw e;
+        }
+      },
     });
   }
 

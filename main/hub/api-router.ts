@@ -15,15 +15,24 @@ export type RouteReply<K extends RouteName> =
 
 export type RouteHandler<K extends RouteName> = (input: RouteInput<ApiRoutes[K]>, req: ApiRequest) => RouteReply<K> | Promise<RouteReply<K>>;
 
+/** Handlers for some routes of the table, by name (a mapped type, so each handler is checked against its own route). */
+export type RouteHandlers = { [K in RouteName]?: RouteHandler<K> };
+
 type AnyHandler = (input: { params: Record<string, string>; query: unknown; body: unknown }, req: ApiRequest) => ApiResult | Promise<ApiResult>;
 
 export class ApiRouter {
   private readonly handlers = new Map<RouteName, AnyHandler>();
 
-  /** Registers the handler of one route of the table (once per route). */
-  on<K extends RouteName>(name: K, handler: RouteHandler<K>): this {
-    if (this.handlers.has(name)) throw new Error(`api route ${name} is registered twice`);
-    this.handlers.set(name, handler as unknown as AnyHandler);
+  /**
+   * Registers handlers by route name: `router.register({ annotate: async ({ body }) => ..., timeline: ... })`.
+   * Each handler is typed by its route (input, success status and body, declared errors); a route is registered once.
+   */
+  register(handlers: RouteHandlers): this {
+    for (const [name, handler] of Object.entries(handlers)) {
+      if (!Object.hasOwn(API_ROUTES, name)) throw new Error(`api route ${name} is not in the route table (common/display-api.ts)`);
+      if (this.handlers.has(name as RouteName)) throw new Error(`api route ${name} is registered twice`);
+      if (handler) this.handlers.set(name as RouteName, handler as unknown as AnyHandler);
+    }
     return this;
   }
 

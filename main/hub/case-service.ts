@@ -107,27 +107,28 @@ export class CaseService {
         return fail(e);
       }
     };
-    r.on('case', () => ({ status: 200, body: this.caseMessage() }));
-    r.on('caseStart', async ({ body }) => {
-      try {
-        return { status: 201, body: await this.startCase(body) };
-      } catch (e) {
-        return fail(e);
-      }
+    r.register({
+      case: () => ({ status: 200, body: this.caseMessage() }),
+      caseStart: async ({ body }) => {
+        try {
+          return { status: 201, body: await this.startCase(body) };
+        } catch (e) {
+          return fail(e);
+        }
+      },
+      caseEnd: () => change(200, async () => view(await this.recorder.endCase())!),
+      timeline: async () => {
+        const tl = await this.timelineMessage().catch(() => null);
+        return tl ? { status: 200, body: tl } : { status: 404, body: { error: 'no active case' } };
+      },
+      annotate: ({ body: b }) =>
+        change(201, () =>
+          this.recorder.annotate({ kind: b.kind, tMs: b.tMs, agoMs: b.agoMs, text: b.text, drug: b.drug, dose: b.dose, unit: b.unit, bloodLossMl: b.bloodLossMl, role: b.role, name: b.name }),
+        ),
+      annotationEdit: ({ params, body: b }) => change(200, () => this.recorder.editAnnotation(params.entryId, b.patch, { role: b.role, name: b.name })),
+      annotationDelete: ({ params, body: b }) => change(200, () => this.recorder.deleteAnnotation(params.entryId, { role: b.role, name: b.name }, b.reason)),
+      annotationHistory: async ({ params }) => ({ status: 200, body: await this.recorder.annotationHistory(params.entryId) }),
     });
-    r.on('caseEnd', () => change(200, async () => view(await this.recorder.endCase())!));
-    r.on('timeline', async () => {
-      const tl = await this.timelineMessage().catch(() => null);
-      return tl ? { status: 200, body: tl } : { status: 404, body: { error: 'no active case' } };
-    });
-    r.on('annotate', ({ body: b }) =>
-      change(201, () =>
-        this.recorder.annotate({ kind: b.kind, tMs: b.tMs, agoMs: b.agoMs, text: b.text, drug: b.drug, dose: b.dose, unit: b.unit, bloodLossMl: b.bloodLossMl, role: b.role, name: b.name }),
-      ),
-    );
-    r.on('annotationEdit', ({ params, body: b }) => change(200, () => this.recorder.editAnnotation(params.entryId, b.patch, { role: b.role, name: b.name })));
-    r.on('annotationDelete', ({ params, body: b }) => change(200, () => this.recorder.deleteAnnotation(params.entryId, { role: b.role, name: b.name }, b.reason)));
-    r.on('annotationHistory', async ({ params }) => ({ status: 200, body: await this.recorder.annotationHistory(params.entryId) }));
   }
 
   /**
