@@ -81,6 +81,7 @@ export type AnatomyMessage = VolumeMessage | RegistrationMessage;
 
 /** GET /api/anatomy: what a display needs to show the images (the same as the two messages). */
 export interface AnatomyStateView {
+  /** The current volume: loading progress, its metadata once ready. */
   volume: VolumeMessage;
   /** The registration in force for these images, null when none. */
   registration: RegistrationView | null;

@@ -17,26 +17,37 @@ export type LinkState = 'online' | 'stale' | 'offline';
 export interface ChannelView {
   /** Display-wide id of this device channel (binary frames refer to it). */
   streamId: number;
+  /** The channel's index on its device. */
   index: number;
   kind: 'wave' | 'numeric' | 'setting' | 'pose' | 'text';
+  /** IEEE 11073 MDC reference id, e.g. MDC_ECG_HEART_RATE. */
   mdc: string;
   label: string;
+  /** UCUM unit, e.g. mm[Hg], /min. */
   unit: string;
+  /** Sample rate of a waveform. */
   rateHz?: number;
+  /** Expected value range [low, high], in unit. */
   range?: [number, number];
 }
 
 export interface DeviceView {
   deviceId: string;
+  /** e.g. patient-monitor, ventilator, infusion-pump, tracker. */
   kind: string;
   model: string;
   manufacturer: string;
+  /** online, stale (late heartbeat) or offline. */
   state: LinkState;
   /** Why the state is what it is (e.g. "no heartbeat for 1.6 s"). */
   stateReason: string;
+  /** Hub time the device was last heard (Unix ms). */
   lastHeardHubMs: number;
+  /** The heartbeat interval the device declared (ms). */
   heartbeatMs: number;
+  /** The device clock's mapping onto hub time, null before the first sync. */
   sync: { offsetMs: number; driftPpm: number; uncertaintyMs: number; synchronised: boolean } | null;
+  /** Frames received, sequence gaps, frames lost in them, dropped as malformed, dropped by throttling. */
   counters: { frames: number; gaps: number; lostFrames: number; malformed: number; throttled: number };
   /** True while the device is being throttled for flooding. */
   flooding: boolean;
@@ -65,12 +76,15 @@ export interface AlarmItem {
   /** Unique per (device, code, channel). */
   alarmId: string;
   deviceId: string;
+  /** The channel it is about, null for the whole device. */
   streamId: number | null;
   priority: AlarmPriorityName;
+  /** True while the alarm condition lasts. */
   active: boolean;
   text: string;
   /** 'physiological' from device alarms; 'technical' for the hub's own (device offline, disk full...). */
   source: 'physiological' | 'technical';
+  /** Hub time it became active (Unix ms). */
   sinceHubMs: number;
 }
 
@@ -122,10 +136,12 @@ export interface BusStatusView {
 export interface StatusView {
   /** The hub's CONTRACT_VERSION: a client of another version must not interpret the rest. */
   version: number;
+  /** Changes when the hub restarts. */
   hubId: string;
   devices: DeviceView[];
   /** Active and latched alarms, physiological and technical. */
   alarms: AlarmItem[];
+  /** The device bus's counters. */
   bus: BusStatusView;
 }
 

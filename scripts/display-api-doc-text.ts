@@ -54,17 +54,17 @@ TOKEN=the-token-after-hash-token
 AUTH="Authorization: Bearer $TOKEN"
 
 # 1. Start a case: it records from now on. Answers 201 with the case (id, state "recording", team...).
-curl -sS --fail-with-body -X POST "$HUB/api/case" -H "$AUTH" -H 'Content-Type: application/json' \\
+curl -sS --fail-with-body -w '\\n' -X POST "$HUB/api/case" -H "$AUTH" -H 'Content-Type: application/json' \\
   -d '{"procedure": "Laparoscopic cholecystectomy", "room": "OR 1",
        "team": [{"role": "surgeon", "name": "Dr A Surgeon"}, {"role": "scrub-nurse", "name": "B Nurse"}]}'
 
 # 2. Add an annotation: an incision marker 2 minutes ago, by the surgeon. Answers 201 once it is on disk:
 #    {"entryId": "...", "version": 1, "seq": 1, "tMs": 1733300000000, "hash": "..."}
-curl -sS --fail-with-body -X POST "$HUB/api/annotations" -H "$AUTH" -H 'Content-Type: application/json' \\
+curl -sS --fail-with-body -w '\\n' -X POST "$HUB/api/annotations" -H "$AUTH" -H 'Content-Type: application/json' \\
   -d '{"kind": "incision", "role": "surgeon", "agoMs": 120000}'
 
 # 3. Read the status: {"version": {CONTRACT_VERSION}, "hubId": "...", "devices": [...], "alarms": [...], "bus": {...}}
-curl -sS --fail-with-body "$HUB/api/status" -H "$AUTH"
+curl -sS --fail-with-body -w '\\n' "$HUB/api/status" -H "$AUTH"
 \`\`\`
 <!-- example:end -->
 
