@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { z } from 'zod';
+import type { core } from 'zod/mini';
 import { matchPath, routeUrl, validate } from './api-route';
 import { API_ROUTES, annotationBody, caseStartBody, registrationBody } from './display-api';
 
@@ -32,7 +32,7 @@ test('every route path is unique per method and every path parameter is a whole 
 });
 
 test('validation failures name the field and what is wrong with it', () => {
-  const err = (s: z.ZodType, v: unknown) => {
+  const err = (s: core.$ZodType, v: unknown) => {
     const r = validate(s, v, 'body');
     assert.equal(r.ok, false);
     return r.ok ? '' : r.error;

@@ -4,7 +4,7 @@
  * building a route's URL, matching a request path against it, and turning a schema failure into
  * one specific message that names the field. Pure TypeScript (zod only): no Node, no DOM.
  */
-import type { z } from 'zod';
+import { safeParse, type core } from 'zod/mini';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -40,9 +40,9 @@ export interface RouteDef {
   /** One line for the reference (docs/display-api.md). */
   summary: string;
   /** JSON request body, validated by the router before the handler runs. */
-  body?: z.ZodType;
+  body?: core.$ZodType;
   /** Query parameters (strings), validated by the router. */
-  query?: z.ZodObject;
+  query?: core.$ZodObject;
   /** The status of a successful answer. */
   status: 200 | 201 | 202;
   response: JsonResponse<unknown> | BinaryResponse;
@@ -67,8 +67,8 @@ type ParamName<S> = S extends `:${infer N}` ? N : never;
 /** The path parameters of a path pattern: `/api/annotations/:entryId/edit` -> { entryId: string }. */
 export type PathParams<P extends string> = { [K in ParamName<Segments<P>>]: string };
 
-type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
-type Given<S> = S extends z.ZodType ? z.input<S> : undefined;
+type Parsed<S> = S extends core.$ZodType ? core.output<S> : undefined;
+type Given<S> = S extends core.$ZodType ? core.input<S> : undefined;
 
 /** What the router hands a handler (validated) for route R. */
 export interface RouteInput<R extends RouteDef> {
@@ -147,7 +147,7 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** One issue of validating `value`, as a sentence that starts with the field: "role is required (text)", "team must have at least 1 item". */
-export function issueMessage(where: string, issue: z.core.$ZodIssue, value: unknown): string {
+export function issueMessage(where: string, issue: core.$ZodIssue, value: unknown): string {
   const field = fieldName(where, issue.path);
   const unit = (origin: string, n: unknown) => (origin === 'string' ? 'character' : 'item') + (Number(n) === 1 ? '' : 's');
   switch (issue.code) {
@@ -167,8 +167,8 @@ export function issueMessage(where: string, issue: z.core.$ZodIssue, value: unkn
 }
 
 /** Validates `value` with `schema`; on failure one message naming every wrong field ("body" / "query" when the whole is wrong). */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query'): { ok: true; value: z.output<S> } | { ok: false; error: string } {
-  const r = schema.safeParse(value);
+export function validate<S extends core.$ZodType>(schema: S, value: unknown, where: 'body' | 'query'): { ok: true; value: core.output<S> } | { ok: false; error: string } {
+  const r = safeParse(schema, value);
   if (r.success) return { ok: true, value: r.data };
   return { ok: false, error: r.error.issues.map((i) => issueMessage(where, i, value)).join('; ') };
 }

@@ -8,27 +8,30 @@
  * To add a route: add an entry here, register `router.on(name, handler)` in the hub service that
  * owns it, call `callApi(name, input)` in the renderer, and run `npm run docs:api`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { AnnotationAckView, AnnotationPatchRequest, AnnotationRequest, AnnotationVersionView, CaseStartRequest, CaseStateMessage, CaseView, TimelineMessage } from './case-contract';
 import type { AnatomyStateView, PacsSeriesView, RegistrationView } from './anatomy-contract';
 import type { StatusView } from './display-contract';
 import { binary, json, type RouteDef } from './api-route';
 
-const text = (max: number, what: string) => z.string().min(1).max(max).describe(what);
-const optText = (max: number, what: string) => z.string().max(max).optional().describe(what);
-const finite = (what: string) => z.number().describe(what);
-const vec3 = z.tuple([z.number(), z.number(), z.number()]);
+// zod/mini (not the full zod): the renderer bundles this table, and mini adds about 20 KB where zod adds 450 KB.
+const text = (max: number, what: string) => z.string().check(z.minLength(1), z.maxLength(max), z.describe(what));
+const optText = (max: number, what: string) => z.optional(z.string().check(z.maxLength(max), z.describe(what)));
+const optNumber = (what: string) => z.optional(z.number().check(z.describe(what)));
+const vec3 = (what: string) => z.tuple([z.number(), z.number(), z.number()]).check(z.describe(what));
+const limited = (max: number) => z.optional(z.string().check(z.maxLength(max)));
 
 const teamMember = z.object({ role: text(40, 'role on the team, e.g. surgeon'), name: text(100, 'name') });
 
 export const caseStartBody = z.object({
   procedure: text(200, 'the procedure, e.g. "Laparoscopic cholecystectomy"'),
   room: optText(100, 'the theatre, e.g. "OR 1"'),
-  team: z.array(teamMember).min(1).max(50).describe('who is on the case: at least one {role, name}; annotations name one of them'),
-  patient: z
-    .object({ identifier: z.string().max(100).optional(), name: z.string().max(200).optional(), birthDate: z.string().max(40).optional(), sex: z.string().max(20).optional() })
-    .optional()
-    .describe('patient identifiers, kept apart from the recording so it can be shared without them'),
+  team: z.array(teamMember).check(z.minLength(1), z.maxLength(50), z.describe('who is on the case: at least one {role, name}; annotations name one of them')),
+  patient: z.optional(
+    z
+      .object({ identifier: limited(100), name: limited(200), birthDate: limited(40), sex: limited(20) })
+      .check(z.describe('patient identifiers, kept apart from the recording so it can be shared without them')),
+  ),
 });
 
 const who = {
@@ -38,41 +41,42 @@ const who = {
 
 export const annotationBody = z.object({
   kind: text(40, 'a preset kind (e.g. "incision", see GET /api/case presets), "note", "bolus" or "blood-loss"'),
-  tMs: finite('hub time the entry refers to (Unix ms); default now; not with agoMs').optional(),
-  agoMs: finite('back-dating: the entry refers to now − agoMs (ms)').optional(),
+  tMs: optNumber('hub time the entry refers to (Unix ms); default now; not with agoMs'),
+  agoMs: optNumber('back-dating: the entry refers to now − agoMs (ms)'),
   text: optText(2000, 'free text (required for a note)'),
   drug: optText(100, 'bolus: the drug'),
-  dose: finite('bolus: the dose').optional(),
+  dose: optNumber('bolus: the dose'),
   unit: optText(20, 'bolus: the dose unit (UCUM, e.g. "mg")'),
-  bloodLossMl: finite('blood loss, mL').optional(),
+  bloodLossMl: optNumber('blood loss, mL'),
   ...who,
 });
 
 export const annotationEditBody = z.object({
   patch: z
     .object({
-      kind: text(40, 'kind').optional(),
-      tMs: finite('hub time (Unix ms)').optional(),
+      kind: z.optional(text(40, 'kind')),
+      tMs: optNumber('hub time (Unix ms)'),
       text: optText(2000, 'text'),
       drug: optText(100, 'drug'),
-      dose: finite('dose').optional(),
+      dose: optNumber('dose'),
       unit: optText(20, 'unit'),
-      bloodLossMl: finite('blood loss, mL').optional(),
+      bloodLossMl: optNumber('blood loss, mL'),
     })
-    .describe('the fields that change; omitted ones keep their value'),
+    .check(z.describe('the fields that change; omitted ones keep their value')),
   ...who,
 });
 
 export const annotationDeleteBody = z.object({ ...who, reason: optText(500, 'why it is deleted') });
 
-export const anatomyOpenBody = z.object({ source: z.string().trim().min(1).max(4096).describe('a DICOM folder, DICOMDIR or file on the hub, or a DICOMweb series URL') });
+export const anatomyOpenBody = z.object({
+  source: z.string().check(z.trim(), z.minLength(1), z.maxLength(4096), z.describe('a DICOM folder, DICOMDIR or file on the hub, or a DICOMweb series URL')),
+});
 
 export const registrationBody = z.object({
   pairs: z
-    .array(z.object({ image: vec3.describe('point in the images (patient LPS, mm)'), tracker: vec3.describe('the same point seen by the tracker (mm)') }))
-    .max(64)
-    .describe('fiducial pairs; a registration needs at least 3'),
-  label: z.string().max(200).optional().describe('e.g. "5 skin markers" (default: "N fiducials")'),
+    .array(z.object({ image: vec3('point in the images (patient LPS, mm)'), tracker: vec3('the same point seen by the tracker (mm)') }))
+    .check(z.maxLength(64), z.describe('fiducial pairs; a registration needs at least 3')),
+  label: optText(200, 'e.g. "5 skin markers" (default: "N fiducials")'),
 });
 
 const REC_ENTRY = 'the recorder refused (code REC_NO_CASE: no active case; REC_BAD_ANNOTATION: unknown kind, who is not on the team, dated in the future, a note without text...)';
@@ -167,7 +171,7 @@ export const API_ROUTES = {
     method: 'GET',
     path: '/api/anatomy/voxels',
     summary: "The current volume's samples: little-endian Int16 or Float32 (meta.dataType), x fastest, then y, then z.",
-    query: z.object({ id: z.string().max(4200).optional().describe("the volume's meta.id: refused when another volume has replaced it") }),
+    query: z.object({ id: optText(4200, "the volume's meta.id: refused when another volume has replaced it") }),
     status: 200,
     response: binary(),
     errors: { 404: 'no volume loaded', 409: 'the volume named by id is no longer current' },
@@ -196,8 +200,10 @@ export const API_ROUTES = {
     query: z.object({
       url: z
         .string()
-        .regex(/^https?:\/\//i, { error: 'must be a DICOMweb service URL (http[s]://host/dicom-web[?PatientID=...])' })
-        .describe('the DICOMweb service, optionally with QIDO filters (?PatientID=...)'),
+        .check(
+          z.regex(/^https?:\/\//i, { error: 'must be a DICOMweb service URL (http[s]://host/dicom-web[?PatientID=...])' }),
+          z.describe('the DICOMweb service, optionally with QIDO filters (?PatientID=...)'),
+        ),
     }),
     status: 200,
     response: json<PacsSeriesView[]>(),

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { z } from 'zod';
+import { toJSONSchema, type core } from 'zod/mini';
 import { API_ROUTES, type RouteName } from '../common/display-api';
 import { GENERIC_ERRORS, type RouteDef } from '../common/api-route';
 import { CONTRACT_VERSION } from '../common/display-contract';
@@ -60,9 +60,9 @@ function fieldRows(s: Json, prefix: string, rows: string[]): void {
   }
 }
 
-function fieldTable(schema: z.ZodType): string[] {
+function fieldTable(schema: core.$ZodType): string[] {
   const rows = ['| field | type | required | meaning |', '| --- | --- | --- | --- |'];
-  fieldRows(z.toJSONSchema(schema) as Json, '', rows);
+  fieldRows(toJSONSchema(schema) as Json, '', rows);
   return rows;
 }
 
