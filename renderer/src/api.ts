@@ -9,9 +9,12 @@ import { routeUrl, type CallArgs, type CallInput, type ResponseOf, type RouteDef
 import { getState } from './store';
 
 let token = '';
+let origin = '';
 
-export function setApiToken(t: string): void {
+/** The session token to send; `hubOrigin` only where the page is not served by the hub (tests). */
+export function setApiToken(t: string, hubOrigin = ''): void {
   token = t;
+  origin = hubOrigin;
 }
 
 /** A refused or failed API call: the hub's message, its status, and the recorder's code when it gave one. */
@@ -37,7 +40,7 @@ async function send(name: RouteName, input: SendInput = {}, signal?: AbortSignal
   if (mismatch) throw new ApiError(mismatch, 0);
   const def: RouteDef = API_ROUTES[name];
   const hasBody = def.body !== undefined;
-  return fetch(routeUrl(def, input), {
+  return fetch(origin + routeUrl(def, input), {
     method: def.method,
     headers: { Authorization: `Bearer ${token}`, ...(hasBody ? { 'Content-Type': 'application/json' } : {}) },
     body: hasBody ? JSON.stringify(input.body ?? {}) : undefined,
