@@ -156,7 +156,9 @@ export function issueMessage(where: string, issue: core.$ZodIssue, value: unknow
       return valueAt(value, issue.path) === undefined ? `${field} is required (${want})` : `${field} must be ${want}`;
     }
     case 'too_small':
-      return issue.origin === 'string' && Number(issue.minimum) === 1 ? `${field} must not be empty` : `${field} must have at least ${issue.minimum} ${unit(issue.origin, issue.minimum)}`;
+      return issue.origin === 'string' && Number(issue.minimum) === 1
+        ? `${field} must not be empty`
+        : `${field} must have at least ${issue.minimum} ${unit(issue.origin, issue.minimum)}`;
     case 'too_big':
       return `${field} must have at most ${issue.maximum} ${unit(issue.origin, issue.maximum)}`;
     case 'invalid_value':
@@ -167,7 +169,11 @@ export function issueMessage(where: string, issue: core.$ZodIssue, value: unknow
 }
 
 /** Validates `value` with `schema`; on failure one message naming every wrong field ("body" / "query" when the whole is wrong). */
-export function validate<S extends core.$ZodType>(schema: S, value: unknown, where: 'body' | 'query'): { ok: true; value: core.output<S> } | { ok: false; error: string } {
+export function validate<S extends core.$ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'query',
+): { ok: true; value: core.output<S> } | { ok: false; error: string } {
   const r = safeParse(schema, value);
   if (r.success) return { ok: true, value: r.data };
   return { ok: false, error: r.error.issues.map((i) => issueMessage(where, i, value)).join('; ') };

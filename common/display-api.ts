@@ -9,7 +9,16 @@
  * owns it, call `callApi(name, input)` in the renderer, and run `npm run docs:api`.
  */
 import * as z from 'zod/mini';
-import type { AnnotationAckView, AnnotationPatchRequest, AnnotationRequest, AnnotationVersionView, CaseStartRequest, CaseStateMessage, CaseView, TimelineMessage } from './case-contract';
+import type {
+  AnnotationAckView,
+  AnnotationPatchRequest,
+  AnnotationRequest,
+  AnnotationVersionView,
+  CaseStartRequest,
+  CaseStateMessage,
+  CaseView,
+  TimelineMessage,
+} from './case-contract';
 import type { AnatomyStateView, PacsSeriesView, RegistrationView } from './anatomy-contract';
 import type { StatusView } from './display-contract';
 import { binary, json, type RouteDef } from './api-route';
@@ -79,7 +88,9 @@ export const registrationBody = z.object({
   label: optText(200, 'e.g. "5 skin markers" (default: "N fiducials")'),
 });
 
-const REC_ENTRY = 'the recorder refused (code REC_NO_CASE: no active case; REC_BAD_ANNOTATION: unknown kind, who is not on the team, dated in the future, a note without text...)';
+const REC_ENTRY =
+  'the recorder refused (code REC_NO_CASE: no active case; ' +
+  'REC_BAD_ANNOTATION: unknown kind, who is not on the team, dated in the future, a note without text...)';
 const REC_RESTARTING = 'the recorder worker is restarting (code REC_WORKER_FAILED): try again';
 
 export const API_ROUTES = {
@@ -106,7 +117,11 @@ export const API_ROUTES = {
     body: caseStartBody,
     status: 201,
     response: json<CaseView>(),
-    errors: { 400: 'a field is missing or wrong', 409: 'a case is already active (code REC_CASE_ACTIVE), or the recorder refused the case', 503: REC_RESTARTING },
+    errors: {
+      400: 'a field is missing or wrong',
+      409: 'a case is already active (code REC_CASE_ACTIVE), or the recorder refused the case',
+      503: REC_RESTARTING,
+    },
   },
   caseEnd: {
     method: 'POST',

@@ -41,7 +41,9 @@ test('the worked example of docs/display-api.md starts a case, annotates and rea
   assert.equal(status.version, CONTRACT_VERSION);
   assert.ok(Array.isArray(status.devices) && Array.isArray(status.alarms) && typeof status.bus === 'object');
   // The annotation is on the case's timeline, 2 minutes back.
-  const tl = (await (await fetch(`${hub.origin}/api/timeline`, { headers: { Authorization: `Bearer ${hub.token}` } })).json()) as { timeline: { markers: { entryId: string; kind: string; tMs: number; recordedMs: number }[] } };
+  const tl = (await (await fetch(`${hub.origin}/api/timeline`, { headers: { Authorization: `Bearer ${hub.token}` } })).json()) as {
+    timeline: { markers: { entryId: string; kind: string; tMs: number; recordedMs: number }[] };
+  };
   const m = tl.timeline.markers.find((x) => x.entryId === ack.entryId);
   assert.equal(m?.kind, 'incision');
   assert.ok(Math.abs(m!.recordedMs - m!.tMs - 120000) < 2000, `back-dated by 2 min (${m!.recordedMs - m!.tMs} ms)`);

@@ -16,7 +16,8 @@ test('the doc has every route with its method, path and errors, and the types it
     assert.ok(doc.includes(`### ${name}: \`${r.method} ${r.path}\``), `${name} has its section`);
     for (const [status, why] of Object.entries(r.errors)) assert.ok(doc.includes(`| ${status} | ${why.replace(/\|/g, '\\|')} |`), `${name}: error ${status}`);
   }
-  for (const t of ['StatusView', 'DeviceView', 'CaseView', 'AnnotationAckView', 'RegistrationView', 'VolumeMeta']) assert.match(doc, new RegExp(`^### ${t}$`, 'm'), `type ${t}`);
+  for (const t of ['StatusView', 'DeviceView', 'CaseView', 'AnnotationAckView', 'RegistrationView', 'VolumeMeta'])
+    assert.match(doc, new RegExp(`^### ${t}$`, 'm'), `type ${t}`);
   // Request fields come from the schemas, response fields with their JSDoc from the types.
   assert.match(doc, /^\| `team\[\]\.role` \| text \| yes \| role on the team, e.g\. surgeon; not empty, at most 40 characters \|$/m);
   assert.match(doc, /^\| `version` \| `number` \| The hub's CONTRACT_VERSION: a client of another version must not interpret the rest\. \|$/m);

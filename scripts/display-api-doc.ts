@@ -76,7 +76,15 @@ class TypeDoc {
   readonly named = new Map<string, ts.Symbol>();
 
   constructor() {
-    const program = ts.createProgram([TABLE_FILE], { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, skipLibCheck: true, noEmit: true, types: [] });
+    const program = ts.createProgram([TABLE_FILE], {
+      strict: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      skipLibCheck: true,
+      noEmit: true,
+      types: [],
+    });
     this.checker = program.getTypeChecker();
     const sf = program.getSourceFile(TABLE_FILE)!;
     let decl: ts.VariableDeclaration | undefined;
@@ -118,7 +126,8 @@ class TypeDoc {
   collect(t: ts.Type, depth = 0): void {
     if (depth > 12) return;
     if (t.isUnion()) return t.types.forEach((m) => this.collect(m, depth + 1));
-    if (this.checker.isArrayType(t) || this.checker.isTupleType(t)) return this.checker.getTypeArguments(t as ts.TypeReference).forEach((a) => this.collect(a, depth + 1));
+    if (this.checker.isArrayType(t) || this.checker.isTupleType(t))
+      return this.checker.getTypeArguments(t as ts.TypeReference).forEach((a) => this.collect(a, depth + 1));
     for (const a of t.aliasTypeArguments ?? []) this.collect(a, depth + 1);
     const sym = this.namedSymbol(t);
     if (sym) {
@@ -148,9 +157,9 @@ class TypeDoc {
     if (doc) out.push(doc.replace(/\s*\n\s*/g, ' '), '');
     const t = this.checker.getDeclaredTypeOfSymbol(sym);
     const table = sym.declarations!.some(ts.isInterfaceDeclaration) ? this.fields(t) : null;
-    if (table) out.push(...table);
-    else out.push('```ts', `type ${sym.name} = ${this.checker.typeToString(t, undefined, ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.InTypeAlias | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType)};`, '```');
-    return [...out, ''];
+    if (table) return [...out, ...table, ''];
+    const flags = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.InTypeAlias | ts.TypeFormatFlags.UseSingleQuotesForStringLiteralType;
+    return [...out, '```ts', `type ${sym.name} = ${this.checker.typeToString(t, undefined, flags)};`, '```', ''];
   }
 
   /** The element type of an array, else the type itself. */
@@ -176,7 +185,10 @@ function routeSection(name: RouteName, def: RouteDef, types: TypeDoc): string[] 
   if (!members) out.push(`Response \`${def.status}\`: the raw bytes (\`application/octet-stream\`).`, '');
   else {
     members.forEach((m) => types.collect(m));
-    const named = members.map((m) => types.element(m)).filter((m) => types.isNamed(m)).map((m) => types.str(m));
+    const named = members
+      .map((m) => types.element(m))
+      .filter((m) => types.isNamed(m))
+      .map((m) => types.str(m));
     const links = named.length ? ` (see ${named.map((n) => `[${n}](${anchor(n)})`).join(', ')})` : '';
     out.push(`Response \`${def.status}\`: ${code(members.map((m) => types.str(m)).join(' | '))}${links}`, '');
     const table = members.length === 1 && !types.isNamed(members[0]) ? types.fields(members[0]) : null;
@@ -192,15 +204,30 @@ export function renderDisplayApiDoc(): string {
   const types = new TypeDoc();
   const names = Object.keys(API_ROUTES) as RouteName[];
   const out: string[] = [DOC_INTRO.replace(/\{CONTRACT_VERSION\}/g, String(CONTRACT_VERSION)), ''];
-  out.push('## Errors every route can answer', '', 'Every error answer is JSON `{"error": "message"}`, from the recorder also `"code"` (e.g. `REC_NO_CASE`).', '');
+  out.push(
+    '## Errors every route can answer',
+    '',
+    'Every error answer is JSON `{"error": "message"}`, from the recorder also `"code"` (e.g. `REC_NO_CASE`).',
+    '',
+  );
   out.push('| status | when |', '| --- | --- |', ...Object.entries(GENERIC_ERRORS).map(([s, why]) => `| ${s} | ${cell(why)} |`), '');
   out.push('## Routes', '', '| route | method | path | success |', '| --- | --- | --- | --- |');
-  for (const n of names) out.push(`| [${n}](#${n.toLowerCase()}-${API_ROUTES[n].method.toLowerCase()}-${API_ROUTES[n].path.replace(/[/:]/g, '').toLowerCase()}) | ${API_ROUTES[n].method} | \`${API_ROUTES[n].path}\` | ${API_ROUTES[n].status} |`);
+  for (const n of names) {
+    const { method, path: p, status } = API_ROUTES[n];
+    // GitHub's anchor of the route's heading "name: `METHOD /path`".
+    const heading = `${n}-${method}-${p.replace(/[/:]/g, '')}`.toLowerCase();
+    out.push(`| [${n}](#${heading}) | ${method} | \`${p}\` | ${status} |`);
+  }
   out.push('');
   for (const n of names) out.push(...routeSection(n, API_ROUTES[n], types));
   out.push('## Types', '', DOC_TYPES_INTRO, '');
   for (const name of [...types.named.keys()].sort()) out.push(...types.namedSection(types.named.get(name)!));
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  return (
+    out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd() + '\n'
+  );
 }
 
 if (require.main === module) {

@@ -36,10 +36,16 @@ test('a wrong body, query or path parameter is a 400 naming the field; the handl
     annotationHistory: () => (ran++, { status: 200, body: [] }),
   });
   assert.deepEqual(await call(r, 'POST', '/api/annotations', { kind: 'incision' }), { status: 400, body: { error: 'role is required (text)' } });
-  assert.deepEqual(await call(r, 'POST', '/api/annotations', { kind: 'incision', role: 'surgeon', dose: '5' }), { status: 400, body: { error: 'dose must be a number' } });
+  assert.deepEqual(await call(r, 'POST', '/api/annotations', { kind: 'incision', role: 'surgeon', dose: '5' }), {
+    status: 400,
+    body: { error: 'dose must be a number' },
+  });
   assert.deepEqual(await call(r, 'POST', '/api/annotations'), { status: 400, body: { error: 'body is required (an object)' } });
   assert.equal((await call(r, 'GET', '/api/anatomy/pacs?url=ftp://x')).status, 400);
-  assert.deepEqual(await call(r, 'GET', '/api/annotations/%E0%A4%A/history'), { status: 400, body: { error: 'entryId in the path is not valid URL encoding' } });
+  assert.deepEqual(await call(r, 'GET', '/api/annotations/%E0%A4%A/history'), {
+    status: 400,
+    body: { error: 'entryId in the path is not valid URL encoding' },
+  });
   assert.equal(ran, 0);
 });
 

@@ -10,8 +10,7 @@ import type { ApiHandler, ApiRequest, ApiResult } from './server';
 
 /** A handler's answer for route K: its success status and response type, or one of its declared errors. */
 export type RouteReply<K extends RouteName> =
-  | { status: ApiRoutes[K]['status']; body: ResponseOf<ApiRoutes[K]>; done?: () => void }
-  | { status: ErrorStatusOf<ApiRoutes[K]>; body: ApiErrorBody };
+  { status: ApiRoutes[K]['status']; body: ResponseOf<ApiRoutes[K]>; done?: () => void } | { status: ErrorStatusOf<ApiRoutes[K]>; body: ApiErrorBody };
 
 export type RouteHandler<K extends RouteName> = (input: RouteInput<ApiRoutes[K]>, req: ApiRequest) => RouteReply<K> | Promise<RouteReply<K>>;
 
@@ -64,7 +63,9 @@ export class ApiRouter {
       }
       return handler({ params: params as Record<string, string>, query, body }, req);
     }
-    return pathMatched ? { status: 405, body: { error: `${req.method} not allowed on ${req.path}` } } : { status: 404, body: { error: `no endpoint ${req.path}` } };
+    return pathMatched
+      ? { status: 405, body: { error: `${req.method} not allowed on ${req.path}` } }
+      : { status: 404, body: { error: `no endpoint ${req.path}` } };
   };
 }
 

@@ -98,7 +98,9 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const token = newToken();
   const router = new ApiRouter();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
-  router.register({ status: () => ({ status: 200, body: { version: CONTRACT_VERSION, hubId, devices: hub.views(), alarms: [...hub.alarms.values()], bus: busStatus() } }) });
+  router.register({
+    status: () => ({ status: 200, body: { version: CONTRACT_VERSION, hubId, devices: hub.views(), alarms: [...hub.alarms.values()], bus: busStatus() } }),
+  });
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();

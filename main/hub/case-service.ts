@@ -121,10 +121,8 @@ export class CaseService {
         const tl = await this.timelineMessage().catch(() => null);
         return tl ? { status: 200, body: tl } : { status: 404, body: { error: 'no active case' } };
       },
-      annotate: ({ body: b }) =>
-        change(201, () =>
-          this.recorder.annotate({ kind: b.kind, tMs: b.tMs, agoMs: b.agoMs, text: b.text, drug: b.drug, dose: b.dose, unit: b.unit, bloodLossMl: b.bloodLossMl, role: b.role, name: b.name }),
-        ),
+      // The schema has dropped every field the route does not define.
+      annotate: ({ body }) => change(201, () => this.recorder.annotate(body)),
       annotationEdit: ({ params, body: b }) => change(200, () => this.recorder.editAnnotation(params.entryId, b.patch, { role: b.role, name: b.name })),
       annotationDelete: ({ params, body: b }) => change(200, () => this.recorder.deleteAnnotation(params.entryId, { role: b.role, name: b.name }, b.reason)),
       annotationHistory: async ({ params }) => ({ status: 200, body: await this.recorder.annotationHistory(params.entryId) }),

@@ -23,7 +23,9 @@ const failure = (p: Promise<unknown>): Promise<ApiError> =>
 const router = new ApiRouter().register({
   annotate: ({ body }) => {
     seen.push(body);
-    return body.kind === 'refused' ? { status: 409, body: { error: 'no case is open', code: 'REC_NO_CASE' } } : { status: 201, body: { entryId: 'e1', version: 1, seq: 4, tMs: 123, hash: 'h' } };
+    return body.kind === 'refused'
+      ? { status: 409, body: { error: 'no case is open', code: 'REC_NO_CASE' } }
+      : { status: 201, body: { entryId: 'e1', version: 1, seq: 4, tMs: 123, hash: 'h' } };
   },
   annotationHistory: ({ params }) => {
     seen.push(params);
@@ -48,7 +50,13 @@ test('routes are called by name: method, path, params, query and JSON body from 
   const port = await ready;
   setApiToken('tok', `http://127.0.0.1:${port}`);
   seen.length = 0;
-  assert.deepEqual(await callApi('annotate', { body: { kind: 'incision', role: 'surgeon', agoMs: 60000 } }), { entryId: 'e1', version: 1, seq: 4, tMs: 123, hash: 'h' });
+  assert.deepEqual(await callApi('annotate', { body: { kind: 'incision', role: 'surgeon', agoMs: 60000 } }), {
+    entryId: 'e1',
+    version: 1,
+    seq: 4,
+    tMs: 123,
+    hash: 'h',
+  });
   assert.deepEqual(await callApi('annotationHistory', { params: { entryId: 'a/b c' } }), []);
   assert.deepEqual(await callApi('anatomyDemo'), { status: 'loading' });
   const res = await openApiStream('anatomyVoxels', { query: { id: 'v#1' } });

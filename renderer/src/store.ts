@@ -3,7 +3,17 @@
  * An external store (create-store.ts) read by React through useDisplay. Samples never come here.
  */
 import type { CaseView, PresetView, TimelineView } from '../../common/case-contract';
-import { contractMismatch, type AlarmItem, type ChannelView, type DeviceView, type EventItem, type GapItem, type HubMessage, type NumericItem, type SettingItem } from '../../common/display-contract';
+import {
+  contractMismatch,
+  type AlarmItem,
+  type ChannelView,
+  type DeviceView,
+  type EventItem,
+  type GapItem,
+  type HubMessage,
+  type NumericItem,
+  type SettingItem,
+} from '../../common/display-contract';
 import { createStore } from './create-store';
 
 export interface StreamInfo {

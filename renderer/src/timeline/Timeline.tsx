@@ -189,13 +189,20 @@ function EntryDialog({ entry, me, onClose }: { entry: AnnotationView; me: TeamMe
           <button onClick={onClose}>Close</button>
           {entry.action !== 'delete' ? (
             <>
-              <button className="danger" data-testid="entry-delete" onClick={() => void act(() => callApi('annotationDelete', { params, body: { role: who.role, name: who.name, reason: 'deleted on display' } }))}>
+              <button
+                className="danger"
+                data-testid="entry-delete"
+                onClick={() => void act(() => callApi('annotationDelete', { params, body: { role: who.role, name: who.name, reason: 'deleted on display' } }))}
+              >
                 Delete
               </button>
               <button
                 className="primary"
                 data-testid="entry-save"
-                onClick={() => void act(() => callApi('annotationEdit', { params, body: { role: who.role, name: who.name, patch: { text, tMs: entry.tMs + (Number(shiftMin) || 0) * 60000 } } }))}
+                onClick={() => {
+                  const patch = { text, tMs: entry.tMs + (Number(shiftMin) || 0) * 60000 };
+                  void act(() => callApi('annotationEdit', { params, body: { role: who.role, name: who.name, patch } }));
+                }}
               >
                 Save edit
               </button>
@@ -253,7 +260,8 @@ export function TimelinePanel() {
     const label = labelOf({ kind, text: extra.text ?? '', data: { drug: extra.drug ?? '', dose: extra.dose ?? '', unit: extra.unit ?? '', ml: extra.bloodLossMl ?? '' } }, presets);
     setToast({ text: `${label}: saving…`, kind: 'pending' });
     try {
-      const ack = await callApi('annotate', { body: { kind, role: me.role, name: me.name, agoMs: agoMin * 60000 || undefined, ...extra } });
+      const body = { kind, role: me.role, name: me.name, agoMs: agoMin * 60000 || undefined, ...extra };
+      const ack = await callApi('annotate', { body });
       setToast({ text: `${label} recorded at ${hhmm(ack.tMs)}`, kind: 'ok' });
       setAgoMin(0);
     } catch (e) {
