@@ -5,6 +5,7 @@
  * - Text messages carry JSON `HubMessage` / `ClientMessage` (state, numerics, alarms: low rate).
  * - Binary messages carry hot data: waveform and pose batches (layouts below), never JSON.
  * All times are hub time: Unix ms on the hub's clock.
+ * The HTTP half (the /api routes) is the route table in display-api.ts (docs/display-api.md).
  */
 
 import type { CaseMessage } from './case-contract';
