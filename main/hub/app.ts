@@ -110,10 +110,12 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const token = cfg.token ?? newToken();
   const router = new ApiRouter();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
-  router.add('GET', /\/api\/status/, () => ({
-    status: 200,
-    body: { devices: devices(), alarms: alarms(), bus: busStatus(), http: server.stats, faults: faults.toJSON() },
-  }));
+  router.register({
+    status: () => ({
+      status: 200,
+      body: { version: CONTRACT_VERSION, hubId, devices: devices(), alarms: alarms(), bus: busStatus(), http: server.stats, faults: faults.toJSON() },
+    }),
+  });
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
