@@ -145,7 +145,7 @@ export interface LatencyProbe {
  * with the hub's token and a probe device whose sample values identify their send times.
  */
 export async function startLatencyProbe(hub: HubProcess): Promise<LatencyProbe> {
-  const ws = new WebSocket(`${hub.origin.replace('http', 'ws')}/ws?token=${hub.token}`);
+  const ws = new WebSocket(`${hub.origin.replace('http', 'ws')}/ws`, { headers: { Authorization: `Bearer ${hub.token}` } });
   let probeStream = -1;
   let measuring = false;
   const sentAt = new Map<number, number>();

@@ -1,7 +1,10 @@
 /**
  * The hub <-> display contract. Pure TypeScript: no Node, no DOM imports; both sides use it.
  *
- * Transport: one WebSocket per display at /ws?token=SESSION_TOKEN.
+ * Transport: one WebSocket per display at /ws. The session token is never in the URL: a browser
+ * sends `{t: 'auth', token}` as its first message (within AUTH_TIMEOUT_MS; the hub sends nothing
+ * before), other clients may send `Authorization: Bearer TOKEN` with the upgrade instead. A wrong
+ * or missing token closes the socket with code WS_CLOSE_TOKEN_REFUSED.
  * - Text messages carry JSON `HubMessage` / `ClientMessage` (state, numerics, alarms: low rate).
  * - Binary messages carry hot data: waveform and pose batches (layouts below), never JSON.
  * All times are hub time: Unix ms on the hub's clock.
@@ -178,7 +181,12 @@ export type HubMessage =
   | CaseMessage
   | AnatomyMessage;
 
-export type ClientMessage = { t: 'ping'; clientTimeMs: number } | { t: 'ack-alarm'; alarmId: string };
+export type ClientMessage = { t: 'auth'; token: string } | { t: 'ping'; clientTimeMs: number } | { t: 'ack-alarm'; alarmId: string };
+
+/** Close code of a display socket whose token is missing, wrong or was rotated (4000-4999: private use, RFC 6455 §7.4.2). */
+export const WS_CLOSE_TOKEN_REFUSED = 4401;
+/** How long the hub waits for the first message's token after the upgrade, ms. */
+export const AUTH_TIMEOUT_MS = 5000;
 
 // ---------------------------------------------------------------- binary frames
 

@@ -21,18 +21,21 @@ export class DisplayClient {
   private ws!: WebSocket;
   closed = false;
 
-  private constructor(private readonly url: string) {}
+  private constructor(
+    private readonly url: string,
+    private readonly token: string,
+  ) {}
 
   /** Connects to `origin` (http://host:port) with the session token; resolves once the snapshot arrived. */
   static async connect(origin: string, token: string): Promise<DisplayClient> {
-    const c = new DisplayClient(`${origin.replace(/^http/, 'ws')}/ws?token=${token}`);
+    const c = new DisplayClient(`${origin.replace(/^http/, 'ws')}/ws`, token);
     await c.open();
     return c;
   }
 
   private open(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.url);
+      const ws = new WebSocket(this.url, { headers: { Authorization: `Bearer ${this.token}` } });
       this.ws = ws;
       ws.on('message', (data, isBinary) => {
         const tRecvMs = performance.timeOrigin + performance.now();

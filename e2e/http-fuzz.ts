@@ -108,7 +108,9 @@ function apiBody(r: () => number): string {
 /** The n-th fuzz case for a seed; `token` is '' for the unauthenticated phase. */
 export function fuzzCase(r: () => number, token: string): FuzzCase {
   const auth = token ? [`Authorization: Bearer ${token}`] : [];
-  const wsq = token ? `?token=${token}` : '';
+  // The token travels in the Authorization header (a query-string token is refused outright).
+  const wsq = '';
+  const wsAuth = token ? [`Authorization: Bearer ${token}`] : [];
   const path = pick(r, PATHS);
   const cls = pick(r, ['request-line', 'method', 'url-encoding', 'nul', 'folding', 'duplicate-headers', 'huge-headers', 'chunked', 'upgrade', 'ws-frames', 'api-body'] as const);
   const host = 'Host: 127.0.0.1';
@@ -158,7 +160,7 @@ export function fuzzCase(r: () => number, token: string): FuzzCase {
     }
     case 'upgrade': {
       const v = Math.floor(r() * 8);
-      const base = ['Upgrade: websocket', 'Connection: Upgrade'];
+      const base = ['Upgrade: websocket', 'Connection: Upgrade', ...wsAuth];
       if (v === 0) return { cls, bytes: req(`GET /ws${wsq} HTTP/1.1`, [host, ...base, 'Sec-WebSocket-Version: 13']) };
       if (v === 1) return { cls, bytes: req(`GET /ws${wsq} HTTP/1.1`, [host, ...base, `Sec-WebSocket-Key: ${wsKey(r)}`, 'Sec-WebSocket-Version: 99']) };
       if (v === 2) return { cls, bytes: req(`GET /ws${wsq} HTTP/1.0`, [...base, 'Sec-WebSocket-Key: !!!', 'Sec-WebSocket-Version: 13']) };
@@ -166,10 +168,10 @@ export function fuzzCase(r: () => number, token: string): FuzzCase {
       if (v === 4) return { cls, bytes: req(`GET /ws?token=%ZZ HTTP/1.1`, [host, ...base, `Sec-WebSocket-Key: ${wsKey(r)}`, 'Sec-WebSocket-Version: 13']) };
       if (v === 5) return { cls, bytes: req(`GET http://[${wsq} HTTP/1.1`, [host, ...base, `Sec-WebSocket-Key: ${wsKey(r)}`]) };
       if (v === 6) return { cls, bytes: req(`GET /api/status${wsq} HTTP/1.1`, [host, ...base, `Sec-WebSocket-Key: ${wsKey(r)}`, 'Sec-WebSocket-Version: 13']) };
-      return { cls, bytes: req(`GET /ws${wsq} HTTP/1.1`, [host, 'Upgrade: h2c, websocket', 'Connection: keep-alive, Upgrade', `Sec-WebSocket-Key: ${wsKey(r)}`, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=99']) };
+      return { cls, bytes: req(`GET /ws${wsq} HTTP/1.1`, [host, 'Upgrade: h2c, websocket', 'Connection: keep-alive, Upgrade', ...wsAuth, `Sec-WebSocket-Key: ${wsKey(r)}`, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=99']) };
     }
     case 'ws-frames': {
-      const upgrade = req(`GET /ws${wsq} HTTP/1.1`, [host, 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Key: ${wsKey(r)}`, 'Sec-WebSocket-Version: 13']);
+      const upgrade = req(`GET /ws${wsq} HTTP/1.1`, [host, 'Upgrade: websocket', 'Connection: Upgrade', ...wsAuth, `Sec-WebSocket-Key: ${wsKey(r)}`, 'Sec-WebSocket-Version: 13']);
       const f = Math.floor(r() * 9);
       const frames: Buffer[] = [];
       if (f === 0) frames.push(junk(r, 1 + Math.floor(r() * 200)));
@@ -223,14 +225,24 @@ function sendCase(port: number, c: FuzzCase, timeoutMs: number): Promise<string>
       return m ? `${m[1]}xx` : 'other';
     };
     let upgraded = false;
+    let dataFrames = false;
+    let after = 0;
     s.on('data', (d) => {
       out += d.toString('latin1');
-      if (upgraded || !out.includes('\r\n\r\n')) return;
+      if (upgraded) {
+        // Server frames are unmasked: a text or binary frame means the hub sent data to this socket.
+        const op = out.charCodeAt(after) & 0x0f;
+        if (out.length > after && (op === 1 || op === 2)) dataFrames = true;
+        return;
+      }
+      if (!out.includes('\r\n\r\n')) return;
       if (c.upgrade && out.startsWith('HTTP/1.1 101')) {
         upgraded = true;
+        after = out.indexOf('\r\n\r\n') + 4;
+        if (out.length > after && [1, 2].includes(out.charCodeAt(after) & 0x0f)) dataFrames = true;
         s.write(c.bytes);
         // After the frames, give the server a moment to answer (a close frame), then go.
-        setTimeout(() => done('101'), 30);
+        setTimeout(() => done(dataFrames ? '101-data' : '101'), 60);
         return;
       }
       done(status(out));

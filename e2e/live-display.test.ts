@@ -23,7 +23,7 @@ after(async () => {
 
 /** The HR value the hub currently publishes, read by an independent display client. */
 async function hubHeartRate(): Promise<number> {
-  const ws = new WebSocket(`${hub.origin.replace('http', 'ws')}/ws?token=${hub.token}`);
+  const ws = new WebSocket(`${hub.origin.replace('http', 'ws')}/ws`, { headers: { Authorization: `Bearer ${hub.token}` } });
   try {
     let hrStream = -1;
     return await new Promise<number>((resolve, reject) => {
@@ -130,7 +130,37 @@ test('a killed monitor shows offline, values dashed; it recovers by itself', asy
   assert.doesNotMatch(await page.locator('[data-testid="row-ecg"]').innerText(), /OFFLINE/);
 });
 
-test('the display server refuses WebSocket and API clients without the session token', async () => {
+/** Upgrade status with extra headers. */
+function statusWith(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('error', () => resolve(-1));
+  });
+}
+
+/** Opens /ws as a browser does and sends `token` first (or nothing): the close code, and the type of the first message received. */
+function firstMessage(base: string, token: string | null): Promise<{ code: number | null; first: string | null }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${base}/ws`);
+    let first: string | null = null;
+    ws.on('open', () => token !== null && ws.send(JSON.stringify({ t: 'auth', token })));
+    ws.on('message', (d, bin) => {
+      if (first === null) first = bin ? 'binary' : (JSON.parse(d.toString()) as { t: string }).t;
+      if (first === 'hello') {
+        ws.close();
+        resolve({ code: null, first });
+      }
+    });
+    ws.on('close', (code) => resolve({ code, first }));
+  });
+}
+
+test('the display server refuses WebSocket and API clients without the session token', { timeout: 30_000 }, async () => {
   const status = (url: string) =>
     new Promise<number>((resolve) => {
       const ws = new WebSocket(url);
@@ -142,9 +172,16 @@ test('the display server refuses WebSocket and API clients without the session t
       ws.on('error', () => resolve(-1));
     });
   const base = hub.origin.replace('http', 'ws');
-  assert.equal(await status(`${base}/ws`), 401);
+  // Issue 12 §5: never a token in the query string (it ends up in logs), not even the right one.
   assert.equal(await status(`${base}/ws?token=wrong`), 401);
-  assert.equal(await status(`${base}/ws?token=${hub.token}`), 101);
+  assert.equal(await status(`${base}/ws?token=${hub.token}`), 401);
+  assert.equal(await statusWith(`${base}/ws`, { Authorization: 'Bearer wrong' }), 401);
+  assert.equal(await statusWith(`${base}/ws`, { Authorization: `Bearer ${hub.token}` }), 101);
+  assert.equal(await statusWith(`${base}/ws`, { Origin: 'http://evil.example' }), 403, 'a cross-site page cannot open a display socket');
+  // A browser sends the token as its first message: nothing before it, a wrong one closes with 4401.
+  assert.deepEqual(await firstMessage(base, hub.token), { code: null, first: 'hello' });
+  assert.deepEqual(await firstMessage(base, 'wrong'), { code: 4401, first: null });
+  assert.deepEqual(await firstMessage(base, null), { code: 4401, first: null }, 'no auth message: closed after the timeout');
   const api = await fetch(`${hub.origin}/api/status`);
   assert.equal(api.status, 401);
   // The page itself carries a content security policy.

@@ -26,7 +26,7 @@ const alive = (pid: number) => {
 };
 
 function hello(origin: string, token: string): Promise<Extract<HubMessage, { t: 'hello' }>> {
-  const ws = new WebSocket(`${origin.replace('http', 'ws')}/ws?token=${token}`);
+  const ws = new WebSocket(`${origin.replace('http', 'ws')}/ws`, { headers: { Authorization: `Bearer ${token}` } });
   return new Promise((resolve, reject) => {
     ws.on('message', (d, bin) => {
       if (bin) return;

@@ -32,9 +32,12 @@ Without it, or with a wrong one, the hub answers \`401 {"error": "missing or wro
   stays out of request lines, proxy and server logs. The display's script reads \`#token=\` from \`location.hash\`,
   keeps it in \`sessionStorage\` (so a reload keeps working), and sends it as \`Authorization: Bearer\` on every API
   call (renderer/src/api.ts).
-- **Do not put the token in a query string** (\`?token=\`): it ends up in logs. The display's WebSocket still opens
-  \`/ws?token=TOKEN\` today; it moves to a header or the socket's first message (issue 12 §5), and the API's
-  \`?token=\` fallback goes with it.
+- **Never in a query string** (\`?token=\`): it ends up in logs, so the hub refuses it there, even when it is right
+  (401 for the API and for the WebSocket upgrade).
+- **The WebSocket** is \`/ws\`. A browser, which cannot set headers on it, sends \`{"t": "auth", "token": "TOKEN"}\` as
+  its first message within 5 s; the hub sends nothing before. Other clients may instead send
+  \`Authorization: Bearer TOKEN\` with the upgrade request. A missing or wrong token closes the socket with code 4401.
+  A browser's upgrade must come from the display's own origin (\`Origin\` checked, 403 otherwise).
 
 ## Contract version
 

@@ -10,6 +10,10 @@ import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FaultCounter } from './guard';
+import { AUTH_TIMEOUT_MS, WS_CLOSE_TOKEN_REFUSED } from '../../common/display-contract';
+
+/** Sockets upgraded but not yet authenticated, at most (more are refused with 503). */
+const MAX_UNAUTHENTICATED = 64;
 
 export interface ApiRequest {
   method: string;
@@ -126,10 +130,17 @@ function tokenOk(expected: string, given: string | null | undefined): boolean {
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
-function bearer(req: http.IncomingMessage, url: { searchParams: URLSearchParams }): string | null {
+/** The token of an `Authorization: Bearer` header. Never from the query string: URLs end up in proxy and server logs. */
+function bearer(req: http.IncomingMessage): string | null {
   const h = req.headers.authorization;
-  if (h && h.startsWith('Bearer ')) return h.slice(7);
-  return url.searchParams.get('token');
+  return h && h.startsWith('Bearer ') ? h.slice(7) : null;
+}
+
+/** A browser's WebSocket always sends Origin: it must be this server's own (no cross-site socket). */
+function originOk(req: http.IncomingMessage, tls: boolean): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true; // not a browser: the token decides
+  return origin === `${tls ? 'https' : 'http'}://${req.headers.host ?? ''}`;
 }
 
 export class DisplayServer {
@@ -137,6 +148,10 @@ export class DisplayServer {
   private readonly wss: WebSocketServer;
   port = 0;
   rejected = 0;
+  /** Sockets upgraded and waiting for their first (auth) message. */
+  private pendingAuth = 0;
+  /** Serving HTTPS (the Origin a browser sends is then https://…). */
+  private readonly tls: boolean = false;
   readonly faults: FaultCounter;
   readonly stats: HttpStats = { requests: 0, refused: {}, parseErrors: 0, failed: 0, upgradesRefused: 0 };
 
@@ -159,24 +174,60 @@ export class DisplayServer {
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    let ok = false;
-    try {
-      const t = parseTarget(req.url);
-      ok = t.pathname === '/ws' && tokenOk(this.opts.token, t.searchParams.get('token'));
-    } catch {
-      ok = false;
-    }
-    if (!ok) {
+    const refuse = (status: string) => {
       this.rejected++;
       this.stats.upgradesRefused++;
-      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    let target: ReturnType<typeof parseTarget>;
+    try {
+      target = parseTarget(req.url);
+    } catch {
+      return refuse('400 Bad Request');
     }
+    if (target.pathname !== '/ws') return refuse('404 Not Found');
+    // A token in the query string is refused outright, so that no client keeps putting it in logs.
+    if (target.searchParams.has('token')) return refuse('401 Unauthorized');
+    if (!originOk(req, this.tls)) return refuse('403 Forbidden');
+    const header = bearer(req);
+    if (header !== null && !tokenOk(this.opts.token, header)) return refuse('401 Unauthorized');
+    if (header === null && this.pendingAuth >= MAX_UNAUTHENTICATED) return refuse('503 Service Unavailable');
     // ws answers a malformed handshake (bad key, version, method) with 400 itself.
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => ws.terminate());
-      this.faults.guard('ws-client', this.opts.onClient)(ws);
+      const admit = () => this.faults.guard('ws-client', this.opts.onClient)(ws);
+      if (header !== null) return admit();
+      this.awaitAuth(ws, admit);
     });
+  }
+
+  /** Browser clients: the first message must be `{t: 'auth', token}` within AUTH_TIMEOUT_MS; nothing is sent before. */
+  private awaitAuth(ws: WebSocket, admit: () => void): void {
+    this.pendingAuth++;
+    let done = false;
+    const finish = (ok: boolean, why: string) => {
+      if (done) return;
+      done = true;
+      this.pendingAuth--;
+      clearTimeout(timer);
+      ws.off('message', first);
+      if (ok) return admit();
+      this.rejected++;
+      ws.close(WS_CLOSE_TOKEN_REFUSED, why);
+    };
+    const timer = setTimeout(() => finish(false, 'no session token'), AUTH_TIMEOUT_MS);
+    const first = (data: Buffer, isBinary: boolean) => {
+      let token: unknown;
+      try {
+        const m = isBinary || data.length > 1024 ? null : (JSON.parse(data.toString()) as { t?: unknown; token?: unknown });
+        token = m && m.t === 'auth' ? m.token : undefined;
+      } catch {
+        token = undefined;
+      }
+      finish(typeof token === 'string' && tokenOk(this.opts.token, token), 'session token refused');
+    };
+    ws.on('message', first);
+    ws.on('close', () => finish(false, 'closed'));
   }
 
   private refuse(res: http.ServerResponse, status: number, why: string, message: string): void {
@@ -263,7 +314,7 @@ export class DisplayServer {
       res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
       res.end(JSON.stringify(body));
     };
-    if (!tokenOk(this.opts.token, bearer(req, url))) {
+    if (!tokenOk(this.opts.token, bearer(req))) {
       this.rejected++;
       return this.refuse(res, 401, 'token', 'missing or wrong session token');
     }

@@ -1,5 +1,5 @@
 /** The display's WebSocket to the hub: JSON to the store, binary to the wave engine. Reconnects by itself. */
-import { BinaryKind, decodeBinary, type HubMessage, type PoseView } from '../../common/display-contract';
+import { BinaryKind, WS_CLOSE_TOKEN_REFUSED, decodeBinary, type ClientMessage, type HubMessage, type PoseView } from '../../common/display-contract';
 import { applyHubMessage, getState, setState } from './store';
 import { waveEngine } from './waves/engine';
 import { hubClock } from './hub-clock';
@@ -25,10 +25,12 @@ export function connect(token: string): void {
   let delay = 500;
   const open = () => {
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${proto}://${location.host}/ws?token=${encodeURIComponent(token)}`);
+    // The token goes in the first message, never in the URL (it would end up in logs).
+    const ws = new WebSocket(`${proto}://${location.host}/ws`);
     ws.binaryType = 'arraybuffer';
     let pinger: ReturnType<typeof setInterval> | undefined;
     ws.onopen = () => {
+      ws.send(JSON.stringify({ t: 'auth', token } satisfies ClientMessage));
       delay = 500;
       setState({ connected: true, connectError: null });
       pinger = setInterval(() => ws.send(JSON.stringify({ t: 'ping', clientTimeMs: Date.now() })), 2000);
@@ -54,7 +56,8 @@ export function connect(token: string): void {
     };
     ws.onclose = (ev) => {
       clearInterval(pinger);
-      setState({ connected: false, connectError: ev.code === 1006 ? 'hub unreachable or session token refused' : `closed (${ev.code})` });
+      const why = ev.code === WS_CLOSE_TOKEN_REFUSED ? 'session token refused' : ev.code === 1006 ? 'hub unreachable or session token refused' : `closed (${ev.code})`;
+      setState({ connected: false, connectError: why });
       setTimeout(open, delay);
       delay = Math.min(delay * 2, 5000);
     };
