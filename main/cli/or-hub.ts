@@ -6,11 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { STDIO, defineCommand, defineGroup, runCli, type CliIo, type OptionSpecs } from './command';
+import { STDIO, UsageError, defineCommand, defineGroup, runCli, type CliIo, type OptionSpecs } from './command';
 import { checkEndpoint, checkHost, checkNumber, checkOneOf } from './checks';
 import { ENV_SUPERVISED, ENV_TOKEN, reportToSupervisor, restartInfo, superviseHub } from '../hub/supervisor';
 import { startHub } from '../hub/app';
 import { privateUmask } from '../hub/data-dir';
+import { isLoopbackHost, readTls, selfSigned } from '../hub/tls';
 import { dicomCommand } from '../dicom/inspect';
 import { keysCommand } from './keys';
 import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
@@ -35,6 +36,9 @@ const START_OPTIONS = {
   'data-dir': { type: 'string', help: 'where recordings and settings live', metavar: 'DIR', default: path.join(process.cwd(), '.or-hub-data') },
   simulate: { type: 'boolean', help: 'also run the built-in simulated operating room' },
   dicom: { type: 'string', help: 'open the display with this DICOM series loaded (folder, DICOMDIR or DICOMweb URL)', metavar: 'PATH|URL' },
+  'tls-cert': { type: 'string', help: 'serve the display over HTTPS with this PEM certificate (required with --host off loopback)', metavar: 'FILE' },
+  'tls-key': { type: 'string', help: 'the PEM private key of --tls-cert', metavar: 'FILE' },
+  'tls-self-signed': { type: 'boolean', help: 'serve HTTPS with a certificate the hub makes in the data dir (its fingerprint is printed)' },
   'no-supervisor': { type: 'boolean', help: 'run the hub in this process, without the supervisor that restarts it after a failure' },
 } satisfies OptionSpecs;
 
@@ -90,6 +94,13 @@ const startCommand = defineCommand({
   options: START_OPTIONS,
   async run({ values: f, argv, out, err }) {
     fs.mkdirSync(f['data-dir'], { recursive: true });
+    if (!!f['tls-cert'] !== !!f['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
+    if (f['tls-self-signed'] && f['tls-cert']) throw new UsageError('--tls-self-signed or --tls-cert/--tls-key, not both');
+    const wantsTls = !!f['tls-cert'] || f['tls-self-signed'];
+    if (!wantsTls && !isLoopbackHost(f.host)) {
+      throw new UsageError(`--host ${f.host} is off loopback: plain HTTP would expose the display and its token to the network; add --tls-cert FILE --tls-key FILE, or --tls-self-signed`);
+    }
+    const tls = f['tls-cert'] ? readTls(f['tls-cert'], f['tls-key']!) : f['tls-self-signed'] ? selfSigned(f['data-dir'], f.host) : undefined;
     const supervised = process.env[ENV_SUPERVISED] === '1';
     if (!supervised && !f['no-supervisor']) {
       // The supervisor owns the window; the hub itself (the child) always runs headless.
@@ -117,7 +128,9 @@ const startCommand = defineCommand({
       busSecurity,
       token: supervised ? process.env[ENV_TOKEN] : undefined,
       restart: supervised ? restartInfo() : null,
+      tls,
     });
+    if (tls) out(`display TLS certificate SHA-256: ${tls.fingerprint}`);
     out(`bus: ${running.busEndpoint}`);
     if (running.busDataEndpoint) out(`bus data channel: ${running.busDataEndpoint}`);
     out(`display: ${running.displayUrl}`);

@@ -20,6 +20,7 @@ import { AnatomyRecording } from './anatomy-recording';
 import { writeHubFile, removeHubFile } from './hub-file';
 import { FaultCounter } from './guard';
 import { privateUmask, secureDataDir } from './data-dir';
+import { isLoopbackHost } from './tls';
 
 export interface HubConfig {
   host: string;
@@ -48,6 +49,8 @@ export interface HubConfig {
   token?: string;
   /** Set when the supervisor restarted this hub after a failure. */
   restart?: { count: number; atMs: number; reason: string } | null;
+  /** HTTPS/WSS for the display (required when `host` is off loopback). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface RunningHub {
@@ -83,6 +86,7 @@ export { isLoopbackEndpoint } from '../../native-bridge/node/bus-server';
 
 export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const log = cfg.log ?? ((l: string) => console.error(l));
+  if (!cfg.tls && !isLoopbackHost(cfg.host)) throw new Error(`the display on ${cfg.host} (off loopback) needs TLS: give --tls-cert FILE --tls-key FILE, or --tls-self-signed`);
   privateUmask();
   const tightened = secureDataDir(cfg.dataDir);
   if (tightened) log(`data dir: made ${tightened} file(s) and folder(s) in ${cfg.dataDir} private to this user (0600/0700)`);
@@ -165,7 +169,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     ws.on('error', () => display.removeClient(client));
   };
 
-  const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api ?? router.handle, log, faults });
+  const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api ?? router.handle, log, faults, tls: cfg.tls });
   await server.listen();
   hub.start(faults);
   const timeTicker = faults.interval('time', () => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);

@@ -4,6 +4,7 @@
  * must carry the session token that the printed display URL holds.
  */
 import http from 'node:http';
+import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -41,6 +42,8 @@ export interface DisplayServerOptions {
   log?: (line: string) => void;
   /** Where contained faults are counted (shared with the hub's other entry points). */
   faults?: FaultCounter;
+  /** Serve HTTPS/WSS with this certificate (required off loopback, main/hub/tls.ts). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /** A request refused before it reached a handler, with the status and the reason sent back. */
@@ -144,14 +147,14 @@ function originOk(req: http.IncomingMessage, tls: boolean): boolean {
 }
 
 export class DisplayServer {
-  private readonly server: http.Server;
+  private readonly server: http.Server | https.Server;
   private readonly wss: WebSocketServer;
   port = 0;
   rejected = 0;
   /** Sockets upgraded and waiting for their first (auth) message. */
   private pendingAuth = 0;
   /** Serving HTTPS (the Origin a browser sends is then https://…). */
-  private readonly tls: boolean = false;
+  private readonly tls: boolean;
   readonly faults: FaultCounter;
   readonly stats: HttpStats = { requests: 0, refused: {}, parseErrors: 0, failed: 0, upgradesRefused: 0 };
 
@@ -160,7 +163,12 @@ export class DisplayServer {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
     // A client that breaks off mid-handshake or sends junk must not surface as an 'error' event nobody handles.
     this.wss.on('error', (e) => this.faults.record('ws-server', e));
-    this.server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 15_000 }, (req, res) => this.respond(req, res));
+    this.tls = !!opts.tls;
+    const limits = { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 15_000 };
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.respond(req, res);
+    this.server = opts.tls ? https.createServer({ ...limits, cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest) : http.createServer(limits, onRequest);
+    // A TLS handshake that fails (a plain-HTTP client, a scanner) is that client's problem, not an error of the hub.
+    this.server.on('tlsClientError', () => this.stats.parseErrors++);
     // Node answers a request its parser refuses with 400 and closes; counted here (the listener replaces the default).
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       this.stats.parseErrors++;
@@ -276,7 +284,7 @@ export class DisplayServer {
   displayUrl(): string {
     const host = this.opts.host === '0.0.0.0' || this.opts.host === '::' ? '127.0.0.1' : this.opts.host;
     const h = host.includes(':') ? `[${host}]` : host;
-    return `http://${h}:${this.port}/#token=${this.opts.token}`;
+    return `${this.tls ? 'https' : 'http'}://${h}:${this.port}/#token=${this.opts.token}`;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
