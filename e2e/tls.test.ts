@@ -52,7 +52,7 @@ test('--tls-self-signed: HTTPS and WSS with the printed certificate; the token s
   assert.equal(await get('/api/status'), 401);
   assert.equal(await get('/api/status', { Authorization: `Bearer ${token}` }), 200);
   const hello = await new Promise<string>((resolve, reject) => {
-    const ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, { ca, servername: 'localhost', headers: { Authorization: `Bearer ${token}` } });
+    const ws = new WebSocket(`wss://localhost:${port}/ws`, { ca, headers: { Authorization: `Bearer ${token}` } });
     ws.on('message', (d) => {
       ws.close();
       resolve((JSON.parse(d.toString()) as { t: string }).t);

@@ -26,6 +26,8 @@ import { parseArgs as nodeParseArgs } from 'node:util';
 export type OptionSpec =
   | { type: 'boolean'; help: string }
   | { type: 'string'; help: string; metavar?: string; default?: string; required?: true | string; check?: (v: string) => string | null }
+  /** Repeatable: every occurrence is kept, in order (an empty list when not given). */
+  | { type: 'strings'; help: string; metavar?: string; check?: (v: string) => string | null }
   | { type: 'integer' | 'number'; help: string; metavar?: string; default?: number; required?: true | string; min?: number; max?: number };
 // `required`: true, or a hint appended to the error ("--bus ENDPOINT is required (HINT)"). `check` returns a problem or null.
 
@@ -35,7 +37,13 @@ type Given<S, T> = S extends { default: T } ? T : S extends { required: true | s
 
 /** The parsed values of `S`: booleans are false unless given; a flag with a default or `required` is always set. */
 export type OptionValues<S extends OptionSpecs> = {
-  [K in keyof S]: S[K] extends { type: 'boolean' } ? boolean : S[K] extends { type: 'string' } ? Given<S[K], string> : Given<S[K], number>;
+  [K in keyof S]: S[K] extends { type: 'boolean' }
+    ? boolean
+    : S[K] extends { type: 'strings' }
+      ? string[]
+      : S[K] extends { type: 'string' }
+        ? Given<S[K], string>
+        : Given<S[K], number>;
 };
 
 /** A positional argument; only the last may be `variadic` (takes the rest). */
@@ -107,11 +115,11 @@ export function defineGroup(spec: Omit<CommandGroup, 'kind'>): CommandGroup {
   return { ...spec, kind: 'group' };
 }
 
-const metavar = (s: OptionSpec) => (s.type === 'boolean' ? '' : ` ${s.metavar ?? (s.type === 'string' ? 'VALUE' : 'N')}`);
+const metavar = (s: OptionSpec) => (s.type === 'boolean' ? '' : ` ${s.metavar ?? (s.type === 'string' || s.type === 'strings' ? 'VALUE' : 'N')}`);
 
 function parseValue(name: string, s: Exclude<OptionSpec, { type: 'boolean' }>, v: string): string | number {
   if (v === '') throw new UsageError(`--${name} must not be empty`);
-  if (s.type === 'string') {
+  if (s.type === 'string' || s.type === 'strings') {
     const problem = s.check?.(v);
     if (problem) throw new UsageError(`--${name}: ${problem}`);
     return v;
@@ -147,12 +155,15 @@ export function parseCommandLine<S extends OptionSpecs>(
       values[t.name] = true;
     } else {
       if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--') && t.value.length > 2)) throw new UsageError(`--${t.name} needs a value`);
-      values[t.name] = parseValue(t.name, s, t.value);
+      const v = parseValue(t.name, s, t.value);
+      if (s.type === 'strings') values[t.name] = [...((values[t.name] as string[] | undefined) ?? []), v];
+      else values[t.name] = v;
     }
   }
   for (const [k, s] of Object.entries(spec.options)) {
     if (k in values) continue;
     if (s.type === 'boolean') values[k] = false;
+    else if (s.type === 'strings') values[k] = [];
     else if (s.default !== undefined) values[k] = s.default;
     else if (s.required) throw new UsageError(`--${k}${metavar(s)} is required${typeof s.required === 'string' ? ` (${s.required})` : ''}`);
   }
@@ -172,8 +183,9 @@ function table(rows: [string, string][]): string[] {
 export function usageLine(cmd: string, c: Pick<CommandSpec<OptionSpecs>, 'options' | 'positionals'>): string {
   const pos = (c.positionals ?? []).map((p) => (p.required ? p.name : `[${p.name}]`) + (p.variadic ? '...' : ''));
   const opts = Object.entries(c.options);
-  const req = opts.filter(([, s]) => s.type !== 'boolean' && s.required).map(([k, s]) => `--${k}${metavar(s)}`);
-  const optional = opts.filter(([, s]) => s.type === 'boolean' || !s.required);
+  const isRequired = (s: OptionSpec) => s.type !== 'boolean' && s.type !== 'strings' && !!s.required;
+  const req = opts.filter(([, s]) => isRequired(s)).map(([k, s]) => `--${k}${metavar(s)}`);
+  const optional = opts.filter(([, s]) => !isRequired(s));
   const rest = optional.length > 3 ? ['[flags]'] : optional.map(([k, s]) => `[--${k}${metavar(s)}]`);
   return [cmd, ...pos, ...req, ...rest].join(' ');
 }
@@ -181,7 +193,7 @@ export function usageLine(cmd: string, c: Pick<CommandSpec<OptionSpecs>, 'option
 export function commandHelp(cmd: string, c: Command): string {
   const pos = (c.positionals ?? []).filter((p) => p.help).map((p): [string, string] => [`  ${p.name}`, p.help!]);
   const opts = Object.entries(c.options).map(([k, s]): [string, string] => {
-    const def = s.type !== 'boolean' && s.default !== undefined ? ` (default ${s.default})` : '';
+    const def = s.type !== 'boolean' && s.type !== 'strings' && s.default !== undefined ? ` (default ${s.default})` : s.type === 'strings' ? ' (repeatable)' : '';
     return [`  --${k}${metavar(s)}`, s.help + def];
   });
   return [`usage: ${usageLine(cmd, c)}`, '', c.description ?? c.summary, '', ...table([...pos, ...opts, ['  --help', 'show this help']])].join('\n');
