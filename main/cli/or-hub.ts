@@ -12,6 +12,7 @@ import { runKeysCli } from './keys';
 import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
 import { runRecordingsCli } from '../recorder/cli';
 import { annotateViaHub } from './annotate-remote';
+import { runReplayCli } from '../review/replay-cli';
 import { SIM_DEVICE_NAMES, createSimDevice, type SimDevice, type SimDeviceName } from '../../native-bridge/node/simulators/devices';
 
 const DEFAULT_BUS = 'tcp://127.0.0.1:7400';
@@ -31,6 +32,7 @@ commands:
   recordings  list and show procedure recordings
   verify      check a recording's tamper-evident annotation chain
   annotate    add an annotation to a case
+  replay      play a recording onto a hub's bus as if its devices were live
 
 Run "or-hub <command> --help" for the flags of each.`;
 
@@ -206,6 +208,8 @@ async function extraCommand(cmd: string, rest: string[]): Promise<number | undef
     case 'recordings':
     case 'verify':
       return runRecordingsCli([cmd, ...rest], out, err);
+    case 'replay':
+      return runReplayCli(rest, out, err);
     default:
       return undefined;
   }
