@@ -9,7 +9,7 @@
 import type { ChannelDescriptor, DeviceDescriptor, DeviceKind } from '../../../native-bridge/common/descriptor';
 import { MDC, type MdcTerm } from '../../../native-bridge/common/mdc';
 import { rng, gauss } from '../../../native-bridge/common/sim/physiology';
-import { RecordingStore } from '../../recorder/store';
+import { type CaseMeta, RecordingStore } from '../../recorder/store';
 import { encodeColumns, encodeWave } from '../../recorder/wavecodec';
 
 const WAVE_BLOCK_S = 4;
@@ -66,7 +66,7 @@ function descriptors(): DeviceDescriptor[] {
 }
 
 /** Writes the case into `file` (which must not exist); hub times start at startMs. */
-export function writeSyntheticCase(file: string, hours: number, startMs = Date.UTC(2026, 0, 5, 8), seed = 1): SyntheticCase {
+export function writeSyntheticCase(file: string, hours: number, startMs = Date.UTC(2026, 0, 5, 8), seed = 1, meta: Partial<CaseMeta> = {}): SyntheticCase {
   const s = RecordingStore.open(file, { create: true });
   s.db.pragma('synchronous = OFF');
   const caseId = `synthetic-${seed}-${hours}h`;
@@ -74,7 +74,7 @@ export function writeSyntheticCase(file: string, hours: number, startMs = Date.U
   const devs = descriptors();
   const spikes: SyntheticCase['spikes'] = [];
   try {
-    s.createCase(caseId, { procedure: 'Synthetic full OR', room: 'OR 7', team: [{ role: 'surgeon', name: 'Dr Synth' }, { role: 'anaesthetist', name: 'Dr Gas' }] }, startMs - 60000);
+    s.createCase(caseId, { procedure: 'Synthetic full OR', room: 'OR 7', team: [{ role: 'surgeon', name: 'Dr Synth' }, { role: 'anaesthetist', name: 'Dr Gas' }], ...meta }, startMs - 60000);
     s.setState('recording', startMs);
     const ids = new Map<string, Map<number, number>>();
     for (const d of devs) {
