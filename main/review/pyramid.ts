@@ -2,12 +2,12 @@
  * Min/max pyramid of one channel's values over time, for trend overviews drawn min/max per
  * pixel column (so no peak is hidden). Level 0 buckets are BUCKET0_MS long, aligned on the
  * Unix epoch (bucket k covers [k·B, (k+1)·B)); each level above merges FANOUT buckets of the
- * one below. A query for W columns reads the coarsest level whose buckets are at most a
- * quarter of a column, so it touches O(W) buckets whatever the length of the case.
+ * one below. A query for W columns reads the coarsest level whose buckets are at most half
+ * a column, so it touches O(W) buckets whatever the length of the case.
  * Empty buckets hold NaN. Values are float64, as recorded.
  */
 
-export const BUCKET0_MS = 5000;
+export const BUCKET0_MS = 1000;
 export const FANOUT = 4;
 export const LEVELS = 10;
 
@@ -51,25 +51,43 @@ export class Pyramid {
     return this.levels[l];
   }
 
-  /** Folds samples (times ascending, ms) into every level. Samples at or before coveredTo are skipped. */
+  /** Folds samples (times ascending, ms) into level 0. Samples at or before coveredTo are skipped; call complete() before reading levels above 0. */
   add(tMs: ArrayLike<number>, values: ArrayLike<number>): void {
+    let lv = this.levels[0];
     for (let i = 0; i < tMs.length; i++) {
       const t = tMs[i];
       const v = values[i];
       if (!(t > this.coveredTo) || !Number.isFinite(v)) continue;
-      for (let l = 0; l < LEVELS; l++) {
-        const k = Math.floor(t / bucketMs(l));
-        const lv = this.ensure(l, k);
-        const j = k - lv.first;
-        if (!(lv.min[j] <= v)) lv.min[j] = v;
-        if (!(lv.max[j] >= v)) lv.max[j] = v;
-      }
+      const k = Math.floor(t / BUCKET0_MS);
+      if (!(k >= lv.first && k < lv.first + lv.min.length)) lv = this.ensure(0, k);
+      const j = k - lv.first;
+      if (!(lv.min[j] <= v)) lv.min[j] = v;
+      if (!(lv.max[j] >= v)) lv.max[j] = v;
     }
     for (let i = tMs.length - 1; i >= 0; i--) {
       if (tMs[i] > this.coveredTo) {
         this.coveredTo = tMs[i];
         break;
       }
+    }
+  }
+
+  /** Builds levels 1.. from level 0 (each bucket the min/max of the FANOUT below it). */
+  complete(): void {
+    for (let l = 1; l < LEVELS; l++) {
+      const below = this.trimmed(l - 1);
+      if (below.min.length === 0) return;
+      const first = Math.floor(below.first / FANOUT);
+      const n = Math.floor((below.first + below.min.length - 1) / FANOUT) - first + 1;
+      const min = new Float64Array(n).fill(NaN);
+      const max = new Float64Array(n).fill(NaN);
+      for (let j = 0; j < below.min.length; j++) {
+        if (Number.isNaN(below.min[j])) continue;
+        const k = Math.floor((below.first + j) / FANOUT) - first;
+        if (!(min[k] <= below.min[j])) min[k] = below.min[j];
+        if (!(max[k] >= below.max[j])) max[k] = below.max[j];
+      }
+      this.levels[l] = { first, min, max };
     }
   }
 
@@ -84,10 +102,10 @@ export class Pyramid {
   }
 }
 
-/** The coarsest level whose buckets are at most a quarter of a column of columnMs; -1 when even level 0 is too coarse. */
+/** The coarsest level whose buckets are at most half a column of columnMs; -1 when even level 0 is too coarse. */
 export function levelFor(columnMs: number): number {
   let l = -1;
-  while (l + 1 < LEVELS && bucketMs(l + 1) * 4 <= columnMs) l++;
+  while (l + 1 < LEVELS && bucketMs(l + 1) * 2 <= columnMs) l++;
   return l;
 }
 
@@ -104,7 +122,7 @@ export function emptyColumns(width: number): MinMaxColumns {
 /**
  * Folds buckets [first, first+n) of bucket length bMs into columns over [fromMs, toMs).
  * A bucket counts in every column it overlaps, so a peak is never hidden (it may widen by
- * at most a bucket, a quarter of a column).
+ * at most a bucket, half a column).
  */
 export function foldBuckets(cols: MinMaxColumns, fromMs: number, toMs: number, first: number, bMs: number, min: ArrayLike<number>, max: ArrayLike<number>): void {
   const width = cols.min.length;

@@ -38,7 +38,7 @@ function checkColumns(rs: ReviewSession, width: number): void {
     for (let c = 0; c < width; c++) {
       if (Number.isNaN(b.min[c])) continue;
       const near = (a: Float64Array, f: (...x: number[]) => number) => f(...[c - 1, c, c + 1].filter((k) => k >= 0 && k < width && !Number.isNaN(a[k])).map((k) => a[k]));
-      // Never narrower than the samples of the column, never wider than its neighbours' (a bucket is at most a quarter column).
+      // Never narrower than the samples of the column, never wider than its neighbours' (a bucket is at most half a column).
       assert.ok(tr.min[c] <= b.min[c] && tr.max[c] >= b.max[c], `${tr.label} column ${c}: [${tr.min[c]}, ${tr.max[c]}] hides [${b.min[c]}, ${b.max[c]}]`);
       assert.ok(tr.min[c] >= near(b.min, Math.min) && tr.max[c] <= near(b.max, Math.max), `${tr.label} column ${c} wider than its neighbours`);
     }
@@ -55,8 +55,8 @@ test('the overview gives min/max per column of every vital with no peak hidden, 
   const rs = ReviewSession.open(file);
   try {
     assert.deepEqual(new Set(rs.trends.map((t) => t.group)), new Set(['hr', 'spo2', 'abp', 'etco2', 'temperature', 'agent', 'infusion', 'insufflation', 'tracking']));
-    // 20 and 60 columns read pyramid levels 1 and 0 (90 s and 30 s columns); 300 columns (6 s) read raw samples.
-    for (const width of [20, 60, 300]) checkColumns(rs, width);
+    // 20, 60 and 300 columns read pyramid levels 2, 1 and 0 (90, 30 and 6 s columns); 1000 columns (1.8 s) read raw samples.
+    for (const width of [20, 60, 300, 1000]) checkColumns(rs, width);
     const ov = rs.overview({ width: 60 });
     assert.equal(ov.fromMs, syn.startMs);
     assert.equal(ov.toMs, syn.endMs);

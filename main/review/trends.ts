@@ -59,7 +59,7 @@ export function readTrendValues(store: RecordingStore, ch: Pick<TrendChannel, 'c
   const ts: number[] = [];
   const vs: number[] = [];
   for (const b of store.seriesBlocks(tableOf(ch.kind), ch.channelId, afterMs, toMs)) {
-    const cols = decodeColumns(b.data);
+    const cols = decodeColumns(b.data, 2);
     const t = cols[0];
     const v = cols[1];
     for (let i = 0; i < t.length; i++) {
@@ -99,14 +99,22 @@ export function extendPyramid(store: RecordingStore, cache: ReviewCache, ch: Tre
     p.add(t, v);
     n += t.length;
   }
-  if (n > 0) cache.merge(ch.channelId, p);
+  if (n > 0) {
+    p.complete();
+    cache.merge(ch.channelId, p);
+  }
   return n;
 }
+
+/** Spans of tracking quality longer than this are read from the pyramid even when its buckets are wider than a column, ms. */
+export const RAW_POSE_SPAN_MS = 60000;
 
 /** Min/max per column of a channel over [fromMs, toMs), `width` columns: cached buckets, then raw samples past them. */
 export function trendColumns(store: RecordingStore, cache: ReviewCache, ch: TrendChannel, fromMs: number, toMs: number, width: number): MinMaxColumns {
   const cols = emptyColumns(width);
-  const level = levelFor((toMs - fromMs) / width);
+  // Raw samples below the finest bucket, except for tracking quality (60 Hz poses are costly to decode): 1 s buckets beyond a minute.
+  const fine = levelFor((toMs - fromMs) / width);
+  const level = ch.kind === 'pose' && toMs - fromMs > RAW_POSE_SPAN_MS ? Math.max(0, fine) : fine;
   let rawFrom = fromMs;
   let inclusive = true;
   if (level >= 0) {
