@@ -15,7 +15,7 @@ import path from 'node:path';
 import { LEVELS, type Pyramid } from './pyramid';
 
 export const CACHE_VERSION = 1;
-export const CHUNK = 1024;
+export const CHUNK = 256;
 
 /** Where a recording's review cache goes: DATA_DIR/review-cache for a file in DATA_DIR/recordings, else the temp dir. */
 export function defaultCacheDir(file: string): string {
