@@ -1,16 +1,28 @@
 /**
  * Read-only queries over a recording that RecordingStore does not offer (yet): stored device
  * descriptors, settings in force at an instant, the last numeric value before an instant, the
- * pose in force. Every query is an index search (see case-reader.test.ts for the plans).
+ * pose in force. The per-channel queries are index searches on (channel_id, t0_ms).
  * All times are hub time (Unix ms on the recording hub's clock).
  */
+import type Database from 'better-sqlite3';
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
 import { type RecordingStore, MAX_NUMERIC_BLOCK_MS, MAX_POSE_BLOCK_MS } from '../recorder/store';
 import { decodeColumns } from '../recorder/wavecodec';
 
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/** A prepared statement on the store's connection, prepared once (seeks run many small queries). */
+export function stmt(s: RecordingStore, sql: string): Database.Statement {
+  let m = statements.get(s.db);
+  if (!m) statements.set(s.db, (m = new Map()));
+  let st = m.get(sql);
+  if (!st) m.set(sql, (st = s.db.prepare(sql)));
+  return st;
+}
+
 /** The descriptor each device introduced itself with (its latest HELLO), by device id. */
 export function deviceDescriptors(s: RecordingStore): DeviceDescriptor[] {
-  const rows = s.db.prepare('SELECT descriptor_json FROM devices ORDER BY device_id').all() as { descriptor_json: string }[];
+  const rows = stmt(s, 'SELECT descriptor_json FROM devices ORDER BY device_id').all() as { descriptor_json: string }[];
   return rows.map((r) => JSON.parse(r.descriptor_json) as DeviceDescriptor);
 }
 
@@ -24,24 +36,21 @@ export interface SettingRow {
 
 /** Per (device, channel): the newest setting at or before tMs. Uses settings_t. */
 export function settingsInForce(s: RecordingStore, tMs: number): SettingRow[] {
-  const rows = s.db
-    .prepare('SELECT device_id, channel, MAX(t_ms) AS t_ms, value, text FROM settings WHERE t_ms <= ? GROUP BY device_id, channel ORDER BY device_id, channel')
+  const rows = stmt(s, 'SELECT device_id, channel, MAX(t_ms) AS t_ms, value, text FROM settings WHERE t_ms <= ? GROUP BY device_id, channel ORDER BY device_id, channel')
     .all(tMs) as { device_id: string; channel: number; t_ms: number; value: number; text: string }[];
   return rows.map((r) => ({ deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, value: r.value, text: r.text }));
 }
 
-/** Per device: its newest link state (online/stale/offline) at or before tMs. */
-export function deviceStatesAt(s: RecordingStore, tMs: number): { deviceId: string; state: string; tMs: number; reason: string }[] {
-  const rows = s.db
-    .prepare('SELECT device_id, MAX(t_ms) AS t_ms, state, reason FROM device_events WHERE t_ms <= ? GROUP BY device_id ORDER BY device_id')
-    .all(tMs) as { device_id: string; t_ms: number; state: string; reason: string }[];
-  return rows.map((r) => ({ deviceId: r.device_id, state: r.state, tMs: r.t_ms, reason: r.reason }));
-}
+/** SQL of the review layer's per-channel block queries (case-reader.test.ts checks their plans). */
+export const BLOCK_SQL = {
+  newestStartingBefore: (table: string) => `SELECT data FROM ${table} WHERE channel_id = ? AND t0_ms <= ? AND t0_ms >= ? ORDER BY t0_ms DESC LIMIT 1`,
+  newestEnd: (table: string) => `SELECT t1_ms FROM ${table} WHERE channel_id = ? ORDER BY t0_ms DESC LIMIT 1`,
+  firstStart: (table: string) => `SELECT MIN(t0_ms) AS t FROM ${table} WHERE channel_id = ?`,
+};
 
 /** The newest block of a channel that starts at or before tMs (index search, newest first). */
 function blockBefore(s: RecordingStore, table: 'numeric_blocks' | 'pose_blocks', channelId: number, tMs: number, lookbackMs: number): Uint8Array | null {
-  const r = s.db
-    .prepare(`SELECT data FROM ${table} WHERE channel_id = ? AND t0_ms <= ? AND t0_ms >= ? ORDER BY t0_ms DESC LIMIT 1`)
+  const r = stmt(s, BLOCK_SQL.newestStartingBefore(table))
     .get(channelId, tMs, tMs - lookbackMs) as { data: Buffer } | undefined;
   return r ? new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength) : null;
 }
@@ -76,10 +85,4 @@ export function poseAt(s: RecordingStore, channelId: number, tMs: number, maxAge
     return { tMs: t[i], quality: cols[1][i], status: cols[2][i], matrix: m };
   }
   return null;
-}
-
-/** The newest row of a time-indexed table at or before tMs (dicom_shown, registrations). */
-export function newestRowTime(s: RecordingStore, table: 'dicom_shown' | 'registrations', tMs: number): number | null {
-  const r = s.db.prepare(`SELECT t_ms FROM ${table} WHERE t_ms <= ? ORDER BY t_ms DESC LIMIT 1`).get(tMs) as { t_ms: number } | undefined;
-  return r ? r.t_ms : null;
 }

@@ -16,7 +16,7 @@ import type { AlarmInterval } from '../recorder/protocol';
 import { type CaseInfo, type ChannelInfo, type DicomShown, type GapRow, type Registration, RecordingStore } from '../recorder/store';
 import { decodeWave } from '../recorder/wavecodec';
 import { timeline } from '../recorder/worker-core';
-import { deviceDescriptors, lastNumericAt, poseAt } from './case-reader';
+import { deviceDescriptors, lastNumericAt, poseAt, stmt } from './case-reader';
 import { ReviewCache, defaultCacheDir } from './review-cache';
 import { extendPyramid, trendChannels, trendColumns, type TrendChannel } from './trends';
 
@@ -190,7 +190,7 @@ export class ReviewSession {
     if (this.info.state !== 'ended' && now - this.rowsCheckedMs >= 1000) {
       this.rowsCheckedMs = now;
       const c = this.store.caseInfo();
-      const n = (this.store.db.prepare('SELECT COUNT(*) AS n FROM annotations').get() as { n: number }).n;
+      const n = (stmt(this.store, 'SELECT COUNT(*) AS n FROM annotations').get() as { n: number }).n;
       if (c.lastDataMs !== this.rows.lastDataMs || n !== this.rows.annotations) this.loadRows();
     }
     return this.rows;

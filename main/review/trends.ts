@@ -9,6 +9,7 @@ import type { ChannelInfo, RecordingStore } from '../recorder/store';
 import { decodeColumns } from '../recorder/wavecodec';
 import { bucketMs, emptyColumns, foldBuckets, foldSamples, levelFor, Pyramid, type MinMaxColumns } from './pyramid';
 import type { ReviewCache } from './review-cache';
+import { BLOCK_SQL, stmt } from './case-reader';
 
 export type TrendGroup = 'hr' | 'spo2' | 'abp' | 'etco2' | 'temperature' | 'agent' | 'infusion' | 'insufflation' | 'tracking';
 
@@ -74,7 +75,7 @@ export function readTrendValues(store: RecordingStore, ch: Pick<TrendChannel, 'c
 
 /** Newest sample time of a channel (index search on the newest block). */
 export function channelEndMs(store: RecordingStore, ch: Pick<TrendChannel, 'channelId' | 'kind'>): number | null {
-  const r = store.db.prepare(`SELECT t1_ms FROM ${tableOf(ch.kind)} WHERE channel_id = ? ORDER BY t0_ms DESC LIMIT 1`).get(ch.channelId) as { t1_ms: number } | undefined;
+  const r = stmt(store, BLOCK_SQL.newestEnd(tableOf(ch.kind))).get(ch.channelId) as { t1_ms: number } | undefined;
   return r ? r.t1_ms : null;
 }
 
@@ -89,7 +90,7 @@ export function extendPyramid(store: RecordingStore, cache: ReviewCache, ch: Tre
   const covered = cache.coveredTo(ch.channelId);
   const end = Math.min(horizonMs, channelEndMs(store, ch) ?? -Infinity);
   if (!(end > covered)) return 0;
-  const first = Number.isFinite(covered) ? covered : (store.db.prepare(`SELECT MIN(t0_ms) AS t FROM ${tableOf(ch.kind)} WHERE channel_id = ?`).get(ch.channelId) as { t: number }).t;
+  const first = Number.isFinite(covered) ? covered : (stmt(store, BLOCK_SQL.firstStart(tableOf(ch.kind))).get(ch.channelId) as { t: number }).t;
   let inclusive = !Number.isFinite(covered);
   const p = new Pyramid(undefined, covered);
   let n = 0;
