@@ -50,6 +50,9 @@ function offsets(t1: ArrayLike<number>, t2: ArrayLike<number>): { median: number
 
 const key = (c: { deviceId: string; channel: number }) => `${c.deviceId}/${c.channel}`;
 
+/** The first test's recording, replayed again by the third. */
+let recorded = '';
+
 test('a replayed recording, recorded again, gives the same samples back with times shifted by a constant', async () => {
   const a = await recordingHub('a');
   const sim = run(['simulate', '--bus', a.hub.bus, '--devices', 'monitor,anaesthesia,pump1,esu,tracker']);
@@ -57,6 +60,7 @@ test('a replayed recording, recorded again, gives the same samples back with tim
   await sleep(7000);
   await sim.kill();
   const fileA = await endCase(a.hub, a.dir);
+  recorded = fileA;
 
   const b = await recordingHub('b');
   const replay = await runToEnd(['replay', fileA, '--bus', b.hub.bus, '--json'], 60000);
@@ -147,5 +151,28 @@ test('or-hub replay refuses bad input with one clear line', async () => {
     const r = await runToEnd([...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, re);
+  }
+});
+
+test('a slice of one device replayed at 2x gives exactly that slice', async (t) => {
+  if (!recorded) return t.skip('needs the first test\'s recording');
+  const c = await recordingHub('c');
+  const src = RecordingStore.open(recorded, { readonly: true });
+  const start = src.caseInfo().startedMs!;
+  const ecgA = src.channelSummaries().find((x) => x.deviceId === 'sim-monitor-01' && x.channel === 0)!;
+  const from = ecgA.firstMs! + 2000;
+  const to = ecgA.firstMs! + 4000;
+  const slice = src.readWave(ecgA.id, from, to).raw;
+  src.close();
+  const r = await runToEnd(['replay', recorded, '--bus', c.hub.bus, '--devices', 'sim-monitor-01', '--speed', '2', '--from', String(from), '--to', `+${(to - start) / 1000}s`, '--json'], 60000);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const fileC = await endCase(c.hub, c.dir);
+  const rc = RecordingStore.open(fileC, { readonly: true });
+  try {
+    assert.deepEqual(rc.devices().map((d) => d.deviceId), ['sim-monitor-01'], 'only the chosen device');
+    const ecgC = rc.channelSummaries().find((x) => x.deviceId === 'sim-monitor-01' && x.channel === 0)!;
+    assert.deepEqual(rc.readWave(ecgC.id, -Infinity, Infinity).raw, slice, 'exactly the ECG samples of the slice');
+  } finally {
+    rc.close();
   }
 });
