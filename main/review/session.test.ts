@@ -31,7 +31,8 @@ function brute(s: RecordingStore, channelId: number, fromMs: number, toMs: numbe
 }
 
 function checkColumns(rs: ReviewSession, width: number): void {
-  const ov = rs.overview({ width });
+  const ov = rs.overview({ width, buildBudgetMs: Infinity });
+  assert.ok(ov.complete && ov.trends.every((t) => !t.pending));
   let spikes = 0;
   for (const tr of ov.trends.filter((t) => t.kind === 'numeric')) {
     const b = brute(rs.store, tr.channelId, ov.fromMs, ov.toMs, width);
@@ -81,11 +82,38 @@ test('the overview gives min/max per column of every vital with no peak hidden, 
   // A second session reads the same columns from the cache without rebuilding it.
   const again = ReviewSession.open(file);
   try {
-    assert.equal(again.updateCache(), 0, 'nothing left to fold in');
+    assert.equal(again.updateCache().folded, 0, 'nothing left to fold in');
     const hr = again.overview({ width: 300 }).trends.find((t) => t.group === 'hr')!;
     assert.ok(hr.max.some((x) => !Number.isNaN(x)));
   } finally {
     again.close();
+  }
+});
+
+test('a cold cache is built a budget at a time: trends pending until it is complete, then the same columns', () => {
+  const rs = ReviewSession.open(file, { cacheDir: fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-review-cold-')) });
+  try {
+    const first = rs.overview({ width: 60, buildBudgetMs: 0 });
+    assert.equal(first.complete, false);
+    const tracking = first.trends.find((t) => t.group === 'tracking')!;
+    assert.ok(tracking.pending && Number.isNaN(tracking.max[59]), 'tracking past what is built is left empty, not read raw');
+    let calls = 1;
+    let ov = first;
+    while (!ov.complete) {
+      ov = rs.overview({ width: 60, buildBudgetMs: 0 });
+      assert.ok(++calls < 100, 'each call makes progress');
+    }
+    assert.ok(calls > 2);
+    const full = ReviewSession.open(file);
+    try {
+      const ref = full.overview({ width: 60, buildBudgetMs: Infinity });
+      assert.deepEqual(ov.trends.map((t) => [...t.max]), ref.trends.map((t) => [...t.max]));
+      assert.deepEqual(ov.trends.map((t) => [...t.min]), ref.trends.map((t) => [...t.min]));
+    } finally {
+      full.close();
+    }
+  } finally {
+    rs.close();
   }
 });
 

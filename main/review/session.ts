@@ -49,7 +49,12 @@ export interface OverviewRequest {
   toMs?: number;
   /** Pixel columns, 1..8192. */
   width: number;
+  /** Time this request may spend building the review cache, ms; default OVERVIEW_BUILD_BUDGET_MS. */
+  buildBudgetMs?: number;
 }
+
+/** How long one overview request spends building a cold cache before answering with what it has, ms. */
+export const OVERVIEW_BUILD_BUDGET_MS = 150;
 
 export interface Overview {
   caseId: string;
@@ -57,7 +62,10 @@ export interface Overview {
   toMs: number;
   width: number;
   columnMs: number;
-  trends: (Omit<TrendChannel, 'channelId'> & { channelId: number; min: Float64Array; max: Float64Array })[];
+  /** `pending`: the cache of this channel is still being built; columns past what it covers are empty (ask again). */
+  trends: (TrendChannel & { min: Float64Array; max: Float64Array; pending: boolean })[];
+  /** False while any trend is pending. */
+  complete: boolean;
   markers: AnnotationRecord[];
   alarms: AlarmInterval[];
   gaps: GapRow[];
@@ -204,13 +212,23 @@ export class ReviewSession {
     return { fromMs, toMs };
   }
 
-  /** Folds everything the cache may hold into it (an ended case entirely; a running one up to LIVE_MARGIN_MS ago). */
-  updateCache(): number {
+  /**
+   * Folds what the cache may hold into it (an ended case entirely; a running one up to LIVE_MARGIN_MS ago),
+   * vitals first, for at most budgetMs. Returns the samples folded in and the channels still pending.
+   * The hub may call this with no budget when a case ends, so the first review finds the cache warm.
+   */
+  updateCache(budgetMs = Infinity): { folded: number; pending: Set<number> } {
     const c = this.store.caseInfo();
     const horizon = c.state === 'ended' ? Infinity : (c.lastDataMs ?? -Infinity) - LIVE_MARGIN_MS;
-    let n = 0;
-    for (const ch of this.trends) n += extendPyramid(this.store, this.cache, ch, horizon);
-    return n;
+    const deadline = performance.now() + budgetMs;
+    let folded = 0;
+    const pending = new Set<number>();
+    for (const ch of [...this.trends].sort((a, b) => Number(a.kind === 'pose') - Number(b.kind === 'pose'))) {
+      const r = extendPyramid(this.store, this.cache, ch, horizon, deadline);
+      folded += r.folded;
+      if (!r.complete) pending.add(ch.channelId);
+    }
+    return { folded, pending };
   }
 
   /** The whole-case overview (or any span of it), `width` columns of min/max per trend. */
@@ -221,7 +239,7 @@ export class ReviewSession {
     const fromMs = req.fromMs ?? span.fromMs;
     const toMs = req.toMs ?? span.toMs;
     if (!(Number.isFinite(fromMs) && Number.isFinite(toMs) && toMs > fromMs)) throw new ReviewError('overview: the span must have from < to', 'REVIEW_BAD_SPAN');
-    this.updateCache();
+    const { pending } = this.updateCache(req.buildBudgetMs ?? OVERVIEW_BUILD_BUDGET_MS);
     const rows = this.freshRows();
     const inSpan = (a: number, b: number | null) => a <= toMs && (b === null || b >= fromMs);
     return {
@@ -230,7 +248,8 @@ export class ReviewSession {
       toMs,
       width,
       columnMs: (toMs - fromMs) / width,
-      trends: this.trends.map((ch) => ({ ...ch, ...trendColumns(this.store, this.cache, ch, fromMs, toMs, width) })),
+      trends: this.trends.map((ch) => ({ ...ch, ...trendColumns(this.store, this.cache, ch, fromMs, toMs, width, !pending.has(ch.channelId)), pending: pending.has(ch.channelId) })),
+      complete: pending.size === 0,
       markers: rows.markers.filter((m) => m.tMs >= fromMs && m.tMs <= toMs),
       alarms: rows.alarms.filter((a) => inSpan(a.fromMs, a.toMs)),
       gaps: rows.gaps.filter((g) => inSpan(g.fromMs, g.toMs)),

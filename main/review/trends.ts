@@ -79,39 +79,47 @@ export function channelEndMs(store: RecordingStore, ch: Pick<TrendChannel, 'chan
   return r ? r.t1_ms : null;
 }
 
-/** Recorded time read per step while building a pyramid, ms (bounds memory). */
-const BUILD_STEP_MS = 3600000;
+/** Recorded time read per step while building a pyramid, ms (bounds memory; poses are 60 Hz, so shorter steps keep to a time budget). */
+const BUILD_STEP_MS = { numeric: 3600000, pose: 300000 };
 
 /**
  * Folds a channel's samples up to horizonMs into its cached pyramid (only those newer than what
- * the cache covers). Returns the number of samples folded in.
+ * the cache covers), one step at least, then until a step ends past `deadline` (performance.now() ms).
+ * Returns the samples folded in and whether the cache now covers the channel up to the horizon.
  */
-export function extendPyramid(store: RecordingStore, cache: ReviewCache, ch: TrendChannel, horizonMs: number): number {
+export function extendPyramid(store: RecordingStore, cache: ReviewCache, ch: TrendChannel, horizonMs: number, deadline = Infinity): { folded: number; complete: boolean } {
   const covered = cache.coveredTo(ch.channelId);
   const end = Math.min(horizonMs, channelEndMs(store, ch) ?? -Infinity);
-  if (!(end > covered)) return 0;
+  if (!(end > covered)) return { folded: 0, complete: true };
   const first = Number.isFinite(covered) ? covered : (stmt(store, BLOCK_SQL.firstStart(tableOf(ch.kind))).get(ch.channelId) as { t: number }).t;
   let inclusive = !Number.isFinite(covered);
   const p = new Pyramid(undefined, covered);
+  const step = BUILD_STEP_MS[ch.kind];
   let n = 0;
-  for (let a = first; a < end; a += BUILD_STEP_MS) {
-    const { t, v } = readTrendValues(store, ch, a, Math.min(end, a + BUILD_STEP_MS), inclusive);
+  let a = first;
+  // At least one step per call, so that repeated calls with any budget make progress.
+  do {
+    const { t, v } = readTrendValues(store, ch, a, Math.min(end, a + step), inclusive);
     inclusive = false;
     p.add(t, v);
     n += t.length;
-  }
+    a += step;
+  } while (a < end && performance.now() <= deadline);
   if (n > 0) {
     p.complete();
     cache.merge(ch.channelId, p);
   }
-  return n;
+  return { folded: n, complete: a >= end };
 }
 
 /** Spans of tracking quality longer than this are read from the pyramid even when its buckets are wider than a column, ms. */
 export const RAW_POSE_SPAN_MS = 60000;
 
-/** Min/max per column of a channel over [fromMs, toMs), `width` columns: cached buckets, then raw samples past them. */
-export function trendColumns(store: RecordingStore, cache: ReviewCache, ch: TrendChannel, fromMs: number, toMs: number, width: number): MinMaxColumns {
+/**
+ * Min/max per column of a channel over [fromMs, toMs), `width` columns: cached buckets, then raw samples past them
+ * (unless `rawTail` is false: a channel whose cache is still being built leaves those columns empty).
+ */
+export function trendColumns(store: RecordingStore, cache: ReviewCache, ch: TrendChannel, fromMs: number, toMs: number, width: number, rawTail = true): MinMaxColumns {
   const cols = emptyColumns(width);
   // Raw samples below the finest bucket, except for tracking quality (60 Hz poses are costly to decode): 1 s buckets beyond a minute.
   const fine = levelFor((toMs - fromMs) / width);
@@ -128,6 +136,7 @@ export function trendColumns(store: RecordingStore, cache: ReviewCache, ch: Tren
       for (const c of cache.chunks(ch.channelId, level, first, last)) foldBuckets(cols, fromMs, toMs, c.first, b, c.min, c.max);
       if (covered >= rawFrom) [rawFrom, inclusive] = [covered, false];
     }
+    if (!rawTail) return cols;
   }
   if (rawFrom < toMs) {
     const { t, v } = readTrendValues(store, ch, rawFrom, toMs, inclusive);
