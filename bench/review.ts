@@ -57,7 +57,9 @@ function baselineOverview(file: string, trendIds: Chan[], fromMs: number, toMs: 
   let n = 0;
   for (const c of trendIds) {
     const cols = emptyColumns(WIDTH);
-    for (const r of db.prepare(`SELECT data FROM ${c.kind === 'pose' ? 'pose_blocks' : 'numeric_blocks'} WHERE channel_id = ? ORDER BY t0_ms`).iterate(c.id) as Iterable<{ data: Buffer }>) {
+    for (const r of db
+      .prepare(`SELECT data FROM ${c.kind === 'pose' ? 'pose_blocks' : 'numeric_blocks'} WHERE channel_id = ? ORDER BY t0_ms`)
+      .iterate(c.id) as Iterable<{ data: Buffer }>) {
       const [t, v] = decodeColumns(r.data);
       foldSamples(cols, fromMs, toMs, t, v);
       n += t.length;
@@ -74,14 +76,20 @@ function baselineState(db: Database.Database, chans: Chan[], tMs: number): numbe
   let n = 0;
   for (const c of chans) {
     if (c.kind === 'wave') {
-      for (const r of db.prepare('SELECT data FROM wave_blocks WHERE channel_id = ? AND t0_ms <= ? AND t1_ms >= ?').all(c.id, tMs, tMs - WINDOW_MS) as { data: Buffer }[]) n += decodeWave(r.data).length;
+      for (const r of db.prepare('SELECT data FROM wave_blocks WHERE channel_id = ? AND t0_ms <= ? AND t1_ms >= ?').all(c.id, tMs, tMs - WINDOW_MS) as {
+        data: Buffer;
+      }[])
+        n += decodeWave(r.data).length;
     } else if (c.kind === 'numeric' || c.kind === 'pose') {
       const age = c.kind === 'numeric' ? 600000 : 1000;
-      const rows = db.prepare(`SELECT data FROM ${c.kind}_blocks WHERE channel_id = ? AND t0_ms <= ? AND t1_ms >= ?`).all(c.id, tMs, tMs - age) as { data: Buffer }[];
+      const rows = db.prepare(`SELECT data FROM ${c.kind}_blocks WHERE channel_id = ? AND t0_ms <= ? AND t1_ms >= ?`).all(c.id, tMs, tMs - age) as {
+        data: Buffer;
+      }[];
       for (const r of rows) n += decodeColumns(r.data)[0].length;
     }
   }
-  for (const t of ['settings', 'alarms', 'device_events', 'dicom_shown', 'registrations']) n += db.prepare(`SELECT * FROM ${t} WHERE t_ms <= ?`).all(tMs).length;
+  for (const t of ['settings', 'alarms', 'device_events', 'dicom_shown', 'registrations'])
+    n += db.prepare(`SELECT * FROM ${t} WHERE t_ms <= ?`).all(tMs).length;
   return n;
 }
 
@@ -182,14 +190,37 @@ function runCase(hours: number): Figures {
 
 function main(): void {
   const f = (x: number, d = 1) => x.toFixed(d);
-  console.log(`bench:review: width ${WIDTH} columns, ${SEEKS} seeks with a ${WINDOW_MS / 1000} s window; ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => f(x)).join('/')}, Node ${process.versions.node}`);
+  console.log(
+    `bench:review: width ${WIDTH} columns, ${SEEKS} seeks with a ${WINDOW_MS / 1000} s window; ${os.cpus().length} CPUs, load ${os
+      .loadavg()
+      .map((x) => f(x))
+      .join('/')}, Node ${process.versions.node}`,
+  );
   const results = HOURS.map((h) => {
     const x = runCase(h);
-    console.log(`${h} h (${f(x.fileBytes / 1048576)} MiB${x.generatedS === null ? ', reused' : `, generated in ${f(x.generatedS)} s`}): overview cold: first ${f(x.coldFirstOverviewMs, 0)} ms (${x.coldFirstPending} trends pending), whole cache ${f(x.coldOverviewMs, 0)} ms; warm ${f(x.warmOverviewMs)} ms (max ${f(x.warmOverviewMaxMs)}); seek p50 ${f(x.seekP50Ms)} / p99 ${f(x.seekP99Ms)} ms; baseline overview ${f(x.baselineOverviewMs, 0)} ms, seek p50 ${f(x.baselineSeekP50Ms)} / p99 ${f(x.baselineSeekP99Ms)} ms; ratios overview ${f(x.overviewVsBaseline, 4)}, seek p99 ${f(x.seekP99VsBaseline, 3)}; cache ${f(x.cacheBytes / 1048576, 2)} MiB`);
+    const gen = x.generatedS === null ? 'reused' : `generated in ${f(x.generatedS)} s`;
+    console.log(
+      `${h} h (${f(x.fileBytes / 1048576)} MiB, ${gen}): overview cold: first ${f(x.coldFirstOverviewMs, 0)} ms ` +
+        `(${x.coldFirstPending} trends pending), whole cache ${f(x.coldOverviewMs, 0)} ms; warm ${f(x.warmOverviewMs)} ms ` +
+        `(max ${f(x.warmOverviewMaxMs)}); seek p50 ${f(x.seekP50Ms)} / p99 ${f(x.seekP99Ms)} ms; ` +
+        `baseline overview ${f(x.baselineOverviewMs, 0)} ms, seek p50 ${f(x.baselineSeekP50Ms)} / p99 ${f(x.baselineSeekP99Ms)} ms; ` +
+        `ratios overview ${f(x.overviewVsBaseline, 4)}, seek p99 ${f(x.seekP99VsBaseline, 3)}; cache ${f(x.cacheBytes / 1048576, 2)} MiB`,
+    );
     return x;
   });
   const met = results.every((x) => x.warmOverviewMs <= 300 && x.seekP99Ms <= 50);
-  console.log(JSON.stringify({ goals: { overviewMs: 300, seekP99Ms: 50 }, met, width: WIDTH, seeks: SEEKS, windowMs: WINDOW_MS, cpus: os.cpus().length, loadavg: os.loadavg(), cases: Object.fromEntries(results.map((x) => [`${x.hours}h`, x])) }));
+  console.log(
+    JSON.stringify({
+      goals: { overviewMs: 300, seekP99Ms: 50 },
+      met,
+      width: WIDTH,
+      seeks: SEEKS,
+      windowMs: WINDOW_MS,
+      cpus: os.cpus().length,
+      loadavg: os.loadavg(),
+      cases: Object.fromEntries(results.map((x) => [`${x.hours}h`, x])),
+    }),
+  );
 }
 
 main();

@@ -19,7 +19,11 @@ after(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function api(hub: HubProc, p: string, body?: unknown): Promise<Response> {
-  return fetch(hub.origin + p, { method: body ? 'POST' : 'GET', headers: { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  return fetch(hub.origin + p, {
+    method: body ? 'POST' : 'GET',
+    headers: { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
 }
 
 async function recordingHub(tag: string): Promise<{ hub: HubProc; dir: string }> {
@@ -65,7 +69,13 @@ test('a replayed recording, recorded again, gives the same samples back with tim
   const b = await recordingHub('b');
   const replay = await runToEnd(['replay', fileA, '--bus', b.hub.bus, '--json'], 60000);
   assert.equal(replay.code, 0, replay.stdout + replay.stderr);
-  const stats = JSON.parse(replay.stdout.trim().split('\n').pop()!) as { waveSamples: number; numerics: number; poses: number; shiftMs: number; devices: number };
+  const stats = JSON.parse(replay.stdout.trim().split('\n').pop()!) as {
+    waveSamples: number;
+    numerics: number;
+    poses: number;
+    shiftMs: number;
+    devices: number;
+  };
   assert.equal(stats.devices, 5);
   const fileB = await endCase(b.hub, b.dir);
 
@@ -101,20 +111,39 @@ test('a replayed recording, recorded again, gives the same samples back with tim
       } else if (c.kind === 'numeric') {
         const x = ra.readNumerics(c.id, -Infinity, Infinity);
         const y = rb.readNumerics(d.id, -Infinity, Infinity);
-        assert.deepEqual(y.map((n) => [n.value, n.status]), x.map((n) => [n.value, n.status]), `${key(c)}: values and status`);
-        check(c, x.map((n) => n.tMs), y.map((n) => n.tMs));
+        assert.deepEqual(
+          y.map((n) => [n.value, n.status]),
+          x.map((n) => [n.value, n.status]),
+          `${key(c)}: values and status`,
+        );
+        check(
+          c,
+          x.map((n) => n.tMs),
+          y.map((n) => n.tMs),
+        );
         numerics += x.length;
       } else if (c.kind === 'pose') {
         const x = ra.readPoses(c.id, -Infinity, Infinity);
         const y = rb.readPoses(d.id, -Infinity, Infinity);
         assert.equal(y.length, x.length, `${key(c)}: pose count`);
-        assert.deepEqual(y.map((p) => [p.quality, p.status, ...p.matrix]), x.map((p) => [p.quality, p.status, ...p.matrix]), `${key(c)}: poses`);
-        check(c, x.map((n) => n.tMs), y.map((n) => n.tMs));
+        assert.deepEqual(
+          y.map((p) => [p.quality, p.status, ...p.matrix]),
+          x.map((p) => [p.quality, p.status, ...p.matrix]),
+          `${key(c)}: poses`,
+        );
+        check(
+          c,
+          x.map((n) => n.tMs),
+          y.map((n) => n.tMs),
+        );
         poses += x.length;
       }
     }
     const spread = Math.max(...medians) - Math.min(...medians);
-    console.log(`compared ${waveSamples} wave samples, ${numerics} numerics, ${poses} poses; shift ${stats.shiftMs.toFixed(1)} ms, channel medians within ${spread.toFixed(2)} ms`);
+    console.log(
+      `compared ${waveSamples} wave samples, ${numerics} numerics, ${poses} poses; ` +
+        `shift ${stats.shiftMs.toFixed(1)} ms, channel medians within ${spread.toFixed(2)} ms`,
+    );
     assert.ok(waveSamples > 5 * 500 && numerics > 50 && poses > 5 * 60, `enough data compared: ${waveSamples} samples, ${numerics} numerics, ${poses} poses`);
     assert.deepEqual([stats.waveSamples, stats.numerics, stats.poses], [waveSamples, numerics, poses], 'the replay sent exactly what was recorded');
     // One constant shift for every channel: the replay's, give or take the clock-sync error.
@@ -128,7 +157,11 @@ test('a replayed recording, recorded again, gives the same samples back with tim
     const rowsA = all(ra);
     assert.ok(rowsA.settings.length > 0 && rowsA.events.length > 0, 'settings and events recorded');
     assert.deepEqual(all(rb), rowsA, 'settings, alarms and events replayed');
-    assert.deepEqual(rb.devices().map((d) => [d.deviceId, d.kind, d.model, d.serial]), ra.devices().map((d) => [d.deviceId, d.kind, d.model, d.serial]), 'same devices');
+    assert.deepEqual(
+      rb.devices().map((d) => [d.deviceId, d.kind, d.model, d.serial]),
+      ra.devices().map((d) => [d.deviceId, d.kind, d.model, d.serial]),
+      'same devices',
+    );
   } finally {
     ra.close();
     rb.close();
@@ -155,7 +188,7 @@ test('or-hub replay refuses bad input with one clear line', async () => {
 });
 
 test('a slice of one device replayed at 2x gives exactly that slice', async (t) => {
-  if (!recorded) return t.skip('needs the first test\'s recording');
+  if (!recorded) return t.skip("needs the first test's recording");
   const c = await recordingHub('c');
   const src = RecordingStore.open(recorded, { readonly: true });
   const start = src.caseInfo().startedMs!;
@@ -164,12 +197,33 @@ test('a slice of one device replayed at 2x gives exactly that slice', async (t) 
   const to = ecgA.firstMs! + 4000;
   const slice = src.readWave(ecgA.id, from, to).raw;
   src.close();
-  const r = await runToEnd(['replay', recorded, '--bus', c.hub.bus, '--devices', 'sim-monitor-01', '--speed', '2', '--from', String(from), '--to', `+${(to - start) / 1000}s`, '--json'], 60000);
+  const r = await runToEnd(
+    [
+      'replay',
+      recorded,
+      '--bus',
+      c.hub.bus,
+      '--devices',
+      'sim-monitor-01',
+      '--speed',
+      '2',
+      '--from',
+      String(from),
+      '--to',
+      `+${(to - start) / 1000}s`,
+      '--json',
+    ],
+    60000,
+  );
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const fileC = await endCase(c.hub, c.dir);
   const rc = RecordingStore.open(fileC, { readonly: true });
   try {
-    assert.deepEqual(rc.devices().map((d) => d.deviceId), ['sim-monitor-01'], 'only the chosen device');
+    assert.deepEqual(
+      rc.devices().map((d) => d.deviceId),
+      ['sim-monitor-01'],
+      'only the chosen device',
+    );
     const ecgC = rc.channelSummaries().find((x) => x.deviceId === 'sim-monitor-01' && x.channel === 0)!;
     assert.deepEqual(rc.readWave(ecgC.id, -Infinity, Infinity).raw, slice, 'exactly the ECG samples of the slice');
   } finally {

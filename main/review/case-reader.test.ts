@@ -15,7 +15,9 @@ test('seek and cache queries search the (channel_id, t0_ms) indexes', () => {
   try {
     for (const table of ['numeric_blocks', 'pose_blocks', 'wave_blocks']) {
       for (const sql of Object.values(BLOCK_SQL).map((f) => f(table))) {
-        const plan = (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array(sql.split('?').length - 1).fill(1)) as { detail: string }[]).map((r) => r.detail).join('; ');
+        const plan = (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array(sql.split('?').length - 1).fill(1)) as { detail: string }[])
+          .map((r) => r.detail)
+          .join('; ');
         assert.match(plan, /SEARCH .* USING (COVERING )?INDEX \w+_channel_t0/, `${sql}: ${plan}`);
         assert.doesNotMatch(plan, /\bSCAN\b/, `${sql}: ${plan}`);
       }

@@ -36,8 +36,10 @@ export interface SettingRow {
 
 /** Per (device, channel): the newest setting at or before tMs. Uses settings_t. */
 export function settingsInForce(s: RecordingStore, tMs: number): SettingRow[] {
-  const rows = stmt(s, 'SELECT device_id, channel, MAX(t_ms) AS t_ms, value, text FROM settings WHERE t_ms <= ? GROUP BY device_id, channel ORDER BY device_id, channel')
-    .all(tMs) as { device_id: string; channel: number; t_ms: number; value: number; text: string }[];
+  const rows = stmt(
+    s,
+    'SELECT device_id, channel, MAX(t_ms) AS t_ms, value, text FROM settings WHERE t_ms <= ? GROUP BY device_id, channel ORDER BY device_id, channel',
+  ).all(tMs) as { device_id: string; channel: number; t_ms: number; value: number; text: string }[];
   return rows.map((r) => ({ deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, value: r.value, text: r.text }));
 }
 
@@ -50,8 +52,7 @@ export const BLOCK_SQL = {
 
 /** The newest block of a channel that starts at or before tMs (index search, newest first). */
 function blockBefore(s: RecordingStore, table: 'numeric_blocks' | 'pose_blocks', channelId: number, tMs: number, lookbackMs: number): Uint8Array | null {
-  const r = stmt(s, BLOCK_SQL.newestStartingBefore(table))
-    .get(channelId, tMs, tMs - lookbackMs) as { data: Buffer } | undefined;
+  const r = stmt(s, BLOCK_SQL.newestStartingBefore(table)).get(channelId, tMs, tMs - lookbackMs) as { data: Buffer } | undefined;
   return r ? new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength) : null;
 }
 
@@ -72,7 +73,12 @@ export function lastNumericAt(s: RecordingStore, channelId: number, tMs: number,
 }
 
 /** The pose of a tool at or before tMs, within maxAgeMs. */
-export function poseAt(s: RecordingStore, channelId: number, tMs: number, maxAgeMs: number): { tMs: number; quality: number; status: number; matrix: number[] } | null {
+export function poseAt(
+  s: RecordingStore,
+  channelId: number,
+  tMs: number,
+  maxAgeMs: number,
+): { tMs: number; quality: number; status: number; matrix: number[] } | null {
   const data = blockBefore(s, 'pose_blocks', channelId, tMs, maxAgeMs + MAX_POSE_BLOCK_MS);
   if (!data) return null;
   const cols = decodeColumns(data);

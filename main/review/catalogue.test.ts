@@ -12,8 +12,16 @@ test('the catalogue finds cases by date, room, procedure, team member and marker
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-catalogue-'));
   const day1 = Date.UTC(2026, 2, 1, 8);
   const day2 = Date.UTC(2026, 2, 2, 8);
-  writeSyntheticCase(recordingPath(dir, '20260301-080000-aaaaaa'), 0.05, day1, 1, { procedure: 'Laparoscopic cholecystectomy', room: 'OR 1', team: [{ role: 'surgeon', name: 'Dr Ada Lovelace' }] });
-  writeSyntheticCase(recordingPath(dir, '20260302-080000-bbbbbb'), 0.05, day2, 2, { procedure: 'Total hip replacement', room: 'OR 4', team: [{ role: 'surgeon', name: 'Dr Grace Hopper' }] });
+  writeSyntheticCase(recordingPath(dir, '20260301-080000-aaaaaa'), 0.05, day1, 1, {
+    procedure: 'Laparoscopic cholecystectomy',
+    room: 'OR 1',
+    team: [{ role: 'surgeon', name: 'Dr Ada Lovelace' }],
+  });
+  writeSyntheticCase(recordingPath(dir, '20260302-080000-bbbbbb'), 0.05, day2, 2, {
+    procedure: 'Total hip replacement',
+    room: 'OR 4',
+    team: [{ role: 'surgeon', name: 'Dr Grace Hopper' }],
+  });
   // A third case that has no incision marker, and a file that is not a recording.
   const f3 = recordingPath(dir, '20260302-100000-cccccc');
   const s = RecordingStore.open(f3, { create: true });

@@ -80,7 +80,10 @@ test('a case being recorded is reviewed at the same time without disturbing the 
   const s = RecordingStore.open(file, { readonly: true });
   const ch = s.channels();
   assert.deepEqual(Array.from(s.readWave(ch.find((c) => c.kind === 'wave')!.id, -Infinity, Infinity).raw), ecg);
-  assert.deepEqual(s.readNumerics(ch.find((c) => c.kind === 'numeric')!.id, -Infinity, Infinity).map((n) => n.value), hr);
+  assert.deepEqual(
+    s.readNumerics(ch.find((c) => c.kind === 'numeric')!.id, -Infinity, Infinity).map((n) => n.value),
+    hr,
+  );
   s.close();
 
   // The cache extended while the case ran gives what a cache built afresh on the ended case gives.

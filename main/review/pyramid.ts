@@ -124,7 +124,15 @@ export function emptyColumns(width: number): MinMaxColumns {
  * A bucket counts in every column it overlaps, so a peak is never hidden (it may widen by
  * at most a bucket, half a column).
  */
-export function foldBuckets(cols: MinMaxColumns, fromMs: number, toMs: number, first: number, bMs: number, min: ArrayLike<number>, max: ArrayLike<number>): void {
+export function foldBuckets(
+  cols: MinMaxColumns,
+  fromMs: number,
+  toMs: number,
+  first: number,
+  bMs: number,
+  min: ArrayLike<number>,
+  max: ArrayLike<number>,
+): void {
   const width = cols.min.length;
   const colMs = (toMs - fromMs) / width;
   for (let j = 0; j < min.length; j++) {

@@ -13,10 +13,15 @@ const FLAGS = {
   bus: { type: 'string', help: 'hub bus endpoint to play onto (required)', metavar: 'ENDPOINT', check: checkEndpoint },
   speed: {
     type: 'string',
-    help: 'play K times faster than real time (the devices\' clocks run K times fast, as with "or-hub simulate --speed"); at most 3, the hub\'s flood budget (docs/device-protocol.md §7.3)',
+    help:
+      'play K times faster than real time (the devices\' clocks run K times fast, as with "or-hub simulate --speed"); ' +
+      'at most 3, the hub\'s flood budget (docs/device-protocol.md §7.3)',
     metavar: 'K',
     default: '1',
-    check: (v: string) => (/^\d+(\.\d+)?$/.test(v) && Number(v) >= 0.1 && Number(v) <= MAX_SPEED ? null : `must be a number between 0.1 and ${MAX_SPEED} (faster, the hub throttles the devices as flooding), got "${v}"`),
+    check: (v: string) =>
+      /^\d+(\.\d+)?$/.test(v) && Number(v) >= 0.1 && Number(v) <= MAX_SPEED
+        ? null
+        : `must be a number between 0.1 and ${MAX_SPEED} (faster, the hub throttles the devices as flooding), got "${v}"`,
   },
   from: { type: 'string', help: 'start here: ISO date-time, Unix ms, or offset from the case start (+10m, 1:20:00)', metavar: 'T' },
   to: { type: 'string', help: 'stop here (same forms as --from)', metavar: 'T' },
@@ -30,7 +35,13 @@ type Out = (line: string) => void;
 export async function runReplayCli(argv: string[], out: Out, err: Out): Promise<number> {
   const p = parseArgs('or-hub replay', argv, FLAGS, 1);
   if (p.help) {
-    out(helpText('or-hub replay RECORDING --bus ENDPOINT [flags]', 'Plays a recording (.orrec file) onto a hub\'s bus as if its devices were live: same descriptors and rates, times shifted to now.', FLAGS));
+    out(
+      helpText(
+        'or-hub replay RECORDING --bus ENDPOINT [flags]',
+        "Plays a recording (.orrec file) onto a hub's bus as if its devices were live: same descriptors and rates, times shifted to now.",
+        FLAGS,
+      ),
+    );
     return 0;
   }
   const f = p.flags;
@@ -54,7 +65,9 @@ export async function runReplayCli(argv: string[], out: Out, err: Out): Promise<
     }
     const s0 = replayer.stats;
     await replayer.start();
-    out(`replaying ${info.id} (${s0.devices} devices, ${new Date(s0.fromMs).toISOString()} .. ${new Date(s0.toMs).toISOString()}) at ${f.speed}x onto ${f.bus}`);
+    out(
+      `replaying ${info.id} (${s0.devices} devices, ${new Date(s0.fromMs).toISOString()} .. ${new Date(s0.toMs).toISOString()}) at ${f.speed}x onto ${f.bus}`,
+    );
     const onSignal = () => void replayer.stop();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
@@ -62,7 +75,11 @@ export async function runReplayCli(argv: string[], out: Out, err: Out): Promise<
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (f.json) out(JSON.stringify(s));
-    else out(`replayed: ${s.waveSamples} wave samples, ${s.numerics} numerics, ${s.poses} poses, ${s.settings} settings, ${s.alarms} alarm changes, ${s.events} events in ${s.frames} frames`);
+    else
+      out(
+        `replayed: ${s.waveSamples} wave samples, ${s.numerics} numerics, ${s.poses} poses, ${s.settings} settings, ` +
+          `${s.alarms} alarm changes, ${s.events} events in ${s.frames} frames`,
+      );
     return 0;
   } catch (e) {
     if (e instanceof ReplayError) {

@@ -53,7 +53,10 @@ export interface ReplayStats {
 
 export class ReplayError extends Error {
   override name = 'ReplayError';
-  constructor(message: string, readonly code = 'REPLAY') {
+  constructor(
+    message: string,
+    readonly code = 'REPLAY',
+  ) {
     super(message);
   }
 }
@@ -133,15 +136,17 @@ export class Replayer {
     if (!(this.speed > 0 && this.speed <= MAX_SPEED)) throw new ReplayError(`speed must be in (0, ${MAX_SPEED}], got ${this.speed}`, 'REPLAY_BAD_SPEED');
     const descs = deviceDescriptors(store);
     const known = descs.map((d) => d.deviceId);
-    for (const d of opts.devices ?? []) if (!known.includes(d)) throw new ReplayError(`no device "${d}" in this recording (it has: ${known.join(', ') || 'none'})`, 'REPLAY_NO_DEVICE');
+    for (const d of opts.devices ?? [])
+      if (!known.includes(d)) throw new ReplayError(`no device "${d}" in this recording (it has: ${known.join(', ') || 'none'})`, 'REPLAY_NO_DEVICE');
     const chosen = descs.filter((d) => !opts.devices || opts.devices.includes(d.deviceId));
     if (chosen.length === 0) throw new ReplayError('this recording has no devices to replay', 'REPLAY_EMPTY');
     const summaries = store.channelSummaries();
     const first = Math.min(...summaries.map((c) => c.firstMs ?? Infinity));
     const last = Math.max(...summaries.map((c) => c.lastMs ?? -Infinity));
-    const fromMs = opts.fromMs ?? (Number.isFinite(first) ? first : store.caseInfo().startedMs ?? store.caseInfo().createdMs);
+    const fromMs = opts.fromMs ?? (Number.isFinite(first) ? first : (store.caseInfo().startedMs ?? store.caseInfo().createdMs));
     const toMs = opts.toMs ?? (Number.isFinite(last) ? last : fromMs);
-    if (!(toMs >= fromMs)) throw new ReplayError(`--to (${new Date(toMs).toISOString()}) is before --from (${new Date(fromMs).toISOString()})`, 'REPLAY_BAD_RANGE');
+    if (!(toMs >= fromMs))
+      throw new ReplayError(`--to (${new Date(toMs).toISOString()}) is before --from (${new Date(fromMs).toISOString()})`, 'REPLAY_BAD_RANGE');
     this.stats = { devices: chosen.length, waveSamples: 0, numerics: 0, poses: 0, settings: 0, alarms: 0, events: 0, frames: 0, fromMs, toMs, shiftMs: 0 };
     for (const d of chosen) this.players.set(d.deviceId, this.player(d, summaries));
     this.done = new Promise((resolve, reject) => {
@@ -154,7 +159,15 @@ export class Replayer {
     const client = new DeviceClient({ endpoint: this.opts.endpoint, descriptor: desc, curve: this.opts.curve, clock: () => this.deviceNow() });
     const mine = summaries.filter((c) => c.deviceId === desc.deviceId && c.samples > 0);
     const series = (kind: string) => mine.filter((c) => c.kind === kind).map((c) => ({ channelId: c.id, channel: c.channel, lastT: -Infinity }));
-    const waves = mine.filter((c) => c.kind === 'wave').map((c) => ({ channelId: c.id, channel: c.channel, format: asFormat(desc.channels.find((d) => d.index === c.channel)?.format ?? c.format), runs: [], lastT: -Infinity }));
+    const waves = mine
+      .filter((c) => c.kind === 'wave')
+      .map((c) => ({
+        channelId: c.id,
+        channel: c.channel,
+        format: asFormat(desc.channels.find((d) => d.index === c.channel)?.format ?? c.format),
+        runs: [],
+        lastT: -Infinity,
+      }));
     return { client, waves, numerics: series('numeric'), poses: series('pose'), pendingNumerics: [], pendingPoses: [], pendingRows: [] };
   }
 
@@ -177,7 +190,10 @@ export class Replayer {
     while (![...this.players.values()].every((p) => p.client.accepted)) {
       if (Date.now() - t0 > timeout) {
         await this.stopClients();
-        throw new ReplayError(`no answer from the hub at ${this.opts.endpoint} within ${timeout} ms${this.opts.curve ? '' : ' (a CURVE bus needs --keys FILE)'}`, 'REPLAY_NO_HUB');
+        throw new ReplayError(
+          `no answer from the hub at ${this.opts.endpoint} within ${timeout} ms${this.opts.curve ? '' : ' (a CURVE bus needs --keys FILE)'}`,
+          'REPLAY_NO_HUB',
+        );
       }
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -278,16 +294,35 @@ export class Replayer {
       const p = this.players.get(deviceId);
       if (p && keep(tMs)) p.pendingRows.push({ tMs, send: () => send(tMs + shift()) });
     };
-    for (const s of this.store.settings(lo, to)) add(s.deviceId, s.tMs, (t) => (this.stats.settings++, this.players.get(s.deviceId)!.client.sendSetting({ tMs: t, channel: s.channel, value: s.value, text: s.text })));
-    for (const a of this.store.alarms(lo, to)) add(a.deviceId, a.tMs, (t) => (this.stats.alarms++, this.players.get(a.deviceId)!.client.sendAlarm({ tMs: t, channel: a.channel, priority: a.priority, state: a.state, code: a.code, text: a.text })));
-    for (const e of this.store.events(lo, to)) add(e.deviceId, e.tMs, (t) => (this.stats.events++, this.players.get(e.deviceId)!.client.sendEvent({ tMs: t, channel: e.channel, code: e.code, text: e.text })));
+    for (const s of this.store.settings(lo, to))
+      add(
+        s.deviceId,
+        s.tMs,
+        (t) => (this.stats.settings++, this.players.get(s.deviceId)!.client.sendSetting({ tMs: t, channel: s.channel, value: s.value, text: s.text })),
+      );
+    for (const a of this.store.alarms(lo, to))
+      add(
+        a.deviceId,
+        a.tMs,
+        (t) => (
+          this.stats.alarms++,
+          this.players.get(a.deviceId)!.client.sendAlarm({ tMs: t, channel: a.channel, priority: a.priority, state: a.state, code: a.code, text: a.text })
+        ),
+      );
+    for (const e of this.store.events(lo, to))
+      add(
+        e.deviceId,
+        e.tMs,
+        (t) => (this.stats.events++, this.players.get(e.deviceId)!.client.sendEvent({ tMs: t, channel: e.channel, code: e.code, text: e.text })),
+      );
     this.rowsLastT = Math.max(this.rowsLastT, to);
   }
 
   private tick(): void {
     const vt = Math.min(this.recordedNow(), this.stats.toMs);
     const ahead = WINDOW_MS * Math.max(1, this.speed);
-    if (this.loadedTo < this.stats.toMs && vt + ahead / 2 >= this.loadedTo) this.load(Math.min(this.stats.toMs, Math.max(this.loadedTo, this.stats.fromMs) + ahead));
+    if (this.loadedTo < this.stats.toMs && vt + ahead / 2 >= this.loadedTo)
+      this.load(Math.min(this.stats.toMs, Math.max(this.loadedTo, this.stats.fromMs) + ahead));
     const shift = this.stats.shiftMs;
     let pending = this.loadedTo < this.stats.toMs;
     for (const p of this.players.values()) {
@@ -305,8 +340,18 @@ export class Replayer {
         }
         if (w.runs.length > 0) pending = true;
       }
-      this.flushSeries(p.pendingNumerics, vt, (e) => p.client.sendNumerics(e.map((x) => ({ ...x, tMs: x.tMs + shift }))), (k) => (this.stats.numerics += k));
-      this.flushSeries(p.pendingPoses, vt, (e) => p.client.sendPoses(e.map((x) => ({ ...x, tMs: x.tMs + shift }))), (k) => (this.stats.poses += k));
+      this.flushSeries(
+        p.pendingNumerics,
+        vt,
+        (e) => p.client.sendNumerics(e.map((x) => ({ ...x, tMs: x.tMs + shift }))),
+        (k) => (this.stats.numerics += k),
+      );
+      this.flushSeries(
+        p.pendingPoses,
+        vt,
+        (e) => p.client.sendPoses(e.map((x) => ({ ...x, tMs: x.tMs + shift }))),
+        (k) => (this.stats.poses += k),
+      );
       let k = 0;
       while (k < p.pendingRows.length && p.pendingRows[k].tMs <= vt) p.pendingRows[k++].send();
       p.pendingRows.splice(0, k);
@@ -315,7 +360,10 @@ export class Replayer {
     if (!pending && vt >= this.stats.toMs) {
       clearInterval(this.timer);
       this.timer = undefined;
-      void this.stopClients().then(() => this.finish(this.stats), (e: Error) => this.fail(e));
+      void this.stopClients().then(
+        () => this.finish(this.stats),
+        (e: Error) => this.fail(e),
+      );
     }
   }
 

@@ -32,7 +32,10 @@ export interface BucketChunk {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS covered (channel_id INTEGER PRIMARY KEY, covered_to REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS chunks (channel_id INTEGER NOT NULL, level INTEGER NOT NULL, chunk INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (channel_id, level, chunk)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS chunks (
+  channel_id INTEGER NOT NULL, level INTEGER NOT NULL, chunk INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (channel_id, level, chunk)
+) WITHOUT ROWID;
 `;
 
 function decodeChunk(chunk: number, data: Buffer): BucketChunk {
@@ -102,7 +105,9 @@ export class ReviewCache {
         const c1 = Math.floor((lv.first + lv.min.length - 1) / CHUNK);
         for (let c = c0; c <= c1; c++) {
           const row = get.get(channelId, l, c) as { data: Buffer } | undefined;
-          const buf = row ? new Float64Array(row.data.buffer.slice(row.data.byteOffset, row.data.byteOffset + row.data.byteLength)) : new Float64Array(2 * CHUNK).fill(NaN);
+          const buf = row
+            ? new Float64Array(row.data.buffer.slice(row.data.byteOffset, row.data.byteOffset + row.data.byteLength))
+            : new Float64Array(2 * CHUNK).fill(NaN);
           for (let k = Math.max(lv.first, c * CHUNK); k < Math.min(lv.first + lv.min.length, (c + 1) * CHUNK); k++) {
             const j = k - lv.first;
             const i = k - c * CHUNK;

@@ -21,7 +21,10 @@ const ok = <T>(r: RouteResult<T>): T => {
 
 test('review routes answer with plain JSON', () => {
   const list = ok(svc.listRecordings({ room: 'OR 7', marker: 'incision' }));
-  assert.deepEqual(list.entries.map((e) => e.id), [syn.caseId]);
+  assert.deepEqual(
+    list.entries.map((e) => e.id),
+    [syn.caseId],
+  );
   const rec = ok(svc.recording({ id }));
   assert.equal(rec.case.id, syn.caseId);
   assert.equal(rec.span.fromMs, syn.startMs);
@@ -34,7 +37,11 @@ test('review routes answer with plain JSON', () => {
   assert.ok(st.waves.every((w) => Array.isArray(w.runs[0].raw) && w.runs[0].raw.length > 0));
   const w = ok(svc.waves({ id, from: '+60s', to: '+62s', channels: String(st.waves[1].channelId) }));
   assert.equal(w.waves.length, 1);
-  assert.equal(w.waves[0].runs.reduce((a, r) => a + r.raw.length, 0), 1001, '2 s of 500 Hz ECG, both ends included');
+  assert.equal(
+    w.waves[0].runs.reduce((a, r) => a + r.raw.length, 0),
+    1001,
+    '2 s of 500 Hz ECG, both ends included',
+  );
 });
 
 test('review routes refuse bad input with 400 and an unknown case with 404', () => {

@@ -32,7 +32,9 @@ const arr = (a: ArrayLike<number>): (number | null)[] => Array.from(a, (x) => (N
 
 const runJson = (r: WaveRun) => ({ t0Ms: r.t0Ms, stepMs: r.stepMs, scale: r.scale, offset: r.offset, raw: Array.from(r.raw) });
 
-export type OverviewBody = Omit<Overview, 'trends'> & { trends: (Omit<Overview['trends'][number], 'min' | 'max'> & { min: (number | null)[]; max: (number | null)[] })[] };
+export type OverviewBody = Omit<Overview, 'trends'> & {
+  trends: (Omit<Overview['trends'][number], 'min' | 'max'> & { min: (number | null)[]; max: (number | null)[] })[];
+};
 export type StateBody = Omit<InstantState, 'waves'> & { waves: (Omit<InstantState['waves'][number], 'runs'> & { runs: ReturnType<typeof runJson>[] })[] };
 
 export class ReviewService {
@@ -99,7 +101,8 @@ export class ReviewService {
       if (q.from !== undefined) query.fromMs = parseInstant(String(q.from), 0, 'from');
       if (q.to !== undefined) query.toMs = parseInstant(String(q.to), 0, 'to');
       if (q.state !== undefined) {
-        if (!['created', 'recording', 'ended'].includes(q.state)) throw new ReviewError(`state must be created, recording or ended, got "${q.state}"`, 'REVIEW_BAD_STATE');
+        if (!['created', 'recording', 'ended'].includes(q.state))
+          throw new ReviewError(`state must be created, recording or ended, got "${q.state}"`, 'REVIEW_BAD_STATE');
         query.state = q.state as CatalogueQuery['state'];
       }
       return searchRecordings(this.opts.dataDir, query);
@@ -146,11 +149,24 @@ export class ReviewService {
       if (p.from === undefined || p.to === undefined) throw new ReviewError('waves: from and to are required', 'REVIEW_BAD_SPAN');
       const fromMs = parseInstant(String(p.from), start, 'from');
       const toMs = parseInstant(String(p.to), start, 'to');
-      if (!(toMs > fromMs && toMs - fromMs <= 120000)) throw new ReviewError('waves: the span must be from < to, at most 2 minutes (use the overview beyond)', 'REVIEW_BAD_SPAN');
+      if (!(toMs > fromMs && toMs - fromMs <= 120000))
+        throw new ReviewError('waves: the span must be from < to, at most 2 minutes (use the overview beyond)', 'REVIEW_BAD_SPAN');
       const want = p.channels === undefined ? null : new Set(p.channels.split(',').map(Number));
       const chans = s.channels.filter((c) => c.kind === 'wave' && (!want || want.has(c.id)));
       if (want && chans.length !== want.size) throw new ReviewError(`waves: unknown wave channel in "${p.channels}"`, 'REVIEW_BAD_CHANNEL');
-      return { fromMs, toMs, waves: chans.map((c) => ({ channelId: c.id, deviceId: c.deviceId, channel: c.channel, label: c.label, unit: c.unit, rateHz: c.rateHz, runs: s.waveRuns(c.id, fromMs, toMs).map(runJson) })) };
+      return {
+        fromMs,
+        toMs,
+        waves: chans.map((c) => ({
+          channelId: c.id,
+          deviceId: c.deviceId,
+          channel: c.channel,
+          label: c.label,
+          unit: c.unit,
+          rateHz: c.rateHz,
+          runs: s.waveRuns(c.id, fromMs, toMs).map(runJson),
+        })),
+      };
     });
   }
 }

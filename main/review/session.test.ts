@@ -20,13 +20,23 @@ fs.mkdirSync(path.dirname(file), { recursive: true });
 const syn = writeSyntheticCase(file, 0.5);
 const cacheDir = path.join(dir, 'review-cache');
 
-const fingerprint = (f: string) => ({ sha: crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex'), mtimeMs: fs.statSync(f).mtimeMs, size: fs.statSync(f).size });
+const fingerprint = (f: string) => ({
+  sha: crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex'),
+  mtimeMs: fs.statSync(f).mtimeMs,
+  size: fs.statSync(f).size,
+});
 const before = fingerprint(file);
 
 function brute(s: RecordingStore, channelId: number, fromMs: number, toMs: number, width: number) {
   const rows = s.readNumerics(channelId, fromMs, toMs);
   const cols = emptyColumns(width);
-  foldSamples(cols, fromMs, toMs, rows.map((r) => r.tMs), rows.map((r) => r.value));
+  foldSamples(
+    cols,
+    fromMs,
+    toMs,
+    rows.map((r) => r.tMs),
+    rows.map((r) => r.value),
+  );
   return cols;
 }
 
@@ -38,7 +48,8 @@ function checkColumns(rs: ReviewSession, width: number): void {
     const b = brute(rs.store, tr.channelId, ov.fromMs, ov.toMs, width);
     for (let c = 0; c < width; c++) {
       if (Number.isNaN(b.min[c])) continue;
-      const near = (a: Float64Array, f: (...x: number[]) => number) => f(...[c - 1, c, c + 1].filter((k) => k >= 0 && k < width && !Number.isNaN(a[k])).map((k) => a[k]));
+      const near = (a: Float64Array, f: (...x: number[]) => number) =>
+        f(...[c - 1, c, c + 1].filter((k) => k >= 0 && k < width && !Number.isNaN(a[k])).map((k) => a[k]));
       // Never narrower than the samples of the column, never wider than its neighbours' (a bucket is at most half a column).
       assert.ok(tr.min[c] <= b.min[c] && tr.max[c] >= b.max[c], `${tr.label} column ${c}: [${tr.min[c]}, ${tr.max[c]}] hides [${b.min[c]}, ${b.max[c]}]`);
       assert.ok(tr.min[c] >= near(b.min, Math.min) && tr.max[c] <= near(b.max, Math.max), `${tr.label} column ${c} wider than its neighbours`);
@@ -55,7 +66,10 @@ function checkColumns(rs: ReviewSession, width: number): void {
 test('the overview gives min/max per column of every vital with no peak hidden, from a cache outside the case file', () => {
   const rs = ReviewSession.open(file);
   try {
-    assert.deepEqual(new Set(rs.trends.map((t) => t.group)), new Set(['hr', 'spo2', 'abp', 'etco2', 'temperature', 'agent', 'infusion', 'insufflation', 'tracking']));
+    assert.deepEqual(
+      new Set(rs.trends.map((t) => t.group)),
+      new Set(['hr', 'spo2', 'abp', 'etco2', 'temperature', 'agent', 'infusion', 'insufflation', 'tracking']),
+    );
     // 20, 60 and 300 columns read pyramid levels 2, 1 and 0 (90, 30 and 6 s columns); 1000 columns (1.8 s) read raw samples.
     for (const width of [20, 60, 300, 1000]) checkColumns(rs, width);
     const ov = rs.overview({ width: 60 });
@@ -64,12 +78,21 @@ test('the overview gives min/max per column of every vital with no peak hidden, 
     assert.ok(fs.existsSync(path.join(cacheDir, `${syn.caseId}.review.sqlite`)), 'cache in DATA_DIR/review-cache');
     const tracking = ov.trends.filter((t) => t.group === 'tracking');
     assert.equal(tracking.length, 3);
-    assert.ok(tracking.every((t) => Math.min(...Array.from(t.min).filter((x) => !Number.isNaN(x))) === Math.fround(0.2)), 'tracking quality drops are shown');
-    assert.deepEqual(ov.markers.map((m) => m.kind), ['incision', 'specimen-out', 'closure-start']);
+    assert.ok(
+      tracking.every((t) => Math.min(...Array.from(t.min).filter((x) => !Number.isNaN(x))) === Math.fround(0.2)),
+      'tracking quality drops are shown',
+    );
+    assert.deepEqual(
+      ov.markers.map((m) => m.kind),
+      ['incision', 'specimen-out', 'closure-start'],
+    );
     assert.ok(ov.alarms.length >= 2 && ov.alarms.every((a) => a.priority === 2 && a.toMs !== null && a.toMs - a.fromMs === 60000));
     assert.equal(ov.gaps.length, 1);
     const tracker = ov.devices.find((d) => d.deviceId === 'syn-tracker')!;
-    assert.deepEqual(tracker.intervals.map((i) => i.state), ['online', 'offline', 'online']);
+    assert.deepEqual(
+      tracker.intervals.map((i) => i.state),
+      ['online', 'offline', 'online'],
+    );
 
     // Zoomed in below the finest bucket: raw samples, exactly the brute-force columns.
     const z0 = syn.startMs + 600000;
@@ -107,8 +130,14 @@ test('a cold cache is built a budget at a time: trends pending until it is compl
     const full = ReviewSession.open(file);
     try {
       const ref = full.overview({ width: 60, buildBudgetMs: Infinity });
-      assert.deepEqual(ov.trends.map((t) => [...t.max]), ref.trends.map((t) => [...t.max]));
-      assert.deepEqual(ov.trends.map((t) => [...t.min]), ref.trends.map((t) => [...t.min]));
+      assert.deepEqual(
+        ov.trends.map((t) => [...t.max]),
+        ref.trends.map((t) => [...t.max]),
+      );
+      assert.deepEqual(
+        ov.trends.map((t) => [...t.min]),
+        ref.trends.map((t) => [...t.min]),
+      );
     } finally {
       full.close();
     }
@@ -142,7 +171,11 @@ test('the state at an instant is what was recorded then', () => {
     assert.equal(st.series?.seriesUid, '1.2.3.4.5');
     assert.equal(st.series?.sourceAvailable, false, 'the series is no longer where it was loaded from');
     assert.equal(st.registration?.freMm, 1.2);
-    assert.deepEqual(st.settings.map((s) => s.value), [8], 'PEEP set at minute 10 (8) still in force at minute 12.6');
+    assert.deepEqual(
+      st.settings.map((s) => s.value),
+      [8],
+      'PEEP set at minute 10 (8) still in force at minute 12.6',
+    );
     // An alarm active at minute 5..6, the tracker offline half way.
     assert.equal(rs.stateAt(syn.startMs + 5.5 * 60000).alarms.length, 1);
     assert.equal(rs.stateAt(syn.startMs + 7 * 60000).alarms.length, 0);

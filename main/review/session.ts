@@ -89,7 +89,10 @@ export interface InstantState {
 
 export class ReviewError extends Error {
   override name = 'ReviewError';
-  constructor(message: string, readonly code = 'REVIEW') {
+  constructor(
+    message: string,
+    readonly code = 'REVIEW',
+  ) {
     super(message);
   }
 }
@@ -238,7 +241,8 @@ export class ReviewSession {
     const span = this.span();
     const fromMs = req.fromMs ?? span.fromMs;
     const toMs = req.toMs ?? span.toMs;
-    if (!(Number.isFinite(fromMs) && Number.isFinite(toMs) && toMs > fromMs)) throw new ReviewError('overview: the span must have from < to', 'REVIEW_BAD_SPAN');
+    if (!(Number.isFinite(fromMs) && Number.isFinite(toMs) && toMs > fromMs))
+      throw new ReviewError('overview: the span must have from < to', 'REVIEW_BAD_SPAN');
     const { pending } = this.updateCache(req.buildBudgetMs ?? OVERVIEW_BUILD_BUDGET_MS);
     const rows = this.freshRows();
     const inSpan = (a: number, b: number | null) => a <= toMs && (b === null || b >= fromMs);
@@ -248,7 +252,11 @@ export class ReviewSession {
       toMs,
       width,
       columnMs: (toMs - fromMs) / width,
-      trends: this.trends.map((ch) => ({ ...ch, ...trendColumns(this.store, this.cache, ch, fromMs, toMs, width, !pending.has(ch.channelId)), pending: pending.has(ch.channelId) })),
+      trends: this.trends.map((ch) => ({
+        ...ch,
+        ...trendColumns(this.store, this.cache, ch, fromMs, toMs, width, !pending.has(ch.channelId)),
+        pending: pending.has(ch.channelId),
+      })),
       complete: pending.size === 0,
       markers: rows.markers.filter((m) => m.tMs >= fromMs && m.tMs <= toMs),
       alarms: rows.alarms.filter((a) => inSpan(a.fromMs, a.toMs)),
@@ -275,7 +283,17 @@ export class ReviewSession {
     if (!Number.isFinite(tMs)) throw new ReviewError('stateAt: the instant must be a number (hub time, Unix ms)', 'REVIEW_BAD_TIME');
     if (!(windowMs > 0 && windowMs <= 600000)) throw new ReviewError(`stateAt: window must be 1 ms..10 min, got ${windowMs}`, 'REVIEW_BAD_WINDOW');
     const rows = this.freshRows();
-    const waves = this.channels.filter((c) => c.kind === 'wave').map((c) => ({ channelId: c.id, deviceId: c.deviceId, channel: c.channel, label: c.label, unit: c.unit, rateHz: c.rateHz, runs: this.waveRuns(c.id, tMs - windowMs, tMs) }));
+    const waves = this.channels
+      .filter((c) => c.kind === 'wave')
+      .map((c) => ({
+        channelId: c.id,
+        deviceId: c.deviceId,
+        channel: c.channel,
+        label: c.label,
+        unit: c.unit,
+        rateHz: c.rateHz,
+        runs: this.waveRuns(c.id, tMs - windowMs, tMs),
+      }));
     const numerics: InstantState['numerics'] = [];
     for (const c of this.channels) {
       if (c.kind !== 'numeric') continue;
@@ -289,7 +307,10 @@ export class ReviewSession {
     }
     const devices: InstantState['devices'] = [];
     for (const [deviceId, list] of rows.devices) {
-      const i = atOrBefore(list.map((d) => d.fromMs), tMs);
+      const i = atOrBefore(
+        list.map((d) => d.fromMs),
+        tMs,
+      );
       if (i >= 0) devices.push({ deviceId, state: list[i].state, sinceMs: list[i].fromMs, reason: list[i].reason });
     }
     const poses: InstantState['poses'] = [];
@@ -298,9 +319,15 @@ export class ReviewSession {
       const p = poseAt(this.store, c.id, tMs, POSE_MAX_AGE_MS);
       if (p) poses.push({ channelId: c.id, deviceId: c.deviceId, channel: c.channel, label: c.label, ...p });
     }
-    const di = atOrBefore(rows.dicom.map((d) => d.tMs), tMs);
+    const di = atOrBefore(
+      rows.dicom.map((d) => d.tMs),
+      tMs,
+    );
     const shown = di >= 0 ? rows.dicom[di] : null;
-    const ri = atOrBefore(rows.registrations.map((r) => r.tMs), tMs);
+    const ri = atOrBefore(
+      rows.registrations.map((r) => r.tMs),
+      tMs,
+    );
     const local = shown?.source && !/^[a-z][a-z0-9+.-]*:\/\//i.test(shown.source);
     return {
       tMs,

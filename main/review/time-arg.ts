@@ -33,5 +33,7 @@ export function parseInstant(v: string, startMs: number, what = 'time'): number 
     const t = Date.parse(s);
     if (Number.isFinite(t)) return t;
   }
-  throw new TimeArgError(`${what} "${v}" is not an instant: give an ISO date-time with a zone (2026-01-02T13:04:00Z), Unix ms, or an offset from the start (+90s, 1h20m, 1:20:00)`);
+  throw new TimeArgError(
+    `${what} "${v}" is not an instant: give an ISO date-time with a zone (2026-01-02T13:04:00Z), Unix ms, or an offset from the start (+90s, 1h20m, 1:20:00)`,
+  );
 }

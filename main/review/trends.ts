@@ -47,7 +47,16 @@ export function trendChannels(channels: readonly ChannelInfo[], descs: readonly 
       if (c.kind !== 'numeric' && c.kind !== 'pose') continue;
       const mdc = mdcOf.get(`${c.deviceId}\u0000${c.channel}`) ?? '';
       if (!g.match(mdc, c.kind)) continue;
-      out.push({ channelId: c.id, deviceId: c.deviceId, channel: c.channel, kind: c.kind, label: c.label, unit: c.kind === 'pose' ? '1' : c.unit, mdc, group: g.group });
+      out.push({
+        channelId: c.id,
+        deviceId: c.deviceId,
+        channel: c.channel,
+        kind: c.kind,
+        label: c.label,
+        unit: c.kind === 'pose' ? '1' : c.unit,
+        mdc,
+        group: g.group,
+      });
     }
   }
   return out;
@@ -56,7 +65,13 @@ export function trendChannels(channels: readonly ChannelInfo[], descs: readonly 
 const tableOf = (kind: string) => (kind === 'pose' ? 'pose_blocks' : 'numeric_blocks');
 
 /** Times and values (numerics: value; poses: tracking quality) of a channel in (afterMs, toMs], or [afterMs, toMs] when `inclusive`. */
-export function readTrendValues(store: RecordingStore, ch: Pick<TrendChannel, 'channelId' | 'kind'>, afterMs: number, toMs: number, inclusive = false): { t: Float64Array; v: Float64Array } {
+export function readTrendValues(
+  store: RecordingStore,
+  ch: Pick<TrendChannel, 'channelId' | 'kind'>,
+  afterMs: number,
+  toMs: number,
+  inclusive = false,
+): { t: Float64Array; v: Float64Array } {
   const ts: number[] = [];
   const vs: number[] = [];
   for (const b of store.seriesBlocks(tableOf(ch.kind), ch.channelId, afterMs, toMs)) {
@@ -87,7 +102,13 @@ const BUILD_STEP_MS = { numeric: 3600000, pose: 300000 };
  * the cache covers), one step at least, then until a step ends past `deadline` (performance.now() ms).
  * Returns the samples folded in and whether the cache now covers the channel up to the horizon.
  */
-export function extendPyramid(store: RecordingStore, cache: ReviewCache, ch: TrendChannel, horizonMs: number, deadline = Infinity): { folded: number; complete: boolean } {
+export function extendPyramid(
+  store: RecordingStore,
+  cache: ReviewCache,
+  ch: TrendChannel,
+  horizonMs: number,
+  deadline = Infinity,
+): { folded: number; complete: boolean } {
   const covered = cache.coveredTo(ch.channelId);
   const end = Math.min(horizonMs, channelEndMs(store, ch) ?? -Infinity);
   if (!(end > covered)) return { folded: 0, complete: true };
@@ -119,7 +140,15 @@ export const RAW_POSE_SPAN_MS = 60000;
  * Min/max per column of a channel over [fromMs, toMs), `width` columns: cached buckets, then raw samples past them
  * (unless `rawTail` is false: a channel whose cache is still being built leaves those columns empty).
  */
-export function trendColumns(store: RecordingStore, cache: ReviewCache, ch: TrendChannel, fromMs: number, toMs: number, width: number, rawTail = true): MinMaxColumns {
+export function trendColumns(
+  store: RecordingStore,
+  cache: ReviewCache,
+  ch: TrendChannel,
+  fromMs: number,
+  toMs: number,
+  width: number,
+  rawTail = true,
+): MinMaxColumns {
   const cols = emptyColumns(width);
   // Raw samples below the finest bucket, except for tracking quality (60 Hz poses are costly to decode): 1 s buckets beyond a minute.
   const fine = levelFor((toMs - fromMs) / width);

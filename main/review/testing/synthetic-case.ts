@@ -29,17 +29,30 @@ const WAVES: WaveDef[] = [
   [MDC.PLETH, 125, 0.001, (t) => 0.5 + 0.4 * beat(t - 0.25)],
   [MDC.ABP, 125, 0.1, (t) => 75 + 45 * beat(t - 0.1)],
   [{ ...MDC.ABP, mdc: 'MDC_PRESS_BLD_VEN_CENT', label: 'CVP' }, 125, 0.1, (t) => 7 + 2 * Math.sin(t)],
-  [MDC.CO2_WAVE, 62.5, 0.1, (t) => ((t % 5) < 2 ? 0 : 36)],
+  [MDC.CO2_WAVE, 62.5, 0.1, (t) => (t % 5 < 2 ? 0 : 36)],
   [{ ...MDC.AWAY_FLOW, mdc: 'MDC_IMPED_TTHOR', label: 'Resp', unit: 'Ohm' }, 62.5, 0.001, (t) => 0.6 * Math.sin((2 * Math.PI * t) / 5)],
-  [MDC.AWAY_PRESS, 62.5, 0.1, (t) => ((t % 5) < 1.7 ? 20 : 5)],
-  [MDC.AWAY_FLOW, 62.5, 0.1, (t) => ((t % 5) < 1.7 ? 30 : -20)],
+  [MDC.AWAY_PRESS, 62.5, 0.1, (t) => (t % 5 < 1.7 ? 20 : 5)],
+  [MDC.AWAY_FLOW, 62.5, 0.1, (t) => (t % 5 < 1.7 ? 30 : -20)],
   [{ ...MDC.ECG_II, mdc: 'MDC_EEG_ELEC_POTL_CRTX', label: 'EEG', unit: 'uV' }, 128, 0.1, (t) => 20 * Math.sin(2 * Math.PI * 10 * t)],
 ];
 
 /** Vital numerics (real MDC terms, so the overview finds them), then fillers up to 60. */
 const VITALS: [MdcTerm, number][] = [
-  [MDC.HR, 70], [MDC.SPO2, 97], [MDC.PR, 70], [MDC.ABP_SYS, 120], [MDC.ABP_DIA, 70], [MDC.ABP_MEAN, 87], [MDC.ETCO2, 36], [MDC.TEMP, 36.6],
-  [MDC.ET_AGENT, 1.9], [MDC.MAC, 0.95], [MDC.RESP_RATE, 12], [MDC.FIO2, 50], [MDC.PUMP_RATE, 20], [MDC.PUMP_RATE, 6], [MDC.INSUF_PRESS, 12],
+  [MDC.HR, 70],
+  [MDC.SPO2, 97],
+  [MDC.PR, 70],
+  [MDC.ABP_SYS, 120],
+  [MDC.ABP_DIA, 70],
+  [MDC.ABP_MEAN, 87],
+  [MDC.ETCO2, 36],
+  [MDC.TEMP, 36.6],
+  [MDC.ET_AGENT, 1.9],
+  [MDC.MAC, 0.95],
+  [MDC.RESP_RATE, 12],
+  [MDC.FIO2, 50],
+  [MDC.PUMP_RATE, 20],
+  [MDC.PUMP_RATE, 6],
+  [MDC.INSUF_PRESS, 12],
 ];
 
 export interface SyntheticCase {
@@ -51,17 +64,37 @@ export interface SyntheticCase {
   devices: DeviceDescriptor[];
 }
 
-const ch = (index: number, kind: ChannelDescriptor['kind'], t: MdcTerm, extra: Partial<ChannelDescriptor> = {}): ChannelDescriptor => ({ index, kind, mdc: t.mdc, label: t.label, unit: t.unit, ...extra });
+const ch = (index: number, kind: ChannelDescriptor['kind'], t: MdcTerm, extra: Partial<ChannelDescriptor> = {}): ChannelDescriptor => ({
+  index,
+  kind,
+  mdc: t.mdc,
+  label: t.label,
+  unit: t.unit,
+  ...extra,
+});
 
 function descriptors(): DeviceDescriptor[] {
-  const dev = (id: string, kind: DeviceKind, channels: ChannelDescriptor[]): DeviceDescriptor => ({ protocol: 1, deviceId: id, kind, manufacturer: 'Synthetic', model: id, serial: id, heartbeatMs: 1000, channels });
+  const dev = (id: string, kind: DeviceKind, channels: ChannelDescriptor[]): DeviceDescriptor => ({
+    protocol: 1,
+    deviceId: id,
+    kind,
+    manufacturer: 'Synthetic',
+    model: id,
+    serial: id,
+    heartbeatMs: 1000,
+    channels,
+  });
   const waves = WAVES.map(([t, rateHz, scale], i) => ch(i, 'wave', t, { rateHz, format: 'i16', scale, offset: 0 }));
   const vitals = VITALS.map(([t], i) => ch(100 + i, 'numeric', t));
   const fillers = Array.from({ length: 60 - VITALS.length }, (_, i) => ch(200 + i, 'numeric', { mdc: `MDC_SYNTH_${i}`, label: `N${i}`, unit: '1' }));
   return [
     dev('syn-monitor', 'patient-monitor', [...waves, ...vitals, { index: 300, kind: 'setting', mdc: MDC.SET_PEEP.mdc, label: 'PEEP set', unit: 'cm[H2O]' }]),
     dev('syn-aux', 'other', fillers),
-    dev('syn-tracker', 'navigation-tracker', [0, 1, 2].map((i) => ch(i, 'pose', MDC.POSE_INSTRUMENT, { label: `Tool ${i}`, rateHz: 60 }))),
+    dev(
+      'syn-tracker',
+      'navigation-tracker',
+      [0, 1, 2].map((i) => ch(i, 'pose', MDC.POSE_INSTRUMENT, { label: `Tool ${i}`, rateHz: 60 })),
+    ),
   ];
 }
 
@@ -74,7 +107,19 @@ export function writeSyntheticCase(file: string, hours: number, startMs = Date.U
   const devs = descriptors();
   const spikes: SyntheticCase['spikes'] = [];
   try {
-    s.createCase(caseId, { procedure: 'Synthetic full OR', room: 'OR 7', team: [{ role: 'surgeon', name: 'Dr Synth' }, { role: 'anaesthetist', name: 'Dr Gas' }], ...meta }, startMs - 60000);
+    s.createCase(
+      caseId,
+      {
+        procedure: 'Synthetic full OR',
+        room: 'OR 7',
+        team: [
+          { role: 'surgeon', name: 'Dr Synth' },
+          { role: 'anaesthetist', name: 'Dr Gas' },
+        ],
+        ...meta,
+      },
+      startMs - 60000,
+    );
     s.setState('recording', startMs);
     const ids = new Map<string, Map<number, number>>();
     for (const d of devs) {
@@ -103,7 +148,10 @@ export function writeSyntheticCase(file: string, hours: number, startMs = Date.U
           const n = rate * WAVE_BLOCK_S;
           for (let t = h0, k = Math.round((h0 - startMs) / (WAVE_BLOCK_S * 1000)); t < h1; t += WAVE_BLOCK_S * 1000, k++) {
             const data = loops[w][k % loops[w].length];
-            s.insertWaveBlock({ channelId: mon.get(w)!, t0Ms: t, t1Ms: t + ((n - 1) * 1000) / rate, rateHz: rate, count: n, codec: data[0], scale, offset: 0, data }, false);
+            s.insertWaveBlock(
+              { channelId: mon.get(w)!, t0Ms: t, t1Ms: t + ((n - 1) * 1000) / rate, rateHz: rate, count: n, codec: data[0], scale, offset: 0, data },
+              false,
+            );
           }
         });
         const numeric = (channelId: number, base: number, spikeAt: number | null) => {
@@ -116,12 +164,16 @@ export function writeSyntheticCase(file: string, hours: number, startMs = Date.U
               v[i] = Math.round((base * (1 + 0.05 * Math.sin(tt[i] / 900000)) + 0.01 * base * gauss(r)) * 10) / 10;
               if (spikeAt !== null && tt[i] === spikeAt) v[i] = base * 3;
             }
-            s.insertSeriesBlock('numeric_blocks', { channelId, t0Ms: tt[0], t1Ms: tt[n - 1], count: n, data: encodeColumns([tt, v, new Uint16Array(n)]) }, false);
+            s.insertSeriesBlock(
+              'numeric_blocks',
+              { channelId, t0Ms: tt[0], t1Ms: tt[n - 1], count: n, data: encodeColumns([tt, v, new Uint16Array(n)]) },
+              false,
+            );
           }
         };
         VITALS.forEach(([, base], i) => {
           // One spike per vital in the first hour, at a whole second.
-          const spikeAt = h0 === startMs ? startMs + Math.round((0.1 + 0.05 * i) * Math.min(hourMs, endMs - startMs) / 1000) * 1000 : null;
+          const spikeAt = h0 === startMs ? startMs + Math.round(((0.1 + 0.05 * i) * Math.min(hourMs, endMs - startMs)) / 1000) * 1000 : null;
           if (spikeAt !== null) spikes.push({ deviceId: 'syn-monitor', channel: 100 + i, tMs: spikeAt, value: base * 3 });
           numeric(mon.get(100 + i)!, base, spikeAt);
         });
@@ -157,8 +209,19 @@ export function writeSyntheticCase(file: string, hours: number, startMs = Date.U
     s.insertDeviceEvent('syn-tracker', mid + 20000, 'online', 'hello');
     s.insertGap({ deviceId: 'syn-tracker', channel: -1, fromMs: mid, toMs: mid + 20000, lostFrames: 0, reason: 'link-down' });
     s.insertDicomShown({ tMs: startMs + 1000, seriesUid: '1.2.3.4.5', modality: 'CT', description: 'Abdomen', source: '/nonexistent/ct-series' });
-    s.insertRegistration({ tMs: startMs + 2000, seriesUid: '1.2.3.4.5', trackerDeviceId: 'syn-tracker', method: 'paired-points', matrix: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 10, 20, 30, 1], freMm: 1.2 });
-    for (const [kind, frac] of [['incision', 0.1], ['specimen-out', 0.6], ['closure-start', 0.8]] as const) {
+    s.insertRegistration({
+      tMs: startMs + 2000,
+      seriesUid: '1.2.3.4.5',
+      trackerDeviceId: 'syn-tracker',
+      method: 'paired-points',
+      matrix: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 10, 20, 30, 1],
+      freMm: 1.2,
+    });
+    for (const [kind, frac] of [
+      ['incision', 0.1],
+      ['specimen-out', 0.6],
+      ['closure-start', 0.8],
+    ] as const) {
       s.appendAnnotation({ action: 'create', input: { kind, tMs: startMs + frac * (endMs - startMs), role: 'surgeon' } }, [], endMs);
     }
     s.touchData(endMs);
