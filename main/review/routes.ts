@@ -117,12 +117,15 @@ export class ReviewService {
     });
   }
 
-  /** GET /api/review/recordings/:id/overview?width=W[&from=T&to=T] */
-  overview(p: { id: string; width: Param; from?: Param; to?: Param }): RouteResult<OverviewBody> {
+  /** GET /api/review/recordings/:id/overview?width=W[&from=T&to=T][&budget=MS|all]: `budget` caps the time spent building the cache. */
+  overview(p: { id: string; width: Param; from?: Param; to?: Param; budget?: Param }): RouteResult<OverviewBody> {
     return this.guard(() => {
       const s = this.session(p.id);
       const start = s.span().fromMs;
+      const budget = p.budget === undefined ? undefined : p.budget === 'all' ? Infinity : Number(p.budget);
+      if (budget !== undefined && !(budget >= 0)) throw new ReviewError(`overview: budget must be ms or "all", got "${p.budget}"`, 'REVIEW_BAD_BUDGET');
       const ov = s.overview({
+        buildBudgetMs: budget,
         width: Number(p.width),
         fromMs: p.from === undefined ? undefined : parseInstant(String(p.from), start, 'from'),
         toMs: p.to === undefined ? undefined : parseInstant(String(p.to), start, 'to'),
