@@ -140,7 +140,8 @@ export function encodeColumns(cols: readonly Column[]): Uint8Array {
   return w.finish();
 }
 
-export function decodeColumns(buf: Uint8Array): Column[] {
+/** Decodes a column block; with `maxColumns`, only its first columns (the rest are inflated but not unshuffled). */
+export function decodeColumns(buf: Uint8Array, maxColumns = Infinity): Column[] {
   const r = new BitReader(buf);
   if (r.byte() !== COLUMNS_TAG) throw new CodecError('decodeColumns: not a column block');
   const n = r.varint();
@@ -152,6 +153,7 @@ export function decodeColumns(buf: Uint8Array): Column[] {
   const out: Column[] = [];
   let o = 0;
   for (const t of types) {
+    if (out.length >= maxColumns) return out;
     if (t === COL_F64) {
       const words = unXorShuffle(all.subarray(o, o + n * 8), n * 2, 2);
       out.push(new Float64Array(words.buffer));

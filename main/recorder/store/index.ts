@@ -17,7 +17,8 @@ import * as ledger from './annotations-ledger';
 import * as blocks from './blocks';
 import * as caseData from './case';
 import * as catalogue from './catalogue';
-import { Connection } from './connection';
+import { Connection, type Sql } from './connection';
+import type Database from 'better-sqlite3';
 import * as ev from './events';
 
 export { STORE_SQL, type Sql, StoreError } from './connection';
@@ -247,6 +248,11 @@ export class RecordingStore {
   verifyAnnotations(): { ok: boolean; entries: number; problems: string[] } {
     const { ok, entries, problems } = ledger.verifyAnnotations(this.c, this.file);
     return { ok, entries, problems };
+  }
+
+  /** A statement declared with sqlTable() (e.g. the review layer's), prepared once on this store's connection. */
+  prepared(sql: Sql): Database.Statement {
+    return this.c.prepare(sql);
   }
 
   /** verifyAnnotations with its notes, the chain's head and the head anchored outside the file. */

@@ -1,0 +1,226 @@
+/**
+ * npm run bench:review [-- --hours 8,24 --seeks 200 --width 1920 --window 10000 --fresh]
+ *
+ * The review data layer (main/review/) on generated full-OR cases (the load of bench:record:
+ * 12 waveforms, 60 numerics at 1 Hz, 3 tools at 60 Hz; written by
+ * main/review/testing/synthetic-case.ts, kept in the temp dir and reused unless --fresh):
+ * - open + whole-case overview ready: cold, the first answer (within its cache-building budget; some
+ *   trends may be pending) and with the whole cache built; warm (cache present);
+ * - seek to `seeks` random instants: everything the screen needs at T ready (all waveforms of
+ *   the visible window, last numerics, settings, device states, alarms, pose, series, registration);
+ * each against a baseline that reads the same data with plain SQL scans and decodes it
+ * (no pyramid, no index-bounded range search), as a ratio. The last line is one JSON object.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { opt, quantiles } from './lib';
+import { rng } from '../native-bridge/common/sim/physiology';
+import { decodeColumns, decodeWave } from '../main/recorder/wavecodec';
+import { emptyColumns, foldSamples } from '../main/review/pyramid';
+import { ReviewSession } from '../main/review/session';
+import { writeSyntheticCase } from '../main/review/testing/synthetic-case';
+
+const HOURS = (opt('hours') ?? '8,24').split(',').map(Number);
+const SEEKS = Number(opt('seeks') ?? 200);
+const WIDTH = Number(opt('width') ?? 1920);
+const WINDOW_MS = Number(opt('window') ?? 10000);
+const FRESH = process.argv.includes('--fresh');
+const ROOT = path.join(os.tmpdir(), 'or-hub-bench-review');
+
+const ms = (t0: number) => performance.now() - t0;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+function caseFile(hours: number): { file: string; generatedMs: number | null } {
+  const file = path.join(ROOT, `full-or-${hours}h-v1`, 'recordings', 'case.orrec');
+  if (FRESH) fs.rmSync(path.dirname(path.dirname(file)), { recursive: true, force: true });
+  if (fs.existsSync(file)) return { file, generatedMs: null };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const t0 = performance.now();
+  writeSyntheticCase(`${file}.tmp`, hours);
+  fs.renameSync(`${file}.tmp`, file);
+  return { file, generatedMs: ms(t0) };
+}
+
+// ---------------------------------------------------------------- baseline: plain SQL scans and decode
+
+interface Chan {
+  id: number;
+  kind: string;
+}
+
+/** The same overview without the review layer: every block of every trend channel scanned and decoded. */
+function baselineOverview(file: string, trendIds: Chan[], fromMs: number, toMs: number): number {
+  const t0 = performance.now();
+  const db = new Database(file, { readonly: true });
+  let n = 0;
+  for (const c of trendIds) {
+    const cols = emptyColumns(WIDTH);
+    for (const r of db
+      .prepare(`SELECT data FROM ${c.kind === 'pose' ? 'pose_blocks' : 'numeric_blocks'} WHERE channel_id = ? ORDER BY t0_ms`)
+      .iterate(c.id) as Iterable<{ data: Buffer }>) {
+      const [t, v] = decodeColumns(r.data);
+      foldSamples(cols, fromMs, toMs, t, v);
+      n += t.length;
+    }
+  }
+  for (const t of ['annotations', 'alarms', 'gaps', 'device_events']) db.prepare(`SELECT * FROM ${t}`).all();
+  db.close();
+  if (n === 0) throw new Error('baseline overview read nothing');
+  return ms(t0);
+}
+
+/** The same state at T without the review layer: blocks overlapping the window found by a plain scan, decoded; small tables scanned. */
+function baselineState(db: Database.Database, chans: Chan[], tMs: number): number {
+  let n = 0;
+  for (const c of chans) {
+    if (c.kind === 'wave') {
+      for (const r of db.prepare('SELECT data FROM wave_blocks WHERE channel_id = ? AND t0_ms <= ? AND t1_ms >= ?').all(c.id, tMs, tMs - WINDOW_MS) as {
+        data: Buffer;
+      }[])
+        n += decodeWave(r.data).length;
+    } else if (c.kind === 'numeric' || c.kind === 'pose') {
+      const age = c.kind === 'numeric' ? 600000 : 1000;
+      const rows = db.prepare(`SELECT data FROM ${c.kind}_blocks WHERE channel_id = ? AND t0_ms <= ? AND t1_ms >= ?`).all(c.id, tMs, tMs - age) as {
+        data: Buffer;
+      }[];
+      for (const r of rows) n += decodeColumns(r.data)[0].length;
+    }
+  }
+  for (const t of ['settings', 'alarms', 'device_events', 'dicom_shown', 'registrations'])
+    n += db.prepare(`SELECT * FROM ${t} WHERE t_ms <= ?`).all(tMs).length;
+  return n;
+}
+
+// ---------------------------------------------------------------- run
+
+interface Figures {
+  hours: number;
+  fileBytes: number;
+  generatedS: number | null;
+  coldFirstOverviewMs: number;
+  coldFirstPending: number;
+  coldOverviewMs: number;
+  warmOverviewMs: number;
+  warmOverviewMaxMs: number;
+  seekP50Ms: number;
+  seekP99Ms: number;
+  seekMaxMs: number;
+  baselineOverviewMs: number;
+  baselineSeekP50Ms: number;
+  baselineSeekP99Ms: number;
+  overviewVsBaseline: number;
+  coldOverviewVsBaseline: number;
+  seekP99VsBaseline: number;
+  cacheBytes: number;
+}
+
+function runCase(hours: number): Figures {
+  const { file, generatedMs } = caseFile(hours);
+  const cacheDir = path.join(ROOT, `cache-${process.pid}-${hours}h`);
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  // Cold: the first overview answers within its build budget (vitals complete, tracking maybe pending) ...
+  let t0 = performance.now();
+  let s = ReviewSession.open(file, { cacheDir });
+  const first = s.overview({ width: WIDTH });
+  const coldFirstOverviewMs = ms(t0);
+  s.close();
+  // ... and the whole cache built at once (what the hub could do when a case ends).
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  t0 = performance.now();
+  s = ReviewSession.open(file, { cacheDir });
+  const ov = s.overview({ width: WIDTH, buildBudgetMs: Infinity });
+  const coldOverviewMs = ms(t0);
+  const trendIds = s.trends.map((t) => ({ id: t.channelId, kind: t.kind }));
+  const chans = s.channels.map((c) => ({ id: c.id, kind: c.kind }));
+  s.close();
+  const warm: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    t0 = performance.now();
+    s = ReviewSession.open(file, { cacheDir });
+    s.overview({ width: WIDTH });
+    warm.push(ms(t0));
+    s.close();
+  }
+  const r = rng(hours * 1000 + 7);
+  const instants = Array.from({ length: SEEKS }, () => ov.fromMs + WINDOW_MS + r() * (ov.toMs - ov.fromMs - WINDOW_MS));
+  s = ReviewSession.open(file, { cacheDir });
+  const seeks = instants.map((t) => {
+    const a = performance.now();
+    const st = s.stateAt(t, WINDOW_MS);
+    if (st.waves.length === 0 || st.numerics.length === 0) throw new Error('seek found no data');
+    return ms(a);
+  });
+  s.close();
+  const baseOverview = baselineOverview(file, trendIds, ov.fromMs, ov.toMs);
+  const db = new Database(file, { readonly: true });
+  const baseSeeks = instants.map((t) => {
+    const a = performance.now();
+    baselineState(db, chans, t);
+    return ms(a);
+  });
+  db.close();
+  const q = quantiles(seeks);
+  const bq = quantiles(baseSeeks);
+  const cacheBytes = fs.readdirSync(cacheDir).reduce((a, f) => a + fs.statSync(path.join(cacheDir, f)).size, 0);
+  fs.rmSync(cacheDir, { recursive: true, force: true });
+  const warmMs = median(warm);
+  return {
+    hours,
+    fileBytes: fs.statSync(file).size,
+    generatedS: generatedMs === null ? null : generatedMs / 1000,
+    coldFirstOverviewMs,
+    coldFirstPending: first.trends.filter((t) => t.pending).length,
+    coldOverviewMs,
+    warmOverviewMs: warmMs,
+    warmOverviewMaxMs: Math.max(...warm),
+    seekP50Ms: q.p50,
+    seekP99Ms: q.p99,
+    seekMaxMs: q.max,
+    baselineOverviewMs: baseOverview,
+    baselineSeekP50Ms: bq.p50,
+    baselineSeekP99Ms: bq.p99,
+    overviewVsBaseline: warmMs / baseOverview,
+    coldOverviewVsBaseline: coldOverviewMs / baseOverview,
+    seekP99VsBaseline: q.p99 / bq.p99,
+    cacheBytes,
+  };
+}
+
+function main(): void {
+  const f = (x: number, d = 1) => x.toFixed(d);
+  console.log(
+    `bench:review: width ${WIDTH} columns, ${SEEKS} seeks with a ${WINDOW_MS / 1000} s window; ${os.cpus().length} CPUs, load ${os
+      .loadavg()
+      .map((x) => f(x))
+      .join('/')}, Node ${process.versions.node}`,
+  );
+  const results = HOURS.map((h) => {
+    const x = runCase(h);
+    const gen = x.generatedS === null ? 'reused' : `generated in ${f(x.generatedS)} s`;
+    console.log(
+      `${h} h (${f(x.fileBytes / 1048576)} MiB, ${gen}): overview cold: first ${f(x.coldFirstOverviewMs, 0)} ms ` +
+        `(${x.coldFirstPending} trends pending), whole cache ${f(x.coldOverviewMs, 0)} ms; warm ${f(x.warmOverviewMs)} ms ` +
+        `(max ${f(x.warmOverviewMaxMs)}); seek p50 ${f(x.seekP50Ms)} / p99 ${f(x.seekP99Ms)} ms; ` +
+        `baseline overview ${f(x.baselineOverviewMs, 0)} ms, seek p50 ${f(x.baselineSeekP50Ms)} / p99 ${f(x.baselineSeekP99Ms)} ms; ` +
+        `ratios overview ${f(x.overviewVsBaseline, 4)}, seek p99 ${f(x.seekP99VsBaseline, 3)}; cache ${f(x.cacheBytes / 1048576, 2)} MiB`,
+    );
+    return x;
+  });
+  const met = results.every((x) => x.warmOverviewMs <= 300 && x.seekP99Ms <= 50);
+  console.log(
+    JSON.stringify({
+      goals: { overviewMs: 300, seekP99Ms: 50 },
+      met,
+      width: WIDTH,
+      seeks: SEEKS,
+      windowMs: WINDOW_MS,
+      cpus: os.cpus().length,
+      loadavg: os.loadavg(),
+      cases: Object.fromEntries(results.map((x) => [`${x.hours}h`, x])),
+    }),
+  );
+}
+
+main();
