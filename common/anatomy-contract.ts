@@ -86,3 +86,11 @@ export interface AnatomyStateView {
   /** The registration in force for these images, null when none. */
   registration: RegistrationView | null;
 }
+
+/** What a display may ask the hub to read (GET /api/anatomy/sources): configured folders and PACS. */
+export interface DicomSourcesView {
+  /** Folders (from --dicom-root and --dicom): these and paths inside them may be opened. */
+  roots: { path: string; label: string }[];
+  /** DICOMweb services (from --pacs): these and URLs below them may be searched and loaded. */
+  pacs: { url: string; label: string }[];
+}

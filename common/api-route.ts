@@ -30,7 +30,7 @@ export interface ApiErrorBody {
   code?: string;
 }
 
-export type ErrorStatus = 400 | 404 | 409 | 413 | 422 | 500 | 502 | 503;
+export type ErrorStatus = 400 | 403 | 404 | 409 | 413 | 422 | 500 | 502 | 503;
 
 /** One API route: what the hub's router registers a handler for and the display's client calls. */
 export interface RouteDef {

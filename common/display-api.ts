@@ -19,7 +19,7 @@ import type {
   CaseView,
   TimelineMessage,
 } from './case-contract';
-import type { AnatomyStateView, PacsSeriesView, RegistrationView } from './anatomy-contract';
+import type { AnatomyStateView, DicomSourcesView, PacsSeriesView, RegistrationView } from './anatomy-contract';
 import type { StatusView } from './display-contract';
 import { binary, json, type RouteDef } from './api-route';
 
@@ -198,7 +198,18 @@ export const API_ROUTES = {
     body: anatomyOpenBody,
     status: 202,
     response: json<{ status: 'loading'; source: string }>(),
-    errors: { 400: 'source is missing, or no such file or folder on the hub' },
+    errors: {
+      400: 'source is missing, no such file or folder on the hub, or its file system does not answer',
+      403: 'not inside a configured DICOM folder or PACS (the message names the setting: --dicom-root, --pacs)',
+    },
+  },
+  anatomySources: {
+    method: 'GET',
+    path: '/api/anatomy/sources',
+    summary: 'The DICOM folders (--dicom-root, --dicom) and PACS (--pacs) this hub may read for a display; anything else is refused (403).',
+    status: 200,
+    response: json<DicomSourcesView>(),
+    errors: {},
   },
   anatomyDemo: {
     method: 'POST',
@@ -222,7 +233,11 @@ export const API_ROUTES = {
     }),
     status: 200,
     response: json<PacsSeriesView[]>(),
-    errors: { 400: 'url is missing or not http(s)', 502: 'the PACS search failed (the message says why)' },
+    errors: {
+      400: 'url is missing or not http(s)',
+      403: 'not under a PACS configured with --pacs',
+      502: 'the PACS cannot be used: one answer whatever the reason (refused, unknown host, not DICOMweb, timeout)',
+    },
   },
   registration: {
     method: 'GET',

@@ -12,6 +12,7 @@ import { ENV_SUPERVISED, ENV_TOKEN, reportToSupervisor, restartInfo, superviseHu
 import { startHub } from '../hub/app';
 import { privateUmask } from '../hub/data-dir';
 import { isLoopbackHost, readTls, selfSigned } from '../hub/tls';
+import { DicomSources } from '../hub/dicom-sources';
 import { dicomCommand } from '../dicom/inspect';
 import { keysCommand } from './keys';
 import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
@@ -37,6 +38,9 @@ const START_OPTIONS = {
   'data-dir': { type: 'string', help: 'where recordings and settings live', metavar: 'DIR', default: path.join(process.cwd(), '.or-hub-data') },
   simulate: { type: 'boolean', help: 'also run the built-in simulated operating room' },
   dicom: { type: 'string', help: 'open the display with this DICOM series loaded (folder, DICOMDIR or DICOMweb URL)', metavar: 'PATH|URL' },
+  'dicom-root': { type: 'strings', help: 'a DICOM folder displays may open (it and folders inside it); repeatable. --dicom PATH is always allowed', metavar: 'DIR' },
+  pacs: { type: 'strings', help: 'a DICOMweb service displays may search and load from (URLs below it too); repeatable', metavar: 'URL' },
+  'pacs-credentials': { type: 'string', help: 'credentials for --pacs: lines "URL USER:PASSWORD" (or "* USER:PASSWORD"), file mode 0600', metavar: 'FILE' },
   'tls-cert': { type: 'string', help: 'serve the display over HTTPS with this PEM certificate (required with --host off loopback)', metavar: 'FILE' },
   'tls-key': { type: 'string', help: 'the PEM private key of --tls-cert', metavar: 'FILE' },
   'tls-self-signed': { type: 'boolean', help: 'serve HTTPS with a certificate the hub makes in the data dir (its fingerprint is printed)' },
@@ -102,6 +106,12 @@ const startCommand = defineCommand({
       throw new UsageError(`--host ${f.host} is off loopback: plain HTTP would expose the display and its token to the network; add --tls-cert FILE --tls-key FILE, or --tls-self-signed`);
     }
     const tls = f['tls-cert'] ? readTls(f['tls-cert'], f['tls-key']!) : f['tls-self-signed'] ? selfSigned(f['data-dir'], f.host) : undefined;
+    let sources: DicomSources;
+    try {
+      sources = DicomSources.configure({ roots: f['dicom-root'], pacs: f.pacs, credentialsFile: f['pacs-credentials'], startDicom: f.dicom });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     const supervised = process.env[ENV_SUPERVISED] === '1';
     if (!supervised && !f['no-supervisor']) {
       // The supervisor owns the window; the hub itself (the child) always runs headless.
@@ -130,6 +140,7 @@ const startCommand = defineCommand({
       token: supervised ? process.env[ENV_TOKEN] : undefined,
       restart: supervised ? restartInfo() : null,
       tls,
+      sources,
     });
     if (tls) out(`display TLS certificate SHA-256: ${tls.fingerprint}`);
     out(`bus: ${running.busEndpoint}`);

@@ -13,9 +13,11 @@ export interface DicomwebTarget {
   studyUid?: string;
   seriesUid?: string;
   query: URLSearchParams;
+  /** Extra request headers (e.g. Authorization for a PACS that needs credentials). */
+  headers?: Record<string, string>;
 }
 
-export function parseDicomwebUrl(url: string): DicomwebTarget {
+export function parseDicomwebUrl(url: string, headers?: Record<string, string>): DicomwebTarget {
   const u = new URL(url);
   const query = u.searchParams;
   const m = u.pathname.match(/^(.*?)\/studies(?:\/([^/]+)(?:\/series(?:\/([^/]+))?)?)?\/?$/);
@@ -25,6 +27,7 @@ export function parseDicomwebUrl(url: string): DicomwebTarget {
     studyUid: m?.[2] ? decodeURIComponent(m[2]) : undefined,
     seriesUid: m?.[3] ? decodeURIComponent(m[3]) : undefined,
     query: new URLSearchParams(query),
+    ...(headers ? { headers } : {}),
   };
 }
 
@@ -35,10 +38,10 @@ function value(o: DicomJson, tag: string): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
-async function getJson(url: string, signal?: AbortSignal): Promise<DicomJson[]> {
+async function getJson(url: string, signal?: AbortSignal, headers?: Record<string, string>): Promise<DicomJson[]> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { Accept: 'application/dicom+json, application/json' }, signal });
+    res = await fetch(url, { headers: { ...headers, Accept: 'application/dicom+json, application/json' }, signal, redirect: 'error' });
   } catch (e) {
     throw new DicomError('NETWORK', url, `QIDO-RS request failed: ${(e as Error).message}`);
   }
@@ -59,6 +62,7 @@ export interface SeriesRef {
   modality?: string;
   description?: string;
   url: string;
+  headers?: Record<string, string>;
 }
 
 /** QIDO-RS: the series the target designates. */
@@ -67,14 +71,14 @@ export async function findSeries(t: DicomwebTarget, signal?: AbortSignal): Promi
   if (t.studyUid) studies = [t.studyUid];
   else {
     const q = t.query.toString();
-    const found = await getJson(`${t.root}/studies${q ? `?${q}` : ''}`, signal);
+    const found = await getJson(`${t.root}/studies${q ? `?${q}` : ''}`, signal, t.headers);
     studies = found.map((s) => value(s, '0020000D')).filter((s): s is string => !!s);
   }
   const out: SeriesRef[] = [];
   for (const st of studies) {
     const list = t.seriesUid
       ? [{ '0020000E': { vr: 'UI', Value: [t.seriesUid] } } as DicomJson]
-      : await getJson(`${t.root}/studies/${encodeURIComponent(st)}/series`, signal);
+      : await getJson(`${t.root}/studies/${encodeURIComponent(st)}/series`, signal, t.headers);
     for (const s of list) {
       const se = value(s, '0020000E');
       if (!se) continue;
@@ -84,6 +88,7 @@ export async function findSeries(t: DicomwebTarget, signal?: AbortSignal): Promi
         modality: value(s, '00080060'),
         description: value(s, '0008103E'),
         url: `${t.root}/studies/${encodeURIComponent(st)}/series/${encodeURIComponent(se)}`,
+        ...(t.headers ? { headers: t.headers } : {}),
       });
     }
   }
@@ -121,7 +126,7 @@ export async function retrieveSeries(ref: SeriesRef, signal?: AbortSignal): Prom
   for (const accept of accepts) {
     let res: Response;
     try {
-      res = await fetch(ref.url, { headers: { Accept: accept }, signal });
+      res = await fetch(ref.url, { headers: { ...ref.headers, Accept: accept }, signal, redirect: 'error' });
     } catch (e) {
       throw new DicomError('NETWORK', ref.url, `WADO-RS request failed: ${(e as Error).message}`);
     }

@@ -50,6 +50,8 @@ export interface LoadOptions {
    */
   listTimeoutMs?: number;
   fileTimeoutMs?: number;
+  /** Headers for DICOMweb requests (a PACS's credentials, from the hub's --pacs configuration). */
+  dicomwebHeaders?: Record<string, string>;
 }
 
 export interface SkippedFile {
@@ -161,7 +163,7 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
   report(0, 0, 'list');
   if (isUrl(source)) {
     kind = 'dicomweb';
-    const target = parseDicomwebUrl(source);
+    const target = parseDicomwebUrl(source, opts.dicomwebHeaders);
     const refs = await findSeries(target, signal);
     report(0, refs.length, 'download');
     for (let i = 0; i < refs.length; i++) {

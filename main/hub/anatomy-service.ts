@@ -21,6 +21,8 @@ import { badRequest, type ApiRouter, type RouteReply } from './api-router';
 import { hubNow } from './clock';
 import { DEMO_VOLUME_ID, demoFiducialPairs, demoPhantomAsync } from './demo-phantom';
 import type { AlarmBoard } from './alarm-board';
+import { DicomSources, PACS_UNUSABLE, SourceRefused, type PacsConfig } from './dicom-sources';
+import { DicomError } from '../dicom/errors';
 
 export interface AnatomyServiceOptions {
   dataDir: string;
@@ -28,6 +30,8 @@ export interface AnatomyServiceOptions {
   log(line: string): void;
   /** The hub runs the simulated OR: the demo phantom comes with a registration from the simulated pointer. */
   simulated: boolean;
+  /** What displays may ask the hub to read (default: nothing but the demo; main/hub/dicom-sources.ts). */
+  sources?: DicomSources;
   /** Where a failed image load is raised as a low technical alarm (source 'anatomy'), cleared by the next load that succeeds. */
   alarms?: Pick<AlarmBoard, 'raise' | 'clear'>;
 }
@@ -63,8 +67,11 @@ export class AnatomyService {
   private readonly downloads = new Map<Volume, number>();
   private readonly file: string;
 
+  private readonly sources: DicomSources;
+
   constructor(private readonly opts: AnatomyServiceOptions) {
     this.file = path.join(opts.dataDir, 'anatomy', 'registrations.json');
+    this.sources = opts.sources ?? DicomSources.configure({ roots: [], pacs: [] });
   }
 
   /** Messages a newly connected display needs. */
@@ -163,12 +170,14 @@ export class AnatomyService {
   }
 
   /** Loads a DICOM folder, DICOMDIR, file or DICOMweb URL; the largest scalar series becomes the current volume. */
-  async open(source: string): Promise<void> {
+  /** Loads a source (trusted: the hub's --dicom, or one a route has checked against the sources); `pacs` for DICOMweb. */
+  async open(source: string, pacs?: PacsConfig): Promise<void> {
     const { seq, signal } = this.begin(source);
     this.usedPool = true;
     try {
       const set = await loadSeries(source, {
         signal,
+        ...(pacs?.headers ? { dicomwebHeaders: pacs.headers } : {}),
         onProgress: (p) => {
           if (seq !== this.loadSeq) return;
           const progress = p.total > 0 ? p.done / p.total : 0;
@@ -203,7 +212,9 @@ export class AnatomyService {
         warnings,
       });
     } catch (e) {
-      if (!signal.aborted) this.fail(seq, `${source}: ${(e as Error).message}`);
+      // A PACS that cannot be used gets one answer, whatever the reason (no oracle for what is behind it).
+      const network = e instanceof DicomError && e.code === 'NETWORK';
+      if (!signal.aborted) this.fail(seq, network && pacs ? `PACS ${pacs.label}: ${PACS_UNUSABLE}` : `${source}: ${(e as Error).message}`);
     }
   }
 
@@ -264,23 +275,29 @@ export class AnatomyService {
       anatomy: () => ({ status: 200, body: { volume: this.state, registration: this.registration } }),
       anatomyVoxels: ({ query }) => this.voxels(query.id ?? null),
       anatomyOpen: async ({ body: { source } }) => {
-        if (!/^https?:\/\//i.test(source)) {
-          // Asynchronous, with a limit: a path on a hung share must not hold the hub's main thread.
-          const found = await Promise.race([
-            fs.promises.stat(source).then(() => 'ok', () => 'missing'),
-            new Promise<string>((r) => setTimeout(() => r('timeout'), 2000).unref()),
-          ]);
-          if (found === 'missing') return badRequest(`${source}: no such file or folder on the hub`);
-          if (found === 'timeout') return badRequest(`${source}: the file system did not answer within 2 s`);
+        // Only configured folders and PACS (issue 12 §3): a display cannot make the hub read anything else.
+        try {
+          if (/^https?:\/\//i.test(source)) void this.open(source, this.sources.checkPacs(source));
+          else void this.open(await this.sources.checkPath(source));
+        } catch (e) {
+          if (e instanceof SourceRefused) return { status: e.status, body: { error: e.message } };
+          throw e;
         }
-        void this.open(source);
         return { status: 202, body: { status: 'loading', source } };
       },
+      anatomySources: () => ({ status: 200, body: this.sources.view() }),
       anatomyDemo: () => {
         void this.openDemo();
         return { status: 202, body: { status: 'loading' } };
       },
-      pacsSearch: ({ query }) => this.pacs(query.url),
+      pacsSearch: ({ query }) => {
+        try {
+          return this.pacs(query.url, this.sources.checkPacs(query.url));
+        } catch (e) {
+          if (e instanceof SourceRefused) return { status: e.status, body: { error: e.message } };
+          throw e;
+        }
+      },
       registration: () => ({ status: 200, body: this.registration }),
       registrationClear: () => {
         this.clearRegistration();
@@ -313,13 +330,13 @@ export class AnatomyService {
     return { status: 200, body: new Uint8Array(d.buffer, d.byteOffset, d.byteLength), done };
   }
 
-  private async pacs(url: string): Promise<RouteReply<'pacsSearch'>> {
+  private async pacs(url: string, pacs: PacsConfig): Promise<RouteReply<'pacsSearch'>> {
     try {
-      const refs = await findSeries(parseDicomwebUrl(url), AbortSignal.timeout(15000));
+      const refs = await findSeries(parseDicomwebUrl(url, pacs.headers), AbortSignal.timeout(15000));
       const out: PacsSeriesView[] = refs.slice(0, 200).map((r) => ({ url: r.url, studyUid: r.studyUid, seriesUid: r.seriesUid, modality: r.modality, description: r.description }));
       return { status: 200, body: out };
-    } catch (e) {
-      return { status: 502, body: { error: `PACS search: ${(e as Error).message}` } };
+    } catch {
+      return { status: 502, body: { error: `PACS ${pacs.label}: ${PACS_UNUSABLE}` } };
     }
   }
 

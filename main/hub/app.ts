@@ -21,6 +21,7 @@ import { writeHubFile, removeHubFile } from './hub-file';
 import { FaultCounter } from './guard';
 import { privateUmask, secureDataDir } from './data-dir';
 import { isLoopbackHost } from './tls';
+import { DicomSources } from './dicom-sources';
 
 export interface HubConfig {
   host: string;
@@ -51,6 +52,8 @@ export interface HubConfig {
   restart?: { count: number; atMs: number; reason: string } | null;
   /** HTTPS/WSS for the display (required when `host` is off loopback). */
   tls?: { cert: Buffer; key: Buffer };
+  /** The DICOM folders and PACS displays may ask for (default: only `dicom` and the demo). */
+  sources?: DicomSources;
 }
 
 export interface RunningHub {
@@ -133,6 +136,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     },
     log,
     simulated: cfg.simulate,
+    sources: cfg.sources ?? DicomSources.configure({ roots: [], pacs: [], startDicom: cfg.dicom }),
     alarms: hub.alarms,
   });
   anatomy.routes(router);

@@ -34,9 +34,25 @@ const desktop = (window as unknown as { orHubDesktop?: DesktopApi }).orHubDeskto
 function OpenPanel({ onClose }: { onClose: () => void }) {
   const [src, setSrc] = useState('');
   const pacs = useAnatomy((s) => s.pacs);
+  const sources = useAnatomy((s) => s.sources);
   const isUrl = /^https?:\/\//i.test(src.trim());
+  useEffect(() => void anatomy.loadSources(), []);
   return (
     <div className="anat-popover" data-testid="open-panel">
+      {/* Only the folders and PACS the hub was started with (--dicom-root, --pacs) can be read. */}
+      <div className="anat-sources" data-testid="dicom-sources">
+        {sources && !sources.roots.length && !sources.pacs.length ? <p>This hub reads no DICOM folders or PACS: start it with --dicom-root DIR or --pacs URL.</p> : null}
+        {sources?.roots.map((r) => (
+          <button key={r.path} title={r.path} onClick={() => setSrc(r.path + '/')}>
+            Folder: {r.label}
+          </button>
+        ))}
+        {sources?.pacs.map((p) => (
+          <button key={p.url} title={p.url} onClick={() => (setSrc(p.url), void anatomy.searchPacs(p.url))}>
+            PACS: {p.label}
+          </button>
+        ))}
+      </div>
       {desktop?.isDesktop ? (
         <button
           onClick={async () => {

@@ -6,7 +6,7 @@
  */
 import type { Volume } from '../../../common/volume';
 import type { PoseView } from '../../../common/display-contract';
-import type { AnatomyMessage, PacsSeriesView, RegistrationView, VolumeMeta, VolumeStatus } from '../../../common/anatomy-contract';
+import type { AnatomyMessage, DicomSourcesView, PacsSeriesView, RegistrationView, VolumeMeta, VolumeStatus } from '../../../common/anatomy-contract';
 import { callApi, openApiStream } from '../api';
 import { createStore } from '../create-store';
 import { volumeCentre, type SliceOrientation, type Vec3 } from '../../../common/geometry';
@@ -46,6 +46,8 @@ export interface AnatomyState {
   maximised: 'volume' | SliceOrientation | null;
   notice: string | null;
   pacs: PacsSeriesView[] | null;
+  /** The folders and PACS this hub may read for a display (GET /api/anatomy/sources). */
+  sources: DicomSourcesView | null;
 }
 
 const store = createStore<AnatomyState>({
@@ -66,6 +68,7 @@ const store = createStore<AnatomyState>({
   maximised: null,
   notice: null,
   pacs: null,
+  sources: null,
 });
 const set = store.set;
 
@@ -231,6 +234,15 @@ class AnatomyController {
     set({ notice: null });
     try {
       await callApi('anatomyOpen', { body: { source } });
+    } catch (e) {
+      set({ notice: (e as Error).message });
+    }
+  }
+
+  /** Asks the hub which folders and PACS it may read (shown in the open panel). */
+  async loadSources(): Promise<void> {
+    try {
+      set({ sources: await callApi('anatomySources') });
     } catch (e) {
       set({ notice: (e as Error).message });
     }
