@@ -12,6 +12,7 @@ import { runKeysCli } from './keys';
 import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
 import { runRecordingsCli } from '../recorder/cli';
 import { annotateViaHub } from './annotate-remote';
+import { runExport, runImport } from '../interop/cli';
 import { SIM_DEVICE_NAMES, createSimDevice, type SimDevice, type SimDeviceName } from '../../native-bridge/node/simulators/devices';
 
 const DEFAULT_BUS = 'tcp://127.0.0.1:7400';
@@ -31,6 +32,8 @@ commands:
   recordings  list and show procedure recordings
   verify      check a recording's tamper-evident annotation chain
   annotate    add an annotation to a case
+  import      import a .vital file or a WFDB record as a recording
+  export      export a recording as csv, json, edf or vital
 
 Run "or-hub <command> --help" for the flags of each.`;
 
@@ -206,8 +209,46 @@ async function extraCommand(cmd: string, rest: string[]): Promise<number | undef
     case 'recordings':
     case 'verify':
       return runRecordingsCli([cmd, ...rest], out, err);
+    case 'import':
+    case 'export':
+      return interopCommand(cmd, rest);
     default:
       return undefined;
+  }
+}
+
+const IMPORT_FLAGS = {
+  'data-dir': { type: 'string', help: 'data dir whose recordings/ receives the case', metavar: 'DIR', default: path.join(process.cwd(), '.or-hub-data') },
+  procedure: { type: 'string', help: 'procedure name of the new case', metavar: 'NAME' },
+  json: { type: 'bool', help: 'print the import report as JSON' },
+} satisfies Record<string, FlagSpec>;
+
+const EXPORT_FLAGS = {
+  format: { type: 'string', help: 'csv, json, edf or vital', metavar: 'FORMAT' },
+  out: { type: 'string', help: 'output file (a new folder for csv)', metavar: 'PATH' },
+  from: { type: 'string', help: 'start: ISO time, Unix ms or a duration after the first sample (10m)', metavar: 'T' },
+  to: { type: 'string', help: 'end, same forms as --from', metavar: 'T' },
+  channels: { type: 'string', help: 'comma-separated channels: label, MDC term or DEVICE/INDEX', metavar: 'LIST' },
+  deidentify: { type: 'bool', help: 'leave out patient identifiers and names, shift dates to 2000-01-01' },
+  'data-dir': { type: 'string', help: 'data dir, when RECORDING is a case id', metavar: 'DIR' },
+  json: { type: 'bool', help: 'print the export report as JSON' },
+} satisfies Record<string, FlagSpec>;
+
+/** `import` and `export` (main/interop/cli.ts); a usage problem from there is a usage error here. */
+async function interopCommand(cmd: 'import' | 'export', rest: string[]): Promise<number> {
+  try {
+    if (cmd === 'import') {
+      const p = parseArgs('or-hub import', rest, IMPORT_FLAGS, 1);
+      if (p.help) return (out(helpText('or-hub import FILE [--data-dir DIR]', 'Imports a VitalRecorder .vital file or a PhysioNet WFDB record (.hea) as an ended case.', IMPORT_FLAGS)), 0);
+      return await runImport({ file: p.positionals[0], dataDir: p.flags['data-dir']!, procedure: p.flags.procedure, json: p.flags.json }, out);
+    }
+    const p = parseArgs('or-hub export', rest, EXPORT_FLAGS, 1);
+    if (p.help) return (out(helpText('or-hub export RECORDING --format csv|json|edf|vital --out PATH', 'Exports a recording (file, or case id with --data-dir).', EXPORT_FLAGS)), 0);
+    const f = p.flags;
+    return await runExport({ recording: p.positionals[0], dataDir: f['data-dir'], format: f.format ?? '', out: f.out ?? '', from: f.from, to: f.to, channels: f.channels, deidentify: f.deidentify, json: f.json }, out);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'REC_USAGE') throw new UsageError(`or-hub ${(e as Error).message}`);
+    throw e;
   }
 }
 
