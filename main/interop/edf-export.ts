@@ -40,6 +40,8 @@ interface Signal {
   blocks: Generator<WaveBlock>;
   cur: WaveBlock | undefined;
   i: number;
+  /** Slot (in the current record) right after the last sample written; NaN after a new start. */
+  nextJ: number;
 }
 
 export interface EdfReport {
@@ -122,7 +124,7 @@ function makeSignal(src: ExportSource, c: ExportSource['channels'][number], loss
     pmin = (DMIN + cShift) * scale + offset;
     pmax = (DMAX + cShift) * scale + offset;
   }
-  return { channelId: c.id, label: c.label || c.mdc || `${c.deviceId}/${c.channel}`, unit: EDF_UNITS[c.unit] ?? c.unit, mdc: c.mdc, rateHz, perRecord: 0, exact, scale, offset, c: cShift, pmin, pmax, blocks: src.waveBlocks(c.id), cur: undefined, i: 0 };
+  return { channelId: c.id, label: c.label || c.mdc || `${c.deviceId}/${c.channel}`, unit: EDF_UNITS[c.unit] ?? c.unit, mdc: c.mdc, rateHz, perRecord: 0, exact, scale, offset, c: cShift, pmin, pmax, blocks: src.waveBlocks(c.id), cur: undefined, i: 0, nextJ: NaN };
 }
 
 /** Time of the signal's next sample, advancing through blocks; undefined when it has no more. */
@@ -218,12 +220,16 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
         const period = 1000 / s.rateHz;
         for (let j = 0; j < s.perRecord; j++) rec.writeInt16LE(DMIN, o + 2 * j);
         for (let t = peek(s); t !== undefined; t = peek(s)) {
-          const j = Math.round((t - R) / period);
+          // Consecutive samples take consecutive slots while their time stays within one slot of it
+          // (hub-time jitter); beyond that (a hole, clock drift) the time decides the slot.
+          const jt = Math.round((t - R) / period);
+          const j = Math.abs(jt - s.nextJ) <= 1 ? s.nextJ : jt;
           if (j >= s.perRecord) break;
           if (j >= 0) {
             rec.writeInt16LE(digital(s, s.cur!.samples[s.i], s.cur!), o + 2 * j);
             any = true;
           }
+          s.nextJ = j + 1;
           s.i++;
         }
         o += 2 * s.perRecord;
@@ -233,7 +239,9 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
       if (times.length === 0) nextR = undefined;
       else {
         const soonest = Math.min(...times);
-        nextR = soonest - R < Dms + Math.min(...sigs.map((s) => 500 / s.rateHz)) ? R + Dms : soonest;
+        // A hole shorter than one whole record is filled; a longer one starts a new record where data resumes.
+        nextR = soonest < R + 2 * Dms ? R + Dms : soonest;
+        for (const sg of sigs) sg.nextJ = nextR === R + Dms ? sg.nextJ - sg.perRecord : NaN;
         if (nextR !== R + Dms && records > 0) discontinuous = true;
       }
     }

@@ -40,6 +40,7 @@ export class ExportSource {
   /** Added to every time written (0 unless de-identifying). */
   readonly shiftMs: number;
   readonly caseId: string;
+  private readonly scrubRe: RegExp | undefined;
 
   private constructor(readonly store: RecordingStore, readonly opts: SelectOptions) {
     this.info = store.caseInfo();
@@ -58,6 +59,15 @@ export class ExportSource {
     if (this.toMs < this.fromMs) throw new StoreError(`export: the window ends (${new Date(this.toMs).toISOString()}) before it starts (${new Date(this.fromMs).toISOString()})`, 'REC_BAD_WINDOW');
     this.shiftMs = opts.deidentify ? DEIDENTIFIED_EPOCH_MS - Math.floor(this.fromMs / DAY_MS) * DAY_MS : 0;
     this.caseId = opts.deidentify ? newCaseId(this.fromMs + this.shiftMs) : this.info.id;
+    const p = opts.deidentify ? store.patient() : undefined;
+    const words = [p?.identifier, p?.name, ...(p?.name ?? '').split(/\s+/), ...Object.values(p?.extra ?? {})].filter((w): w is string => !!w && w.trim().length >= 2);
+    const esc = words.sort((a, b) => b.length - a.length).map((w) => w.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    this.scrubRe = esc.length ? new RegExp(`\\b(?:${esc.join('|')})\\b`, 'gi') : undefined;
+  }
+
+  /** Free text as exported: de-identified, the patient's recorded name parts and identifiers are removed. */
+  text(s: string): string {
+    return this.scrubRe ? s.replace(this.scrubRe, '[removed]') : s;
   }
 
   static open(file: string, opts: SelectOptions = {}): ExportSource {
@@ -122,11 +132,11 @@ export class ExportSource {
   }
 
   events(): Generator<ReturnType<RecordingStore['events']>[number]> {
-    return this.rows((a, b) => this.store.events(a, b), (r) => r.tMs);
+    return this.rows((a, b) => this.store.events(a, b).map((e) => ({ ...e, text: this.text(e.text) })), (r) => r.tMs);
   }
 
   alarms(): Generator<ReturnType<RecordingStore['alarms']>[number]> {
-    return this.rows((a, b) => this.store.alarms(a, b), (r) => r.tMs);
+    return this.rows((a, b) => this.store.alarms(a, b).map((e) => ({ ...e, text: this.text(e.text) })), (r) => r.tMs);
   }
 
   deviceEvents(): Generator<ReturnType<RecordingStore['deviceEvents']>[number]> {
@@ -151,7 +161,7 @@ export class ExportSource {
     if (!this.opts.deidentify && rows.length === this.store.annotationHistory().length) return rows;
     let prev = genesisHash(this.caseId);
     return rows.map((r, i) => {
-      const rec = { ...r, seq: i + 1, caseId: this.caseId, tMs: this.t(r.tMs), recordedMs: this.t(r.recordedMs), name: this.opts.deidentify ? r.role : r.name, prevHash: prev };
+      const rec = { ...r, seq: i + 1, caseId: this.caseId, tMs: this.t(r.tMs), recordedMs: this.t(r.recordedMs), name: this.opts.deidentify ? r.role : r.name, text: this.text(r.text), prevHash: prev };
       const { hash: _old, ...rest } = rec;
       const hash = hashRecord(rest);
       prev = hash;
