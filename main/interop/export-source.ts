@@ -8,7 +8,7 @@ import type { AnnotationRecord } from '../recorder/annotations';
 import { hashRecord, genesisHash } from '../recorder/annotations';
 import { decodeWave } from '../recorder/wavecodec';
 import { type CaseInfo, MAX_WAVE_BLOCK_MS, RecordingStore, StoreError, newCaseId } from '../recorder/store';
-import { type ChannelRow, channelRows, channelSpan, waveBlocksStarting } from './store-queries';
+import { type ChannelRow, channelRows, channelSpan, rowsSpan, waveBlocksStarting } from './store-queries';
 
 export const WINDOW_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -52,6 +52,11 @@ export class ExportSource {
       const sp = channelSpan(store, c.kind === 'numeric' ? 'numeric_blocks' : c.kind === 'pose' ? 'pose_blocks' : 'wave_blocks', c.id);
       if (sp.firstMs !== null) first = Math.min(first, sp.firstMs);
       if (sp.lastMs !== null) last = Math.max(last, sp.lastMs);
+    }
+    if (!opts.channels?.length) {
+      const rs = rowsSpan(store);
+      if (rs.firstMs !== null) first = Math.min(first, rs.firstMs);
+      if (rs.lastMs !== null) last = Math.max(last, rs.lastMs);
     }
     if (!Number.isFinite(first)) first = last = this.info.startedMs ?? this.info.createdMs;
     this.fromMs = opts.fromMs ?? first;

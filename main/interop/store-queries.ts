@@ -57,6 +57,14 @@ export function channelSpan(s: RecordingStore, table: 'wave_blocks' | 'numeric_b
   return { firstMs: r.f, lastMs: r.l };
 }
 
+/** Earliest and latest time over the row tables (events, alarms, annotations, gaps, device states, settings, images, registrations). */
+export function rowsSpan(s: RecordingStore): { firstMs: number | null; lastMs: number | null } {
+  const parts = [['events', 't_ms', 't_ms'], ['alarms', 't_ms', 't_ms'], ['annotations', 't_ms', 't_ms'], ['gaps', 'from_ms', 'to_ms'], ['device_events', 't_ms', 't_ms'], ['settings', 't_ms', 't_ms'], ['dicom_shown', 't_ms', 't_ms'], ['registrations', 't_ms', 't_ms']];
+  const sql = parts.map(([t, a, b]) => `SELECT MIN(${a}) AS f, MAX(${b}) AS l FROM ${t}`).join(' UNION ALL ');
+  const r = s.db.prepare(`SELECT MIN(f) AS f, MAX(l) AS l FROM (${sql})`).get() as { f: number | null; l: number | null };
+  return { firstMs: r.f, lastMs: r.l };
+}
+
 /** Wave blocks whose t0 lies in [fromMs, toMs): each block belongs to exactly one window. */
 export function waveBlocksStarting(s: RecordingStore, channelId: number, fromMs: number, toMs: number): ReturnType<RecordingStore['waveBlocks']> {
   return s.waveBlocks(channelId, fromMs, toMs).filter((b) => b.t0Ms >= fromMs && b.t0Ms < toMs);
