@@ -167,7 +167,14 @@ export class CaseWriter {
           this.store.insertDeviceEvent(dev, b, 'offline', 'import');
         }
       }
-      if (!opts.keepCaseTimes) setCaseTimes(this.store, { state: 'ended', createdMs: started, startedMs: started, endedMs: ended, lastDataMs: Number.isFinite(this.lastMs) ? this.lastMs : null });
+      if (!opts.keepCaseTimes)
+        setCaseTimes(this.store, {
+          state: 'ended',
+          createdMs: started,
+          startedMs: started,
+          endedMs: ended,
+          lastDataMs: Number.isFinite(this.lastMs) ? this.lastMs : null,
+        });
       this.store.db.exec('COMMIT');
       for (const input of this.annotations) {
         const t = input.tMs ?? started;

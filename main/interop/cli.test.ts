@@ -31,9 +31,15 @@ test('or-hub export csv and json: per-channel files, the numerics table, rows; -
     const w = s.readWave(s.channelSummaries().find((c) => c.label === 'ECG II')!.id, first + 1000, first + 3000);
     s.close();
     assert.equal(rows.length, w.raw.length, 'every sample in the window, once');
-    assert.deepEqual(rows.map((x) => x[2]), Array.from(w.raw));
+    assert.deepEqual(
+      rows.map((x) => x[2]),
+      Array.from(w.raw),
+    );
     assert.ok(Math.abs(rows[0][0] - w.tMs[0]) < 1e-3 && rows[0][1] === Number((w.raw[0] * 0.005).toFixed(4)));
-    assert.ok(rows.every((x) => x[2] === ecg(Math.round((x[0] - T0_MS) / 2))), 'values are the generated counts');
+    assert.ok(
+      rows.every((x) => x[2] === ecg(Math.round((x[0] - T0_MS) / 2))),
+      'values are the generated counts',
+    );
     const nums = fs.readFileSync(path.join(csv, 'numerics.csv'), 'utf8').trim().split('\n');
     assert.equal(nums[0], 't_ms,HR [/min]');
     assert.equal(nums.length - 1, 2, 'HR every second: 2 values in a 2 s window');
@@ -44,7 +50,10 @@ test('or-hub export csv and json: per-channel files, the numerics table, rows; -
     assert.equal(j.events.length, 1);
     assert.equal(j.alarms.length, 2);
     assert.equal(j.annotations.length, 3);
-    assert.deepEqual((j.devices as { deviceId: string }[]).map((x) => x.deviceId), ['mon-1', 'nav-1']);
+    assert.deepEqual(
+      (j.devices as { deviceId: string }[]).map((x) => x.deviceId),
+      ['mon-1', 'nav-1'],
+    );
     assert.equal(j.patient.name, 'Jane Q Public');
     const deid = path.join(d, 'deid.json');
     assert.equal(orHub('export', rec.file, '--format', 'json', '--out', deid, '--deidentify').code, 0);
@@ -63,7 +72,11 @@ test('or-hub import and export: bad flags and files get one clear line and exit 
     const cases: [string[], number, RegExp][] = [
       [['export', rec.file, '--format', 'xls', '--out', path.join(d, 'x')], 2, /--format must be one of csv, json, edf, vital, not "xls"/],
       [['export', rec.file, '--format', 'edf'], 2, /--out PATH is required/],
-      [['export', rec.file, '--format', 'edf', '--out', path.join(d, 'x.edf'), '--channels', 'EEG'], 1, /no channel "EEG" \(channels: ECG II, ABP, HR, Pleth, Pointer/],
+      [
+        ['export', rec.file, '--format', 'edf', '--out', path.join(d, 'x.edf'), '--channels', 'EEG'],
+        1,
+        /no channel "EEG" \(channels: ECG II, ABP, HR, Pleth, Pointer/,
+      ],
       [['export', rec.file, '--format', 'edf', '--out', path.join(d, 'x.edf'), '--from', 'yesterday'], 2, /--from must be an ISO time/],
       [['export', rec.file, '--format', 'edf', '--out', rec.file], 1, /exists; remove it or choose another --out/],
       [['export', path.join(d, 'none.orrec'), '--format', 'edf', '--out', path.join(d, 'x.edf')], 1, /no recording file/],

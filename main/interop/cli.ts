@@ -54,11 +54,15 @@ export async function runImport(o: ImportOpts, out: Out): Promise<number> {
   const ext = path.extname(o.file).toLowerCase();
   let rep;
   if (ext === '.vital') rep = importVital(o.file, { dataDir: o.dataDir, procedure: o.procedure });
-  else if (ext === '.hea' || fs.existsSync(`${o.file}.hea`)) rep = importWfdb(ext === '.hea' ? o.file : `${o.file}.hea`, { dataDir: o.dataDir, procedure: o.procedure });
+  else if (ext === '.hea' || fs.existsSync(`${o.file}.hea`))
+    rep = importWfdb(ext === '.hea' ? o.file : `${o.file}.hea`, { dataDir: o.dataDir, procedure: o.procedure });
   else throw usage(`import: ${o.file} is neither a .vital file nor a WFDB record (.hea)`);
   if (o.json) out(JSON.stringify(rep));
   else {
-    out(`imported ${path.basename(o.file)} as case ${rep.caseId}: ${rep.channels} channels, ${rep.samples} samples, ${rep.annotations} annotations, ${rep.events} events, ${rep.alarms} alarms`);
+    out(
+      `imported ${path.basename(o.file)} as case ${rep.caseId}: ${rep.channels} channels, ${rep.samples} samples, ` +
+        `${rep.annotations} annotations, ${rep.events} events, ${rep.alarms} alarms`,
+    );
     out(`file: ${rep.file}`);
     for (const w of rep.warnings) out(`warning: ${w}`);
   }
@@ -95,7 +99,8 @@ function resolveRecording(ref: string, dataDir: string | undefined): string {
 
 export async function runExport(o: ExportOpts, out: Out): Promise<number> {
   if (!o.recording) throw usage('export: give the recording (a .orrec file, or a case id with --data-dir)');
-  if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw usage(`export: --format must be one of ${EXPORT_FORMATS.join(', ')}${o.format ? `, not "${o.format}"` : ''}`);
+  if (!(EXPORT_FORMATS as readonly string[]).includes(o.format))
+    throw usage(`export: --format must be one of ${EXPORT_FORMATS.join(', ')}${o.format ? `, not "${o.format}"` : ''}`);
   if (!o.out) throw usage('export: --out PATH is required');
   const file = resolveRecording(o.recording, o.dataDir);
   const probe = ExportSource.open(file, {});
@@ -104,12 +109,22 @@ export async function runExport(o: ExportOpts, out: Out): Promise<number> {
   const src = ExportSource.open(file, {
     fromMs: o.from !== undefined ? parseTime(o.from, base, '--from') : undefined,
     toMs: o.to !== undefined ? parseTime(o.to, base, '--to') : undefined,
-    channels: o.channels?.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    channels: o.channels
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
     deidentify: o.deidentify,
   });
   try {
     const format = o.format as ExportFormat;
-    const rep = format === 'edf' ? exportEdf(src, o.out) : format === 'vital' ? await exportVital(src, o.out) : format === 'csv' ? exportCsv(src, o.out) : exportJson(src, o.out);
+    const rep =
+      format === 'edf'
+        ? exportEdf(src, o.out)
+        : format === 'vital'
+          ? await exportVital(src, o.out)
+          : format === 'csv'
+            ? exportCsv(src, o.out)
+            : exportJson(src, o.out);
     if (o.json) out(JSON.stringify({ format, out: o.out, caseId: src.caseId, ...rep }));
     else {
       out(`exported ${src.info.id}${o.deidentify ? ` (de-identified as ${src.caseId})` : ''} to ${o.out} (${format})`);

@@ -55,7 +55,10 @@ test('EDF+C: EDFlib reads back every count exactly, the rates, physical scaling 
     const s = RecordingStore.open(rec.file, { readonly: true });
     try {
       const chans = s.channelSummaries();
-      for (const [k, label] of [[0, 'ECG II'], [1, 'ABP']] as const) {
+      for (const [k, label] of [
+        [0, 'ECG II'],
+        [1, 'ABP'],
+      ] as const) {
         const sig = d.signals[k];
         assert.equal(sig.label.trim(), label);
         const ch = chans.find((c) => c.label === label)!;
@@ -74,7 +77,14 @@ test('EDF+C: EDFlib reads back every count exactly, the rates, physical scaling 
       // Annotations: the team's entries, the alarm on/off, the event and device state, at their times (100 ns units).
       const headerStart = Math.floor(src.fromMs / 1000) * 1000;
       const texts = d.annotations.map((a) => a.text);
-      for (const want of ['incision (surgeon)', 'bolus Propofol 150 mg (anaesthetist)', 'alarm on P2 mon-1: HR high', 'alarm off P2 mon-1: HR high', 'mon-1: LEAD_OFF ECG lead V off', 'device nav-1 stale (heartbeat late)']) {
+      for (const want of [
+        'incision (surgeon)',
+        'bolus Propofol 150 mg (anaesthetist)',
+        'alarm on P2 mon-1: HR high',
+        'alarm off P2 mon-1: HR high',
+        'mon-1: LEAD_OFF ECG lead V off',
+        'device nav-1 stale (heartbeat late)',
+      ]) {
         assert.ok(texts.includes(want), `annotation "${want}" in ${JSON.stringify(texts)}`);
       }
       // EDFlib counts onsets from the first record's start (header second + its time-keeping TAL).
@@ -102,41 +112,52 @@ test('EDF+C: EDFlib reads back every count exactly, the rates, physical scaling 
   }
 });
 
-test('EDF+D where the recording has a hole: MNE reads samples and annotations; EDFlib sees a discontinuous file', { skip: need(hasMne && hasCc, 'python3-mne or libedf-dev') }, () => {
-  const { dir, rec, done } = setup({ seconds: 12, gap: { atS: 5, forS: 3 } });
-  try {
-    const out = path.join(dir, 'gap.edf');
-    const src = ExportSource.open(rec.file, { channels: ['ECG II', 'Pleth'] });
-    const rep = exportEdf(src, out);
-    src.close();
-    assert.equal(rep.discontinuous, true);
-    assert.equal(rep.lossy.length, 1, 'the float pleth channel is quantised and says so');
-    assert.equal(fs.readFileSync(out).toString('latin1', 192, 197), 'EDF+D');
-    assert.equal(edflib(dir, out).error, -10, 'EDFlib: EDFLIB_FILE_IS_DISCONTINUOUS');
-    const py = `
+test(
+  'EDF+D where the recording has a hole: MNE reads samples and annotations; EDFlib sees a discontinuous file',
+  { skip: need(hasMne && hasCc, 'python3-mne or libedf-dev') },
+  () => {
+    const { dir, rec, done } = setup({ seconds: 12, gap: { atS: 5, forS: 3 } });
+    try {
+      const out = path.join(dir, 'gap.edf');
+      const src = ExportSource.open(rec.file, { channels: ['ECG II', 'Pleth'] });
+      const rep = exportEdf(src, out);
+      src.close();
+      assert.equal(rep.discontinuous, true);
+      assert.equal(rep.lossy.length, 1, 'the float pleth channel is quantised and says so');
+      assert.equal(fs.readFileSync(out).toString('latin1', 192, 197), 'EDF+D');
+      assert.equal(edflib(dir, out).error, -10, 'EDFlib: EDFLIB_FILE_IS_DISCONTINUOUS');
+      const py = `
 import mne, json, sys
 r = mne.io.read_raw_edf(sys.argv[1], preload=True, verbose='error')
 x = r.get_data(picks=['ECG II'])[0]
-print(json.dumps({'sfreq': r.info['sfreq'], 'names': r.ch_names, 'n': len(x), 'ecg': (x * 1000).tolist(), 'ann': [[a['onset'], a['duration'], a['description']] for a in r.annotations]}))`;
-    const m = JSON.parse(execFileSync(PY, ['-c', py, out], { encoding: 'utf8', maxBuffer: 1 << 28 })) as { sfreq: number; names: string[]; n: number; ecg: number[]; ann: [number, number, string][] };
-    assert.equal(m.sfreq, 500);
-    assert.deepEqual(m.names, ['ECG II', 'Pleth']);
-    const s = RecordingStore.open(rec.file, { readonly: true });
-    try {
-      const ch = s.channelSummaries().find((c) => c.label === 'ECG II')!;
-      const w = s.readWave(ch.id, -Infinity, Infinity);
-      // Records hold only data: 9 s of samples (12 s less the 3 s hole), in order.
-      assert.equal(m.n, rep.records * 500 * rep.recordSeconds);
-      const phys = Array.from(w.raw, (r, i) => r * w.scale[i] + w.offset[i]);
-      const firstSlot = Math.round((w.tMs[0] - src.fromMs) / 2);
-      const afterGap = phys.findIndex((_, i) => w.tMs[i] >= T0_MS + 8000);
-      for (const i of [0, 1, 100, afterGap - 1]) assert.ok(Math.abs(m.ecg[firstSlot + i] - phys[i]) < 1e-6, `ECG sample ${i}`);
-      const gap = m.ann.find((a) => a[2] === 'gap mon-1: device-offline');
-      assert.ok(gap && Math.abs(gap[1] - 3) < 1e-6, `gap annotation with its 3 s duration: ${JSON.stringify(m.ann)}`);
+ann = [[a['onset'], a['duration'], a['description']] for a in r.annotations]
+print(json.dumps({'sfreq': r.info['sfreq'], 'names': r.ch_names, 'n': len(x), 'ecg': (x * 1000).tolist(), 'ann': ann}))`;
+      const m = JSON.parse(execFileSync(PY, ['-c', py, out], { encoding: 'utf8', maxBuffer: 1 << 28 })) as {
+        sfreq: number;
+        names: string[];
+        n: number;
+        ecg: number[];
+        ann: [number, number, string][];
+      };
+      assert.equal(m.sfreq, 500);
+      assert.deepEqual(m.names, ['ECG II', 'Pleth']);
+      const s = RecordingStore.open(rec.file, { readonly: true });
+      try {
+        const ch = s.channelSummaries().find((c) => c.label === 'ECG II')!;
+        const w = s.readWave(ch.id, -Infinity, Infinity);
+        // Records hold only data: 9 s of samples (12 s less the 3 s hole), in order.
+        assert.equal(m.n, rep.records * 500 * rep.recordSeconds);
+        const phys = Array.from(w.raw, (r, i) => r * w.scale[i] + w.offset[i]);
+        const firstSlot = Math.round((w.tMs[0] - src.fromMs) / 2);
+        const afterGap = phys.findIndex((_, i) => w.tMs[i] >= T0_MS + 8000);
+        for (const i of [0, 1, 100, afterGap - 1]) assert.ok(Math.abs(m.ecg[firstSlot + i] - phys[i]) < 1e-6, `ECG sample ${i}`);
+        const gap = m.ann.find((a) => a[2] === 'gap mon-1: device-offline');
+        assert.ok(gap && Math.abs(gap[1] - 3) < 1e-6, `gap annotation with its 3 s duration: ${JSON.stringify(m.ann)}`);
+      } finally {
+        s.close();
+      }
     } finally {
-      s.close();
+      done();
     }
-  } finally {
-    done();
-  }
-});
+  },
+);

@@ -56,7 +56,10 @@ export interface EdfReport {
 const EDF_UNITS: Record<string, string> = { 'mm[Hg]': 'mmHg', 'cm[H2O]': 'cmH2O', Cel: 'degC', '1': '' };
 
 function ascii(s: string, n: number): string {
-  return s.replace(/[^\x20-\x7e]/g, '_').slice(0, n).padEnd(n, ' ');
+  return s
+    .replace(/[^\x20-\x7e]/g, '_')
+    .slice(0, n)
+    .padEnd(n, ' ');
 }
 
 /** A number in at most 8 characters, as close as the field allows. */
@@ -78,7 +81,10 @@ function seconds(ms: number): string {
 
 /** Raw range of a channel (one decoding pass; only for channels not stored as 16-bit counts). */
 function rawRange(src: ExportSource, channelId: number): { min: number; max: number; integer: boolean; pmin: number; pmax: number } {
-  let min = Infinity, max = -Infinity, pmin = Infinity, pmax = -Infinity;
+  let min = Infinity,
+    max = -Infinity,
+    pmin = Infinity,
+    pmax = -Infinity;
   let integer = true;
   for (const b of src.waveBlocks(channelId)) {
     for (let i = 0; i < b.samples.length; i++) {
@@ -104,7 +110,8 @@ function makeSignal(src: ExportSource, c: ExportSource['channels'][number], loss
   const one = same.every((p) => p.scale === same[0].scale && p.offset === same[0].offset);
   let exact = one && c.format === 'i16';
   let cShift = 0;
-  let pmin = 0, pmax = 0;
+  let pmin = 0,
+    pmax = 0;
   const { scale, offset } = same[0];
   if (!exact) {
     const r = rawRange(src, c.id);
@@ -117,14 +124,33 @@ function makeSignal(src: ExportSource, c: ExportSource['channels'][number], loss
       pmin = Number(edfNumber(pmin));
       pmax = Number(edfNumber(pmax));
       if (pmax <= pmin) pmax = pmin + 1;
-      lossy.push(`${c.label}: ${one ? 'samples are not 16-bit integer counts' : 'scale changes within the channel'}; quantised to 16 bits over [${pmin}, ${pmax}]`);
+      lossy.push(
+        `${c.label}: ${one ? 'samples are not 16-bit integer counts' : 'scale changes within the channel'}; quantised to 16 bits over [${pmin}, ${pmax}]`,
+      );
     }
   }
   if (exact) {
     pmin = (DMIN + cShift) * scale + offset;
     pmax = (DMAX + cShift) * scale + offset;
   }
-  return { channelId: c.id, label: c.label || c.mdc || `${c.deviceId}/${c.channel}`, unit: EDF_UNITS[c.unit] ?? c.unit, mdc: c.mdc, rateHz, perRecord: 0, exact, scale, offset, c: cShift, pmin, pmax, blocks: src.waveBlocks(c.id), cur: undefined, i: 0, nextJ: NaN };
+  return {
+    channelId: c.id,
+    label: c.label || c.mdc || `${c.deviceId}/${c.channel}`,
+    unit: EDF_UNITS[c.unit] ?? c.unit,
+    mdc: c.mdc,
+    rateHz,
+    perRecord: 0,
+    exact,
+    scale,
+    offset,
+    c: cShift,
+    pmin,
+    pmax,
+    blocks: src.waveBlocks(c.id),
+    cur: undefined,
+    i: 0,
+    nextJ: NaN,
+  };
 }
 
 /** Time of the signal's next sample, advancing through blocks; undefined when it has no more. */
@@ -154,7 +180,11 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
   const dataBytes = (d: number) => sigs.reduce((a, s) => a + Math.round(s.rateHz * d) * 2, 0);
   const integral = (d: number) => sigs.every((s) => Math.abs(s.rateHz * d - Math.round(s.rateHz * d)) < 1e-9 && Math.round(s.rateHz * d) >= 1);
   const D = DURATIONS.find((d) => integral(d) && dataBytes(d) + 64 <= MAX_RECORD_BYTES);
-  if (D === undefined) throw new StoreError(`EDF: no record duration fits rates ${sigs.map((s) => s.rateHz).join(', ')} Hz within ${MAX_RECORD_BYTES} bytes per record`, 'REC_EDF_RATES');
+  if (D === undefined)
+    throw new StoreError(
+      `EDF: no record duration fits rates ${sigs.map((s) => s.rateHz).join(', ')} Hz within ${MAX_RECORD_BYTES} bytes per record`,
+      'REC_EDF_RATES',
+    );
   for (const s of sigs) s.perRecord = Math.round(s.rateHz * D);
   const Dms = D * 1000;
   const totals = timelineTotals(src.store, src.fromMs, src.toMs);
@@ -177,10 +207,28 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
     const sub = (s: string | undefined) => (s && s.trim() !== '' ? s.trim().replace(/\s+/g, '_') : 'X');
     const patient = `${sub(pat?.identifier)} ${sex} X ${sub(pat?.name)}`;
     const recording = `Startdate ${p2(d.getUTCDate())}-${months[d.getUTCMonth()]}-${year} ${sub(src.caseId)} X OR_Hub`;
-    let h = '0'.padEnd(8) + ascii(patient, 80) + ascii(recording, 80) + `${p2(d.getUTCDate())}.${p2(d.getUTCMonth() + 1)}.${p2(year % 100)}` + `${p2(d.getUTCHours())}.${p2(d.getUTCMinutes())}.${p2(d.getUTCSeconds())}`;
+    let h =
+      '0'.padEnd(8) +
+      ascii(patient, 80) +
+      ascii(recording, 80) +
+      `${p2(d.getUTCDate())}.${p2(d.getUTCMonth() + 1)}.${p2(year % 100)}` +
+      `${p2(d.getUTCHours())}.${p2(d.getUTCMinutes())}.${p2(d.getUTCSeconds())}`;
     h += ascii(String(256 * (ns + 1)), 8) + ascii('EDF+C', 44) + ascii('-1', 8) + ascii(edfNumber(D), 8) + ascii(String(ns), 4);
-    const all = [...sigs.map((s) => ({ label: s.label, tr: s.mdc, unit: s.unit, pmin: edfNumber(s.pmin), pmax: edfNumber(s.pmax), dmin: String(DMIN), dmax: String(DMAX), n: s.perRecord })), { label: 'EDF Annotations', tr: '', unit: '', pmin: '-1', pmax: '1', dmin: String(DMIN), dmax: String(DMAX), n: annBytes / 2 }];
-    for (const k of ['label', 'tr', 'unit', 'pmin', 'pmax', 'dmin', 'dmax'] as const) for (const a of all) h += ascii(a[k], { label: 16, tr: 80, unit: 8, pmin: 8, pmax: 8, dmin: 8, dmax: 8 }[k]);
+    const all = [
+      ...sigs.map((s) => ({
+        label: s.label,
+        tr: s.mdc,
+        unit: s.unit,
+        pmin: edfNumber(s.pmin),
+        pmax: edfNumber(s.pmax),
+        dmin: String(DMIN),
+        dmax: String(DMAX),
+        n: s.perRecord,
+      })),
+      { label: 'EDF Annotations', tr: '', unit: '', pmin: '-1', pmax: '1', dmin: String(DMIN), dmax: String(DMAX), n: annBytes / 2 },
+    ];
+    for (const k of ['label', 'tr', 'unit', 'pmin', 'pmax', 'dmin', 'dmax'] as const)
+      for (const a of all) h += ascii(a[k], { label: 16, tr: 80, unit: 8, pmin: 8, pmax: 8, dmin: 8, dmax: 8 }[k]);
     for (const _a of all) h += ascii('', 80);
     for (const a of all) h += ascii(String(a.n), 8);
     for (const _a of all) h += ascii('', 32);
@@ -200,7 +248,10 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
       o += tk.length;
       while (!pending.done && (pending.value.tMs < R + Dms || !hasData)) {
         const it = pending.value;
-        const tal = enc.encode(`${seconds(src.t(it.tMs) - headerStartMs)}${it.durMs ? `\x15${(it.durMs / 1000).toFixed(3).replace(/\.?0+$/, '')}` : ''}\x14${it.text.slice(0, MAX_TEXT).replace(/[\x00-\x1f]/g, ' ')}\x14\x00`);
+        const tal = enc.encode(
+          `${seconds(src.t(it.tMs) - headerStartMs)}${it.durMs ? `\x15${(it.durMs / 1000).toFixed(3).replace(/\.?0+$/, '')}` : ''}` +
+            `\x14${it.text.slice(0, MAX_TEXT).replace(/[\x00-\x1f]/g, ' ')}\x14\x00`,
+        );
         if (o + tal.length > rec.length) break;
         rec.set(tal, o);
         o += tal.length;
@@ -273,8 +324,23 @@ function* timeline(src: ExportSource): Generator<Item> {
     map(src.events(), (e) => ({ tMs: e.tMs, text: `${e.deviceId}: ${e.code}${e.text ? ` ${e.text}` : ''}` })),
     map(src.alarms(), (a) => ({ tMs: a.tMs, text: `alarm ${a.state === 1 ? 'on' : 'off'} P${a.priority} ${a.deviceId}: ${a.text || a.code}` })),
     map(src.deviceEvents(), (e) => ({ tMs: e.tMs, text: `device ${e.deviceId} ${e.state}${e.reason ? ` (${e.reason})` : ''}` })),
-    src.gaps().map((g) => ({ tMs: Math.max(g.fromMs, src.fromMs), durMs: Math.min(g.toMs, src.toMs) - Math.max(g.fromMs, src.fromMs), text: `gap ${g.deviceId}${g.channel >= 0 ? `/${g.channel}` : ''}: ${g.reason}` }))[Symbol.iterator](),
-    src.currentAnnotations().map((a) => ({ tMs: a.tMs - src.shiftMs, text: `${a.kind}${a.text ? `: ${a.text}` : ''}${a.data.drug ? ` ${a.data.drug} ${a.data.dose} ${a.data.unit}` : ''}${a.data.ml ? ` ${a.data.ml} mL` : ''} (${a.role})` }))[Symbol.iterator](),
+    src
+      .gaps()
+      .map((g) => ({
+        tMs: Math.max(g.fromMs, src.fromMs),
+        durMs: Math.min(g.toMs, src.toMs) - Math.max(g.fromMs, src.fromMs),
+        text: `gap ${g.deviceId}${g.channel >= 0 ? `/${g.channel}` : ''}: ${g.reason}`,
+      }))
+      [Symbol.iterator](),
+    src
+      .currentAnnotations()
+      .map((a) => ({
+        tMs: a.tMs - src.shiftMs,
+        text:
+          `${a.kind}${a.text ? `: ${a.text}` : ''}${a.data.drug ? ` ${a.data.drug} ${a.data.dose} ${a.data.unit}` : ''}` +
+          `${a.data.ml ? ` ${a.data.ml} mL` : ''} (${a.role})`,
+      }))
+      [Symbol.iterator](),
   ];
   const heads = sources.map((s) => s.next());
   for (;;) {

@@ -42,7 +42,10 @@ export class ExportSource {
   readonly caseId: string;
   private readonly scrubRe: RegExp | undefined;
 
-  private constructor(readonly store: RecordingStore, readonly opts: SelectOptions) {
+  private constructor(
+    readonly store: RecordingStore,
+    readonly opts: SelectOptions,
+  ) {
     this.info = store.caseInfo();
     const all = channelRows(store);
     this.channels = opts.channels?.length ? selectChannels(all, opts.channels) : all;
@@ -61,11 +64,17 @@ export class ExportSource {
     if (!Number.isFinite(first)) first = last = this.info.startedMs ?? this.info.createdMs;
     this.fromMs = opts.fromMs ?? first;
     this.toMs = opts.toMs ?? last;
-    if (this.toMs < this.fromMs) throw new StoreError(`export: the window ends (${new Date(this.toMs).toISOString()}) before it starts (${new Date(this.fromMs).toISOString()})`, 'REC_BAD_WINDOW');
+    if (this.toMs < this.fromMs)
+      throw new StoreError(
+        `export: the window ends (${new Date(this.toMs).toISOString()}) before it starts (${new Date(this.fromMs).toISOString()})`,
+        'REC_BAD_WINDOW',
+      );
     this.shiftMs = opts.deidentify ? DEIDENTIFIED_EPOCH_MS - Math.floor(this.fromMs / DAY_MS) * DAY_MS : 0;
     this.caseId = opts.deidentify ? newCaseId(this.fromMs + this.shiftMs) : this.info.id;
     const p = opts.deidentify ? store.patient() : undefined;
-    const words = [p?.identifier, p?.name, ...(p?.name ?? '').split(/\s+/), ...Object.values(p?.extra ?? {})].filter((w): w is string => !!w && w.trim().length >= 2);
+    const words = [p?.identifier, p?.name, ...(p?.name ?? '').split(/\s+/), ...Object.values(p?.extra ?? {})].filter(
+      (w): w is string => !!w && w.trim().length >= 2,
+    );
     const esc = words.sort((a, b) => b.length - a.length).map((w) => w.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
     this.scrubRe = esc.length ? new RegExp(`\\b(?:${esc.join('|')})\\b`, 'gi') : undefined;
   }
@@ -129,27 +138,45 @@ export class ExportSource {
   }
 
   numerics(channelId: number): Generator<{ tMs: number; value: number; status: number }> {
-    return this.rows((a, b) => this.store.readNumerics(channelId, a, b), (r) => r.tMs);
+    return this.rows(
+      (a, b) => this.store.readNumerics(channelId, a, b),
+      (r) => r.tMs,
+    );
   }
 
   poses(channelId: number): Generator<{ tMs: number; quality: number; status: number; matrix: Float32Array }> {
-    return this.rows((a, b) => this.store.readPoses(channelId, a, b), (r) => r.tMs);
+    return this.rows(
+      (a, b) => this.store.readPoses(channelId, a, b),
+      (r) => r.tMs,
+    );
   }
 
   events(): Generator<ReturnType<RecordingStore['events']>[number]> {
-    return this.rows((a, b) => this.store.events(a, b).map((e) => ({ ...e, text: this.text(e.text) })), (r) => r.tMs);
+    return this.rows(
+      (a, b) => this.store.events(a, b).map((e) => ({ ...e, text: this.text(e.text) })),
+      (r) => r.tMs,
+    );
   }
 
   alarms(): Generator<ReturnType<RecordingStore['alarms']>[number]> {
-    return this.rows((a, b) => this.store.alarms(a, b).map((e) => ({ ...e, text: this.text(e.text) })), (r) => r.tMs);
+    return this.rows(
+      (a, b) => this.store.alarms(a, b).map((e) => ({ ...e, text: this.text(e.text) })),
+      (r) => r.tMs,
+    );
   }
 
   deviceEvents(): Generator<ReturnType<RecordingStore['deviceEvents']>[number]> {
-    return this.rows((a, b) => this.store.deviceEvents(a, b), (r) => r.tMs);
+    return this.rows(
+      (a, b) => this.store.deviceEvents(a, b),
+      (r) => r.tMs,
+    );
   }
 
   settings(): Generator<ReturnType<RecordingStore['settings']>[number]> {
-    return this.rows((a, b) => this.store.settings(a, b), (r) => r.tMs);
+    return this.rows(
+      (a, b) => this.store.settings(a, b),
+      (r) => r.tMs,
+    );
   }
 
   /** Gaps overlapping the window, each once, by start time. */
@@ -166,7 +193,16 @@ export class ExportSource {
     if (!this.opts.deidentify && rows.length === this.store.annotationHistory().length) return rows;
     let prev = genesisHash(this.caseId);
     return rows.map((r, i) => {
-      const rec = { ...r, seq: i + 1, caseId: this.caseId, tMs: this.t(r.tMs), recordedMs: this.t(r.recordedMs), name: this.opts.deidentify ? r.role : r.name, text: this.text(r.text), prevHash: prev };
+      const rec = {
+        ...r,
+        seq: i + 1,
+        caseId: this.caseId,
+        tMs: this.t(r.tMs),
+        recordedMs: this.t(r.recordedMs),
+        name: this.opts.deidentify ? r.role : r.name,
+        text: this.text(r.text),
+        prevHash: prev,
+      };
       const { hash: _old, ...rest } = rec;
       const hash = hashRecord(rest);
       prev = hash;

@@ -45,7 +45,10 @@ export class ExactVitalImport {
   private pendingNum: { map: TrackMap; tMs: number; value: number } | undefined;
   private counts = { samples: 0, events: 0, alarms: 0, devices: 0 };
 
-  constructor(private readonly file: string, private readonly opts: ImportOptions) {}
+  constructor(
+    private readonly file: string,
+    private readonly opts: ImportOptions,
+  ) {}
 
   private w(): CaseWriter {
     if (!this.writer) throw new VitalError(`${this.file}: OR Hub packets out of order (no case first)`);
@@ -93,7 +96,10 @@ export class ExactVitalImport {
     const x = m.format === 'f32' ? Float32Array.from(values) : m.format === 'i16' ? Int16Array.from(values) : Int32Array.from(values);
     const data = encodeWave(x);
     const w = this.w();
-    w.store.insertWaveBlock({ channelId: m.channelId, t0Ms, t1Ms, rateHz: m.rateHz, count: x.length, codec: data[0], scale: m.scale!, offset: m.offset!, data }, false);
+    w.store.insertWaveBlock(
+      { channelId: m.channelId, t0Ms, t1Ms, rateHz: m.rateHz, count: x.length, codec: data[0], scale: m.scale!, offset: m.offset!, data },
+      false,
+    );
     this.counts.samples += x.length;
   }
 
@@ -103,11 +109,25 @@ export class ExactVitalImport {
       case 'case': {
         const c = v.case as CaseJson;
         this.caseJson = c;
-        this.writer = new CaseWriter(this.opts.dataDir, { caseId: c.id, startMs: c.createdMs, meta: { procedure: c.procedure, room: c.room, team: v.team as { role: string; name: string }[], patient: v.patient as PatientIdentifiers | undefined, meta: c.meta ?? {} } });
+        this.writer = new CaseWriter(this.opts.dataDir, {
+          caseId: c.id,
+          startMs: c.createdMs,
+          meta: {
+            procedure: c.procedure,
+            room: c.room,
+            team: v.team as { role: string; name: string }[],
+            patient: v.patient as PatientIdentifiers | undefined,
+            meta: c.meta ?? {},
+          },
+        });
         break;
       }
       case 'device':
-        insertDeviceRow(this.w().store, { deviceId: String(v.deviceId), firstSeenMs: Number(v.firstSeenMs), descriptor: v.descriptor as Record<string, unknown> });
+        insertDeviceRow(this.w().store, {
+          deviceId: String(v.deviceId),
+          firstSeenMs: Number(v.firstSeenMs),
+          descriptor: v.descriptor as Record<string, unknown>,
+        });
         this.counts.devices++;
         break;
       case 'channel': {
@@ -118,7 +138,15 @@ export class ExactVitalImport {
       case 'track': {
         const ch = this.channels.get(String(v.key));
         if (!ch) throw new VitalError(`${this.file}: track ${String(v.trkId)} refers to unknown channel ${String(v.key)}`);
-        this.tracks.set(Number(v.trkId), { channelId: ch.id, deviceId: ch.row.deviceId, channel: ch.row.channel, format: ch.row.format, rateHz: v.rateHz as number | undefined, scale: v.scale as number | undefined, offset: v.offset as number | undefined });
+        this.tracks.set(Number(v.trkId), {
+          channelId: ch.id,
+          deviceId: ch.row.deviceId,
+          channel: ch.row.channel,
+          format: ch.row.format,
+          rateHz: v.rateHz as number | undefined,
+          scale: v.scale as number | undefined,
+          offset: v.offset as number | undefined,
+        });
         break;
       }
       case 'pose': {
@@ -166,10 +194,27 @@ export class ExactVitalImport {
     const w = this.w();
     const c = this.caseJson!;
     insertAnnotationRecords(w.store, this.annotations);
-    setCaseTimes(w.store, { state: c.state === 'created' || c.state === 'recording' ? 'ended' : c.state, createdMs: c.createdMs, startedMs: c.startedMs, endedMs: c.endedMs ?? c.lastDataMs, lastDataMs: c.lastDataMs });
+    setCaseTimes(w.store, {
+      state: c.state === 'created' || c.state === 'recording' ? 'ended' : c.state,
+      createdMs: c.createdMs,
+      startedMs: c.startedMs,
+      endedMs: c.endedMs ?? c.lastDataMs,
+      lastDataMs: c.lastDataMs,
+    });
     const done = w.finish({ keepCaseTimes: true, deviceEvents: false });
     const first = w.firstMs;
-    return { ...done, devices: this.counts.devices, channels: this.channels.size, samples: this.counts.samples + w.samples, annotations: this.annotations.length, events: this.counts.events, alarms: this.counts.alarms, firstMs: Number.isFinite(first) ? first : c.startedMs, lastMs: c.lastDataMs, warnings: [] };
+    return {
+      ...done,
+      devices: this.counts.devices,
+      channels: this.channels.size,
+      samples: this.counts.samples + w.samples,
+      annotations: this.annotations.length,
+      events: this.counts.events,
+      alarms: this.counts.alarms,
+      firstMs: Number.isFinite(first) ? first : c.startedMs,
+      lastMs: c.lastDataMs,
+      warnings: [],
+    };
   }
 
   abort(): void {

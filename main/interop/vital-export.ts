@@ -12,10 +12,19 @@
 import { ExportSource } from './export-source';
 import { GzipOutFile } from './out-file';
 import { deviceRows, waveParams } from './store-queries';
+import { FMT_DOUBLE, FMT_FLOAT, FMT_LONG, FMT_SHORT, TYPE_NUM, TYPE_STR, TYPE_WAV, type VitalTrack, vitalMs, vitalSeconds } from './vital-file';
 import {
-  FMT_DOUBLE, FMT_FLOAT, FMT_LONG, FMT_SHORT, TYPE_NUM, TYPE_STR, TYPE_WAV, type VitalTrack,
-  devInfoPacket, headerBytes, jsonPacket, numRecPacket, posePacket, spanPacket, strRecPacket, trkInfoPacket, vitalMs, vitalSeconds, wavRecPacket,
-} from './vital-file';
+  devInfoPacket,
+  headerBytes,
+  jsonPacket,
+  numRecPacket,
+  orderPacket,
+  posePacket,
+  spanPacket,
+  strRecPacket,
+  trkInfoPacket,
+  wavRecPacket,
+} from './vital-write';
 
 interface WaveTrack {
   track: VitalTrack;
@@ -24,8 +33,14 @@ interface WaveTrack {
 
 const DRAIN_BYTES = 1 << 20;
 
-function sourceOf(desc: Record<string, unknown> | undefined, channel: number): { name?: string; recFmt?: number; unit?: string; monType?: number; color?: number } {
-  const chans = (desc?.channels ?? []) as { index: number; source?: { format?: string; name?: string; recFmt?: number; unit?: string; monType?: number; color?: number } }[];
+function sourceOf(
+  desc: Record<string, unknown> | undefined,
+  channel: number,
+): { name?: string; recFmt?: number; unit?: string; monType?: number; color?: number } {
+  const chans = (desc?.channels ?? []) as {
+    index: number;
+    source?: { format?: string; name?: string; recFmt?: number; unit?: string; monType?: number; color?: number };
+  }[];
   const s = chans.find((c) => c.index === channel)?.source;
   return s?.format === 'vital' ? s : {};
 }
@@ -49,16 +64,36 @@ async function write(src: ExportSource, f: GzipOutFile): Promise<{ tracks: numbe
   const s = src.store;
   const meta = src.info.meta as { vital?: { tzBias?: number; instId?: number; progVer?: number } };
   const sec = (ms: number) => vitalSeconds(src.t(ms));
-  f.write(headerBytes({ tzBias: meta.vital?.tzBias ?? 0, instId: meta.vital?.instId ?? 0, progVer: meta.vital?.progVer ?? 0, dtStart: sec(src.fromMs), dtEnd: sec(src.toMs) }));
+  f.write(
+    headerBytes({
+      tzBias: meta.vital?.tzBias ?? 0,
+      instId: meta.vital?.instId ?? 0,
+      progVer: meta.vital?.progVer ?? 0,
+      dtStart: sec(src.fromMs),
+      dtEnd: sec(src.toMs),
+    }),
+  );
   const info = src.info;
   const caseMeta = src.opts.deidentify ? { importedFrom: (info.meta as { importedFrom?: { format?: string } }).importedFrom?.format } : info.meta;
   const shift = (v: number | null) => (v === null ? null : src.t(v));
-  f.write(jsonPacket({
-    k: 'case',
-    case: { id: src.caseId, procedure: info.procedure, room: info.room, state: info.state, createdMs: src.t(info.createdMs), startedMs: shift(info.startedMs), endedMs: shift(info.endedMs), lastDataMs: shift(info.lastDataMs), meta: caseMeta },
-    team: src.team(),
-    patient: src.opts.deidentify ? undefined : s.patient(),
-  }));
+  f.write(
+    jsonPacket({
+      k: 'case',
+      case: {
+        id: src.caseId,
+        procedure: info.procedure,
+        room: info.room,
+        state: info.state,
+        createdMs: src.t(info.createdMs),
+        startedMs: shift(info.startedMs),
+        endedMs: shift(info.endedMs),
+        lastDataMs: shift(info.lastDataMs),
+        meta: caseMeta,
+      },
+      team: src.team(),
+      patient: src.opts.deidentify ? undefined : s.patient(),
+    }),
+  );
   const devs = deviceRows(s);
   const devIds = new Map<string, number>();
   const devDesc = new Map<string, Record<string, unknown>>();
@@ -67,7 +102,14 @@ async function write(src: ExportSource, f: GzipOutFile): Promise<{ tracks: numbe
     devIds.set(d.deviceId, devIds.size);
     devDesc.set(d.deviceId, d.descriptor);
     f.write(jsonPacket({ k: 'device', deviceId: d.deviceId, firstSeenMs: src.t(d.firstSeenMs), descriptor: d.descriptor }));
-    f.write(devInfoPacket({ devId: devIds.get(d.deviceId)!, typeName: String(d.descriptor.model ?? d.deviceId), devName: d.deviceId, port: String(d.descriptor.serial ?? '') }));
+    f.write(
+      devInfoPacket({
+        devId: devIds.get(d.deviceId)!,
+        typeName: String(d.descriptor.model ?? d.deviceId),
+        devName: d.deviceId,
+        port: String(d.descriptor.serial ?? ''),
+      }),
+    );
   }
   const devId = (deviceId: string): number => {
     let id = devIds.get(deviceId);
@@ -89,9 +131,23 @@ async function write(src: ExportSource, f: GzipOutFile): Promise<{ tracks: numbe
   const poseKeys = new Map<number, number>();
   for (const c of src.channels) {
     const key = `${c.deviceId}/${c.channel}`;
-    f.write(jsonPacket({ k: 'channel', key, row: { deviceId: c.deviceId, channel: c.channel, kind: c.kind, label: c.label, unit: c.unit, mdc: c.mdc, rateHz: c.rateHz, format: c.format } }));
+    f.write(
+      jsonPacket({
+        k: 'channel',
+        key,
+        row: { deviceId: c.deviceId, channel: c.channel, kind: c.kind, label: c.label, unit: c.unit, mdc: c.mdc, rateHz: c.rateHz, format: c.format },
+      }),
+    );
     const so = sourceOf(devDesc.get(c.deviceId), c.channel);
-    const base = { name: so.name ?? (c.label || c.mdc || key), unit: so.unit ?? c.unit, minVal: 0, maxVal: 0, color: so.color ?? 0xff00ff00, monType: so.monType ?? 0, devId: devId(c.deviceId) };
+    const base = {
+      name: so.name ?? (c.label || c.mdc || key),
+      unit: so.unit ?? c.unit,
+      minVal: 0,
+      maxVal: 0,
+      color: so.color ?? 0xff00ff00,
+      monType: so.monType ?? 0,
+      devId: devId(c.deviceId),
+    };
     if (c.kind === 'wave') {
       const list: WaveTrack[] = [];
       for (const p of waveParams(s, c.id)) {
@@ -110,12 +166,27 @@ async function write(src: ExportSource, f: GzipOutFile): Promise<{ tracks: numbe
       f.write(jsonPacket({ k: 'pose', poseKey: poseKeys.size, key }));
     }
   }
+  // VitalRecorder's display order: the data tracks in channel order (string tracks follow as they appear).
+  f.write(orderPacket(Array.from({ length: nextTrk - 1 }, (_, i) => i + 1)));
   const strTracks = new Map<string, VitalTrack>();
   const strTrack = (deviceId: string, name: string): VitalTrack => {
     const k = `${deviceId}\u0000${name}`;
     let t = strTracks.get(k);
     if (!t) {
-      t = newTrack({ name, unit: '', minVal: 0, maxVal: 0, color: 0xffffffff, monType: 0, devId: deviceId === '' ? 0 : devId(deviceId), recType: TYPE_STR, recFmt: 0, srate: 0, adcGain: 1, adcOffset: 0 });
+      t = newTrack({
+        name,
+        unit: '',
+        minVal: 0,
+        maxVal: 0,
+        color: 0xffffffff,
+        monType: 0,
+        devId: deviceId === '' ? 0 : devId(deviceId),
+        recType: TYPE_STR,
+        recFmt: 0,
+        srate: 0,
+        adcGain: 1,
+        adcOffset: 0,
+      });
       strTracks.set(k, t);
     }
     return t;

@@ -10,7 +10,12 @@ import { importVital } from './vital-import';
 import { deviceRows } from './store-queries';
 
 const dir = path.join(sharedDir(), 'data/waveforms/vital');
-const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.vital')).sort() : [];
+const files = fs.existsSync(dir)
+  ? fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.vital'))
+      .sort()
+  : [];
 const skip = files.length === 3 ? false : process.env.CI === 'true' ? false : 'shared/data/waveforms/vital not found beside the repository';
 
 interface Expect {
@@ -66,7 +71,8 @@ test('each shared .vital file imports with every track, sample count and first/l
         const sums = new Map(s.channelSummaries().map((c) => [`${c.deviceId}/${c.channel}`, c]));
         const byName = new Map<string, { key: string; mdc: string; unit: string }>();
         for (const d of deviceRows(s)) {
-          for (const c of d.descriptor.channels as { index: number; mdc: string; unit: string; source: { name: string } }[]) byName.set(c.source.name, { key: `${d.deviceId}/${c.index}`, mdc: c.mdc, unit: c.unit });
+          for (const c of d.descriptor.channels as { index: number; mdc: string; unit: string; source: { name: string } }[])
+            byName.set(c.source.name, { key: `${d.deviceId}/${c.index}`, mdc: c.mdc, unit: c.unit });
         }
         const dataTracks = [...exp.entries()].filter(([, e]) => e.type !== 5);
         assert.equal(sums.size, dataTracks.length, `${f}: one channel per WAV/NUM track`);
@@ -85,7 +91,11 @@ test('each shared .vital file imports with every track, sample count and first/l
         assert.equal(byName.get('NIBP_HR')?.mdc, 'MDC_PULS_RATE_NON_INV');
         const events = exp.get('EVENT')?.strings ?? [];
         const notes = s.currentAnnotations();
-        assert.deepEqual(notes.map((a) => a.text), events, `${f}: EVENT markers become annotations`);
+        assert.deepEqual(
+          notes.map((a) => a.text),
+          events,
+          `${f}: EVENT markers become annotations`,
+        );
         assert.ok(s.verifyAnnotations().ok);
         // Values: the stored counts with gain/offset give the file's own physical values.
         const ecg = sums.get(byName.get('ECG_II')!.key)!;
@@ -97,7 +107,10 @@ test('each shared .vital file imports with every track, sample count and first/l
       }
     }
     // The recorder only resumes created/recording cases; imports are ended, and no temporary file is left.
-    assert.deepEqual(fs.readdirSync(path.join(dataDir, 'recordings')).filter((n) => n.includes('importing')), []);
+    assert.deepEqual(
+      fs.readdirSync(path.join(dataDir, 'recordings')).filter((n) => n.includes('importing')),
+      [],
+    );
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

@@ -18,8 +18,22 @@ import type { ChannelDescriptor, DeviceDescriptor, SampleFormat } from '../../na
 import { CaseWriter } from './case-writer';
 import { ExactVitalImport } from './vital-exact-import';
 import {
-  FMT_CHAR, FMT_DOUBLE, FMT_DWORD, FMT_FLOAT, FMT_LONG, FMT_NAN, FMT_WORD, TYPE_STR, TYPE_WAV,
-  CMD_RESET_EVENTS, type VitalHeader, type VitalPacket, type VitalTrack, VitalError, readVitalFile, vitalMs,
+  FMT_CHAR,
+  FMT_DOUBLE,
+  FMT_DWORD,
+  FMT_FLOAT,
+  FMT_LONG,
+  FMT_NAN,
+  FMT_WORD,
+  TYPE_STR,
+  TYPE_WAV,
+  CMD_RESET_EVENTS,
+  type VitalHeader,
+  type VitalPacket,
+  type VitalTrack,
+  VitalError,
+  readVitalFile,
+  vitalMs,
 } from './vital-file';
 import { ucumUnit, vitalDeviceKind, vitalTerm } from './vital-tracks';
 
@@ -77,23 +91,46 @@ class ForeignVitalImport {
   readonly warnings: string[] = [];
   counts = { annotations: 0, events: 0, alarms: 0 };
 
-  constructor(private readonly file: string, private readonly opts: ImportOptions, private readonly packed: () => boolean) {}
+  constructor(
+    private readonly file: string,
+    private readonly opts: ImportOptions,
+    private readonly packed: () => boolean,
+  ) {}
 
   private need(tMs: number): CaseWriter {
     this.writer ??= new CaseWriter(this.opts.dataDir, {
       startMs: tMs,
-      meta: { procedure: this.opts.procedure ?? `Imported ${path.basename(this.file)}`, meta: { importedFrom: { format: 'vital', file: path.basename(this.file) } } },
+      meta: {
+        procedure: this.opts.procedure ?? `Imported ${path.basename(this.file)}`,
+        meta: { importedFrom: { format: 'vital', file: path.basename(this.file) } },
+      },
     });
     return this.writer;
   }
 
   private deviceFor(devId: number): DevState {
-    const info = this.devices.get(devId) ?? { typeName: devId === 0 ? 'VitalRecorder' : `device-${devId}`, devName: devId === 0 ? 'VitalRecorder' : `device-${devId}`, port: '' };
+    const info = this.devices.get(devId) ?? {
+      typeName: devId === 0 ? 'VitalRecorder' : `device-${devId}`,
+      devName: devId === 0 ? 'VitalRecorder' : `device-${devId}`,
+      port: '',
+    };
     const deviceId = sanitizeId(info.devName || info.typeName);
     let st = this.devStates.get(deviceId);
     if (!st) {
       const k = vitalDeviceKind(info.typeName);
-      st = { desc: { protocol: 1, deviceId, kind: k.kind, manufacturer: k.manufacturer, model: info.typeName.slice(0, 128), serial: info.port.slice(0, 128), heartbeatMs: 1000, channels: [] }, labels: new Set() };
+      st = {
+        desc: {
+          protocol: 1,
+          deviceId,
+          kind: k.kind,
+          manufacturer: k.manufacturer,
+          model: info.typeName.slice(0, 128),
+          serial: info.port.slice(0, 128),
+          heartbeatMs: 1000,
+          channels: [],
+        },
+        labels: new Set(),
+      };
       this.devStates.set(deviceId, st);
     }
     return st;
@@ -158,10 +195,16 @@ class ForeignVitalImport {
     const w = this.need(tMs);
     const t = st.track;
     if (r.type === 'wav' && st.kind === 'wave') {
-      const p0 = { rateHz: t.srate, scale: t.adcGain === 0 || !Number.isFinite(t.adcGain) ? 1 : t.adcGain, offset: Number.isFinite(t.adcOffset) ? t.adcOffset : 0, format: st.format! };
+      const p0 = {
+        rateHz: t.srate,
+        scale: t.adcGain === 0 || !Number.isFinite(t.adcGain) ? 1 : t.adcGain,
+        offset: Number.isFinite(t.adcOffset) ? t.adcOffset : 0,
+        format: st.format!,
+      };
       const x = st.format === 'f32' ? Float32Array.from(r.values) : st.format === 'i32' ? int32(r.values, t) : Int16Array.from(r.values);
       const nan = FMT_NAN[t.recFmt];
-      if (this.packed()) w.waveRuns(st.deviceId, st.channel, tMs, x, p0, (v) => (Number.isNaN(nan) ? Number.isNaN(v) : v === nan || (t.recFmt === FMT_CHAR && v === -128)));
+      if (this.packed())
+        w.waveRuns(st.deviceId, st.channel, tMs, x, p0, (v) => (Number.isNaN(nan) ? Number.isNaN(v) : v === nan || (t.recFmt === FMT_CHAR && v === -128)));
       else w.wave(st.deviceId, st.channel, tMs, x, p0);
     } else if (r.type === 'num' && st.kind === 'numeric') {
       if (this.packed() && (Number.isNaN(r.value) || r.value === FMT_NAN[t.recFmt])) return;
@@ -195,10 +238,21 @@ class ForeignVitalImport {
     if (!this.writer) throw new VitalError(`${this.file} holds no records`);
     const w = this.writer;
     for (const t of this.pendingTracks.values()) if (!this.tracks.has(t.trkId) && t.recType !== TYPE_STR) this.addTrack(t, w.firstMs);
-    w.store.db.prepare("UPDATE case_info SET meta_json = json_set(meta_json, '$.vital', json(?))").run(JSON.stringify({ tzBias: header.tzBias, instId: header.instId, progVer: header.progVer }));
+    w.store.db
+      .prepare("UPDATE case_info SET meta_json = json_set(meta_json, '$.vital', json(?))")
+      .run(JSON.stringify({ tzBias: header.tzBias, instId: header.instId, progVer: header.progVer }));
     const done = w.finish();
     const channels = [...this.devStates.values()].reduce((a, d) => a + d.desc.channels.length, 0);
-    return { ...done, devices: this.devStates.size, channels, samples: w.samples, ...this.counts, firstMs: Number.isFinite(w.firstMs) ? w.firstMs : null, lastMs: Number.isFinite(w.lastMs) ? w.lastMs : null, warnings: this.warnings };
+    return {
+      ...done,
+      devices: this.devStates.size,
+      channels,
+      samples: w.samples,
+      ...this.counts,
+      firstMs: Number.isFinite(w.firstMs) ? w.firstMs : null,
+      lastMs: Number.isFinite(w.lastMs) ? w.lastMs : null,
+      warnings: this.warnings,
+    };
   }
 
   abort(): void {
@@ -221,12 +275,16 @@ export function importVital(file: string, opts: ImportOptions): ImportReport {
   let packed = false;
   let mode: ForeignVitalImport | ExactVitalImport | undefined;
   try {
-    const header = readVitalFile(file, (p) => {
-      if (!mode) mode = p.type === 'orhub-json' && p.value.k === 'case' ? new ExactVitalImport(file, opts) : new ForeignVitalImport(file, opts, () => packed);
-      mode.packet(p);
-    }, (h) => {
-      packed = h.packed;
-    });
+    const header = readVitalFile(
+      file,
+      (p) => {
+        if (!mode) mode = p.type === 'orhub-json' && p.value.k === 'case' ? new ExactVitalImport(file, opts) : new ForeignVitalImport(file, opts, () => packed);
+        mode.packet(p);
+      },
+      (h) => {
+        packed = h.packed;
+      },
+    );
     if (!mode) throw new VitalError(`${file} holds no packets`);
     return mode.finish(header);
   } catch (e) {
@@ -234,4 +292,3 @@ export function importVital(file: string, opts: ImportOptions): ImportReport {
     throw e;
   }
 }
-

@@ -128,9 +128,15 @@ test('--deidentify: no patient identifiers or names, dates shifted by whole days
     const yd = (y.data as Record<string, { tMs: number[]; raw: number[] }>)['mon-1/0'];
     assert.deepEqual(yd.raw, xd.raw);
     assert.equal(yd.tMs.length, xd.tMs.length);
-    assert.ok(yd.tMs.every((t, i) => Math.abs(t - (xd.tMs[i] + shift)) < 1e-3), 'every sample time moved by the same shift (to 1 us)');
+    assert.ok(
+      yd.tMs.every((t, i) => Math.abs(t - (xd.tMs[i] + shift)) < 1e-3),
+      'every sample time moved by the same shift (to 1 us)',
+    );
     assert.ok((y.verify as { ok: boolean }).ok, 'the re-made chain verifies');
-    assert.deepEqual((y.annotations as { name: string }[]).map((r) => r.name), (x.annotations as { role: string }[]).map((r) => r.role));
+    assert.deepEqual(
+      (y.annotations as { name: string }[]).map((r) => r.name),
+      (x.annotations as { role: string }[]).map((r) => r.role),
+    );
     assert.ok((y.annotations as { text: string }[]).some((r) => r.text === '[removed] is comfortable'));
   } finally {
     fs.rmSync(a, { recursive: true, force: true });

@@ -108,7 +108,12 @@ export function ucumUnit(unit: string, term?: MdcTerm): string {
 export function vitalTerm(name: string): { term?: MdcTerm; mdc: string; label: string } {
   const term = VITAL_TRACKS[name] ?? VITAL_TRACKS[name.toUpperCase()];
   if (term) return { term, mdc: term.mdc, label: term.label };
-  const ext = name.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60) || 'TRACK';
+  const ext =
+    name
+      .toUpperCase()
+      .replace(/[^A-Z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 60) || 'TRACK';
   return { mdc: `MDC_EXT_VITAL_${ext}`, label: name.slice(0, 64) };
 }
 
@@ -117,7 +122,8 @@ export function vitalDeviceKind(typeName: string): { kind: 'patient-monitor' | '
   const t = typeName.toLowerCase();
   if (t.includes('intellivue')) return { kind: 'patient-monitor', manufacturer: 'Philips' };
   if (t.includes('solar')) return { kind: 'patient-monitor', manufacturer: 'GE' };
-  if (t.includes('primus') || t.includes('datex') || t.includes('fabius')) return { kind: 'anaesthesia-machine', manufacturer: t.includes('datex') ? 'GE' : 'Draeger' };
+  if (t.includes('primus') || t.includes('datex') || t.includes('fabius'))
+    return { kind: 'anaesthesia-machine', manufacturer: t.includes('datex') ? 'GE' : 'Draeger' };
   if (t.includes('orchestra')) return { kind: 'infusion-pump', manufacturer: 'Fresenius' };
   return { kind: 'other', manufacturer: '' };
 }

@@ -20,7 +20,48 @@ export interface WfdbAnnotation {
 
 /** Mnemonics of the standard annotation codes (ecgcodes.h). */
 export const ANNOTATION_MNEMONICS: readonly string[] = [
-  '', 'N', 'L', 'R', 'a', 'V', 'F', 'J', 'A', 'S', 'E', 'j', '/', 'Q', '~', '', '|', '', 's', 'T', '*', 'D', '"', '=', 'p', 'B', '^', 't', '+', 'u', '?', '!', '[', ']', 'e', 'n', '@', 'x', 'f', '(', ')', 'r',
+  '',
+  'N',
+  'L',
+  'R',
+  'a',
+  'V',
+  'F',
+  'J',
+  'A',
+  'S',
+  'E',
+  'j',
+  '/',
+  'Q',
+  '~',
+  '',
+  '|',
+  '',
+  's',
+  'T',
+  '*',
+  'D',
+  '"',
+  '=',
+  'p',
+  'B',
+  '^',
+  't',
+  '+',
+  'u',
+  '?',
+  '!',
+  '[',
+  ']',
+  'e',
+  'n',
+  '@',
+  'x',
+  'f',
+  '(',
+  ')',
+  'r',
 ];
 
 export function readWfdbAnnotations(file: string): WfdbAnnotation[] {
@@ -30,7 +71,7 @@ export function readWfdbAnnotations(file: string): WfdbAnnotation[] {
   let chan = 0;
   let num = 0;
   let last: WfdbAnnotation | undefined;
-  for (let p = 0; p + 1 < b.length; ) {
+  for (let p = 0; p + 1 < b.length;) {
     const w = b.readUInt16LE(p);
     p += 2;
     const a = w >> 10;

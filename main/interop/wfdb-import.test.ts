@@ -100,7 +100,13 @@ test('multi-segment record: segments at their offsets, null and missing segments
     const s = RecordingStore.open(rep.file, { readonly: true });
     try {
       const gaps = s.gaps();
-      assert.deepEqual(gaps.map((g) => [g.fromMs - base, g.toMs - base, g.reason]), [[2000, 3000, 'wfdb-null-segment'], [5000, 7000, 'wfdb-missing-segment']]);
+      assert.deepEqual(
+        gaps.map((g) => [g.fromMs - base, g.toMs - base, g.reason]),
+        [
+          [2000, 3000, 'wfdb-null-segment'],
+          [5000, 7000, 'wfdb-missing-segment'],
+        ],
+      );
       const ii = s.channelSummaries().find((c) => c.label === 'II')!;
       assert.equal(ii.samples, 499, 'one invalid sample left out');
       const w = s.readWave(ii.id, -Infinity, Infinity);

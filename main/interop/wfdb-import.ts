@@ -25,11 +25,31 @@ const ANNOTATORS = ['atr', 'ecg', 'qrs', 'ann', 'apn', 'st', 'pwave', 'alarm'];
 const INVALID: Record<number, number> = { 212: -2048, 16: -32768, 80: -128 };
 
 const MDC_BY_DESC: Record<string, string> = {
-  II: 'MDC_ECG_ELEC_POTL_II', MLII: 'MDC_ECG_ELEC_POTL_II', I: 'MDC_ECG_ELEC_POTL_I', III: 'MDC_ECG_ELEC_POTL_III', V: 'MDC_ECG_ELEC_POTL_V', V5: 'MDC_ECG_ELEC_POTL_V5',
-  AVR: 'MDC_ECG_ELEC_POTL_AVR', AVL: 'MDC_ECG_ELEC_POTL_AVL', AVF: 'MDC_ECG_ELEC_POTL_AVF', MCL1: 'MDC_ECG_ELEC_POTL_MCL1',
-  ABP: 'MDC_PRESS_BLD_ART_ABP', ART: 'MDC_PRESS_BLD_ART_ABP', PAP: 'MDC_PRESS_BLD_ART_PULM', CVP: 'MDC_PRESS_BLD_VEN_CENT', PLETH: 'MDC_PULS_OXIM_PLETH', RESP: 'MDC_IMPED_TTHOR',
-  HR: 'MDC_ECG_HEART_RATE', PULSE: 'MDC_PULS_OXIM_PULS_RATE', SPO2: 'MDC_PULS_OXIM_SAT_O2', 'ABPSYS': 'MDC_PRESS_BLD_ART_ABP_SYS', 'ABPDIAS': 'MDC_PRESS_BLD_ART_ABP_DIA', 'ABPMEAN': 'MDC_PRESS_BLD_ART_ABP_MEAN',
-  'NBPSYS': 'MDC_PRESS_BLD_NONINV_SYS', 'NBPDIAS': 'MDC_PRESS_BLD_NONINV_DIA', 'NBPMEAN': 'MDC_PRESS_BLD_NONINV_MEAN',
+  II: 'MDC_ECG_ELEC_POTL_II',
+  MLII: 'MDC_ECG_ELEC_POTL_II',
+  I: 'MDC_ECG_ELEC_POTL_I',
+  III: 'MDC_ECG_ELEC_POTL_III',
+  V: 'MDC_ECG_ELEC_POTL_V',
+  V5: 'MDC_ECG_ELEC_POTL_V5',
+  AVR: 'MDC_ECG_ELEC_POTL_AVR',
+  AVL: 'MDC_ECG_ELEC_POTL_AVL',
+  AVF: 'MDC_ECG_ELEC_POTL_AVF',
+  MCL1: 'MDC_ECG_ELEC_POTL_MCL1',
+  ABP: 'MDC_PRESS_BLD_ART_ABP',
+  ART: 'MDC_PRESS_BLD_ART_ABP',
+  PAP: 'MDC_PRESS_BLD_ART_PULM',
+  CVP: 'MDC_PRESS_BLD_VEN_CENT',
+  PLETH: 'MDC_PULS_OXIM_PLETH',
+  RESP: 'MDC_IMPED_TTHOR',
+  HR: 'MDC_ECG_HEART_RATE',
+  PULSE: 'MDC_PULS_OXIM_PULS_RATE',
+  SPO2: 'MDC_PULS_OXIM_SAT_O2',
+  ABPSYS: 'MDC_PRESS_BLD_ART_ABP_SYS',
+  ABPDIAS: 'MDC_PRESS_BLD_ART_ABP_DIA',
+  ABPMEAN: 'MDC_PRESS_BLD_ART_ABP_MEAN',
+  NBPSYS: 'MDC_PRESS_BLD_NONINV_SYS',
+  NBPDIAS: 'MDC_PRESS_BLD_NONINV_DIA',
+  NBPMEAN: 'MDC_PRESS_BLD_NONINV_MEAN',
 };
 
 function mdcFor(desc: string): string {
@@ -43,8 +63,20 @@ class WfdbImport {
   events = 0;
   readonly warnings: string[] = [];
 
-  constructor(readonly w: CaseWriter, name: string) {
-    this.desc = { protocol: 1, deviceId: `wfdb-${name}`.replace(/[^A-Za-z0-9._:-]+/g, '_').slice(0, 64), kind: 'other', manufacturer: 'PhysioNet', model: 'WFDB', serial: name.slice(0, 128), heartbeatMs: 1000, channels: [] };
+  constructor(
+    readonly w: CaseWriter,
+    name: string,
+  ) {
+    this.desc = {
+      protocol: 1,
+      deviceId: `wfdb-${name}`.replace(/[^A-Za-z0-9._:-]+/g, '_').slice(0, 64),
+      kind: 'other',
+      manufacturer: 'PhysioNet',
+      model: 'WFDB',
+      serial: name.slice(0, 128),
+      heartbeatMs: 1000,
+      channels: [],
+    };
   }
 
   /** Adds one single-segment record starting at startMs. */
@@ -58,14 +90,22 @@ class WfdbImport {
       const scale = 1 / sig.gain;
       const offset = -sig.baseline / sig.gain;
       if (!cd) {
-        cd = { index: this.desc.channels.length, kind: numeric ? 'numeric' : 'wave', mdc: mdcFor(label), label, unit: ucumUnit(sig.units).slice(0, 32), ...(numeric ? {} : { rateHz: ch.rateHz, format: 'i16' as const, scale, offset }) };
+        cd = {
+          index: this.desc.channels.length,
+          kind: numeric ? 'numeric' : 'wave',
+          mdc: mdcFor(label),
+          label,
+          unit: ucumUnit(sig.units).slice(0, 32),
+          ...(numeric ? {} : { rateHz: ch.rateHz, format: 'i16' as const, scale, offset }),
+        };
         this.desc.channels.push(cd);
         this.byLabel.set(label, cd);
         this.w.device(this.desc, startMs);
       }
       const bad = INVALID[sig.format] ?? -32768;
       if (numeric) {
-        for (let i = 0; i < ch.samples.length; i++) if (ch.samples[i] !== bad) this.w.numeric(this.desc.deviceId, cd.index, startMs + (i * 1000) / ch.rateHz, ch.samples[i] * scale + offset);
+        for (let i = 0; i < ch.samples.length; i++)
+          if (ch.samples[i] !== bad) this.w.numeric(this.desc.deviceId, cd.index, startMs + (i * 1000) / ch.rateHz, ch.samples[i] * scale + offset);
       } else {
         const fits = ch.samples.every((v) => v >= -32768 && v <= 32767);
         const x = fits ? Int16Array.from(ch.samples) : ch.samples;
@@ -99,7 +139,13 @@ export function importWfdb(heaFile: string, opts: ImportOptions): ImportReport {
   const base = wfdbBaseMs(head.baseTime, head.baseDate);
   const startMs = base ?? DEFAULT_START_MS;
   const comments = 'comments' in head ? head.comments : [];
-  const w = new CaseWriter(opts.dataDir, { startMs, meta: { procedure: opts.procedure ?? `Imported WFDB ${name}`, meta: { importedFrom: { format: 'wfdb', record: name, startKnown: base !== undefined }, comments } } });
+  const w = new CaseWriter(opts.dataDir, {
+    startMs,
+    meta: {
+      procedure: opts.procedure ?? `Imported WFDB ${name}`,
+      meta: { importedFrom: { format: 'wfdb', record: name, startKnown: base !== undefined }, comments },
+    },
+  });
   try {
     const imp = new WfdbImport(w, name);
     if (base === undefined) imp.warnings.push('the header gives no base time: the record starts at 2000-01-01T00:00:00Z');
@@ -110,7 +156,8 @@ export function importWfdb(heaFile: string, opts: ImportOptions): ImportReport {
       for (const seg of m.segments) {
         const t = startMs + (frame * 1000) / m.frameHz;
         const t1 = startMs + ((frame + seg.frames) * 1000) / m.frameHz;
-        if (seg.name === '~') w.store.insertGap({ deviceId: imp.desc.deviceId, channel: -1, fromMs: t, toMs: t1, lostFrames: seg.frames, reason: 'wfdb-null-segment' });
+        if (seg.name === '~')
+          w.store.insertGap({ deviceId: imp.desc.deviceId, channel: -1, fromMs: t, toMs: t1, lostFrames: seg.frames, reason: 'wfdb-null-segment' });
         else if (seg.frames > 0 || !seg.name.endsWith('_layout')) {
           if (!fs.existsSync(path.join(dir, `${seg.name}.hea`))) {
             imp.warnings.push(`segment ${seg.name} is missing: recorded as a gap`);
@@ -121,7 +168,18 @@ export function importWfdb(heaFile: string, opts: ImportOptions): ImportReport {
       }
     }
     const done = w.finish();
-    return { ...done, devices: 1, channels: imp.desc.channels.length, samples: w.samples, annotations: 0, events: imp.events, alarms: 0, firstMs: Number.isFinite(w.firstMs) ? w.firstMs : null, lastMs: Number.isFinite(w.lastMs) ? w.lastMs : null, warnings: imp.warnings };
+    return {
+      ...done,
+      devices: 1,
+      channels: imp.desc.channels.length,
+      samples: w.samples,
+      annotations: 0,
+      events: imp.events,
+      alarms: 0,
+      firstMs: Number.isFinite(w.firstMs) ? w.firstMs : null,
+      lastMs: Number.isFinite(w.lastMs) ? w.lastMs : null,
+      warnings: imp.warnings,
+    };
   } catch (e) {
     w.abort();
     throw e;

@@ -11,7 +11,13 @@ import { CaseWriter } from '../case-writer';
 export const T0_MS = Date.UTC(2026, 2, 14, 9, 30, 0) + 0.25;
 
 export const MONITOR: DeviceDescriptor = {
-  protocol: 1, deviceId: 'mon-1', kind: 'patient-monitor', manufacturer: 'Sim', model: 'M1', serial: 'S1', heartbeatMs: 1000,
+  protocol: 1,
+  deviceId: 'mon-1',
+  kind: 'patient-monitor',
+  manufacturer: 'Sim',
+  model: 'M1',
+  serial: 'S1',
+  heartbeatMs: 1000,
   channels: [
     { index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'ECG II', unit: 'mV', rateHz: 500, format: 'i16', scale: 0.005, offset: 0 },
     { index: 1, kind: 'wave', mdc: 'MDC_PRESS_BLD_ART_ABP', label: 'ABP', unit: 'mm[Hg]', rateHz: 125, format: 'i32', scale: 0.0625, offset: -50 },
@@ -21,7 +27,13 @@ export const MONITOR: DeviceDescriptor = {
 };
 
 export const TRACKER: DeviceDescriptor = {
-  protocol: 1, deviceId: 'nav-1', kind: 'navigation-tracker', manufacturer: 'Sim', model: 'T1', serial: 'S2', heartbeatMs: 1000,
+  protocol: 1,
+  deviceId: 'nav-1',
+  kind: 'navigation-tracker',
+  manufacturer: 'Sim',
+  model: 'T1',
+  serial: 'S2',
+  heartbeatMs: 1000,
   channels: [{ index: 0, kind: 'pose', mdc: 'MDC_NAV_POSE_INSTRUMENT', label: 'Pointer', unit: 'mm' }],
 };
 
@@ -47,7 +59,16 @@ export function makeRecording(dataDir: string, o: FixtureOptions): { file: strin
   const w = new CaseWriter(dataDir, {
     caseId: o.caseId,
     startMs: T0_MS,
-    meta: { procedure: 'Laparoscopic cholecystectomy', room: 'OR 3', team: [{ role: 'surgeon', name: 'Dr Ada Lovelace' }, { role: 'anaesthetist', name: 'Dr John Snow' }], patient: { identifier: 'MRN-0042', name: 'Jane Q Public', birthDate: '1961-04-02', sex: 'female' }, meta: { source: 'fixture' } },
+    meta: {
+      procedure: 'Laparoscopic cholecystectomy',
+      room: 'OR 3',
+      team: [
+        { role: 'surgeon', name: 'Dr Ada Lovelace' },
+        { role: 'anaesthetist', name: 'Dr John Snow' },
+      ],
+      patient: { identifier: 'MRN-0042', name: 'Jane Q Public', birthDate: '1961-04-02', sex: 'female' },
+      meta: { source: 'fixture' },
+    },
   });
   w.device(MONITOR, T0_MS);
   w.device(TRACKER, T0_MS);
@@ -58,10 +79,28 @@ export function makeRecording(dataDir: string, o: FixtureOptions): { file: strin
     if (inGap(t)) continue;
     const jitter = ((f * 37) % 15) / 10 - 0.7;
     const k = f * 20;
-    w.wave('mon-1', 0, t + jitter, Int16Array.from({ length: 20 }, (_, i) => ecg(k + i)), { rateHz: 500, scale: 0.005, offset: 0, format: 'i16' });
+    w.wave(
+      'mon-1',
+      0,
+      t + jitter,
+      Int16Array.from({ length: 20 }, (_, i) => ecg(k + i)),
+      { rateHz: 500, scale: 0.005, offset: 0, format: 'i16' },
+    );
     const a = f * 5;
-    w.wave('mon-1', 1, t + jitter, Int32Array.from({ length: 5 }, (_, i) => abp(a + i)), { rateHz: 125, scale: 0.0625, offset: -50, format: 'i32' });
-    w.wave('mon-1', 3, t + jitter, Float32Array.from({ length: 5 }, (_, i) => Math.sin((a + i) / 9) * 0.37), { rateHz: 125, scale: 1, offset: 0, format: 'f32' });
+    w.wave(
+      'mon-1',
+      1,
+      t + jitter,
+      Int32Array.from({ length: 5 }, (_, i) => abp(a + i)),
+      { rateHz: 125, scale: 0.0625, offset: -50, format: 'i32' },
+    );
+    w.wave(
+      'mon-1',
+      3,
+      t + jitter,
+      Float32Array.from({ length: 5 }, (_, i) => Math.sin((a + i) / 9) * 0.37),
+      { rateHz: 125, scale: 1, offset: 0, format: 'f32' },
+    );
     if (f % 25 === 0) w.numeric('mon-1', 2, t + 3.3, 60 + (f % 40) / 4, f % 100 === 0 ? 2 : 0);
     if (f % 5 === 0) {
       const m = new Float64Array(19);
@@ -80,9 +119,17 @@ export function makeRecording(dataDir: string, o: FixtureOptions): { file: strin
     s.insertAlarm({ deviceId: 'mon-1', channel: 2, tMs: at(6), priority: 2, state: 0, code: 1001, text: 'HR high' });
     s.insertSetting('mon-1', 2, at(1), 120, 'HR upper limit');
     s.insertDeviceEvent('nav-1', at(4), 'stale', 'heartbeat late');
-    if (o.gap) s.insertGap({ deviceId: 'mon-1', channel: -1, fromMs: at(o.gap.atS), toMs: at(o.gap.atS + o.gap.forS), lostFrames: 3, reason: 'device-offline' });
+    if (o.gap)
+      s.insertGap({ deviceId: 'mon-1', channel: -1, fromMs: at(o.gap.atS), toMs: at(o.gap.atS + o.gap.forS), lostFrames: 3, reason: 'device-offline' });
     s.insertDicomShown({ tMs: at(1.5), studyUid: '1.2.3', seriesUid: '1.2.3.4', modality: 'CT', description: 'Abdomen', source: '/data/ct' });
-    s.insertRegistration({ tMs: at(2), seriesUid: '1.2.3.4', trackerDeviceId: 'nav-1', method: 'paired-points', matrix: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 10.5, -3, 2, 1], freMm: 0.8 });
+    s.insertRegistration({
+      tMs: at(2),
+      seriesUid: '1.2.3.4',
+      trackerDeviceId: 'nav-1',
+      method: 'paired-points',
+      matrix: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 10.5, -3, 2, 1],
+      freMm: 0.8,
+    });
     w.annotate({ kind: 'incision', role: 'surgeon', tMs: at(1) });
     w.annotate({ kind: 'note', text: 'Jane Q Public is comfortable', role: 'anaesthetist', tMs: at(2) });
     w.annotate({ kind: 'bolus', drug: 'Propofol', dose: 150, unit: 'mg', role: 'anaesthetist', tMs: at(3.5) });
