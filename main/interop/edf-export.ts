@@ -19,7 +19,10 @@ import { StoreError } from '../recorder/store';
 
 export const MAX_RECORD_BYTES = 61440;
 const DURATIONS = [1, 2, 4, 5, 10, 20, 0.5, 0.25, 0.2, 0.125, 0.1, 0.05, 0.04, 0.025, 0.02, 0.01];
-const MAX_TEXT = 200;
+/** Bytes of text per TAL (longer texts are cut at a character boundary). */
+const MAX_TEXT_BYTES = 200;
+/** Room for the time-keeping TAL and one TAL of the longest text: every annotation fits in a record. */
+const MIN_ANNOTATION_BYTES = 24 + 48 + MAX_TEXT_BYTES;
 const DMIN = -32768;
 const DMAX = 32767;
 
@@ -45,6 +48,8 @@ interface Signal {
 }
 
 export interface EdfReport {
+  /** Hub time of the first record's start (before any de-identification shift). */
+  startMs: number;
   signals: number;
   records: number;
   recordSeconds: number;
@@ -72,6 +77,19 @@ export function edfNumber(v: number): string {
     if (s.length <= 8) return s;
   }
   throw new StoreError(`EDF: ${v} does not fit an 8-character header field`, 'REC_EDF_RANGE');
+}
+
+/** At most `max` UTF-8 bytes of s, cut at a character boundary. */
+function cutUtf8(s: string, max: number): string {
+  if (Buffer.byteLength(s) <= max) return s;
+  let out = '';
+  let n = 0;
+  for (const ch of s) {
+    n += Buffer.byteLength(ch);
+    if (n > max) break;
+    out += ch;
+  }
+  return out;
 }
 
 function seconds(ms: number): string {
@@ -179,7 +197,7 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
   if (sigs.length === 0) throw new StoreError('EDF: the selection holds no waveform channels (numerics go to CSV or JSON)', 'REC_EDF_EMPTY');
   const dataBytes = (d: number) => sigs.reduce((a, s) => a + Math.round(s.rateHz * d) * 2, 0);
   const integral = (d: number) => sigs.every((s) => Math.abs(s.rateHz * d - Math.round(s.rateHz * d)) < 1e-9 && Math.round(s.rateHz * d) >= 1);
-  const D = DURATIONS.find((d) => integral(d) && dataBytes(d) + 64 <= MAX_RECORD_BYTES);
+  const D = DURATIONS.find((d) => integral(d) && dataBytes(d) + MIN_ANNOTATION_BYTES <= MAX_RECORD_BYTES);
   if (D === undefined)
     throw new StoreError(
       `EDF: no record duration fits rates ${sigs.map((s) => s.rateHz).join(', ')} Hz within ${MAX_RECORD_BYTES} bytes per record`,
@@ -190,7 +208,7 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
   const totals = timelineTotals(src.store, src.fromMs, src.toMs);
   const estRecords = Math.max(1, Math.ceil((src.toMs - src.fromMs) / Dms) + 1);
   const room = MAX_RECORD_BYTES - dataBytes(D);
-  let annBytes = Math.max(64, 24 + Math.ceil((1.5 * (totals.textBytes + 40 * totals.rows)) / estRecords));
+  let annBytes = Math.max(MIN_ANNOTATION_BYTES, 24 + Math.ceil((1.5 * (totals.textBytes + 40 * totals.rows)) / estRecords));
   annBytes = Math.min(room, annBytes + (annBytes % 2));
   const ns = sigs.length + 1;
   const startMs = src.t(src.fromMs);
@@ -250,9 +268,13 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
         const it = pending.value;
         const tal = enc.encode(
           `${seconds(src.t(it.tMs) - headerStartMs)}${it.durMs ? `\x15${(it.durMs / 1000).toFixed(3).replace(/\.?0+$/, '')}` : ''}` +
-            `\x14${it.text.slice(0, MAX_TEXT).replace(/[\x00-\x1f]/g, ' ')}\x14\x00`,
+            `\x14${cutUtf8(it.text.replace(/[\x00-\x1f]/g, ' '), MAX_TEXT_BYTES)}\x14\x00`,
         );
-        if (o + tal.length > rec.length) break;
+        if (o + tal.length > rec.length) {
+          if (o > dataBytes(D) + tk.length) break;
+          pending = items.next(); // cannot happen (MIN_ANNOTATION_BYTES), but never loop on an annotation that fits no record
+          continue;
+        }
         rec.set(tal, o);
         o += tal.length;
         annotations++;
@@ -305,7 +327,7 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
     f.writeAt(192, Buffer.from(ascii(discontinuous ? 'EDF+D' : 'EDF+C', 44), 'latin1'));
     f.writeAt(236, Buffer.from(ascii(String(records), 8), 'latin1'));
     f.close();
-    return { signals: sigs.length, records, recordSeconds: D, discontinuous, annotations, lossy };
+    return { startMs: src.fromMs, signals: sigs.length, records, recordSeconds: D, discontinuous, annotations, lossy };
   } catch (e) {
     f.abort();
     throw e;
