@@ -147,7 +147,8 @@ class ForeignVitalImport {
       return st;
     }
     const { term, mdc, label: termLabel } = vitalTerm(t.name);
-    const label = dev.labels.has(termLabel) ? t.name.slice(0, 64) : termLabel;
+    let label = dev.labels.has(termLabel) ? t.name.slice(0, 64) : termLabel;
+    if (dev.labels.has(label)) label = `${t.name.slice(0, 56)} (${dev.desc.channels.length})`;
     dev.labels.add(label);
     const index = dev.desc.channels.length;
     const format = t.recType === TYPE_WAV ? waveFormat(t.recFmt) : undefined;

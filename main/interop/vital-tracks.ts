@@ -29,7 +29,7 @@ export const VITAL_TRACKS: Readonly<Record<string, MdcTerm>> = {
   AWF: MDC.AWAY_FLOW,
   // Numerics
   HR: MDC.HR,
-  ECG_HR: MDC.HR,
+  ECG_HR: { ...MDC.HR, label: 'ECG HR' },
   PLETH_HR: MDC.PR,
   PLETH_SAT_O2: MDC.SPO2,
   PLETH_SPO2: MDC.SPO2,
