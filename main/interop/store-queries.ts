@@ -81,12 +81,6 @@ export function waveParams(s: RecordingStore, channelId: number): { rateHz: numb
   }));
 }
 
-/** t0 of the first wave block of a channel starting at or after fromMs (index search), or null. */
-export function nextWaveBlockMs(s: RecordingStore, channelId: number, fromMs: number): number | null {
-  const r = s.db.prepare('SELECT MIN(t0_ms) AS t FROM wave_blocks WHERE channel_id = ? AND t0_ms >= ?').get(channelId, fromMs) as { t: number | null };
-  return r.t;
-}
-
 /** First and last sample time of one channel's blocks in any block table. */
 export function channelSpan(
   s: RecordingStore,

@@ -246,7 +246,7 @@ class ForeignVitalImport {
     const channels = [...this.devStates.values()].reduce((a, d) => a + d.desc.channels.length, 0);
     return {
       ...done,
-      devices: this.devStates.size,
+      devices: [...this.devStates.values()].filter((d) => d.desc.channels.length > 0).length,
       channels,
       samples: w.samples,
       ...this.counts,
