@@ -248,6 +248,8 @@ async function interopCommand(cmd: 'import' | 'export', rest: string[]): Promise
     return await runExport({ recording: p.positionals[0], dataDir: f['data-dir'], format: f.format ?? '', out: f.out ?? '', from: f.from, to: f.to, channels: f.channels, deidentify: f.deidentify, json: f.json }, out);
   } catch (e) {
     if ((e as { code?: string }).code === 'REC_USAGE') throw new UsageError(`or-hub ${(e as Error).message}`);
+    // main() prefixes "or-hub CMD: "; the interop messages may already name the command.
+    if (e instanceof Error && e.message.startsWith(`${cmd}: `)) e.message = e.message.slice(cmd.length + 2);
     throw e;
   }
 }

@@ -50,8 +50,10 @@ function usage(message: string): StoreError {
 export async function runImport(o: ImportOpts, out: Out): Promise<number> {
   if (!o.file) throw usage('import: give the file to import (a .vital file or a WFDB .hea header)');
   if (!fs.existsSync(o.file)) throw new StoreError(`import: no file ${o.file}`, 'REC_NOT_FOUND');
-  fs.mkdirSync(o.dataDir, { recursive: true });
   const ext = path.extname(o.file).toLowerCase();
+  const wfdb = ext === '.hea' || fs.existsSync(`${o.file}.hea`);
+  if (ext !== '.vital' && !wfdb) throw usage(`import: ${o.file} is neither a .vital file nor a WFDB record (.hea)`);
+  fs.mkdirSync(o.dataDir, { recursive: true });
   let rep;
   if (ext === '.vital') rep = importVital(o.file, { dataDir: o.dataDir, procedure: o.procedure });
   else if (ext === '.hea' || fs.existsSync(`${o.file}.hea`))
