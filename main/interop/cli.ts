@@ -49,7 +49,7 @@ function usage(message: string): StoreError {
 
 export async function runImport(o: ImportOpts, out: Out): Promise<number> {
   if (!o.file) throw usage('import: give the file to import (a .vital file or a WFDB .hea header)');
-  if (!fs.existsSync(o.file)) throw new StoreError(`import: no file ${o.file}`, 'REC_NOT_FOUND');
+  if (!fs.existsSync(o.file) && !fs.existsSync(`${o.file}.hea`)) throw new StoreError(`import: no file ${o.file}`, 'REC_NOT_FOUND');
   const ext = path.extname(o.file).toLowerCase();
   const wfdb = ext === '.hea' || fs.existsSync(`${o.file}.hea`);
   if (ext !== '.vital' && !wfdb) throw usage(`import: ${o.file} is neither a .vital file nor a WFDB record (.hea)`);
