@@ -164,43 +164,48 @@ print(json.dumps({'sfreq': r.info['sfreq'], 'names': r.ch_names, 'n': len(x), 'e
   },
 );
 
-test('a real .vital case (mixed 500/125/62.5 Hz, 16-bit unsigned counts, event markers) exports to EDF+ that EDFlib and MNE read', {
-  skip: need(hasMne && hasCc, 'python3-mne or libedf-dev'),
-}, () => {
-  const f = path.join(sharedDir(), 'data/waveforms/vital/test_data_demo.vital');
-  if (!fs.existsSync(f)) {
-    assert.ok(process.env.CI !== 'true', 'shared vital data missing');
-    return;
-  }
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'edf-vital-'));
-  try {
-    const rep = importVital(f, { dataDir: d });
-    const out = path.join(d, 'demo.edf');
-    const src = ExportSource.open(rep.file);
-    const e = exportEdf(src, out);
-    src.close();
-    assert.equal(e.recordSeconds, 2, '62.5 Hz needs 2 s records');
-    assert.deepEqual(e.lossy, [], 'WORD counts within 16 bits are written count for count');
-    const dump = edflib(d, out);
-    assert.equal(dump.error, undefined);
-    const ecg = dump.signals.find((x) => x.label.trim() === 'ECG II')!;
-    assert.equal(ecg.perRecord, 1000);
-    const gain = (ecg.physMax - ecg.physMin) / (ecg.digMax - ecg.digMin);
-    assert.ok(Math.abs(gain - 0.005) < 1e-9, `ECG gain ${gain}`);
-    const s = RecordingStore.open(rep.file, { readonly: true });
-    const ch = s.channelSummaries().find((c) => c.label === 'ECG II')!;
-    const w = s.readWave(ch.id, -Infinity, Infinity);
-    s.close();
-    const slot = Math.round((w.tMs[0] - e.startMs) / 2);
-    const phys = (dig: number) => (dig - ecg.digMin) * gain + ecg.physMin;
-    for (const i of [0, 1, 500, w.raw.length - 1]) assert.ok(Math.abs(phys(ecg.digital[slot + i]) - (w.raw[i] * w.scale[i] + w.offset[i])) < 0.0025, `ECG sample ${i}`);
-    const texts = dump.annotations.map((a) => a.text);
-    for (const t of ['note: Start ventilator settings (integration)', 'note: Vent Setting 2 (integration)']) assert.ok(texts.includes(t), t);
-    const py = "import mne, sys, json; r = mne.io.read_raw_edf(sys.argv[1], verbose='error'); print(json.dumps([r.info['sfreq'], len(r.annotations)]))";
-    const [sfreq, nAnn] = JSON.parse(execFileSync(PY, ['-c', py, out], { encoding: 'utf8' })) as [number, number];
-    assert.equal(sfreq, 500);
-    assert.equal(nAnn, dump.annotations.length);
-  } finally {
-    fs.rmSync(d, { recursive: true, force: true });
-  }
-});
+test(
+  'a real .vital case (mixed 500/125/62.5 Hz, 16-bit unsigned counts, event markers) exports to EDF+ that EDFlib and MNE read',
+  {
+    skip: need(hasMne && hasCc, 'python3-mne or libedf-dev'),
+  },
+  () => {
+    const f = path.join(sharedDir(), 'data/waveforms/vital/test_data_demo.vital');
+    if (!fs.existsSync(f)) {
+      assert.ok(process.env.CI !== 'true', 'shared vital data missing');
+      return;
+    }
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'edf-vital-'));
+    try {
+      const rep = importVital(f, { dataDir: d });
+      const out = path.join(d, 'demo.edf');
+      const src = ExportSource.open(rep.file);
+      const e = exportEdf(src, out);
+      src.close();
+      assert.equal(e.recordSeconds, 2, '62.5 Hz needs 2 s records');
+      assert.deepEqual(e.lossy, [], 'WORD counts within 16 bits are written count for count');
+      const dump = edflib(d, out);
+      assert.equal(dump.error, undefined);
+      const ecg = dump.signals.find((x) => x.label.trim() === 'ECG II')!;
+      assert.equal(ecg.perRecord, 1000);
+      const gain = (ecg.physMax - ecg.physMin) / (ecg.digMax - ecg.digMin);
+      assert.ok(Math.abs(gain - 0.005) < 1e-9, `ECG gain ${gain}`);
+      const s = RecordingStore.open(rep.file, { readonly: true });
+      const ch = s.channelSummaries().find((c) => c.label === 'ECG II')!;
+      const w = s.readWave(ch.id, -Infinity, Infinity);
+      s.close();
+      const slot = Math.round((w.tMs[0] - e.startMs) / 2);
+      const phys = (dig: number) => (dig - ecg.digMin) * gain + ecg.physMin;
+      for (const i of [0, 1, 500, w.raw.length - 1])
+        assert.ok(Math.abs(phys(ecg.digital[slot + i]) - (w.raw[i] * w.scale[i] + w.offset[i])) < 0.0025, `ECG sample ${i}`);
+      const texts = dump.annotations.map((a) => a.text);
+      for (const t of ['note: Start ventilator settings (integration)', 'note: Vent Setting 2 (integration)']) assert.ok(texts.includes(t), t);
+      const py = "import mne, sys, json; r = mne.io.read_raw_edf(sys.argv[1], verbose='error'); print(json.dumps([r.info['sfreq'], len(r.annotations)]))";
+      const [sfreq, nAnn] = JSON.parse(execFileSync(PY, ['-c', py, out], { encoding: 'utf8' })) as [number, number];
+      assert.equal(sfreq, 500);
+      assert.equal(nAnn, dump.annotations.length);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  },
+);

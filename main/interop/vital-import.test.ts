@@ -7,7 +7,9 @@ import * as zlib from 'node:zlib';
 import { RecordingStore } from '../recorder/store';
 import { sharedDir } from '../recorder/wfdb';
 import { importVital } from './vital-import';
-import { deviceRows } from './store-queries';
+import { channelRows, deviceRows } from './store-queries';
+import type { VitalTrack } from './vital-file';
+import { devInfoPacket, headerBytes, numRecPacket, strRecPacket, trkInfoPacket, wavRecPacket } from './vital-write';
 
 const dir = path.join(sharedDir(), 'data/waveforms/vital');
 const files = fs.existsSync(dir)
@@ -130,6 +132,86 @@ test('a file that is not .vital gets a clear error and leaves no case', () => {
     fs.writeFileSync(trunc, zlib.gzipSync(Buffer.concat([good, Buffer.from([1, 200, 0, 0, 0])])));
     assert.throws(() => importVital(trunc, { dataDir }), /runs past the end/);
     assert.equal(fs.existsSync(path.join(dataDir, 'recordings')) ? fs.readdirSync(path.join(dataDir, 'recordings')).length : 0, 0);
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('packed files leave NaN samples out; alarm and other string tracks; unknown names keep their own label', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vital-packed-'));
+  try {
+    const t0 = 1700000000;
+    const trk = (t: Partial<VitalTrack> & Pick<VitalTrack, 'trkId' | 'recType' | 'recFmt' | 'name'>): VitalTrack => ({
+      unit: '',
+      minVal: 0,
+      maxVal: 0,
+      color: 0,
+      srate: 0,
+      adcGain: 1,
+      adcOffset: 0,
+      monType: 0,
+      devId: 7,
+      ...t,
+    });
+    const wave = trk({ trkId: 1, recType: 1, recFmt: 5, name: 'ART', unit: 'mmHg', srate: 100, adcGain: 0.1, adcOffset: 0 });
+    const num = trk({ trkId: 2, recType: 2, recFmt: 1, name: 'FOO_INDEX', unit: 'ml' });
+    const alarm = trk({ trkId: 3, recType: 5, recFmt: 0, name: 'ALARM' });
+    const msg = trk({ trkId: 4, recType: 5, recFmt: 0, name: 'MSG' });
+    const hdr = headerBytes({ tzBias: -540, instId: 1, progVer: 2, dtStart: t0, dtEnd: t0 + 10 });
+    hdr[36] = 1; // packed
+    const samples = Array.from({ length: 500 }, (_, i) => (i >= 200 && i < 300 ? -32768 : 1000 + i));
+    const file = path.join(dataDir, 'packed.vital');
+    fs.writeFileSync(
+      file,
+      zlib.gzipSync(
+        Buffer.concat([
+          hdr,
+          devInfoPacket({ devId: 7, typeName: 'Solar8000', devName: 'Solar 8000M', port: 'COM7' }),
+          ...[wave, num, alarm, msg].map(trkInfoPacket),
+          wavRecPacket(t0, wave, samples),
+          numRecPacket(t0 + 1, num, 42.5),
+          numRecPacket(t0 + 2, num, NaN),
+          strRecPacket(t0 + 1, alarm, 'ART HIGH'),
+          strRecPacket(t0 + 3, alarm, ''),
+          strRecPacket(t0 + 4, msg, 'cuff deflating'),
+        ]),
+      ),
+    );
+    const rep = importVital(file, { dataDir });
+    const s = RecordingStore.open(rep.file, { readonly: true });
+    try {
+      const ch = s.channelSummaries();
+      const art = ch.find((c) => c.label === 'ABP')!;
+      assert.equal(art.deviceId, 'Solar_8000M');
+      assert.equal(art.samples, 400, 'the 100 NaN samples are a hole');
+      const w = s.readWave(art.id, -Infinity, Infinity);
+      assert.equal(w.tMs[200], t0 * 1000 + 3000, 'samples after the hole keep their times');
+      assert.equal(w.raw[200], 1300);
+      assert.equal(s.gaps().length, 0);
+      const foo = channelRows(s).find((c) => c.label === 'FOO_INDEX')!;
+      assert.equal(foo.mdc, 'MDC_EXT_VITAL_FOO_INDEX');
+      assert.equal(foo.unit, 'mL');
+      assert.deepEqual(
+        s.readNumerics(foo.id, -Infinity, Infinity).map((n) => n.value),
+        [42.5],
+        'a packed NaN numeric is no value',
+      );
+      assert.deepEqual(
+        s.alarms(-Infinity, Infinity).map((a) => [a.tMs - t0 * 1000, a.state, a.text]),
+        [
+          [1000, 1, 'ART HIGH'],
+          [3000, 0, 'ART HIGH'],
+        ],
+      );
+      assert.deepEqual(
+        s.events(-Infinity, Infinity).map((e) => [e.code, e.text]),
+        [['MSG', 'cuff deflating']],
+      );
+      assert.equal((s.caseInfo().meta.vital as { tzBias: number }).tzBias, -540);
+      assert.equal(deviceRows(s)[0].descriptor.kind, 'patient-monitor');
+    } finally {
+      s.close();
+    }
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
