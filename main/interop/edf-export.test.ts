@@ -10,6 +10,7 @@ import { ExportSource } from './export-source';
 import { T0_MS, makeRecording } from './testing/fixture';
 import { sharedDir } from '../recorder/wfdb';
 import { importVital } from './vital-import';
+import { importWfdb } from './wfdb-import';
 
 const PY = '/usr/bin/python3';
 const hasCc = spawnSync('cc', ['--version']).status === 0 && fs.existsSync('/usr/include/edflib.h');
@@ -204,6 +205,62 @@ test(
       const [sfreq, nAnn] = JSON.parse(execFileSync(PY, ['-c', py, out], { encoding: 'utf8' })) as [number, number];
       assert.equal(sfreq, 500);
       assert.equal(nAnn, dump.annotations.length);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'MIT-BIH 100 (imported from WFDB) to EDF+: MNE reads all 650,000 samples of both leads and the 2,274 beat annotations',
+  { skip: need(hasMne, 'python3-mne') },
+  () => {
+    const hea = path.join(sharedDir(), 'data/waveforms/wfdb/100.hea');
+    if (!fs.existsSync(hea)) {
+      assert.ok(process.env.CI !== 'true', 'shared WFDB data missing');
+      return;
+    }
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'edf-wfdb-'));
+    try {
+      const rep = importWfdb(hea, { dataDir: d });
+      const out = path.join(d, '100.edf');
+      const src = ExportSource.open(rep.file);
+      const e = exportEdf(src, out);
+      src.close();
+      assert.deepEqual(e.lossy, []);
+      const py = `
+import mne, sys, json
+import numpy as np
+r = mne.io.read_raw_edf(sys.argv[1], preload=True, verbose='error')
+x = r.get_data() * 1000
+beats = [a['description'] for a in r.annotations if a['description'].startswith('wfdb-100: ')]
+np.asarray(x[:, :650000], dtype='<f8').tofile(sys.argv[2])
+print(json.dumps({'sfreq': r.info['sfreq'], 'names': r.ch_names, 'n': x.shape[1], 'beats': len(beats), 'first': beats[1]}))`;
+      const bin = path.join(d, 'x.f64');
+      const m = JSON.parse(execFileSync(PY, ['-c', py, out, bin], { encoding: 'utf8', maxBuffer: 1 << 24 })) as {
+        sfreq: number;
+        names: string[];
+        n: number;
+        beats: number;
+        first: string;
+      };
+      assert.equal(m.sfreq, 360);
+      assert.deepEqual(m.names, ['MLII', 'V5']);
+      assert.equal(m.beats, 2274);
+      assert.equal(m.first, 'wfdb-100: N');
+      const buf = fs.readFileSync(bin);
+      const x = new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
+      const s = RecordingStore.open(rep.file, { readonly: true });
+      try {
+        s.channelSummaries().forEach((c, k) => {
+          const w = s.readWave(c.id, -Infinity, Infinity);
+          let worst = 0;
+          for (let i = 0; i < w.raw.length; i++) worst = Math.max(worst, Math.abs(x[k * 650000 + i] - (w.raw[i] * w.scale[i] + w.offset[i])));
+          assert.ok(worst < 0.5 / 200, `${c.label}: every sample within half a count (worst ${worst} mV)`);
+        });
+      } finally {
+        s.close();
+      }
     } finally {
       fs.rmSync(d, { recursive: true, force: true });
     }
