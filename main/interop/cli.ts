@@ -55,7 +55,7 @@ export async function runImport(o: ImportOpts, out: Out): Promise<number> {
   if (ext !== '.vital' && !wfdb) throw usage(`import: ${o.file} is neither a .vital file nor a WFDB record (.hea)`);
   fs.mkdirSync(o.dataDir, { recursive: true });
   let rep;
-  if (ext === '.vital') rep = importVital(o.file, { dataDir: o.dataDir, procedure: o.procedure });
+  if (ext === '.vital') rep = await importVital(o.file, { dataDir: o.dataDir, procedure: o.procedure });
   else if (ext === '.hea' || fs.existsSync(`${o.file}.hea`))
     rep = importWfdb(ext === '.hea' ? o.file : `${o.file}.hea`, { dataDir: o.dataDir, procedure: o.procedure });
   else throw usage(`import: ${o.file} is neither a .vital file nor a WFDB record (.hea)`);

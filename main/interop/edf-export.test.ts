@@ -170,7 +170,7 @@ test(
   {
     skip: need(hasMne && hasCc, 'python3-mne or libedf-dev'),
   },
-  () => {
+  async () => {
     const f = path.join(sharedDir(), 'data/waveforms/vital/test_data_demo.vital');
     if (!fs.existsSync(f)) {
       assert.ok(process.env.CI !== 'true', 'shared vital data missing');
@@ -178,7 +178,7 @@ test(
     }
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'edf-vital-'));
     try {
-      const rep = importVital(f, { dataDir: d });
+      const rep = await importVital(f, { dataDir: d });
       const out = path.join(d, 'demo.edf');
       const src = ExportSource.open(rep.file);
       const e = exportEdf(src, out);

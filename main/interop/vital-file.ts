@@ -146,10 +146,10 @@ class Cursor {
 }
 
 /** Reads `n` values of recfmt `fmt` from `b` at `p` into a typed array (no copy semantics are relied on). */
-function readValues(b: Buffer, p: number, fmt: number, n: number): Float64Array | Float32Array | Int32Array {
+function readValues(b: Buffer, p: number, end: number, fmt: number, n: number): Float64Array | Float32Array | Int32Array {
   const size = FMT_SIZE[fmt];
   if (size === undefined) throw new VitalError(`unknown sample format ${fmt}`);
-  if (p + size * n > b.length) throw new VitalError(`truncated samples at byte ${p}`);
+  if (p + size * n > end) throw new VitalError(`truncated samples at byte ${p}`);
   switch (fmt) {
     case FMT_FLOAT: {
       const o = new Float32Array(n);
@@ -194,24 +194,8 @@ function readValues(b: Buffer, p: number, fmt: number, n: number): Float64Array 
   }
 }
 
-/**
- * Parses a whole `.vital` file (gzip or already inflated). Calls `onPacket` for each packet in
- * file order; records of a track not yet described are skipped (the spec says so).
- */
-export function readVitalFile(file: string, onPacket: (p: VitalPacket) => void, onHeader?: (h: VitalHeader) => void): VitalHeader {
-  let raw: Buffer;
-  try {
-    raw = fs.readFileSync(file);
-  } catch (e) {
-    throw new VitalError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  let b: Buffer;
-  try {
-    b = raw[0] === 0x1f && raw[1] === 0x8b ? zlib.gunzipSync(raw) : raw;
-  } catch (e) {
-    throw new VitalError(`${file} is not a readable gzip file: ${(e as Error).message}`);
-  }
-  if (b.length < 10 || b.toString('latin1', 0, 4) !== 'VITA') throw new VitalError(`${file} is not a .vital file (no VITA signature)`);
+/** Parses the header at the start of `b` (which holds at least 10 + headerlen bytes). */
+function parseHeader(b: Buffer): { header: VitalHeader; length: number } {
   const formatVersion = b.readUInt32LE(4);
   const headerLen = b.readUInt16LE(8);
   const h = new Cursor(b, 10, 10 + headerLen);
@@ -221,89 +205,156 @@ export function readVitalFile(file: string, onPacket: (p: VitalPacket) => void, 
     header.dtEnd = h.f64();
   }
   if (headerLen >= 27) header.packed = h.u8() === 1;
-  onHeader?.(header);
-  const tracks = new Map<number, VitalTrack>();
-  let p = 10 + headerLen;
-  while (p < b.length) {
-    if (p + 5 > b.length) throw new VitalError(`${file}: truncated packet header at byte ${p}`);
-    const type = b[p];
-    const len = b.readUInt32LE(p + 1);
-    const start = p + 5;
-    const end = start + len;
-    if (end > b.length) throw new VitalError(`${file}: packet at byte ${p} runs past the end of the file`);
-    const c = new Cursor(b, start, end);
-    if (type === PKT_DEVINFO) {
-      const devId = c.u32();
-      const typeName = c.str();
-      const devName = c.p < end ? c.str() : typeName;
-      const port = c.p < end ? c.str() : '';
-      onPacket({ type: 'devinfo', dev: { devId, typeName, devName, port } });
-    } else if (type === PKT_TRKINFO) {
-      const t: VitalTrack = {
-        trkId: c.u16(),
-        recType: c.u8(),
-        recFmt: c.u8(),
-        name: c.str(),
-        unit: c.str(),
-        minVal: c.f32(),
-        maxVal: c.f32(),
-        color: c.u32(),
-        srate: c.f32(),
-        adcGain: c.f64(),
-        adcOffset: c.f64(),
-        monType: c.u8(),
-        devId: c.u32(),
-      };
-      tracks.set(t.trkId, t);
-      onPacket({ type: 'trkinfo', track: t });
-    } else if (type === PKT_REC) {
-      const infoLen = c.u16();
-      const dt = c.f64();
-      const track = tracks.get(c.u16());
-      c.p = start + 2 + infoLen;
-      if (track) {
-        if (track.recType === TYPE_WAV) {
-          const n = c.u32();
-          onPacket({ type: 'rec', rec: { type: 'wav', dt, track, values: readValues(b, c.p, track.recFmt, n) } });
-        } else if (track.recType === TYPE_NUM) {
-          onPacket({ type: 'rec', rec: { type: 'num', dt, track, value: readValues(b, c.p, track.recFmt, 1)[0] } });
-        } else if (track.recType === TYPE_STR) {
-          c.u32();
-          onPacket({ type: 'rec', rec: { type: 'str', dt, track, text: c.str() } });
-        }
-      }
-    } else if (type === PKT_CMD) {
-      const cmd = c.u8();
-      if (cmd === CMD_ORDER) {
-        const n = c.u16();
-        onPacket({ type: 'cmd', cmd, order: Array.from({ length: n }, () => c.u16()) });
-      } else onPacket({ type: 'cmd', cmd });
-    } else if (type === PKT_ORHUB_JSON) {
-      let value: unknown;
-      try {
-        value = JSON.parse(b.toString('utf8', start, end));
-      } catch {
-        throw new VitalError(`${file}: OR Hub metadata packet at byte ${p} is not JSON`);
-      }
-      if (typeof value === 'object' && value !== null) onPacket({ type: 'orhub-json', value: value as Record<string, unknown> });
-    } else if (type === PKT_ORHUB_SPAN) {
-      onPacket({ type: 'orhub-span', trkId: c.u16(), t0Ms: c.f64(), t1Ms: c.f64(), count: c.u32() });
-    } else if (type === PKT_ORHUB_POSE) {
-      const key = c.u16();
-      const n = c.u32();
-      c.need(n * 78, 'pose rows');
-      const rows = new Float64Array(n * 19);
-      for (let i = 0; i < n; i++) {
-        rows[i * 19] = c.f64();
-        rows[i * 19 + 1] = c.f32();
-        rows[i * 19 + 2] = c.u16();
-        for (let k = 0; k < 16; k++) rows[i * 19 + 3 + k] = c.f32();
-      }
-      onPacket({ type: 'orhub-pose', key, rows });
-    }
-    p = end;
+  return { header, length: 10 + headerLen };
+}
+
+/**
+ * Reads a `.vital` file (gzip or already inflated) as a stream: packets are parsed as soon as they
+ * are complete, so memory holds about one packet, whatever the file's size. Calls `onPacket` for
+ * each packet in file order; records of a track not yet described are skipped (the spec says so).
+ */
+export async function readVitalFile(file: string, onPacket: (p: VitalPacket) => void, onHeader?: (h: VitalHeader) => void): Promise<VitalHeader> {
+  const magic = Buffer.alloc(2);
+  try {
+    const fd = fs.openSync(file, 'r');
+    fs.readSync(fd, magic, 0, 2, 0);
+    fs.closeSync(fd);
+  } catch (e) {
+    throw new VitalError(`cannot read ${file}: ${(e as Error).message}`);
   }
+  const gz = magic[0] === 0x1f && magic[1] === 0x8b;
+  const input = fs.createReadStream(file);
+  const stream = gz ? input.pipe(zlib.createGunzip()) : input;
+  if (gz) input.on('error', (e) => stream.destroy(e));
+  const tracks = new Map<number, VitalTrack>();
+  let header: VitalHeader | undefined;
+  let chunks: Buffer[] = [];
+  let have = 0;
+  let need = 10;
+  let offset = 0;
+  const badSignature = () => new VitalError(`${file} is not a .vital file (no VITA signature)`);
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      have += chunk.length;
+      if (!header && have >= 4 && Buffer.concat(chunks).toString('latin1', 0, 4) !== 'VITA') throw badSignature();
+      if (have < need) continue;
+      const b = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, have);
+      let p = 0;
+      for (;;) {
+        if (!header) {
+          if (b.length < 10 || b.length < 10 + b.readUInt16LE(8)) {
+            need = b.length < 10 ? 10 : 10 + b.readUInt16LE(8);
+            break;
+          }
+          const h = parseHeader(b);
+          header = h.header;
+          onHeader?.(header);
+          p = h.length;
+          continue;
+        }
+        if (b.length - p < 5) {
+          need = 5;
+          break;
+        }
+        const len = b.readUInt32LE(p + 1);
+        if (b.length - p < 5 + len) {
+          need = 5 + len;
+          break;
+        }
+        parsePacket(b, p, len, tracks, onPacket, file, offset);
+        p += 5 + len;
+      }
+      const rest = b.subarray(p);
+      offset += p;
+      chunks = rest.length ? [Buffer.from(rest)] : [];
+      have = rest.length;
+    }
+  } catch (e) {
+    if (e instanceof VitalError) throw e;
+    throw new VitalError(`${file} is not a readable gzip file: ${(e as Error).message}`);
+  }
+  if (!header) throw badSignature();
+  if (have > 0 && have < 5) throw new VitalError(`${file}: truncated packet header at byte ${offset}`);
+  if (have > 0) throw new VitalError(`${file}: packet at byte ${offset} runs past the end of the file`);
   return header;
+}
+
+/** Parses one complete packet at b[p] (type, u32 length `len`, body); `base` is b[0]'s position in the file. */
+function parsePacket(b: Buffer, p: number, len: number, tracks: Map<number, VitalTrack>, onPacket: (p: VitalPacket) => void, file: string, base: number): void {
+  const type = b[p];
+  const start = p + 5;
+  const end = start + len;
+  const c = new Cursor(b, start, end);
+  if (type === PKT_DEVINFO) {
+    const devId = c.u32();
+    const typeName = c.str();
+    const devName = c.p < end ? c.str() : typeName;
+    const port = c.p < end ? c.str() : '';
+    onPacket({ type: 'devinfo', dev: { devId, typeName, devName, port } });
+  } else if (type === PKT_TRKINFO) {
+    const t: VitalTrack = {
+      trkId: c.u16(),
+      recType: c.u8(),
+      recFmt: c.u8(),
+      name: c.str(),
+      unit: c.str(),
+      minVal: c.f32(),
+      maxVal: c.f32(),
+      color: c.u32(),
+      srate: c.f32(),
+      adcGain: c.f64(),
+      adcOffset: c.f64(),
+      monType: c.u8(),
+      devId: c.u32(),
+    };
+    tracks.set(t.trkId, t);
+    onPacket({ type: 'trkinfo', track: t });
+  } else if (type === PKT_REC) {
+    const infoLen = c.u16();
+    const dt = c.f64();
+    const track = tracks.get(c.u16());
+    c.p = start + 2 + infoLen;
+    if (track) {
+      if (track.recType === TYPE_WAV) {
+        const n = c.u32();
+        onPacket({ type: 'rec', rec: { type: 'wav', dt, track, values: readValues(b, c.p, end, track.recFmt, n) } });
+      } else if (track.recType === TYPE_NUM) {
+        onPacket({ type: 'rec', rec: { type: 'num', dt, track, value: readValues(b, c.p, end, track.recFmt, 1)[0] } });
+      } else if (track.recType === TYPE_STR) {
+        c.u32();
+        onPacket({ type: 'rec', rec: { type: 'str', dt, track, text: c.str() } });
+      }
+    }
+  } else if (type === PKT_CMD) {
+    const cmd = c.u8();
+    if (cmd === CMD_ORDER) {
+      const n = c.u16();
+      onPacket({ type: 'cmd', cmd, order: Array.from({ length: n }, () => c.u16()) });
+    } else onPacket({ type: 'cmd', cmd });
+  } else if (type === PKT_ORHUB_JSON) {
+    let value: unknown;
+    try {
+      value = JSON.parse(b.toString('utf8', start, end));
+    } catch {
+      throw new VitalError(`${file}: OR Hub metadata packet at byte ${base + p} is not JSON`);
+    }
+    if (typeof value === 'object' && value !== null) onPacket({ type: 'orhub-json', value: value as Record<string, unknown> });
+  } else if (type === PKT_ORHUB_SPAN) {
+    onPacket({ type: 'orhub-span', trkId: c.u16(), t0Ms: c.f64(), t1Ms: c.f64(), count: c.u32() });
+  } else if (type === PKT_ORHUB_POSE) {
+    const key = c.u16();
+    const n = c.u32();
+    c.need(n * 78, 'pose rows');
+    const rows = new Float64Array(n * 19);
+    for (let i = 0; i < n; i++) {
+      rows[i * 19] = c.f64();
+      rows[i * 19 + 1] = c.f32();
+      rows[i * 19 + 2] = c.u16();
+      for (let k = 0; k < 16; k++) rows[i * 19 + 3 + k] = c.f32();
+    }
+    onPacket({ type: 'orhub-pose', key, rows });
+  }
 }
 
 /** Unix seconds for a vital `dt` such that dt * 1000 === tMs whenever a neighbouring double allows it. */

@@ -60,12 +60,12 @@ function expectations(file: string): Map<string, Expect> {
   return new Map([...byId.values()].map((t) => [t.name, t]));
 }
 
-test('each shared .vital file imports with every track, sample count and first/last time of the file', { skip }, () => {
+test('each shared .vital file imports with every track, sample count and first/last time of the file', { skip }, async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vital-import-'));
   try {
     for (const f of files) {
       const exp = expectations(path.join(dir, f));
-      const rep = importVital(path.join(dir, f), { dataDir });
+      const rep = await importVital(path.join(dir, f), { dataDir });
       const s = RecordingStore.open(rep.file, { readonly: true });
       try {
         const info = s.caseInfo();
@@ -118,26 +118,26 @@ test('each shared .vital file imports with every track, sample count and first/l
   }
 });
 
-test('a file that is not .vital gets a clear error and leaves no case', () => {
+test('a file that is not .vital gets a clear error and leaves no case', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vital-bad-'));
   try {
     const bad = path.join(dataDir, 'x.vital');
     fs.writeFileSync(bad, zlib.gzipSync(Buffer.from('NOPE and more bytes')));
-    assert.throws(() => importVital(bad, { dataDir }), /not a \.vital file/);
+    await assert.rejects(importVital(bad, { dataDir }), /not a \.vital file/);
     const trunc = path.join(dataDir, 'y.vital');
     const good = Buffer.alloc(10 + 10);
     good.write('VITA', 0, 'latin1');
     good.writeUInt32LE(3, 4);
     good.writeUInt16LE(10, 8);
     fs.writeFileSync(trunc, zlib.gzipSync(Buffer.concat([good, Buffer.from([1, 200, 0, 0, 0])])));
-    assert.throws(() => importVital(trunc, { dataDir }), /runs past the end/);
+    await assert.rejects(importVital(trunc, { dataDir }), /runs past the end/);
     assert.equal(fs.existsSync(path.join(dataDir, 'recordings')) ? fs.readdirSync(path.join(dataDir, 'recordings')).length : 0, 0);
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
-test('packed files leave NaN samples out; alarm and other string tracks; unknown names keep their own label', () => {
+test('packed files leave NaN samples out; alarm and other string tracks; unknown names keep their own label', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vital-packed-'));
   try {
     const t0 = 1700000000;
@@ -177,7 +177,7 @@ test('packed files leave NaN samples out; alarm and other string tracks; unknown
         ]),
       ),
     );
-    const rep = importVital(file, { dataDir });
+    const rep = await importVital(file, { dataDir });
     const s = RecordingStore.open(rep.file, { readonly: true });
     try {
       const ch = s.channelSummaries();

@@ -272,11 +272,11 @@ function int32(values: ArrayLike<number>, t: VitalTrack): Int32Array {
 }
 
 /** Imports one .vital file into dataDir/recordings. */
-export function importVital(file: string, opts: ImportOptions): ImportReport {
+export async function importVital(file: string, opts: ImportOptions): Promise<ImportReport> {
   let packed = false;
   let mode: ForeignVitalImport | ExactVitalImport | undefined;
   try {
-    const header = readVitalFile(
+    const header = await readVitalFile(
       file,
       (p) => {
         if (!mode) mode = p.type === 'orhub-json' && p.value.k === 'case' ? new ExactVitalImport(file, opts) : new ForeignVitalImport(file, opts, () => packed);
@@ -286,8 +286,9 @@ export function importVital(file: string, opts: ImportOptions): ImportReport {
         packed = h.packed;
       },
     );
-    if (!mode) throw new VitalError(`${file} holds no packets`);
-    return mode.finish(header);
+    const m = mode as ForeignVitalImport | ExactVitalImport | undefined;
+    if (!m) throw new VitalError(`${file} holds no packets`);
+    return m.finish(header);
   } catch (e) {
     mode?.abort();
     throw e;

@@ -61,14 +61,14 @@ test('import(export(x)) gives x back: samples, times, numerics with status, pose
     const src = ExportSource.open(rec.file);
     await exportVital(src, out);
     src.close();
-    const rep = importVital(out, { dataDir: b });
+    const rep = await importVital(out, { dataDir: b });
     assert.equal(rep.caseId, rec.caseId);
     const x = snapshot(rec.file);
     const y = snapshot(rep.file);
     assert.ok((x.verify as { ok: boolean }).ok && (x.annotations as unknown[]).length === 5);
     for (const k of Object.keys(x)) assert.deepEqual(y[k], x[k], `${k} comes back equal`);
     // Importing it again into the same data dir is refused (same case id), with a clear message.
-    assert.throws(() => importVital(out, { dataDir: b }), /already exists/);
+    await assert.rejects(importVital(out, { dataDir: b }), /already exists/);
   } finally {
     fs.rmSync(a, { recursive: true, force: true });
     fs.rmSync(b, { recursive: true, force: true });
@@ -84,19 +84,19 @@ test('a shared .vital file survives import -> export -> import with the same sam
   const a = fs.mkdtempSync(path.join(os.tmpdir(), 'vital-rt2-a-'));
   const b = fs.mkdtempSync(path.join(os.tmpdir(), 'vital-rt2-b-'));
   try {
-    const r1 = importVital(f, { dataDir: a });
+    const r1 = await importVital(f, { dataDir: a });
     const out = path.join(a, 'again.vital');
     const src = ExportSource.open(r1.file);
     await exportVital(src, out);
     src.close();
     // Standard content VitalDB's readers see: the original track names, gain/offset and formats.
     const names = new Map<string, { fmt: number; gain: number; offset: number }>();
-    readVitalFile(out, (p) => {
+    await readVitalFile(out, (p) => {
       if (p.type === 'trkinfo') names.set(p.track.name, { fmt: p.track.recFmt, gain: p.track.adcGain, offset: p.track.adcOffset });
     });
     assert.deepEqual(names.get('ECG_II'), { fmt: 6, gain: 0.004999999999999999, offset: -40.96 });
     assert.ok(names.has('EVENT') && names.has('PLETH_SAT_O2'));
-    const r2 = importVital(out, { dataDir: b });
+    const r2 = await importVital(out, { dataDir: b });
     const x = snapshot(r1.file);
     const y = snapshot(r2.file);
     for (const k of ['case', 'devices', 'channels', 'data', 'annotations']) assert.deepEqual(y[k], x[k], k);
@@ -117,7 +117,7 @@ test('--deidentify: no patient identifiers or names, dates shifted by whole days
     const raw = require('node:zlib').gunzipSync(fs.readFileSync(out)) as Buffer;
     for (const secret of ['Jane', 'Public', 'MRN-0042', '1961-04-02', 'Lovelace', 'Snow']) assert.ok(!raw.includes(secret), `"${secret}" is gone`);
     const b = path.join(a, 'import');
-    const rep = importVital(out, { dataDir: b });
+    const rep = await importVital(out, { dataDir: b });
     const x = snapshot(rec.file);
     const y = snapshot(rep.file);
     assert.equal(y.patient, undefined);
