@@ -19,6 +19,7 @@ import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
 import { recordingsCommand, verifyCommand } from '../recorder/cli';
 import { annotateCommand } from './annotate';
 import { replayCommand } from '../review/replay-cli';
+import { exportCommand, importCommand } from '../interop/commands';
 import { SIM_DEVICE_NAMES, createSimDevice, type SimDevice, type SimDeviceName } from '../../native-bridge/node/simulators/devices';
 
 const DEFAULT_BUS = 'tcp://127.0.0.1:7400';
@@ -207,7 +208,7 @@ const simulateCommand = defineCommand({
 export const OR_HUB = defineGroup({
   name: 'or-hub',
   summary: 'OR Hub: operating-room instrument hub.',
-  commands: [startCommand, simulateCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand, replayCommand],
+  commands: [startCommand, simulateCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand, replayCommand, importCommand, exportCommand],
 });
 
 export function main(argv: string[], io: CliIo = STDIO): Promise<number> {

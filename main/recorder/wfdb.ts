@@ -1,6 +1,7 @@
 /**
  * Minimal WFDB (PhysioNet) record reader: header (.hea) parsing and signal
- * files in formats 212 and 16, with samples-per-frame, skew and byte offset.
+ * files in formats 212, 16 and 80, with samples-per-frame, skew and byte offset;
+ * multi-segment master headers and base times (used by `or-hub import`).
  * Reads files in place; used by codec tests and `npm run bench:record`.
  * Spec: https://physionet.org/physiotools/wag/header-5.htm, signal-5.htm.
  */
@@ -32,6 +33,22 @@ export interface WfdbHeader {
   /** Number of frames (0 when the header leaves it out). */
   frames: number;
   signals: WfdbSignal[];
+  /** Base time and date of the record line ("HH:MM:SS[.sss]", "DD/MM/YYYY"), when given. */
+  baseTime?: string;
+  baseDate?: string;
+  /** Comment lines (without '#'). */
+  comments?: string[];
+}
+
+/** A multi-segment record: segments in order; name "~" is a null segment (a gap of that many frames). */
+export interface WfdbMultiHeader {
+  name: string;
+  nsig: number;
+  frameHz: number;
+  frames: number;
+  segments: { name: string; frames: number }[];
+  baseTime?: string;
+  baseDate?: string;
 }
 
 export interface WfdbChannel {
@@ -82,7 +99,41 @@ export function parseWfdbHeader(text: string): WfdbHeader {
       description: f.slice(8).join(' '),
     });
   }
-  return { name, frameHz, frames, signals };
+  const comments = text.split(/\r?\n/).filter((l) => l.trim().startsWith('#')).map((l) => l.trim().slice(1).trim());
+  return { name, frameHz, frames, signals, baseTime: rec[4], baseDate: rec[5], comments };
+}
+
+/** True when a header text is a multi-segment master header ("name/nseg ..."). */
+export function isMultiSegment(text: string): boolean {
+  const first = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+  return first !== undefined && /^\S+\/\d+\s/.test(first);
+}
+
+/** Parses a multi-segment master header: record line "name/nseg nsig fs frames [time date]", then one line per segment. */
+export function parseWfdbMultiHeader(text: string): WfdbMultiHeader {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const rec = (lines[0] ?? '').split(/\s+/);
+  const m = /^(\S+)\/(\d+)$/.exec(rec[0] ?? '');
+  if (!m) throw new WfdbError(`parseWfdbMultiHeader: ${rec[0]} is not a multi-segment record line`);
+  const nseg = Number(m[2]);
+  const segments: { name: string; frames: number }[] = [];
+  for (let i = 0; i < nseg; i++) {
+    const f = (lines[1 + i] ?? '').split(/\s+/);
+    if (f.length < 2 || !/^\d+$/.test(f[1])) throw new WfdbError(`parseWfdbMultiHeader: ${m[1]} declares ${nseg} segments, segment line ${i + 1} is "${lines[1 + i] ?? ''}"`);
+    segments.push({ name: f[0], frames: Number(f[1]) });
+  }
+  return { name: m[1], nsig: Number(rec[1]), frameHz: Number((rec[2] ?? '250').split('/')[0]), frames: Number(rec[3] ?? 0), segments, baseTime: rec[4], baseDate: rec[5] };
+}
+
+/** Unix ms of a record's base time and date (taken as UTC), or undefined when the header gives none. */
+export function wfdbBaseMs(baseTime: string | undefined, baseDate: string | undefined): number | undefined {
+  if (!baseTime) return undefined;
+  const t = /^(\d{1,2}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$/.exec(baseTime) ?? /^(\d{1,2}):(\d{1,2}(?:\.\d+)?)$/.exec(baseTime);
+  if (!t) return undefined;
+  const [h, mi, se] = t.length === 4 ? [Number(t[1]), Number(t[2]), Number(t[3])] : [0, Number(t[1]), Number(t[2])];
+  const d = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(baseDate ?? '');
+  const day = d ? Date.UTC(Number(d[3]), Number(d[2]) - 1, Number(d[1])) : Date.UTC(2000, 0, 1);
+  return day + ((h * 60 + mi) * 60 + se) * 1000;
 }
 
 /** Decodes `count` 12-bit values packed as format 212 (two samples in three bytes). */
@@ -114,11 +165,11 @@ export function readWfdbRecord(dir: string, name: string): { header: WfdbHeader;
     const sigs = idx.map((i) => header.signals[i]);
     const fmt = sigs[0].format;
     if (sigs.some((s) => s.format !== fmt)) throw new WfdbError(`readWfdbRecord: ${fileName} mixes formats`);
-    if (fmt !== 212 && fmt !== 16) throw new WfdbError(`readWfdbRecord: format ${fmt} is not supported (212 and 16 are)`);
+    if (fmt !== 212 && fmt !== 16 && fmt !== 80) throw new WfdbError(`readWfdbRecord: format ${fmt} is not supported (212, 16 and 80 are)`);
     const raw = fs.readFileSync(path.join(dir, fileName));
     const data = new Uint8Array(raw.buffer, raw.byteOffset + sigs[0].byteOffset, raw.byteLength - sigs[0].byteOffset);
     const perFrame = sigs.reduce((a, s) => a + s.samplesPerFrame, 0);
-    const values = fmt === 212 ? unpack212(data, Math.floor((data.byteLength * 2) / 3)) : new Int32Array(Int16Array.from(new Int16Array(data.slice(0, data.byteLength & ~1).buffer)));
+    const values = fmt === 212 ? unpack212(data, Math.floor((data.byteLength * 2) / 3)) : fmt === 80 ? Int32Array.from(data, (b) => b - 128) : new Int32Array(Int16Array.from(new Int16Array(data.slice(0, data.byteLength & ~1).buffer)));
     let frames = Math.floor(values.length / perFrame);
     if (header.frames > 0) frames = Math.min(frames, header.frames);
     let col = 0;

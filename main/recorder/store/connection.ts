@@ -70,6 +70,10 @@ export class Connection {
     this.db.close();
   }
 
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
   /** The cached prepared statement for a catalogued SQL text. */
   prepare(sql: Sql): Database.Statement {
     let s = this.stmts.get(sql);

@@ -46,6 +46,10 @@ export class RecordingStore {
     this.c.close();
   }
 
+  get isOpen(): boolean {
+    return this.c.isOpen;
+  }
+
   /** Runs fn in one transaction: every write in it commits together or not at all (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
     return this.c.transaction(fn);
