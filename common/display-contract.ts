@@ -37,7 +37,11 @@ export interface DeviceView {
   lastHeardHubMs: number;
   heartbeatMs: number;
   sync: { offsetMs: number; driftPpm: number; uncertaintyMs: number; synchronised: boolean } | null;
+  /** UNSYNCHRONISED: no clock-sync answer within 5 s of HELLO (sync stays null), or sync.synchronised false. */
+  unsynchronised?: boolean;
   counters: { frames: number; gaps: number; lostFrames: number; malformed: number; throttled: number };
+  /** Frames the hub dropped from this device, by reason (docs/device-protocol.md §9.2). */
+  drops?: Record<string, number>;
   /** True while the device is being throttled for flooding. */
   flooding: boolean;
   channels: ChannelView[];

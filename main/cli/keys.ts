@@ -37,14 +37,15 @@ const enrol = defineCommand({
   name: 'enrol',
   aliases: ['enroll'],
   summary: 'enrol a device (generates its key file when no key is given)',
-  description: 'Adds a device to the allow-list of the bus.',
+  description: "Adds a device to the allow-list of the bus (creating the hub's key pair first when there is none).",
   options: {
     ...dataDirOption,
     'public-key': { type: 'string', help: "the device's CURVE public key (Z85, 40 characters); omitted: generate a key pair", metavar: 'Z85' },
   },
   positionals: [NAME],
   run({ values, positionals: [name], out }) {
-    const { device, keyFile } = enrolDevice(values['data-dir'], name, values['public-key']);
+    const { device, keyFile, hubKeysCreated } = enrolDevice(values['data-dir'], name, values['public-key']);
+    if (hubKeysCreated) out(`created hub keys in ${keysDir(values['data-dir'])} (there were none; "or-hub keys list" shows the hub public key)`);
     out(`enrolled ${device.name}: ${device.publicKey}`);
     if (keyFile) out(`device key file: ${keyFile} (secret: give it to the device only, e.g. or-hub simulate --keys ${keyFile})`);
     return 0;

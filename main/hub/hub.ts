@@ -19,6 +19,7 @@ import { syncTick } from './ingest/clock-schedule';
 import type { HubTransport, IngestConfig, IngestContext } from './ingest/context';
 import { newHubStats, type HubStats } from './ingest/counters';
 import type { IngestDevice } from './ingest/device';
+import { reportDrops } from './ingest/drop-report';
 import { calmFlood } from './ingest/flood';
 import { checkLiveness } from './ingest/link';
 import { Outputs } from './ingest/outputs';
@@ -165,6 +166,7 @@ export class Hub {
     if (dev.link.state !== 'offline') {
       if (!checkLiveness(ctx, dev, t)) return;
       syncTick(ctx, dev, t);
+      reportDrops(ctx, dev, t);
     }
     const since = t - dev.lastEmitHubMs;
     if ((dev.counters.dirty && since >= STATUS_MIN_MS) || since >= STATUS_MAX_MS) ctx.emitDevice(dev);

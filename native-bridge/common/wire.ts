@@ -468,4 +468,8 @@ export enum HubErrorCode {
   HelloRejected = 2,
   Throttled = 3,
   Malformed = 4,
+  /** Frames of this device were dropped: text is JSON {"reason", "count"} (§9.1); at most one per reason a second. */
+  FramesDropped = 5,
+  /** The HELLO's deviceId is not the one this CURVE key was enrolled for, or its key proof is wrong (§8.3). */
+  IdentityRefused = 6,
 }

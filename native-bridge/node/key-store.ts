@@ -109,15 +109,15 @@ export function loadAllowList(dataDir: string): Map<string, string> {
 
 /**
  * Enrols a device by name. Without `publicKey` a key pair is generated and written to
- * devices/NAME.key.json (with the hub's public key: the one file a device needs).
+ * devices/NAME.key.json (with the hub's public key: the one file a device needs). Without hub
+ * keys yet, they are created first (as `keys init` would; `hubKeysCreated` says so).
  */
-export function enrolDevice(dataDir: string, name: string, publicKey?: string): { device: EnrolledDevice; keyFile: string | null } {
+export function enrolDevice(dataDir: string, name: string, publicKey?: string): { device: EnrolledDevice; keyFile: string | null; hubKeysCreated: boolean } {
   if (!DEVICE_NAME_RE.test(name)) throw new KeyStoreError(`device name "${name}" must match [A-Za-z0-9._-]{1,64}`);
-  const hub = loadHubKeys(dataDir);
-  if (!hub) throw new KeyStoreError(`no hub keys in ${keysDir(dataDir)}: run "or-hub keys init --data-dir ${dataDir}" first`);
   if (publicKey !== undefined && !isCurveKey(publicKey)) throw new KeyStoreError('--public-key must be a 40-character Z85 CURVE public key');
   const devices = listEnrolled(dataDir);
   if (devices.some((d) => d.name === name)) throw new KeyStoreError(`a device named "${name}" is already enrolled (revoke it first)`);
+  const { keys: hub, created: hubKeysCreated } = initHubKeys(dataDir);
   let keyFile: string | null = null;
   let pub = publicKey;
   if (pub === undefined) {
@@ -129,7 +129,7 @@ export function enrolDevice(dataDir: string, name: string, publicKey?: string): 
   if (devices.some((d) => d.publicKey === pub)) throw new KeyStoreError(`that public key is already enrolled as "${devices.find((d) => d.publicKey === pub)!.name}"`);
   const device: EnrolledDevice = { name, publicKey: pub, enrolledAt: new Date().toISOString() };
   saveEnrolled(dataDir, [...devices, device]);
-  return { device, keyFile };
+  return { device, keyFile, hubKeysCreated };
 }
 
 /** Removes a device from the allow-list (and its generated key file). Returns false if it was not enrolled. */

@@ -50,6 +50,7 @@ export function onHello(ctx: IngestContext, sessions: Sessions, peer: Buffer, pe
   const desc = v.value;
   let dev = sessions.devices.get(desc.deviceId);
   if (dev && dev.session.peerKey === peerKey && t - dev.session.lastHelloHubMs < REPEAT_HELLO_MS) {
+    dev.streams.hello();
     ctx.transport.send(peer, encodeHelloAck({ seq: 0, tDeviceMs: t }, ackJson(ctx, dev, t)));
     return;
   }
@@ -87,9 +88,13 @@ export function onHello(ctx: IngestContext, sessions: Sessions, peer: Buffer, pe
       dev.sync.restart();
       dev.streams.restart();
     }
-    // Same routing id: the same session after a link cut; sequence numbers continue and show what was lost.
+    // Same routing id: the same session after a link cut (numbers continue and show what was lost), or a
+    // device restarted with a routing id it derives from its serial number (numbers start over): §7.1.
+    else dev.streams.hello();
   }
   ctx.transport.send(peer, encodeHelloAck({ seq: 0, tDeviceMs: t }, ackJson(ctx, dev, t)));
+  // The clock has UNSYNC_AFTER_MS from this HELLO to be answered (a device already shown unsynchronised stays so).
+  dev.sync.sinceHubMs = t;
   sendSync(ctx, dev, t);
   ctx.out.deviceOnline(desc, t);
   setLinkState(ctx, dev, 'online', t, 'hello accepted', true);
