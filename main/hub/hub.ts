@@ -23,7 +23,9 @@ import { reportDrops } from './ingest/drop-report';
 import { calmFlood } from './ingest/flood';
 import { checkLiveness } from './ingest/link';
 import { Outputs } from './ingest/outputs';
+import { recheckIdentities } from './ingest/hello';
 import { receiveControl, receiveData } from './ingest/receive';
+import type { IdentityCheck } from '../../native-bridge/node/identity';
 import { Sessions } from './ingest/sessions';
 import { flushStaleThrottled } from './ingest/streams';
 
@@ -36,6 +38,8 @@ export interface HubOptions extends Partial<IngestConfig> {
   log?: (line: string) => void;
   /** The alarm board the hub raises on (and whose changes it hands to its sinks); default: a new one. */
   alarms?: AlarmBoard;
+  /** CURVE bus: which deviceId each HELLO's key proof allows (§8.3); default none (any deviceId, plain bus). */
+  identity?: IdentityCheck;
 }
 
 /** How often the timer runs (liveness, sync schedule, flood recovery, status updates), ms. */
@@ -77,6 +81,7 @@ export class Hub {
       stats,
       out,
       alarms: this.alarms,
+      identity: opts.identity ?? null,
       drop(dev, code, msg, who) {
         stats.malformed++;
         stats.decodeErrors.set(code, (stats.decodeErrors.get(code) ?? 0) + 1);
@@ -133,6 +138,15 @@ export class Hub {
   /** A bug must not take the hub down; the frame is lost and said so. */
   private internalError(e: unknown): void {
     this.ctx.drop(undefined, 'WIRE_BAD_PAYLOAD', `internal error: ${(e as Error).stack ?? e}`, 'hub');
+  }
+
+  /** The allow-list changed: devices whose key may no longer claim their deviceId are cut off now (§8.3). Never throws. */
+  recheckIdentities(): void {
+    try {
+      recheckIdentities(this.ctx, this.sessions, this.ctx.now());
+    } catch (e) {
+      this.internalError(e);
+    }
   }
 
   /** One device's status now; undefined for a device the hub has never seen. */

@@ -86,6 +86,15 @@ export class DeviceStreams {
     for (const s of this.table.values()) s.afterHello = true;
   }
 
+  /** Each stream's last sequence number received (for DATA_SWITCH_ACK, §2.4): [frame type, stream, seq]. */
+  lastSeqs(): { type: number; stream: number; lastSeq: number }[] {
+    const out = [];
+    for (const [key, st] of this.table) {
+      if (st.nextSeq !== -1) out.push({ type: Math.floor(key / CHANNELS), stream: key % CHANNELS, lastSeq: (st.nextSeq - 1) >>> 0 });
+    }
+    return out;
+  }
+
   entries(): IterableIterator<[StreamKey, StreamState]> {
     return this.table.entries();
   }
