@@ -136,6 +136,8 @@ export class DeviceClient extends EventEmitter {
   private hbTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private linkWasDown = false;
+  /** Tests: false makes the device ignore SYNC_REQ, as a device that never answers clock sync (§6.3). */
+  answersSync = true;
   /** True once the hub has acknowledged our HELLO. */
   accepted = false;
   /** Link events seen: connections made, connections lost, handshakes refused, sockets made anew after a refusal. */
@@ -275,6 +277,7 @@ export class DeviceClient extends EventEmitter {
     const f = r.frame;
     switch (f.type) {
       case FrameType.SyncReq:
+        if (!this.answersSync) break;
         // t2 = receive time, t3 = send time, both on the device clock (§6).
         this.push(encodeSyncResp(this.header(FrameType.SyncResp), f.t1Ms, tRecv, this.clock()));
         break;
