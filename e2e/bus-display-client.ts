@@ -3,7 +3,16 @@
  * every gap record, and every waveform block, decoded as the renderer would.
  */
 import WebSocket from 'ws';
-import { BinaryKind, decodeBinary, type AlarmItem, type DeviceView, type EventItem, type GapItem, type HubMessage, type WaveBlockView } from '../common/display-contract';
+import {
+  BinaryKind,
+  decodeBinary,
+  type AlarmItem,
+  type DeviceView,
+  type EventItem,
+  type GapItem,
+  type HubMessage,
+  type WaveBlockView,
+} from '../common/display-contract';
 
 export interface ReceivedBlock extends WaveBlockView {
   /** performance.timeOrigin + performance.now() when the message arrived, ms. */
@@ -65,8 +74,7 @@ export class DisplayClient {
         else if (m.t === 'alarms') {
           this.alarms.clear();
           for (const a of m.items) this.alarms.set(a.alarmId, a);
-        }
-        else if (m.t === 'numerics') {
+        } else if (m.t === 'numerics') {
           for (const n of m.items) {
             let list = this.numerics.get(n.streamId);
             if (!list) this.numerics.set(n.streamId, (list = []));

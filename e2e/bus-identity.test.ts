@@ -80,7 +80,11 @@ test('an enrolled key may claim only the deviceId it was enrolled for (IDENTITY_
   await waitFor(() => errors.includes(HubErrorCode.IdentityRefused), 'IDENTITY_REFUSED for a deviceId the key was not enrolled for');
   assert.equal(impostor.accepted, false);
   const s = await status();
-  assert.equal(s.devices.some((d) => d.deviceId === 'pump-9'), false, 'the claimed identity is not admitted');
+  assert.equal(
+    s.devices.some((d) => d.deviceId === 'pump-9'),
+    false,
+    'the claimed identity is not admitted',
+  );
   assert.ok((s.bus.decodeErrors.IDENTITY_REFUSED ?? 0) >= 1);
   await impostor.stop();
 

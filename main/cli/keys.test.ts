@@ -28,7 +28,7 @@ test('keys enrol without keys init creates the hub keys first and says so (issue
   const list = await keys('list', '--data-dir', dir);
   const hubPub = /hub public key: (\S{40})/.exec(list.out)![1];
   const dk = readDeviceKeyFile(/device key file: (\S+)/.exec(e.out)![1]);
-  assert.equal(dk.serverPublicKey, hubPub, "the device key file names the hub key just made");
+  assert.equal(dk.serverPublicKey, hubPub, 'the device key file names the hub key just made');
   assert.equal(loadAllowList(dir).get(dk.publicKey), 'monitor-1');
   const second = await keys('enrol', 'monitor-2', '--data-dir', dir);
   assert.doesNotMatch(second.out, /created hub keys/, 'hub keys are made once');

@@ -7,7 +7,7 @@ import { mayClaim } from './identity';
 const DEVICE = { secretKey: 'Cl.%(A#p:4jqL+Nql<!5?+kXU(+F]rV3l8w9L0ZJ', publicKey: 'G=]<>I7>&bBC>O5V{aj/4zK}kco8}o(.HIuS*=:#' };
 const HUB = { secretKey: 'u8[lWvOhIJDeTmhGmBD]z-+iMck:h&950i$%a]R0', publicKey: '?K-FIDWS-q^{3m$)bQ2.kz8tAtx<^PT]9RZz?]]t' };
 
-test('the HELLO key proof: X25519 as RFC 7748 §6.1, HMAC-SHA256 of the deviceId; the spec\'s vector', () => {
+test("the HELLO key proof: X25519 as RFC 7748 §6.1, HMAC-SHA256 of the deviceId; the spec's vector", () => {
   const k = '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742';
   assert.equal(sharedSecret(DEVICE.secretKey, HUB.publicKey).toString('hex'), k);
   assert.equal(sharedSecret(HUB.secretKey, DEVICE.publicKey).toString('hex'), k);

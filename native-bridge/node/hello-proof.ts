@@ -38,7 +38,9 @@ export function sharedSecret(secretZ85: string, publicZ85: string): Buffer {
 }
 
 export function helloProof(shared: Uint8Array, deviceId: string): string {
-  return createHmac('sha256', shared).update(HELLO_PROOF_CONTEXT + deviceId, 'utf8').digest('hex');
+  return createHmac('sha256', shared)
+    .update(HELLO_PROOF_CONTEXT + deviceId, 'utf8')
+    .digest('hex');
 }
 
 /** What a device puts in its HELLO: its public key and the proof for `deviceId`. */

@@ -23,7 +23,9 @@ export function mayClaim(claims: readonly string[], deviceId: string): boolean {
 
 function asAuth(v: unknown): HelloAuth | null {
   const a = v as Partial<HelloAuth> | null;
-  return a && typeof a === 'object' && isCurveKey(a.key) && typeof a.proof === 'string' && /^[0-9a-f]{64}$/.test(a.proof) ? { key: a.key, proof: a.proof } : null;
+  return a && typeof a === 'object' && isCurveKey(a.key) && typeof a.proof === 'string' && /^[0-9a-f]{64}$/.test(a.proof)
+    ? { key: a.key, proof: a.proof }
+    : null;
 }
 
 /** The identity check of a CURVE hub whose allow-list is `<dataDir>/keys/enrolled.json`. */

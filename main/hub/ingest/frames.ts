@@ -4,7 +4,15 @@
  * device's descriptor, goes through the stream's sequence check, places times on the hub
  * clock and hands the result to the sinks; device alarms also go to the alarm board.
  */
-import { AlarmPriority, AlarmState, FrameType, NO_CHANNEL, NUM_STATUS_INVALID, NUM_STATUS_QUESTIONABLE, type FrameOf } from '../../../native-bridge/common/wire';
+import {
+  AlarmPriority,
+  AlarmState,
+  FrameType,
+  NO_CHANNEL,
+  NUM_STATUS_INVALID,
+  NUM_STATUS_QUESTIONABLE,
+  type FrameOf,
+} from '../../../native-bridge/common/wire';
 import type { AlarmLevel } from '../alarm-board';
 import type { IngestContext } from './context';
 import type { IngestDevice } from './device';

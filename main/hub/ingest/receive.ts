@@ -73,7 +73,8 @@ export function receiveData(ctx: IngestContext, sessions: Sessions, msg: Uint8Ar
   // A plain view (Buffer#subarray goes through Buffer's species constructor: slower on this hot path).
   const f = decode(ctx, dev, new Uint8Array(msg.buffer, msg.byteOffset + DATA_ENVELOPE_BYTES, msg.length - DATA_ENVELOPE_BYTES), parts, dev.id, t);
   if (!f) return;
-  if (f.type === FrameType.Hello || f.type === FrameType.DataSwitch) return ctx.drop(dev, 'DATA_HELLO', `${FrameType[f.type]} belongs on the control socket`, dev.id);
+  if (f.type === FrameType.Hello || f.type === FrameType.DataSwitch)
+    return ctx.drop(dev, 'DATA_HELLO', `${FrameType[f.type]} belongs on the control socket`, dev.id);
   onFrame(ctx, dev, f, t);
 }
 

@@ -13,7 +13,15 @@ import { curveKeyPair } from 'zeromq';
 import { Rig, Dev, descriptor, tokenOf } from './test-rig';
 import { DROP_REPORT_EVERY_MS } from './drop-report';
 import { UNSYNC_AFTER_MS } from './clock-schedule';
-import { FrameType, HubErrorCode, NUM_STATUS_INVALID, NUM_STATUS_QUESTIONABLE, encodeDataSwitch, encodeHello, encodeNumeric } from '../../../native-bridge/common/wire';
+import {
+  FrameType,
+  HubErrorCode,
+  NUM_STATUS_INVALID,
+  NUM_STATUS_QUESTIONABLE,
+  encodeDataSwitch,
+  encodeHello,
+  encodeNumeric,
+} from '../../../native-bridge/common/wire';
 import { sealData } from '../../../native-bridge/common/data-channel';
 import { EnrolledIdentities } from '../../../native-bridge/node/identity';
 import { makeHelloAuth } from '../../../native-bridge/node/hello-proof';
@@ -49,18 +57,28 @@ test('an INVALID numeric is not range-flagged (its value means nothing); a valid
   d.hello();
   rig.from('p', encodeNumeric(d.h(FrameType.Numeric), [{ channel: 10, value: 0, status: NUM_STATUS_INVALID, tMs: d.now() }]));
   rig.from('p', encodeNumeric(d.h(FrameType.Numeric), [{ channel: 10, value: 0, status: 0, tMs: d.now() }]));
-  assert.deepEqual(rig.numerics.map((n) => n.status), [NUM_STATUS_INVALID, NUM_STATUS_QUESTIONABLE]);
+  assert.deepEqual(
+    rig.numerics.map((n) => n.status),
+    [NUM_STATUS_INVALID, NUM_STATUS_QUESTIONABLE],
+  );
 });
 
 test('dropped frames are reported to the device: ERROR 5 per reason with the count since the last report, at most once a second', () => {
   const rig = new Rig();
   const d = new Dev(rig, 'p', descriptor('m1'));
   d.hello();
-  const reports = () => rig.sentTo('p', FrameType.Error).filter((f) => f.type === FrameType.Error && f.code === HubErrorCode.FramesDropped).map((f) => (f.type === FrameType.Error ? JSON.parse(f.text) : null));
+  const reports = () =>
+    rig
+      .sentTo('p', FrameType.Error)
+      .filter((f) => f.type === FrameType.Error && f.code === HubErrorCode.FramesDropped)
+      .map((f) => (f.type === FrameType.Error ? JSON.parse(f.text) : null));
   for (let i = 0; i < 3; i++) d.wave(10, d.now(), 7);
   d.numeric(Number.NaN);
   rig.advance(50);
-  assert.deepEqual(reports(), [{ reason: 'BAD_CHANNEL', count: 3 }, { reason: 'WIRE_NON_FINITE', count: 1 }]);
+  assert.deepEqual(reports(), [
+    { reason: 'BAD_CHANNEL', count: 3 },
+    { reason: 'WIRE_NON_FINITE', count: 1 },
+  ]);
   for (let i = 0; i < 4; i++) d.wave(10, d.now(), 7);
   rig.advance(DROP_REPORT_EVERY_MS - 200);
   assert.equal(reports().length, 2, 'not again within a second');
@@ -71,7 +89,7 @@ test('dropped frames are reported to the device: ERROR 5 per reason with the cou
   assert.deepEqual(rig.view('m1').drops, { BAD_CHANNEL: 7, WIRE_NON_FINITE: 1 }, 'by reason in the status the display and /api/status get');
 });
 
-test('DATA_SWITCH on the control socket is acknowledged with each stream\'s last number; on the data channel it is refused', () => {
+test("DATA_SWITCH on the control socket is acknowledged with each stream's last number; on the data channel it is refused", () => {
   const rig = new Rig({ dataChannel: true });
   const d = new Dev(rig, 'p', descriptor('m1'));
   d.hello();
@@ -128,8 +146,10 @@ test('CURVE identity: a HELLO must prove the key enrolled for its deviceId; revo
   enrolDevice(dir, 'mon-a', mine.publicKey, ['m1']);
   const rig = new Rig({ identity: new EnrolledIdentities(dir, hub.secretKey) });
   const keys = { ...mine, serverPublicKey: hub.publicKey };
-  const hello = (peer: string, id: string, auth: unknown) => rig.from(peer, encodeHello({ seq: 0, tDeviceMs: rig.t }, JSON.stringify({ ...descriptor(id), auth })));
-  const refusals = (peer: string) => rig.sentTo(peer, FrameType.Error).filter((f) => f.type === FrameType.Error && f.code === HubErrorCode.IdentityRefused).length;
+  const hello = (peer: string, id: string, auth: unknown) =>
+    rig.from(peer, encodeHello({ seq: 0, tDeviceMs: rig.t }, JSON.stringify({ ...descriptor(id), auth })));
+  const refusals = (peer: string) =>
+    rig.sentTo(peer, FrameType.Error).filter((f) => f.type === FrameType.Error && f.code === HubErrorCode.IdentityRefused).length;
 
   hello('x', 'm1', undefined);
   assert.equal(refusals('x'), 1, 'no proof: refused');
@@ -138,7 +158,7 @@ test('CURVE identity: a HELLO must prove the key enrolled for its deviceId; revo
   hello('z', 'm1', { ...makeHelloAuth(keys, 'm1'), key: curveKeyPair().publicKey });
   assert.equal(refusals('z'), 1, 'a proof for another key: refused');
   hello('w', 'm1', makeHelloAuth({ ...curveKeyPair(), serverPublicKey: hub.publicKey }, 'm1'));
-  assert.equal(refusals('w'), 1, 'someone else\'s proof: refused');
+  assert.equal(refusals('w'), 1, "someone else's proof: refused");
   assert.equal(rig.deviceCount, 0);
 
   hello('p', 'm1', makeHelloAuth(keys, 'm1'));
