@@ -51,8 +51,12 @@ export interface DeviceView {
   heartbeatMs: number;
   /** The device clock's mapping onto hub time, null before the first sync. */
   sync: { offsetMs: number; driftPpm: number; uncertaintyMs: number; synchronised: boolean } | null;
+  /** UNSYNCHRONISED: no clock-sync answer within 5 s of HELLO (sync stays null), or sync.synchronised false. */
+  unsynchronised?: boolean;
   /** Frames received, sequence gaps, frames lost in them, dropped as malformed, dropped by throttling. */
   counters: { frames: number; gaps: number; lostFrames: number; malformed: number; throttled: number };
+  /** Frames the hub dropped from this device, by reason (docs/device-protocol.md §9.2). */
+  drops?: Record<string, number>;
   /** True while the device is being throttled for flooding. */
   flooding: boolean;
   channels: ChannelView[];

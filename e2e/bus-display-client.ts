@@ -3,7 +3,16 @@
  * every gap record, and every waveform block, decoded as the renderer would.
  */
 import WebSocket from 'ws';
-import { BinaryKind, decodeBinary, type DeviceView, type GapItem, type HubMessage, type WaveBlockView } from '../common/display-contract';
+import {
+  BinaryKind,
+  decodeBinary,
+  type AlarmItem,
+  type DeviceView,
+  type EventItem,
+  type GapItem,
+  type HubMessage,
+  type WaveBlockView,
+} from '../common/display-contract';
 
 export interface ReceivedBlock extends WaveBlockView {
   /** performance.timeOrigin + performance.now() when the message arrived, ms. */
@@ -15,6 +24,10 @@ export class DisplayClient {
   readonly gaps: GapItem[] = [];
   readonly blocks = new Map<number, ReceivedBlock[]>();
   readonly deviceEvents: DeviceView[] = [];
+  /** Device events (the hub's own, e.g. HUB_UNSYNCHRONISED, included), in arrival order. */
+  readonly events: EventItem[] = [];
+  /** The active alarms by id, as last announced (the hub sends the whole board each time). */
+  readonly alarms = new Map<string, AlarmItem>();
   /** Numeric values per display stream, in arrival order. */
   readonly numerics = new Map<number, number[]>();
   onBlock: ((b: ReceivedBlock) => void) | null = null;
@@ -60,7 +73,11 @@ export class DisplayClient {
           this.devices.set(m.device.deviceId, m.device);
           this.deviceEvents.push(m.device);
         } else if (m.t === 'gap') this.gaps.push(m.item);
-        else if (m.t === 'numerics') {
+        else if (m.t === 'event') this.events.push(m.item);
+        else if (m.t === 'alarms') {
+          this.alarms.clear();
+          for (const a of m.items) this.alarms.set(a.alarmId, a);
+        } else if (m.t === 'numerics') {
           for (const n of m.items) {
             let list = this.numerics.get(n.streamId);
             if (!list) this.numerics.set(n.streamId, (list = []));

@@ -170,7 +170,7 @@ test('the hub restarted on the same bus port (CURVE, same keys): devices are bac
   await hub.kill();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-e2e-curve-'));
   assert.equal((await runToEnd(['keys', 'init', '--data-dir', dataDir])).code, 0);
-  const enrol = await runToEnd(['keys', 'enrol', 'monitor-a', '--data-dir', dataDir]);
+  const enrol = await runToEnd(['keys', 'enrol', 'monitor-a', '--device-id', MON, '--data-dir', dataDir]);
   assert.equal(enrol.code, 0, enrol.stderr + enrol.stdout);
   const keyFile = /device key file: (\S+)/.exec(enrol.stdout)![1];
 

@@ -60,7 +60,7 @@ test('plain text off loopback is refused at start', { skip: lan ? false : 'no no
 test('CURVE off loopback: an enrolled simulator connects; unknown keys and plain-text peers are refused and counted; revoked keys stop working', { skip: lan ? false : 'no non-loopback IPv4 address', timeout: 90_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-e2e-sec-'));
   assert.equal((await runToEnd(['keys', 'init', '--data-dir', dir])).code, 0);
-  const enrol = await runToEnd(['keys', 'enrol', 'pump-a', '--data-dir', dir]);
+  const enrol = await runToEnd(['keys', 'enrol', 'pump-a', '--device-id', 'sim-pump-01', '--data-dir', dir]);
   const keyFile = /device key file: (\S+)/.exec(enrol.stdout)![1];
   assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
 

@@ -19,10 +19,25 @@ async function keys(...argv: string[]): Promise<{ code: number; out: string; err
 
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
 
+test('keys enrol without keys init creates the hub keys first and says so (issue 12 §6)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-keys-'));
+  const e = await keys('enrol', 'monitor-1', '--data-dir', dir);
+  assert.equal(e.code, 0, e.err);
+  assert.match(e.out, /created hub keys in \S+ \(there were none/);
+  assert.equal(mode(path.join(dir, 'keys', 'hub.key.json')), 0o600);
+  const list = await keys('list', '--data-dir', dir);
+  const hubPub = /hub public key: (\S{40})/.exec(list.out)![1];
+  const dk = readDeviceKeyFile(/device key file: (\S+)/.exec(e.out)![1]);
+  assert.equal(dk.serverPublicKey, hubPub, 'the device key file names the hub key just made');
+  assert.equal(loadAllowList(dir).get(dk.publicKey), 'monitor-1');
+  const second = await keys('enrol', 'monitor-2', '--data-dir', dir);
+  assert.doesNotMatch(second.out, /created hub keys/, 'hub keys are made once');
+  assert.match((await keys('init', '--data-dir', dir)).out, /already exist/);
+});
+
 test('keys init / enrol / list / revoke, files 0600', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-keys-'));
   const d = ['--data-dir', dir];
-  assert.equal((await keys('enrol', 'x', ...d)).code, 1, 'enrol before init is an error');
   const init = await keys('init', ...d);
   assert.equal(init.code, 0);
   const hubPub = /hub public key: (\S{40})/.exec(init.out)![1];

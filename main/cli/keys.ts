@@ -3,7 +3,7 @@
  * (docs/device-protocol.md §8). Files live under `<data dir>/keys/`, mode 0600.
  *
  *   or-hub keys init   [--data-dir D] [--force]          create the hub's key pair (prints its public key)
- *   or-hub keys enrol  NAME [--data-dir D] [--public-key Z85]
+ *   or-hub keys enrol  NAME [--data-dir D] [--public-key Z85] [--device-id ID[,ID...]]
  *                      enrol a device; without --public-key, generate its key pair into
  *                      keys/devices/NAME.key.json (give that file to the device: `or-hub simulate --keys FILE`)
  *   or-hub keys list   [--data-dir D]                    the hub's public key and every enrolled device
@@ -37,15 +37,22 @@ const enrol = defineCommand({
   name: 'enrol',
   aliases: ['enroll'],
   summary: 'enrol a device (generates its key file when no key is given)',
-  description: 'Adds a device to the allow-list of the bus.',
+  description: "Adds a device to the allow-list of the bus (creating the hub's key pair first when there is none).",
   options: {
     ...dataDirOption,
     'public-key': { type: 'string', help: "the device's CURVE public key (Z85, 40 characters); omitted: generate a key pair", metavar: 'Z85' },
+    'device-id': {
+      type: 'string',
+      help: 'the deviceIds this key may claim in HELLO, comma-separated; an id ending in * is a prefix (default: NAME)',
+      metavar: 'ID[,ID...]',
+    },
   },
   positionals: [NAME],
   run({ values, positionals: [name], out }) {
-    const { device, keyFile } = enrolDevice(values['data-dir'], name, values['public-key']);
-    out(`enrolled ${device.name}: ${device.publicKey}`);
+    const ids = values['device-id']?.split(',').map((x) => x.trim());
+    const { device, keyFile, hubKeysCreated } = enrolDevice(values['data-dir'], name, values['public-key'], ids);
+    if (hubKeysCreated) out(`created hub keys in ${keysDir(values['data-dir'])} (there were none; "or-hub keys list" shows the hub public key)`);
+    out(`enrolled ${device.name}: ${device.publicKey} (may claim deviceId ${device.deviceIds.join(', ')})`);
     if (keyFile) out(`device key file: ${keyFile} (secret: give it to the device only, e.g. or-hub simulate --keys ${keyFile})`);
     return 0;
   },
@@ -61,7 +68,7 @@ const list = defineCommand({
     out(`hub public key: ${hub ? hub.publicKey : '(none: run "or-hub keys init")'}`);
     const devices = listEnrolled(dir);
     if (devices.length === 0) out('no devices enrolled');
-    for (const d of devices) out(`${d.name}\t${d.publicKey}\t${d.enrolledAt}`);
+    for (const d of devices) out(`${d.name}\t${d.publicKey}\t${d.enrolledAt}\t${d.deviceIds.join(',')}`);
     return 0;
   },
 });
@@ -77,7 +84,7 @@ const revoke = defineCommand({
       err(`${command}: no device named "${name}" is enrolled`);
       return 1;
     }
-    out(`revoked ${name} (connections already open stay until they drop; restart the hub to cut them now)`);
+    out(`revoked ${name} (a running hub refuses its open connections within a second)`);
     return 0;
   },
 });

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { WebSocket } from 'ws';
 import { BusServer, type BusSecurity } from '../../native-bridge/node/bus-server';
+import { EnrolledIdentities } from '../../native-bridge/node/identity';
 import { allowListAuthoriser, ensureDeviceKeyFile, initHubKeys, keysDir } from '../../native-bridge/node/key-store';
 import { CONTRACT_VERSION, type ClientMessage, type HubMessage } from '../../common/display-contract';
 import { Hub } from './hub';
@@ -95,11 +96,14 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   if (tightened) log(`data dir: made ${tightened} file(s) and folder(s) in ${cfg.dataDir} private to this user (0600/0700)`);
   let security: BusSecurity = { mode: 'plain' };
   let simulatorKeys: string | null = null;
+  let identity: EnrolledIdentities | undefined;
   if ((cfg.busSecurity ?? 'curve') === 'curve') {
     const { keys, created } = initHubKeys(cfg.dataDir);
     if (created) log(`bus: created hub CURVE keys in ${keysDir(cfg.dataDir)}; enrol devices with "or-hub keys enrol NAME --data-dir ${cfg.dataDir}"`);
     security = { mode: 'curve', keys, authorise: allowListAuthoriser(cfg.dataDir) };
-    if (cfg.simulate) simulatorKeys = ensureDeviceKeyFile(cfg.dataDir, 'simulator');
+    identity = new EnrolledIdentities(cfg.dataDir, keys.secretKey);
+    // The built-in simulator's devices are all named sim-… (native-bridge/node/simulators/devices.ts).
+    if (cfg.simulate) simulatorKeys = ensureDeviceKeyFile(cfg.dataDir, 'simulator', ['sim-*']);
   }
   const bus = new BusServer({ endpoint: cfg.bus, security, log });
   const busEndpoint = await bus.bind().catch((e: Error) => {
@@ -107,7 +111,9 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   });
   const faults = new FaultCounter(log);
   if (cfg.restart) log(`hub: restarted by the supervisor after a failure (${cfg.restart.reason}; restart ${cfg.restart.count})`);
-  const hub = new Hub(bus, { log });
+  const hub = new Hub(bus, { log, identity });
+  // A revoked key's devices are cut off within a second (§8.3).
+  const stopIdentityWatch = identity?.watch(() => hub.recheckIdentities());
   const display = new DisplaySink();
   hub.addSink(display);
   for (const s of cfg.extraSinks ?? []) hub.addSink(s);
@@ -213,6 +219,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       removeHubFile(cfg.dataDir, process.pid);
       simulator?.kill('SIGTERM');
       hub.stop();
+      stopIdentityWatch?.();
       bus.close();
       await server.close();
       await anatomy.close();

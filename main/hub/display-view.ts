@@ -28,7 +28,9 @@ export function deviceView(s: DeviceStatus): DeviceView {
     lastHeardHubMs: s.lastHeardHubMs,
     heartbeatMs: s.desc.heartbeatMs,
     sync: s.sync,
+    unsynchronised: s.unsynchronised ?? false,
     counters: { ...s.counters },
+    drops: { ...s.drops },
     flooding: s.flooding,
     channels,
   };

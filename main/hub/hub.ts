@@ -19,10 +19,13 @@ import { syncTick } from './ingest/clock-schedule';
 import type { HubTransport, IngestConfig, IngestContext } from './ingest/context';
 import { newHubStats, type HubStats } from './ingest/counters';
 import type { IngestDevice } from './ingest/device';
+import { reportDrops } from './ingest/drop-report';
 import { calmFlood } from './ingest/flood';
 import { checkLiveness } from './ingest/link';
 import { Outputs } from './ingest/outputs';
+import { recheckIdentities } from './ingest/hello';
 import { receiveControl, receiveData } from './ingest/receive';
+import type { IdentityCheck } from '../../native-bridge/node/identity';
 import { Sessions } from './ingest/sessions';
 import { flushStaleThrottled } from './ingest/streams';
 
@@ -35,6 +38,8 @@ export interface HubOptions extends Partial<IngestConfig> {
   log?: (line: string) => void;
   /** The alarm board the hub raises on (and whose changes it hands to its sinks); default: a new one. */
   alarms?: AlarmBoard;
+  /** CURVE bus: which deviceId each HELLO's key proof allows (§8.3); default none (any deviceId, plain bus). */
+  identity?: IdentityCheck;
 }
 
 /** How often the timer runs (liveness, sync schedule, flood recovery, status updates), ms. */
@@ -76,6 +81,7 @@ export class Hub {
       stats,
       out,
       alarms: this.alarms,
+      identity: opts.identity ?? null,
       drop(dev, code, msg, who) {
         stats.malformed++;
         stats.decodeErrors.set(code, (stats.decodeErrors.get(code) ?? 0) + 1);
@@ -134,6 +140,15 @@ export class Hub {
     this.ctx.drop(undefined, 'WIRE_BAD_PAYLOAD', `internal error: ${(e as Error).stack ?? e}`, 'hub');
   }
 
+  /** The allow-list changed: devices whose key may no longer claim their deviceId are cut off now (§8.3). Never throws. */
+  recheckIdentities(): void {
+    try {
+      recheckIdentities(this.ctx, this.sessions, this.ctx.now());
+    } catch (e) {
+      this.internalError(e);
+    }
+  }
+
   /** One device's status now; undefined for a device the hub has never seen. */
   deviceStatus(deviceId: string): DeviceStatus | undefined {
     const dev = this.sessions.devices.get(deviceId);
@@ -165,6 +180,7 @@ export class Hub {
     if (dev.link.state !== 'offline') {
       if (!checkLiveness(ctx, dev, t)) return;
       syncTick(ctx, dev, t);
+      reportDrops(ctx, dev, t);
     }
     const since = t - dev.lastEmitHubMs;
     if ((dev.counters.dirty && since >= STATUS_MIN_MS) || since >= STATUS_MAX_MS) ctx.emitDevice(dev);

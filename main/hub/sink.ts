@@ -75,6 +75,8 @@ export interface DeviceStatus {
   counters: DeviceCounters;
   /** Dropped frames by reason code (docs/device-protocol.md §9); codes with none are absent. */
   drops: Readonly<Record<string, number>>;
+  /** No usable clock-sync answer within 5 s of HELLO, or the estimate's uncertainty above the limit (§6.3). */
+  unsynchronised?: boolean;
   /** True while the device is throttled for flooding (until it keeps to its budget for 5 s). */
   flooding: boolean;
   /** Why it is throttled ('' when it is not). */

@@ -23,6 +23,17 @@ export interface DataOffer {
   port?: number;
   /** Full endpoint of the data socket (ipc:// and inproc:// endpoints). */
   endpoint?: string;
+  /** Version of the acknowledged switch (§2.4) the hub speaks: 1; absent (0) on hubs without it. */
+  switch?: number;
+}
+
+/** The acknowledged switch's version (§2.4). */
+export const DATA_SWITCH_VERSION = 1;
+
+/** The DATA_SWITCH_ACK's JSON (§2.4): the DATA_SWITCH's seq echoed, and the last sequence number the hub has of each stream. */
+export interface DataSwitchAck {
+  switchSeq: number;
+  streams: { type: number; stream: number; lastSeq: number }[];
 }
 
 const HEX32 = /^[0-9a-f]{32}$/;
@@ -40,7 +51,8 @@ export function parseDataOffer(ackJson: string): DataOffer | null {
   const port = typeof d.port === 'number' && Number.isInteger(d.port) && d.port > 0 && d.port < 65536 ? d.port : undefined;
   const endpoint = typeof d.endpoint === 'string' && /^(tcp|ipc|inproc):\/\/\S+$/.test(d.endpoint) ? d.endpoint : undefined;
   if (port === undefined && endpoint === undefined) return null;
-  return { session: d.session, port, endpoint };
+  const sw = typeof d.switch === 'number' && Number.isInteger(d.switch) && d.switch > 0 ? d.switch : undefined;
+  return { session: d.session, port, endpoint, ...(sw ? { switch: sw } : {}) };
 }
 
 /** Host (IPv6 kept in brackets) and port (digits or `*`) of a `tcp://HOST:PORT` endpoint, else null. */

@@ -34,6 +34,10 @@ export enum FrameType {
   SyncReq = 11,
   SyncResp = 12,
   Error = 13,
+  /** Device → hub on the control socket: data moves to the data channel after this (§2.4). */
+  DataSwitch = 14,
+  /** Hub → device: everything the control socket carried before the DATA_SWITCH is in (§2.4). */
+  DataSwitchAck = 15,
 }
 
 export enum SampleCode {
@@ -103,7 +107,9 @@ export type Frame =
   | (Header & { type: FrameType.Goodbye; text: string })
   | (Header & { type: FrameType.SyncReq; t1Ms: number })
   | (Header & { type: FrameType.SyncResp; t1Ms: number; t2Ms: number; t3Ms: number })
-  | (Header & { type: FrameType.Error; code: number; text: string });
+  | (Header & { type: FrameType.Error; code: number; text: string })
+  | (Header & { type: FrameType.DataSwitch })
+  | (Header & { type: FrameType.DataSwitchAck; json: string });
 
 export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>;
 
@@ -203,8 +209,12 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       }
       return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, t0Ms, format, samples } };
     }
+    case FrameType.DataSwitch:
+      // The payload is reserved (§2.4): whatever is there is ignored.
+      return { ok: true, frame: { type, stream, flags, seq, tDeviceMs } };
     case FrameType.Hello:
-    case FrameType.HelloAck: {
+    case FrameType.HelloAck:
+    case FrameType.DataSwitchAck: {
       const json = readText(bytes, p, payloadLen);
       if (json === null) return fail('WIRE_BAD_TEXT', 'descriptor is not valid UTF-8');
       return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, json } };
@@ -350,6 +360,8 @@ function textFrame(type: FrameType, h: HeaderInit, text: string): Uint8Array {
 
 export const encodeHello = (h: HeaderInit, descriptorJson: string) => textFrame(FrameType.Hello, h, descriptorJson);
 export const encodeHelloAck = (h: HeaderInit, json: string) => textFrame(FrameType.HelloAck, h, json);
+export const encodeDataSwitch = (h: HeaderInit) => alloc(FrameType.DataSwitch, h, 0).buf;
+export const encodeDataSwitchAck = (h: HeaderInit, json: string) => textFrame(FrameType.DataSwitchAck, h, json);
 export const encodeGoodbye = (h: HeaderInit, reason: string) => textFrame(FrameType.Goodbye, h, reason);
 
 export function encodeHeartbeat(h: HeaderInit, state = 0): Uint8Array {
@@ -468,4 +480,8 @@ export enum HubErrorCode {
   HelloRejected = 2,
   Throttled = 3,
   Malformed = 4,
+  /** Frames of this device were dropped: text is JSON {"reason", "count"} (§9.1); at most one per reason a second. */
+  FramesDropped = 5,
+  /** The HELLO's deviceId is not the one this CURVE key was enrolled for, or its key proof is wrong (§8.3). */
+  IdentityRefused = 6,
 }

@@ -8,7 +8,6 @@
  * the hub recognise the same session after a link cut (§2.2).
  */
 import { Dealer, Push } from 'zeromq';
-import { dataEndpointFor, hexToToken, parseDataOffer, sealData } from '../common/data-channel';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { DeviceDescriptor } from '../common/descriptor';
@@ -18,6 +17,7 @@ import {
   MAX_FRAME_BYTES,
   decodeFrame,
   encodeAlarm,
+  encodeDataSwitch,
   encodeEvent,
   encodeGoodbye,
   encodeHeartbeat,
@@ -33,6 +33,9 @@ import {
   type NumericEntry,
   type PoseEntry,
 } from '../common/wire';
+import { DataLink } from './data-link';
+import { makeHelloAuth } from './hello-proof';
+import { JitterQueue } from './jitter-queue';
 import { receiveUntilClosed } from './receive-loop';
 import { SendQueue } from './send-queue';
 
@@ -102,80 +105,71 @@ export function withCurve<S extends Dealer | Push>(sock: S, curve: CurveClientKe
   return sock;
 }
 
-/** Delays frames by a random, heavy-tailed amount, first in first out. */
-class JitterQueue {
-  private readonly q: { at: number; msg: Outgoing }[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private lastAt = 0;
-  constructor(
-    private readonly jitterMs: number,
-    private readonly out: (m: Outgoing) => void,
-  ) {}
-  push(msg: Outgoing): void {
-    const now = performance.now();
-    const at = now + this.jitterMs * Math.random() ** 3;
-    if (this.q.length === 0 && at - now < 0.05) {
-      // Not delayed (timers cannot wait less than 1 ms, so do not ask them to).
-      this.lastAt = Math.max(this.lastAt, now);
-      this.out(msg);
-      return;
-    }
-    this.lastAt = Math.max(this.lastAt, at);
-    this.q.push({ at: this.lastAt, msg });
-    if (!this.timer) this.arm();
-  }
-  private arm(): void {
-    const head = this.q[0];
-    if (!head) return;
-    this.timer = setTimeout(() => this.release(), Math.max(0, head.at - performance.now()));
-  }
-  private release(): void {
-    this.timer = undefined;
-    const now = performance.now();
-    while (this.q.length > 0 && this.q[0].at <= now + 0.05) this.out(this.q.shift()!.msg);
-    this.arm();
-  }
-  clear(): void {
-    clearTimeout(this.timer);
-    this.q.length = 0;
-  }
+/** After a refused CURVE handshake the sockets are made anew after this long, doubling up to the maximum (§8.2), ms. */
+export const AUTH_RETRY_MIN_MS = 250;
+export const AUTH_RETRY_MAX_MS = 5000;
+/** After an IDENTITY_REFUSED, HELLO_REQUIRED is not answered for this long (a refused HELLO would be refused again), ms. */
+const IDENTITY_BACKOFF_MS = 5000;
+
+/** What FRAMES_DROPPED (ERROR 5) says: the hub dropped `count` frames of this device for `reason` since its last report. */
+export interface DropReport {
+  reason: string;
+  count: number;
 }
 
 export class DeviceClient extends EventEmitter {
   readonly descriptor: DeviceDescriptor;
   readonly clock: () => number;
   readonly routingId: string;
-  private readonly sock: Dealer;
-  private readonly queue: SendQueue;
+  private sock!: Dealer;
+  private queue!: SendQueue;
   /** Jitter for control frames and for data frames: two links, each keeping its own order. */
-  private readonly jitter: { control: JitterQueue; data: JitterQueue } | null;
-  /** The data channel's socket, its queue and this session's token, once the hub offered one. */
-  private dataSock: Push | null = null;
-  private dataQueue: SendQueue | null = null;
-  private dataEndpoint = '';
-  private dataToken: Uint8Array | null = null;
-  /** True once the data socket has completed a handshake. */
-  private dataUp = false;
-  /** True once data frames have switched to the data channel (they stay there: one path per stream keeps order). */
-  private dataActive = false;
+  private readonly jitter: { control: JitterQueue<Outgoing>; data: JitterQueue<Outgoing> } | null;
+  /** The data channel (§2.3, §2.4). */
+  private readonly dataLink: DataLink;
+  private authRetryMs = AUTH_RETRY_MIN_MS;
+  private redialTimer: NodeJS.Timeout | undefined;
+  private identityRefusedUntil = -Infinity;
+  /** Frames the hub reported dropped (FRAMES_DROPPED), by reason, summed over reports. */
+  readonly dropsReported = new Map<string, number>();
   private readonly seqs = new Map<number, number>();
   private hbTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private linkWasDown = false;
+  /** Tests: false makes the device ignore SYNC_REQ, as a device that never answers clock sync (§6.3). */
+  answersSync = true;
   /** True once the hub has acknowledged our HELLO. */
   accepted = false;
-  /** Link events seen: connections made, connections lost, handshakes refused. */
-  readonly link = { connects: 0, disconnects: 0, authFailures: 0 };
+  /** Link events seen: connections made, connections lost, handshakes refused, sockets made anew after a refusal. */
+  readonly link = { connects: 0, disconnects: 0, authFailures: 0, redials: 0 };
 
   constructor(private readonly opts: DeviceClientOptions) {
     super();
     this.descriptor = opts.descriptor;
     this.clock = opts.clock ?? (() => performance.timeOrigin + performance.now());
     this.routingId = opts.routingId ?? `d${randomBytes(8).toString('hex')}`;
-    this.sock = withCurve(new Dealer({ ...LINK_OPTIONS, routingId: this.routingId }), opts.curve);
-    this.queue = new SendQueue(this.sock, opts.maxQueued ?? 20000);
     this.jitter = opts.jitterMs && opts.jitterMs > 0 ? { control: new JitterQueue(opts.jitterMs, (m) => this.route(m.bytes, m.data)), data: new JitterQueue(opts.jitterMs, (m) => this.route(m.bytes, m.data)) } : null;
-    const ev = this.sock.events;
+    this.dataLink = new DataLink(
+      {
+        openSocket: () => withCurve(new Push(LINK_OPTIONS), opts.curve),
+        controlQueued: () => this.queue.length,
+        toControl: (b) => this.queue.push(b),
+        sendSwitch: () => this.queue.push(encodeDataSwitch(this.header(FrameType.DataSwitch))),
+        emit: (ev, state) => this.emit(ev, state),
+      },
+      opts.endpoint,
+      opts.dataEndpoint,
+      opts.maxQueued ?? 20000,
+    );
+    this.openControl();
+  }
+
+  /** Makes the control socket (DEALER) with its options, keys and link events. */
+  private openControl(): void {
+    const sock = withCurve(new Dealer({ ...LINK_OPTIONS, routingId: this.routingId }), this.opts.curve);
+    this.sock = sock;
+    this.queue = new SendQueue(sock, this.opts.maxQueued ?? 20000);
+    const ev = sock.events;
     ev.on('connect', () => {
       this.link.connects++;
       this.emit('link', 'up');
@@ -187,20 +181,43 @@ export class DeviceClient extends EventEmitter {
       this.linkWasDown = true;
       this.emit('link', 'down');
     });
+    ev.on('handshake', () => (this.authRetryMs = AUTH_RETRY_MIN_MS));
     ev.on('handshake:error:auth', () => {
       this.link.authFailures++;
       this.emit('auth-failed');
+      this.redialAfterRefusal(sock);
     });
+  }
+
+  /**
+   * libzmq does not redial after a refused CURVE handshake (§8.2): the sockets are made anew,
+   * with backoff, so a key enrolled later gets in without restarting the device.
+   */
+  private redialAfterRefusal(refused: Dealer): void {
+    if (this.closed || refused !== this.sock || this.redialTimer) return;
+    const wait = this.authRetryMs;
+    this.authRetryMs = Math.min(AUTH_RETRY_MAX_MS, wait * 2);
+    this.redialTimer = setTimeout(() => {
+      this.redialTimer = undefined;
+      if (this.closed) return;
+      this.link.redials++;
+      this.dataLink.close();
+      refused.close();
+      this.openControl();
+      this.sock.connect(this.opts.endpoint);
+      this.sendHello();
+      void this.receiveLoop();
+    }, wait);
   }
 
   /** Frames dropped locally because the link was down too long. */
   get droppedLocally(): number {
-    return this.queue.dropped + (this.dataQueue?.dropped ?? 0);
+    return this.queue.dropped + this.dataLink.dropped;
   }
 
   /** True when data frames leave through the data channel (§2.3). */
   get usingDataChannel(): boolean {
-    return this.dataActive && this.dataToken !== null;
+    return this.dataLink.active;
   }
 
   private push(bytes: Uint8Array, data = false): void {
@@ -210,54 +227,12 @@ export class DeviceClient extends EventEmitter {
   }
 
   /**
-   * Data frames switch to the data channel once it is up and nothing is waiting on the control
-   * socket ahead of them (a stream's frames must not overtake each other), and stay there;
+   * Data frames go to the data channel once it is up and switched (§2.4), and stay there;
    * everything else, and data before the switch, goes to the control socket.
    */
   private route(bytes: Uint8Array, data: boolean): void {
-    if (data && this.dataToken && this.dataQueue) {
-      if (!this.dataActive && this.dataUp && this.queue.length === 0) this.dataActive = true;
-      if (this.dataActive) return this.dataQueue.push(sealData(this.dataToken, bytes));
-    }
+    if (data && this.opts.dataChannel !== false && this.dataLink.route(bytes)) return;
     this.queue.push(bytes);
-  }
-
-  /** The hub offered its data channel in HELLO_ACK: connect to it (once) and use this session's token. */
-  private onDataOffer(ackJson: string): void {
-    if (this.opts.dataChannel === false) return;
-    const offer = parseDataOffer(ackJson);
-    if (!offer) {
-      // The hub has no data channel (any more): send everything on the control socket.
-      this.dataToken = null;
-      return;
-    }
-    const ep = this.opts.dataEndpoint ?? dataEndpointFor(this.opts.endpoint, offer);
-    if (!ep) {
-      // An endpoint this device cannot reach: everything on the control socket, not under a stale token.
-      this.dataToken = null;
-      return;
-    }
-    this.dataToken = hexToToken(offer.session);
-    if (this.dataSock && this.dataEndpoint === ep) return;
-    this.closeData();
-    const sock = withCurve(new Push(LINK_OPTIONS), this.opts.curve);
-    sock.events.on('handshake', () => {
-      this.dataUp = true;
-      this.emit('data-channel', 'up');
-    });
-    sock.events.on('disconnect', () => this.emit('data-channel', 'down'));
-    sock.connect(ep);
-    this.dataSock = sock;
-    this.dataEndpoint = ep;
-    this.dataQueue = new SendQueue(sock, this.opts.maxQueued ?? 20000);
-  }
-
-  private closeData(): void {
-    this.dataUp = false;
-    this.dataActive = false;
-    if (this.dataSock && !this.dataSock.closed) this.dataSock.close();
-    this.dataSock = null;
-    this.dataQueue = null;
   }
 
   private header(type: FrameType, stream = 0): HeaderInit {
@@ -274,16 +249,20 @@ export class DeviceClient extends EventEmitter {
     void this.receiveLoop();
   }
 
+  /** HELLO: the descriptor, and on a CURVE bus the key proof for its deviceId (§8.3). */
   private sendHello(): void {
-    this.push(encodeHello(this.header(FrameType.Hello), JSON.stringify(this.descriptor)));
+    const curve = this.opts.curve;
+    const json = curve ? { ...this.descriptor, auth: makeHelloAuth(curve, this.descriptor.deviceId) } : this.descriptor;
+    this.push(encodeHello(this.header(FrameType.Hello), JSON.stringify(json)));
   }
 
   private async receiveLoop(): Promise<void> {
+    const sock = this.sock;
     await receiveUntilClosed(
-      this.sock,
+      sock,
       ([msg]) => this.onControl(msg),
       (e, transient) => {
-        if (transient || this.closed) return !this.closed;
+        if (transient || this.closed || sock !== this.sock) return !this.closed && sock === this.sock;
         this.emit('error', e);
         return false;
       },
@@ -298,24 +277,43 @@ export class DeviceClient extends EventEmitter {
     const f = r.frame;
     switch (f.type) {
       case FrameType.SyncReq:
+        if (!this.answersSync) break;
         // t2 = receive time, t3 = send time, both on the device clock (§6).
         this.push(encodeSyncResp(this.header(FrameType.SyncResp), f.t1Ms, tRecv, this.clock()));
         break;
       case FrameType.HelloAck:
         this.accepted = true;
-        this.onDataOffer(f.json);
+        if (this.opts.dataChannel !== false) this.dataLink.offer(f.json);
         this.emit('accepted', f.json);
         break;
+      case FrameType.DataSwitchAck:
+        this.dataLink.acknowledged();
+        break;
       case FrameType.Error:
-        if (f.code === HubErrorCode.HelloRequired) {
-          this.accepted = false;
-          this.sendHello();
-        }
-        this.emit('hub-error', f.code, f.text);
+        this.onHubError(f.code, f.text);
         break;
       default:
         break;
     }
+  }
+
+  private onHubError(code: number, text: string): void {
+    if (code === HubErrorCode.HelloRequired && this.clock() >= this.identityRefusedUntil) {
+      this.accepted = false;
+      this.sendHello();
+    }
+    if (code === HubErrorCode.IdentityRefused) {
+      this.accepted = false;
+      this.identityRefusedUntil = this.clock() + IDENTITY_BACKOFF_MS;
+    }
+    if (code === HubErrorCode.FramesDropped) {
+      const r = parseDropReport(text);
+      if (r) {
+        this.dropsReported.set(r.reason, (this.dropsReported.get(r.reason) ?? 0) + r.count);
+        this.emit('dropped', r);
+      }
+    }
+    this.emit('hub-error', code, text);
   }
 
   private data(bytes: Uint8Array): void {
@@ -355,27 +353,38 @@ export class DeviceClient extends EventEmitter {
 
   /** Sends raw bytes on the data channel with this session's token (tests: hostile data frames). False when there is no data channel yet. */
   sendRawData(bytes: Uint8Array): boolean {
-    if (!this.dataQueue || !this.dataToken || this.closed) return false;
-    this.dataQueue.push(sealData(this.dataToken, bytes));
-    return true;
+    return !this.closed && this.dataLink.sendRaw(bytes);
   }
 
   /** Frames waiting to leave (local queues, not counting what libzmq holds). */
   get queued(): number {
-    return this.queue.length + (this.dataQueue?.length ?? 0);
+    return this.queue.length + this.dataLink.queued;
   }
 
   async stop(reason = 'shutdown'): Promise<void> {
     if (this.closed) return;
     clearInterval(this.hbTimer);
+    clearTimeout(this.redialTimer);
     this.jitter?.control.clear();
     this.jitter?.data.clear();
-    // On the data channel when it is in use, so it arrives after the data sent before it.
+    // On the data channel when it is in use, so it arrives after the data sent before it; a switch
+    // still waiting for its acknowledgement is given up (its frames and the goodbye go on the control socket).
+    if (!this.dataLink.active) this.dataLink.close();
     this.route(encodeGoodbye(this.header(FrameType.Goodbye), reason), true);
     // Give the goodbye a moment to leave, then close.
     await new Promise((r) => setTimeout(r, 50));
     this.closed = true;
     this.sock.close();
-    this.closeData();
+    this.dataLink.close();
+  }
+}
+
+/** FRAMES_DROPPED's text (§9.1): JSON {"reason": string, "count": integer ≥ 1}; null when it is not that. */
+export function parseDropReport(text: string): DropReport | null {
+  try {
+    const v = JSON.parse(text) as Partial<DropReport>;
+    return typeof v.reason === 'string' && Number.isInteger(v.count) && v.count! > 0 ? { reason: v.reason, count: v.count! } : null;
+  } catch {
+    return null;
   }
 }

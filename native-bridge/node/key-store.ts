@@ -2,7 +2,7 @@
  * CURVE key store of a hub, under `<data dir>/keys/` (docs/device-protocol.md §8):
  *
  *   hub.key.json             the hub's key pair                       {publicKey, secretKey, createdAt}
- *   enrolled.json            the allow-list of device public keys     {version: 1, devices: [{name, publicKey, enrolledAt}]}
+ *   enrolled.json            the allow-list of device public keys     {version: 1, devices: [{name, publicKey, enrolledAt, deviceIds}]}
  *   devices/NAME.key.json    a device key pair made by `keys enrol`   {name, publicKey, secretKey, hubPublicKey}
  *
  * Keys are Z85 text (40 characters). Every file is written atomically with mode 0600,
@@ -24,6 +24,11 @@ export interface EnrolledDevice {
   name: string;
   publicKey: string;
   enrolledAt: string;
+  /**
+   * The deviceIds this key may claim in HELLO (§8.3): exact ids, or a prefix ending in `*`.
+   * Default (and for enrolments written before there was this member): the name.
+   */
+  deviceIds: string[];
 }
 
 export interface DeviceKeyFile extends CurveClientKeys {
@@ -31,6 +36,8 @@ export interface DeviceKeyFile extends CurveClientKeys {
 }
 
 export const DEVICE_NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
+/** A deviceId (the descriptor's pattern), or a prefix of one followed by `*`. */
+export const DEVICE_ID_CLAIM_RE = /^(?:[A-Za-z0-9._:-]{1,64}|[A-Za-z0-9._:-]{0,63}\*)$/;
 
 export class KeyStoreError extends Error {
   constructor(message: string) {
@@ -93,7 +100,9 @@ export function listEnrolled(dataDir: string): EnrolledDevice[] {
   if (!v || !Array.isArray(v.devices)) throw new KeyStoreError(`${enrolledFile(dataDir)}: no "devices" list`);
   const out: EnrolledDevice[] = [];
   for (const d of v.devices as Partial<EnrolledDevice>[]) {
-    if (typeof d?.name === 'string' && DEVICE_NAME_RE.test(d.name) && isCurveKey(d.publicKey)) out.push({ name: d.name, publicKey: d.publicKey, enrolledAt: String(d.enrolledAt ?? '') });
+    if (typeof d?.name !== 'string' || !DEVICE_NAME_RE.test(d.name) || !isCurveKey(d.publicKey)) continue;
+    const ids = Array.isArray(d.deviceIds) ? d.deviceIds.filter((x): x is string => typeof x === 'string' && DEVICE_ID_CLAIM_RE.test(x)) : [d.name];
+    out.push({ name: d.name, publicKey: d.publicKey, enrolledAt: String(d.enrolledAt ?? ''), deviceIds: ids });
   }
   return out;
 }
@@ -109,15 +118,24 @@ export function loadAllowList(dataDir: string): Map<string, string> {
 
 /**
  * Enrols a device by name. Without `publicKey` a key pair is generated and written to
- * devices/NAME.key.json (with the hub's public key: the one file a device needs).
+ * devices/NAME.key.json (with the hub's public key: the one file a device needs). Without hub
+ * keys yet, they are created first (as `keys init` would; `hubKeysCreated` says so).
  */
-export function enrolDevice(dataDir: string, name: string, publicKey?: string): { device: EnrolledDevice; keyFile: string | null } {
+export function enrolDevice(
+  dataDir: string,
+  name: string,
+  publicKey?: string,
+  deviceIds: string[] = [name],
+): { device: EnrolledDevice; keyFile: string | null; hubKeysCreated: boolean } {
   if (!DEVICE_NAME_RE.test(name)) throw new KeyStoreError(`device name "${name}" must match [A-Za-z0-9._-]{1,64}`);
-  const hub = loadHubKeys(dataDir);
-  if (!hub) throw new KeyStoreError(`no hub keys in ${keysDir(dataDir)}: run "or-hub keys init --data-dir ${dataDir}" first`);
+  const badId = deviceIds.find((d) => !DEVICE_ID_CLAIM_RE.test(d));
+  if (badId !== undefined || deviceIds.length === 0) {
+    throw new KeyStoreError(`device id "${badId ?? ''}" must match [A-Za-z0-9._:-]{1,64}, or be a prefix of one ending in *`);
+  }
   if (publicKey !== undefined && !isCurveKey(publicKey)) throw new KeyStoreError('--public-key must be a 40-character Z85 CURVE public key');
   const devices = listEnrolled(dataDir);
   if (devices.some((d) => d.name === name)) throw new KeyStoreError(`a device named "${name}" is already enrolled (revoke it first)`);
+  const { keys: hub, created: hubKeysCreated } = initHubKeys(dataDir);
   let keyFile: string | null = null;
   let pub = publicKey;
   if (pub === undefined) {
@@ -127,9 +145,9 @@ export function enrolDevice(dataDir: string, name: string, publicKey?: string): 
     writeSecret(keyFile, { name, publicKey: kp.publicKey, secretKey: kp.secretKey, serverPublicKey: hub.publicKey } satisfies DeviceKeyFile);
   }
   if (devices.some((d) => d.publicKey === pub)) throw new KeyStoreError(`that public key is already enrolled as "${devices.find((d) => d.publicKey === pub)!.name}"`);
-  const device: EnrolledDevice = { name, publicKey: pub, enrolledAt: new Date().toISOString() };
+  const device: EnrolledDevice = { name, publicKey: pub, enrolledAt: new Date().toISOString(), deviceIds };
   saveEnrolled(dataDir, [...devices, device]);
-  return { device, keyFile };
+  return { device, keyFile, hubKeysCreated };
 }
 
 /** Removes a device from the allow-list (and its generated key file). Returns false if it was not enrolled. */
@@ -153,44 +171,59 @@ export function readDeviceKeyFile(file: string): DeviceKeyFile {
 }
 
 /**
+ * The enrolled devices, re-read only when enrolled.json changes (so `keys enrol` and `keys revoke`
+ * apply at once, without a restart). No list: nobody is enrolled. `stamp()` says whether it changed.
+ */
+export function enrolmentsReader(dataDir: string): { devices: () => EnrolledDevice[]; stamp: () => string } {
+  let cached: EnrolledDevice[] = [];
+  let stamp = '';
+  const current = () => {
+    try {
+      const st = fs.statSync(enrolledFile(dataDir));
+      return `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  return {
+    devices() {
+      const s = current();
+      if (s !== stamp) {
+        cached = s === 'missing' ? [] : listEnrolled(dataDir);
+        stamp = s;
+      }
+      return cached;
+    },
+    stamp: current,
+  };
+}
+
+/**
  * An allow-list check for BusServer's `authorise`: public key -> enrolled name or null.
  * Re-reads enrolled.json when it changes, so `keys enrol` and `keys revoke` apply to the
  * next connection attempt without a restart. An unreadable list refuses everyone.
  */
 export function allowListAuthoriser(dataDir: string): (publicKey: string) => string | null {
-  let cached: Map<string, string> = new Map();
-  let stamp = '';
-  return (publicKey) => {
-    let s = 'missing';
-    try {
-      const st = fs.statSync(enrolledFile(dataDir));
-      s = `${st.mtimeMs}:${st.size}:${st.ino}`;
-    } catch {
-      // no list: nobody is enrolled
-    }
-    if (s !== stamp) {
-      cached = s === 'missing' ? new Map() : loadAllowList(dataDir);
-      stamp = s;
-    }
-    return cached.get(publicKey) ?? null;
-  };
+  const reader = enrolmentsReader(dataDir);
+  return (publicKey) => reader.devices().find((d) => d.publicKey === publicKey)?.name ?? null;
 }
 
 /**
  * Makes sure device `name` is enrolled with a key file the hub holds (used for the
  * built-in simulator of `or-hub start --simulate`); returns the key file path.
  */
-export function ensureDeviceKeyFile(dataDir: string, name: string): string {
+export function ensureDeviceKeyFile(dataDir: string, name: string, deviceIds: string[] = [name]): string {
   const file = deviceKeyFile(dataDir, name);
   const enrolled = listEnrolled(dataDir).find((d) => d.name === name);
   if (enrolled && fs.existsSync(file)) {
     try {
       const k = readDeviceKeyFile(file);
-      if (k.publicKey === enrolled.publicKey && k.serverPublicKey === loadHubKeys(dataDir)?.publicKey) return file;
+      const same = k.publicKey === enrolled.publicKey && enrolled.deviceIds.join('\n') === deviceIds.join('\n');
+      if (same && k.serverPublicKey === loadHubKeys(dataDir)?.publicKey) return file;
     } catch {
       // unreadable: enrol afresh below
     }
   }
   if (enrolled) revokeDevice(dataDir, name);
-  return enrolDevice(dataDir, name).keyFile!;
+  return enrolDevice(dataDir, name, undefined, deviceIds).keyFile!;
 }

@@ -14,6 +14,8 @@ const SYNC_LEARN = DEFAULT_SYNC_WINDOW;
 const SYNC_LEARN_INTERVAL_MS = 100;
 /** Requests remembered as outstanding (a SYNC_RESP must echo one of them). */
 const MAX_OUTSTANDING = 16;
+/** A device online this long after its HELLO without a usable sync answer is UNSYNCHRONISED (§6.3), ms. */
+export const UNSYNC_AFTER_MS = 5000;
 
 /** One device's clock estimate and where its sync exchanges stand. */
 export class SyncSchedule {
@@ -26,6 +28,10 @@ export class SyncSchedule {
   readonly outstanding: number[] = [];
   /** Whether the device was last shown synchronised; null before the first check. */
   lastSynchronised: boolean | null = null;
+  /** Hub time of the HELLO that started this clock's learning. */
+  sinceHubMs = 0;
+  /** The device answered no sync request usably within UNSYNC_AFTER_MS (recorded, alarm raised); cleared by an answer. */
+  unanswered = false;
 
   /** A new device process: its clock is learnt from scratch. */
   restart(): void {
@@ -59,6 +65,7 @@ export function onSyncResp(ctx: IngestContext, dev: IngestDevice, f: FrameOf<Fra
   s.outstanding.splice(0, i + 1);
   if (!s.clock.add({ t1: f.t1Ms, t2: f.t2Ms, t3: f.t3Ms, t4: t })) return ctx.drop(dev, 'BAD_SYNC', 'inconsistent sync times', dev.id);
   if (s.count < SYNC_FAST) sendSync(ctx, dev, t);
+  if (s.unanswered) markUnanswered(ctx, dev, false, t);
   const synced = s.synchronisedAt(t, ctx.config.syncLimitMs);
   if (synced !== s.lastSynchronised) {
     s.lastSynchronised = synced;
@@ -72,9 +79,28 @@ export function syncTick(ctx: IngestContext, dev: IngestDevice, t: number): void
   const every = ctx.config.syncIntervalMs;
   const interval = s.count < SYNC_LEARN ? Math.min(SYNC_LEARN_INTERVAL_MS, every) : every;
   if (t - s.sentHubMs >= interval) sendSync(ctx, dev, t);
+  if (!s.unanswered && s.clock.estimate === null && t - s.sinceHubMs > UNSYNC_AFTER_MS) markUnanswered(ctx, dev, true, t);
   const synced = s.synchronisedAt(t, ctx.config.syncLimitMs);
   if (s.lastSynchronised !== null && synced !== s.lastSynchronised) {
     s.lastSynchronised = synced;
     dev.counters.dirty = true;
   }
+}
+
+/**
+ * A device that does not answer clock sync (§6.3): UNSYNCHRONISED on the display, a device
+ * event in the recording, and a low-priority technical alarm, all cleared by its first usable answer.
+ */
+function markUnanswered(ctx: IngestContext, dev: IngestDevice, on: boolean, t: number): void {
+  dev.sync.unanswered = on;
+  const ref = { source: dev.id, kind: 'technical' as const, code: 'unsynchronised' };
+  const secs = (UNSYNC_AFTER_MS / 1000).toFixed(0);
+  if (on) {
+    ctx.alarms.raise({ ...ref, priority: 'low', text: `${dev.session.desc.model}: UNSYNCHRONISED (no clock sync answer in ${secs} s)`, tHubMs: t });
+    ctx.out.event(dev.id, -1, t, 'HUB_UNSYNCHRONISED', `no answer to clock sync within ${secs} s of HELLO: sample times are estimated from arrival`);
+  } else {
+    ctx.alarms.clear(ref, t);
+    ctx.out.event(dev.id, -1, t, 'HUB_SYNCHRONISED', 'clock sync answered');
+  }
+  ctx.emitDevice(dev);
 }

@@ -3,6 +3,7 @@
  * sinks, the alarm board, the hub's counters and log. One object, made by the Hub facade.
  */
 import type { DataOffer } from '../../../native-bridge/common/data-channel';
+import type { IdentityCheck } from '../../../native-bridge/node/identity';
 import type { AlarmBoard } from '../alarm-board';
 import type { RateLimitedLog } from '../log';
 import type { DropCode, HubStats } from './counters';
@@ -35,6 +36,8 @@ export interface IngestContext {
   readonly stats: HubStats;
   readonly out: Outputs;
   readonly alarms: AlarmBoard;
+  /** CURVE bus: which deviceId a HELLO's key proof allows (§8.3); null: any (plain loopback bus). */
+  readonly identity: IdentityCheck | null;
   /** Drops a frame: counted hub-wide and against `dev` (when known), logged rate-limited per sender and reason. */
   drop(dev: IngestDevice | undefined, code: DropCode, msg: string, who: string): void;
   /** Hands the device's status to the sinks now. */

@@ -17,6 +17,7 @@ export type DropCode =
   | 'NOT_FROM_DEVICE'
   | 'TOO_MANY_DEVICES'
   | 'HELLO_RATE'
+  | 'IDENTITY_REFUSED'
   | 'DATA_ENVELOPE'
   | 'DATA_SESSION'
   | 'DATA_HELLO';

@@ -5,6 +5,7 @@
 import type { DeviceStatus } from '../sink';
 import { SyncSchedule } from './clock-schedule';
 import { DeviceCounters } from './counters';
+import { DropReports } from './drop-report';
 import { FloodState, type Budgets } from './flood';
 import { GapReporter } from './gaps';
 import { LinkState } from './link';
@@ -19,6 +20,8 @@ export class IngestDevice {
   readonly streams = new DeviceStreams();
   readonly flood: FloodState;
   readonly gaps: GapReporter;
+  /** What the device has been told about its dropped frames (ERROR 5). */
+  readonly dropReports = new DropReports();
   /** Hub time the status was last handed to the sinks. */
   lastEmitHubMs: number;
 
@@ -48,6 +51,7 @@ export class IngestDevice {
       state: this.link.state,
       stateReason: this.link.reason,
       lastHeardHubMs: this.link.lastHeardHubMs,
+      unsynchronised: this.sync.unanswered || (clock.estimate !== null && u > syncLimitMs),
       sync: clock.estimate ? { offsetMs: clock.offsetAt(t), driftPpm: clock.driftPpm, uncertaintyMs: u, synchronised: u <= syncLimitMs } : null,
       counters: this.counters.view(),
       drops: Object.fromEntries(this.counters.drops),

@@ -4,7 +4,15 @@
  * device's descriptor, goes through the stream's sequence check, places times on the hub
  * clock and hands the result to the sinks; device alarms also go to the alarm board.
  */
-import { AlarmPriority, AlarmState, FrameType, NO_CHANNEL, NUM_STATUS_QUESTIONABLE, type FrameOf } from '../../../native-bridge/common/wire';
+import {
+  AlarmPriority,
+  AlarmState,
+  FrameType,
+  NO_CHANNEL,
+  NUM_STATUS_INVALID,
+  NUM_STATUS_QUESTIONABLE,
+  type FrameOf,
+} from '../../../native-bridge/common/wire';
 import type { AlarmLevel } from '../alarm-board';
 import type { IngestContext } from './context';
 import type { IngestDevice } from './device';
@@ -45,8 +53,9 @@ export function onNumeric(ctx: IngestContext, dev: IngestDevice, f: FrameOf<Fram
       continue;
     }
     if (!timeOk(ctx, dev, e.tMs, f.tDeviceMs, 'numeric')) continue;
-    // Outside the declared range: passed on, flagged questionable (§4).
-    const status = ch.range && (e.value < ch.range[0] || e.value > ch.range[1]) ? e.status | NUM_STATUS_QUESTIONABLE : e.status;
+    // Outside the declared range: passed on, flagged questionable (§4). An INVALID entry has no value to judge (§3.6).
+    const outside = ch.range && (e.value < ch.range[0] || e.value > ch.range[1]);
+    const status = outside && !(e.status & NUM_STATUS_INVALID) ? e.status | NUM_STATUS_QUESTIONABLE : e.status;
     ctx.out.numeric(id, e.channel, clock.toHub(e.tMs), e.value, status);
   }
 }

@@ -5,7 +5,7 @@
  * the data channel and this session's token when there is one (§2.3), and starts clock sync.
  */
 import { validateDescriptor } from '../../../native-bridge/common/descriptor';
-import { tokenToHex } from '../../../native-bridge/common/data-channel';
+import { DATA_SWITCH_VERSION, tokenToHex } from '../../../native-bridge/common/data-channel';
 import { HubErrorCode, encodeError, encodeHelloAck, type FrameOf, type FrameType } from '../../../native-bridge/common/wire';
 import { sendSync } from './clock-schedule';
 import type { IngestContext } from './context';
@@ -26,12 +26,35 @@ function reject(ctx: IngestContext, peer: Buffer, code: DropCode, why: string, t
   ctx.transport.send(peer, encodeError({ seq: 0, tDeviceMs: t }, HubErrorCode.HelloRejected, why.slice(0, 200)));
 }
 
+/** A HELLO whose key may not claim its deviceId (§8.3): ERROR IDENTITY_REFUSED; the device is not admitted. */
+function refuseIdentity(ctx: IngestContext, peer: Buffer, deviceId: string, why: string, t: number): void {
+  ctx.stats.helloRejected++;
+  ctx.drop(undefined, 'IDENTITY_REFUSED', `${deviceId}: ${why}`, peerName(peer));
+  ctx.transport.send(peer, encodeError({ seq: 0, tDeviceMs: t }, HubErrorCode.IdentityRefused, why.slice(0, 200)));
+}
+
+/**
+ * The allow-list changed (§8.3): every device whose proven key may no longer claim its deviceId
+ * loses its link at once (shown offline; its peer, data token and frames are refused from now on).
+ */
+export function recheckIdentities(ctx: IngestContext, sessions: Sessions, t: number): void {
+  const check = ctx.identity;
+  if (!check) return;
+  for (const dev of sessions.devices.values()) {
+    const { key, peer } = dev.session;
+    if (key === null || peer === null || check.allowed(key, dev.id)) continue;
+    ctx.transport.send(peer, encodeError({ seq: 0, tDeviceMs: t }, HubErrorCode.IdentityRefused, 'key revoked'));
+    sessions.release(dev);
+    setLinkState(ctx, dev, 'offline', t, 'its key was revoked');
+  }
+}
+
 /** HELLO_ACK's JSON (§3.3): with the data channel's address and this session's token when there is one. */
 function ackJson(ctx: IngestContext, dev: IngestDevice, t: number): string {
   const offer = ctx.transport.dataOffer;
   const token = dev.session.dataToken;
   if (!offer || !token) return JSON.stringify({ accepted: true, hubTimeMs: t });
-  return JSON.stringify({ accepted: true, hubTimeMs: t, data: { ...offer, session: tokenToHex(token) } });
+  return JSON.stringify({ accepted: true, hubTimeMs: t, data: { ...offer, session: tokenToHex(token), switch: DATA_SWITCH_VERSION } });
 }
 
 export function onHello(ctx: IngestContext, sessions: Sessions, peer: Buffer, peerKey: string, f: FrameOf<FrameType.Hello>, t: number): void {
@@ -48,8 +71,15 @@ export function onHello(ctx: IngestContext, sessions: Sessions, peer: Buffer, pe
   const v = validateDescriptor(parsed);
   if (!v.ok) return reject(ctx, peer, 'BAD_DESCRIPTOR', v.error, t);
   const desc = v.value;
+  let key: string | null = null;
+  if (ctx.identity) {
+    const who = ctx.identity.check(desc.deviceId, (parsed as { auth?: unknown }).auth);
+    if (!who.ok) return refuseIdentity(ctx, peer, desc.deviceId, who.reason, t);
+    key = who.key;
+  }
   let dev = sessions.devices.get(desc.deviceId);
   if (dev && dev.session.peerKey === peerKey && t - dev.session.lastHelloHubMs < REPEAT_HELLO_MS) {
+    dev.streams.hello();
     ctx.transport.send(peer, encodeHelloAck({ seq: 0, tDeviceMs: t }, ackJson(ctx, dev, t)));
     return;
   }
@@ -87,9 +117,14 @@ export function onHello(ctx: IngestContext, sessions: Sessions, peer: Buffer, pe
       dev.sync.restart();
       dev.streams.restart();
     }
-    // Same routing id: the same session after a link cut; sequence numbers continue and show what was lost.
+    // Same routing id: the same session after a link cut (numbers continue and show what was lost), or a
+    // device restarted with a routing id it derives from its serial number (numbers start over): §7.1.
+    else dev.streams.hello();
   }
+  dev.session.key = key;
   ctx.transport.send(peer, encodeHelloAck({ seq: 0, tDeviceMs: t }, ackJson(ctx, dev, t)));
+  // The clock has UNSYNC_AFTER_MS from this HELLO to be answered (a device already shown unsynchronised stays so).
+  dev.sync.sinceHubMs = t;
   sendSync(ctx, dev, t);
   ctx.out.deviceOnline(desc, t);
   setLinkState(ctx, dev, 'online', t, 'hello accepted', true);

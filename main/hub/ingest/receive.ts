@@ -3,7 +3,8 @@
  * one decoded frame from a known device session, which is dispatched to its handler.
  */
 import { DATA_ENVELOPE_BYTES } from '../../../native-bridge/common/data-channel';
-import { FrameType, HubErrorCode, decodeFrame, encodeError, type Frame } from '../../../native-bridge/common/wire';
+import { FrameType, HubErrorCode, decodeFrame, encodeDataSwitchAck, encodeError, type Frame } from '../../../native-bridge/common/wire';
+import type { DataSwitchAck } from '../../../native-bridge/common/data-channel';
 import { onSyncResp } from './clock-schedule';
 import type { IngestContext } from './context';
 import type { IngestDevice } from './device';
@@ -43,7 +44,19 @@ export function receiveControl(ctx: IngestContext, sessions: Sessions, peer: Buf
     }
     return;
   }
+  if (f.type === FrameType.DataSwitch) return onDataSwitch(ctx, dev, peer, f.seq, t);
   onFrame(ctx, dev, f, t);
+}
+
+/**
+ * DATA_SWITCH (§2.4), on the control socket: every frame the device sent there before it has been
+ * handled (one socket keeps order), which DATA_SWITCH_ACK confirms with each stream's last number.
+ */
+function onDataSwitch(ctx: IngestContext, dev: IngestDevice, peer: Buffer, seq: number, t: number): void {
+  dev.link.lastHeardHubMs = t;
+  dev.counters.frames++;
+  const ack: DataSwitchAck = { switchSeq: seq, streams: dev.streams.lastSeqs() };
+  ctx.transport.send(peer, encodeDataSwitchAck({ seq: 0, tDeviceMs: t }, JSON.stringify(ack)));
 }
 
 /** A data-channel message (§2.3): a 16-byte session token, then one frame. */
@@ -60,7 +73,8 @@ export function receiveData(ctx: IngestContext, sessions: Sessions, msg: Uint8Ar
   // A plain view (Buffer#subarray goes through Buffer's species constructor: slower on this hot path).
   const f = decode(ctx, dev, new Uint8Array(msg.buffer, msg.byteOffset + DATA_ENVELOPE_BYTES, msg.length - DATA_ENVELOPE_BYTES), parts, dev.id, t);
   if (!f) return;
-  if (f.type === FrameType.Hello) return ctx.drop(dev, 'DATA_HELLO', 'HELLO belongs on the control socket', dev.id);
+  if (f.type === FrameType.Hello || f.type === FrameType.DataSwitch)
+    return ctx.drop(dev, 'DATA_HELLO', `${FrameType[f.type]} belongs on the control socket`, dev.id);
   onFrame(ctx, dev, f, t);
 }
 

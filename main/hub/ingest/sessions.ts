@@ -38,6 +38,8 @@ export class DeviceSession {
   lastHelloHubMs: number;
   /** Data-channel session token (§2.3): slot + 12 random bytes, new per device session; null when the session ended. */
   dataToken: Uint8Array | null;
+  /** CURVE bus: the device key this session's HELLO proved (§8.3); null on a plain bus. */
+  key: string | null = null;
 
   constructor(
     desc: DeviceDescriptor,
@@ -128,6 +130,13 @@ export class Sessions {
   add(dev: IngestDevice): void {
     this.slots[dev.session.dataSlot] = dev;
     this.devices.set(dev.id, dev);
+  }
+
+  /** `dev`'s link speaks for nobody any more (its key was revoked): its peer is unknown from now on. */
+  release(dev: IngestDevice): void {
+    const k = dev.session.peerKey;
+    if (k !== null && this.peers.get(k) === dev.id) this.peers.delete(k);
+    dev.session.unlink();
   }
 
   /** `peerKey` speaks for `dev` from now on (the peer it had before no longer does). */

@@ -55,6 +55,8 @@ export interface StreamState {
   lastEndHubMs: number;
   /** Frames dropped by the flood throttle, not yet reported as a gap. */
   throttled: PendingThrottled | null;
+  /** A HELLO came since this stream's last frame: a number behind the expected one starts the stream afresh (§7.1). */
+  afterHello: boolean;
 }
 
 /** One device's streams. */
@@ -65,7 +67,7 @@ export class DeviceStreams {
   get(key: StreamKey, seq: number): StreamState {
     let st = this.table.get(key);
     if (!st) {
-      st = { nextSeq: seq, lastEndDeviceMs: NaN, lastEndHubMs: NaN, throttled: null };
+      st = { nextSeq: seq, lastEndDeviceMs: NaN, lastEndHubMs: NaN, throttled: null, afterHello: false };
       this.table.set(key, st);
     }
     return st;
@@ -74,6 +76,23 @@ export class DeviceStreams {
   /** A new device process: its numbering starts over on every stream. */
   restart(): void {
     for (const s of this.table.values()) s.nextSeq = -1;
+  }
+
+  /**
+   * A HELLO on the same connection (§7.1): the device may have restarted with the same routing id, so
+   * on each stream the first frame numbered behind the expected one starts the stream afresh; ahead is a gap as usual.
+   */
+  hello(): void {
+    for (const s of this.table.values()) s.afterHello = true;
+  }
+
+  /** Each stream's last sequence number received (for DATA_SWITCH_ACK, §2.4): [frame type, stream, seq]. */
+  lastSeqs(): { type: number; stream: number; lastSeq: number }[] {
+    const out = [];
+    for (const [key, st] of this.table) {
+      if (st.nextSeq !== -1) out.push({ type: Math.floor(key / CHANNELS), stream: key % CHANNELS, lastSeq: (st.nextSeq - 1) >>> 0 });
+    }
+    return out;
   }
 
   entries(): IterableIterator<[StreamKey, StreamState]> {
@@ -98,9 +117,15 @@ export function sequenced(ctx: IngestContext, dev: IngestDevice, key: StreamKey,
   return inSequence(ctx, dev, st, key, seq, tHub) ? st : null;
 }
 
+/** A stream restarted with the device (a new routing id, or a HELLO and a number behind the expected one): it expects `seq`. */
+function rebase(st: StreamState, seq: number): void {
+  if (st.nextSeq === -1 || (st.afterHello && ((seq - st.nextSeq) | 0) < 0)) st.nextSeq = seq;
+  st.afterHello = false;
+}
+
 /** `sequenced` for a stream whose state the caller holds already. */
 export function inSequence(ctx: IngestContext, dev: IngestDevice, st: StreamState, key: StreamKey, seq: number, tHub: number): boolean {
-  if (st.nextSeq === -1) st.nextSeq = seq; // stream restarted with the device
+  rebase(st, seq);
   const diff = (seq - st.nextSeq) | 0; // wrap-safe signed distance
   if (diff < 0) {
     ctx.drop(dev, 'BAD_SEQUENCE', `stale sequence ${seq >>> 0} (expected ${st.nextSeq >>> 0})`, dev.id);
@@ -160,7 +185,7 @@ export function throttledFrame(dev: IngestDevice, f: Frame, t: number): void {
   const key = streamOf(f, dev.session.channels);
   if (key === null) return;
   const st = dev.streams.get(key, f.seq);
-  if (st.nextSeq === -1) st.nextSeq = f.seq;
+  rebase(st, f.seq);
   if (((f.seq - st.nextSeq) | 0) < 0) return;
   st.nextSeq = (f.seq + 1) >>> 0;
   const tHub = dev.sync.clock.toHub(f.tDeviceMs);

@@ -11,6 +11,7 @@ import { deviceView } from '../display-view';
 import type { DeviceStatus, GapRecord, HubSink, WaveBlock } from '../sink';
 import type { DeviceDescriptor } from '../../../native-bridge/common/descriptor';
 import { hexToToken, parseDataOffer } from '../../../native-bridge/common/data-channel';
+import type { IdentityCheck } from '../../../native-bridge/node/identity';
 import {
   FrameType,
   decodeFrame,
@@ -39,7 +40,7 @@ export class Rig {
   /** Keys of the active alarms, as of the last alarmsChanged event. */
   alarms = new Set<string>();
   readonly hub: Hub;
-  constructor(opts: { syncIntervalMs?: number; dataChannel?: boolean } = {}) {
+  constructor(opts: { syncIntervalMs?: number; dataChannel?: boolean; identity?: IdentityCheck } = {}) {
     const { dataChannel, ...hubOpts } = opts;
     this.hub = new Hub(
       {

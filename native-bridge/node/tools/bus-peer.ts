@@ -3,6 +3,7 @@
  *
  *   bus-peer flood --bus EP [--id ID] [--factor K] [--oversized] [--keys FILE]
  *   bus-peer fuzz  --bus EP [--count N] [--seed S] [--rate PER_S]
+ *   bus-peer wave  --bus EP --id ID --routing-id RID --frames N --base B
  *
  * declares one 500 Hz i16 waveform and then sends K times that rate (default 50) in
  * 10-sample frames; with --oversized it sends 1.5 MiB frames instead (over the 1 MiB the
@@ -16,6 +17,10 @@
  * slot with a guessed key).
  * It prints "fuzz-ready" once the named peers are accepted and, when every message has left,
  * one JSON line {"sent", "multipart", "lost"}; then it exits.
+ *
+ * wave is a device that restarts with a routing id derived from its serial number (issue 12 §6):
+ * it sends N frames of 10 samples of one 500 Hz channel in real time, sample k = B + k
+ * (sequence numbers from 0), prints "sent N", and exits without GOODBYE, as a crash would.
  */
 import { DeviceClient } from '../device-client';
 import { RawPeer } from '../raw-peer';
@@ -90,14 +95,49 @@ async function fuzz(argv: string[]): Promise<void> {
   process.exit(0);
 }
 
+async function wave(argv: string[]): Promise<void> {
+  const bus = flag(argv, 'bus');
+  if (!bus) throw new Error('--bus is required');
+  const id = flag(argv, 'id') ?? 'wave-01';
+  const frames = Number(flag(argv, 'frames') ?? 100);
+  const base = Number(flag(argv, 'base') ?? 0);
+  const rateHz = 500;
+  const desc: DeviceDescriptor = {
+    protocol: 1,
+    deviceId: id,
+    kind: 'other',
+    manufacturer: 'OR Hub tests',
+    model: 'Restarter',
+    serial: id,
+    heartbeatMs: 1000,
+    channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'Wave', unit: 'mV', rateHz, format: 'i16', scale: 0.005, offset: 0 }],
+  };
+  const client = new DeviceClient({ endpoint: bus, descriptor: desc, routingId: flag(argv, 'routing-id') });
+  client.start();
+  await new Promise((r) => client.once('accepted', r));
+  const t0 = client.clock();
+  for (let i = 0; i < frames; i++) {
+    client.sendWave(0, t0 + i * 20, new Int16Array(10).map((_, j) => base + i * 10 + j));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  while (client.queued > 0) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 100));
+  process.stdout.write(`sent ${frames}\n`);
+  process.exit(0);
+}
+
 function main(argv: string[]): void {
   const [cmd] = argv;
   if (cmd === 'fuzz') {
     void fuzz(argv);
     return;
   }
+  if (cmd === 'wave') {
+    void wave(argv);
+    return;
+  }
   if (cmd !== 'flood') {
-    process.stderr.write('usage: bus-peer flood --bus EP [--id ID] [--factor K] [--oversized] [--keys FILE] | fuzz --bus EP [--count N] [--seed S] [--rate PER_S]\n');
+    process.stderr.write('usage: bus-peer flood --bus EP [--id ID] [--factor K] [--oversized] [--keys FILE] | fuzz --bus EP [--count N] [--seed S] [--rate PER_S] | wave …\n');
     process.exit(2);
   }
   const bus = flag(argv, 'bus');

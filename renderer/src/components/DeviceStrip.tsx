@@ -16,7 +16,7 @@ export function DeviceStrip() {
   return (
     <div className="device-strip" data-testid="device-strip">
       {[...devices.values()].map((d) => {
-        const unsync = d.sync !== null && !d.sync.synchronised;
+        const unsync = d.unsynchronised ?? (d.sync !== null && !d.sync.synchronised);
         return (
           <div
             key={d.deviceId}
@@ -29,7 +29,7 @@ export function DeviceStrip() {
             <span className="chip-name">{KIND_LABEL[d.kind] ?? d.kind}</span>
             <span className="chip-model">{d.model}</span>
             <span className="chip-state">{d.state.toUpperCase()}</span>
-            {unsync ? <span className="chip-flag">UNSYNC</span> : null}
+            {unsync ? <span className="chip-flag">UNSYNCHRONISED</span> : null}
             {d.flooding ? <span className="chip-flag">FLOOD</span> : null}
             {d.counters.gaps > 0 ? <span className="chip-flag chip-gaps">{d.counters.gaps} gaps</span> : null}
           </div>
