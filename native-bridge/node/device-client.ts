@@ -142,7 +142,8 @@ class JitterQueue {
 }
 
 export class DeviceClient extends EventEmitter {
-  readonly descriptor: DeviceDescriptor;
+  /** What the device says about itself (changed only through redescribe). */
+  descriptor: DeviceDescriptor;
   readonly clock: () => number;
   readonly routingId: string;
   private readonly sock: Dealer;
@@ -272,6 +273,16 @@ export class DeviceClient extends EventEmitter {
     this.sendHello();
     this.hbTimer = setInterval(() => this.push(encodeHeartbeat(this.header(FrameType.Heartbeat))), this.descriptor.heartbeatMs);
     void this.receiveLoop();
+  }
+
+  /**
+   * Re-introduces the device with a changed descriptor (a gateway that learns channels as they
+   * appear): the same session, numbering and clock. The hub ignores a second HELLO within 100 ms
+   * of the last one, so callers space these out; data for new channels waits for 'accepted'.
+   */
+  redescribe(descriptor: DeviceDescriptor): void {
+    this.descriptor = descriptor;
+    this.sendHello();
   }
 
   private sendHello(): void {
