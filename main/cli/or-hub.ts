@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { STDIO, defineCommand, defineGroup, runCli, type CliIo, type OptionSpecs } from './command';
-import { checkEndpoint, checkHost, checkNumber, checkOneOf } from './checks';
+import { checkEndpoint, checkHost, checkHostPort, checkNumber, checkOneOf } from './checks';
 import { ENV_SUPERVISED, ENV_TOKEN, reportToSupervisor, restartInfo, superviseHub } from '../hub/supervisor';
 import { startHub } from '../hub/app';
 import { dicomCommand } from '../dicom/inspect';
@@ -35,6 +35,8 @@ const START_OPTIONS = {
   simulate: { type: 'boolean', help: 'also run the built-in simulated operating room' },
   dicom: { type: 'string', help: 'open the display with this DICOM series loaded (folder, DICOMDIR or DICOMweb URL)', metavar: 'PATH|URL' },
   'no-supervisor': { type: 'boolean', help: 'run the hub in this process, without the supervisor that restarts it after a failure' },
+  'hl7-out': { type: 'string', help: "send HL7 PCD-01 reports of the case's numerics to this MLLP receiver (AIMS, EMR); queued on disk while it is away", metavar: 'HOST:PORT', check: checkHostPort },
+  'hl7-out-interval': { type: 'number', help: 'seconds between two --hl7-out reports', metavar: 'S', default: 10, min: 1, max: 3600 },
 } satisfies OptionSpecs;
 
 const SIM_OPTIONS = {
@@ -116,6 +118,7 @@ const startCommand = defineCommand({
       busSecurity,
       token: supervised ? process.env[ENV_TOKEN] : undefined,
       restart: supervised ? restartInfo() : null,
+      hl7Out: f['hl7-out'] ? { ...splitHostPort(f['hl7-out']), intervalS: f['hl7-out-interval'] } : undefined,
     });
     out(`bus: ${running.busEndpoint}`);
     if (running.busDataEndpoint) out(`bus data channel: ${running.busDataEndpoint}`);
@@ -135,6 +138,12 @@ const startCommand = defineCommand({
     return new Promise<number>(() => {}); // runs until signalled
   },
 });
+
+/** HOST:PORT (checked by checkHostPort) as its parts; [v6] brackets dropped. */
+function splitHostPort(v: string): { host: string; port: number } {
+  const i = v.lastIndexOf(':');
+  return { host: v.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(v.slice(i + 1)) };
+}
 
 /** Opens the Electron shell on the display URL, or says how to get one; null without a binary. */
 function openWindow(url: string, out: (line: string) => void, onExit: () => void): ReturnType<typeof spawn> | null {

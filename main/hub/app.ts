@@ -19,6 +19,7 @@ import { AnatomyService } from './anatomy-service';
 import { AnatomyRecording } from './anatomy-recording';
 import { writeHubFile, removeHubFile } from './hub-file';
 import { FaultCounter } from './guard';
+import { Hl7OutSink } from './hl7-out/hl7-out-sink';
 
 export interface HubConfig {
   host: string;
@@ -47,6 +48,8 @@ export interface HubConfig {
   token?: string;
   /** Set when the supervisor restarted this hub after a failure. */
   restart?: { count: number; atMs: number; reason: string } | null;
+  /** Outgoing HL7 feed: PCD-01 reports of the case's numerics every intervalS to this MLLP receiver (docs/gateways.md). */
+  hl7Out?: { host: string; port: number; intervalS?: number; retryMs?: number; maxRetryMs?: number; ackTimeoutMs?: number };
 }
 
 export interface RunningHub {
@@ -63,6 +66,7 @@ export interface RunningHub {
   cases: CaseService | null;
   router: ApiRouter;
   anatomy: AnatomyService;
+  hl7Out: Hl7OutSink | null;
   close(): Promise<void>;
 }
 
@@ -126,6 +130,12 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     alarms: hub.alarms,
   });
   anatomy.routes(router);
+  const recordingCase = () => (cases?.recorder.recording && cases.recorder.case ? { id: cases.recorder.case.id, room: cases.recorder.case.room } : null);
+  const hl7Out = cfg.hl7Out ? new Hl7OutSink({ ...cfg.hl7Out, dataDir: cfg.dataDir, log, currentCase: cases ? recordingCase : undefined }) : null;
+  if (hl7Out) {
+    hub.addSink(hl7Out);
+    hl7Out.start();
+  }
 
   const onClient = (ws: WebSocket) => {
     const client = {
@@ -192,7 +202,9 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     cases,
     router,
     anatomy,
+    hl7Out,
     async close() {
+      hl7Out?.close();
       clearInterval(timeTicker);
       clearInterval(caseTicker);
       clearInterval(diskWatch);

@@ -46,7 +46,8 @@ export function ucumOfMdcUnit(code: number | undefined, refId: string | undefine
   return (code !== undefined ? BY_CODE.get(code) : undefined)?.ucum ?? (refId ? BY_MDC.get(refId)?.ucum : undefined);
 }
 
-/** The MDC dimension of a UCUM unit (for outgoing PCD-01), or undefined. */
-export function mdcUnitOfUcum(ucum: string): MdcUnit | undefined {
+/** The MDC dimension of a UCUM unit for a metric (outgoing PCD-01), or undefined. '/min' of a breathing metric is breaths. */
+export function mdcUnitOfUcum(ucum: string, metric = ''): MdcUnit | undefined {
+  if (ucum === '/min' && /RESP|VENT|BREATH/.test(metric)) return BY_MDC.get('MDC_DIM_RESP_PER_MIN');
   return BY_UCUM.get(ucum);
 }
