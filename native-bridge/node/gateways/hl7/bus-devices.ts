@@ -32,6 +32,11 @@ type Held = { kind: 'numeric'; entry: NumericEntry } | { kind: 'text'; channel: 
 
 /** Space between two HELLOs of one device: the hub ignores a repeat within 100 ms and allows 2 a second. */
 const HELLO_SPACING_MS = 1100;
+/**
+ * Numerics of one device are sent together at most this often, ms: a sender may report many times
+ * a second, and the hub budgets a device's frames (docs/device-protocol.md §7.3), not its values.
+ */
+const COALESCE_MS = 25;
 const BY_MDC = new Map<string, { label: string }>(Object.values(MDC).map((t) => [t.mdc, t]));
 
 /** A bus device id from an HL7 device id: [A-Za-z0-9._:-]{1,64}, stable, distinct for distinct ids. */
@@ -56,6 +61,8 @@ class BusDevice {
   private helloAtMs = 0;
   private helloTimer: NodeJS.Timeout | undefined;
   private readonly lastText = new Map<number, string>();
+  private out: NumericEntry[] = [];
+  private outTimer: NodeJS.Timeout | undefined;
   lastHeardMs = performance.now();
   dropped = 0;
 
@@ -134,12 +141,23 @@ class BusDevice {
       this.lastText.set(it.channel, it.text);
       this.client.sendSetting({ tMs: it.tMs, channel: it.channel, value: 0, text: it.text });
     }
-    // Frames stay well under the wire's limit (each entry is 24 bytes).
-    for (let i = 0; i < numerics.length; i += 2000) this.client.sendNumerics(numerics.slice(i, i + 2000));
+    if (numerics.length === 0) return;
+    this.out.push(...numerics);
+    this.outTimer ??= setTimeout(() => this.flushOut(), COALESCE_MS);
+  }
+
+  /** Sends what is collected as few NUMERIC frames (each well under the wire's limit: an entry is 24 bytes). */
+  private flushOut(): void {
+    this.outTimer = undefined;
+    const all = this.out;
+    this.out = [];
+    for (let i = 0; i < all.length; i += 2000) this.client.sendNumerics(all.slice(i, i + 2000));
   }
 
   async stop(reason: string): Promise<void> {
     clearTimeout(this.helloTimer);
+    clearTimeout(this.outTimer);
+    if (this.ready) this.flushOut();
     await this.client.stop(reason);
   }
 }
