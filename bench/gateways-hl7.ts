@@ -15,6 +15,7 @@ import { Hub } from '../main/hub/hub';
 import type { HubSink } from '../main/hub/sink';
 import { MDC } from '../native-bridge/common/mdc';
 import { formatHl7Time } from '../native-bridge/common/hl7-time';
+import { mdcUnitOfUcum } from '../native-bridge/common/mdc-units';
 import { Hl7Gateway } from '../native-bridge/node/gateways/hl7/gateway';
 import { MllpListener } from '../native-bridge/node/gateways/hl7/mllp-listener';
 import { MllpPeer, report } from '../native-bridge/node/gateways/hl7/testing/mllp-peer';
@@ -22,12 +23,17 @@ import { quantiles } from './lib';
 
 const OBX_PER_REPORT = 10;
 const TERMS = [MDC.HR, MDC.SPO2, MDC.PR, MDC.ABP_SYS, MDC.ABP_DIA, MDC.ABP_MEAN, MDC.NIBP_SYS, MDC.ETCO2, MDC.RESP_RATE, MDC.TEMP];
-const UNITS: Record<string, string> = { '/min': '264864^MDC_DIM_BEAT_PER_MIN^MDC', '%': '262688^MDC_DIM_PERCENT^MDC', 'mm[Hg]': '266016^MDC_DIM_MMHG^MDC', Cel: '268192^MDC_DIM_DEGC^MDC' };
+const unit = (ucum: string, mdc: string) => {
+  const u = mdcUnitOfUcum(ucum, mdc)!;
+  return `${u.code}^${u.mdc}^MDC`;
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function message(i: number): string {
   const t = formatHl7Time(Date.now());
-  const obx = TERMS.slice(0, OBX_PER_REPORT).map((m, k) => `OBX|${k + 2}|NM|${m.code}^${m.mdc}^MDC|1.1.${k + 1}.1|${60 + ((i + k) % 40)}|${UNITS[m.unit]}|||||R|||${t}`);
+  const obx = TERMS.slice(0, OBX_PER_REPORT).map(
+    (m, k) => `OBX|${k + 2}|NM|${m.code}^${m.mdc}^MDC|1.1.${k + 1}.1|${60 + ((i + k) % 40)}|${unit(m.unit, m.mdc)}|||||R|||${t}`,
+  );
   return report({ id: `B${i}`, msh7: t, obx });
 }
 
@@ -66,7 +72,8 @@ export async function run(): Promise<Record<string, number>> {
   const hub = new Hub(bus, { log: () => {} });
   let received = 0;
   const noop = () => {};
-  const sink: HubSink = { deviceOnline: noop, deviceState: noop, wave: noop, numeric: () => received++, setting: noop, alarm: noop, pose: noop, event: noop, gap: noop };
+  const count = () => received++;
+  const sink: HubSink = { deviceOnline: noop, deviceState: noop, wave: noop, numeric: count, setting: noop, alarm: noop, pose: noop, event: noop, gap: noop };
   hub.addSink(sink);
   hub.start();
   void bus.serve(hub);

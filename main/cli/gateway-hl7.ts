@@ -24,13 +24,18 @@ export const hl7GatewayCommand = defineCommand({
       metavar: 'NAME',
       check: (v: string) => (/^[^\x00-\x1f|~\\&]{1,64}$/.test(v) ? null : 'must be 1-64 characters, without control characters or | ~ \\ &'),
     },
-    keys: { type: 'string', help: 'device key file for a CURVE bus (made by "or-hub keys enrol NAME"); without it the devices speak plain text', metavar: 'FILE' },
+    keys: {
+      type: 'string',
+      help: 'device key file for a CURVE bus (made by "or-hub keys enrol NAME"); without it the devices speak plain text',
+      metavar: 'FILE',
+    },
   },
   async run({ values: f, command, out, err }) {
     const curve = f.keys ? readDeviceKeyFile(f.keys) : undefined;
     const gw = new Hl7Gateway({ bus: f.bus, listen: f.listen, host: f.host, theatre: f.theatre, curve, log: err });
     const port = await gw.start().catch((e: NodeJS.ErrnoException) => {
-      throw new Error(e.code === 'EADDRINUSE' ? `port ${f.listen} on ${f.host} is in use: choose another with --listen` : `cannot listen on ${f.host}:${f.listen}: ${e.message}`);
+      if (e.code === 'EADDRINUSE') throw new Error(`port ${f.listen} on ${f.host} is in use: choose another with --listen`);
+      throw new Error(`cannot listen on ${f.host}:${f.listen}: ${e.message}`);
     });
     out(`hl7: listening for MLLP on ${f.host}:${port}${f.theatre ? ` for theatre "${f.theatre}"` : ' (every location)'}; bus ${f.bus}`);
     const report = () => err(`${command}: ${JSON.stringify({ ...gw.stats, link: gw.link, devices: gw.busDevices() })}`);

@@ -51,9 +51,8 @@ test('or-hub gateway hl7 as its own process: a report sent to it is ACKed and it
   hub.addSink(sink as HubSink);
   hub.start();
   void bus.serve(hub);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'or-hub.ts'), 'gateway', 'hl7', '--bus', ep, '--listen', '0', '--theatre', 'OR3'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = ['--import', 'tsx', path.join(__dirname, 'or-hub.ts'), 'gateway', 'hl7', '--bus', ep, '--listen', '0', '--theatre', 'OR3'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.once('exit', (c) => reject(new Error(`gateway exited ${c}`)));

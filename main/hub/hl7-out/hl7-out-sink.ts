@@ -96,7 +96,9 @@ export class Hl7OutSink implements HubSink {
     const emit = () => {
       if (batch.length === 0) return;
       const controlId = `${this.controlPrefix}${String(this.queue.next).padStart(8, '0')}`;
-      const text = buildPcd01Report({ controlId, nowMs: toMs, fromMs: this.fromMs, toMs, room: this.room, caseId: this.caseId, sendingApplication: this.opts.sendingApplication ?? 'OR-HUB', devices: batch });
+      const sendingApplication = this.opts.sendingApplication ?? 'OR-HUB';
+      const span = { nowMs: toMs, fromMs: this.fromMs, toMs };
+      const text = buildPcd01Report({ controlId, ...span, room: this.room, caseId: this.caseId, sendingApplication, devices: batch });
       try {
         this.queue.append(text);
         this.reports++;
@@ -109,7 +111,9 @@ export class Hl7OutSink implements HubSink {
     for (const [deviceId, chans] of pending) {
       const desc = this.devices.get(deviceId);
       for (const [index, samples] of chans) {
-        const ch: ChannelDescriptor = desc?.channels.find((c) => c.index === index) ?? { index, kind: 'numeric', mdc: `MDC_ORHUB_CHANNEL_${index}`, label: '', unit: '' };
+        const ch: ChannelDescriptor = desc?.channels.find((c) => c.index === index) ?? {
+          index, kind: 'numeric', mdc: `MDC_ORHUB_CHANNEL_${index}`, label: '', unit: '',
+        };
         for (let i = 0; i < samples.length; i += max) {
           const part = samples.slice(i, i + max);
           if (rows + part.length > max) emit();

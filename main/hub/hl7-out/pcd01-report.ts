@@ -40,10 +40,13 @@ export function formatNm(v: number): string {
 }
 
 const seg = (fields: string[]) => new Hl7Segment(fields);
+/** MSH-21: the IHE PCD-01 message profile. */
+const PCD01_PROFILE = 'IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO';
 
 export function buildPcd01Report(r: ReportInput): string {
   const segments: Hl7Segment[] = [
-    seg(['MSH', '^~\\&', escapeHl7(r.sendingApplication), '', '', '', formatHl7Time(r.nowMs), '', 'ORU^R01^ORU_R01', r.controlId, 'P', '2.6', '', '', 'NE', 'AL', '', 'UNICODE UTF-8', '', '', 'IHE_PCD_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.1.1^ISO']),
+    seg(['MSH', '^~\\&', escapeHl7(r.sendingApplication), '', '', '', formatHl7Time(r.nowMs), '', 'ORU^R01^ORU_R01', r.controlId, 'P', '2.6',
+      '', '', 'NE', 'AL', '', 'UNICODE UTF-8', '', '', PCD01_PROFILE]),
     seg(['PID', '1']),
     seg(['PV1', '1', 'I', escapeHl7(r.room), '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', `${escapeHl7(r.caseId)}^^^OR-HUB^VN`]),
     seg(['OBR', '1', '', '', '182777000^monitoring of patient^SCT', '', '', formatHl7Time(r.fromMs), formatHl7Time(r.toMs)]),
@@ -59,7 +62,8 @@ export function buildPcd01Report(r: ReportInput): string {
       const code = `${ch.code ?? ''}^${ch.mdc}^MDC`;
       const u = mdcUnitOfUcum(ch.unit, ch.mdc);
       const unit = u ? `${u.code}^${u.mdc}^MDC` : ch.unit ? `${escapeHl7(ch.unit)}^${escapeHl7(ch.unit)}^UCUM` : '';
-      for (const s of samples) obx(['NM', code, `${mds}.1.1.${ci + 1}`, formatNm(s.value), unit, '', '', '', '', 'R', '', '', formatHl7Time(s.tHubMs), '', '', '', id]);
+      const hier = `${mds}.1.1.${ci + 1}`;
+      for (const s of samples) obx(['NM', code, hier, formatNm(s.value), unit, '', '', '', '', 'R', '', '', formatHl7Time(s.tHubMs), '', '', '', id]);
     });
   });
   return new Hl7Message(segments).toString();

@@ -16,7 +16,9 @@ const nextId = () => `ORHUB${Date.now().toString(36)}${(ackSeq++ % 1e6).toString
 /** The ACK for `message` (null: it did not parse); `refusal` null for AA. */
 export function buildAck(message: Hl7Message | null, refusal: Pcd01Refusal | null): string {
   const code = refusal?.ack ?? 'AA';
-  const err = refusal ? new Hl7Segment(['ERR', '', '', `${refusal.code}^${escapeHl7(refusal.codeName)}^HL70357`, 'E', '', '', '', escapeHl7(refusal.text)]) : undefined;
+  const err = refusal
+    ? new Hl7Segment(['ERR', '', '', `${refusal.code}^${escapeHl7(refusal.codeName)}^HL70357`, 'E', '', '', '', escapeHl7(refusal.text)])
+    : undefined;
   const msa = new Hl7Segment(['MSA', code, message ? (message.header.getField(10)?.toString() ?? '') : '', refusal ? escapeHl7(refusal.text) : '']);
   let ack: Hl7Message;
   if (message) {

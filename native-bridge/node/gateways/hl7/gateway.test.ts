@@ -118,7 +118,10 @@ test('several beds on one link: only the configured theatre is published; others
     assert.equal(r.gw.stats.otherLocation, 6);
     assert.equal(r.gw.stats.unrouted, 3);
     const desc = r.online.get('hl7-MON-OR3')!;
-    assert.deepEqual(desc.channels.map((c) => [c.mdc, c.unit]), [['MDC_ECG_HEART_RATE', '/min'], ['MDC_PULS_OXIM_SAT_O2', '%'], ['MDC_PRESS_BLD_ART_ABP_SYS', 'mm[Hg]']]);
+    assert.deepEqual(
+      desc.channels.map((c) => [c.mdc, c.unit]),
+      [['MDC_ECG_HEART_RATE', '/min'], ['MDC_PULS_OXIM_SAT_O2', '%'], ['MDC_PRESS_BLD_ART_ABP_SYS', 'mm[Hg]']],
+    );
     assert.deepEqual(r.numerics.slice(0, 3).map((n) => n.value), [72, 97.5, 121]);
   } finally {
     await r.close();

@@ -137,7 +137,8 @@ export class Hl7Gateway {
       if (!this.devices.publish(d, rep.sendingApplication, toLocal, arrival)) {
         this.stats.ae++;
         this.stats.byCode[207] = (this.stats.byCode[207] ?? 0) + 1;
-        return buildAck(r.message, { ack: 'AE', code: 207, codeName: 'Application internal error', text: `this gateway already carries ${this.devices.size} devices` });
+        const text = `this gateway already carries ${this.devices.size} devices`;
+        return buildAck(r.message, { ack: 'AE', code: 207, codeName: 'Application internal error', text });
       }
       this.stats.observations += d.observations.length;
     }

@@ -76,7 +76,8 @@ export class MllpFramer {
       const fs = chunk.indexOf(FS, i);
       const vt = chunk.indexOf(VT, i);
       if (vt >= 0 && (fs < 0 || vt < fs)) {
-        this.onError({ code: 'HL7_MLLP_UNTERMINATED', detail: `a start block arrived inside a frame of ${this.size + vt - i} bytes: the unfinished frame is dropped`, fatal: false });
+        const detail = `a start block arrived inside a frame of ${this.size + vt - i} bytes: the unfinished frame is dropped`;
+        this.onError({ code: 'HL7_MLLP_UNTERMINATED', detail, fatal: false });
         this.reset();
         this.inFrame = true;
         i = vt + 1;

@@ -6,8 +6,9 @@ import net from 'node:net';
 
 /** A PCD-01 report as monitor gateways send it (one line per segment). */
 export function report(opts: { id?: string; loc?: string; obx?: string[]; msh7?: string; type?: string; version?: string; device?: string } = {}): string {
+  const msh7 = opts.msh7 ?? '20260412083015.000+0000';
   return [
-    `MSH|^~\\&|MONGW^ACME|ICU|ORHUB|HOSP|${opts.msh7 ?? '20260412083015.000+0000'}||${opts.type ?? 'ORU^R01^ORU_R01'}|${opts.id ?? 'M1'}|P|${opts.version ?? '2.6'}|||NE|AL||UNICODE UTF-8`,
+    `MSH|^~\\&|MONGW^ACME|ICU|ORHUB|HOSP|${msh7}||${opts.type ?? 'ORU^R01^ORU_R01'}|${opts.id ?? 'M1'}|P|${opts.version ?? '2.6'}|||NE|AL||UNICODE UTF-8`,
     'PID|||MRN1^^^HOSP^MR||Doe^Jane',
     `PV1||I|${opts.loc ?? 'OR^OR3^1^HOSP'}`,
     'OBR|1|||182777000^monitoring of patient^SCT|||20260412083014.000+0000',
