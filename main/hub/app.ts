@@ -135,6 +135,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   if (hl7Out) {
     hub.addSink(hl7Out);
     hl7Out.start();
+    router.add('GET', /\/api\/hl7-out/, () => ({ status: 200, body: hl7Out.status() }));
   }
 
   const onClient = (ws: WebSocket) => {

@@ -130,6 +130,14 @@ export class Hl7OutSink implements HubSink {
     this.sender.kick();
   }
 
+  /** For GET /api/hl7-out: where the feed goes, what waits on disk, and how sending goes. */
+  status(): Record<string, unknown> {
+    const q = this.queue;
+    const receiver = `${this.opts.host}:${this.opts.port}`;
+    const queue = { queued: q.length, queuedBytes: q.bytes, droppedFull: q.dropped };
+    return { receiver, intervalS: this.opts.intervalS ?? 10, reports: this.reports, ...queue, ...this.sender.stats };
+  }
+
   /** Queues what is collected and stops sending; the queue stays on disk for the next start. */
   close(): void {
     clearInterval(this.timer);

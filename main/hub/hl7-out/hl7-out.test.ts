@@ -205,6 +205,8 @@ test('reports still queued when the hub stops are sent, first and in order, by t
   await sleep(300);
   a.close();
   assert.equal(a.queue.length, 3);
+  assert.deepEqual([a.status().queued, a.status().sent, a.status().connected], [3, 0, false]);
+  assert.match(String(a.status().lastError), /ECONNREFUSED/);
   const back = await receiver(rec.port);
   try {
     const b = new Hl7OutSink(opts);
