@@ -20,11 +20,16 @@ export function buildAck(message: Hl7Message | null, refusal: Pcd01Refusal | nul
     ? new Hl7Segment(['ERR', '', '', `${refusal.code}^${escapeHl7(refusal.codeName)}^HL70357`, 'E', '', '', '', escapeHl7(refusal.text)])
     : undefined;
   const msa = new Hl7Segment(['MSA', code, message ? (message.header.getField(10)?.toString() ?? '') : '', refusal ? escapeHl7(refusal.text) : '']);
-  let ack: Hl7Message;
+  let ack: Hl7Message | null = null;
   if (message) {
-    ack = message.buildAck({ ackCode: code, errSegment: err });
-    ack.setSegment('MSA', msa);
-  } else {
+    try {
+      ack = message.buildAck({ ackCode: code, errSegment: err });
+      ack.setSegment('MSA', msa);
+    } catch {
+      ack = null; // an MSH too odd for buildAck: answer with our own header, still echoing MSH-10
+    }
+  }
+  if (!ack) {
     const msh = new Hl7Segment(['MSH', '^~\\&', 'OR-HUB', '', '', '', formatHl7Time(Date.now()), '', 'ACK', nextId(), 'P', '2.6']);
     ack = new Hl7Message([msh, msa, ...(err ? [err] : [])]);
   }

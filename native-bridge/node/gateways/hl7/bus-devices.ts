@@ -37,6 +37,9 @@ const HELLO_SPACING_MS = 1100;
  * a second, and the hub budgets a device's frames (docs/device-protocol.md §7.3), not its values.
  */
 const COALESCE_MS = 25;
+/** Observation times the hub accepts relative to their frame (docs/device-protocol.md): 1 h back, 60 s ahead. */
+const MAX_PAST_MS = 3600_000;
+const MAX_FUTURE_MS = 60_000;
 const BY_MDC = new Map<string, { label: string }>(Object.values(MDC).map((t) => [t.mdc, t]));
 
 /** A bus device id from an HL7 device id: [A-Za-z0-9._:-]{1,64}, stable, distinct for distinct ids. */
@@ -165,7 +168,7 @@ class BusDevice {
 export class Hl7BusDevices {
   private readonly devices = new Map<string, BusDevice>();
   /** Source devices refused (limit reached) and observations handed to the bus. */
-  readonly counters = { devicesRefused: 0, observationsPublished: 0 };
+  readonly counters = { devicesRefused: 0, observationsPublished: 0, outOfWindow: 0 };
 
   constructor(private readonly opts: BusDevicesOptions) {}
 
@@ -212,8 +215,12 @@ export class Hl7BusDevices {
     dev.lastHeardMs = performance.now();
     const items: Held[] = [];
     for (const o of d.observations) {
-      const channel = dev.channelFor(o);
       const tMs = o.tSenderMs === null ? arrivalMs : toLocal(o.tSenderMs);
+      if (tMs > arrivalMs + MAX_FUTURE_MS || tMs < arrivalMs - MAX_PAST_MS) {
+        this.counters.outOfWindow++; // the hub would refuse it (BAD_TIME): say so here, once
+        continue;
+      }
+      const channel = dev.channelFor(o);
       items.push(o.kind === 'numeric' ? { kind: 'numeric', entry: { channel, value: o.value, tMs, status: 0 } } : { kind: 'text', channel, tMs, text: o.text });
     }
     // A new device sends its first HELLO with every channel of its first report.

@@ -88,6 +88,9 @@ test('mllp_send (python3-hl7) delivers the IntelliVue example: AA, and HR 60 /mi
     assert.ok(msh7Local >= sentAt && msh7Local <= doneAt, 'the sender clock puts MSH-7 at its arrival');
     assert.ok(Math.abs(hr.tHubMs - (msh7Local - 1376)) < 20, `HR ${hr.tHubMs - msh7Local} ms from MSH-7's arrival (expected -1376)`);
     await r.until('the rhythm text', () => r.settings.some((s) => s.deviceId === id && s.text === 'MDC_ECG_PACED_RHY'));
+    // The example's waveform OBR is stamped 14 h after its MSH-7: that text attribute is not published.
+    assert.equal(r.gw.stats.outOfWindow, 1);
+    assert.equal(desc.channels.some((c) => c.mdc === 'MDC_ATTR_FILTER_LABEL_STRING'), false);
   } finally {
     await r.close();
   }

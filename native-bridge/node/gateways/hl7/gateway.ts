@@ -45,6 +45,8 @@ export interface Hl7GatewayStats {
   observations: number;
   /** OBX rows not mapped (waveforms, non-MDC codes, other value types). */
   skipped: number;
+  /** Observations whose time, on the hub's clock, is over 1 h old or 60 s ahead (not published). */
+  outOfWindow: number;
 }
 
 /** True when a PV1-3 location is the configured theatre. */
@@ -71,7 +73,7 @@ export class Hl7Gateway {
   private readonly devices: Hl7BusDevices;
   private readonly senders = new Map<string, SenderClock>();
   private sweepTimer: NodeJS.Timeout | undefined;
-  readonly stats: Hl7GatewayStats = { published: 0, otherLocation: 0, unrouted: 0, ae: 0, ar: 0, byCode: {}, observations: 0, skipped: 0 };
+  readonly stats: Hl7GatewayStats = { published: 0, otherLocation: 0, unrouted: 0, ae: 0, ar: 0, byCode: {}, observations: 0, skipped: 0, outOfWindow: 0 };
   port = 0;
 
   constructor(private readonly opts: Hl7GatewayOptions) {
@@ -143,6 +145,7 @@ export class Hl7Gateway {
       this.stats.observations += d.observations.length;
     }
     this.stats.published++;
+    this.stats.outOfWindow = this.devices.counters.outOfWindow;
     return buildAck(r.message, null);
   }
 
