@@ -96,9 +96,18 @@ export class DiskQueue {
 
   /** The oldest message, or null when the queue is empty. */
   peek(): QueuedMessage | null {
-    const seq = this.seqs[0];
-    if (seq === undefined) return null;
-    return { seq, text: fs.readFileSync(path.join(this.dir, name(seq)), 'utf8') };
+    for (;;) {
+      const seq = this.seqs[0];
+      if (seq === undefined) return null;
+      try {
+        return { seq, text: fs.readFileSync(path.join(this.dir, name(seq)), 'utf8') };
+      } catch (e) {
+        // Removed or unreadable behind our back: say so and go on with the next.
+        this.log(`hl7-out: queued message ${name(seq)} cannot be read (${(e as Error).message}); skipped`);
+        this.dropped++;
+        this.remove(seq);
+      }
+    }
   }
 
   /** Removes an acknowledged message. */

@@ -87,6 +87,8 @@ export class Hl7Sender {
     } finally {
       this.running = false;
     }
+    // A message queued while the loop was finishing (its kick saw it running).
+    if (!this.stopped && this.queue.length > 0) void this.loop();
   }
 
   private async sendOne(seq: number, text: string): Promise<'done' | 'retry'> {
