@@ -203,6 +203,14 @@ export const API_ROUTES = {
       403: 'not inside a configured DICOM folder or PACS (the message names the setting: --dicom-root, --pacs)',
     },
   },
+  hl7OutStatus: {
+    method: 'GET',
+    path: '/api/hl7-out',
+    summary: 'The outgoing HL7 PCD-01 feed (--hl7-out): receiver, reports queued, sent and rejected, last error (only when configured).',
+    status: 200,
+    response: json<Record<string, unknown>>(),
+    errors: { 404: 'the hub runs without --hl7-out' },
+  },
   anatomySources: {
     method: 'GET',
     path: '/api/anatomy/sources',

@@ -27,3 +27,10 @@ export function checkNumber(min: number, max: number) {
 export function checkOneOf(words: readonly string[]) {
   return (v: string): string | null => (words.includes(v) ? null : `must be ${words.slice(0, -1).join(', ')}${words.length > 1 ? ' or ' : ''}${words.at(-1)}`);
 }
+
+/** HOST:PORT of a TCP peer (port 1-65535). */
+export function checkHostPort(v: string): string | null {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return `"${v}" is not HOST:PORT (e.g. aims.hospital.local:2575)`;
+  return null;
+}

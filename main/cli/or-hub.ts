@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { STDIO, UsageError, defineCommand, defineGroup, runCli, type CliIo, type OptionSpecs } from './command';
-import { checkEndpoint, checkHost, checkNumber, checkOneOf } from './checks';
+import { checkEndpoint, checkHost, checkHostPort, checkNumber, checkOneOf } from './checks';
 import { ENV_SUPERVISED, ENV_TOKEN, reportToSupervisor, restartInfo, superviseHub } from '../hub/supervisor';
 import { startHub } from '../hub/app';
 import { privateUmask } from '../hub/data-dir';
@@ -20,6 +20,7 @@ import { recordingsCommand, verifyCommand } from '../recorder/cli';
 import { annotateCommand } from './annotate';
 import { replayCommand } from '../review/replay-cli';
 import { exportCommand, importCommand } from '../interop/commands';
+import { gatewayCommand } from './gateway';
 import { SIM_DEVICE_NAMES, createSimDevice, type SimDevice, type SimDeviceName } from '../../native-bridge/node/simulators/devices';
 
 const DEFAULT_BUS = 'tcp://127.0.0.1:7400';
@@ -46,6 +47,8 @@ const START_OPTIONS = {
   'tls-key': { type: 'string', help: 'the PEM private key of --tls-cert', metavar: 'FILE' },
   'tls-self-signed': { type: 'boolean', help: 'serve HTTPS with a certificate the hub makes in the data dir (its fingerprint is printed)' },
   'no-supervisor': { type: 'boolean', help: 'run the hub in this process, without the supervisor that restarts it after a failure' },
+  'hl7-out': { type: 'string', help: "send HL7 PCD-01 reports of the case's numerics to this MLLP receiver (AIMS, EMR); queued on disk while it is away", metavar: 'HOST:PORT', check: checkHostPort },
+  'hl7-out-interval': { type: 'number', help: 'seconds between two --hl7-out reports', metavar: 'S', default: 10, min: 1, max: 3600 },
 } satisfies OptionSpecs;
 
 const SIM_OPTIONS = {
@@ -142,6 +145,7 @@ const startCommand = defineCommand({
       restart: supervised ? restartInfo() : null,
       tls,
       sources,
+      hl7Out: f['hl7-out'] ? { ...splitHostPort(f['hl7-out']), intervalS: f['hl7-out-interval'] } : undefined,
     });
     if (tls) out(`display TLS certificate SHA-256: ${tls.fingerprint}`);
     out(`bus: ${running.busEndpoint}`);
@@ -162,6 +166,12 @@ const startCommand = defineCommand({
     return new Promise<number>(() => {}); // runs until signalled
   },
 });
+
+/** HOST:PORT (checked by checkHostPort) as its parts; [v6] brackets dropped. */
+function splitHostPort(v: string): { host: string; port: number } {
+  const i = v.lastIndexOf(':');
+  return { host: v.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(v.slice(i + 1)) };
+}
 
 /** Opens the Electron shell on the display URL, or says how to get one; null without a binary. */
 function openWindow(url: string, out: (line: string) => void, onExit: () => void): ReturnType<typeof spawn> | null {
@@ -208,7 +218,7 @@ const simulateCommand = defineCommand({
 export const OR_HUB = defineGroup({
   name: 'or-hub',
   summary: 'OR Hub: operating-room instrument hub.',
-  commands: [startCommand, simulateCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand, replayCommand, importCommand, exportCommand],
+  commands: [startCommand, simulateCommand, gatewayCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand, replayCommand, importCommand, exportCommand],
 });
 
 export function main(argv: string[], io: CliIo = STDIO): Promise<number> {

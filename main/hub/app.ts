@@ -23,6 +23,7 @@ import { FaultCounter } from './guard';
 import { privateUmask, secureDataDir } from './data-dir';
 import { isLoopbackHost } from './tls';
 import { DicomSources } from './dicom-sources';
+import { Hl7OutSink } from './hl7-out/hl7-out-sink';
 
 export interface HubConfig {
   host: string;
@@ -55,6 +56,8 @@ export interface HubConfig {
   tls?: { cert: Buffer; key: Buffer };
   /** The DICOM folders and PACS displays may ask for (default: only `dicom` and the demo). */
   sources?: DicomSources;
+  /** Outgoing HL7 feed: PCD-01 reports of the case's numerics every intervalS to this MLLP receiver (docs/gateways.md). */
+  hl7Out?: { host: string; port: number; intervalS?: number; retryMs?: number; maxRetryMs?: number; ackTimeoutMs?: number };
 }
 
 export interface RunningHub {
@@ -71,6 +74,7 @@ export interface RunningHub {
   cases: CaseService | null;
   router: ApiRouter;
   anatomy: AnatomyService;
+  hl7Out: Hl7OutSink | null;
   close(): Promise<void>;
 }
 
@@ -146,6 +150,13 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     alarms: hub.alarms,
   });
   anatomy.routes(router);
+  const recordingCase = () => (cases?.recorder.recording && cases.recorder.case ? { id: cases.recorder.case.id, room: cases.recorder.case.room } : null);
+  const hl7Out = cfg.hl7Out ? new Hl7OutSink({ ...cfg.hl7Out, dataDir: cfg.dataDir, log, currentCase: cases ? recordingCase : undefined }) : null;
+  if (hl7Out) {
+    hub.addSink(hl7Out);
+    hl7Out.start();
+    router.register({ hl7OutStatus: () => ({ status: 200, body: hl7Out.status() }) });
+  }
 
   const onClient = (ws: WebSocket) => {
     const client = {
@@ -212,7 +223,9 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     cases,
     router,
     anatomy,
+    hl7Out,
     async close() {
+      hl7Out?.close();
       clearInterval(timeTicker);
       clearInterval(caseTicker);
       clearInterval(diskWatch);

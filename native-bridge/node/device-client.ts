@@ -118,7 +118,8 @@ export interface DropReport {
 }
 
 export class DeviceClient extends EventEmitter {
-  readonly descriptor: DeviceDescriptor;
+  /** What the device says about itself (changed only through redescribe). */
+  descriptor: DeviceDescriptor;
   readonly clock: () => number;
   readonly routingId: string;
   private sock!: Dealer;
@@ -247,6 +248,16 @@ export class DeviceClient extends EventEmitter {
     this.sendHello();
     this.hbTimer = setInterval(() => this.push(encodeHeartbeat(this.header(FrameType.Heartbeat))), this.descriptor.heartbeatMs);
     void this.receiveLoop();
+  }
+
+  /**
+   * Re-introduces the device with a changed descriptor (a gateway that learns channels as they
+   * appear): the same session, numbering and clock. The hub ignores a second HELLO within 100 ms
+   * of the last one, so callers space these out; data for new channels waits for 'accepted'.
+   */
+  redescribe(descriptor: DeviceDescriptor): void {
+    this.descriptor = descriptor;
+    this.sendHello();
   }
 
   /** HELLO: the descriptor, and on a CURVE bus the key proof for its deviceId (§8.3). */

@@ -1,0 +1,9 @@
+/** `or-hub gateway ...`: devices that speak a standard protocol, brought onto the bus (docs/gateways.md). */
+import { defineGroup } from './command';
+import { hl7GatewayCommand } from './gateway-hl7';
+
+export const gatewayCommand = defineGroup({
+  name: 'gateway',
+  summary: 'run a protocol gateway (HL7 v2, ...) that brings standard devices onto the bus',
+  commands: [hl7GatewayCommand],
+});
