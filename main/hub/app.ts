@@ -19,6 +19,7 @@ import { AnatomyService } from './anatomy-service';
 import { AnatomyRecording } from './anatomy-recording';
 import { writeHubFile, removeHubFile } from './hub-file';
 import { FaultCounter } from './guard';
+import { AlarmService } from './alarms/service';
 
 export interface HubConfig {
   host: string;
@@ -47,6 +48,8 @@ export interface HubConfig {
   token?: string;
   /** Set when the supervisor restarted this hub after a failure. */
   restart?: { count: number; atMs: number; reason: string } | null;
+  /** Alarm engine timing (tests shorten the audio pause and the escalation delay). */
+  alarmTiming?: { pauseMs?: number; escalateMs?: number };
 }
 
 export interface RunningHub {
@@ -63,6 +66,7 @@ export interface RunningHub {
   cases: CaseService | null;
   router: ApiRouter;
   anatomy: AnatomyService;
+  alarms: AlarmService;
   close(): Promise<void>;
 }
 
@@ -97,20 +101,24 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const faults = new FaultCounter(log);
   if (cfg.restart) log(`hub: restarted by the supervisor after a failure (${cfg.restart.reason}; restart ${cfg.restart.count})`);
   const hub = new Hub(bus, { log });
-  const display = new DisplaySink();
+  const display = new DisplaySink({ boardAlarms: false });
   hub.addSink(display);
   for (const s of cfg.extraSinks ?? []) hub.addSink(s);
   const hubId = `hub-${process.pid}`;
   const devices = () => hub.deviceStatuses().map(deviceView);
-  const alarms = () => display.alarmItems(hub.alarms.active());
   const token = cfg.token ?? newToken();
   const router = new ApiRouter();
+  const recordTo: { cases: CaseService | null } = { cases: null };
+  // The alarm engine: limits, context, acknowledgement, escalation; every change recorded with the case.
+  const alarmService = new AlarmService({ hub, display, router, now: hubNow, faults, record: (c) => recordTo.cases?.recorder.alarmChange(c), timing: cfg.alarmTiming });
+  const alarms = () => alarmService.items();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
   router.add('GET', /\/api\/status/, () => ({
     status: 200,
     body: { devices: devices(), alarms: alarms(), bus: busStatus(), http: server.stats, faults: faults.toJSON() },
   }));
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
+  recordTo.cases = cases;
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
   const diskWatch = cases?.startDiskWatch();
@@ -139,11 +147,12 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     const snapshot: HubMessage[] = [
       { t: 'hello', version: CONTRACT_VERSION, hubTimeMs: hubNow(), hubId, simulated: cfg.simulate, ...(cfg.restart ? { restart: cfg.restart } : {}) },
       { t: 'devices', devices: devices() },
-      { t: 'alarms', items: alarms() },
+      ...alarmService.snapshot(),
     ];
     if (cases) snapshot.push(cases.caseMessage());
     snapshot.push(...anatomy.messages());
     display.addClient(client, snapshot);
+    alarmService.addClient(client);
     if (cases) void cases.timelineMessage().then((m) => m && client.send(JSON.stringify(m)), () => undefined);
     ws.on('message', faults.guard('ws-message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) return;
@@ -153,15 +162,21 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       } catch {
         return;
       }
+      if (m && alarmService.onClientMessage(client, m)) return;
       if (m && m.t === 'ping') client.send(JSON.stringify({ t: 'time', hubTimeMs: hubNow() } satisfies HubMessage));
     }));
-    ws.on('close', () => display.removeClient(client));
-    ws.on('error', () => display.removeClient(client));
+    const gone = () => {
+      display.removeClient(client);
+      alarmService.removeClient(client);
+    };
+    ws.on('close', gone);
+    ws.on('error', gone);
   };
 
   const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api ?? router.handle, log, faults });
   await server.listen();
   hub.start(faults);
+  alarmService.start();
   const timeTicker = faults.interval('time', () => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);
   void bus.serve(hub);
 
@@ -192,6 +207,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     cases,
     router,
     anatomy,
+    alarms: alarmService,
     async close() {
       clearInterval(timeTicker);
       clearInterval(caseTicker);
@@ -199,6 +215,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       removeHubFile(cfg.dataDir, process.pid);
       simulator?.kill('SIGTERM');
       hub.stop();
+      alarmService.stop();
       bus.close();
       await server.close();
       await anatomy.close();

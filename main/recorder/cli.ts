@@ -99,8 +99,9 @@ const show = defineCommand({
       const versions = s.annotationHistory().length;
       const devices = s.devices();
       const hasPatient = s.patient() !== undefined;
+      const alarmLog = s.alarmLog().map(({ detailJson, ...a }) => ({ ...a, detail: JSON.parse(detailJson) as unknown }));
       if (values.json) {
-        out(JSON.stringify({ case: c, patientIdentifiers: hasPatient ? 'present (not shown)' : 'absent', devices, channels, gaps, annotations, annotationVersions: versions, dicomShown: s.dicomShown(-Infinity, Infinity), registrations: s.registrations(-Infinity, Infinity) }));
+        out(JSON.stringify({ case: c, patientIdentifiers: hasPatient ? 'present (not shown)' : 'absent', devices, channels, gaps, annotations, annotationVersions: versions, dicomShown: s.dicomShown(-Infinity, Infinity), registrations: s.registrations(-Infinity, Infinity), alarms: alarmLog }));
         return 0;
       }
       out(`${c.id}  ${c.procedure}  room ${c.room || '-'}  ${c.state}`);
@@ -115,6 +116,9 @@ const show = defineCommand({
       for (const g of gaps) out(`  ${iso(g.fromMs)} .. ${iso(g.toMs)}  ${g.deviceId}${g.channel >= 0 ? `/${g.channel}` : ''}  ${g.reason}${g.lostFrames ? `, ${g.lostFrames} frames lost` : ''}`);
       for (const d of s.dicomShown(-Infinity, Infinity)) out(`images shown ${iso(d.tMs)}: ${d.modality ?? ''} ${d.description ?? ''} (${d.seriesUid}) from ${d.source ?? '-'}`);
       for (const r of s.registrations(-Infinity, Infinity)) out(`registration ${iso(r.tMs)}: ${r.method ?? ''}, FRE ${r.freMm?.toFixed(2) ?? '-'} mm (series ${r.seriesUid ?? '-'})`);
+      out(`alarm changes (${alarmLog.length}):`);
+      const PRIORITY = ['info', 'low', 'medium', 'high'];
+      for (const a of alarmLog) out(`  ${iso(a.tMs)}  ${a.action}  ${PRIORITY[a.priority] ?? a.priority}  ${a.text}  (${a.key})${a.who ? `  by ${a.who}` : ''}`);
       out(`annotations (${annotations.length}, ${versions} versions):`);
       for (const a of annotations) {
         const d = a.kind === 'bolus' ? ` ${a.data.drug} ${a.data.dose} ${a.data.unit}` : a.kind === 'blood-loss' ? ` ${a.data.ml} ml` : '';
