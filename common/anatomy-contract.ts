@@ -58,17 +58,31 @@ export interface PacsSeriesView {
   description?: string;
 }
 
-export type AnatomyMessage =
-  | {
-      t: 'volume';
-      status: VolumeStatus;
-      /** 0..1 while loading. */
-      progress: number;
-      /** Loader phase: 'list' | 'download' | 'header' | 'pixels' | 'generate' | 'done'. */
-      phase: string;
-      sourceLabel: string;
-      meta: VolumeMeta | null;
-      /** Why a load failed, or what is odd about the series. */
-      message?: string;
-    }
-  | { t: 'registration'; registration: RegistrationView | null };
+/** The current image volume: loading progress, then its metadata (the `volume` message, and GET /api/anatomy). */
+export interface VolumeMessage {
+  t: 'volume';
+  status: VolumeStatus;
+  /** 0..1 while loading. */
+  progress: number;
+  /** Loader phase: 'list' | 'download' | 'header' | 'pixels' | 'generate' | 'done'. */
+  phase: string;
+  sourceLabel: string;
+  meta: VolumeMeta | null;
+  /** Why a load failed, or what is odd about the series. */
+  message?: string;
+}
+
+export interface RegistrationMessage {
+  t: 'registration';
+  registration: RegistrationView | null;
+}
+
+export type AnatomyMessage = VolumeMessage | RegistrationMessage;
+
+/** GET /api/anatomy: what a display needs to show the images (the same as the two messages). */
+export interface AnatomyStateView {
+  /** The current volume: loading progress, its metadata once ready. */
+  volume: VolumeMessage;
+  /** The registration in force for these images, null when none. */
+  registration: RegistrationView | null;
+}

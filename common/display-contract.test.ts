@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BinaryKind, decodeBinary, encodePoseBatch, encodeWaveBatch } from './display-contract';
+import { BinaryKind, CONTRACT_VERSION, contractMismatch, decodeBinary, encodePoseBatch, encodeWaveBatch } from './display-contract';
 
 test('wave batches round-trip several blocks with exact samples and times', () => {
   const blocks = [
@@ -68,4 +68,11 @@ test('golden batches: the encoders give the frozen bytes again, byte for byte', 
         : encodePoseBatch(c.poses.map((p) => ({ streamId: p.streamId, tHubMs: p.tHubMs, status: p.status, quality: p.quality, matrix: f32(p.matrixF32) })));
     assert.deepEqual([...got], [...frozen(c)], c.name);
   }
+});
+
+test('contractMismatch: null for this version, a banner naming both versions otherwise', () => {
+  assert.equal(contractMismatch(CONTRACT_VERSION), null);
+  assert.equal(contractMismatch(CONTRACT_VERSION + 1), `display v${CONTRACT_VERSION}, hub v${CONTRACT_VERSION + 1}: reload or update`);
+  assert.equal(contractMismatch(undefined), `display v${CONTRACT_VERSION}, hub of an unknown version: reload or update`);
+  assert.equal(contractMismatch('1'), `display v${CONTRACT_VERSION}, hub of an unknown version: reload or update`);
 });

@@ -5,6 +5,7 @@
  * - Text messages carry JSON `HubMessage` / `ClientMessage` (state, numerics, alarms: low rate).
  * - Binary messages carry hot data: waveform and pose batches (layouts below), never JSON.
  * All times are hub time: Unix ms on the hub's clock.
+ * The HTTP half (the /api routes) is the route table in display-api.ts (docs/display-api.md).
  */
 
 import type { CaseMessage } from './case-contract';
@@ -17,26 +18,37 @@ export type LinkState = 'online' | 'stale' | 'offline';
 export interface ChannelView {
   /** Display-wide id of this device channel (binary frames refer to it). */
   streamId: number;
+  /** The channel's index on its device. */
   index: number;
   kind: 'wave' | 'numeric' | 'setting' | 'pose' | 'text';
+  /** IEEE 11073 MDC reference id, e.g. MDC_ECG_HEART_RATE. */
   mdc: string;
   label: string;
+  /** UCUM unit, e.g. mm[Hg], /min. */
   unit: string;
+  /** Sample rate of a waveform. */
   rateHz?: number;
+  /** Expected value range [low, high], in unit. */
   range?: [number, number];
 }
 
 export interface DeviceView {
   deviceId: string;
+  /** e.g. patient-monitor, ventilator, infusion-pump, tracker. */
   kind: string;
   model: string;
   manufacturer: string;
+  /** online, stale (late heartbeat) or offline. */
   state: LinkState;
   /** Why the state is what it is (e.g. "no heartbeat for 1.6 s"). */
   stateReason: string;
+  /** Hub time the device was last heard (Unix ms). */
   lastHeardHubMs: number;
+  /** The heartbeat interval the device declared (ms). */
   heartbeatMs: number;
+  /** The device clock's mapping onto hub time, null before the first sync. */
   sync: { offsetMs: number; driftPpm: number; uncertaintyMs: number; synchronised: boolean } | null;
+  /** Frames received, sequence gaps, frames lost in them, dropped as malformed, dropped by throttling. */
   counters: { frames: number; gaps: number; lostFrames: number; malformed: number; throttled: number };
   /** True while the device is being throttled for flooding. */
   flooding: boolean;
@@ -65,12 +77,15 @@ export interface AlarmItem {
   /** Unique per (device, code, channel). */
   alarmId: string;
   deviceId: string;
+  /** The channel it is about, null for the whole device. */
   streamId: number | null;
   priority: AlarmPriorityName;
+  /** True while the alarm condition lasts. */
   active: boolean;
   text: string;
   /** 'physiological' from device alarms; 'technical' for the hub's own (device offline, disk full...). */
   source: 'physiological' | 'technical';
+  /** Hub time it became active (Unix ms). */
   sinceHubMs: number;
   /** The alarm engine's state of this alarm (main/hub/alarms/); absent on raw alarm-board items. */
   engine?: AlarmEngineState;
@@ -101,6 +116,31 @@ export interface AlarmEngineState {
   off: AlarmActor | null;
   /** Hub time it was escalated (unacknowledged high alarm, to every display), null: not escalated. */
   escalatedHubMs: number | null;
+}
+
+/** One state change of one alarm, as the hub's alarm engine records it (hub clock). */
+export interface AlarmChangeView {
+  action: 'raised' | 'updated' | 'latched' | 'cleared' | 'acknowledged' | 'audio-paused' | 'audio-resumed' | 'off' | 'on' | 'escalated' | 'limit-changed';
+  /** The alarm's id (AlarmItem.alarmId), or `limits/MDC` for a limit change. */
+  key: string;
+  kind: 'physiological' | 'technical';
+  priority: AlarmPriorityName;
+  text: string;
+  /** Device (or hub service) the alarm is about. */
+  deviceId: string;
+  channel: number;
+  sources: string[];
+  notes: string[];
+  /** Who acted ('' for changes of the condition itself). */
+  who: string;
+  tHubMs: number;
+}
+
+/** GET /api/alarms: the engine's alarms, the limits in force and the audio pause length. */
+export interface AlarmsView {
+  alarms: AlarmItem[];
+  limits: AlarmLimitView[];
+  pauseMs: number;
 }
 
 /** One alarm limit of a channel (docs/alarms.md): values outside [low, high] alarm after delayS. */
@@ -135,6 +175,56 @@ export interface GapItem {
   toHubMs: number;
   lostFrames: number;
   reason: string;
+}
+
+/** The device bus's counters in GET /api/status (docs/device-protocol.md). */
+export interface BusStatusView {
+  security: 'plain' | 'curve';
+  /** The control endpoint the hub bound (tcp://host:port). */
+  endpoint: string;
+  /** The data channel's endpoint, null when none could be bound. */
+  dataEndpoint: string | null;
+  /** Messages received on the control socket / the data channel (all peers). */
+  received: number;
+  dataReceived: number;
+  receiveRetries: number;
+  authDenied: number;
+  authAccepted: number;
+  handshakeFailures: number;
+  accepted: number;
+  disconnected: number;
+  /** Frames from peers that never said HELLO. */
+  unknownPeerFrames: number;
+  /** Frames dropped as malformed or invalid (all peers). */
+  malformed: number;
+  helloRejected: number;
+  /** Data-channel messages naming no current session. */
+  dataRefused: number;
+  /** Dropped frames by reason code (WIRE_BAD_MAGIC, DATA_SESSION, ...). */
+  decodeErrors: Record<string, number>;
+}
+
+/** GET /api/status: what the hub sees now. */
+export interface StatusView {
+  /** The hub's CONTRACT_VERSION: a client of another version must not interpret the rest. */
+  version: number;
+  /** Changes when the hub restarts. */
+  hubId: string;
+  devices: DeviceView[];
+  /** Active and latched alarms, physiological and technical. */
+  alarms: AlarmItem[];
+  /** The device bus's counters. */
+  bus: BusStatusView;
+}
+
+/**
+ * What a display shows when the hub speaks another contract version, or null when they match.
+ * `hubVersion` is whatever the hub's hello carried (possibly nothing, from a hub before versions).
+ */
+export function contractMismatch(hubVersion: unknown): string | null {
+  if (hubVersion === CONTRACT_VERSION) return null;
+  const hub = typeof hubVersion === 'number' && Number.isFinite(hubVersion) ? `v${hubVersion}` : 'of an unknown version';
+  return `display v${CONTRACT_VERSION}, hub ${hub}: reload or update`;
 }
 
 export type HubMessage =

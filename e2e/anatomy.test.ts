@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright';
 import { startHub, run, launchBrowser, artefact, until, type HubProc, type Proc } from './harness';
+import { missingShared, sharedData } from '../scripts/testing/shared-data';
 import { demoFiducialPairs } from '../main/hub/demo-phantom';
 import { invertRigid, transformPoint } from '../common/geometry';
 import { SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT } from '../common/phantom';
@@ -28,8 +29,8 @@ import { overridesScript } from '../renderer/src/anatomy/volume/bench-hooks';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dicomParser = require('dicom-parser') as typeof import('dicom-parser');
 
-const HEAD_CT = path.resolve(__dirname, '../../shared/data/dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
-const haveHead = fs.existsSync(HEAD_CT);
+const HEAD_CT = sharedData('dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
+const headSkip = missingShared(HEAD_CT);
 
 let browser: Browser | undefined;
 const procs: Proc[] = [];
@@ -146,7 +147,7 @@ function skullOverlap(series: DicomSlice[], img: { w: number; h: number; data: B
   return { iou: inter / union, iouFlip: interFlip / unionFlip, compared, box, boxExp };
 }
 
-test('CT head phantom via --dicom: the axial slice shows the skull where its DICOM geometry says, labels right, window/level and HU readout work', { skip: haveHead ? false : `CT head phantom not found at ${HEAD_CT}: skipping` }, async (t) => {
+test('CT head phantom via --dicom: the axial slice shows the skull where its DICOM geometry says, labels right, window/level and HU readout work', { skip: headSkip }, async (t) => {
   const hub = await startHub(['--dicom', HEAD_CT]);
   procs.push(hub);
   const { page, errors } = await openDisplay(hub);

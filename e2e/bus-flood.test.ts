@@ -81,11 +81,13 @@ test('a flooder (50x rate) and an oversized-frame sender cannot starve a well-be
     next += PER_FRAME;
   }, (PER_FRAME / RATE_HZ) * 1000);
 
-  await new Promise((r) => setTimeout(r, 4000));
+  // A calm phase, then the flood, each measured over a given number of the good device's frames (50 per second).
+  await waitFor(() => latency.calm.length >= 200, '200 good frames at the display before the flood', 20_000);
   phase = 'flood';
   await Promise.all([peer(['flood', '--bus', hub.bus, '--id', 'flooder-01', '--factor', '50']), peer(['flood', '--bus', hub.bus, '--id', 'oversizer-01', '--oversized'])]);
   await waitFor(() => display!.devices.get('flooder-01')?.flooding && display!.devices.get('oversizer-01')?.flooding, 'both offenders flagged', 10_000);
-  await new Promise((r) => setTimeout(r, 6000));
+  const flagged = latency.flood.length;
+  await waitFor(() => latency.flood.length >= flagged + 300, '300 more good frames at the display while the offenders flood', 30_000);
   clearInterval(timer);
   const sent = next;
   await waitFor(() => {

@@ -100,10 +100,12 @@ test('100 000 hostile frames interleaved with valid traffic: the hub stays up an
   }, 20);
 
   const { sent, multipart, lost } = await fz.done;
-  await new Promise((r) => setTimeout(r, 500));
+  const flat = (id: number) => (display.blocks.get(id) ?? []).flatMap((b) => Array.from(b.samples));
+  // Valid traffic goes on after the fuzzer ended until 25 more ECG frames of it reached the display.
+  const ecgAtEnd = sentEcg.length;
+  await waitFor(() => flat(ecg).length >= ecgAtEnd + 250, 'valid ECG sent after the fuzzing at the display', 10_000);
   clearInterval(valid);
 
-  const flat = (id: number) => (display.blocks.get(id) ?? []).flatMap((b) => Array.from(b.samples));
   await waitFor(() => flat(ecg).length >= sentEcg.length && flat(pleth).length >= sentPleth.length && (display.numerics.get(hr)?.length ?? 0) >= sentHr.length, 'every valid sample', 10_000);
 
   // The hub is up and says what it dropped.

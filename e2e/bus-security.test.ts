@@ -36,6 +36,13 @@ interface BusStatus {
   dataReceived: number;
 }
 
+/** The hub's device list as a display connecting now gets it (its snapshot). */
+async function devicesNow(hub: HubProc): Promise<Map<string, string>> {
+  const d = await DisplayClient.connect(hub.origin, hub.token);
+  d.close();
+  return new Map([...d.devices].map(([id, v]) => [id, v.state]));
+}
+
 async function busStatus(hub: HubProc): Promise<BusStatus> {
   const r = await fetch(`${hub.origin}/api/status`, { headers: { authorization: `Bearer ${hub.token}` } });
   return ((await r.json()) as { bus: BusStatus }).bus;
@@ -89,7 +96,11 @@ test('CURVE off loopback: an enrolled simulator connects; unknown keys and plain
   // The client's socket monitor reports the refusal asynchronously, after the hub has counted it.
   await waitFor(() => stranger.link.authFailures >= 1, 'the stranger was told: authentication failure', 5_000);
   await waitFor(() => /refused unknown device key/.test(hub.output()), 'the refusal is logged');
-  await new Promise((r) => setTimeout(r, 500));
+  // After the refusals, the hub's own device list (a fresh display snapshot) has neither peer; nor has the open display.
+  const listed = await devicesNow(hub);
+  assert.equal(listed.get('sim-pump-01'), 'online');
+  assert.equal(listed.has('stranger-01'), false);
+  assert.equal(listed.has('plain-01'), false);
   assert.equal(display.devices.has('stranger-01'), false);
   assert.equal(display.devices.has('plain-01'), false);
 
@@ -104,6 +115,7 @@ test('CURVE off loopback: an enrolled simulator connects; unknown keys and plain
   procs.push(again);
   await again.waitFor(/simulating/);
   await waitFor(async () => (await busStatus(hub)).authDenied > denied, 'revoked key refused', 10_000);
-  await new Promise((r) => setTimeout(r, 1000));
+  // After the refusal the hub still lists the pump offline (a fresh display snapshot), and so does the open display.
+  assert.equal((await devicesNow(hub)).get('sim-pump-01'), 'offline');
   assert.equal(display.state('sim-pump-01'), 'offline');
 });

@@ -27,7 +27,19 @@ test('the simulated OR records a demo case with its devices, images and registra
     const s = (await (await fetch(url.origin + '/api/status', { headers: auth })).json()) as { devices: { state: string }[] };
     return s.devices.filter((d) => d.state === 'online').length === 8;
   }, 'eight simulated devices online (CURVE bus)', 20000, 200);
-  await new Promise((r) => setTimeout(r, 3000));
+  // Record until the monitor's ECG and the tracker's poses are stored 2 s past the moment all devices were up
+  // (read beside the running hub): what was shown and registered before then is in the recording too.
+  const allOnline = Date.now();
+  const recordedPast = async () => {
+    const ids = JSON.parse((await runToEnd(['recordings', 'list', '--json', '--data-dir', dataDir])).stdout || '[]') as { id: string }[];
+    if (ids.length !== 1) return false;
+    const r = await runToEnd(['recordings', 'show', ids[0].id, '--json', '--data-dir', dataDir]);
+    if (r.code !== 0) return false;
+    const chans = (JSON.parse(r.stdout) as { channels: { deviceId: string; kind: string; lastMs: number | null }[] }).channels;
+    const past = (id: string, kind: string) => chans.some((c) => c.deviceId === id && c.kind === kind && (c.lastMs ?? 0) > allOnline + 2000);
+    return past('sim-monitor-01', 'wave') && past('sim-tracker-01', 'pose');
+  };
+  await until(recordedPast, 'ECG and poses stored 2 s past all devices online', 20000, 250);
   await hub.kill('SIGTERM');
   const list = await runToEnd(['recordings', 'list', '--json', '--data-dir', dataDir]);
   const rows = JSON.parse(list.stdout) as { id: string; procedure: string; state: string }[];

@@ -53,9 +53,11 @@ test('a full disk raises a technical alarm on the display; waveforms keep drawin
   assert.ok((await alarm.count()) >= 1, 'a high-priority technical alarm');
   // The live display keeps working.
   await until(() => page.locator('[data-testid="tile-ecg"][data-live="true"]').count(), 'HR live', 15000);
+  const drawn = () => page.evaluate(() => (window as any).__orhub.waves.framesDrawn as number);
   await until(async () => {
     const a = await page.getByTestId('wave-ecg').evaluate((c: HTMLCanvasElement) => c.toDataURL());
-    await page.waitForTimeout(300);
+    const f0 = await drawn();
+    await until(async () => (await drawn()) >= f0 + 18, '18 more animation frames drawn');
     return a !== (await page.getByTestId('wave-ecg').evaluate((c: HTMLCanvasElement) => c.toDataURL()));
   }, 'ECG drawing', 15000);
   await page.screenshot({ path: artefact('disk-full.png') });

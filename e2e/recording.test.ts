@@ -6,6 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { run, runToEnd, until, type Proc } from './harness';
@@ -33,6 +34,27 @@ interface Show {
   annotations: { entryId: string; kind: string; text: string; role: string }[];
 }
 
+/** The recording as `or-hub recordings show --json` reads it (read-only, beside the running hub). */
+async function recorded(caseId: string): Promise<Show | null> {
+  const r = await runToEnd(['recordings', 'show', caseId, '--json', '--data-dir', dataDir]);
+  return r.code === 0 ? (JSON.parse(r.stdout) as Show) : null;
+}
+
+/** The monitor's ECG (channel 0) as stored so far. */
+async function storedEcg(caseId: string): Promise<Show['channels'][number] | undefined> {
+  return (await recorded(caseId))?.channels.find((c) => c.deviceId === 'sim-monitor-01' && c.channel === 0);
+}
+
+/** Whether a TCP connection to the endpoint is refused (nothing listens there any more). */
+function refused(endpoint: string): Promise<boolean> {
+  const u = new URL(endpoint.replace(/^tcp:/, 'http:'));
+  return new Promise((resolve) => {
+    const s = net.connect(Number(u.port), u.hostname);
+    s.once('connect', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(true));
+  });
+}
+
 test('SIGKILL of a recording hub loses at most the last second and no acknowledged annotation', async () => {
   let h = await start('tcp://127.0.0.1:*');
   sim = run(['simulate', '--bus', h.bus, '--devices', 'monitor,pump1']);
@@ -41,7 +63,10 @@ test('SIGKILL of a recording hub loses at most the last second and no acknowledg
   const created = await api('/api/case', { procedure: 'Crash test', room: 'OR 9', team: [{ role: 'surgeon', name: 'Dr S' }, { role: 'scrub-nurse', name: 'N' }] });
   assert.equal(created.status, 201);
   const caseId = ((await created.json()) as { id: string }).id;
-  await new Promise((r) => setTimeout(r, 4000));
+  await until(async () => {
+    const ecg = await storedEcg(caseId);
+    return ecg && ecg.lastMs - ecg.firstMs >= 3000;
+  }, '3 s of ECG stored before the annotations', 20000, 250);
   // An annotation from the display API and one from the terminal (through the running hub).
   const ack1 = await api('/api/annotations', { kind: 'incision', role: 'surgeon' });
   assert.equal(ack1.status, 201);
@@ -49,11 +74,12 @@ test('SIGKILL of a recording hub loses at most the last second and no acknowledg
   const cli = await runToEnd(['annotate', '--data-dir', dataDir, '--kind', 'note', '--text', 'scanner: swab count 10', '--json']);
   assert.equal(cli.code, 0, cli.stderr);
   const id2 = (JSON.parse(cli.stdout) as { entryId: string }).entryId;
-  await new Promise((r) => setTimeout(r, 1500));
+  const annotatedAt = Date.now();
+  await until(async () => ((await storedEcg(caseId))?.lastMs ?? 0) > annotatedAt + 500, 'ECG stored after the annotations (still recording at the kill)', 20000, 250);
 
   const killedAt = Date.now();
   await hub!.kill('SIGKILL');
-  await new Promise((r) => setTimeout(r, 3000));
+  await until(() => refused(h.bus), 'the killed hub gone from its bus endpoint', 10000, 100);
   h = await start(h.bus); // same bus endpoint: the simulator reconnects by itself
   await until(async () => {
     const r = (await (await fetch(h.origin + '/api/status', { headers: { Authorization: `Bearer ${h.token}` } })).json()) as { devices: { deviceId: string; state: string }[] };
@@ -62,7 +88,7 @@ test('SIGKILL of a recording hub loses at most the last second and no acknowledg
   const restartedAt = Date.now();
   const cur = (await (await fetch(h.origin + '/api/case', { headers: { Authorization: `Bearer ${h.token}` } })).json()) as { case: { id: string; state: string } };
   assert.deepEqual([cur.case.id, cur.case.state], [caseId, 'recording'], 'the case resumed');
-  await new Promise((r) => setTimeout(r, 3000));
+  await until(async () => ((await storedEcg(caseId))?.lastMs ?? 0) > restartedAt + 2000, '2 s of ECG stored after the restart', 20000, 250);
   await hub!.kill('SIGTERM');
 
   const show = await runToEnd(['recordings', 'show', caseId, '--json', '--data-dir', dataDir]);

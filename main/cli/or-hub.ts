@@ -10,6 +10,7 @@ import { STDIO, defineCommand, defineGroup, runCli, type CliIo, type OptionSpecs
 import { checkEndpoint, checkHost, checkNumber, checkOneOf } from './checks';
 import { ENV_SUPERVISED, ENV_TOKEN, reportToSupervisor, restartInfo, superviseHub } from '../hub/supervisor';
 import { startHub } from '../hub/app';
+import { privateUmask } from '../hub/data-dir';
 import { dicomCommand } from '../dicom/inspect';
 import { keysCommand } from './keys';
 import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
@@ -185,6 +186,8 @@ export const OR_HUB = defineGroup({
 });
 
 export function main(argv: string[], io: CliIo = STDIO): Promise<number> {
+  // Recordings, exports, keys and tokens are patient or secret data: private to this user (0600/0700).
+  privateUmask();
   return runCli(OR_HUB, argv, io);
 }
 

@@ -3,16 +3,16 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { missingShared, sharedData } from '../../scripts/testing/shared-data';
 
 /** ../shared/data/dicom beside the repo (the repo is /work/main, shared is /work/shared; same in CI). */
-export const DATA = path.resolve(__dirname, '../../../shared/data/dicom');
+export const DATA = sharedData('dicom');
 export const PHANTOM = path.join(DATA, 'ct-head-phantom/S2020_STD_BRAIN_1MM');
 export const SYNTAXES = path.join(DATA, 'transfer-syntaxes/testImages');
 export const PYDICOM = path.join(DATA, 'pydicom-test-files');
 
-export function missingData(p: string): string | false {
-  return fs.existsSync(p) ? false : `shared test data not found at ${p} (clone shared/ beside the repo)`;
-}
+/** Skip reason when shared data is absent, else false; under CI=true a missing path fails the test file instead. */
+export const missingData = (p: string): string | false => missingShared(p);
 
 export function hasTool(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;

@@ -8,11 +8,13 @@ import { ApiRouter } from './api-router';
 import { DisplayServer } from './server';
 import { trimVolumeMemory, volumeMemoryStats } from '../dicom/index';
 import type { AnatomyMessage, RegistrationView, VolumeMeta } from '../../common/anatomy-contract';
+import { missingShared, sharedData } from '../../scripts/testing/shared-data';
 import { demoFiducialPairs } from './demo-phantom';
 import { invertRigid, transformPoint } from '../../common/geometry';
 import { SIM_TRACKER_TO_PATIENT } from '../../common/phantom';
 
-const HEAD_CT = path.resolve(__dirname, '../../../shared/data/dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
+const HEAD_CT = sharedData('dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
+const headSkip = missingShared(HEAD_CT);
 
 function setup(simulated = true, dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-anat-'))) {
   const messages: AnatomyMessage[] = [];
@@ -114,7 +116,7 @@ test('opening: bad requests are refused; a folder with no DICOM reports an error
   assert.equal((await call('GET', '/api/anatomy/pacs?url=ftp://x')).status, 400);
 });
 
-test('the CT head phantom loads from its folder; voxels go out as binary over HTTP with the token', { skip: fs.existsSync(HEAD_CT) ? false : `no CT phantom at ${HEAD_CT}` }, async () => {
+test('the CT head phantom loads from its folder; voxels go out as binary over HTTP with the token', { skip: headSkip }, async () => {
   const { svc, messages } = setup(false);
   services.push(svc);
   await svc.open(HEAD_CT);
@@ -140,7 +142,7 @@ test('the CT head phantom loads from its folder; voxels go out as binary over HT
   }
 });
 
-test('a replaced CT goes back to the loader for the next load, but only once no display is still downloading it', { skip: fs.existsSync(HEAD_CT) ? false : `no CT phantom at ${HEAD_CT}` }, async () => {
+test('a replaced CT goes back to the loader for the next load, but only once no display is still downloading it', { skip: headSkip }, async () => {
   const { svc, call } = setup(false);
   services.push(svc);
   trimVolumeMemory();

@@ -8,15 +8,7 @@
  * key (series instance UID) in DATA_DIR/anatomy/registrations.json, so a restarted hub finds the
  * registration of the procedure again; the recorder reads `currentRegistration()`.
  *
- * API (see docs/anatomy.md):
- *   GET    /api/anatomy                 {volume, registration}
- *   GET    /api/anatomy/voxels?id=ID    raw samples (application/octet-stream)
- *   POST   /api/anatomy/open {source}   load a folder / file / DICOMweb URL (202, progress by message)
- *   POST   /api/anatomy/demo            load the demo phantom
- *   GET    /api/anatomy/pacs?url=URL    DICOMweb (QIDO-RS) series search
- *   GET    /api/anatomy/registration    current registration or null
- *   POST   /api/anatomy/registration {pairs, label?}   register (>= 3 pairs)
- *   DELETE /api/anatomy/registration
+ * API: the anatomy* , pacsSearch and registration* routes of common/display-api.ts (docs/display-api.md).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,10 +17,9 @@ import type { AnatomyMessage, PacsSeriesView, RegistrationView, VolumeMeta, Volu
 import { registerPoints, RegistrationError, type FiducialPair } from '../../common/registration';
 import { loadSeries, releaseVolume, sharedPool, type LoadedSeries } from '../dicom/index';
 import { findSeries, parseDicomwebUrl } from '../dicom/dicomweb';
-import { ApiRouter, badRequest } from './api-router';
+import { badRequest, type ApiRouter, type RouteReply } from './api-router';
 import { hubNow } from './clock';
 import { DEMO_VOLUME_ID, demoFiducialPairs, demoPhantomAsync } from './demo-phantom';
-import type { ApiResult } from './server';
 import type { AlarmBoard } from './alarm-board';
 
 export interface AnatomyServiceOptions {
@@ -44,8 +35,6 @@ export interface AnatomyServiceOptions {
 const IMAGES_ALARM = { source: 'anatomy', kind: 'technical', code: 'IMAGES_NOT_LOADED' } as const;
 
 type VolumeState = Extract<AnatomyMessage, { t: 'volume' }>;
-
-const isVec3 = (v: unknown): v is [number, number, number] => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 
 /** Picks the series to show: the scalar volume with the most voxels. */
 function pickSeries(series: LoadedSeries[]): LoadedSeries | null {
@@ -269,52 +258,46 @@ export class AnatomyService {
     }
   }
 
+  /** Registers the anatomy API on the router (routes: common/display-api.ts). */
   routes(router: ApiRouter): void {
-    router.add('GET', /\/api\/anatomy/, () => ({ status: 200, body: { volume: this.state, registration: this.registration } }));
-    router.add('GET', /\/api\/anatomy\/voxels/, (req) => this.voxels(req.query.get('id')));
-    router.add('POST', /\/api\/anatomy\/open/, async (req) => {
-      const source = (req.body as { source?: unknown } | undefined)?.source;
-      if (typeof source !== 'string' || !source.trim() || source.length > 4096) return badRequest('body must be {"source": "folder, file or DICOMweb URL"}');
-      if (!/^https?:\/\//i.test(source)) {
-        // Asynchronous, with a limit: a path on a hung share must not hold the hub's main thread.
-        const found = await Promise.race([
-          fs.promises.stat(source).then(() => 'ok', () => 'missing'),
-          new Promise<string>((r) => setTimeout(() => r('timeout'), 2000).unref()),
-        ]);
-        if (found === 'missing') return badRequest(`${source}: no such file or folder on the hub`);
-        if (found === 'timeout') return badRequest(`${source}: the file system did not answer within 2 s`);
-      }
-      void this.open(source.trim());
-      return { status: 202, body: { status: 'loading', source } };
-    });
-    router.add('POST', /\/api\/anatomy\/demo/, () => {
-      void this.openDemo();
-      return { status: 202, body: { status: 'loading' } };
-    });
-    router.add('GET', /\/api\/anatomy\/pacs/, async (req) => this.pacs(req.query.get('url')));
-    router.add('GET', /\/api\/anatomy\/registration/, () => ({ status: 200, body: this.registration }));
-    router.add('DELETE', /\/api\/anatomy\/registration/, () => {
-      this.clearRegistration();
-      return { status: 200, body: null };
-    });
-    router.add('POST', /\/api\/anatomy\/registration/, (req) => {
-      const b = req.body as { pairs?: unknown; label?: unknown } | undefined;
-      const pairs = b?.pairs;
-      if (!Array.isArray(pairs) || pairs.length > 64 || !pairs.every((p) => p && isVec3((p as FiducialPair).image) && isVec3((p as FiducialPair).tracker))) {
-        return badRequest('body must be {"pairs": [{"image": [x,y,z], "tracker": [x,y,z]}, ...]} (mm, at most 64)');
-      }
-      const label = typeof b?.label === 'string' ? b.label.slice(0, 200) : undefined;
-      try {
-        const clean = (pairs as FiducialPair[]).map((p) => ({ image: [...p.image] as FiducialPair['image'], tracker: [...p.tracker] as FiducialPair['tracker'] }));
-        return { status: 200, body: this.register(clean, label) };
-      } catch (e) {
-        if (e instanceof RegistrationError) return { status: 422, body: { error: e.message } };
-        throw e;
-      }
+    router.register({
+      anatomy: () => ({ status: 200, body: { volume: this.state, registration: this.registration } }),
+      anatomyVoxels: ({ query }) => this.voxels(query.id ?? null),
+      anatomyOpen: async ({ body: { source } }) => {
+        if (!/^https?:\/\//i.test(source)) {
+          // Asynchronous, with a limit: a path on a hung share must not hold the hub's main thread.
+          const found = await Promise.race([
+            fs.promises.stat(source).then(() => 'ok', () => 'missing'),
+            new Promise<string>((r) => setTimeout(() => r('timeout'), 2000).unref()),
+          ]);
+          if (found === 'missing') return badRequest(`${source}: no such file or folder on the hub`);
+          if (found === 'timeout') return badRequest(`${source}: the file system did not answer within 2 s`);
+        }
+        void this.open(source);
+        return { status: 202, body: { status: 'loading', source } };
+      },
+      anatomyDemo: () => {
+        void this.openDemo();
+        return { status: 202, body: { status: 'loading' } };
+      },
+      pacsSearch: ({ query }) => this.pacs(query.url),
+      registration: () => ({ status: 200, body: this.registration }),
+      registrationClear: () => {
+        this.clearRegistration();
+        return { status: 200, body: null };
+      },
+      registrationSet: ({ body }) => {
+        try {
+          return { status: 200, body: this.register(body.pairs, body.label) };
+        } catch (e) {
+          if (e instanceof RegistrationError) return { status: 422, body: { error: e.message } };
+          throw e;
+        }
+      },
     });
   }
 
-  private voxels(id: string | null): ApiResult {
+  private voxels(id: string | null): RouteReply<'anatomyVoxels'> {
     const cur = this.current;
     if (!cur) return { status: 404, body: { error: 'no volume loaded' } };
     if (id && id !== cur.meta.id) return { status: 409, body: { error: `volume ${id} is no longer current (now ${cur.meta.id})` } };
@@ -330,8 +313,7 @@ export class AnatomyService {
     return { status: 200, body: new Uint8Array(d.buffer, d.byteOffset, d.byteLength), done };
   }
 
-  private async pacs(url: string | null): Promise<ApiResult> {
-    if (!url || !/^https?:\/\//i.test(url)) return badRequest('?url= must be a DICOMweb service URL (http[s]://host/dicom-web[?PatientID=...])');
+  private async pacs(url: string): Promise<RouteReply<'pacsSearch'>> {
     try {
       const refs = await findSeries(parseDicomwebUrl(url), AbortSignal.timeout(15000));
       const out: PacsSeriesView[] = refs.slice(0, 200).map((r) => ({ url: r.url, studyUid: r.studyUid, seriesUid: r.seriesUid, modality: r.modality, description: r.description }));

@@ -19,6 +19,7 @@ import { AnatomyService } from './anatomy-service';
 import { AnatomyRecording } from './anatomy-recording';
 import { writeHubFile, removeHubFile } from './hub-file';
 import { FaultCounter } from './guard';
+import { privateUmask, secureDataDir } from './data-dir';
 import { AlarmService } from './alarms/service';
 
 export interface HubConfig {
@@ -86,6 +87,9 @@ export { isLoopbackEndpoint } from '../../native-bridge/node/bus-server';
 
 export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const log = cfg.log ?? ((l: string) => console.error(l));
+  privateUmask();
+  const tightened = secureDataDir(cfg.dataDir);
+  if (tightened) log(`data dir: made ${tightened} file(s) and folder(s) in ${cfg.dataDir} private to this user (0600/0700)`);
   let security: BusSecurity = { mode: 'plain' };
   let simulatorKeys: string | null = null;
   if ((cfg.busSecurity ?? 'curve') === 'curve') {
@@ -113,10 +117,12 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const alarmService = new AlarmService({ hub, display, router, now: hubNow, faults, record: (c) => recordTo.cases?.recorder.alarmChange(c), timing: cfg.alarmTiming });
   const alarms = () => alarmService.items();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
-  router.add('GET', /\/api\/status/, () => ({
-    status: 200,
-    body: { devices: devices(), alarms: alarms(), bus: busStatus(), http: server.stats, faults: faults.toJSON() },
-  }));
+  router.register({
+    status: () => ({
+      status: 200,
+      body: { version: CONTRACT_VERSION, hubId, devices: devices(), alarms: alarms(), bus: busStatus(), http: server.stats, faults: faults.toJSON() },
+    }),
+  });
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
   recordTo.cases = cases;
   cases?.routes(router);

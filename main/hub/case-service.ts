@@ -3,13 +3,13 @@
  * worker), exposes case lifecycle and annotations over the API, keeps displays told
  * (case, timeline), and raises recording-disk trouble on the hub's alarm board.
  */
-import type { CaseMessage, CaseView, PresetView, AnnotationRequest, CaseStartRequest } from '../../common/case-contract';
+import type { CaseMessage, CaseStateMessage, CaseView, PresetView, CaseStartRequest, TimelineMessage } from '../../common/case-contract';
 import { Recorder, RecorderError } from '../recorder/recorder';
 import type { CaseInfo } from '../recorder/store';
 import type { Hub } from './hub';
-import { ApiRouter, badRequest } from './api-router';
+import type { ApiRouter } from './api-router';
+import type { ApiErrorBody } from '../../common/api-route';
 import { hubNow } from './clock';
-import type { ApiResult } from './server';
 import fs from 'node:fs';
 
 /** Free space below which recording is about to fail (high priority) or soon will (medium). */
@@ -29,10 +29,6 @@ function view(c: CaseInfo | null): CaseView | null {
   if (!c) return null;
   return { id: c.id, procedure: c.procedure, room: c.room, state: c.state, createdMs: c.createdMs, startedMs: c.startedMs, endedMs: c.endedMs, team: c.team };
 }
-
-const str = (v: unknown, max = 200): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
-const optStr = (v: unknown, max = 2000) => v === undefined || (typeof v === 'string' && v.length <= max);
-const optNum = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
 
 export class CaseService {
   private lastCaseJson = '';
@@ -57,11 +53,11 @@ export class CaseService {
     return this.recorder.presets.map((p) => ({ kind: p.kind, label: p.label, shortcut: p.shortcut }));
   }
 
-  caseMessage(): CaseMessage {
+  caseMessage(): CaseStateMessage {
     return { t: 'case', case: view(this.recorder.case), presets: this.presets, recording: this.recorder.recording };
   }
 
-  async timelineMessage(): Promise<CaseMessage | null> {
+  async timelineMessage(): Promise<TimelineMessage | null> {
     if (!this.recorder.case) return null;
     return { t: 'timeline', timeline: await this.recorder.timeline() };
   }
@@ -91,75 +87,42 @@ export class CaseService {
     return view(c)!;
   }
 
-  /** Registers the case API on the router. */
+  /** Registers the case API on the router (routes: common/display-api.ts). */
   routes(r: ApiRouter): void {
-    const fail = (e: unknown): ApiResult => {
+    const fail = (e: unknown): { status: 409 | 503; body: ApiErrorBody } => {
       const code = e instanceof RecorderError ? e.code : 'REC_ERROR';
       return { status: code === 'REC_WORKER_FAILED' ? 503 : 409, body: { error: (e as Error).message, code } };
     };
-    r.add('GET', /\/api\/case/, () => ({ status: 200, body: this.caseMessage() }));
-    r.add('POST', /\/api\/case/, async (req) => {
-      const b = req.body as Partial<CaseStartRequest> | undefined;
-      if (!b || !str(b.procedure)) return badRequest('procedure (text) is required');
-      if (!Array.isArray(b.team) || b.team.length === 0 || !b.team.every((m) => m && str(m.role, 40) && str(m.name, 100))) {
-        return badRequest('team must list at least one {role, name}');
-      }
-      if (!optStr(b.room, 100)) return badRequest('room must be text');
+    /** Runs a recorder change, tells displays, and answers `status` with its result (or the recorder's refusal). */
+    const change = async <const S extends 200 | 201, T>(status: S, run: () => Promise<T>): Promise<{ status: S; body: T } | ReturnType<typeof fail>> => {
       try {
-        return { status: 201, body: await this.startCase(b as CaseStartRequest) };
-      } catch (e) {
-        return fail(e);
-      }
-    });
-    r.add('POST', /\/api\/case\/end/, async () => {
-      try {
-        const c = await this.recorder.endCase();
+        const body = await run();
         void this.announce();
-        return { status: 200, body: view(c) };
+        return { status, body };
       } catch (e) {
         return fail(e);
       }
+    };
+    r.register({
+      case: () => ({ status: 200, body: this.caseMessage() }),
+      caseStart: async ({ body }) => {
+        try {
+          return { status: 201, body: await this.startCase(body) };
+        } catch (e) {
+          return fail(e);
+        }
+      },
+      caseEnd: () => change(200, async () => view(await this.recorder.endCase())!),
+      timeline: async () => {
+        const tl = await this.timelineMessage().catch(() => null);
+        return tl ? { status: 200, body: tl } : { status: 404, body: { error: 'no active case' } };
+      },
+      // The schema has dropped every field the route does not define.
+      annotate: ({ body }) => change(201, () => this.recorder.annotate(body)),
+      annotationEdit: ({ params, body: b }) => change(200, () => this.recorder.editAnnotation(params.entryId, b.patch, { role: b.role, name: b.name })),
+      annotationDelete: ({ params, body: b }) => change(200, () => this.recorder.deleteAnnotation(params.entryId, { role: b.role, name: b.name }, b.reason)),
+      annotationHistory: async ({ params }) => ({ status: 200, body: await this.recorder.annotationHistory(params.entryId) }),
     });
-    r.add('GET', /\/api\/timeline/, async () => {
-      const tl = await this.timelineMessage().catch(() => null);
-      return tl ? { status: 200, body: tl } : { status: 404, body: { error: 'no active case' } };
-    });
-    r.add('POST', /\/api\/annotations/, async (req) => {
-      const b = req.body as Partial<AnnotationRequest> | undefined;
-      if (!b || !str(b.kind, 40) || !str(b.role, 40)) return badRequest('kind and role are required');
-      if (!optStr(b.text) || !optStr(b.drug, 100) || !optStr(b.unit, 20) || !optStr(b.name, 100)) return badRequest('text fields must be text');
-      if (!optNum(b.agoMs) || !optNum(b.dose) || !optNum(b.bloodLossMl)) return badRequest('agoMs, dose and bloodLossMl must be numbers');
-      try {
-        const ack = await this.recorder.annotate({ kind: b.kind, agoMs: b.agoMs, text: b.text, drug: b.drug, dose: b.dose, unit: b.unit, bloodLossMl: b.bloodLossMl, role: b.role, name: b.name });
-        void this.announce();
-        return { status: 201, body: ack };
-      } catch (e) {
-        return fail(e);
-      }
-    });
-    r.add('POST', /\/api\/annotations\/([^/]+)\/edit/, async (req, [id]) => {
-      const b = req.body as { patch?: Record<string, unknown>; role?: string; name?: string } | undefined;
-      if (!b || !b.patch || typeof b.patch !== 'object' || !str(b.role, 40)) return badRequest('patch and role are required');
-      try {
-        const ack = await this.recorder.editAnnotation(id, b.patch, { role: b.role, name: b.name });
-        void this.announce();
-        return { status: 200, body: ack };
-      } catch (e) {
-        return fail(e);
-      }
-    });
-    r.add('POST', /\/api\/annotations\/([^/]+)\/delete/, async (req, [id]) => {
-      const b = req.body as { role?: string; name?: string; reason?: string } | undefined;
-      if (!b || !str(b.role, 40)) return badRequest('role is required');
-      try {
-        const ack = await this.recorder.deleteAnnotation(id, { role: b.role, name: b.name }, b.reason);
-        void this.announce();
-        return { status: 200, body: ack };
-      } catch (e) {
-        return fail(e);
-      }
-    });
-    r.add('GET', /\/api\/annotations\/([^/]+)\/history/, async (_req, [id]) => ({ status: 200, body: await this.recorder.annotationHistory(id) }));
   }
 
   /**

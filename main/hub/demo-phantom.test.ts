@@ -1,22 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { performance } from 'node:perf_hooks';
 import { demoPhantom, demoPhantomAsync, demoFiducialPairs } from './demo-phantom';
 import { PHANTOM, SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT, phantomBackSkinY } from '../../common/phantom';
 import { invertRigid, patientToVoxel, sampleNearest, transformPoint, type Vec3 } from '../../common/geometry';
 import { registerPoints } from '../../common/registration';
 import { SIM_DEEPEST_Y, SIM_ENTRY_PATIENT, simTipPatient, trackerPath } from '../../native-bridge/common/sim/tracker-path';
 
-const t0 = performance.now();
+// How long the generation takes is a benchmark figure (npm run bench:phantom), not a test assertion.
 const vol = demoPhantom();
-const genMs = performance.now() - t0;
 const at = (p: readonly number[]) => sampleNearest(vol, patientToVoxel(vol, p));
 
 test('the demo phantom is a CT torso in LPS: air outside, tissue inside, spine behind the centre', () => {
   assert.deepEqual(vol.dimensions, PHANTOM.dimensions);
   assert.equal(vol.data.length, 256 * 256 * 120);
   assert.equal(vol.unit, 'HU');
-  assert.ok(genMs < 5000, `generated in ${genMs.toFixed(0)} ms`);
   assert.ok(at([0, -150, 0]) < -900, 'air in front of the body');
   assert.ok(at([170, 0, 0]) < -900, 'air beside it');
   assert.ok(Math.abs(at([0, 20, -30]) - 220) < 30, 'cancellous bone in a vertebral body');
@@ -78,8 +75,20 @@ test('registering the simulated touches of the beads recovers SIM_TRACKER_TO_PAT
 
 test('building the phantom in steps gives the same volume', async () => {
   const steps: number[] = [];
+  // Other work gets the event loop between steps: count the turns it gets while the phantom is built.
+  let turns = 0;
+  let building = true;
+  const other = () => {
+    turns++;
+    if (building) setImmediate(other);
+  };
+  setImmediate(other);
   const v = await demoPhantomAsync((d) => steps.push(d));
+  building = false;
   assert.deepEqual(v.data, vol.data);
   assert.equal(steps.at(-1), 120);
   assert.ok(steps.length > 10);
+  // However fast the machine, the hub's other work waits for at most 4 slices at a time (≈ 4 ms a slice).
+  assert.ok(steps.every((d, i) => d - (i === 0 ? 0 : steps[i - 1]) <= 4), `steps ${steps}`);
+  assert.ok(turns >= 120 / 4 - 1, `other work ran ${turns} times during the build`);
 });

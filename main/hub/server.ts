@@ -65,7 +65,7 @@ export interface HttpStats {
  * Parses a request target into path and query without throwing: an unparsable target, a
  * malformed %-escape, invalid UTF-8 or a NUL byte are a BadRequest (400), never an exception.
  */
-export function parseTarget(raw: string | undefined): { pathname: string; searchParams: URLSearchParams } {
+export function parseTarget(raw: string | undefined): { pathname: string; decoded: string; searchParams: URLSearchParams } {
   const target = raw ?? '/';
   let url: URL;
   try {
@@ -74,14 +74,15 @@ export function parseTarget(raw: string | undefined): { pathname: string; search
   } catch {
     throw new BadRequest(400, 'malformed request target');
   }
-  let pathname: string;
+  let decoded: string;
   try {
-    pathname = decodeURIComponent(url.pathname);
+    decoded = decodeURIComponent(url.pathname);
   } catch {
     throw new BadRequest(400, 'malformed percent-encoding in the path');
   }
-  if (pathname.includes('\0') || pathname.includes('\uFFFD')) throw new BadRequest(400, 'NUL byte or invalid UTF-8 in the path');
-  return { pathname, searchParams: url.searchParams };
+  if (decoded.includes('\0') || decoded.includes('\uFFFD')) throw new BadRequest(400, 'NUL byte or invalid UTF-8 in the path');
+  // `pathname` stays encoded: the API router splits it into parameters before decoding them.
+  return { pathname: url.pathname, decoded, searchParams: url.searchParams };
 }
 
 const CSP = [
@@ -239,7 +240,7 @@ export class DisplayServer {
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     if (url.pathname.startsWith('/api/')) return this.handleApi(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.refuse(res, 405, 'method', `${req.method} not allowed`);
-    const rel = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
+    const rel = url.decoded === '/' ? 'index.html' : url.decoded.slice(1);
     const file = path.resolve(this.opts.staticDir, rel);
     if (!file.startsWith(path.resolve(this.opts.staticDir) + path.sep)) return this.refuse(res, 403, 'outside', 'outside the display bundle');
     fs.readFile(file, (err, data) => {

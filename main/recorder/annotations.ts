@@ -114,6 +114,8 @@ export interface AnnotationAck {
   seq: number;
   tMs: number;
   hash: string;
+  /** Set when the entry is committed but its head could not be anchored outside the file (chain-anchor.ts). */
+  anchorError?: string;
 }
 
 /** JSON with object keys sorted at every level, no whitespace. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_PRESETS } from './annotations';
+import { DEFAULT_PRESETS, genesisHash, hashRecord } from './annotations';
 import { RECORDER_COMMANDS } from './cli';
 import { defineGroup, runCli } from '../cli/command';
 import { RecordingStore, recordingPath } from './store';
@@ -146,4 +146,42 @@ test('--help for each command, unknown commands exit 2', async () => {
   });
   assert.equal((await run('recordings', 'list')).code, 2);
   assert.equal((await run('verify')).code, 2);
+});
+
+test('verify detects a rewrite of the whole chain with recomputed hashes: the head anchored in the data dir no longer matches', async () => {
+  const { dir, id } = fixture();
+  const file = recordingPath(dir, id);
+  const s = RecordingStore.open(file);
+  s.appendAnnotation({ action: 'create', input: { kind: 'note', text: 'bleeding controlled', role: 'surgeon', tMs: T0 + 2000 } }, DEFAULT_PRESETS, T0 + 2000);
+  s.close();
+  const heads = fs.readFileSync(path.join(dir, 'annotation-heads.log'), 'utf8').trim().split('\n');
+  assert.equal(heads.length, 2, 'one anchored head per committed entry');
+  assert.equal((fs.statSync(path.join(dir, 'annotation-heads.log')).mode & 0o777).toString(8), '600');
+  const shown = JSON.parse((await run('recordings', 'show', id, '--data-dir', dir, '--json')).lines[0]) as { annotationHead: { seq: number; hash: string; anchored: boolean } };
+  assert.equal(shown.annotationHead.seq, 2);
+  assert.equal(shown.annotationHead.anchored, true);
+  assert.equal(shown.annotationHead.hash, JSON.parse(heads[1]).hash);
+
+  // The attacker rewrites the note and recomputes every hash from the genesis on, so the chain's own links all hold.
+  withRawDb(file, (db) => {
+    db.exec('DROP TRIGGER annotations_no_update');
+    const rows = db.prepare('SELECT * FROM annotations ORDER BY seq').all() as Record<string, unknown>[];
+    let prev = genesisHash(id);
+    for (const r of rows) {
+      const text = r.kind === 'note' ? 'no bleeding' : (r.text as string);
+      const rec = { seq: r.seq as number, caseId: id, entryId: r.entry_id as string, version: r.version as number, action: r.action as 'create', kind: r.kind as string, tMs: r.t_ms as number, recordedMs: r.recorded_ms as number, role: r.role as string, name: r.name as string, text, data: JSON.parse(r.data_json as string), prevHash: prev };
+      const hash = hashRecord(rec);
+      db.prepare('UPDATE annotations SET text = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(text, prev, hash, r.seq);
+      prev = hash;
+    }
+  });
+  const bad = await run('verify', id, '--data-dir', dir);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.lines[0], 'BROKEN: 1 problem(s) in 2 annotation entries');
+  assert.match(bad.lines[1], /entry seq 2 does not match the head anchored on .* in annotation-heads\.log \(the chain was rewritten\)/);
+  // Without the anchor the rewrite is invisible: that is exactly what the anchor is for.
+  fs.renameSync(path.join(dir, 'annotation-heads.log'), path.join(dir, 'moved.log'));
+  const blind = await run('verify', id, '--data-dir', dir);
+  assert.equal(blind.code, 0);
+  assert.match(blind.lines[1], /note: no head anchored in annotation-heads\.log/);
 });

@@ -100,8 +100,24 @@ const show = defineCommand({
       const devices = s.devices();
       const hasPatient = s.patient() !== undefined;
       const alarmLog = s.alarmLog().map(({ detailJson, ...a }) => ({ ...a, detail: JSON.parse(detailJson) as unknown }));
+      const chain = s.checkAnnotationChain();
+      const annotationHead = chain.head ? { ...chain.head, anchored: chain.anchored?.seq === chain.head.seq && chain.anchored.hash === chain.head.hash } : null;
       if (values.json) {
-        out(JSON.stringify({ case: c, patientIdentifiers: hasPatient ? 'present (not shown)' : 'absent', devices, channels, gaps, annotations, annotationVersions: versions, dicomShown: s.dicomShown(-Infinity, Infinity), registrations: s.registrations(-Infinity, Infinity), alarms: alarmLog }));
+        out(
+          JSON.stringify({
+            case: c,
+            patientIdentifiers: hasPatient ? 'present (not shown)' : 'absent',
+            devices,
+            channels,
+            gaps,
+            annotations,
+            annotationVersions: versions,
+            annotationHead,
+            dicomShown: s.dicomShown(-Infinity, Infinity),
+            registrations: s.registrations(-Infinity, Infinity),
+            alarms: alarmLog,
+          }),
+        );
         return 0;
       }
       out(`${c.id}  ${c.procedure}  room ${c.room || '-'}  ${c.state}`);
@@ -120,6 +136,7 @@ const show = defineCommand({
       const PRIORITY = ['info', 'low', 'medium', 'high'];
       for (const a of alarmLog) out(`  ${iso(a.tMs)}  ${a.action}  ${PRIORITY[a.priority] ?? a.priority}  ${a.text}  (${a.key})${a.who ? `  by ${a.who}` : ''}`);
       out(`annotations (${annotations.length}, ${versions} versions):`);
+      if (annotationHead) out(`  chain head: seq ${annotationHead.seq} ${annotationHead.hash} (${annotationHead.anchored ? 'anchored in the data dir' : 'NOT matching the anchored head: run or-hub verify'})`);
       for (const a of annotations) {
         const d = a.kind === 'bolus' ? ` ${a.data.drug} ${a.data.dose} ${a.data.unit}` : a.kind === 'blood-loss' ? ` ${a.data.ml} ml` : '';
         out(`  ${iso(a.tMs)}  ${a.kind}${d}${a.text ? ` "${a.text}"` : ''}  by ${a.role} ${a.name}${a.version > 1 ? `  (v${a.version})` : ''}  ${a.entryId}`);
@@ -140,12 +157,15 @@ export const verifyCommand = defineCommand({
   run({ values, positionals: [ref], out }) {
     const s = RecordingStore.open(resolveRecording(ref, values['data-dir']), { readonly: true });
     try {
-      const v = s.verifyAnnotations();
-      if (values.json) out(JSON.stringify(v));
-      else if (v.ok) out(`OK: ${v.entries} annotation entries, hash chain intact`);
+      const v = s.checkAnnotationChain();
+      if (values.json) out(JSON.stringify({ ok: v.ok, entries: v.entries, problems: v.problems, warnings: v.warnings, head: v.head, anchored: v.anchored }));
       else {
-        out(`BROKEN: ${v.problems.length} problem(s) in ${v.entries} annotation entries`);
-        for (const pr of v.problems) out(`  ${pr}`);
+        if (v.ok) out(`OK: ${v.entries} annotation entries, hash chain intact`);
+        else {
+          out(`BROKEN: ${v.problems.length} problem(s) in ${v.entries} annotation entries`);
+          for (const pr of v.problems) out(`  ${pr}`);
+        }
+        for (const w of v.warnings) out(`  note: ${w}`);
       }
       return v.ok ? 0 : 1;
     } finally {

@@ -4,6 +4,7 @@ import { CodecError, WaveCodec, decodeColumns, decodeInts, decodeIntsAC, decodeW
 import { encodeInts } from './testing/intrice-encoder';
 import { readWfdbRecord, wfdbDir } from './wfdb';
 import { rng } from '../../native-bridge/common/sim/physiology';
+import { missingShared, sharedData } from '../../scripts/testing/shared-data';
 
 const I32_MIN = -2147483648;
 const I32_MAX = 2147483647;
@@ -108,8 +109,9 @@ test('malformed blocks raise CodecError, never a crash or a wrong answer', () =>
 });
 
 const dir = wfdbDir();
+const wfdbSkip = missingShared(sharedData('waveforms/wfdb/100.hea'));
 
-test('real ECG and ABP records round-trip exactly in 4 s blocks', { skip: dir ? false : 'shared/data/waveforms/wfdb not found beside the repository' }, () => {
+test('real ECG and ABP records round-trip exactly in 4 s blocks', { skip: wfdbSkip }, () => {
   for (const rec of ['100', 'a103l', 'v102s', '03700181']) {
     for (const ch of readWfdbRecord(dir!, rec).channels) {
       const block = Math.round(ch.rateHz * 4);
@@ -121,7 +123,7 @@ test('real ECG and ABP records round-trip exactly in 4 s blocks', { skip: dir ? 
   }
 });
 
-test('MIT-BIH record 100 compresses to at most 0.5 bytes per sample (4 s blocks, headers included)', { skip: dir ? false : 'shared/data/waveforms/wfdb not found beside the repository' }, () => {
+test('MIT-BIH record 100 compresses to at most 0.5 bytes per sample (4 s blocks, headers included)', { skip: wfdbSkip }, () => {
   const { channels } = readWfdbRecord(dir!, '100');
   let totalBytes = 0;
   let totalSamples = 0;

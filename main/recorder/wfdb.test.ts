@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseWfdbHeader, readWfdbRecord, wfdbChecksum, wfdbDir } from './wfdb';
+import { missingShared, sharedData } from '../../scripts/testing/shared-data';
 
 test('parses record and signal lines with gain, baseline, units, samples per frame, skew and byte offset', () => {
   const h = parseWfdbHeader('# comment\nrec 3 125 75000 17:27:45 15/08/1994\nrec.dat 212x4 2963.77/mV 12 0 67 -11266 0 MCL1\nrec.dat 212 12.84(-1605)/mmHg 12 0 -943 -23651 0 ABP\nrec.dat 212:4 2000 12 0 -304 6310 0 RESP\n');
@@ -18,7 +19,7 @@ test('parses record and signal lines with gain, baseline, units, samples per fra
 });
 
 const dir = wfdbDir();
-const skip = dir ? false : 'shared/data/waveforms/wfdb not found beside the repository';
+const skip = missingShared(sharedData('waveforms/wfdb/100.hea'));
 
 test('reads format 212, 212 with 4 samples per frame, and format 16 with byte offset; checksums and first values match the headers', { skip }, () => {
   for (const rec of ['100', 'a103l', 'v102s', '03700181']) {

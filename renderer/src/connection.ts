@@ -1,6 +1,6 @@
 /** The display's WebSocket to the hub: JSON to the store, binary to the wave engine. Reconnects by itself. */
 import { BinaryKind, decodeBinary, type HubMessage, type PoseView } from '../../common/display-contract';
-import { applyHubMessage, setState } from './store';
+import { applyHubMessage, getState, setState } from './store';
 import { waveEngine } from './waves/engine';
 import { hubClock } from './hub-clock';
 
@@ -41,11 +41,13 @@ export function connect(token: string): void {
         } catch {
           return;
         }
+        // A hub of another contract version is not interpreted at all (the store shows why).
+        if (!applyHubMessage(m)) return;
         if (m.t === 'hello' || m.t === 'time') hubClock.observe(m.hubTimeMs);
-        applyHubMessage(m);
         for (const l of messageListeners) l(m);
         return;
       }
+      if (getState().contractMismatch) return;
       const d = decodeBinary(ev.data as ArrayBuffer);
       if (d.kind === BinaryKind.Wave) waveEngine.onBlocks(d.blocks);
       else if (d.kind === BinaryKind.Pose) for (const l of poseListeners) l(d.poses);

@@ -1,10 +1,20 @@
 /**
  * The display's state outside the hot path: devices, numerics, settings, alarms, events.
- * A tiny external store read by React through useSyncExternalStore. Samples never come here.
+ * An external store (create-store.ts) read by React through useDisplay. Samples never come here.
  */
-import { useSyncExternalStore } from 'react';
 import type { CaseView, PresetView, TimelineView } from '../../common/case-contract';
-import type { AlarmItem, ChannelView, DeviceView, EventItem, GapItem, HubMessage, NumericItem, SettingItem } from '../../common/display-contract';
+import {
+  contractMismatch,
+  type AlarmItem,
+  type ChannelView,
+  type DeviceView,
+  type EventItem,
+  type GapItem,
+  type HubMessage,
+  type NumericItem,
+  type SettingItem,
+} from '../../common/display-contract';
+import { createStore } from './create-store';
 
 export interface StreamInfo {
   streamId: number;
@@ -15,6 +25,11 @@ export interface StreamInfo {
 export interface DisplayState {
   connected: boolean;
   connectError: string | null;
+  /**
+   * Set when the hub speaks another contract version (common/display-contract.ts CONTRACT_VERSION):
+   * the banner text. While set, nothing the hub sends is interpreted.
+   */
+  contractMismatch: string | null;
   simulated: boolean;
   devices: ReadonlyMap<string, DeviceView>;
   streams: ReadonlyMap<number, StreamInfo>;
@@ -29,9 +44,8 @@ export interface DisplayState {
   timeline: TimelineView | null;
 }
 
-let state: DisplayState = {
-  connected: false,
-  connectError: null,
+/** What the hub told: dropped when a hub of another contract version answers (nothing stale is shown as live). */
+const HUB_DATA = {
   simulated: false,
   devices: new Map(),
   streams: new Map(),
@@ -44,27 +58,14 @@ let state: DisplayState = {
   presets: [],
   recording: false,
   timeline: null,
-};
+} satisfies Omit<DisplayState, 'connected' | 'connectError' | 'contractMismatch'>;
 
-const listeners = new Set<() => void>();
+const store = createStore<DisplayState>({ connected: false, connectError: null, contractMismatch: null, ...HUB_DATA });
 
-export function getState(): DisplayState {
-  return state;
-}
-
-export function setState(patch: Partial<DisplayState>): void {
-  state = { ...state, ...patch };
-  for (const l of listeners) l();
-}
-
-export function subscribe(l: () => void): () => void {
-  listeners.add(l);
-  return () => listeners.delete(l);
-}
-
-export function useDisplay<T>(select: (s: DisplayState) => T): T {
-  return useSyncExternalStore(subscribe, () => select(state));
-}
+export const getState = store.get;
+export const setState = store.set;
+export const subscribe = store.subscribe;
+export const useDisplay = store.use;
 
 function withDevice(devices: ReadonlyMap<string, DeviceView>, d: DeviceView): Map<string, DeviceView> {
   const m = new Map(devices);
@@ -78,12 +79,24 @@ function streamsOf(devices: ReadonlyMap<string, DeviceView>): Map<number, Stream
   return m;
 }
 
-/** Applies one JSON message from the hub. */
-export function applyHubMessage(m: HubMessage): void {
+/**
+ * Applies one JSON message from the hub. Returns false when the message was not interpreted:
+ * the hub speaks another contract version (its hello said so), so its data may mean something else.
+ */
+export function applyHubMessage(m: HubMessage): boolean {
+  const state = store.get();
+  if (m.t === 'hello') {
+    const mismatch = contractMismatch(m.version);
+    setState(mismatch ? { ...HUB_DATA, contractMismatch: mismatch } : { contractMismatch: null, simulated: m.simulated });
+    return !mismatch;
+  }
+  if (state.contractMismatch) return false;
+  apply(state, m);
+  return true;
+}
+
+function apply(state: DisplayState, m: Exclude<HubMessage, { t: 'hello' }>): void {
   switch (m.t) {
-    case 'hello':
-      setState({ simulated: m.simulated });
-      return;
     case 'devices': {
       const devices = new Map(m.devices.map((d) => [d.deviceId, d]));
       setState({ devices, streams: streamsOf(devices) });

@@ -1,56 +1,44 @@
 /**
- * The alarm engine's HTTP API (token-checked like every /api route; docs/alarms.md):
- *   GET  /api/alarms                         active alarms, limits, audio pause length
- *   GET  /api/alarms/history                 the last state changes, oldest first
- *   POST /api/alarms/KEY/acknowledge|pause-audio|off|on   body {who}
- *   POST /api/alarms/limits/MDC              body {who, low?, high?, extremeLow?, extremeHigh?, delayS?}
- * KEY and MDC are URL-encoded. Errors are 400 (bad input, with the reason) or 404 (no such alarm).
+ * The alarm engine's HTTP routes (declared in the route table, common/display-api.ts:
+ * alarms, alarmHistory, alarmAcknowledge, alarmPauseAudio, alarmOff, alarmOn, alarmLimits).
+ * The router validates bodies; the engine's errors become 404 (no such alarm) or 400.
  */
-import { badRequest, type ApiRouter } from '../api-router';
-import type { ApiResult } from '../server';
+import type { AlarmItem } from '../../../common/display-contract';
+import type { ApiRouter } from '../api-router';
 import type { AlarmEngine } from './engine';
 import { LimitError, type LimitPatch } from './limits';
-import { AlarmActionError } from './state';
+import { AlarmActionError, type AlarmRecord } from './state';
 
-const LIMIT_FIELDS = ['low', 'high', 'extremeLow', 'extremeHigh', 'delayS'] as const;
+type ActionReply = { status: 200; body: { alarmId: string; engine: ReturnType<AlarmRecord['engineState']> } } | { status: 404 | 400; body: { error: string } };
 
-function who(body: unknown): string | null {
-  const w = (body as { who?: unknown } | undefined)?.who;
-  return typeof w === 'string' && w.trim() && w.length <= 100 ? w.trim() : null;
-}
-
-function attempt(fn: () => unknown): ApiResult {
+function act(fn: () => AlarmRecord): ActionReply {
   try {
-    return { status: 200, body: fn() ?? { ok: true } };
+    const rec = fn();
+    return { status: 200, body: { alarmId: rec.key, engine: rec.engineState() } };
   } catch (e) {
     if (e instanceof AlarmActionError) return { status: e.status, body: { error: e.message } };
-    if (e instanceof LimitError) return badRequest(e.message);
     throw e;
   }
 }
 
-export function alarmRoutes(r: ApiRouter, engine: AlarmEngine, items: () => unknown): void {
-  r.add('GET', /\/api\/alarms/, () => ({ status: 200, body: { alarms: items(), limits: engine.limits.views(), pauseMs: engine.timing.pauseMs } }));
-  r.add('GET', /\/api\/alarms\/history/, () => ({ status: 200, body: engine.history() }));
-  r.add('POST', /\/api\/alarms\/limits\/([^/]+)/, (req, [mdc]) => {
-    const w = who(req.body);
-    if (!w) return badRequest('who (text, at most 100 characters) is required');
-    const b = req.body as Record<string, unknown>;
-    const patch: LimitPatch = {};
-    for (const k of LIMIT_FIELDS) if (k in b) (patch as Record<string, unknown>)[k] = b[k];
-    if (!Object.keys(patch).length) return badRequest(`give at least one of ${LIMIT_FIELDS.join(', ')}`);
-    return attempt(() => {
-      engine.setLimits(mdc, patch, w);
-      return engine.limits.views().find((l) => l.mdc === mdc);
-    });
-  });
-  r.add('POST', /\/api\/alarms\/(.+)\/(acknowledge|pause-audio|off|on)/, (req, [key, action]) => {
-    const w = who(req.body);
-    if (!w) return badRequest('who (text, at most 100 characters) is required');
-    return attempt(() => {
-      const rec =
-        action === 'acknowledge' ? engine.acknowledge(key, w) : action === 'pause-audio' ? engine.pauseAudio(key, w) : engine.setOff(key, action === 'off', w);
-      return { alarmId: rec.key, engine: rec.engineState() };
-    });
+export function alarmRoutes(r: ApiRouter, engine: AlarmEngine, items: () => AlarmItem[]): void {
+  r.register({
+    alarms: () => ({ status: 200, body: { alarms: items(), limits: engine.limits.views(), pauseMs: engine.timing.pauseMs } }),
+    alarmHistory: () => ({ status: 200, body: [...engine.history()] }),
+    alarmAcknowledge: ({ params, body }) => act(() => engine.acknowledge(params.alarmId, body.who)),
+    alarmPauseAudio: ({ params, body }) => act(() => engine.pauseAudio(params.alarmId, body.who)),
+    alarmOff: ({ params, body }) => act(() => engine.setOff(params.alarmId, true, body.who)),
+    alarmOn: ({ params, body }) => act(() => engine.setOff(params.alarmId, false, body.who)),
+    alarmLimits: ({ params, body }) => {
+      const { who, ...patch } = body;
+      if (!Object.keys(patch).length) return { status: 400, body: { error: 'give at least one of low, high, extremeLow, extremeHigh, delayS' } };
+      try {
+        engine.setLimits(params.mdc, patch as LimitPatch, who);
+      } catch (e) {
+        if (e instanceof LimitError) return { status: 400, body: { error: e.message } };
+        throw e;
+      }
+      return { status: 200, body: engine.limits.views().find((l) => l.mdc === params.mdc)! };
+    },
   });
 }

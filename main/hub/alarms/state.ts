@@ -7,7 +7,7 @@
  * after escalateMs. Every state change is handed to the listeners as an AlarmChange (the
  * recorder records them; the display is sent the alarms). Pure: hub times are passed in.
  */
-import type { AlarmActor, AlarmEngineState } from '../../../common/display-contract';
+import type { AlarmActor, AlarmChangeView, AlarmEngineState } from '../../../common/display-contract';
 import type { AlarmEntry, AlarmKind, AlarmLevel } from '../alarm-board';
 import { COMBINED_CODE, isHubRule, type Condition } from './device-map';
 
@@ -20,25 +20,10 @@ export interface EngineTiming {
 
 export const DEFAULT_TIMING: EngineTiming = { pauseMs: 120_000, escalateMs: 30_000 };
 
-export type AlarmAction =
-  | 'raised' | 'updated' | 'latched' | 'cleared' | 'acknowledged' | 'audio-paused' | 'audio-resumed' | 'off' | 'on' | 'escalated' | 'limit-changed';
+export type AlarmAction = AlarmChangeView['action'];
 
-/** One state change of one alarm, as recorded (hub clock). */
-export interface AlarmChange {
-  action: AlarmAction;
-  key: string;
-  kind: AlarmKind;
-  priority: AlarmLevel;
-  text: string;
-  /** Device (or service) the alarm is about. */
-  deviceId: string;
-  channel: number;
-  sources: string[];
-  notes: string[];
-  /** Who acted ('' for changes of the condition itself). */
-  who: string;
-  tHubMs: number;
-}
+/** One state change of one alarm, as recorded (hub clock); the contract's AlarmChangeView. */
+export type AlarmChange = AlarmChangeView;
 
 const RANK: Record<AlarmLevel, number> = { high: 3, medium: 2, low: 1, info: 0 };
 

@@ -3,6 +3,7 @@
  * DELETE); every create, edit and delete adds a version, chained by hash to the
  * previous entry (annotations.ts defines the record and its hash).
  */
+import { anchoredHead, HEADS_FILE, type AnchoredHead } from './chain-anchor';
 import { randomUUID } from 'node:crypto';
 import {
   type AnnotationAck,
@@ -158,13 +159,26 @@ export function currentAnnotations(c: Connection, file: string): AnnotationRecor
 }
 
 /** Checks the annotation chain: links, hashes, sequence, versions, and entries removed from the end. */
-export function verifyAnnotations(c: Connection, file: string): { ok: boolean; entries: number; problems: string[] } {
+export interface ChainCheck {
+  ok: boolean;
+  entries: number;
+  problems: string[];
+  /** Not failures: e.g. entries newer than the anchored head, or no anchor at all (an older recording). */
+  warnings: string[];
+  /** The newest entry's sequence number and hash (what `recordings show` prints). */
+  head: { seq: number; hash: string } | null;
+  /** The head anchored outside the case file (chain-anchor.ts), if any. */
+  anchored: AnchoredHead | null;
+}
+
+export function verifyAnnotations(c: Connection, file: string): ChainCheck {
   const problems: string[] = [];
+  const warnings: string[] = [];
   let caseId: string;
   try {
     caseId = caseInfo(c, file).id;
   } catch (e) {
-    return { ok: false, entries: 0, problems: [(e as Error).message] };
+    return { ok: false, entries: 0, problems: [(e as Error).message], warnings, head: null, anchored: null };
   }
   const rows = annotationHistory(c, file);
   let prev = genesisHash(caseId);
@@ -182,5 +196,18 @@ export function verifyAnnotations(c: Connection, file: string): { ok: boolean; e
   });
   const sq = c.prepare(LEDGER_SQL.written).get() as { seq: number } | undefined;
   if (sq && sq.seq !== rows.length) problems.push(`the chain has ${rows.length} entries but ${sq.seq} were written (entries removed from the end)`);
-  return { ok: problems.length === 0, entries: rows.length, problems };
+  const last = rows.at(-1);
+  const head = last ? { seq: last.seq, hash: last.hash } : null;
+  const anchored = anchoredHead(file, caseId);
+  if (anchored) {
+    const at = rows.find((r) => r.seq === anchored.seq);
+    const when = new Date(anchored.atMs).toISOString();
+    // (Entries cut from the end are reported once, by the written-count check above.)
+    if (!at) {
+      if (!(sq && sq.seq > rows.length)) problems.push(`the head anchored on ${when} (entry seq ${anchored.seq}) is not in the chain (entries removed)`);
+    }
+    else if (at.hash !== anchored.hash) problems.push(`entry seq ${anchored.seq} does not match the head anchored on ${when} in ${HEADS_FILE} (the chain was rewritten)`);
+    if (rows.length > anchored.seq) warnings.push(`${rows.length - anchored.seq} newest entries are not anchored yet`);
+  } else if (rows.length) warnings.push(`no head anchored in ${HEADS_FILE}: only the chain's own links were checked`);
+  return { ok: problems.length === 0, entries: rows.length, problems, warnings, head, anchored };
 }

@@ -10,6 +10,7 @@
  * annotations-ledger.ts (the hash-chained annotations), paths.ts (files and ids),
  * connection.ts (the connection and the statement catalogue STORE_SQL).
  */
+import { anchorHead } from './chain-anchor';
 import type { DeviceDescriptor } from '../../../native-bridge/common/descriptor';
 import type { AnnotationAck, AnnotationRecord, Preset, TeamMember } from '../annotations';
 import * as ledger from './annotations-ledger';
@@ -226,7 +227,15 @@ export class RecordingStore {
    * stored hash. Committed with synchronous=FULL: acknowledged means on disk.
    */
   appendAnnotation(op: ledger.LedgerOp, presets: readonly Preset[], nowMs: number): AnnotationAck {
-    return ledger.appendAnnotation(this.c, this.file, op, presets, nowMs);
+    const ack = ledger.appendAnnotation(this.c, this.file, op, presets, nowMs);
+    // Committed: now anchor the new head outside the file. A failure here leaves the entry
+    // committed but unanchored, which `verify` reports as a warning, not as tampering.
+    try {
+      anchorHead(this.file, { caseId: this.caseInfo().id, seq: ack.seq, hash: ack.hash, atMs: nowMs });
+    } catch (e) {
+      return { ...ack, anchorError: (e as Error).message };
+    }
+    return ack;
   }
 
   /** Every stored version in chain order. */
@@ -241,6 +250,12 @@ export class RecordingStore {
 
   /** Checks the annotation chain: links, hashes, sequence, versions. */
   verifyAnnotations(): { ok: boolean; entries: number; problems: string[] } {
+    const { ok, entries, problems } = ledger.verifyAnnotations(this.c, this.file);
+    return { ok, entries, problems };
+  }
+
+  /** verifyAnnotations with its notes, the chain's head and the head anchored outside the file. */
+  checkAnnotationChain(): ledger.ChainCheck {
     return ledger.verifyAnnotations(this.c, this.file);
   }
 }

@@ -4,10 +4,11 @@
  * warnings, and the fiducial workflow. React reads `useAnatomy`; the views are plain classes
  * mounted into the components' elements.
  */
-import { useSyncExternalStore } from 'react';
 import type { Volume } from '../../../common/volume';
 import type { PoseView } from '../../../common/display-contract';
 import type { AnatomyMessage, PacsSeriesView, RegistrationView, VolumeMeta, VolumeStatus } from '../../../common/anatomy-contract';
+import { callApi, openApiStream } from '../api';
+import { createStore } from '../create-store';
 import { volumeCentre, type SliceOrientation, type Vec3 } from '../../../common/geometry';
 import { onHubMessage, onPoses } from '../connection';
 import { getState, findStream } from '../store';
@@ -47,7 +48,7 @@ export interface AnatomyState {
   pacs: PacsSeriesView[] | null;
 }
 
-let state: AnatomyState = {
+const store = createStore<AnatomyState>({
   status: 'none',
   progress: 0,
   phase: '',
@@ -65,44 +66,11 @@ let state: AnatomyState = {
   maximised: null,
   notice: null,
   pacs: null,
-};
-const listeners = new Set<() => void>();
+});
+const set = store.set;
 
-function set(patch: Partial<AnatomyState>): void {
-  state = { ...state, ...patch };
-  for (const l of listeners) l();
-}
-
-export function getAnatomy(): AnatomyState {
-  return state;
-}
-
-export function useAnatomy<T>(select: (s: AnatomyState) => T): T {
-  return useSyncExternalStore(
-    (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    () => select(state),
-  );
-}
-
-/** The session token (main.tsx keeps it in sessionStorage). */
-function token(): string {
-  const h = new URLSearchParams(location.hash.replace(/^#/, '')).get('token');
-  return h ?? sessionStorage.getItem('orhub-token') ?? '';
-}
-
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    headers: { Authorization: `Bearer ${token()}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json().catch(() => null)) as (T & { error?: string }) | null;
-  if (!res.ok) throw new Error(json?.error ?? `${path}: HTTP ${res.status}`);
-  return json as T;
-}
+export const getAnatomy = store.get;
+export const useAnatomy = store.use;
 
 class AnatomyController {
   volume: Volume | null = null;
@@ -126,7 +94,7 @@ class AnatomyController {
     });
     onPoses((p) => this.onPoses(p));
     setInterval(() => this.updateTracking(), 100);
-    void call<{ volume: Extract<AnatomyMessage, { t: 'volume' }>; registration: RegistrationView | null }>('GET', '/api/anatomy')
+    void callApi('anatomy')
       .then((r) => {
         this.onMessage(r.volume);
         this.onMessage({ t: 'registration', registration: r.registration });
@@ -141,7 +109,7 @@ class AnatomyController {
     for (const o of ['axial', 'coronal', 'sagittal'] as const) {
       const v = new SliceView(o, {
         setCrosshair: (p) => this.setCrosshair(p),
-        adjustWindow: (dc, dw) => this.setWindow(state.window[0] + dc, Math.max(1, state.window[1] + dw)),
+        adjustWindow: (dc, dw) => this.setWindow(store.get().window[0] + dc, Math.max(1, store.get().window[1] + dw)),
         toggleMaximise: (x) => this.toggleMaximise(x),
       });
       sliceHosts[o].append(v.root);
@@ -163,18 +131,19 @@ class AnatomyController {
       return;
     }
     set({ status: m.status, progress: m.progress, phase: m.phase, sourceLabel: m.sourceLabel, message: m.message, meta: m.meta });
-    if (m.status === 'ready' && m.meta && m.meta.id !== state.shownId && m.meta.id !== this.downloading) void this.download(m.meta);
+    if (m.status === 'ready' && m.meta && m.meta.id !== store.get().shownId && m.meta.id !== this.downloading) void this.download(m.meta);
   }
 
   private async download(meta: VolumeMeta): Promise<void> {
     this.downloading = meta.id;
     set({ download: 0, downloadError: null });
     try {
-      const res = await fetch(`/api/anatomy/voxels?id=${encodeURIComponent(meta.id)}`, { headers: { Authorization: `Bearer ${token()}` } });
-      if (!res.ok || !res.body) throw new Error(`voxels: HTTP ${res.status}`);
+      const res = await openApiStream('anatomyVoxels', { query: { id: meta.id } }).catch((e: Error) => {
+        throw new Error(`voxels: ${e.message}`);
+      });
       const buf = new ArrayBuffer(meta.byteLength);
       const bytes = new Uint8Array(buf);
-      const reader = res.body.getReader();
+      const reader = res.body!.getReader();
       let got = 0;
       let lastReport = 0;
       for (;;) {
@@ -219,9 +188,9 @@ class AnatomyController {
   private showVolume(v: Volume): void {
     this.crosshair = volumeCentre(v);
     this.volumeView?.setVolume(v);
-    this.volumeView?.setPreset(state.preset);
+    this.volumeView?.setPreset(store.get().preset);
     for (const s of this.slices.values()) {
-      s.setWindow(state.window[0], state.window[1]);
+      s.setWindow(store.get().window[0], store.get().window[1]);
       s.setCrosshair(this.crosshair);
       s.setVolume(v);
     }
@@ -253,7 +222,7 @@ class AnatomyController {
   }
 
   toggleMaximise(which: 'volume' | SliceOrientation): void {
-    set({ maximised: state.maximised === which ? null : which });
+    set({ maximised: store.get().maximised === which ? null : which });
   }
 
   // ---------------------------------------------------------------- loading
@@ -261,20 +230,20 @@ class AnatomyController {
   async openSource(source: string): Promise<void> {
     set({ notice: null });
     try {
-      await call('POST', '/api/anatomy/open', { source });
+      await callApi('anatomyOpen', { body: { source } });
     } catch (e) {
       set({ notice: (e as Error).message });
     }
   }
 
   async openDemo(): Promise<void> {
-    await call('POST', '/api/anatomy/demo', {}).catch((e: Error) => set({ notice: e.message }));
+    await callApi('anatomyDemo').catch((e: Error) => set({ notice: e.message }));
   }
 
   async searchPacs(url: string): Promise<void> {
     set({ notice: null, pacs: null });
     try {
-      set({ pacs: await call<PacsSeriesView[]>('GET', `/api/anatomy/pacs?url=${encodeURIComponent(url)}`) });
+      set({ pacs: await callApi('pacsSearch', { query: { url } }) });
     } catch (e) {
       set({ notice: (e as Error).message });
     }
@@ -308,8 +277,8 @@ class AnatomyController {
 
   private updateTracking(): TrackingState {
     const stream = this.instrumentStream();
-    const t = trackingState(this.pose, performance.now(), !!stream?.online, !!state.registration);
-    if (t !== state.tracking) {
+    const t = trackingState(this.pose, performance.now(), !!stream?.online, !!store.get().registration);
+    if (t !== store.get().tracking) {
       set({ tracking: t });
       this.pushInstrument();
     }
@@ -317,11 +286,11 @@ class AnatomyController {
   }
 
   private updateInstrument(): void {
-    const reg = state.registration;
-    this.instrument = this.pose && reg && state.meta && reg.volumeKey === state.meta.key ? instrumentInImage(this.pose.matrix, reg.trackerToImage) : null;
+    const { registration: reg, meta } = store.get();
+    this.instrument = this.pose && reg && meta && reg.volumeKey === meta.key ? instrumentInImage(this.pose.matrix, reg.trackerToImage) : null;
     this.updateTracking();
     this.pushInstrument();
-    if (state.follow && this.instrument && state.tracking === 'ok') {
+    if (store.get().follow && this.instrument && store.get().tracking === 'ok') {
       const now = performance.now();
       if (now - this.lastFollowMs > 100) {
         this.lastFollowMs = now;
@@ -331,9 +300,9 @@ class AnatomyController {
   }
 
   private pushInstrument(): void {
-    const inst = state.tracking === 'lost' ? null : this.instrument;
-    this.volumeView?.setInstrument(inst, state.tracking);
-    for (const s of this.slices.values()) s.setInstrument(inst, state.tracking);
+    const inst = store.get().tracking === 'lost' ? null : this.instrument;
+    this.volumeView?.setInstrument(inst, store.get().tracking);
+    for (const s of this.slices.values()) s.setInstrument(inst, store.get().tracking);
   }
 
   /** Latest instrument tip in tracker space (tests). */
@@ -349,18 +318,18 @@ class AnatomyController {
   // ---------------------------------------------------------------- registration workflow
 
   private pushFiducials(): void {
-    const pts = state.fiducials.map((f) => f.image).filter((p): p is Vec3 => !!p);
+    const pts = store.get().fiducials.map((f) => f.image).filter((p): p is Vec3 => !!p);
     this.volumeView?.setFiducials(pts);
     for (const s of this.slices.values()) s.setFiducials(pts);
   }
 
   addFiducial(): void {
-    set({ fiducials: [...state.fiducials, {}] });
+    set({ fiducials: [...store.get().fiducials, {}] });
   }
 
   /** Uses the crosshair as the image position of fiducial i. */
   setFiducialImage(i: number): void {
-    const f = [...state.fiducials];
+    const f = [...store.get().fiducials];
     f[i] = { ...f[i], image: this.getCrosshair() };
     set({ fiducials: f, notice: null });
     this.pushFiducials();
@@ -373,20 +342,20 @@ class AnatomyController {
       set({ notice: r.error });
       return;
     }
-    const f = [...state.fiducials];
+    const f = [...store.get().fiducials];
     f[i] = { ...f[i], tracker: r.tip };
     set({ fiducials: f, notice: null });
   }
 
   removeFiducial(i: number): void {
-    set({ fiducials: state.fiducials.filter((_, k) => k !== i) });
+    set({ fiducials: store.get().fiducials.filter((_, k) => k !== i) });
     this.pushFiducials();
   }
 
   async register(): Promise<void> {
-    const pairs = state.fiducials.filter((f) => f.image && f.tracker).map((f) => ({ image: f.image!, tracker: f.tracker! }));
+    const pairs = store.get().fiducials.filter((f) => f.image && f.tracker).map((f) => ({ image: f.image!, tracker: f.tracker! }));
     try {
-      const r = await call<RegistrationView>('POST', '/api/anatomy/registration', { pairs });
+      const r = await callApi('registrationSet', { body: { pairs } });
       set({ registration: r, notice: `Registered: FRE ${r.freMm.toFixed(2)} mm` });
       this.updateInstrument();
     } catch (e) {
@@ -395,7 +364,7 @@ class AnatomyController {
   }
 
   async clearRegistration(): Promise<void> {
-    await call('DELETE', '/api/anatomy/registration').catch((e: Error) => set({ notice: e.message }));
+    await callApi('registrationClear').catch((e: Error) => set({ notice: e.message }));
   }
 }
 

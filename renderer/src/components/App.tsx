@@ -23,6 +23,7 @@ function Clock() {
 export function App({ tokenMissing }: { tokenMissing: boolean }) {
   const simulated = useDisplay((s) => s.simulated);
   const connectError = useDisplay((s) => s.connectError);
+  const contractMismatch = useDisplay((s) => s.contractMismatch);
   // Re-render each second so numerics age out (greyed) even when no message arrives.
   const [, tick] = useState(0);
   useEffect(() => {
@@ -46,7 +47,13 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
         <Clock />
       </header>
       <DeviceStrip />
-      {connectError ? <div className="conn-error">{connectError}</div> : null}
+      {contractMismatch ? (
+        <div className="contract-mismatch" role="alert" data-testid="contract-mismatch">
+          {contractMismatch}
+        </div>
+      ) : connectError ? (
+        <div className="conn-error">{connectError}</div>
+      ) : null}
       <main className="main">
         <div className="left">
         <section className="vitals" data-testid="vitals">

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useDisplay } from '../store';
-import { api } from '../api';
+import { callApi } from '../api';
 import { hubClock } from '../hub-clock';
 import { shortcutOf } from './shortcuts';
 import type { AnnotationRequest, AnnotationView, PresetView, TeamMemberView } from '../../../common/case-contract';
@@ -51,7 +51,7 @@ function StartCaseDialog({ onClose }: { onClose: () => void }) {
   const [error, setError] = useState('');
   const submit = async () => {
     try {
-      await api('/api/case', { procedure, room, team: team.filter((m) => m.name.trim()) });
+      await callApi('caseStart', { body: { procedure, room, team: team.filter((m) => m.name.trim()) } });
       onClose();
     } catch (e) {
       setError((e as Error).message);
@@ -145,17 +145,18 @@ function EntryDialog({ entry, me, onClose }: { entry: AnnotationView; me: TeamMe
   const [shiftMin, setShiftMin] = useState('0');
   const [error, setError] = useState('');
   useEffect(() => {
-    api<AnnotationView[]>(`/api/annotations/${encodeURIComponent(entry.entryId)}/history`).then(setHistory, (e: Error) => setError(e.message));
+    callApi('annotationHistory', { params: { entryId: entry.entryId } }).then(setHistory, (e: Error) => setError(e.message));
   }, [entry]);
-  const act = async (path: string, body: unknown) => {
+  const act = async (call: () => Promise<unknown>) => {
     try {
-      await api(path, body);
+      await call();
       onClose();
     } catch (e) {
       setError((e as Error).message);
     }
   };
   const who = me ?? { role: 'unknown', name: '' };
+  const params = { entryId: entry.entryId };
   return (
     <div className="dialog-backdrop">
       <div className="dialog" data-testid="entry-dialog">
@@ -188,13 +189,20 @@ function EntryDialog({ entry, me, onClose }: { entry: AnnotationView; me: TeamMe
           <button onClick={onClose}>Close</button>
           {entry.action !== 'delete' ? (
             <>
-              <button className="danger" data-testid="entry-delete" onClick={() => void act(`/api/annotations/${encodeURIComponent(entry.entryId)}/delete`, { role: who.role, name: who.name, reason: 'deleted on display' })}>
+              <button
+                className="danger"
+                data-testid="entry-delete"
+                onClick={() => void act(() => callApi('annotationDelete', { params, body: { role: who.role, name: who.name, reason: 'deleted on display' } }))}
+              >
                 Delete
               </button>
               <button
                 className="primary"
                 data-testid="entry-save"
-                onClick={() => void act(`/api/annotations/${encodeURIComponent(entry.entryId)}/edit`, { role: who.role, name: who.name, patch: { text, tMs: entry.tMs + (Number(shiftMin) || 0) * 60000 } })}
+                onClick={() => {
+                  const patch = { text, tMs: entry.tMs + (Number(shiftMin) || 0) * 60000 };
+                  void act(() => callApi('annotationEdit', { params, body: { role: who.role, name: who.name, patch } }));
+                }}
               >
                 Save edit
               </button>
@@ -252,7 +260,8 @@ export function TimelinePanel() {
     const label = labelOf({ kind, text: extra.text ?? '', data: { drug: extra.drug ?? '', dose: extra.dose ?? '', unit: extra.unit ?? '', ml: extra.bloodLossMl ?? '' } }, presets);
     setToast({ text: `${label}: saving…`, kind: 'pending' });
     try {
-      const ack = await api<{ tMs: number }>('/api/annotations', { kind, role: me.role, name: me.name, agoMs: agoMin * 60000 || undefined, ...extra });
+      const body = { kind, role: me.role, name: me.name, agoMs: agoMin * 60000 || undefined, ...extra };
+      const ack = await callApi('annotate', { body });
       setToast({ text: `${label} recorded at ${hhmm(ack.tMs)}`, kind: 'ok' });
       setAgoMin(0);
     } catch (e) {

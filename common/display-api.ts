@@ -1,0 +1,316 @@
+/**
+ * The HTTP half of the hub <-> display contract: every API route in one typed table. The hub's
+ * router (main/hub/api-router.ts) registers a handler per route name and validates params, query
+ * and body with the schemas here; the display's client (renderer/src/api.ts) calls routes by name;
+ * docs/display-api.md is generated from this file (scripts/display-api-doc.ts). The WebSocket half
+ * is common/display-contract.ts. Every request carries the session token (see the doc).
+ *
+ * To add a route: add an entry here, register `router.on(name, handler)` in the hub service that
+ * owns it, call `callApi(name, input)` in the renderer, and run `npm run docs:api`.
+ */
+import * as z from 'zod/mini';
+import type {
+  AnnotationAckView,
+  AnnotationPatchRequest,
+  AnnotationRequest,
+  AnnotationVersionView,
+  CaseStartRequest,
+  CaseStateMessage,
+  CaseView,
+  TimelineMessage,
+} from './case-contract';
+import type { AnatomyStateView, PacsSeriesView, RegistrationView } from './anatomy-contract';
+import type { AlarmChangeView, AlarmEngineState, AlarmLimitView, AlarmsView, StatusView } from './display-contract';
+import { binary, json, type RouteDef } from './api-route';
+
+// zod/mini (not the full zod): the renderer bundles this table, and mini adds about 20 KB where zod adds 450 KB.
+const text = (max: number, what: string) => z.string().check(z.minLength(1), z.maxLength(max), z.describe(what));
+const optText = (max: number, what: string) => z.optional(z.string().check(z.maxLength(max), z.describe(what)));
+const optNumber = (what: string) => z.optional(z.number().check(z.describe(what)));
+const vec3 = (what: string) => z.tuple([z.number(), z.number(), z.number()]).check(z.describe(what));
+const limited = (max: number) => z.optional(z.string().check(z.maxLength(max)));
+
+const teamMember = z.object({ role: text(40, 'role on the team, e.g. surgeon'), name: text(100, 'name') });
+
+export const caseStartBody = z.object({
+  procedure: text(200, 'the procedure, e.g. "Laparoscopic cholecystectomy"'),
+  room: optText(100, 'the theatre, e.g. "OR 1"'),
+  team: z.array(teamMember).check(z.minLength(1), z.maxLength(50), z.describe('who is on the case: at least one {role, name}; annotations name one of them')),
+  patient: z.optional(
+    z
+      .object({ identifier: limited(100), name: limited(200), birthDate: limited(40), sex: limited(20) })
+      .check(z.describe('patient identifiers, kept apart from the recording so it can be shared without them')),
+  ),
+});
+
+const who = {
+  role: text(40, 'who: a role on the case team'),
+  name: optText(100, "who: a name (default: that team member's)"),
+};
+
+export const annotationBody = z.object({
+  kind: text(40, 'a preset kind (e.g. "incision", see GET /api/case presets), "note", "bolus" or "blood-loss"'),
+  tMs: optNumber('hub time the entry refers to (Unix ms); default now; not with agoMs'),
+  agoMs: optNumber('back-dating: the entry refers to now − agoMs (ms)'),
+  text: optText(2000, 'free text (required for a note)'),
+  drug: optText(100, 'bolus: the drug'),
+  dose: optNumber('bolus: the dose'),
+  unit: optText(20, 'bolus: the dose unit (UCUM, e.g. "mg")'),
+  bloodLossMl: optNumber('blood loss, mL'),
+  ...who,
+});
+
+export const annotationEditBody = z.object({
+  patch: z
+    .object({
+      kind: z.optional(text(40, 'kind')),
+      tMs: optNumber('hub time (Unix ms)'),
+      text: optText(2000, 'text'),
+      drug: optText(100, 'drug'),
+      dose: optNumber('dose'),
+      unit: optText(20, 'unit'),
+      bloodLossMl: optNumber('blood loss, mL'),
+    })
+    .check(z.describe('the fields that change; omitted ones keep their value')),
+  ...who,
+});
+
+export const annotationDeleteBody = z.object({ ...who, reason: optText(500, 'why it is deleted') });
+
+export const anatomyOpenBody = z.object({
+  source: z.string().check(z.trim(), z.minLength(1), z.maxLength(4096), z.describe('a DICOM folder, DICOMDIR or file on the hub, or a DICOMweb series URL')),
+});
+
+export const registrationBody = z.object({
+  pairs: z
+    .array(z.object({ image: vec3('point in the images (patient LPS, mm)'), tracker: vec3('the same point seen by the tracker (mm)') }))
+    .check(z.maxLength(64), z.describe('fiducial pairs; a registration needs at least 3')),
+  label: optText(200, 'e.g. "5 skin markers" (default: "N fiducials")'),
+});
+
+const alarmWho = z.object({ who: text(100, 'who acts (name or role), recorded with the change') });
+const limitValue = (what: string) => z.optional(z.nullable(z.number().check(z.describe(what))));
+export const alarmLimitsBody = z.object({
+  who: text(100, 'who changes the limits, recorded with the change'),
+  low: limitValue('low limit (UCUM unit of the channel), null: none'),
+  high: limitValue('high limit, null: none'),
+  extremeLow: limitValue('below this the alarm is high priority, null: none'),
+  extremeHigh: limitValue('above this the alarm is high priority, null: none'),
+  delayS: z.optional(z.number().check(z.describe('condition delay, s (0-120)'))),
+});
+
+/** POST /api/alarms/:alarmId/ACTION (alarmId URL-encoded: it contains slashes). */
+const alarmAction = <A extends string>(action: A, summary: string) =>
+  ({
+    method: 'POST',
+    path: `/api/alarms/:alarmId/${action}`,
+    summary,
+    body: alarmWho,
+    status: 200,
+    response: json<{ alarmId: string; engine: AlarmEngineState }>(),
+    errors: { 400: 'who is missing or blank', 404: 'no active alarm with that id' },
+  }) as const;
+
+const REC_ENTRY =
+  'the recorder refused (code REC_NO_CASE: no active case; ' +
+  'REC_BAD_ANNOTATION: unknown kind, who is not on the team, dated in the future, a note without text...)';
+const REC_RESTARTING = 'the recorder worker is restarting (code REC_WORKER_FAILED): try again';
+
+export const API_ROUTES = {
+  status: {
+    method: 'GET',
+    path: '/api/status',
+    summary: 'The hub now: contract version, devices with their counters, alarms, device bus counters.',
+    status: 200,
+    response: json<StatusView>(),
+    errors: {},
+  },
+  case: {
+    method: 'GET',
+    path: '/api/case',
+    summary: 'The active case (null when none), the annotation presets and whether it records.',
+    status: 200,
+    response: json<CaseStateMessage>(),
+    errors: {},
+  },
+  caseStart: {
+    method: 'POST',
+    path: '/api/case',
+    summary: 'Creates a case and starts recording it.',
+    body: caseStartBody,
+    status: 201,
+    response: json<CaseView>(),
+    errors: {
+      400: 'a field is missing or wrong',
+      409: 'a case is already active (code REC_CASE_ACTIVE), or the recorder refused the case',
+      503: REC_RESTARTING,
+    },
+  },
+  caseEnd: {
+    method: 'POST',
+    path: '/api/case/end',
+    summary: 'Ends the active case: everything is flushed and the case file is complete.',
+    status: 200,
+    response: json<CaseView>(),
+    errors: { 409: 'no active case (code REC_NO_CASE)', 503: REC_RESTARTING },
+  },
+  timeline: {
+    method: 'GET',
+    path: '/api/timeline',
+    summary: "The active case's timeline: latest version of each entry, alarm intervals, gaps.",
+    status: 200,
+    response: json<TimelineMessage>(),
+    errors: { 404: 'no active case' },
+  },
+  annotate: {
+    method: 'POST',
+    path: '/api/annotations',
+    summary: 'Adds an entry (marker, note, bolus, blood loss); answers once it is on disk.',
+    body: annotationBody,
+    status: 201,
+    response: json<AnnotationAckView>(),
+    errors: { 400: 'a field is missing or wrong', 409: REC_ENTRY, 503: REC_RESTARTING },
+  },
+  annotationEdit: {
+    method: 'POST',
+    path: '/api/annotations/:entryId/edit',
+    summary: 'Adds a new version of an entry with the changed fields; earlier versions stay.',
+    body: annotationEditBody,
+    status: 200,
+    response: json<AnnotationAckView>(),
+    errors: { 400: 'a field is missing or wrong', 409: `${REC_ENTRY}; REC_NOT_FOUND: no such entry`, 503: REC_RESTARTING },
+  },
+  annotationDelete: {
+    method: 'POST',
+    path: '/api/annotations/:entryId/delete',
+    summary: 'Adds a deletion version; the entry stays in the history.',
+    body: annotationDeleteBody,
+    status: 200,
+    response: json<AnnotationAckView>(),
+    errors: { 400: 'a field is missing or wrong', 409: `${REC_ENTRY}; REC_NOT_FOUND: no such entry`, 503: REC_RESTARTING },
+  },
+  annotationHistory: {
+    method: 'GET',
+    path: '/api/annotations/:entryId/history',
+    summary: 'Every version of one entry, in chain order.',
+    status: 200,
+    response: json<AnnotationVersionView[]>(),
+    errors: {},
+  },
+  anatomy: {
+    method: 'GET',
+    path: '/api/anatomy',
+    summary: 'The current image volume (status, progress, metadata) and registration.',
+    status: 200,
+    response: json<AnatomyStateView>(),
+    errors: {},
+  },
+  anatomyVoxels: {
+    method: 'GET',
+    path: '/api/anatomy/voxels',
+    summary: "The current volume's samples: little-endian Int16 or Float32 (meta.dataType), x fastest, then y, then z.",
+    query: z.object({ id: optText(4200, "the volume's meta.id: refused when another volume has replaced it") }),
+    status: 200,
+    response: binary(),
+    errors: { 404: 'no volume loaded', 409: 'the volume named by id is no longer current' },
+  },
+  anatomyOpen: {
+    method: 'POST',
+    path: '/api/anatomy/open',
+    summary: 'Starts loading images; progress and the result come as `volume` messages (and GET /api/anatomy).',
+    body: anatomyOpenBody,
+    status: 202,
+    response: json<{ status: 'loading'; source: string }>(),
+    errors: { 400: 'source is missing, or no such file or folder on the hub' },
+  },
+  anatomyDemo: {
+    method: 'POST',
+    path: '/api/anatomy/demo',
+    summary: 'Starts loading the built-in demo phantom.',
+    status: 202,
+    response: json<{ status: 'loading' }>(),
+    errors: {},
+  },
+  pacsSearch: {
+    method: 'GET',
+    path: '/api/anatomy/pacs',
+    summary: 'Searches a DICOMweb (QIDO-RS) service for series (at most 200).',
+    query: z.object({
+      url: z
+        .string()
+        .check(
+          z.regex(/^https?:\/\//i, { error: 'must be a DICOMweb service URL (http[s]://host/dicom-web[?PatientID=...])' }),
+          z.describe('the DICOMweb service, optionally with QIDO filters (?PatientID=...)'),
+        ),
+    }),
+    status: 200,
+    response: json<PacsSeriesView[]>(),
+    errors: { 400: 'url is missing or not http(s)', 502: 'the PACS search failed (the message says why)' },
+  },
+  registration: {
+    method: 'GET',
+    path: '/api/anatomy/registration',
+    summary: 'The tracker-to-image registration in force, or null.',
+    status: 200,
+    response: json<RegistrationView | null>(),
+    errors: {},
+  },
+  registrationSet: {
+    method: 'POST',
+    path: '/api/anatomy/registration',
+    summary: 'Registers the tracker to the current images from fiducial pairs (kept per series across restarts).',
+    body: registrationBody,
+    status: 200,
+    response: json<RegistrationView>(),
+    errors: { 400: 'pairs is missing or not [{image, tracker}] of 3 numbers each', 422: 'no images loaded, fewer than 3 pairs, or the points are degenerate' },
+  },
+  registrationClear: {
+    method: 'DELETE',
+    path: '/api/anatomy/registration',
+    summary: 'Removes the registration of the current images.',
+    status: 200,
+    response: json<null>(),
+    errors: {},
+  },
+  alarms: {
+    method: 'GET',
+    path: '/api/alarms',
+    summary: "The alarm engine's alarms (active and latched, with their state), the limits in force and the audio pause length.",
+    status: 200,
+    response: json<AlarmsView>(),
+    errors: {},
+  },
+  alarmHistory: {
+    method: 'GET',
+    path: '/api/alarms/history',
+    summary: 'The last alarm state changes (raised, acknowledged, audio paused, escalated, cleared, limits changed...), oldest first.',
+    status: 200,
+    response: json<AlarmChangeView[]>(),
+    errors: {},
+  },
+  alarmAcknowledge: alarmAction('acknowledge', 'Acknowledges an alarm: its sound stops; a latched alarm whose condition has ended goes.'),
+  alarmPauseAudio: alarmAction('pause-audio', "Pauses an alarm's sound for the configured time (default 2 min)."),
+  alarmOff: alarmAction('off', 'Alarm off: no visual or auditory signal for this condition until switched on again.'),
+  alarmOn: alarmAction('on', 'Switches an alarm that was off back on.'),
+  alarmLimits: {
+    method: 'POST',
+    path: '/api/alarms/limits/:mdc',
+    summary: "Changes a channel's alarm limits (by MDC reference id) for the case; recorded with who.",
+    body: alarmLimitsBody,
+    status: 200,
+    response: json<AlarmLimitView>(),
+    errors: { 400: 'a field is wrong, low is not below high, or no limits for that channel' },
+  },
+} as const satisfies Record<string, RouteDef>;
+
+export type ApiRoutes = typeof API_ROUTES;
+export type RouteName = keyof ApiRoutes;
+
+// The schemas accept exactly the request types the rest of the code uses (a compile-time check).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameShapes: [
+  Same<z.output<typeof annotationBody>, AnnotationRequest>,
+  Same<z.output<typeof caseStartBody>, CaseStartRequest>,
+  Same<z.output<typeof annotationEditBody>['patch'], AnnotationPatchRequest>,
+] = [true, true, true];
+void sameShapes;
