@@ -29,20 +29,37 @@ const ALARMS = Number(opt('alarms') ?? 200);
 const KEY = 'bench-alarm-01/0/high';
 
 const descriptor: DeviceDescriptor = {
-  protocol: 1, deviceId: 'bench-alarm-01', kind: 'patient-monitor', manufacturer: 'OR Hub bench', model: 'Bench HR', serial: 'bench-alarm-01', heartbeatMs: 1000,
+  protocol: 1,
+  deviceId: 'bench-alarm-01',
+  kind: 'patient-monitor',
+  manufacturer: 'OR Hub bench',
+  model: 'Bench HR',
+  serial: 'bench-alarm-01',
+  heartbeatMs: 1000,
   channels: [{ index: 0, kind: 'numeric', mdc: 'MDC_ECG_HEART_RATE', label: 'HR', unit: '/min' }],
 };
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-bench-alarms-'));
-  const running = await startHub({ host: '127.0.0.1', port: 0, bus: 'tcp://127.0.0.1:*', dataDir, simulate: true, busSecurity: 'plain', cliPath: CLI, log: () => {} });
+  const running = await startHub({
+    host: '127.0.0.1',
+    port: 0,
+    bus: 'tcp://127.0.0.1:*',
+    dataDir,
+    simulate: true,
+    busSecurity: 'plain',
+    cliPath: CLI,
+    log: () => {},
+  });
   const { hub } = running;
   let ingestMs = 0;
-  const timed = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A) => {
-    const t0 = performance.now();
-    fn(...a);
-    ingestMs += performance.now() - t0;
-  };
+  const timed =
+    <A extends unknown[]>(fn: (...a: A) => void) =>
+    (...a: A) => {
+      const t0 = performance.now();
+      fn(...a);
+      ingestMs += performance.now() - t0;
+    };
   hub.onMessage = timed(hub.onMessage.bind(hub));
   hub.onData = timed(hub.onData.bind(hub));
   const engine = running.alarms.engine;
@@ -66,7 +83,7 @@ async function main(): Promise<void> {
   dev.start();
   await until(() => dev.accepted, 'the bench device accepted', 20000);
   await until(() => page.locator('[data-testid="device-sim-monitor-01"][data-state="online"]').count(), 'the simulated OR online', 30000);
-  await until(async () => (await page.evaluate('window.__orhub.waves.framesDrawn')) as number > 60, 'waves drawn', 30000);
+  await until(async () => ((await page.evaluate('window.__orhub.waves.framesDrawn')) as number) > 60, 'waves drawn', 30000);
   await sleep(3000);
 
   const cpu0 = { engine: engine.cpuMs, ingest: ingestMs, t: now() };
@@ -74,7 +91,10 @@ async function main(): Promise<void> {
   const intervals: number[] = [];
   let drawn = (await page.evaluate('window.__orhub.waves.framesDrawn')) as number;
   const collectFrames = async () => {
-    const { n, times } = (await page.evaluate('({ n: window.__orhub.waves.framesDrawn, times: window.__orhub.waves.frameTimes })')) as { n: number; times: number[] };
+    const { n, times } = (await page.evaluate('({ n: window.__orhub.waves.framesDrawn, times: window.__orhub.waves.frameTimes })')) as {
+      n: number;
+      times: number[];
+    };
     intervals.push(...times.slice(-Math.min(n - drawn, times.length)));
     drawn = n;
   };
@@ -119,7 +139,10 @@ async function main(): Promise<void> {
     goalP99Ms: 250,
     met: lat.p99 <= 250,
   };
-  console.log(`alarm signal generation delay (send -> banner painted), ${lat.n}/${ALARMS} alarms: p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms`);
+  console.log(
+    `alarm signal generation delay (send -> banner painted), ${lat.n}/${ALARMS} alarms: ` +
+      `p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms`,
+  );
   console.log(`display frame intervals in the same run: p50 ${result.frameIntervalMs.p50} ms, p99 ${result.frameIntervalMs.p99} ms (${fr.n} frames)`);
   console.log(`engine ${result.engineMsPerHour} ms/h vs ingest ${result.ingestMsPerHour} ms/h of main-thread time: ratio ${result.engineToIngest}`);
   console.log(JSON.stringify(result));

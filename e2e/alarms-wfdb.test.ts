@@ -22,7 +22,13 @@ let hub: HubProc;
 after(async () => hub?.kill());
 
 const monitor = (deviceId: string): DeviceDescriptor => ({
-  protocol: 1, deviceId, kind: 'patient-monitor', manufacturer: 'replay', model: 'a103l replay', serial: deviceId, heartbeatMs: 500,
+  protocol: 1,
+  deviceId,
+  kind: 'patient-monitor',
+  manufacturer: 'replay',
+  model: 'a103l replay',
+  serial: deviceId,
+  heartbeatMs: 500,
   channels: [
     { index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'II', unit: 'mV', rateHz: 250, format: 'f32' },
     { index: 1, kind: 'wave', mdc: 'MDC_PULS_OXIM_PLETH', label: 'Pleth', unit: '1', rateHz: 250, format: 'f32' },
@@ -61,24 +67,41 @@ const alarms = async () => {
   return ((await r.json()) as { alarms: { alarmId: string; priority: string; source: string; engine: { notes: string[] } }[] }).alarms;
 };
 
-test('a103l replayed through a monitor over the bus: "not confirmed by pulse"; with a flat pleth it stays plain high', { skip: !present && !process.env.CI && 'shared WFDB data (a103l) absent' }, async () => {
-  hub = await startHub();
-  const a = await replay('replay-a103l', false);
-  const { value: asys } = await until(async () => (await alarms()).find((x) => x.alarmId === 'replay-a103l/asystole'), 'the asystole alarm', 5000, 100);
-  assert.equal(asys!.priority, 'high');
-  await until(async () => (await alarms()).find((x) => x.alarmId === 'replay-a103l/asystole')?.engine.notes.includes('not confirmed by pulse'), 'the note', 3000, 100);
-  const q = (await alarms()).find((x) => x.alarmId === 'replay-a103l/tech/ecg-quality');
-  assert.equal(q?.priority, 'medium');
-  assert.equal(q?.source, 'technical');
-  await a.stop();
-  await new Promise((r) => setTimeout(r, 2500)); // its pleth goes stale: it no longer says anything about pulses
+test(
+  'a103l replayed through a monitor over the bus: "not confirmed by pulse"; with a flat pleth it stays plain high',
+  { skip: !present && !process.env.CI && 'shared WFDB data (a103l) absent' },
+  async () => {
+    hub = await startHub();
+    const a = await replay('replay-a103l', false);
+    const { value: asys } = await until(async () => (await alarms()).find((x) => x.alarmId === 'replay-a103l/asystole'), 'the asystole alarm', 5000, 100);
+    assert.equal(asys!.priority, 'high');
+    await until(
+      async () => (await alarms()).find((x) => x.alarmId === 'replay-a103l/asystole')?.engine.notes.includes('not confirmed by pulse'),
+      'the note',
+      3000,
+      100,
+    );
+    const q = (await alarms()).find((x) => x.alarmId === 'replay-a103l/tech/ecg-quality');
+    assert.equal(q?.priority, 'medium');
+    assert.equal(q?.source, 'technical');
+    await a.stop();
+    await new Promise((r) => setTimeout(r, 2500)); // its pleth goes stale: it no longer says anything about pulses
 
-  const b = await replay('replay-a103l-flat', true);
-  const { value: flat } = await until(async () => (await alarms()).find((x) => x.alarmId === 'replay-a103l-flat/asystole'), 'the second asystole alarm', 5000, 100);
-  await new Promise((r) => setTimeout(r, 500));
-  const again = (await alarms()).find((x) => x.alarmId === 'replay-a103l-flat/asystole')!;
-  assert.equal(flat!.priority, 'high');
-  assert.deepEqual(again.engine.notes, []);
-  assert.equal((await alarms()).find((x) => x.alarmId === 'replay-a103l-flat/tech/ecg-quality'), undefined);
-  await b.stop();
-});
+    const b = await replay('replay-a103l-flat', true);
+    const { value: flat } = await until(
+      async () => (await alarms()).find((x) => x.alarmId === 'replay-a103l-flat/asystole'),
+      'the second asystole alarm',
+      5000,
+      100,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const again = (await alarms()).find((x) => x.alarmId === 'replay-a103l-flat/asystole')!;
+    assert.equal(flat!.priority, 'high');
+    assert.deepEqual(again.engine.notes, []);
+    assert.equal(
+      (await alarms()).find((x) => x.alarmId === 'replay-a103l-flat/tech/ecg-quality'),
+      undefined,
+    );
+    await b.stop();
+  },
+);

@@ -25,7 +25,11 @@ after(async () => {
 });
 
 const api = async (method: string, p: string, body?: unknown) => {
-  const r = await fetch(hub.origin + p, { method, headers: { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(hub.origin + p, {
+    method,
+    headers: { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   return { status: r.status, body: (await r.json()) as any };
 };
 
@@ -88,7 +92,12 @@ test('tachycardia and desaturation: banner, colours, flashing, tiles, audio, ack
   monitor = run(['simulate', '--bus', hub.bus, '--devices', 'monitor', '--scenario', 'tachy-desat']);
 
   const banner = page.locator('[data-testid="alarm-bar"] .alarm');
-  await until(async () => (await banner.count()) >= 2 && (await banner.nth(1).getAttribute('data-priority')) === 'medium', 'high HR and medium SpO2 alarms', 40000, 100);
+  await until(
+    async () => (await banner.count()) >= 2 && (await banner.nth(1).getAttribute('data-priority')) === 'medium',
+    'high HR and medium SpO2 alarms',
+    40000,
+    100,
+  );
   const hrKey = 'sim-monitor-01/10/high';
   assert.equal(await banner.nth(0).getAttribute('data-alarm-id'), hrKey, 'high first');
   assert.match(await banner.nth(0).innerText(), /HR EXTREMELY HIGH/);
@@ -97,14 +106,23 @@ test('tachycardia and desaturation: banner, colours, flashing, tiles, audio, ack
   assert.equal(await bg(0), 'rgb(255, 45, 45)');
   assert.equal(await bg(1), 'rgb(255, 212, 0)');
   const high = await flash('high', 2100);
-  assert.ok(high.hz >= 1.4 && high.hz <= 2.8 && high.duty >= 0.2 && high.duty <= 0.6, `high flashes at ${high.hz.toFixed(2)} Hz, ${(high.duty * 100).toFixed(0)} % on`);
+  assert.ok(
+    high.hz >= 1.4 && high.hz <= 2.8 && high.duty >= 0.2 && high.duty <= 0.6,
+    `high flashes at ${high.hz.toFixed(2)} Hz, ${(high.duty * 100).toFixed(0)} % on`,
+  );
   const medium = await flash('medium', 4000);
-  assert.ok(medium.hz >= 0.4 && medium.hz <= 0.8 && medium.duty >= 0.2 && medium.duty <= 0.6, `medium flashes at ${medium.hz.toFixed(2)} Hz, ${(medium.duty * 100).toFixed(0)} % on`);
+  assert.ok(
+    medium.hz >= 0.4 && medium.hz <= 0.8 && medium.duty >= 0.2 && medium.duty <= 0.6,
+    `medium flashes at ${medium.hz.toFixed(2)} Hz, ${(medium.duty * 100).toFixed(0)} % on`,
+  );
   assert.equal(await page.locator('[data-testid="tile-ecg"]').getAttribute('data-alarm'), 'high');
   assert.equal(await page.locator('[data-testid="tile-pleth"]').getAttribute('data-alarm'), 'medium');
   assert.match(await page.locator('[data-testid="tile-ecg-limits"]').innerText(), /50 – 120/);
   // The SpO2 alarm is one alarm with both sources: the monitor's own and the hub's limit (after its 10 s delay).
-  const spo2Alarms = async () => ((await api('GET', '/api/alarms')).body.alarms as { alarmId: string; engine: { sources: string[]; mdc: string[] } }[]).filter((a) => a.engine.mdc.includes('MDC_PULS_OXIM_SAT_O2'));
+  const spo2Alarms = async () =>
+    ((await api('GET', '/api/alarms')).body.alarms as { alarmId: string; engine: { sources: string[]; mdc: string[] } }[]).filter((a) =>
+      a.engine.mdc.includes('MDC_PULS_OXIM_SAT_O2'),
+    );
   await until(async () => (await spo2Alarms())[0]?.engine.sources.length === 2, 'the hub limit joins the monitor SpO2 alarm', 20000, 250);
   const spo2 = await spo2Alarms();
   assert.equal(spo2.length, 1, 'one SpO2 alarm');
@@ -119,7 +137,10 @@ test('tachycardia and desaturation: banner, colours, flashing, tiles, audio, ack
   };
   await until(async () => (await highBurst()).length === 10, 'a high burst scheduled', 15000);
   const burst = await highBurst();
-  assert.deepEqual(burst.map((p) => round2(p.at)), [0, 0.25, 0.5, 0.9, 1.15, 2.3, 2.55, 2.8, 3.2, 3.45]);
+  assert.deepEqual(
+    burst.map((p) => round2(p.at)),
+    [0, 0.25, 0.5, 0.9, 1.15, 2.3, 2.55, 2.8, 3.2, 3.45],
+  );
   assert.ok(burst.every((p) => round2(p.dur) === 0.15 && p.hz >= 150 && p.hz <= 1000));
 
   // Acknowledge the high alarm by touch: the medium one sounds (3 pulses of 200 ms).
@@ -128,17 +149,39 @@ test('tachycardia and desaturation: banner, colours, flashing, tiles, audio, ack
   await page.locator(`[data-alarm-row="${hrKey}"] [data-action="acknowledge"]`).click();
   await until(async () => (await pulseCount()) >= before + 3, 'a medium burst', 10000);
   const med = (await pulsesSince(before)).slice(0, 3);
-  assert.deepEqual(med.map((p) => [round2(p.at), round2(p.dur)]), [[0, 0.2], [0.35, 0.2], [0.7, 0.2]]);
-  await until(async () => /acknowledged high HR EXTREMELY HIGH .* by Dr Test/.test(await page.getByTestId('alarm-history').innerText()), 'the acknowledgement in the history', 5000);
+  assert.deepEqual(
+    med.map((p) => [round2(p.at), round2(p.dur)]),
+    [
+      [0, 0.2],
+      [0.35, 0.2],
+      [0.7, 0.2],
+    ],
+  );
+  await until(
+    async () => /acknowledged high HR EXTREMELY HIGH .* by Dr Test/.test(await page.getByTestId('alarm-history').innerText()),
+    'the acknowledgement in the history',
+    5000,
+  );
 
   // A low alarm (temperature over a lowered limit, no delay) with the SpO2 alarm's audio paused: the low burst, 2 pulses; pause visible.
   assert.equal((await api('POST', '/api/alarms/limits/MDC_TEMP_BODY', { who: 'Dr Test', low: 30, high: 36, delayS: 0 })).status, 200);
-  await until(async () => (await api('GET', '/api/alarms')).body.alarms.some((a: { priority: string }) => a.priority === 'low'), 'a low temperature alarm', 10000, 200);
+  await until(
+    async () => (await api('GET', '/api/alarms')).body.alarms.some((a: { priority: string }) => a.priority === 'low'),
+    'a low temperature alarm',
+    10000,
+    200,
+  );
   const beforeLow = await pulseCount();
   await page.locator('[data-alarm-row="sim-monitor-01/11/low"] [data-action="pause-audio"]').click();
   await until(async () => (await pulseCount()) >= beforeLow + 2, 'a low burst', 10000);
   const low = (await pulsesSince(beforeLow)).slice(0, 2);
-  assert.deepEqual(low.map((p) => [round2(p.at), round2(p.dur)]), [[0, 0.2], [0.35, 0.2]]);
+  assert.deepEqual(
+    low.map((p) => [round2(p.at), round2(p.dur)]),
+    [
+      [0, 0.2],
+      [0.35, 0.2],
+    ],
+  );
   assert.match(await page.getByTestId('audio-paused').innerText(), /AUDIO PAUSED [12]:\d\d/);
   await page.getByTestId('alarm-panel-close').click();
   await page.screenshot({ path: artefact('alarms-banner.png') });
@@ -164,7 +207,11 @@ test('tachycardia and desaturation: banner, colours, flashing, tiles, audio, ack
     changes.map((c) => `${c.action} ${c.key} ${c.who}`),
     'the recording holds the same state changes, in order',
   );
-  for (const a of ['raised', 'acknowledged', 'audio-paused', 'limit-changed']) assert.ok(rec.alarms.some((c) => c.action === a), `${a} recorded`);
+  for (const a of ['raised', 'acknowledged', 'audio-paused', 'limit-changed'])
+    assert.ok(
+      rec.alarms.some((c) => c.action === a),
+      `${a} recorded`,
+    );
   const text = await runToEnd(['recordings', 'show', ended.body.id, '--data-dir', dataDir]);
   assert.match(text.stdout, /acknowledged {2}high {2}HR EXTREMELY HIGH .*\(sim-monitor-01\/10\/high\) {2}by Dr Test/);
 });

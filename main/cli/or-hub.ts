@@ -165,7 +165,8 @@ const simulateCommand = defineCommand({
     const names = f.devices.split(',') as SimDeviceName[];
     const curve = f.keys ? readDeviceKeyFile(f.keys) : undefined;
     const devices: SimDevice[] = names.map((n) =>
-      createSimDevice(n, { endpoint: f.bus, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed, curve, dataEndpoint: f['bus-data'], dataChannel: !f['no-data-channel'], scenario: f.scenario as 'none' | 'tachy-desat' }),
+      createSimDevice(n, { endpoint: f.bus, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed, curve, dataEndpoint: f['bus-data'], dataChannel: !f['no-data-channel'],
+        scenario: f.scenario as 'none' | 'tachy-desat' }),
     );
     for (const d of devices) d.start();
     // A plain simulator gets no answer from a CURVE hub (the default): say what to do.

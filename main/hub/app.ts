@@ -114,7 +114,15 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const router = new ApiRouter();
   const recordTo: { cases: CaseService | null } = { cases: null };
   // The alarm engine: limits, context, acknowledgement, escalation; every change recorded with the case.
-  const alarmService = new AlarmService({ hub, display, router, now: hubNow, faults, record: (c) => recordTo.cases?.recorder.alarmChange(c), timing: cfg.alarmTiming });
+  const alarmService = new AlarmService({
+    hub,
+    display,
+    router,
+    now: hubNow,
+    faults,
+    record: (c) => recordTo.cases?.recorder.alarmChange(c),
+    timing: cfg.alarmTiming,
+  });
   const alarms = () => alarmService.items();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
   router.register({

@@ -134,7 +134,9 @@ const show = defineCommand({
       for (const r of s.registrations(-Infinity, Infinity)) out(`registration ${iso(r.tMs)}: ${r.method ?? ''}, FRE ${r.freMm?.toFixed(2) ?? '-'} mm (series ${r.seriesUid ?? '-'})`);
       out(`alarm changes (${alarmLog.length}):`);
       const PRIORITY = ['info', 'low', 'medium', 'high'];
-      for (const a of alarmLog) out(`  ${iso(a.tMs)}  ${a.action}  ${PRIORITY[a.priority] ?? a.priority}  ${a.text}  (${a.key})${a.who ? `  by ${a.who}` : ''}`);
+      for (const a of alarmLog) {
+        out(`  ${iso(a.tMs)}  ${a.action}  ${PRIORITY[a.priority] ?? a.priority}  ${a.text}  (${a.key})${a.who ? `  by ${a.who}` : ''}`);
+      }
       out(`annotations (${annotations.length}, ${versions} versions):`);
       if (annotationHead) out(`  chain head: seq ${annotationHead.seq} ${annotationHead.hash} (${annotationHead.anchored ? 'anchored in the data dir' : 'NOT matching the anchored head: run or-hub verify'})`);
       for (const a of annotations) {

@@ -444,7 +444,8 @@ export class Recorder extends EventEmitter implements HubSink {
     const priority = { info: 0, low: 1, medium: 2, high: 3 }[c.priority];
     const detailJson = JSON.stringify({ kind: c.kind, sources: c.sources, notes: c.notes });
     const state = c.action === 'cleared' ? 0 : 1;
-    this.row({ k: 'alarm', deviceId: c.deviceId, channel: c.channel, tMs: c.tHubMs, priority, state, code: 0, text: c.text, key: c.key, action: c.action, who: c.who, detailJson }, c.tHubMs);
+    const { deviceId, channel, text, key, action, who } = c;
+    this.row({ k: 'alarm', deviceId, channel, tMs: c.tHubMs, priority, state, code: 0, text, key, action, who, detailJson }, c.tHubMs);
   }
 
   pose(deviceId: string, channel: number, tHubMs: number, quality: number, status: number, matrix: Float32Array): void {

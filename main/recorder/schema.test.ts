@@ -57,7 +57,10 @@ test('migration 4 adds the alarm engine columns to alarms and keeps the device a
   assert.deepEqual(db.prepare('SELECT code, text, alarm_key, action, who, detail_json FROM alarms').get(), {
     code: 1001, text: 'SpO2 LOW', alarm_key: '', action: '', who: '', detail_json: '{}',
   });
-  db.prepare("INSERT INTO alarms (device_id, channel, t_ms, priority, state, code, text, alarm_key, action, who) VALUES ('mon', 10, 6, 3, 1, 0, 'HR HIGH', 'mon/10/high', 'acknowledged', 'Dr A')").run();
+  db.prepare(
+    "INSERT INTO alarms (device_id, channel, t_ms, priority, state, code, text, alarm_key, action, who) " +
+      "VALUES ('mon', 10, 6, 3, 1, 0, 'HR HIGH', 'mon/10/high', 'acknowledged', 'Dr A')",
+  ).run();
   assert.equal((db.prepare("SELECT who FROM alarms WHERE action = 'acknowledged'").get() as { who: string }).who, 'Dr A');
 });
 

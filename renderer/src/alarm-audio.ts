@@ -41,7 +41,8 @@ export function audiblePriority(alarms: readonly AlarmItem[], hubNowMs: number):
   let best: AlarmItem | null = null;
   for (const a of alarms) {
     const e = a.engine;
-    if (!a.active || a.priority === 'info' || (e && (e.acknowledged || e.off || (e.audioPausedUntilHubMs !== null && e.audioPausedUntilHubMs > hubNowMs)))) continue;
+    if (!a.active || a.priority === 'info' || (e && (e.acknowledged || e.off || (e.audioPausedUntilHubMs !== null && e.audioPausedUntilHubMs > hubNowMs))))
+      continue;
     if (!best || RANK[a.priority] > RANK[best.priority]) best = a;
   }
   return best ? (best.priority as Exclude<AlarmPriorityName, 'info'>) : null;

@@ -36,20 +36,28 @@ function replay(flatFromS: number | null): Bed {
   return b;
 }
 
-test('a103l (false asystole alarm): "not confirmed by pulse", still high, and a medium ECG signal-quality alarm', { skip: !present && !process.env.CI && 'shared WFDB data (a103l) absent' }, () => {
-  const b = replay(null);
-  const a = b.alarm(`${MON}/asystole`)!;
-  assert.equal(a.priority, 'high');
-  assert.deepEqual(a.engine!.notes, [PULSE_NOTE]);
-  const q = b.alarm(`${MON}/tech/ecg-quality`)!;
-  assert.equal(q.priority, 'medium');
-  assert.equal(q.source, 'technical');
-});
+test(
+  'a103l (false asystole alarm): "not confirmed by pulse", still high, and a medium ECG signal-quality alarm',
+  { skip: !present && !process.env.CI && 'shared WFDB data (a103l) absent' },
+  () => {
+    const b = replay(null);
+    const a = b.alarm(`${MON}/asystole`)!;
+    assert.equal(a.priority, 'high');
+    assert.deepEqual(a.engine!.notes, [PULSE_NOTE]);
+    const q = b.alarm(`${MON}/tech/ecg-quality`)!;
+    assert.equal(q.priority, 'medium');
+    assert.equal(q.source, 'technical');
+  },
+);
 
-test('a103l with the pleth flat from 290 s (asystole in every signal): high, no note, no ECG-quality alarm', { skip: !present && !process.env.CI && 'shared WFDB data (a103l) absent' }, () => {
-  const b = replay(290);
-  const a = b.alarm(`${MON}/asystole`)!;
-  assert.equal(a.priority, 'high');
-  assert.deepEqual(a.engine!.notes, []);
-  assert.equal(b.alarm(`${MON}/tech/ecg-quality`), undefined);
-});
+test(
+  'a103l with the pleth flat from 290 s (asystole in every signal): high, no note, no ECG-quality alarm',
+  { skip: !present && !process.env.CI && 'shared WFDB data (a103l) absent' },
+  () => {
+    const b = replay(290);
+    const a = b.alarm(`${MON}/asystole`)!;
+    assert.equal(a.priority, 'high');
+    assert.deepEqual(a.engine!.notes, []);
+    assert.equal(b.alarm(`${MON}/tech/ecg-quality`), undefined);
+  },
+);

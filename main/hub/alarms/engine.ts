@@ -110,8 +110,21 @@ export class AlarmEngine implements HubSink {
   setLimits(mdc: string, patch: LimitPatch, who: string): void {
     const t = this.now();
     const s = this.limits.set(mdc, patch, { who, atHubMs: t });
-    const text = `${s.label} limits: low ${s.low ?? '-'} high ${s.high ?? '-'} (extreme ${s.extremeLow ?? '-'}/${s.extremeHigh ?? '-'}) ${s.unit}, delay ${s.delayS} s`;
-    const c: AlarmChange = { action: 'limit-changed', key: `limits/${mdc}`, kind: 'physiological', priority: s.priority, text, deviceId: 'hub', channel: -1, sources: [], notes: [], who, tHubMs: t };
+    const extreme = `${s.extremeLow ?? '-'}/${s.extremeHigh ?? '-'}`;
+    const text = `${s.label} limits: low ${s.low ?? '-'} high ${s.high ?? '-'} (extreme ${extreme}) ${s.unit}, delay ${s.delayS} s`;
+    const c: AlarmChange = {
+      action: 'limit-changed',
+      key: `limits/${mdc}`,
+      kind: 'physiological',
+      priority: s.priority,
+      text,
+      deviceId: 'hub',
+      channel: -1,
+      sources: [],
+      notes: [],
+      who,
+      tHubMs: t,
+    };
     this.log.push(c);
     for (const l of this.listeners) l(c, null as unknown as AlarmRecord);
   }
@@ -156,7 +169,16 @@ export class AlarmEngine implements HubSink {
         const ref = (dir: string) => ({ source: deviceId, kind: 'physiological' as const, code: `limit-${dir}`, channel });
         for (const dir of ['low', 'high']) if (v?.dir !== dir) this.board.clear(ref(dir), tHubMs);
         if (v) this.board.raise({ ...ref(v.dir), priority: v.priority, text: v.text, tHubMs });
-        this.quality.update(this.board, deviceId, `signal-${channel}`, invalid, tHubMs, QUALITY_DELAY_MS, 'low', `${info.label}: signal quality lost (values invalid)`);
+        this.quality.update(
+          this.board,
+          deviceId,
+          `signal-${channel}`,
+          invalid,
+          tHubMs,
+          QUALITY_DELAY_MS,
+          'low',
+          `${info.label}: signal quality lost (values invalid)`,
+        );
       }
       if (invalid) return;
       if (info.mdc === 'MDC_AWAY_CO2_ET') this.insufflation.etco2.push(tHubMs, value);

@@ -17,8 +17,10 @@ export interface LimitViolation {
 /** How a value stands against a channel's limits, ignoring the delay. */
 export function violation(spec: LimitSpec, value: number): LimitViolation | null {
   const fmt = (v: number) => `${Number(v.toFixed(1))}`;
-  if (spec.extremeLow !== null && value < spec.extremeLow) return { dir: 'low', priority: 'high', text: `${spec.label} EXTREMELY LOW ${fmt(value)} < ${spec.extremeLow}` };
-  if (spec.extremeHigh !== null && value > spec.extremeHigh) return { dir: 'high', priority: 'high', text: `${spec.label} EXTREMELY HIGH ${fmt(value)} > ${spec.extremeHigh}` };
+  if (spec.extremeLow !== null && value < spec.extremeLow)
+    return { dir: 'low', priority: 'high', text: `${spec.label} EXTREMELY LOW ${fmt(value)} < ${spec.extremeLow}` };
+  if (spec.extremeHigh !== null && value > spec.extremeHigh)
+    return { dir: 'high', priority: 'high', text: `${spec.label} EXTREMELY HIGH ${fmt(value)} > ${spec.extremeHigh}` };
   if (spec.low !== null && value < spec.low) return { dir: 'low', priority: spec.priority, text: `${spec.label} LOW ${fmt(value)} < ${spec.low}` };
   if (spec.high !== null && value > spec.high) return { dir: 'high', priority: spec.priority, text: `${spec.label} HIGH ${fmt(value)} > ${spec.high}` };
   return null;

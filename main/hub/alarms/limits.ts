@@ -20,8 +20,17 @@ export interface LimitSpec {
   delayS: number;
 }
 
-const L = (mdc: string, label: string, unit: string, low: number | null, high: number | null, extremeLow: number | null, extremeHigh: number | null,
-  priority: LimitSpec['priority'], delayS: number): LimitSpec => ({ mdc, label, unit, low, high, extremeLow, extremeHigh, priority, delayS });
+const L = (
+  mdc: string,
+  label: string,
+  unit: string,
+  low: number | null,
+  high: number | null,
+  extremeLow: number | null,
+  extremeHigh: number | null,
+  priority: LimitSpec['priority'],
+  delayS: number,
+): LimitSpec => ({ mdc, label, unit, low, high, extremeLow, extremeHigh, priority, delayS });
 
 /** Adult defaults (docs/alarms.md, "Physiological limits"). */
 export const ADULT_DEFAULTS: readonly LimitSpec[] = [
@@ -69,9 +78,12 @@ export class LimitTable {
     if (!who.who.trim()) throw new LimitError('alarm limits: who changed them must be given');
     const next: LimitSpec = { ...old, ...patch };
     if (next.delayS < 0 || next.delayS > 120) throw new LimitError(`alarm limits: delayS of ${mdc} must be within 0-120 s`);
-    if (next.low !== null && next.high !== null && next.low >= next.high) throw new LimitError(`alarm limits: low (${next.low}) must be below high (${next.high}) for ${mdc}`);
-    if (next.extremeLow !== null && next.low !== null && next.extremeLow > next.low) throw new LimitError(`alarm limits: extremeLow must not be above low for ${mdc}`);
-    if (next.extremeHigh !== null && next.high !== null && next.extremeHigh < next.high) throw new LimitError(`alarm limits: extremeHigh must not be below high for ${mdc}`);
+    if (next.low !== null && next.high !== null && next.low >= next.high)
+      throw new LimitError(`alarm limits: low (${next.low}) must be below high (${next.high}) for ${mdc}`);
+    if (next.extremeLow !== null && next.low !== null && next.extremeLow > next.low)
+      throw new LimitError(`alarm limits: extremeLow must not be above low for ${mdc}`);
+    if (next.extremeHigh !== null && next.high !== null && next.extremeHigh < next.high)
+      throw new LimitError(`alarm limits: extremeHigh must not be below high for ${mdc}`);
     this.specs.set(mdc, next);
     this.changedBy.set(mdc, who);
     return next;

@@ -8,7 +8,8 @@ function rig() {
   const b = new Bed();
   const r = new ApiRouter();
   alarmRoutes(r, b.engine, () => b.engine.items(() => undefined));
-  const call = (method: string, path: string, body?: unknown) => r.handle({ method, path, query: new URLSearchParams(), body }) as { status: number; body: any };
+  const call = (method: string, path: string, body?: unknown) =>
+    r.handle({ method, path, query: new URLSearchParams(), body }) as { status: number; body: any };
   return { b, call };
 }
 
@@ -18,13 +19,19 @@ test('alarm routes: list, acknowledge by encoded id with who, history; errors na
   const key = `${MON}/${CH.HR}/high`;
   const list = call('GET', '/api/alarms');
   assert.equal(list.status, 200);
-  assert.deepEqual(list.body.alarms.map((a: { alarmId: string }) => a.alarmId), [key]);
+  assert.deepEqual(
+    list.body.alarms.map((a: { alarmId: string }) => a.alarmId),
+    [key],
+  );
   assert.equal(list.body.pauseMs, 120_000);
   assert.ok(list.body.limits.some((l: { mdc: string; high: number }) => l.mdc === 'MDC_ECG_HEART_RATE' && l.high === 120));
   const ack = call('POST', `/api/alarms/${encodeURIComponent(key)}/acknowledge`, { who: 'Dr A' });
   assert.equal(ack.status, 200);
   assert.equal(ack.body.engine.acknowledged.who, 'Dr A');
-  assert.deepEqual(call('GET', '/api/alarms/history').body.map((c: { action: string }) => c.action), ['raised', 'acknowledged']);
+  assert.deepEqual(
+    call('GET', '/api/alarms/history').body.map((c: { action: string }) => c.action),
+    ['raised', 'acknowledged'],
+  );
   assert.equal(call('POST', `/api/alarms/${encodeURIComponent('x/y')}/pause-audio`, { who: 'A' }).status, 404);
   const noWho = call('POST', `/api/alarms/${encodeURIComponent(key)}/off`, {});
   assert.equal(noWho.status, 400);

@@ -17,8 +17,14 @@ test('the alarm loop heartbeats every display; one that stops confirming is a hi
     check.beat();
     check.received(display, got[got.length - 1].seq);
   }
-  assert.deepEqual(got.map((m) => m.t), Array(5).fill('alarm-heartbeat'));
-  assert.deepEqual(got.map((m) => m.seq), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    got.map((m) => m.t),
+    Array(5).fill('alarm-heartbeat'),
+  );
+  assert.deepEqual(
+    got.map((m) => m.seq),
+    [1, 2, 3, 4, 5],
+  );
   const failing = board.active().map((a) => [a.key, a.priority]);
   assert.deepEqual(failing, [['hub/tech/display-2', 'high']], 'only the display that confirmed nothing for over 2 s');
   assert.match(board.active()[0].text, /Alarm system failure: display 2/);

@@ -20,7 +20,11 @@ export class AlarmSelfCheck {
   private nextId = 1;
   private readonly peers = new Map<CheckedClient, Peer>();
 
-  constructor(private readonly board: Pick<AlarmBoard, 'raise' | 'clear'>, private readonly now: () => number, private readonly pauseMs: number) {}
+  constructor(
+    private readonly board: Pick<AlarmBoard, 'raise' | 'clear'>,
+    private readonly now: () => number,
+    private readonly pauseMs: number,
+  ) {}
 
   /** The sequence number for the next alarm message or heartbeat. */
   nextSeq(): number {

@@ -86,7 +86,10 @@ export class AlarmRecord {
 
 export class AlarmActionError extends Error {
   override name = 'AlarmActionError';
-  constructor(message: string, readonly status: 400 | 404) {
+  constructor(
+    message: string,
+    readonly status: 400 | 404,
+  ) {
     super(message);
   }
 }
@@ -96,7 +99,10 @@ export class AlarmRecords {
   /** Alarm off persists for a condition across episodes until switched on again. */
   private readonly offKeys = new Map<string, AlarmActor>();
 
-  constructor(private readonly timing: EngineTiming, private readonly emit: (c: AlarmChange, r: AlarmRecord) => void) {}
+  constructor(
+    private readonly timing: EngineTiming,
+    private readonly emit: (c: AlarmChange, r: AlarmRecord) => void,
+  ) {}
 
   /** A board entry of `cond` was raised, changed or cleared. `mdc`: the channels it concerns. */
   entry(e: AlarmEntry, cond: Condition, mdc: string[], tMs: number): void {
@@ -196,7 +202,19 @@ export class AlarmRecords {
   private change(action: AlarmAction, rec: AlarmRecord, who: string, tMs: number): void {
     rec.updatedHubMs = tMs;
     this.emit(
-      { action, key: rec.key, kind: rec.kind, priority: rec.priority, text: rec.text, deviceId: rec.deviceId, channel: rec.channel, sources: [...rec.sources], notes: [...rec.notes], who, tHubMs: tMs },
+      {
+        action,
+        key: rec.key,
+        kind: rec.kind,
+        priority: rec.priority,
+        text: rec.text,
+        deviceId: rec.deviceId,
+        channel: rec.channel,
+        sources: [...rec.sources],
+        notes: [...rec.notes],
+        who,
+        tHubMs: tMs,
+      },
       rec,
     );
   }

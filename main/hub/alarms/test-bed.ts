@@ -14,7 +14,14 @@ export const MON = 'sim-monitor-01';
 export const CH = { ECG: 0, PLETH: 1, ABP: 2, HR: 10, SPO2: 11, ETCO2: 19, PPEAK: 16, IAP: 0 } as const;
 
 const dev = (deviceId: string, kind: DeviceDescriptor['kind'], channels: DeviceDescriptor['channels']): DeviceDescriptor => ({
-  protocol: 1, deviceId, kind, manufacturer: 'test', model: deviceId, serial: '1', heartbeatMs: 1000, channels,
+  protocol: 1,
+  deviceId,
+  kind,
+  manufacturer: 'test',
+  model: deviceId,
+  serial: '1',
+  heartbeatMs: 1000,
+  channels,
 });
 
 export const MONITOR = dev(MON, 'patient-monitor', [

@@ -20,10 +20,17 @@ export function AlarmPanel({ now, onClose }: { now: number; onClose: () => void 
   const [error, setError] = useState('');
   const [muted, setMuted] = useState(alarmAudio.muted);
   const all = [...bannerOrder(alarms), ...alarms.filter((a) => a.engine?.off)];
-  const refresh = () => void callApi('alarmHistory').then((h) => setHistory(h.slice(-100).reverse()), (e: Error) => setError(e.message));
+  const refresh = () =>
+    void callApi('alarmHistory').then(
+      (h) => setHistory(h.slice(-100).reverse()),
+      (e: Error) => setError(e.message),
+    );
   useEffect(refresh, [alarms]);
   const act = (name: 'alarmAcknowledge' | 'alarmPauseAudio' | 'alarmOff' | 'alarmOn', alarmId: string) =>
-    void callApi(name, { params: { alarmId }, body: { who: operator } }).then(() => setError(''), (e: Error) => setError(e.message));
+    void callApi(name, { params: { alarmId }, body: { who: operator } }).then(
+      () => setError(''),
+      (e: Error) => setError(e.message),
+    );
   return (
     <div className="alarm-panel" data-testid="alarm-panel" onClick={(e) => e.stopPropagation()}>
       <div className="alarm-panel-head">
@@ -60,7 +67,10 @@ export function AlarmPanel({ now, onClose }: { now: number; onClose: () => void 
             <small> {a.engine?.sources.join(', ')}</small>
             {a.engine?.acknowledged ? <small> ack {a.engine.acknowledged.who}</small> : null}
             {a.engine?.audioPausedUntilHubMs && a.engine.audioPausedUntilHubMs > now ? (
-              <small> paused {remaining(a.engine.audioPausedUntilHubMs - now)} by {a.engine.audioPausedBy?.who}</small>
+              <small>
+                {' '}
+                paused {remaining(a.engine.audioPausedUntilHubMs - now)} by {a.engine.audioPausedBy?.who}
+              </small>
             ) : null}
             {a.engine?.off ? <small> OFF by {a.engine.off.who}</small> : null}
           </span>

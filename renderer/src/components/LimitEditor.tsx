@@ -39,7 +39,9 @@ function LimitEditor({ limit, onClose }: { limit: AlarmLimitView; onClose: () =>
   const [error, setError] = useState('');
   const num = (s: string) => (s.trim() === '' || s.trim() === '–' ? null : Number(s));
   const save = () =>
-    void callApi('alarmLimits', { params: { mdc: limit.mdc }, body: { who: operatorName(), low: num(low), high: num(high) } }).then(onClose, (e: Error) => setError(e.message));
+    void callApi('alarmLimits', { params: { mdc: limit.mdc }, body: { who: operatorName(), low: num(low), high: num(high) } }).then(onClose, (e: Error) =>
+      setError(e.message),
+    );
   return (
     <div className="limit-editor" data-testid="limit-editor" onClick={(e) => e.stopPropagation()}>
       <strong style={{ gridColumn: 'span 2' }}>
