@@ -200,7 +200,7 @@ export class AlarmEngine implements HubSink {
     });
   }
 
-  pose(deviceId: string, channel: number, tHubMs: number, quality: number, status: number): void {
+  pose(deviceId: string, channel: number, tHubMs: number, quality: number, status: number, _matrix?: Float32Array): void {
     this.timed(() => {
       const label = this.channels.get(deviceId)?.get(channel)?.label ?? `channel ${channel}`;
       const bad = status !== 0 || !(quality >= TRACKING_MIN_QUALITY);
