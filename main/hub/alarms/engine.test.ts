@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Bed, CH, ESU, INSUFFLATOR, ANAESTHESIA, MON } from './test-bed';
+import { Bed, CH, ESU, INSUFFLATOR, ANAESTHESIA, MON, MONITOR } from './test-bed';
+import { AlarmEngine } from './engine';
 import { ESU_NOTE } from './esu-context';
 import { PULSE_NOTE } from './pulse-context';
 
@@ -207,4 +208,17 @@ test('limits are changed with who; bad limits are refused with the reason', () =
   assert.throws(() => b.engine.setLimits('MDC_ECG_HEART_RATE', { low: 130 }, 'x'), /low \(130\) must be below high \(120\)/);
   assert.throws(() => b.engine.setLimits('MDC_NOPE', { low: 1 }, 'x'), /no limits for channel MDC_NOPE/);
   assert.throws(() => b.engine.setLimits('MDC_ECG_HEART_RATE', { low: Number.NaN }, 'x'), /finite number/);
+});
+
+test('a failing rule is counted and reported, never thrown into the ingest', () => {
+  const b = new Bed();
+  const seen: unknown[] = [];
+  const engine = new AlarmEngine({ board: b.board, now: () => b.t, onError: (e) => seen.push(e) });
+  engine.deviceOnline(MONITOR);
+  b.board.clear = () => {
+    throw new Error('board broken');
+  };
+  assert.doesNotThrow(() => engine.numeric(MON, CH.HR, b.t, 170, 0));
+  assert.equal(engine.failures, 1);
+  assert.match(String(seen[0]), /board broken/);
 });

@@ -28,6 +28,8 @@ export interface EngineOptions {
   now: () => number;
   timing?: Partial<EngineTiming>;
   limits?: LimitTable;
+  /** Where a failing rule is reported (default: stderr). */
+  onError?: (e: unknown) => void;
 }
 
 type ChannelInfo = { mdc: string; label: string; range?: [number, number] };
@@ -40,6 +42,7 @@ export class AlarmEngine implements HubSink {
   private readonly records: AlarmRecords;
   private readonly board: AlarmBoard;
   private readonly now: () => number;
+  private readonly onError: (e: unknown) => void;
   private readonly channels = new Map<string, Map<number, ChannelInfo>>();
   private readonly models = new Map<string, string>();
   private readonly limitRules = new Map<string, LimitRule>();
@@ -58,6 +61,7 @@ export class AlarmEngine implements HubSink {
   constructor(opts: EngineOptions) {
     this.board = opts.board;
     this.now = opts.now;
+    this.onError = opts.onError ?? ((e) => console.error(`alarm engine: a rule failed: ${(e as Error).stack ?? String(e)}`));
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.limits = opts.limits ?? new LimitTable();
     this.records = new AlarmRecords(this.timing, (c, r) => {
@@ -142,11 +146,11 @@ export class AlarmEngine implements HubSink {
 
   deviceChanged(s: DeviceStatus): void {
     if (!this.channels.has(s.desc.deviceId)) this.deviceOnline(s.desc);
-    this.timed(() => clockRule(this.board, s.desc.deviceId, s.desc.model, s.sync, s.state === 'online', this.now()));
+    this.guarded(() => clockRule(this.board, s.desc.deviceId, s.desc.model, s.sync, s.state === 'online', this.now()));
   }
 
   alarmsChanged(e: AlarmEntry): void {
-    this.timed(() => {
+    this.guarded(() => {
       const cond = conditionOf(e);
       const mdc = cond.id.endsWith('/asystole') ? ['MDC_ECG_HEART_RATE', 'MDC_ECG_ELEC_POTL_II'] : this.mdcOf(e.source, e.channel);
       this.records.entry(e, cond, mdc, this.now());
@@ -156,7 +160,7 @@ export class AlarmEngine implements HubSink {
   }
 
   numeric(deviceId: string, channel: number, tHubMs: number, value: number, status: number): void {
-    this.timed(() => {
+    this.guarded(() => {
       const info = this.channels.get(deviceId)?.get(channel);
       if (!info) return;
       const invalid = (status & NUM_STATUS_INVALID) !== 0;
@@ -192,7 +196,7 @@ export class AlarmEngine implements HubSink {
   wave(b: WaveBlock): void {
     const info = this.channels.get(b.deviceId)?.get(b.channel);
     if (!info || !(PULSE_MDC as readonly string[]).includes(info.mdc)) return;
-    this.timed(() => {
+    this.guarded(() => {
       const k = `${b.deviceId}\u0000${b.channel}`;
       let p = this.pulses.get(k);
       if (!p) this.pulses.set(k, (p = new PulseTracker(pulseFloor(info.mdc, info.range))));
@@ -201,7 +205,7 @@ export class AlarmEngine implements HubSink {
   }
 
   pose(deviceId: string, channel: number, tHubMs: number, quality: number, status: number, _matrix?: Float32Array): void {
-    this.timed(() => {
+    this.guarded(() => {
       const label = this.channels.get(deviceId)?.get(channel)?.label ?? `channel ${channel}`;
       const bad = status !== 0 || !(quality >= TRACKING_MIN_QUALITY);
       this.quality.update(this.board, deviceId, `tracking-${channel}`, bad, tHubMs, TRACKING_DELAY_MS, 'medium', `${label}: tracking quality lost`);
@@ -209,14 +213,14 @@ export class AlarmEngine implements HubSink {
   }
 
   event(deviceId: string, _channel: number, tHubMs: number, code: string, _text?: string): void {
-    this.timed(() => {
+    this.guarded(() => {
       if (!this.esu.event(deviceId, code, tHubMs)) return;
       for (const rec of this.records.live.values()) this.context(rec, tHubMs);
     });
   }
 
   gap(g: GapRecord): void {
-    if (g.reason === 'sequence' && g.lostFrames > 0) this.timed(() => this.gaps.gap(this.board, g.deviceId, g.lostFrames, this.now()));
+    if (g.reason === 'sequence' && g.lostFrames > 0) this.guarded(() => this.gaps.gap(this.board, g.deviceId, g.lostFrames, this.now()));
   }
 
   setting(): void {}
@@ -224,7 +228,7 @@ export class AlarmEngine implements HubSink {
 
   /** Pause expiry, escalation, gap hold, context (the hub's alarm loop calls it every 100 ms). */
   tick(): void {
-    this.timed(() => {
+    this.guarded(() => {
       const t = this.now();
       this.records.tick(t);
       this.gaps.tick(this.board, t);
@@ -274,6 +278,18 @@ export class AlarmEngine implements HubSink {
   }
 
   private depth = 0;
+  /** Sink calls that threw (a bug): counted and reported, never passed on to the hub's other sinks. */
+  failures = 0;
+
+  /** A sink method: timed, and a throw is reported instead of reaching the ingest (the other sinks still get the frame). */
+  private guarded(fn: () => void): void {
+    try {
+      this.timed(fn);
+    } catch (e) {
+      this.failures++;
+      this.onError(e);
+    }
+  }
 
   /** Runs fn, adding its CPU time to cpuMs (once, however deeply the board calls back into the engine). */
   private timed<T>(fn: () => T): T {
