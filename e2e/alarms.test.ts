@@ -186,6 +186,15 @@ test('tachycardia and desaturation: banner, colours, flashing, tiles, audio, ack
   await page.getByTestId('alarm-panel-close').click();
   await page.screenshot({ path: artefact('alarms-banner.png') });
 
+  // Limits are edited by touch beside the tile; the change is recorded with who.
+  await page.getByTestId('tile-ecg-limits').click();
+  await page.getByTestId('limit-high').fill('125');
+  await page.getByTestId('limit-save').click();
+  await until(async () => (await page.getByTestId('tile-ecg-limits').innerText()).includes('50 – 125'), 'the new HR limit beside the tile', 5000, 100);
+  const hrLimit = (await api('GET', '/api/alarms')).body.limits.find((l: { mdc: string }) => l.mdc === 'MDC_ECG_HEART_RATE');
+  assert.equal(hrLimit.high, 125);
+  assert.equal(hrLimit.changedBy.who, 'Dr Test');
+
   // A killed monitor: the technical alarm.
   await monitor.kill('SIGKILL');
   await until(async () => /offline/i.test(await page.getByTestId('alarm-bar').innerText()), 'the monitor-offline technical alarm', 15000, 100);

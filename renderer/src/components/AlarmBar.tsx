@@ -1,22 +1,10 @@
 import { useEffect, useState } from 'react';
-import { ALARM_HEARTBEAT_TIMEOUT_MS, type AlarmItem } from '../../../common/display-contract';
+import { ALARM_HEARTBEAT_TIMEOUT_MS } from '../../../common/display-contract';
 import { useDisplay } from '../store';
 import { hubClock } from '../hub-clock';
 import { alarmAudio, audiblePriority } from '../alarm-audio';
+import { bannerOrder, remaining } from '../alarm-view';
 import { AlarmPanel } from './AlarmPanel';
-
-const RANK: Record<AlarmItem['priority'], number> = { high: 3, medium: 2, low: 1, info: 0 };
-
-/** Active alarms, not switched off, by priority then onset (IEC 60601-1-8 ordering). */
-export function bannerOrder(alarms: readonly AlarmItem[]): AlarmItem[] {
-  return alarms.filter((a) => a.active && !a.engine?.off).sort((a, b) => RANK[b.priority] - RANK[a.priority] || a.sinceHubMs - b.sinceHubMs);
-}
-
-/** m:ss */
-export function remaining(ms: number): string {
-  const s = Math.max(0, Math.ceil(ms / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
 
 /** Re-renders every 250 ms (pause countdowns, heartbeat watch, audio). */
 function useTicker(): number {

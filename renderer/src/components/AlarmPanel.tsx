@@ -3,14 +3,7 @@ import type { AlarmChangeView } from '../../../common/display-contract';
 import { callApi } from '../api';
 import { useDisplay } from '../store';
 import { alarmAudio } from '../alarm-audio';
-import { bannerOrder, remaining } from './AlarmBar';
-
-const OPERATOR_KEY = 'orhub.alarmOperator';
-
-/** Who acts on this display (recorded with every action); kept in the browser. */
-export function operatorName(): string {
-  return localStorage.getItem(OPERATOR_KEY) || 'display';
-}
+import { bannerOrder, operatorName, remaining, setOperatorName } from '../alarm-view';
 
 /** Every alarm with acknowledge / pause audio / off, the operator's name, mute, and the alarm history. */
 export function AlarmPanel({ now, onClose }: { now: number; onClose: () => void }) {
@@ -41,7 +34,7 @@ export function AlarmPanel({ now, onClose }: { now: number; onClose: () => void 
             value={operator}
             onChange={(e) => {
               setOperator(e.target.value);
-              localStorage.setItem(OPERATOR_KEY, e.target.value);
+              setOperatorName(e.target.value);
             }}
           />
         </label>

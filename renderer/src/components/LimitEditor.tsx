@@ -1,20 +1,8 @@
 import { useState } from 'react';
-import type { AlarmItem, AlarmLimitView } from '../../../common/display-contract';
+import type { AlarmLimitView } from '../../../common/display-contract';
 import { callApi } from '../api';
 import { useDisplay } from '../store';
-import { operatorName } from './AlarmPanel';
-
-const RANK: Record<AlarmItem['priority'], number> = { high: 3, medium: 2, low: 1, info: 0 };
-
-/** The highest-priority active alarm concerning any of these channels (for the tile's highlight). */
-export function tileAlarm(alarms: readonly AlarmItem[], mdcs: readonly string[]): AlarmItem | null {
-  let best: AlarmItem | null = null;
-  for (const a of alarms) {
-    if (!a.active || a.engine?.off || !a.engine?.mdc.some((m) => mdcs.includes(m))) continue;
-    if (!best || RANK[a.priority] > RANK[best.priority]) best = a;
-  }
-  return best;
-}
+import { operatorName } from '../alarm-view';
 
 const fmt = (v: number | null) => (v === null ? '–' : String(v));
 

@@ -2,7 +2,8 @@ import { useDisplay, findStream, type DisplayState } from '../store';
 import type { TileSpec } from '../layout';
 import { formatValue, ucumDisplay } from '../units';
 import { hubClock } from '../hub-clock';
-import { TileLimits, tileAlarm } from './LimitEditor';
+import { TileLimits } from './LimitEditor';
+import { tileAlarm } from '../alarm-view';
 
 /** A numeric's display value, or null when it must not look live (device down, stale, invalid). */
 export function liveNumeric(s: DisplayState, mdc: string, maxAgeMs = 10000): { text: string; unit: string; ageMs: number } | null {
