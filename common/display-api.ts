@@ -20,7 +20,7 @@ import type {
   TimelineMessage,
 } from './case-contract';
 import type { AnatomyStateView, DicomSourcesView, PacsSeriesView, RegistrationView } from './anatomy-contract';
-import type { StatusView } from './display-contract';
+import type { AlarmChangeView, AlarmEngineState, AlarmLimitView, AlarmsView, StatusView } from './display-contract';
 import { binary, json, type RouteDef } from './api-route';
 
 // zod/mini (not the full zod): the renderer bundles this table, and mini adds about 20 KB where zod adds 450 KB.
@@ -87,6 +87,29 @@ export const registrationBody = z.object({
     .check(z.maxLength(64), z.describe('fiducial pairs; a registration needs at least 3')),
   label: optText(200, 'e.g. "5 skin markers" (default: "N fiducials")'),
 });
+
+const alarmWho = z.object({ who: text(100, 'who acts (name or role), recorded with the change') });
+const limitValue = (what: string) => z.optional(z.nullable(z.number().check(z.describe(what))));
+export const alarmLimitsBody = z.object({
+  who: text(100, 'who changes the limits, recorded with the change'),
+  low: limitValue('low limit (UCUM unit of the channel), null: none'),
+  high: limitValue('high limit, null: none'),
+  extremeLow: limitValue('below this the alarm is high priority, null: none'),
+  extremeHigh: limitValue('above this the alarm is high priority, null: none'),
+  delayS: z.optional(z.number().check(z.describe('condition delay, s (0-120)'))),
+});
+
+/** POST /api/alarms/:alarmId/ACTION (alarmId URL-encoded: it contains slashes). */
+const alarmAction = <A extends string>(action: A, summary: string) =>
+  ({
+    method: 'POST',
+    path: `/api/alarms/:alarmId/${action}`,
+    summary,
+    body: alarmWho,
+    status: 200,
+    response: json<{ alarmId: string; engine: AlarmEngineState }>(),
+    errors: { 400: 'who is missing or blank', 404: 'no active alarm with that id' },
+  }) as const;
 
 const REC_ENTRY =
   'the recorder refused (code REC_NO_CASE: no active case; ' +
@@ -271,6 +294,35 @@ export const API_ROUTES = {
     status: 200,
     response: json<null>(),
     errors: {},
+  },
+  alarms: {
+    method: 'GET',
+    path: '/api/alarms',
+    summary: "The alarm engine's alarms (active and latched, with their state), the limits in force and the audio pause length.",
+    status: 200,
+    response: json<AlarmsView>(),
+    errors: {},
+  },
+  alarmHistory: {
+    method: 'GET',
+    path: '/api/alarms/history',
+    summary: 'The last alarm state changes (raised, acknowledged, audio paused, escalated, cleared, limits changed...), oldest first.',
+    status: 200,
+    response: json<AlarmChangeView[]>(),
+    errors: {},
+  },
+  alarmAcknowledge: alarmAction('acknowledge', 'Acknowledges an alarm: its sound stops; a latched alarm whose condition has ended goes.'),
+  alarmPauseAudio: alarmAction('pause-audio', "Pauses an alarm's sound for the configured time (default 2 min)."),
+  alarmOff: alarmAction('off', 'Alarm off: no visual or auditory signal for this condition until switched on again.'),
+  alarmOn: alarmAction('on', 'Switches an alarm that was off back on.'),
+  alarmLimits: {
+    method: 'POST',
+    path: '/api/alarms/limits/:mdc',
+    summary: "Changes a channel's alarm limits (by MDC reference id) for the case; recorded with who.",
+    body: alarmLimitsBody,
+    status: 200,
+    response: json<AlarmLimitView>(),
+    errors: { 400: 'a field is wrong, low is not below high, or no limits for that channel' },
   },
 } as const satisfies Record<string, RouteDef>;
 

@@ -94,6 +94,77 @@ export interface AlarmItem {
   source: 'physiological' | 'technical';
   /** Hub time it became active (Unix ms). */
   sinceHubMs: number;
+  /** The alarm engine's state of this alarm (main/hub/alarms/); absent on raw alarm-board items. */
+  engine?: AlarmEngineState;
+}
+
+/** Who did something to an alarm, and when (hub clock, Unix ms). */
+export interface AlarmActor {
+  who: string;
+  atHubMs: number;
+}
+
+/** What the hub's alarm engine knows of one alarm beyond the board's entry (docs/alarms.md). */
+export interface AlarmEngineState {
+  /** Every source that reports this condition (e.g. the monitor's own alarm and the hub's limit). */
+  sources: string[];
+  /** Context the team needs to judge the alarm (e.g. 'possible ESU interference', 'not confirmed by pulse'). */
+  notes: string[];
+  /** MDC reference ids of the channels it concerns (the tiles to highlight). */
+  mdc: string[];
+  /** False once the condition ended while the alarm stays latched (high physiological, until acknowledged). */
+  conditionActive: boolean;
+  latched: boolean;
+  acknowledged: AlarmActor | null;
+  /** Audio paused for this alarm until this hub time (null: not paused). */
+  audioPausedUntilHubMs: number | null;
+  audioPausedBy: AlarmActor | null;
+  /** Alarm off (no visual or auditory signal) since, by whom. */
+  off: AlarmActor | null;
+  /** Hub time it was escalated (unacknowledged high alarm, to every display), null: not escalated. */
+  escalatedHubMs: number | null;
+}
+
+/** One state change of one alarm, as the hub's alarm engine records it (hub clock). */
+export interface AlarmChangeView {
+  action: 'raised' | 'updated' | 'latched' | 'cleared' | 'acknowledged' | 'audio-paused' | 'audio-resumed' | 'off' | 'on' | 'escalated' | 'limit-changed';
+  /** The alarm's id (AlarmItem.alarmId), or `limits/MDC` for a limit change. */
+  key: string;
+  kind: 'physiological' | 'technical';
+  priority: AlarmPriorityName;
+  text: string;
+  /** Device (or hub service) the alarm is about. */
+  deviceId: string;
+  channel: number;
+  sources: string[];
+  notes: string[];
+  /** Who acted ('' for changes of the condition itself). */
+  who: string;
+  tHubMs: number;
+}
+
+/** GET /api/alarms: the engine's alarms, the limits in force and the audio pause length. */
+export interface AlarmsView {
+  alarms: AlarmItem[];
+  limits: AlarmLimitView[];
+  pauseMs: number;
+}
+
+/** One alarm limit of a channel (docs/alarms.md): values outside [low, high] alarm after delayS. */
+export interface AlarmLimitView {
+  mdc: string;
+  label: string;
+  /** UCUM. */
+  unit: string;
+  low: number | null;
+  high: number | null;
+  /** Beyond these the alarm is high priority. */
+  extremeLow: number | null;
+  extremeHigh: number | null;
+  priority: AlarmPriorityName;
+  delayS: number;
+  /** Who last changed it (null: the adult default). */
+  changedBy: AlarmActor | null;
 }
 
 export interface EventItem {
@@ -177,7 +248,10 @@ export type HubMessage =
   | { t: 'device'; device: DeviceView }
   | { t: 'numerics'; items: NumericItem[] }
   | { t: 'settings'; items: SettingItem[] }
-  | { t: 'alarms'; items: AlarmItem[] }
+  | { t: 'alarms'; items: AlarmItem[]; /** Sequence number the display acknowledges with 'alarm-received'. */ seq?: number }
+  /** The hub's alarm loop is alive (every 500 ms); a display that misses it for 2 s shows an alarm-system failure. */
+  | { t: 'alarm-heartbeat'; seq: number; hubTimeMs: number; /** Audio pause length, ms. */ pauseMs: number }
+  | { t: 'alarm-limits'; limits: AlarmLimitView[] }
   | { t: 'event'; item: EventItem }
   | { t: 'gap'; item: GapItem }
   | { t: 'time'; hubTimeMs: number }
@@ -185,12 +259,21 @@ export type HubMessage =
   | CaseMessage
   | AnatomyMessage;
 
-export type ClientMessage = { t: 'auth'; token: string } | { t: 'ping'; clientTimeMs: number } | { t: 'ack-alarm'; alarmId: string };
+export type ClientMessage =
+  | { t: 'auth'; token: string }
+  | { t: 'ping'; clientTimeMs: number }
+  | { t: 'ack-alarm'; alarmId: string }
+  /** The display received the alarm message or heartbeat with this seq (the hub's alarm self-check). */
+  | { t: 'alarm-received'; seq: number };
 
 /** Close code of a display socket whose token is missing, wrong or was rotated (4000-4999: private use, RFC 6455 §7.4.2). */
 export const WS_CLOSE_TOKEN_REFUSED = 4401;
 /** How long the hub waits for the first message's token after the upgrade, ms. */
 export const AUTH_TIMEOUT_MS = 5000;
+
+/** Alarm-system self-check: a display without a heartbeat, or a hub without acknowledgements, for this long fails (ms). */
+export const ALARM_HEARTBEAT_TIMEOUT_MS = 2000;
+export const ALARM_HEARTBEAT_MS = 500;
 
 // ---------------------------------------------------------------- binary frames
 

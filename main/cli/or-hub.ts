@@ -70,6 +70,13 @@ const SIM_OPTIONS = {
   'drift-ppm': { type: 'integer', help: 'make the devices\' clocks drift by this many ppm', default: 0, min: -10000, max: 10000 },
   'id-suffix': { type: 'string', help: 'append this to device ids (several simulated rooms)', metavar: 'S', check: (v: string) => (/^[A-Za-z0-9._:-]{1,16}$/.test(v) ? null : 'must be 1-16 of [A-Za-z0-9._:-]') },
   seed: { type: 'integer', help: 'random seed of the simulated patient', default: 42, min: 0, max: 2 ** 31 },
+  scenario: {
+    type: 'string',
+    help: 'patient scenario: none, or tachy-desat (tachycardia from 5 s, desaturation from 8 s)',
+    metavar: 'NAME',
+    default: 'none',
+    check: (v: string) => (v === 'none' || v === 'tachy-desat' ? null : `unknown scenario "${v}" (known: none, tachy-desat)`),
+  },
   keys: { type: 'string', help: 'device key file for a CURVE bus (made by "or-hub keys enrol NAME"); without it the devices speak plain text', metavar: 'FILE' },
 } satisfies OptionSpecs;
 
@@ -194,7 +201,8 @@ const simulateCommand = defineCommand({
     const names = f.devices.split(',') as SimDeviceName[];
     const curve = f.keys ? readDeviceKeyFile(f.keys) : undefined;
     const devices: SimDevice[] = names.map((n) =>
-      createSimDevice(n, { endpoint: f.bus, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed, curve, dataEndpoint: f['bus-data'], dataChannel: !f['no-data-channel'] }),
+      createSimDevice(n, { endpoint: f.bus, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed, curve, dataEndpoint: f['bus-data'], dataChannel: !f['no-data-channel'],
+        scenario: f.scenario as 'none' | 'tachy-desat' }),
     );
     for (const d of devices) d.start();
     // A plain simulator gets no answer from a CURVE hub (the default): say what to do.

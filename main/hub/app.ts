@@ -24,6 +24,7 @@ import { privateUmask, secureDataDir } from './data-dir';
 import { isLoopbackHost } from './tls';
 import { DicomSources } from './dicom-sources';
 import { Hl7OutSink } from './hl7-out/hl7-out-sink';
+import { AlarmService } from './alarms/service';
 
 export interface HubConfig {
   host: string;
@@ -58,6 +59,8 @@ export interface HubConfig {
   sources?: DicomSources;
   /** Outgoing HL7 feed: PCD-01 reports of the case's numerics every intervalS to this MLLP receiver (docs/gateways.md). */
   hl7Out?: { host: string; port: number; intervalS?: number; retryMs?: number; maxRetryMs?: number; ackTimeoutMs?: number };
+  /** Alarm engine timing (tests shorten the audio pause and the escalation delay). */
+  alarmTiming?: { pauseMs?: number; escalateMs?: number };
 }
 
 export interface RunningHub {
@@ -75,6 +78,7 @@ export interface RunningHub {
   router: ApiRouter;
   anatomy: AnatomyService;
   hl7Out: Hl7OutSink | null;
+  alarms: AlarmService;
   close(): Promise<void>;
 }
 
@@ -118,14 +122,25 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const hub = new Hub(bus, { log, identity });
   // A revoked key's devices are cut off within a second (§8.3).
   const stopIdentityWatch = identity?.watch(() => hub.recheckIdentities());
-  const display = new DisplaySink();
+  const display = new DisplaySink({ boardAlarms: false });
   hub.addSink(display);
   for (const s of cfg.extraSinks ?? []) hub.addSink(s);
   const hubId = `hub-${process.pid}`;
   const devices = () => hub.deviceStatuses().map(deviceView);
-  const alarms = () => display.alarmItems(hub.alarms.active());
   const token = cfg.token ?? newToken();
   const router = new ApiRouter();
+  const recordTo: { cases: CaseService | null } = { cases: null };
+  // The alarm engine: limits, context, acknowledgement, escalation; every change recorded with the case.
+  const alarmService = new AlarmService({
+    hub,
+    display,
+    router,
+    now: hubNow,
+    faults,
+    record: (c) => recordTo.cases?.recorder.alarmChange(c),
+    timing: cfg.alarmTiming,
+  });
+  const alarms = () => alarmService.items();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
   router.register({
     status: () => ({
@@ -134,6 +149,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     }),
   });
   const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
+  recordTo.cases = cases;
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
   const diskWatch = cases?.startDiskWatch();
@@ -170,11 +186,12 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     const snapshot: HubMessage[] = [
       { t: 'hello', version: CONTRACT_VERSION, hubTimeMs: hubNow(), hubId, simulated: cfg.simulate, ...(cfg.restart ? { restart: cfg.restart } : {}) },
       { t: 'devices', devices: devices() },
-      { t: 'alarms', items: alarms() },
+      ...alarmService.snapshot(),
     ];
     if (cases) snapshot.push(cases.caseMessage());
     snapshot.push(...anatomy.messages());
     display.addClient(client, snapshot);
+    alarmService.addClient(client);
     if (cases) void cases.timelineMessage().then((m) => m && client.send(JSON.stringify(m)), () => undefined);
     ws.on('message', faults.guard('ws-message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) return;
@@ -184,15 +201,21 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       } catch {
         return;
       }
+      if (m && alarmService.onClientMessage(client, m)) return;
       if (m && m.t === 'ping') client.send(JSON.stringify({ t: 'time', hubTimeMs: hubNow() } satisfies HubMessage));
     }));
-    ws.on('close', () => display.removeClient(client));
-    ws.on('error', () => display.removeClient(client));
+    const gone = () => {
+      display.removeClient(client);
+      alarmService.removeClient(client);
+    };
+    ws.on('close', gone);
+    ws.on('error', gone);
   };
 
   const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api ?? router.handle, log, faults, tls: cfg.tls });
   await server.listen();
   hub.start(faults);
+  alarmService.start();
   const timeTicker = faults.interval('time', () => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);
   void bus.serve(hub);
 
@@ -224,6 +247,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     router,
     anatomy,
     hl7Out,
+    alarms: alarmService,
     async close() {
       hl7Out?.close();
       clearInterval(timeTicker);
@@ -233,6 +257,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       simulator?.kill('SIGTERM');
       hub.stop();
       stopIdentityWatch?.();
+      alarmService.stop();
       bus.close();
       await server.close();
       await anatomy.close();

@@ -32,6 +32,12 @@ export interface DisplayClient {
 const MAX_BUFFERED = 4 * 1024 * 1024;
 
 export class DisplaySink implements HubSink {
+  /**
+   * @param opts.boardAlarms  send the alarm board's entries as 'alarms' (default true); false
+   *   when the alarm engine (main/hub/alarms/) sends the displays its alarms instead.
+   */
+  constructor(private readonly opts: { boardAlarms?: boolean } = {}) {}
+
   private readonly clients = new Set<DisplayClient>();
   private waves: WaveBlockView[] = [];
   private poses: PoseView[] = [];
@@ -51,7 +57,7 @@ export class DisplaySink implements HubSink {
   private readonly streamIds = new Map<string, ReadonlyMap<number, number>>();
   /** Data of channels without a stream id (not announced by a device status): not shown. */
   unrouted = 0;
-  private readonly streamIdOf = (deviceId: string, channel: number): number | undefined => this.streamIds.get(deviceId)?.get(channel);
+  readonly streamIdOf = (deviceId: string, channel: number): number | undefined => this.streamIds.get(deviceId)?.get(channel);
 
   addClient(c: DisplayClient, snapshot: HubMessage[]): void {
     this.clients.add(c);
@@ -191,6 +197,7 @@ export class DisplaySink implements HubSink {
   }
 
   alarmsChanged(_changed: AlarmEntry, active: readonly AlarmEntry[]): void {
+    if (this.opts.boardAlarms === false) return;
     this.broadcast({ t: 'alarms', items: this.alarmItems(active) });
   }
 

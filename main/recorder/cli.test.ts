@@ -24,6 +24,10 @@ function fixture(): { dir: string; id: string } {
   s.insertWaveBlock({ channelId: ch, t0Ms: T0 + 5000, t1Ms: T0 + 8998, rateHz: 500, count: 2000, codec: 5, scale: 0.005, offset: 0, data: encodeWave(x) }, false);
   s.insertGap({ deviceId: 'mon', channel: -1, fromMs: T0 + 3998, toMs: T0 + 5000, lostFrames: 3, reason: 'sequence' });
   s.appendAnnotation({ action: 'create', input: { kind: 'time-out', role: 'surgeon', tMs: T0 + 1000 } }, DEFAULT_PRESETS, T0 + 1000);
+  const detailJson = '{"kind":"physiological"}';
+  const hr = { deviceId: 'mon', channel: 10, priority: 3, code: 0, text: 'HR EXTREMELY HIGH 170 > 150', key: 'mon/10/high', detailJson };
+  s.insertAlarm({ ...hr, tMs: T0 + 2000, state: 1, action: 'raised', who: '' });
+  s.insertAlarm({ ...hr, tMs: T0 + 2500, state: 1, action: 'acknowledged', who: 'Dr A' });
   s.close();
   return { dir, id };
 }
@@ -47,6 +51,18 @@ test('recordings list prints a table and --json', async () => {
   const j = await run('recordings', 'list', '--json', '--data-dir', dir);
   const rows = JSON.parse(j.lines[0]) as { id: string; state: string; durationMs: number }[];
   assert.deepEqual(rows.map((r) => [r.id, r.state, r.durationMs]), [[id, 'recording', 8998]]);
+});
+
+test("recordings show lists the alarm engine's state changes with who", async () => {
+  const { dir, id } = fixture();
+  const t = await run('recordings', 'show', id, '--data-dir', dir);
+  const at = t.lines.indexOf('alarm changes (2):');
+  assert.ok(at > 0, t.lines.join('\n'));
+  assert.equal(t.lines[at + 1], '  2026-01-02T13:04:02.000Z  raised  high  HR EXTREMELY HIGH 170 > 150  (mon/10/high)');
+  assert.equal(t.lines[at + 2], '  2026-01-02T13:04:02.500Z  acknowledged  high  HR EXTREMELY HIGH 170 > 150  (mon/10/high)  by Dr A');
+  type Shown = { alarms: { action: string; who: string; detail: { kind: string } }[] };
+  const j = JSON.parse((await run('recordings', 'show', id, '--json', '--data-dir', dir)).lines[0]) as Shown;
+  assert.deepEqual(j.alarms.map((a) => [a.action, a.who, a.detail.kind]), [['raised', '', 'physiological'], ['acknowledged', 'Dr A', 'physiological']]);
 });
 
 test('recordings show gives channels with first and last sample time and count, gaps and annotations, never patient identifiers', async () => {

@@ -99,6 +99,7 @@ const show = defineCommand({
       const versions = s.annotationHistory().length;
       const devices = s.devices();
       const hasPatient = s.patient() !== undefined;
+      const alarmLog = s.alarmLog().map(({ detailJson, ...a }) => ({ ...a, detail: JSON.parse(detailJson) as unknown }));
       const chain = s.checkAnnotationChain();
       const annotationHead = chain.head ? { ...chain.head, anchored: chain.anchored?.seq === chain.head.seq && chain.anchored.hash === chain.head.hash } : null;
       if (values.json) {
@@ -114,6 +115,7 @@ const show = defineCommand({
             annotationHead,
             dicomShown: s.dicomShown(-Infinity, Infinity),
             registrations: s.registrations(-Infinity, Infinity),
+            alarms: alarmLog,
           }),
         );
         return 0;
@@ -130,6 +132,11 @@ const show = defineCommand({
       for (const g of gaps) out(`  ${iso(g.fromMs)} .. ${iso(g.toMs)}  ${g.deviceId}${g.channel >= 0 ? `/${g.channel}` : ''}  ${g.reason}${g.lostFrames ? `, ${g.lostFrames} frames lost` : ''}`);
       for (const d of s.dicomShown(-Infinity, Infinity)) out(`images shown ${iso(d.tMs)}: ${d.modality ?? ''} ${d.description ?? ''} (${d.seriesUid}) from ${d.source ?? '-'}`);
       for (const r of s.registrations(-Infinity, Infinity)) out(`registration ${iso(r.tMs)}: ${r.method ?? ''}, FRE ${r.freMm?.toFixed(2) ?? '-'} mm (series ${r.seriesUid ?? '-'})`);
+      out(`alarm changes (${alarmLog.length}):`);
+      const PRIORITY = ['info', 'low', 'medium', 'high'];
+      for (const a of alarmLog) {
+        out(`  ${iso(a.tMs)}  ${a.action}  ${PRIORITY[a.priority] ?? a.priority}  ${a.text}  (${a.key})${a.who ? `  by ${a.who}` : ''}`);
+      }
       out(`annotations (${annotations.length}, ${versions} versions):`);
       if (annotationHead) out(`  chain head: seq ${annotationHead.seq} ${annotationHead.hash} (${annotationHead.anchored ? 'anchored in the data dir' : 'NOT matching the anchored head: run or-hub verify'})`);
       for (const a of annotations) {

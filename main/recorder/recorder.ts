@@ -19,6 +19,7 @@ import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
 import type { AlarmPriority, AlarmState } from '../../native-bridge/common/wire';
 import type { DeviceLinkState, GapRecord, HubSink, WaveBlock } from '../hub/sink';
 import type { AlarmBoard } from '../hub/alarm-board';
+import type { AlarmChange } from '../hub/alarms/state';
 import { type AnnotationAck, type AnnotationInput, type AnnotationPatch, type AnnotationRecord, type Preset, loadPresets } from './annotations';
 import { type Batch, type OpenResult, type RequestMap, type RequestType, type RowItem, type SampleFormatName, type SeriesEntry, type StatusMessage, type Timeline, type WaveEntry, type WorkerMessage, NUMERIC_WIDTH, POSE_WIDTH } from './protocol';
 import type { CaseInfo, CaseMeta, DicomShown, GapRow, Registration } from './store';
@@ -433,6 +434,18 @@ export class Recorder extends EventEmitter implements HubSink {
 
   alarm(deviceId: string, a: { channel: number; tHubMs: number; priority: AlarmPriority; state: AlarmState; code: number; text: string }): void {
     this.row({ k: 'alarm', deviceId, channel: a.channel, tMs: a.tHubMs, priority: a.priority, state: a.state, code: a.code, text: a.text }, a.tHubMs);
+  }
+
+  /**
+   * One state change of the hub's alarm engine (raised, acknowledged, audio-paused, escalated,
+   * cleared, limit-changed...), recorded with the case on the hub clock (alarms table, schema 4).
+   */
+  alarmChange(c: AlarmChange): void {
+    const priority = { info: 0, low: 1, medium: 2, high: 3 }[c.priority];
+    const detailJson = JSON.stringify({ kind: c.kind, sources: c.sources, notes: c.notes });
+    const state = c.action === 'cleared' ? 0 : 1;
+    const { deviceId, channel, text, key, action, who } = c;
+    this.row({ k: 'alarm', deviceId, channel, tMs: c.tHubMs, priority, state, code: 0, text, key, action, who, detailJson }, c.tHubMs);
   }
 
   pose(deviceId: string, channel: number, tHubMs: number, quality: number, status: number, matrix: Float32Array): void {

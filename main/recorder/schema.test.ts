@@ -9,7 +9,7 @@ function objects(db: Database.Database, type: 'table' | 'index' | 'trigger'): st
 
 test('migrations are numbered 1..N without holes', () => {
   assert.deepEqual(MIGRATIONS.map((m) => m.version), Array.from({ length: MIGRATIONS.length }, (_, i) => i + 1));
-  assert.equal(SCHEMA_VERSION, 3);
+  assert.equal(SCHEMA_VERSION, 4);
 });
 
 test('migration 1 creates the case, device, channel, block and event tables with their time indexes', () => {
@@ -47,6 +47,21 @@ test('migration 3 adds the append-only annotation table and keeps earlier data',
   assert.throws(() => db.prepare("UPDATE annotations SET text = 'x'").run(), /append-only/);
   assert.throws(() => db.prepare('DELETE FROM annotations').run(), /append-only/);
   assert.throws(() => db.prepare("INSERT INTO annotations (entry_id, version, action, kind, t_ms, recorded_ms, role, name, prev_hash, hash) VALUES ('e', 1, 'edit', 'incision', 5, 5, 'surgeon', 'A', 'h', 'h2')").run(), /UNIQUE/);
+});
+
+test('migration 4 adds the alarm engine columns to alarms and keeps the device alarm rows', () => {
+  const db = new Database(':memory:');
+  migrate(db, 3);
+  db.prepare("INSERT INTO alarms (device_id, channel, t_ms, priority, state, code, text) VALUES ('mon', 11, 5, 2, 1, 1001, 'SpO2 LOW')").run();
+  assert.equal(migrate(db, 4), 4);
+  assert.deepEqual(db.prepare('SELECT code, text, alarm_key, action, who, detail_json FROM alarms').get(), {
+    code: 1001, text: 'SpO2 LOW', alarm_key: '', action: '', who: '', detail_json: '{}',
+  });
+  db.prepare(
+    "INSERT INTO alarms (device_id, channel, t_ms, priority, state, code, text, alarm_key, action, who) " +
+      "VALUES ('mon', 10, 6, 3, 1, 0, 'HR HIGH', 'mon/10/high', 'acknowledged', 'Dr A')",
+  ).run();
+  assert.equal((db.prepare("SELECT who FROM alarms WHERE action = 'acknowledged'").get() as { who: string }).who, 'Dr A');
 });
 
 test('migrate is idempotent and refuses a file from a newer OR Hub', () => {

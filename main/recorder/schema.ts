@@ -209,6 +209,18 @@ CREATE TRIGGER annotations_no_delete BEFORE DELETE ON annotations
   BEGIN SELECT RAISE(ABORT, 'annotations are append-only: add a deletion version'); END;
 `,
   },
+  {
+    version: 4,
+    name: "alarms: the alarm engine's state changes (key, action, who, detail) beside device alarm frames",
+    sql: `
+-- Rows with action '' are device alarm frames as before; the others are the hub's alarm engine's
+-- state changes (raised, acknowledged, audio-paused, escalated, cleared, limit-changed...).
+ALTER TABLE alarms ADD COLUMN alarm_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE alarms ADD COLUMN action TEXT NOT NULL DEFAULT '';
+ALTER TABLE alarms ADD COLUMN who TEXT NOT NULL DEFAULT '';
+ALTER TABLE alarms ADD COLUMN detail_json TEXT NOT NULL DEFAULT '{}';
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -22,7 +22,7 @@ const WHOLE_TABLE = new Set([
 ]);
 /** Time-range reads: each must be an index range search. */
 const TIME_RANGE = [
-  'blocks.waveRange', 'blocks.numericRange', 'blocks.poseRange', 'events.alarms', 'events.settings', 'events.events', 'events.deviceEvents',
+  'blocks.waveRange', 'blocks.numericRange', 'blocks.poseRange', 'events.alarms', 'events.alarmLog', 'events.settings', 'events.events', 'events.deviceEvents',
   'events.dicomShown', 'events.registrations', 'events.gaps',
 ];
 

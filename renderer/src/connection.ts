@@ -46,6 +46,8 @@ export function connect(token: string): void {
         // A hub of another contract version is not interpreted at all (the store shows why).
         if (!applyHubMessage(m)) return;
         if (m.t === 'hello' || m.t === 'time') hubClock.observe(m.hubTimeMs);
+        // The alarm system's self-check: confirm every alarm message and heartbeat (main/hub/alarms/self-check.ts).
+        if ((m.t === 'alarms' || m.t === 'alarm-heartbeat') && m.seq) ws.send(JSON.stringify({ t: 'alarm-received', seq: m.seq }));
         for (const l of messageListeners) l(m);
         return;
       }

@@ -6,6 +6,7 @@ import type { CaseView, PresetView, TimelineView } from '../../common/case-contr
 import {
   contractMismatch,
   type AlarmItem,
+  type AlarmLimitView,
   type ChannelView,
   type DeviceView,
   type EventItem,
@@ -42,6 +43,12 @@ export interface DisplayState {
   presets: readonly PresetView[];
   recording: boolean;
   timeline: TimelineView | null;
+  /** Alarm limits in force (alarm-limits messages). */
+  alarmLimits: readonly AlarmLimitView[];
+  /** Hub time of the last alarm-loop heartbeat (0: none yet); missing for 2 s is an alarm-system failure. */
+  alarmHeartbeatHubMs: number;
+  /** Audio pause length the hub uses, ms. */
+  alarmPauseMs: number;
 }
 
 /** What the hub told: dropped when a hub of another contract version answers (nothing stale is shown as live). */
@@ -58,6 +65,9 @@ const HUB_DATA = {
   presets: [],
   recording: false,
   timeline: null,
+  alarmLimits: [],
+  alarmHeartbeatHubMs: 0,
+  alarmPauseMs: 120_000,
 } satisfies Omit<DisplayState, 'connected' | 'connectError' | 'contractMismatch'>;
 
 const store = createStore<DisplayState>({ connected: false, connectError: null, contractMismatch: null, ...HUB_DATA });
@@ -121,6 +131,12 @@ function apply(state: DisplayState, m: Exclude<HubMessage, { t: 'hello' }>): voi
     }
     case 'alarms':
       setState({ alarms: m.items });
+      return;
+    case 'alarm-heartbeat':
+      setState({ alarmHeartbeatHubMs: m.hubTimeMs, alarmPauseMs: m.pauseMs });
+      return;
+    case 'alarm-limits':
+      setState({ alarmLimits: m.limits });
       return;
     case 'event':
       setState({ events: [...state.events.slice(-199), m.item] });

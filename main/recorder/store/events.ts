@@ -16,6 +16,14 @@ export interface AlarmRow {
   state: number;
   code: number;
   text: string;
+  /** The alarm engine's key of the alarm ('' for a device alarm frame). */
+  key?: string;
+  /** The engine's state change ('' for a device alarm frame): raised, acknowledged, audio-paused, cleared... */
+  action?: string;
+  /** Who acted ('' for changes of the condition). */
+  who?: string;
+  /** JSON: kind, sources, notes. */
+  detailJson?: string;
 }
 
 export interface SettingRow {
@@ -67,13 +75,18 @@ const byTime = (table: string, cols: string) => `SELECT ${cols} FROM ${table} WH
 
 export const EVENT_SQL = sqlTable('events', {
   insertSetting: 'INSERT INTO settings (device_id, channel, t_ms, value, text) VALUES (?, ?, ?, ?, ?)',
-  insertAlarm: 'INSERT INTO alarms (device_id, channel, t_ms, priority, state, code, text) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  insertAlarm:
+    'INSERT INTO alarms (device_id, channel, t_ms, priority, state, code, text, alarm_key, action, who, detail_json) ' +
+    'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   insertGap: 'INSERT INTO gaps (device_id, channel, from_ms, to_ms, lost_frames, reason) VALUES (?, ?, ?, ?, ?, ?)',
   insertDeviceEvent: 'INSERT INTO device_events (device_id, t_ms, state, reason) VALUES (?, ?, ?, ?)',
   insertEvent: 'INSERT INTO events (device_id, channel, t_ms, code, text) VALUES (?, ?, ?, ?, ?)',
   insertDicomShown: 'INSERT INTO dicom_shown (t_ms, study_uid, series_uid, modality, description, source, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?)',
   insertRegistration: 'INSERT INTO registrations (t_ms, series_uid, tracker_device_id, method, matrix, fre_mm, detail_json) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  alarms: byTime('alarms', 'device_id, channel, t_ms, priority, state, code, text'),
+  alarms: "SELECT device_id, channel, t_ms, priority, state, code, text FROM alarms WHERE t_ms BETWEEN ? AND ? AND action = '' ORDER BY t_ms",
+  alarmLog:
+    'SELECT device_id, channel, t_ms, priority, state, code, text, alarm_key, action, who, detail_json FROM alarms ' +
+    "WHERE t_ms BETWEEN ? AND ? AND action != '' ORDER BY t_ms, id",
   gaps: 'SELECT device_id, channel, from_ms, to_ms, lost_frames, reason FROM gaps WHERE from_ms <= ? AND to_ms >= ? ORDER BY from_ms',
   settings: byTime('settings', 'device_id, channel, t_ms, value, text'),
   deviceEvents: byTime('device_events', 'device_id, t_ms, state, reason'),
@@ -87,7 +100,8 @@ export function insertSetting(c: Connection, deviceId: string, channel: number, 
 }
 
 export function insertAlarm(c: Connection, a: AlarmRow): void {
-  c.prepare(EVENT_SQL.insertAlarm).run(a.deviceId, a.channel, a.tMs, a.priority, a.state, a.code, a.text);
+  const engine = [a.key ?? '', a.action ?? '', a.who ?? '', a.detailJson ?? '{}'];
+  c.prepare(EVENT_SQL.insertAlarm).run(a.deviceId, a.channel, a.tMs, a.priority, a.state, a.code, a.text, ...engine);
 }
 
 export function insertGap(c: Connection, g: GapRow): void {
@@ -181,5 +195,26 @@ export function registrations(c: Connection, fromMs: number, toMs: number): Regi
     matrix: Array.from(new Float64Array(new Uint8Array(r.matrix).buffer)),
     freMm: r.fre_mm ?? undefined,
     detail: JSON.parse(r.detail_json) as Record<string, unknown>,
+  }));
+}
+
+/** The alarm engine's state changes in a time range, in order (empty for a file recorded before schema 4). */
+export function alarmLog(c: Connection, fromMs = -Infinity, toMs = Infinity): Required<AlarmRow>[] {
+  type Row = { device_id: string; channel: number; t_ms: number; priority: number; state: number; code: number; text: string } & {
+    alarm_key: string;
+    action: string;
+    who: string;
+    detail_json: string;
+  };
+  let rows: Row[];
+  try {
+    rows = c.prepare(EVENT_SQL.alarmLog).all(fromMs, toMs) as Row[];
+  } catch (e) {
+    if (/no such column/.test((e as Error).message)) return [];
+    throw e;
+  }
+  return rows.map((r) => ({
+    deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, priority: r.priority, state: r.state, code: r.code, text: r.text,
+    key: r.alarm_key, action: r.action, who: r.who, detailJson: r.detail_json,
   }));
 }

@@ -195,6 +195,11 @@ export class RecordingStore {
     return ev.alarms(this.c, fromMs, toMs);
   }
 
+  /** The alarm engine's state changes (raised, acknowledged, ... cleared), in order. */
+  alarmLog(fromMs = -Infinity, toMs = Infinity): Required<ev.AlarmRow>[] {
+    return ev.alarmLog(this.c, fromMs, toMs);
+  }
+
   /** Gaps overlapping [fromMs, toMs]. */
   gaps(fromMs = -Infinity, toMs = Infinity): ev.GapRow[] {
     return ev.gaps(this.c, fromMs, toMs);

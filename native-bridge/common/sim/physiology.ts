@@ -102,10 +102,18 @@ export class Patient {
     this.hrMean = hr;
   }
 
+  /** Moves the rate the mean heart rate returns to (a scenario: e.g. tachycardia), /min. */
+  setHeartRateTarget(hr: number): void {
+    this.hrTarget = hr;
+    this.hrMean = hr;
+  }
+
+  private hrTarget: number | null = null;
+
   private nextBeat(): void {
     const last = this.beats[this.beats.length - 1];
     // Slow bounded random walk of the mean, respiratory sinus arrhythmia and beat noise.
-    this.hrMean += gauss(this.u) * 0.15 + (this.params.hr - this.hrMean) * 0.01;
+    this.hrMean += gauss(this.u) * 0.15 + ((this.hrTarget ?? this.params.hr) - this.hrMean) * 0.01;
     const rsa = 0.035 * Math.sin((2 * Math.PI * last.tR) / (60 / this.params.rr));
     const rr = (60 / this.hrMean) * (1 + rsa + 0.012 * gauss(this.u));
     this.sysMean += gauss(this.u) * 0.4 + (this.params.sys - this.sysMean) * 0.02;

@@ -27,6 +27,11 @@ export interface SimOptions {
   seed?: number;
   /** Tests: random extra delivery delay per frame, 0..jitterMs (see DeviceClientOptions.jitterMs). */
   jitterMs?: number;
+  /**
+   * Patient scenario (monitor): 'tachy-desat' drives the patient into tachycardia (HR 165 from
+   * 5 s) and desaturation (SpO2 towards 86 % from 8 s) and keeps them there; default 'none'.
+   */
+  scenario?: 'none' | 'tachy-desat';
   /** See DeviceClientOptions.dataChannel / dataEndpoint. */
   dataChannel?: boolean;
   dataEndpoint?: string;
@@ -167,6 +172,7 @@ export class SimMonitor extends SimDevice {
   private desatUntil = -1;
   private nextDesat = 240;
   private alarmActive = false;
+  private tachycardic = false;
 
   constructor(opts: SimOptions) {
     super(opts, 'patient-monitor', 'sim-monitor-01', 'SimMonitor MX', [
@@ -203,8 +209,13 @@ export class SimMonitor extends SimDevice {
     const toDev = (x: number) => this.deviceMsAt(x);
     for (const w of this.waves) w.emit(this, s, toDev);
     if (this.numerics.due(s)) {
+      const scenario = this.opts.scenario === 'tachy-desat';
+      if (scenario && s >= 5 && !this.tachycardic) {
+        this.tachycardic = true;
+        this.patient.setHeartRateTarget(165);
+      }
       if (s > this.nextDesat && this.desatUntil < 0) this.desatUntil = s + 35;
-      const target = this.desatUntil > s ? 87 : 98;
+      const target = scenario && s >= 8 ? 86 : this.desatUntil > s ? 87 : 98;
       if (this.desatUntil > 0 && this.desatUntil <= s) {
         this.desatUntil = -1;
         this.nextDesat = s + 240 + this.u() * 240;

@@ -1,23 +1,85 @@
+import { useEffect, useState } from 'react';
+import { ALARM_HEARTBEAT_TIMEOUT_MS } from '../../../common/display-contract';
 import { useDisplay } from '../store';
-import type { AlarmItem } from '../../../common/display-contract';
+import { hubClock } from '../hub-clock';
+import { alarmAudio, audiblePriority } from '../alarm-audio';
+import { bannerOrder, remaining } from '../alarm-view';
+import { AlarmPanel } from './AlarmPanel';
 
-const RANK: Record<AlarmItem['priority'], number> = { high: 3, medium: 2, low: 1, info: 0 };
+/** Re-renders every 250 ms (pause countdowns, heartbeat watch, audio). */
+function useTicker(): number {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tick((x) => x + 1), 250);
+    return () => clearInterval(t);
+  }, []);
+  return hubClock.now();
+}
 
-/** Active alarms, highest priority first, coloured and flashing per IEC 60601-1-8. */
+/**
+ * The one alarm banner: active alarms by priority then time, coloured and flashing per IEC
+ * 60601-1-8 (styles.css: high red 2 Hz 50 % on, medium yellow 0.625 Hz 50 % on, low cyan
+ * steady); context notes, escalation and audio pause with its remaining time; the alarm-system
+ * failure when the hub's alarm heartbeat is missing for 2 s; a permanent notice when this
+ * display makes no sound. Touching an alarm opens the alarm panel (acknowledge, pause, off, history).
+ */
 export function AlarmBar() {
   const alarms = useDisplay((s) => s.alarms);
   const connected = useDisplay((s) => s.connected);
-  const sorted = [...alarms].filter((a) => a.active).sort((a, b) => RANK[b.priority] - RANK[a.priority] || a.sinceHubMs - b.sinceHubMs);
+  const beat = useDisplay((s) => s.alarmHeartbeatHubMs);
+  const now = useTicker();
+  const [panel, setPanel] = useState(false);
+  const sorted = bannerOrder(alarms);
+  const failed = connected && beat > 0 && now - beat > ALARM_HEARTBEAT_TIMEOUT_MS;
+  const audible = failed ? 'high' : audiblePriority(sorted, now);
+  useEffect(() => alarmAudio.set(audible), [audible]);
+  const paused = sorted.filter((a) => a.engine?.audioPausedUntilHubMs && a.engine.audioPausedUntilHubMs > now && !a.engine.acknowledged);
+  const pausedMs = paused.reduce((m, a) => Math.max(m, a.engine!.audioPausedUntilHubMs! - now), 0);
+  const silent = alarmAudio.muted || !alarmAudio.running;
   return (
     <div className="alarm-bar" data-testid="alarm-bar">
       {!connected ? <div className="alarm alarm-high">HUB CONNECTION LOST</div> : null}
+      {failed ? (
+        <div className="alarm alarm-high" data-testid="alarm-system-failure">
+          ALARM SYSTEM FAILURE: no heartbeat from the hub
+        </div>
+      ) : null}
+      {silent ? (
+        <button className="alarm-audio-off" data-testid="audio-off" onClick={() => alarmAudio.unlock()} title="Touch to enable sound">
+          {alarmAudio.muted ? 'DISPLAY MUTED' : 'NO SOUND: touch to enable'}
+        </button>
+      ) : null}
+      {pausedMs > 0 ? (
+        <span className="alarm-paused" data-testid="audio-paused">
+          AUDIO PAUSED {remaining(pausedMs)}
+        </span>
+      ) : null}
       {sorted.slice(0, 4).map((a) => (
-        <div key={a.alarmId} className={`alarm alarm-${a.priority}`} data-priority={a.priority} title={`${a.text} (${a.deviceId})`}>
+        <div
+          key={a.alarmId}
+          className={`alarm alarm-${a.priority}${a.engine?.escalatedHubMs ? ' escalated' : ''}`}
+          data-priority={a.priority}
+          data-alarm-id={a.alarmId}
+          title={`${a.text} (${a.engine?.sources.join(', ') ?? a.deviceId})`}
+          onClick={() => {
+            alarmAudio.unlock();
+            setPanel(true);
+          }}
+        >
           {a.priority === 'high' ? '!!! ' : a.priority === 'medium' ? '!! ' : a.priority === 'low' ? '! ' : ''}
           {a.text}
+          {a.engine?.notes.length ? <span className="alarm-note"> — {a.engine.notes.join('; ')}</span> : null}
+          {a.engine?.latched ? <span className="alarm-note"> (ended, latched)</span> : null}
+          {a.engine?.acknowledged ? <span className="alarm-note"> ✓</span> : null}
+          {a.engine?.escalatedHubMs ? <span className="alarm-note"> ESCALATED</span> : null}
         </div>
       ))}
-      {sorted.length > 4 ? <div className="alarm alarm-more">+{sorted.length - 4} more</div> : null}
+      {sorted.length > 4 ? (
+        <button className="alarm alarm-more" onClick={() => setPanel(true)}>
+          +{sorted.length - 4} more
+        </button>
+      ) : null}
+      {panel ? <AlarmPanel now={now} onClose={() => setPanel(false)} /> : null}
     </div>
   );
 }

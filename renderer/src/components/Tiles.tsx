@@ -2,6 +2,8 @@ import { useDisplay, findStream, type DisplayState } from '../store';
 import type { TileSpec } from '../layout';
 import { formatValue, ucumDisplay } from '../units';
 import { hubClock } from '../hub-clock';
+import { TileLimits } from './LimitEditor';
+import { tileAlarm } from '../alarm-view';
 
 /** A numeric's display value, or null when it must not look live (device down, stale, invalid). */
 export function liveNumeric(s: DisplayState, mdc: string, maxAgeMs = 10000): { text: string; unit: string; ageMs: number } | null {
@@ -35,12 +37,21 @@ export function NumericTile({ spec, size = 'big', testId }: { spec: TileSpec; si
   const unit = unitOf(state, spec.sysDiaMean ? spec.sysDiaMean[0] : spec.mdc!);
   const live = value !== null;
   const dashes = spec.sysDiaMean ? '---/---' : '---';
+  const mdcs = spec.sysDiaMean ?? [spec.mdc!];
+  const alarm = tileAlarm(state.alarms, mdcs);
   return (
-    <div className={`tile tile-${size} ${live ? 'live' : 'not-live'}`} style={{ color: live ? spec.color : undefined }} data-testid={testId} data-live={live}>
+    <div
+      className={`tile tile-${size} ${live ? 'live' : 'not-live'}${alarm ? ` tile-alarm-${alarm.priority}` : ''}`}
+      style={{ color: live ? spec.color : undefined }}
+      data-testid={testId}
+      data-live={live}
+      data-alarm={alarm?.priority}
+    >
       <div className="tile-head">
         <span className="tile-label">{spec.label}</span>
         <span className="tile-unit">{unit}</span>
       </div>
+      <TileLimits mdc={mdcs[0]} testId={testId} />
       <div className={`tile-value ${spec.sysDiaMean ? 'triple' : ''}`} data-testid={testId ? `${testId}-value` : undefined}>
         {value ? value.text : dashes}
         {value?.sub ? <span className="tile-sub"> {value.sub}</span> : null}

@@ -1,0 +1,31 @@
+/** Pure helpers of the display's alarm components: banner order, countdowns, who acts. */
+import type { AlarmItem } from '../../common/display-contract';
+
+const RANK: Record<AlarmItem['priority'], number> = { high: 3, medium: 2, low: 1, info: 0 };
+
+/** Active alarms, not switched off, by priority then onset (IEC 60601-1-8 ordering). */
+export function bannerOrder(alarms: readonly AlarmItem[]): AlarmItem[] {
+  return alarms.filter((a) => a.active && !a.engine?.off).sort((a, b) => RANK[b.priority] - RANK[a.priority] || a.sinceHubMs - b.sinceHubMs);
+}
+
+/** The highest-priority active alarm (not off) concerning any of these channels (a tile's highlight). */
+export function tileAlarm(alarms: readonly AlarmItem[], mdcs: readonly string[]): AlarmItem | null {
+  return bannerOrder(alarms).find((a) => a.engine?.mdc.some((m) => mdcs.includes(m))) ?? null;
+}
+
+/** m:ss */
+export function remaining(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+const OPERATOR_KEY = 'orhub.alarmOperator';
+
+/** Who acts on this display (recorded with every alarm action and limit change); kept in the browser. */
+export function operatorName(): string {
+  return localStorage.getItem(OPERATOR_KEY) || 'display';
+}
+
+export function setOperatorName(name: string): void {
+  localStorage.setItem(OPERATOR_KEY, name);
+}
