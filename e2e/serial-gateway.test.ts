@@ -85,6 +85,7 @@ test('a port that vanishes mid-block and returns: alarmed, counted, reopened, da
   const hr = () => display.numerics.get(display.streamOf(deviceId, IVY_CH.HR)!)?.length ?? 0;
   await play(rig.pty.peer, [...blocks.slice(0, 3), blocks[3].subarray(0, 300)], { baud: 9600, periodMs: 1000 });
   await waitFor(() => hr() === 3, 'three blocks through');
+  await new Promise((r) => setTimeout(r, 500)); // the partial block reaches the gateway
   await rig.pty.close(); // the adapter is unplugged
   const lostAlarm = async () => (await rig.api<{ alarms: AlarmItem[] }>('/api/status')).alarms.find((a) => a.deviceId === deviceId && /SERIAL PORT LOST/.test(a.text));
   await waitFor(async () => (await lostAlarm())?.active, 'the port-lost alarm at the hub', 5000);

@@ -48,7 +48,7 @@ export async function startSerialRig(opts: { caseName?: string } = {}): Promise<
   const gateway = run(['gateway', 'serial', '--bus', hub.bus, '--device', pty.device, '--driver', 'ivy450c']);
   const deviceId = await gateway.waitFor(/^gateway serial: .* as (\S+)$/m, 15000);
   await waitFor(() => display.state(deviceId) === 'online', 'the gateway online at the hub');
-  return {
+  const rig: SerialRig = {
     hub, dataDir, dir, pty, gateway, display, deviceId, api,
     async stopGateway() {
       await gateway.kill('SIGTERM');
@@ -59,10 +59,12 @@ export async function startSerialRig(opts: { caseName?: string } = {}): Promise<
     async close() {
       display.close();
       await gateway.kill('SIGKILL');
-      await pty.close();
+      // The pty the test has now (it may have replaced the first: unplugged and plugged in again).
+      await rig.pty.close();
       await hub.kill();
     },
   };
+  return rig;
 }
 
 export interface RecordingShow {

@@ -28,9 +28,18 @@ export interface SerialLinkStats {
   writesRefused: number;
 }
 
+function identityOf(p: string): string {
+  try {
+    const st = fs.statSync(p);
+    return `${st.dev}:${st.ino}:${st.rdev}`;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Events: 'open' (the port is open, first time or again), 'data' (Buffer), 'lost' (reason: string;
- * reopening follows by itself).
+ * reopening follows by itself), 'retry' (reason a reopen failed, once per distinct reason).
  */
 export class SerialLink extends EventEmitter {
   readonly stats: SerialLinkStats = { opens: 0, losses: 0, bytesIn: 0, bytesOut: 0, writesRefused: 0 };
@@ -40,6 +49,9 @@ export class SerialLink extends EventEmitter {
   private pendingWrite = 0;
   /** Why the last reopen attempt failed (logged once per distinct reason). */
   private lastFailure = '';
+  /** What the device path named when the port was opened (device, inode, rdev). */
+  private identity = '';
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: SerialLinkOptions) {
     super();
@@ -53,6 +65,7 @@ export class SerialLink extends EventEmitter {
   async open(): Promise<void> {
     if (!fs.existsSync(this.opts.path)) throw new Error(`${this.opts.path}: no such device (is the adapter plugged in?)`);
     await this.tryOpen();
+    this.watch();
   }
 
   private tryOpen(): Promise<void> {
@@ -70,6 +83,7 @@ export class SerialLink extends EventEmitter {
           return;
         }
         this.port = port;
+        this.identity = identityOf(this.opts.path);
         this.pendingWrite = 0;
         this.stats.opens++;
         this.lastFailure = '';
@@ -83,6 +97,18 @@ export class SerialLink extends EventEmitter {
         resolve();
       });
     });
+  }
+
+  /**
+   * The port's read loop does not always see its device go (a pty whose master closed can stay
+   * silent): every second, check that the path still names the device that was opened.
+   */
+  private watch(): void {
+    this.watchdog = setInterval(() => {
+      const port = this.port;
+      if (port && identityOf(this.opts.path) !== this.identity) this.lost(port, 'device file gone');
+    }, 1000);
+    this.watchdog.unref();
   }
 
   private lost(port: SerialPort, reason: string): void {
@@ -132,6 +158,7 @@ export class SerialLink extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     const port = this.port;
     this.port = null;
     if (port?.isOpen) await new Promise<void>((r) => port.close(() => r()));
