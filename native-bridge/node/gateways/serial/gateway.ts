@@ -96,7 +96,13 @@ export class SerialGateway {
 
   /** Opens the port (rejects with a one-line reason when it cannot), then joins the bus. */
   async start(): Promise<void> {
-    await this.link.open();
+    try {
+      await this.link.open();
+    } catch (e) {
+      // Close the bus socket the constructor made: a failed start leaves nothing running.
+      await this.client.stop('serial port did not open');
+      throw e;
+    }
     this.client.start();
     const quietCheck = Math.min(1000, this.opts.driver.quietMs / 2);
     this.timers.push(setInterval(() => this.checkQuiet(), quietCheck));
