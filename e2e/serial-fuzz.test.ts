@@ -63,7 +63,8 @@ test('fuzz over a pty: the gateway never crashes, counts coded errors, and recov
   const stats = await rig.stopGateway();
   console.log(`fuzz: ${stats.messages} messages, errors ${JSON.stringify(stats.errors)}`);
   assert.ok(stats.messages >= 12 + 3, `messages ${stats.messages}`);
-  for (const code of ['IVY_JUNK', 'IVY_TRUNCATED', 'IVY_BAD_HEADER']) assert.ok((stats.errors[code]?.count ?? 0) > 0, `${code} counted: ${JSON.stringify(stats.errors)}`);
+  for (const code of ['IVY_JUNK', 'IVY_TRUNCATED', 'IVY_BAD_HEADER'])
+    assert.ok((stats.errors[code]?.count ?? 0) > 0, `${code} counted: ${JSON.stringify(stats.errors)}`);
   assert.ok(Object.keys(stats.errors).every((c) => /^IVY_[A-Z_]+$/.test(c)));
   assert.equal(stats.driverFaults, 0);
   const bytesIn = pieces.reduce((n, p) => n + p.length, 0) + blocks.slice(0, 3).reduce((n, p) => n + p.length, 0);

@@ -36,7 +36,7 @@ test('the capture through a pty reaches the hub, the display and the recording w
   assert.deepEqual([chan(IVY_CH.ECG_II).mdc, chan(IVY_CH.ECG_II).unit, chan(IVY_CH.ECG_II).rateHz], ['MDC_ECG_ELEC_POTL_II', 'mV', 200]);
   assert.deepEqual([chan(IVY_CH.SPO2).mdc, chan(IVY_CH.SPO2).unit], ['MDC_PULS_OXIM_SAT_O2', '%']);
   assert.deepEqual([chan(IVY_CH.P1).mdc, chan(IVY_CH.P1).unit], ['MDC_PRESS_BLD', 'mm[Hg]']);
-  assert.ok(dev.sync, 'the hub synchronised the gateway\'s clock');
+  assert.ok(dev.sync, "the hub synchronised the gateway's clock");
 
   const values = (ch: number) => display.numerics.get(stream(ch)) ?? [];
   assert.deepEqual(values(IVY_CH.HR), Array(27).fill(80));
@@ -45,7 +45,10 @@ test('the capture through a pty reaches the hub, the display and the recording w
   assert.deepEqual(values(IVY_CH.NIBP_SYS), [121]);
   assert.deepEqual(new Set(values(IVY_CH.P1_SYS)), new Set([110, 111]));
   const ecg = display.blocks.get(stream(IVY_CH.ECG_II)) ?? [];
-  assert.equal(ecg.reduce((n, b) => n + b.samples.length, 0), 27 * 200);
+  assert.equal(
+    ecg.reduce((n, b) => n + b.samples.length, 0),
+    27 * 200,
+  );
   assert.ok(Math.abs(ecg[0].samples[0] - (0x8a * 0.02 - 2)) < 1e-4, `first ECG sample ${ecg[0].samples[0]} mV`);
   const p1 = (display.blocks.get(stream(IVY_CH.P1)) ?? []).flatMap((b) => [...b.samples]);
   assert.deepEqual([p1.length, Math.min(...p1), Math.max(...p1)], [27 * 50, 73, 111]);
@@ -66,12 +69,27 @@ test('the capture through a pty reaches the hub, the display and the recording w
   const store = RecordingStore.open(recordingPath(rig.dataDir, rec.case.id), { readonly: true });
   try {
     const id = (i: number) => store.channels().find((c) => c.deviceId === deviceId && c.channel === i)!.id;
-    assert.deepEqual(store.readNumerics(id(IVY_CH.NIBP_DIA), -Infinity, Infinity).map((n) => n.value), [75]);
+    assert.deepEqual(
+      store.readNumerics(id(IVY_CH.NIBP_DIA), -Infinity, Infinity).map((n) => n.value),
+      [75],
+    );
     assert.deepEqual(new Set(store.readNumerics(id(IVY_CH.PR), -Infinity, Infinity).map((n) => n.value)), new Set([80]));
     const events = store.events(-Infinity, Infinity).filter((e) => e.deviceId === deviceId);
-    assert.deepEqual(events.filter((e) => e.code === 'IVY450C_STATUS').map((e) => e.text), ['RR: APNEA: 20 SEC', 'P2: NO TRANSDUCER']);
-    assert.ok(events.some((e) => e.code === 'IVY_JUNK'), 'the decode errors reached the recording');
-    assert.deepEqual(store.settings(-Infinity, Infinity).filter((s) => s.deviceId === deviceId).map((s) => s.text), ['II DIAG']);
+    assert.deepEqual(
+      events.filter((e) => e.code === 'IVY450C_STATUS').map((e) => e.text),
+      ['RR: APNEA: 20 SEC', 'P2: NO TRANSDUCER'],
+    );
+    assert.ok(
+      events.some((e) => e.code === 'IVY_JUNK'),
+      'the decode errors reached the recording',
+    );
+    assert.deepEqual(
+      store
+        .settings(-Infinity, Infinity)
+        .filter((s) => s.deviceId === deviceId)
+        .map((s) => s.text),
+      ['II DIAG'],
+    );
   } finally {
     store.close();
   }
@@ -87,7 +105,8 @@ test('a port that vanishes mid-block and returns: alarmed, counted, reopened, da
   await waitFor(() => hr() === 3, 'three blocks through');
   await new Promise((r) => setTimeout(r, 500)); // the partial block reaches the gateway
   await rig.pty.close(); // the adapter is unplugged
-  const lostAlarm = async () => (await rig.api<{ alarms: AlarmItem[] }>('/api/status')).alarms.find((a) => a.deviceId === deviceId && /SERIAL PORT LOST/.test(a.text));
+  const lostAlarm = async () =>
+    (await rig.api<{ alarms: AlarmItem[] }>('/api/status')).alarms.find((a) => a.deviceId === deviceId && /SERIAL PORT LOST/.test(a.text));
   await waitFor(async () => (await lostAlarm())?.active, 'the port-lost alarm at the hub', 5000);
   await new Promise((r) => setTimeout(r, 1500)); // a few failed reopen attempts
   rig.pty = await openPtyPair(rig.dir); // plugged in again, same path

@@ -39,7 +39,11 @@ export async function startSerialRig(opts: { caseName?: string } = {}): Promise<
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-pty-'));
   const hub = await startHub(['--data-dir', dataDir]);
   const api = async <T>(p: string, body?: unknown): Promise<T> => {
-    const r = await fetch(hub.origin + p, { method: body ? 'POST' : 'GET', headers: { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    const r = await fetch(hub.origin + p, {
+      method: body ? 'POST' : 'GET',
+      headers: { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     return (await r.json()) as T;
   };
   if (opts.caseName) await api('/api/case', { procedure: opts.caseName, room: 'OR 4', team: [{ role: 'anaesthetist', name: 'Dr A' }] });
@@ -49,7 +53,14 @@ export async function startSerialRig(opts: { caseName?: string } = {}): Promise<
   const deviceId = await gateway.waitFor(/^gateway serial: .* as (\S+)$/m, 15000);
   await waitFor(() => display.state(deviceId) === 'online', 'the gateway online at the hub');
   const rig: SerialRig = {
-    hub, dataDir, dir, pty, gateway, display, deviceId, api,
+    hub,
+    dataDir,
+    dir,
+    pty,
+    gateway,
+    display,
+    deviceId,
+    api,
     async stopGateway() {
       await gateway.kill('SIGTERM');
       const m = /^gateway serial: stats (.+)$/m.exec(gateway.output());

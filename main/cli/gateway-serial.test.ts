@@ -26,13 +26,37 @@ test('gateway serial usage problems are one line, exit 2; a missing device is on
   const bus = ['--bus', 'tcp://127.0.0.1:1'];
   const cases: [string[], number, RegExp][] = [
     [['gateway', 'serial', '--device', '/dev/ttyUSB0', '--driver', 'ivy450c'], 2, /^or-hub gateway serial: --bus ENDPOINT is required/],
-    [['gateway', 'serial', ...bus, '--driver', 'ivy450c'], 2, /^or-hub gateway serial: --device PATH is required \(the serial port the monitor is plugged into\)$/],
+    [
+      ['gateway', 'serial', ...bus, '--driver', 'ivy450c'],
+      2,
+      /^or-hub gateway serial: --device PATH is required \(the serial port the monitor is plugged into\)$/,
+    ],
     [['gateway', 'serial', ...bus, '--device', '/dev/ttyUSB0'], 2, /^or-hub gateway serial: --driver NAME is required$/],
-    [['gateway', 'serial', ...bus, '--device', '/dev/ttyUSB0', '--driver', 'philips'], 2, /^or-hub gateway serial: --driver: unknown driver "philips" \(known: ivy450c\)$/],
-    [['gateway', 'serial', ...bus, '--device', '/dev/ttyUSB0', '--driver', 'ivy450c', '--baud', 'fast'], 2, /^or-hub gateway serial: --baud must be an integer, got "fast"$/],
-    [['gateway', 'serial', ...bus, '--device', '/dev/ttyUSB0', '--driver', 'ivy450c', '--baud', '10'], 2, /^or-hub gateway serial: --baud must be between 50 and 4000000, got 10$/],
-    [['gateway', 'serial', '--bus', 'http://x', '--device', '/dev/ttyUSB0', '--driver', 'ivy450c'], 2, /^or-hub gateway serial: --bus: "http:\/\/x" is not a ZeroMQ endpoint/],
-    [['gateway', 'serial', ...bus, '--device', '/nonexistent/ttyX', '--driver', 'ivy450c'], 1, /^or-hub gateway serial: \/nonexistent\/ttyX: no such device \(is the adapter plugged in\?\)$/],
+    [
+      ['gateway', 'serial', ...bus, '--device', '/dev/ttyUSB0', '--driver', 'philips'],
+      2,
+      /^or-hub gateway serial: --driver: unknown driver "philips" \(known: ivy450c\)$/,
+    ],
+    [
+      ['gateway', 'serial', ...bus, '--device', '/dev/ttyUSB0', '--driver', 'ivy450c', '--baud', 'fast'],
+      2,
+      /^or-hub gateway serial: --baud must be an integer, got "fast"$/,
+    ],
+    [
+      ['gateway', 'serial', ...bus, '--device', '/dev/ttyUSB0', '--driver', 'ivy450c', '--baud', '10'],
+      2,
+      /^or-hub gateway serial: --baud must be between 50 and 4000000, got 10$/,
+    ],
+    [
+      ['gateway', 'serial', '--bus', 'http://x', '--device', '/dev/ttyUSB0', '--driver', 'ivy450c'],
+      2,
+      /^or-hub gateway serial: --bus: "http:\/\/x" is not a ZeroMQ endpoint/,
+    ],
+    [
+      ['gateway', 'serial', ...bus, '--device', '/nonexistent/ttyX', '--driver', 'ivy450c'],
+      1,
+      /^or-hub gateway serial: \/nonexistent\/ttyX: no such device \(is the adapter plugged in\?\)$/,
+    ],
     [['gateway', 'frob'], 2, /^or-hub gateway: unknown command "frob"/],
   ];
   for (const [argv, code, re] of cases) {

@@ -25,14 +25,20 @@ const errors = (r: Ivy450cResult[]) => r.flatMap((x) => (x.ok ? [] : [x.code]));
 /** Offsets of the start bytes of the capture's 27 blocks. */
 const blockStarts = (b: Uint8Array) => [...b.keys()].filter((i) => b[i] === IVY_START && b[i + 1] === 0x41 && (i === 0 || b[i - 1] === IVY_END));
 
-test('the real capture decodes to 27 messages, as in OpenICE\'s test, with its values', { skip }, () => {
+test("the real capture decodes to 27 messages, as in OpenICE's test, with its values", { skip }, () => {
   const bytes = capture();
   const r = decodeAll(bytes);
   const ms = messages(r);
   assert.equal(ms.length, 27);
   // The capture starts 252 bytes into a block: that partial block is the only error.
-  assert.deepEqual(r.filter((x) => !x.ok), [{ ok: false, code: 'IVY_JUNK', detail: '252 bytes outside any block', offset: 0, bytes: 252 }]);
-  assert.deepEqual(r.filter((x) => x.ok).map((x) => x.offset), blockStarts(bytes));
+  assert.deepEqual(
+    r.filter((x) => !x.ok),
+    [{ ok: false, code: 'IVY_JUNK', detail: '252 bytes outside any block', offset: 0, bytes: 252 }],
+  );
+  assert.deepEqual(
+    r.filter((x) => x.ok).map((x) => x.offset),
+    blockStarts(bytes),
+  );
   for (const m of ms) {
     assert.deepEqual(m.hr, { mode: 1, label: 'ECG-II-DIAG', alarm: '', value: 80, lead: 'II', filter: 'DIAG' });
     assert.deepEqual(m.rr, { mode: 1, label: 'APNEA: 20 SEC', alarm: '', value: 35 });
@@ -69,7 +75,11 @@ test('byte by byte and in odd chunks, the capture decodes the same', { skip }, (
   const bytes = capture();
   const whole = JSON.stringify(decodeAll(bytes), (_k, v) => (v instanceof Uint8Array ? [...v] : v));
   for (const chunk of [1, 7, 64, 561, 1000]) {
-    assert.equal(JSON.stringify(decodeAll(bytes, chunk), (_k, v) => (v instanceof Uint8Array ? [...v] : v)), whole, `chunk ${chunk}`);
+    assert.equal(
+      JSON.stringify(decodeAll(bytes, chunk), (_k, v) => (v instanceof Uint8Array ? [...v] : v)),
+      whole,
+      `chunk ${chunk}`,
+    );
   }
 });
 
@@ -80,7 +90,13 @@ test('junk between blocks is counted and the next block is found again', { skip 
   const spliced = new Uint8Array([...bytes.subarray(0, starts[3]), ...junk, ...bytes.subarray(starts[3])]);
   const r = decodeAll(spliced);
   assert.equal(messages(r).length, 27);
-  assert.deepEqual(r.filter((x) => !x.ok).map((x) => [x.code, x.bytes]), [['IVY_JUNK', 252], ['IVY_JUNK', 100]]);
+  assert.deepEqual(
+    r.filter((x) => !x.ok).map((x) => [x.code, x.bytes]),
+    [
+      ['IVY_JUNK', 252],
+      ['IVY_JUNK', 100],
+    ],
+  );
 });
 
 test('a truncated block is reported and the following ones still decode', { skip }, () => {
@@ -145,7 +161,7 @@ test('fuzz: random bytes, flipped bytes, dropped and repeated runs never throw a
     if (round % 10 === 0) for (let k = 0; k < 2000; k++) mutated.push(Math.floor(u() * 256));
     const d = new Ivy450cDecoder();
     const input = Uint8Array.from(mutated);
-    for (let i = 0; i < input.length; ) {
+    for (let i = 0; i < input.length;) {
       const n = 1 + Math.floor(u() * 700);
       for (const x of d.push(input.subarray(i, i + n))) {
         if (x.ok) {

@@ -167,7 +167,14 @@ export class SerialGateway {
     this.streamBreak();
     if (!this.portLost) {
       this.portLost = true;
-      this.client.sendAlarm({ tMs: this.client.clock(), channel: NO_CHANNEL, priority: AlarmPriority.Medium, state: AlarmState.Active, code: ALARM_PORT_LOST, text: `SERIAL PORT LOST ${this.opts.path}`.slice(0, 200) });
+      this.client.sendAlarm({
+        tMs: this.client.clock(),
+        channel: NO_CHANNEL,
+        priority: AlarmPriority.Medium,
+        state: AlarmState.Active,
+        code: ALARM_PORT_LOST,
+        text: `SERIAL PORT LOST ${this.opts.path}`.slice(0, 200),
+      });
     }
   }
 
@@ -176,7 +183,14 @@ export class SerialGateway {
     this.lastByteMs = 0;
     if (this.portLost) {
       this.portLost = false;
-      this.client.sendAlarm({ tMs: this.client.clock(), channel: NO_CHANNEL, priority: AlarmPriority.Medium, state: AlarmState.Ended, code: ALARM_PORT_LOST, text: `SERIAL PORT LOST ${this.opts.path}`.slice(0, 200) });
+      this.client.sendAlarm({
+        tMs: this.client.clock(),
+        channel: NO_CHANNEL,
+        priority: AlarmPriority.Medium,
+        state: AlarmState.Ended,
+        code: ALARM_PORT_LOST,
+        text: `SERIAL PORT LOST ${this.opts.path}`.slice(0, 200),
+      });
     }
   }
 

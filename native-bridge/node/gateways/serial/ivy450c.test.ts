@@ -37,7 +37,16 @@ class FakeBus implements BusOutput {
 }
 
 test('the descriptor is valid, with MDC names and UCUM units, and the registry knows the driver', () => {
-  const r = validateDescriptor({ protocol: 1, deviceId: defaultDeviceId('ivy450c', '/dev/ttyUSB0'), kind: ivy450cDriver.kind, manufacturer: 'Ivy Biomedical', model: '450C', serial: 'x', heartbeatMs: 1000, channels: ivy450cDriver.channels });
+  const r = validateDescriptor({
+    protocol: 1,
+    deviceId: defaultDeviceId('ivy450c', '/dev/ttyUSB0'),
+    kind: ivy450cDriver.kind,
+    manufacturer: 'Ivy Biomedical',
+    model: '450C',
+    serial: 'x',
+    heartbeatMs: 1000,
+    channels: ivy450cDriver.channels,
+  });
   assert.ok(r.ok, r.ok ? '' : r.error);
   assert.equal(defaultDeviceId('ivy450c', '/dev/ttyUSB0'), 'ivy450c-ttyUSB0');
   const by = (i: number) => ivy450cDriver.channels.find((c) => c.index === i)!;
@@ -75,8 +84,14 @@ test('the capture onto channels: values, NIBP once, statuses as events, waves on
   assert.deepEqual(values(IVY_CH.P1_DIA), Array(27).fill(73));
   // NIBP is one cuff measurement: sent once.
   assert.deepEqual([values(IVY_CH.NIBP_SYS), values(IVY_CH.NIBP_DIA), values(IVY_CH.NIBP_MEAN), values(IVY_CH.NIBP_PR)], [[121], [75], [92], [80]]);
-  assert.deepEqual(bus.settings.map((s) => [s.channel, s.text]), [[IVY_CH.ECG_LEAD, 'II DIAG']]);
-  assert.deepEqual(bus.events.map((e) => e.text), ['RR: APNEA: 20 SEC', 'P2: NO TRANSDUCER']);
+  assert.deepEqual(
+    bus.settings.map((s) => [s.channel, s.text]),
+    [[IVY_CH.ECG_LEAD, 'II DIAG']],
+  );
+  assert.deepEqual(
+    bus.events.map((e) => e.text),
+    ['RR: APNEA: 20 SEC', 'P2: NO TRANSDUCER'],
+  );
   assert.deepEqual(bus.alarms, []);
   // ECG on lead II only; P2 (all fill bytes) not sent; the other waves every block.
   const count = (ch: number) => bus.waves.filter((w) => w.channel === ch).length;
@@ -95,7 +110,10 @@ test('the capture onto channels: values, NIBP once, statuses as events, waves on
     s2.onStreamBreak(6500);
     s2.onMessage(first.message, 9000);
   }
-  assert.deepEqual(again.waves.filter((w) => w.channel === IVY_CH.ECG_II).map((w) => w.t0Ms), [4000, 5000, 8000]);
+  assert.deepEqual(
+    again.waves.filter((w) => w.channel === IVY_CH.ECG_II).map((w) => w.t0Ms),
+    [4000, 5000, 8000],
+  );
   assert.equal(again.numerics.filter((e) => e.channel === IVY_CH.NIBP_SYS).length, 2);
 });
 
@@ -108,7 +126,19 @@ test('a lead change moves the ECG channel, alarms start and end', () => {
   feed('HR=1;72;ECG-I-MON;;\rSPO2=1;85;PR=72;SPO2 LOW;\r', 1000);
   feed('HR=1;72;ECG-III-MON;;\rSPO2=1;97;PR=72;;\r', 2000);
   feed('HR=1;;ECG-V;;\r', 3000);
-  assert.deepEqual(bus.waves.filter((w) => w.channel <= IVY_CH.ECG_III).map((w) => w.channel), [IVY_CH.ECG_I, IVY_CH.ECG_III]);
-  assert.deepEqual(bus.settings.map((x) => x.text), ['I MON', 'III MON', 'V']);
-  assert.deepEqual(bus.alarms.map((a) => [a.code, a.state, a.text]), [[4504, 1, 'SpO2: SPO2 LOW'], [4504, 0, 'SpO2: SPO2 LOW']]);
+  assert.deepEqual(
+    bus.waves.filter((w) => w.channel <= IVY_CH.ECG_III).map((w) => w.channel),
+    [IVY_CH.ECG_I, IVY_CH.ECG_III],
+  );
+  assert.deepEqual(
+    bus.settings.map((x) => x.text),
+    ['I MON', 'III MON', 'V'],
+  );
+  assert.deepEqual(
+    bus.alarms.map((a) => [a.code, a.state, a.text]),
+    [
+      [4504, 1, 'SpO2: SPO2 LOW'],
+      [4504, 0, 'SpO2: SPO2 LOW'],
+    ],
+  );
 });

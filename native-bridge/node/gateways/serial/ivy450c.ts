@@ -21,9 +21,30 @@ import { BlockClock, type BusOutput, type DriverSession, type SerialDriver } fro
 
 /** Channel indices of the Ivy 450C device. */
 export const IVY_CH = {
-  ECG_I: 0, ECG_II: 1, ECG_III: 2, RESP: 3, PLETH: 4, P1: 5, P2: 6,
-  HR: 10, RR: 11, ETCO2: 12, SPO2: 13, PR: 14, NIBP_SYS: 15, NIBP_DIA: 16, NIBP_MEAN: 17, NIBP_PR: 18,
-  P1_SYS: 19, P1_DIA: 20, P1_MEAN: 21, P2_SYS: 22, P2_DIA: 23, P2_MEAN: 24, T1: 25, T2: 26,
+  ECG_I: 0,
+  ECG_II: 1,
+  ECG_III: 2,
+  RESP: 3,
+  PLETH: 4,
+  P1: 5,
+  P2: 6,
+  HR: 10,
+  RR: 11,
+  ETCO2: 12,
+  SPO2: 13,
+  PR: 14,
+  NIBP_SYS: 15,
+  NIBP_DIA: 16,
+  NIBP_MEAN: 17,
+  NIBP_PR: 18,
+  P1_SYS: 19,
+  P1_DIA: 20,
+  P1_MEAN: 21,
+  P2_SYS: 22,
+  P2_DIA: 23,
+  P2_MEAN: 24,
+  T1: 25,
+  T2: 26,
   ECG_LEAD: 30,
 } as const;
 
@@ -32,7 +53,15 @@ const ECG_OF_LEAD: Record<string, number> = { I: IVY_CH.ECG_I, II: IVY_CH.ECG_II
 const NO_SIGNAL = 0xfb;
 
 const wave = (index: number, t: MdcTerm, rateHz: number, scale: number, offset: number, range: [number, number], label = t.label): ChannelDescriptor => ({
-  index, kind: 'wave', ...t, label, rateHz, format: 'i16', scale, offset, range,
+  index,
+  kind: 'wave',
+  ...t,
+  label,
+  rateHz,
+  format: 'i16',
+  scale,
+  offset,
+  range,
 });
 const num = (index: number, t: MdcTerm, range: [number, number], label = t.label): ChannelDescriptor => ({ index, kind: 'numeric', ...t, label, range });
 
@@ -103,7 +132,10 @@ class Ivy450cSession implements DriverSession<Ivy450cMessage> {
     put(IVY_CH.PR, m.spo2?.pulseRate);
     put(IVY_CH.T1, m.t1?.value);
     put(IVY_CH.T2, m.t2?.value);
-    for (const [p, ch] of [[m.p1, IVY_CH.P1_SYS], [m.p2, IVY_CH.P2_SYS]] as const) {
+    for (const [p, ch] of [
+      [m.p1, IVY_CH.P1_SYS],
+      [m.p2, IVY_CH.P2_SYS],
+    ] as const) {
       put(ch, p?.sys);
       put(ch + 1, p?.dia);
       put(ch + 2, p?.mean);
@@ -161,8 +193,10 @@ class Ivy450cSession implements DriverSession<Ivy450cMessage> {
     this.labels.set(p.key, v.label);
     const was = this.alarms.get(p.key) ?? '';
     if (v.alarm !== was) {
-      if (was) this.out.sendAlarm({ tMs, channel: p.channel, priority: AlarmPriority.Medium, state: AlarmState.Ended, code: p.code, text: `${p.name}: ${was}` });
-      if (v.alarm) this.out.sendAlarm({ tMs, channel: p.channel, priority: AlarmPriority.Medium, state: AlarmState.Active, code: p.code, text: `${p.name}: ${v.alarm}` });
+      if (was)
+        this.out.sendAlarm({ tMs, channel: p.channel, priority: AlarmPriority.Medium, state: AlarmState.Ended, code: p.code, text: `${p.name}: ${was}` });
+      if (v.alarm)
+        this.out.sendAlarm({ tMs, channel: p.channel, priority: AlarmPriority.Medium, state: AlarmState.Active, code: p.code, text: `${p.name}: ${v.alarm}` });
       this.alarms.set(p.key, v.alarm);
     }
   }

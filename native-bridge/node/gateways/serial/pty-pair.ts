@@ -75,7 +75,7 @@ export async function play(peerPath: string, pieces: readonly Uint8Array[], o: P
   try {
     for (const [i, piece] of pieces.entries()) {
       due = Math.max(due, o.periodMs ? i * o.periodMs : 0);
-      for (let at = 0; at < piece.length; ) {
+      for (let at = 0; at < piece.length;) {
         if (o.signal?.aborted) return;
         const wait = t0 + due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));

@@ -70,7 +70,15 @@ export class SerialLink extends EventEmitter {
 
   private tryOpen(): Promise<void> {
     const s = this.opts.settings;
-    const port = new SerialPort({ path: this.opts.path, baudRate: s.baudRate, dataBits: s.dataBits, parity: s.parity, stopBits: s.stopBits, rtscts: s.rtscts ?? false, autoOpen: false });
+    const port = new SerialPort({
+      path: this.opts.path,
+      baudRate: s.baudRate,
+      dataBits: s.dataBits,
+      parity: s.parity,
+      stopBits: s.stopBits,
+      rtscts: s.rtscts ?? false,
+      autoOpen: false,
+    });
     return new Promise((resolve, reject) => {
       port.open((e) => {
         if (e) {
