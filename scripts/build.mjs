@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const watch = process.argv.includes('--watch');
-const nodeExternal = ['zeromq', 'better-sqlite3', 'electron', 'ws', 'bufferutil', 'utf-8-validate'];
+const nodeExternal = ['zeromq', 'better-sqlite3', 'electron', 'ws', 'bufferutil', 'utf-8-validate', 'serialport'];
 
 const optional = (p) => (fs.existsSync(path.join(root, p)) ? [p] : []);
 

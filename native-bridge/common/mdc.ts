@@ -71,6 +71,17 @@ export const MDC = {
   PH: { mdc: 'MDC_CONC_PH_ART', unit: '[pH]', label: 'pH' },
   PO2: { mdc: 'MDC_PRESS_BLD_ART_O2', unit: 'mm[Hg]', label: 'pO2' },
   PCO2: { mdc: 'MDC_PRESS_BLD_ART_CO2', unit: 'mm[Hg]', label: 'pCO2' },
+  // Serial monitors (Ivy 450C): further leads, generic invasive pressures and temperatures
+  ECG_I: { mdc: 'MDC_ECG_ELEC_POTL_I', code: 131329, unit: 'mV', label: 'ECG I' },
+  ECG_III: { mdc: 'MDC_ECG_ELEC_POTL_III', code: 131389, unit: 'mV', label: 'ECG III' },
+  RESP_WAVE: { mdc: 'MDC_IMPED_TTHOR', unit: '1', label: 'Resp' },
+  PRESS_BLD: { mdc: 'MDC_PRESS_BLD', unit: 'mm[Hg]', label: 'P' },
+  PRESS_BLD_SYS: { mdc: 'MDC_PRESS_BLD_SYS', unit: 'mm[Hg]', label: 'P sys' },
+  PRESS_BLD_DIA: { mdc: 'MDC_PRESS_BLD_DIA', unit: 'mm[Hg]', label: 'P dia' },
+  PRESS_BLD_MEAN: { mdc: 'MDC_PRESS_BLD_MEAN', unit: 'mm[Hg]', label: 'P mean' },
+  NIBP_PULSE: { mdc: 'MDC_PULS_RATE_NON_INV', unit: '/min', label: 'NIBP PR' },
+  TEMP_GENERIC: { mdc: 'MDC_TEMP', unit: 'Cel', label: 'T' },
+  ECG_LEAD: { mdc: 'MDC_ECG_LEAD_SETTING', unit: '', label: 'ECG lead' },
   // Navigation
   POSE_INSTRUMENT: { mdc: 'MDC_NAV_POSE_INSTRUMENT', unit: 'mm', label: 'Pointer' },
   POSE_REFERENCE: { mdc: 'MDC_NAV_POSE_REFERENCE', unit: 'mm', label: 'Reference' },
