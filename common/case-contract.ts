@@ -129,6 +129,8 @@ export interface AnnotationRequest {
   unit?: string;
   /** Blood loss, millilitres. */
   bloodLossMl?: number;
+  /** The person confirmed a number above its usual limit (the hub answered 409 REC_CONFIRM first); recorded with the entry. */
+  confirmed?: boolean;
   /** Who: a role on the case's team; name defaults to that member's. */
   role: string;
   name?: string;
@@ -143,7 +145,7 @@ export interface CaseStartRequest {
 }
 
 /** Changes in an edit (POST /api/annotations/:entryId/edit); omitted fields keep the previous version's value. */
-export type AnnotationPatchRequest = Partial<Pick<AnnotationRequest, 'kind' | 'tMs' | 'text' | 'drug' | 'dose' | 'unit' | 'bloodLossMl'>>;
+export type AnnotationPatchRequest = Partial<Pick<AnnotationRequest, 'kind' | 'tMs' | 'text' | 'drug' | 'dose' | 'unit' | 'bloodLossMl' | 'confirmed'>>;
 
 /** The case on the hub now (GET /api/case, and the `case` message). */
 export interface CaseStateMessage {

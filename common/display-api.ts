@@ -57,6 +57,7 @@ export const annotationBody = z.object({
   dose: optNumber('bolus: the dose'),
   unit: optText(20, 'bolus: the dose unit (UCUM, e.g. "mg")'),
   bloodLossMl: optNumber('blood loss, mL'),
+  confirmed: z.optional(z.boolean().check(z.describe('the person confirmed a number above its usual limit (after a 409 REC_CONFIRM)'))),
   ...who,
 });
 
@@ -70,6 +71,7 @@ export const annotationEditBody = z.object({
       dose: optNumber('dose'),
       unit: optText(20, 'unit'),
       bloodLossMl: optNumber('blood loss, mL'),
+      confirmed: z.optional(z.boolean().check(z.describe('the person confirmed a number above its usual limit'))),
     })
     .check(z.describe('the fields that change; omitted ones keep their value')),
   ...who,

@@ -96,7 +96,7 @@ export type TeamMember = TeamMemberView;
 export type AnnotationInput = AnnotationRequest;
 
 /** Changes in an edit; omitted fields keep the previous version's value. */
-export type AnnotationPatch = Partial<Pick<AnnotationInput, 'kind' | 'tMs' | 'text' | 'drug' | 'dose' | 'unit' | 'bloodLossMl'>>;
+export type AnnotationPatch = Partial<Pick<AnnotationInput, 'kind' | 'tMs' | 'text' | 'drug' | 'dose' | 'unit' | 'bloodLossMl' | 'confirmed'>>;
 
 export type AnnotationAction = 'create' | 'edit' | 'delete';
 

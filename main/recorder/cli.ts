@@ -184,6 +184,7 @@ export const ANNOTATE_OPTIONS = {
   text: { type: 'string', help: 'free text (required for note)', metavar: 'TEXT' },
   drug: { type: 'string', help: 'bolus drug given by hand, with --dose and --unit (e.g. --drug Propofol --dose 150 --unit mg)', metavar: 'NAME' },
   dose: { type: 'number', help: 'bolus dose', metavar: 'N' },
+  confirm: { type: 'boolean', help: 'record a dose or blood loss above its usual limit (the hub refuses it without this)' },
   unit: { type: 'string', help: 'bolus unit (UCUM, e.g. mg)', metavar: 'U' },
   ml: { type: 'number', help: 'blood loss in millilitres', metavar: 'N' },
   ago: { type: 'string', help: 'back-date, e.g. 2m, 90s, 1h30m', metavar: 'DURATION' },
@@ -204,7 +205,7 @@ export function annotationInput(f: AnnotateValues): AnnotationInput {
   if (f.ago !== undefined && agoMs === undefined) throw new UsageError(`--ago must be a duration like 2m, 90s or 1h30m, not "${f.ago}"`);
   const role = f.role ?? INTEGRATION_ROLE;
   const name = f.name ?? (f.role === undefined ? 'terminal' : undefined);
-  return { kind: f.kind, role, name, text: f.text, drug: f.drug, dose: f.dose, unit: f.unit, bloodLossMl: f.ml, agoMs };
+  return { kind: f.kind, role, name, text: f.text, drug: f.drug, dose: f.dose, unit: f.unit, bloodLossMl: f.ml, agoMs, ...(f.confirm ? { confirmed: true } : {}) };
 }
 
 export function printAnnotationAck(f: AnnotateValues, ack: AnnotationAck, out: Out, suffix = ''): void {

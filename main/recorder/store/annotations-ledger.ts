@@ -3,6 +3,7 @@
  * DELETE); every create, edit and delete adds a version, chained by hash to the
  * previous entry (annotations.ts defines the record and its hash).
  */
+import { checkEntry, DEFAULT_ENTRY_POLICY, type EntryPolicy } from '../entry-policy';
 import { anchoredHead, HEADS_FILE, type AnchoredHead } from './chain-anchor';
 import { randomUUID } from 'node:crypto';
 import {
@@ -62,6 +63,8 @@ function bad(error: string): StoreError {
 function nextFields(prev: AnnotationRowDb, op: Exclude<LedgerOp, { action: 'create' }>, presets: readonly Preset[], nowMs: number): Fields {
   const prevData = JSON.parse(prev.data_json) as Record<string, string | number>;
   if (op.action === 'delete') return { kind: prev.kind, tMs: prev.t_ms, text: op.reason ?? '', data: prevData };
+  // An edit keeps the kind: a "bolus" is not turned into a "time-out" (delete it and add the right one).
+  if (op.patch.kind !== undefined && op.patch.kind !== prev.kind) throw bad(`an edit keeps the kind of the entry ("${prev.kind}"): delete it and add a new one instead`);
   const merged = {
     kind: op.patch.kind ?? prev.kind,
     tMs: op.patch.tMs ?? prev.t_ms,
@@ -73,7 +76,8 @@ function nextFields(prev: AnnotationRowDb, op: Exclude<LedgerOp, { action: 'crea
   };
   if (merged.kind !== 'bolus') merged.drug = merged.dose = merged.unit = undefined;
   if (merged.kind !== 'blood-loss') merged.bloodLossMl = undefined;
-  const f = resolveFields(merged, presets, Math.max(nowMs, merged.tMs));
+  // Checked against now, not against the entry's own time: an edit cannot move an entry into the future.
+  const f = resolveFields(merged, presets, nowMs);
   if (!f.ok) throw bad(f.error);
   return f.value;
 }
@@ -83,7 +87,7 @@ function nextFields(prev: AnnotationRowDb, op: Exclude<LedgerOp, { action: 'crea
  * newest stored hash (so concurrent writers such as the CLI stay in one chain).
  * Committed with synchronous=FULL: acknowledged means on disk.
  */
-export function appendAnnotation(c: Connection, file: string, op: LedgerOp, presets: readonly Preset[], nowMs: number): AnnotationAck {
+export function appendAnnotation(c: Connection, file: string, op: LedgerOp, presets: readonly Preset[], nowMs: number, policy: EntryPolicy = DEFAULT_ENTRY_POLICY): AnnotationAck {
   const info = caseInfo(c, file);
   return c.durableImmediate((): AnnotationAck => {
     const w = op.action === 'create' ? resolveWho(op.input.role, op.input.name, info.team) : resolveWho(op.role, op.name, info.team);
@@ -104,6 +108,12 @@ export function appendAnnotation(c: Connection, file: string, op: LedgerOp, pres
       entryId = op.entryId;
       version = prev.version + 1;
       fields = nextFields(prev, op, presets, nowMs);
+    }
+    const confirmed = (op.action === 'create' ? op.input.confirmed : op.action === 'edit' ? op.patch.confirmed : false) === true;
+    if (op.action !== 'delete') {
+      const p = checkEntry(fields, info.startedMs ?? info.createdMs, policy, confirmed);
+      if (!p.ok) throw p.error.startsWith('CONFIRM: ') ? new StoreError(p.error.slice(9), 'REC_CONFIRM') : bad(p.error);
+      if (p.value.needsConfirmation) fields = { ...fields, data: { ...fields.data, confirmed: 1 } };
     }
     const last = c.prepare(LEDGER_SQL.chainHead).get() as { seq: number; hash: string } | undefined;
     const seq = (last?.seq ?? 0) + 1;

@@ -261,7 +261,14 @@ export function TimelinePanel() {
     setToast({ text: `${label}: saving…`, kind: 'pending' });
     try {
       const body = { kind, role: me.role, name: me.name, agoMs: agoMin * 60000 || undefined, ...extra };
-      const ack = await callApi('annotate', { body });
+      let ack;
+      try {
+        ack = await callApi('annotate', { body });
+      } catch (e) {
+        // A number above its usual limit: the hub records it only once the person has confirmed it (issue 12 §4).
+        if ((e as { code?: string }).code !== 'REC_CONFIRM' || !window.confirm(`${(e as Error).message}?`)) throw e;
+        ack = await callApi('annotate', { body: { ...body, confirmed: true } });
+      }
       setToast({ text: `${label} recorded at ${hhmm(ack.tMs)}`, kind: 'ok' });
       setAgoMin(0);
     } catch (e) {
