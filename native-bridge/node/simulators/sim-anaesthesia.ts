@@ -1,4 +1,7 @@
-/** The simulated anaesthesia machine: airway pressure and flow waves, ventilation and gas numerics, and ventilator settings a clinician changes now and then. */
+/**
+ * The simulated anaesthesia machine: airway pressure and flow waves, ventilation and gas numerics,
+ * and ventilator settings a clinician changes now and then.
+ */
 import { MDC } from '../../common/mdc';
 import { NUM_STATUS_DEMO, type NumericEntry } from '../../common/wire';
 import { gauss } from '../../common/sim/physiology';

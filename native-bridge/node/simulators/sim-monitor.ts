@@ -1,4 +1,7 @@
-/** The simulated patient monitor: ECG, pleth, ABP and CO2 waves from the patient model, vital-sign numerics, NIBP every 3 min, desaturation episodes and the SpO2 LOW alarm (optional tachy-desat scenario). */
+/**
+ * The simulated patient monitor: ECG, pleth, ABP and CO2 waves from the patient model, vital-sign
+ * numerics, NIBP every 3 min, desaturation episodes and the SpO2 LOW alarm (optional tachy-desat scenario).
+ */
 import { MDC } from '../../common/mdc';
 import { AlarmPriority, AlarmState, NUM_STATUS_DEMO, type NumericEntry } from '../../common/wire';
 import { Patient, DEFAULT_PATIENT, gauss } from '../../common/sim/physiology';
