@@ -13,15 +13,17 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Worker } from 'node:worker_threads';
-import { startWorker, workerScriptPath } from '../start-worker';
+import { workerScriptPath } from '../start-worker';
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
 import type { AlarmPriority, AlarmState } from '../../native-bridge/common/wire';
 import type { DeviceLinkState, GapRecord, HubSink, WaveBlock } from '../hub/sink';
 import type { AlarmBoard } from '../hub/alarm-board';
 import type { AlarmChange } from '../hub/alarms/state';
 import { type AnnotationAck, type AnnotationInput, type AnnotationPatch, type AnnotationRecord, type Preset, loadPresets } from './annotations';
-import { type Batch, type OpenResult, type RequestMap, type RequestType, type RowItem, type SampleFormatName, type SeriesEntry, type StatusMessage, type Timeline, type WaveEntry, type WorkerMessage, NUMERIC_WIDTH, POSE_WIDTH } from './protocol';
+import type { OpenResult, RequestMap, RequestType, RowItem, Timeline } from './protocol';
+import { OverflowTracker, TechnicalAlarms } from './recorder-alarms';
+import { BatchBuffer } from './recorder-buffers';
+import { RecorderError, WorkerLink } from './recorder-link';
 import type { CaseInfo, CaseMeta, DicomShown, GapRow, Registration } from './store';
 
 /**
@@ -32,8 +34,8 @@ export function recorderWorkerPath(): string {
   return workerScriptPath({ dir: __dirname, source: 'recorder-worker.ts', bundled: 'recorder-worker' });
 }
 
-/** The recorder's technical alarms, raised on the alarm board with source 'recorder' (key `recorder/tech/CODE`). */
-export type TechnicalAlarmCode = 'REC_DISK_FULL' | 'REC_IO_ERROR' | 'REC_OVERFLOW' | 'REC_WORKER_FAILED' | 'REC_INTERNAL';
+export type { TechnicalAlarmCode } from './recorder-alarms';
+export { RecorderError } from './recorder-link';
 
 export interface RecorderOptions {
   dataDir: string;
@@ -65,77 +67,6 @@ export interface RecorderStats {
   diskFailing: boolean;
 }
 
-export class RecorderError extends Error {
-  override name = 'RecorderError';
-  constructor(message: string, readonly code: string = 'REC_ERROR') {
-    super(message);
-  }
-}
-
-const FORMAT_OF = (raw: WaveBlock['raw']): SampleFormatName => (raw instanceof Int16Array ? 'i16' : raw instanceof Int32Array ? 'i32' : 'f32');
-
-class WaveBuf {
-  samples: Int16Array | Int32Array | Float32Array;
-  n = 0;
-  frames = new Float64Array(16);
-  nf = 0;
-  constructor(
-    readonly deviceId: string,
-    readonly channel: number,
-    readonly rateHz: number,
-    readonly scale: number,
-    readonly offset: number,
-    readonly format: SampleFormatName,
-    capacity: number,
-  ) {
-    const C = format === 'i16' ? Int16Array : format === 'i32' ? Int32Array : Float32Array;
-    this.samples = new C(Math.max(64, capacity));
-  }
-
-  push(t0: number, raw: Int16Array | Int32Array | Float32Array): void {
-    if (this.n + raw.length > this.samples.length) {
-      const C = this.samples.constructor as Int16ArrayConstructor | Int32ArrayConstructor | Float32ArrayConstructor;
-      const next = new C(Math.max(this.samples.length * 2, this.n + raw.length));
-      next.set(this.samples.subarray(0, this.n));
-      this.samples = next;
-    }
-    this.samples.set(raw, this.n);
-    this.n += raw.length;
-    if (this.nf + 2 > this.frames.length) {
-      const next = new Float64Array(this.frames.length * 2);
-      next.set(this.frames);
-      this.frames = next;
-    }
-    this.frames[this.nf++] = t0;
-    this.frames[this.nf++] = raw.length;
-  }
-}
-
-class SeriesBuf {
-  rows: Float64Array;
-  n = 0;
-  constructor(
-    readonly deviceId: string,
-    readonly channel: number,
-    readonly width: number,
-  ) {
-    this.rows = new Float64Array(width * 16);
-  }
-
-  reserve(): number {
-    if (this.n + this.width > this.rows.length) {
-      const next = new Float64Array(this.rows.length * 2);
-      next.set(this.rows);
-      this.rows = next;
-    }
-    const at = this.n;
-    this.n += this.width;
-    return at;
-  }
-}
-
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; bytes: number; type: RequestType };
-
 export interface Recorder {
   on(event: 'resumed', listener: (info: { caseInfo: CaseInfo; gap: GapRow }) => void): this;
   on(event: 'warning', listener: (message: string) => void): this;
@@ -148,31 +79,20 @@ export class Recorder extends EventEmitter implements HubSink {
   readonly presets: Preset[];
   /** Why the presets file was not used, when it exists but is invalid. */
   readonly presetsError: string | undefined;
-  private worker!: Worker;
-  private seq = 0;
-  private readonly pending = new Map<number, Pending>();
+  private readonly link: WorkerLink;
   private readonly clock: () => number;
   private readonly flushMs: number;
   private readonly maxBytes: number;
-  private readonly workerPath: string;
   private timer: ReturnType<typeof setInterval> | undefined;
   private caseInfo: CaseInfo | null = null;
   private isRecording = false;
   private closing = false;
   private readonly online = new Map<string, { desc: DeviceDescriptor; tMs: number }>();
-  // Buffers since the last batch.
-  private waves = new Map<string, WaveBuf>();
-  private numerics = new Map<string, SeriesBuf>();
-  private poses = new Map<string, SeriesBuf>();
-  private rows: RowItem[] = [];
-  private maxT = -Infinity;
-  private buffered = 0;
-  private inFlight = 0;
-  private inFlightBatches = 0;
-  // Overflow tracking: per channel key, the hub time where dropping began.
-  private readonly dropping = new Map<string, { deviceId: string; channel: number; fromMs: number }>();
-  private readonly activeAlarms = new Set<TechnicalAlarmCode>();
-  private readonly counters = { batchesCommitted: 0, droppedSamples: 0, droppedNumerics: 0, droppedPoses: 0, hubThreadMs: 0 };
+  /** Buffered since the last batch. */
+  private readonly buf: BatchBuffer;
+  private readonly alarms: TechnicalAlarms;
+  private readonly overflow: OverflowTracker;
+  private readonly counters = { droppedSamples: 0, droppedNumerics: 0, droppedPoses: 0, hubThreadMs: 0 };
   private diskFailing = false;
 
   private constructor(private readonly opts: RecorderOptions) {
@@ -180,7 +100,16 @@ export class Recorder extends EventEmitter implements HubSink {
     this.clock = opts.clock ?? Date.now;
     this.flushMs = Math.min(opts.flushMs ?? 200, 250);
     this.maxBytes = opts.maxBufferedBytes ?? 64 * 1024 * 1024;
-    this.workerPath = opts.workerPath ?? recorderWorkerPath();
+    this.buf = new BatchBuffer(this.flushMs);
+    this.alarms = new TechnicalAlarms(opts.alarms, this.clock);
+    this.overflow = new OverflowTracker(this.alarms, this.maxBytes);
+    this.link = new WorkerLink(opts.workerPath ?? recorderWorkerPath(), {
+      status: (st) => {
+        const failing = this.alarms.fromStatus(st, this.maxBytes);
+        if (failing !== undefined) this.diskFailing = failing;
+      },
+      gone: (e) => this.onWorkerGone(e),
+    });
     const p = loadPresets(opts.dataDir);
     this.presets = p.presets;
     this.presetsError = p.error;
@@ -199,11 +128,7 @@ export class Recorder extends EventEmitter implements HubSink {
   }
 
   private async spawn(): Promise<void> {
-    const w = startWorker(this.workerPath);
-    this.worker = w;
-    w.on('message', (m: WorkerMessage) => this.onMessage(m));
-    w.on('error', (e) => this.onWorkerGone(w, e));
-    w.on('exit', (code) => this.onWorkerGone(w, new Error(`recorder worker exited with code ${code}`)));
+    this.link.start();
     const res = (await this.call('open', { dataDir: path.resolve(this.opts.dataDir), nowMs: this.clock(), presets: this.presets })) as OpenResult;
     this.caseInfo = res.active;
     this.isRecording = res.active?.state === 'recording';
@@ -214,60 +139,20 @@ export class Recorder extends EventEmitter implements HubSink {
     }
   }
 
-  private onWorkerGone(w: Worker, e: Error): void {
-    if (w !== this.worker || this.closing) return;
-    for (const [, p] of this.pending) p.reject(new RecorderError(`recorder worker stopped: ${e.message}`, 'REC_WORKER_FAILED'));
-    this.pending.clear();
-    this.inFlight = 0;
-    this.inFlightBatches = 0;
-    this.technical('REC_WORKER_FAILED', true, `Recording interrupted: the recorder worker stopped (${e.message}); restarting it`);
-    this.worker = undefined as unknown as Worker;
+  private onWorkerGone(e: Error): void {
+    if (this.closing) return;
+    this.alarms.set('REC_WORKER_FAILED', true, `Recording interrupted: the recorder worker stopped (${e.message}); restarting it`);
     setTimeout(() => {
       if (this.closing) return;
       this.spawn().then(
-        () => this.technical('REC_WORKER_FAILED', false, 'Recorder worker restarted; the interruption is recorded as a gap'),
+        () => this.alarms.set('REC_WORKER_FAILED', false, 'Recorder worker restarted; the interruption is recorded as a gap'),
         (err: Error) => this.emit('warning', `recorder worker restart failed: ${err.message}`),
       );
     }, 1000).unref();
   }
 
-  private onMessage(m: WorkerMessage): void {
-    if ('status' in m) {
-      this.onStatus(m);
-      return;
-    }
-    const p = this.pending.get(m.seq);
-    if (!p) return;
-    this.pending.delete(m.seq);
-    if (p.type === 'batch') {
-      this.inFlight -= p.bytes;
-      this.inFlightBatches--;
-      if (m.ok) this.counters.batchesCommitted++;
-    }
-    if (m.ok) p.resolve(m.value);
-    else p.reject(Object.assign(new RecorderError(m.error.message, m.error.code ?? 'REC_ERROR'), { name: m.error.name }));
-  }
-
-  private onStatus(s: StatusMessage): void {
-    if (s.status === 'io-error') {
-      this.diskFailing = true;
-      this.technical(/FULL|ENOSPC|EDQUOT/.test(s.code) ? 'REC_DISK_FULL' : 'REC_IO_ERROR', true, `${s.message}. The live display is unaffected; holding up to ${Math.round(this.maxBytes / 1048576)} MiB until the disk recovers.`);
-    } else if (s.status === 'io-ok') {
-      this.diskFailing = false;
-      this.technical('REC_DISK_FULL', false, s.message);
-      this.technical('REC_IO_ERROR', false, s.message);
-    } else {
-      this.technical('REC_INTERNAL', true, s.message);
-    }
-  }
-
-  private call<K extends RequestType>(type: K, req: RequestMap[K]['req'], transfer: ArrayBuffer[] = [], bytes = 0): Promise<RequestMap[K]['res']> {
-    if (!this.worker) return Promise.reject(new RecorderError('recorder worker is restarting; try again', 'REC_WORKER_FAILED'));
-    const seq = ++this.seq;
-    return new Promise((resolve, reject) => {
-      this.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject, bytes, type });
-      this.worker.postMessage({ seq, type, req }, transfer);
-    });
+  private call<K extends RequestType>(type: K, req: RequestMap[K]['req']): Promise<RequestMap[K]['res']> {
+    return this.link.call(type, req);
   }
 
   // ------------------------------------------------------------ case lifecycle
@@ -312,14 +197,14 @@ export class Recorder extends EventEmitter implements HubSink {
     if (this.closing) return;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    if (this.worker) {
+    if (this.link.up) {
       this.flush(true);
       const done = this.call('close', {}).catch((e: Error) => this.emit('warning', `recorder close: ${e.message}`));
       await Promise.race([done, new Promise((r) => setTimeout(r, 10000).unref())]);
     }
     this.closing = true;
     this.isRecording = false;
-    await this.worker?.terminate();
+    await this.link.terminate();
   }
 
   // ------------------------------------------------------------ annotations
@@ -369,9 +254,10 @@ export class Recorder extends EventEmitter implements HubSink {
     return {
       recording: this.isRecording,
       caseId: this.caseInfo?.id ?? null,
-      bufferedBytes: this.buffered,
-      inFlightBytes: this.inFlight,
-      inFlightBatches: this.inFlightBatches,
+      bufferedBytes: this.buf.bytes,
+      inFlightBytes: this.link.inFlight,
+      inFlightBatches: this.link.inFlightBatches,
+      batchesCommitted: this.link.batchesCommitted,
       diskFailing: this.diskFailing,
       ...this.counters,
     };
@@ -392,23 +278,13 @@ export class Recorder extends EventEmitter implements HubSink {
   wave(block: WaveBlock): void {
     if (!this.isRecording) return;
     const t = performance.now();
-    const format = FORMAT_OF(block.raw);
-    const key = `${block.deviceId}\u0000${block.channel}\u0000${format}\u0000${block.scale}\u0000${block.offset}\u0000${block.rateHz}`;
     const n = block.raw.length;
-    const tEnd = block.t0HubMs + ((n - 1) * 1000) / block.rateHz;
     if (this.overBudget()) {
       this.counters.droppedSamples += n;
-      this.startDropping(`${block.deviceId}\u0000${block.channel}`, block.deviceId, block.channel, block.t0HubMs);
+      this.overflow.start(`${block.deviceId}\u0000${block.channel}`, block.deviceId, block.channel, block.t0HubMs);
     } else {
-      this.stopDropping(`${block.deviceId}\u0000${block.channel}`, block.t0HubMs);
-      let b = this.waves.get(key);
-      if (!b) {
-        b = new WaveBuf(block.deviceId, block.channel, block.rateHz, block.scale, block.offset, format, Math.ceil((block.rateHz * this.flushMs) / 1000) * 2);
-        this.waves.set(key, b);
-      }
-      b.push(block.t0HubMs, block.raw);
-      this.buffered += block.raw.byteLength + 16;
-      if (tEnd > this.maxT) this.maxT = tEnd;
+      this.overflow.stop(`${block.deviceId}\u0000${block.channel}`, block.t0HubMs, (r) => this.buf.pushRow(r));
+      this.buf.wave(block);
     }
     this.counters.hubThreadMs += performance.now() - t;
   }
@@ -419,13 +295,7 @@ export class Recorder extends EventEmitter implements HubSink {
       this.counters.droppedNumerics++;
       return;
     }
-    const b = this.series(this.numerics, deviceId, channel, NUMERIC_WIDTH);
-    const at = b.reserve();
-    b.rows[at] = tHubMs;
-    b.rows[at + 1] = value;
-    b.rows[at + 2] = status;
-    this.buffered += NUMERIC_WIDTH * 8;
-    if (tHubMs > this.maxT) this.maxT = tHubMs;
+    this.buf.numeric(deviceId, channel, tHubMs, value, status);
   }
 
   setting(deviceId: string, channel: number, tHubMs: number, value: number, text: string): void {
@@ -454,14 +324,7 @@ export class Recorder extends EventEmitter implements HubSink {
       this.counters.droppedPoses++;
       return;
     }
-    const b = this.series(this.poses, deviceId, channel, POSE_WIDTH);
-    const at = b.reserve();
-    b.rows[at] = tHubMs;
-    b.rows[at + 1] = quality;
-    b.rows[at + 2] = status;
-    for (let k = 0; k < 16; k++) b.rows[at + 3 + k] = matrix[k];
-    this.buffered += POSE_WIDTH * 8;
-    if (tHubMs > this.maxT) this.maxT = tHubMs;
+    this.buf.pose(deviceId, channel, tHubMs, quality, status, matrix);
   }
 
   event(deviceId: string, channel: number, tHubMs: number, code: string, text: string): void {
@@ -474,48 +337,13 @@ export class Recorder extends EventEmitter implements HubSink {
 
   // ------------------------------------------------------------ buffering
 
-  private technical(code: TechnicalAlarmCode, active: boolean, message: string): void {
-    if (active === this.activeAlarms.has(code) && code !== 'REC_INTERNAL') return;
-    if (active) this.activeAlarms.add(code);
-    else this.activeAlarms.delete(code);
-    const ref = { source: 'recorder', kind: 'technical' as const, code };
-    const high = code === 'REC_DISK_FULL' || code === 'REC_IO_ERROR';
-    if (active) this.opts.alarms?.raise({ ...ref, priority: high ? 'high' : 'medium', text: message, tHubMs: this.clock() });
-    else this.opts.alarms?.clear(ref, this.clock());
-  }
-
   private overBudget(): boolean {
-    return this.buffered + this.inFlight > this.maxBytes;
-  }
-
-  private startDropping(key: string, deviceId: string, channel: number, tMs: number): void {
-    if (!this.dropping.has(key)) this.dropping.set(key, { deviceId, channel, fromMs: tMs });
-    this.technical('REC_OVERFLOW', true, `Recording is dropping data: ${Math.round(this.maxBytes / 1048576)} MiB waiting for the disk. The live display is unaffected.`);
-  }
-
-  private stopDropping(key: string, tMs: number): void {
-    const d = this.dropping.get(key);
-    if (!d) return;
-    this.dropping.delete(key);
-    this.rows.push({ k: 'gap', deviceId: d.deviceId, channel: d.channel, fromMs: d.fromMs, toMs: tMs, lostFrames: 0, reason: 'recorder-overflow' });
-    if (this.dropping.size === 0) this.technical('REC_OVERFLOW', false, 'Recording caught up; the dropped span is recorded as a gap');
-  }
-
-  private series(map: Map<string, SeriesBuf>, deviceId: string, channel: number, width: number): SeriesBuf {
-    const key = `${deviceId}\u0000${channel}`;
-    let b = map.get(key);
-    if (!b) {
-      b = new SeriesBuf(deviceId, channel, width);
-      map.set(key, b);
-    }
-    return b;
+    return this.buf.bytes + this.link.inFlight > this.maxBytes;
   }
 
   private row(r: RowItem, tMs: number): void {
     if (!this.isRecording) return;
-    this.rows.push(r);
-    this.buffered += 256;
-    if (tMs > this.maxT) this.maxT = tMs;
+    this.buf.row(r, tMs);
   }
 
   /**
@@ -523,34 +351,12 @@ export class Recorder extends EventEmitter implements HubSink {
    * when earlier batches are still uncommitted (end/close).
    */
   flush(force = false): void {
-    if (!this.worker || (!force && this.inFlightBatches >= 4)) return;
-    if (this.rows.length === 0 && this.waves.size === 0 && this.numerics.size === 0 && this.poses.size === 0) return;
+    if (!this.link.up || (!force && this.link.inFlightBatches >= 4)) return;
+    if (this.buf.empty) return;
     const t = performance.now();
-    const transfer: ArrayBuffer[] = [];
-    const waves: WaveEntry[] = [];
-    for (const b of this.waves.values()) {
-      const samples = b.samples.slice(0, b.n);
-      const frames = b.frames.slice(0, b.nf);
-      transfer.push(samples.buffer as ArrayBuffer, frames.buffer as ArrayBuffer);
-      waves.push({ deviceId: b.deviceId, channel: b.channel, rateHz: b.rateHz, scale: b.scale, offset: b.offset, format: b.format, samples, frames });
-    }
-    const series = (m: Map<string, SeriesBuf>): SeriesEntry[] =>
-      [...m.values()].map((b) => {
-        const rows = b.rows.slice(0, b.n);
-        transfer.push(rows.buffer as ArrayBuffer);
-        return { deviceId: b.deviceId, channel: b.channel, rows };
-      });
-    const batch: Batch = { rows: this.rows, waves, numerics: series(this.numerics), poses: series(this.poses), maxTMs: this.maxT };
-    const bytes = this.buffered;
-    this.rows = [];
-    this.waves = new Map();
-    this.numerics = new Map();
-    this.poses = new Map();
-    this.buffered = 0;
-    this.inFlight += bytes;
-    this.inFlightBatches++;
+    const { batch, transfer, bytes } = this.buf.take();
     // Batch failures other than I/O are reported through status messages; nothing to do here.
-    this.call('batch', batch, transfer, bytes).catch(() => undefined);
+    this.link.call('batch', batch, transfer, bytes).catch(() => undefined);
     this.counters.hubThreadMs += performance.now() - t;
   }
 }

@@ -18,6 +18,9 @@
  * Ctrl+wheel (or a trackpad pinch, which Chromium sends as Ctrl+wheel) zooms about the pointer;
  * middle-drag pans; two fingers pinch-zoom and pan; the ⤢ button fits the slice again;
  * double-click maximises. The value under the pointer is shown in real units.
+ *
+ * The view's DOM is built in slice-chrome.ts, its input handled in slice-input.ts, and the
+ * crosshair and fiducials drawn by slice-overlay.ts.
  */
 import type { Volume } from '../../../common/volume';
 import {
@@ -31,7 +34,6 @@ import {
   sliceSpec,
   sliceStepMm,
   viewAxes,
-  viewLabels,
   type SliceOrientation,
   type SliceSpec,
   type Vec3,
@@ -39,15 +41,12 @@ import {
 import { anatomyScheduler } from './scheduler';
 import type { InstrumentInImage, TrackingState } from './navigation';
 import { MarkerLayer } from './marker-layer';
-import { SLICE_ZOOM_MAX, SLICE_ZOOM_MIN, sliceMapping, wheelZoomFactor, zoomAbout, panCentre } from './slice-mapping';
+import { SLICE_ZOOM_MAX, SLICE_ZOOM_MIN, sliceMapping, zoomAbout, panCentre } from './slice-mapping';
+import { buildSliceChrome } from './slice-chrome';
+import { attachSliceInput, type SliceViewCallbacks } from './slice-input';
+import { drawSliceOverlay } from './slice-overlay';
 
-export interface SliceViewCallbacks {
-  setCrosshair(p: Vec3): void;
-  adjustWindow(dCentre: number, dWidth: number): void;
-  toggleMaximise(o: SliceOrientation): void;
-}
-
-const COLOURS: Record<SliceOrientation, string> = { axial: '#4da3ff', coronal: '#3ce07a', sagittal: '#ffb000' };
+export type { SliceViewCallbacks } from './slice-input';
 
 export class SliceView {
   readonly root: HTMLDivElement;
@@ -69,13 +68,9 @@ export class SliceView {
   private fiducials: Vec3[] = [];
   private mapping = { u0: 0, v0: 0, mmPerPx: 1 };
   private readonly ro: ResizeObserver;
-  private drag: { mode: 'cross' | 'window' | 'pan'; x: number; y: number } | null = null;
   /** Zoom (1 = fitted) and view centre (u, v mm; null = the field's centre). */
   private zoom = 1;
   private centre: [number, number] | null = null;
-  /** Touch pointers down (client px), and the last two-finger centroid and spread. */
-  private readonly touches = new Map<number, [number, number]>();
-  private pinch: { x: number; y: number; dist: number } | null = null;
   private overlayQueued = false;
   private pixelsChanged = false;
   private readonly marker: MarkerLayer;
@@ -86,47 +81,27 @@ export class SliceView {
     readonly orientation: SliceOrientation,
     private readonly cb: SliceViewCallbacks,
   ) {
-    this.root = document.createElement('div');
-    this.root.className = `slice-view slice-${orientation}`;
-    this.root.dataset.testid = `slice-${orientation}`;
-    this.image = document.createElement('canvas');
-    this.image.className = 'slice-image';
-    this.image.dataset.testid = `slice-${orientation}-image`;
-    this.readout = document.createElement('div');
-    this.readout.className = 'slice-readout';
-    this.readout.dataset.testid = `slice-${orientation}-readout`;
-    const title = document.createElement('div');
-    title.className = 'slice-title';
-    title.style.color = COLOURS[orientation];
-    title.textContent = orientation[0].toUpperCase() + orientation.slice(1);
-    const labels = viewLabels(orientation);
-    const labelEls = (['left', 'right', 'top', 'bottom'] as const).map((pos, i) => {
-      const d = document.createElement('div');
-      d.className = `orient-label orient-${pos}`;
-      d.dataset.testid = `slice-${orientation}-label-${pos}`;
-      d.textContent = labels[i];
-      return d;
-    });
-    const buttons = document.createElement('div');
-    buttons.className = 'slice-scroll';
-    for (const [txt, dir, label] of [['▲', 1, 'next slice'], ['▼', -1, 'previous slice']] as const) {
-      const b = document.createElement('button');
-      b.textContent = txt;
-      b.title = label;
-      b.setAttribute('aria-label', `${orientation} ${label}`);
-      b.addEventListener('click', () => this.scroll(dir));
-      buttons.append(b);
-    }
-    const fit = document.createElement('button');
-    fit.textContent = '⤢';
-    fit.title = 'fit the slice to the view (reset zoom and pan)';
-    fit.setAttribute('aria-label', `${orientation} fit view`);
-    fit.dataset.testid = `slice-${orientation}-fit`;
-    fit.addEventListener('click', () => this.resetView());
-    buttons.append(fit);
-    this.root.append(this.image, title, ...labelEls, this.readout, buttons);
+    const chrome = buildSliceChrome(orientation, { scroll: (d) => this.scroll(d), fit: () => this.resetView() });
+    this.root = chrome.root;
+    this.image = chrome.image;
+    this.readout = chrome.readout;
     this.marker = new MarkerLayer(this.root);
-    this.attachInput();
+    attachSliceInput(
+      this.image,
+      {
+        orientation,
+        ready: () => this.spec !== null,
+        toPatient: (x, y) => this.toPatient(x, y),
+        showValue: (p) => this.showValue(p),
+        clearValue: () => {
+          this.readout.textContent = '';
+        },
+        zoomAt: (x, y, f) => this.zoomAt(x, y, f),
+        panBy: (dx, dy) => this.panBy(dx, dy),
+        scroll: (d) => this.scroll(d),
+      },
+      cb,
+    );
     this.ro = new ResizeObserver(() => this.resize());
     this.ro.observe(this.root);
   }
@@ -301,42 +276,8 @@ export class SliceView {
     const W = this.image.width, H = this.image.height;
     if (!this.spec) return;
     const dpr = window.devicePixelRatio || 1;
-    const c = this.toCanvas(this.crosshair);
     // Crosshair: the other two planes, each in its own colour, with a gap at the centre.
-    const others = (['axial', 'coronal', 'sagittal'] as const).filter((o) => o !== this.orientation);
-    const { u } = viewAxes(this.orientation);
-    for (const o of others) {
-      const on = viewAxes(o).n;
-      const vertical = Math.abs(dot(on, u)) > 0.5; // that plane's normal runs along screen x: a vertical line
-      g.strokeStyle = COLOURS[o];
-      g.lineWidth = 1 * dpr;
-      g.globalAlpha = 0.8;
-      g.beginPath();
-      const gap = 14 * dpr;
-      if (vertical) {
-        g.moveTo(c.x, 0); g.lineTo(c.x, c.y - gap);
-        g.moveTo(c.x, c.y + gap); g.lineTo(c.x, H);
-      } else {
-        g.moveTo(0, c.y); g.lineTo(c.x - gap, c.y);
-        g.moveTo(c.x + gap, c.y); g.lineTo(W, c.y);
-      }
-      g.stroke();
-    }
-    g.globalAlpha = 1;
-    g.font = `bold ${Math.round(13 * dpr)}px sans-serif`;
-    for (let i = 0; i < this.fiducials.length; i++) {
-      const f = this.toCanvas(this.fiducials[i]);
-      const near = Math.abs(f.depth) < 5;
-      g.strokeStyle = '#ff6bd6';
-      g.globalAlpha = near ? 1 : 0.4;
-      g.lineWidth = 2 * dpr;
-      g.beginPath();
-      g.arc(f.x, f.y, 7 * dpr, 0, Math.PI * 2);
-      g.stroke();
-      g.fillStyle = '#ff6bd6';
-      g.fillText(String(i + 1), f.x + 9 * dpr, f.y - 9 * dpr);
-    }
-    g.globalAlpha = 1;
+    drawSliceOverlay(g, { W, H, dpr }, this.orientation, (p) => this.toCanvas(p), this.crosshair, this.fiducials);
     this.placeMarker();
   }
 
@@ -392,98 +333,6 @@ export class SliceView {
     if (!this.volume) return;
     const step = sliceStepMm(this.volume, this.orientation);
     this.cb.setCrosshair(add(this.crosshair, scale(this.normal(), dir * step)));
-  }
-
-  private attachInput(): void {
-    const el = this.image;
-    el.style.touchAction = 'none';
-    const dprNow = () => window.devicePixelRatio || 1;
-    /** Client coordinates -> canvas pixel (device px). */
-    const pos = (e: { clientX: number; clientY: number }) => {
-      const r = el.getBoundingClientRect();
-      const dpr = dprNow();
-      return [(e.clientX - r.left) * dpr, (e.clientY - r.top) * dpr] as const;
-    };
-    el.addEventListener('contextmenu', (e) => e.preventDefault());
-    // Middle button: pan, not the platform's autoscroll or paste.
-    el.addEventListener('mousedown', (e) => {
-      if (e.button === 1) e.preventDefault();
-    });
-    el.addEventListener('auxclick', (e) => e.preventDefault());
-    el.addEventListener('pointerdown', (e) => {
-      if (!this.spec) return;
-      el.setPointerCapture(e.pointerId);
-      if (e.pointerType === 'touch') {
-        this.touches.set(e.pointerId, [e.clientX, e.clientY]);
-        if (this.touches.size >= 2) {
-          // A second finger: pinch-zoom and pan instead of moving the crosshair.
-          this.drag = null;
-          this.pinch = this.twoFingers();
-          return;
-        }
-      }
-      const mode = e.button === 1 ? 'pan' : e.button === 2 || e.shiftKey ? 'window' : 'cross';
-      this.drag = { mode, x: e.clientX, y: e.clientY };
-      if (mode === 'cross') {
-        const [x, y] = pos(e);
-        this.cb.setCrosshair(this.toPatient(x, y));
-      }
-    });
-    el.addEventListener('pointermove', (e) => {
-      if (!this.spec) return;
-      if (e.pointerType === 'touch' && this.touches.has(e.pointerId)) {
-        this.touches.set(e.pointerId, [e.clientX, e.clientY]);
-        if (this.pinch) {
-          const now = this.twoFingers();
-          if (!now) return;
-          if (this.pinch.dist > 0 && now.dist > 0) this.zoomAt(...pos({ clientX: now.x, clientY: now.y }), now.dist / this.pinch.dist);
-          const d = dprNow();
-          this.panBy((now.x - this.pinch.x) * d, (now.y - this.pinch.y) * d);
-          this.pinch = now;
-          return;
-        }
-      }
-      const [x, y] = pos(e);
-      const p = this.toPatient(x, y);
-      this.showValue(p);
-      if (!this.drag) return;
-      const dx = e.clientX - this.drag.x, dy = e.clientY - this.drag.y;
-      if (this.drag.mode === 'cross') this.cb.setCrosshair(p);
-      else if (this.drag.mode === 'pan') this.panBy(dx * dprNow(), dy * dprNow());
-      else this.cb.adjustWindow(-dy * 2, dx * 4);
-      this.drag.x = e.clientX;
-      this.drag.y = e.clientY;
-    });
-    const end = (e: PointerEvent) => {
-      this.touches.delete(e.pointerId);
-      if (this.touches.size < 2) this.pinch = null;
-      this.drag = null;
-      if (el.hasPointerCapture(e.pointerId)) el.releasePointerCapture(e.pointerId);
-    };
-    el.addEventListener('pointerup', end);
-    el.addEventListener('pointercancel', end);
-    el.addEventListener('pointerleave', () => {
-      if (!this.drag) this.readout.textContent = '';
-    });
-    el.addEventListener(
-      'wheel',
-      (e) => {
-        e.preventDefault();
-        if (e.ctrlKey || e.metaKey) {
-          const [x, y] = pos(e);
-          this.zoomAt(x, y, wheelZoomFactor(e.deltaY, e.deltaMode));
-        } else if (e.deltaY !== 0) this.scroll(e.deltaY < 0 ? 1 : -1);
-      },
-      { passive: false },
-    );
-    el.addEventListener('dblclick', () => this.cb.toggleMaximise(this.orientation));
-  }
-
-  /** Centroid (client px) and spread of the first two touch pointers. */
-  private twoFingers(): { x: number; y: number; dist: number } | null {
-    const [a, b] = [...this.touches.values()];
-    if (!a || !b) return null;
-    return { x: (a[0] + b[0]) / 2, y: (a[1] + b[1]) / 2, dist: Math.hypot(a[0] - b[0], a[1] - b[1]) };
   }
 
   private showValue(p: Vec3): void {
