@@ -17,6 +17,7 @@ import { keysCommand } from './keys';
 import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
 import { recordingsCommand, verifyCommand } from '../recorder/cli';
 import { annotateCommand } from './annotate';
+import { displayTokenCommand, displayUrlCommand } from './display';
 import { SIM_DEVICE_NAMES, createSimDevice, type SimDevice, type SimDeviceName } from '../../native-bridge/node/simulators/devices';
 
 const DEFAULT_BUS = 'tcp://127.0.0.1:7400';
@@ -195,7 +196,7 @@ const simulateCommand = defineCommand({
 export const OR_HUB = defineGroup({
   name: 'or-hub',
   summary: 'OR Hub: operating-room instrument hub.',
-  commands: [startCommand, simulateCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand],
+  commands: [startCommand, simulateCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand, displayUrlCommand, displayTokenCommand],
 });
 
 export function main(argv: string[], io: CliIo = STDIO): Promise<number> {

@@ -6,11 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { WebSocket } from 'ws';
 import { BusServer, type BusSecurity } from '../../native-bridge/node/bus-server';
 import { allowListAuthoriser, ensureDeviceKeyFile, initHubKeys, keysDir } from '../../native-bridge/node/key-store';
-import { CONTRACT_VERSION, type ClientMessage, type HubMessage } from '../../common/display-contract';
+import { CONTRACT_VERSION, HUB_HEARTBEAT_MS, type ClientMessage, type HubMessage } from '../../common/display-contract';
 import { Hub } from './hub';
 import { DisplaySink } from './display-sink';
 import { deviceView } from './display-view';
-import { DisplayServer, findStaticDir, newToken, type ApiHandler } from './server';
+import { DisplayServer, findStaticDir, type ApiHandler } from './server';
+import { loadOrCreatePairing, watchPairing, writePairing } from './display-pairing';
 import { hubNow } from './clock';
 import type { HubSink } from './sink';
 import { ApiRouter } from './api-router';
@@ -45,7 +46,7 @@ export interface HubConfig {
    * must be enrolled with `or-hub keys enrol`) or 'plain' (no encryption; loopback only).
    */
   busSecurity?: 'curve' | 'plain';
-  /** Display session token; default a new one (the supervisor passes the previous one on a restart). */
+  /** Display session token; default the one kept in DATA_DIR/display.json (made on first start, display-pairing.ts). */
   token?: string;
   /** Set when the supervisor restarted this hub after a failure. */
   restart?: { count: number; atMs: number; reason: string } | null;
@@ -111,7 +112,8 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const hubId = `hub-${process.pid}`;
   const devices = () => hub.deviceStatuses().map(deviceView);
   const alarms = () => display.alarmItems(hub.alarms.active());
-  const token = cfg.token ?? newToken();
+  const pairing = loadOrCreatePairing(cfg.dataDir);
+  const token = cfg.token ?? pairing.token;
   const router = new ApiRouter();
   const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
   router.register({
@@ -170,9 +172,23 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   };
 
   const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api ?? router.handle, log, faults, tls: cfg.tls });
-  await server.listen();
+  // Port 0 (not given): the port this data dir's display had, so open displays find the hub again.
+  if (cfg.port === 0 && pairing.port) {
+    await server.listen(pairing.port).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EADDRINUSE') throw e;
+      log(`display: port ${pairing.port} (kept in ${cfg.dataDir}/display.json) is in use; serving on a new one (open displays must be given the new URL)`);
+      return server.listen(0);
+    });
+  } else await server.listen();
+  if (server.port !== pairing.port || token !== pairing.token) writePairing(cfg.dataDir, { ...pairing, token, port: server.port });
+  const stopWatch = watchPairing(cfg.dataDir, token, (t) => {
+    const n = server.setToken(t);
+    writeHubFile(cfg.dataDir, { url: server.displayUrl(), token: t, pid: process.pid });
+    log(`display: session token replaced (display-token rotate); ${n} open display(s) refused until given the new URL`);
+  });
   hub.start(faults);
-  const timeTicker = faults.interval('time', () => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);
+  // The heartbeat: displays judge the hub lost after HUB_LOST_AFTER_MS without a message.
+  const timeTicker = faults.interval('time', () => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), HUB_HEARTBEAT_MS);
   void bus.serve(hub);
 
   writeHubFile(cfg.dataDir, { url: server.displayUrl(), token, pid: process.pid });
@@ -196,14 +212,19 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     bus,
     busEndpoint,
     busDataEndpoint: bus.dataEndpoint,
-    displayUrl: server.displayUrl(),
-    token,
+    get displayUrl() {
+      return server.displayUrl();
+    },
+    get token() {
+      return server.sessionToken;
+    },
     simulator,
     cases,
     router,
     anatomy,
     async close() {
       clearInterval(timeTicker);
+      stopWatch();
       clearInterval(caseTicker);
       clearInterval(diskWatch);
       removeHubFile(cfg.dataDir, process.pid);

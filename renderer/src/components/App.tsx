@@ -4,6 +4,7 @@ import { WAVE_ROWS, EXTRA_TILES } from '../layout';
 import { WaveRow } from './WaveRow';
 import { NumericTile } from './Tiles';
 import { AlarmBar } from './AlarmBar';
+import { LinkAlarm } from './LinkAlarm';
 import { DeviceStrip } from './DeviceStrip';
 import { DevicePanels } from './DevicePanels';
 import { hubClock } from '../hub-clock';
@@ -23,6 +24,7 @@ function Clock() {
 export function App({ tokenMissing }: { tokenMissing: boolean }) {
   const simulated = useDisplay((s) => s.simulated);
   const connectError = useDisplay((s) => s.connectError);
+  const hubLive = useDisplay((s) => s.hubLive);
   const contractMismatch = useDisplay((s) => s.contractMismatch);
   // Re-render each second so numerics age out (greyed) even when no message arrives.
   const [, tick] = useState(0);
@@ -43,6 +45,7 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
         <span className="brand">OR Hub</span>
         {simulated ? <span className="sim-badge">SIMULATED OR — NOT FOR CLINICAL USE</span> : null}
         <CaseBar />
+        <LinkAlarm />
         <AlarmBar />
         <Clock />
       </header>
@@ -51,8 +54,10 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
         <div className="contract-mismatch" role="alert" data-testid="contract-mismatch">
           {contractMismatch}
         </div>
-      ) : connectError ? (
-        <div className="conn-error">{connectError}</div>
+      ) : connectError || !hubLive ? (
+        <div className="conn-error" role="status" data-testid="conn-error">
+          {connectError ?? 'No data from the hub: reconnecting\u2026'}
+        </div>
       ) : null}
       <main className="main">
         <div className="left">

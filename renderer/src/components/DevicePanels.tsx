@@ -16,7 +16,8 @@ const TITLES: Record<string, string> = {
 function DevicePanel({ d }: { d: DeviceView }) {
   const numerics = useDisplay((s) => s.numerics);
   const settings = useDisplay((s) => s.settings);
-  const live = d.state === 'online';
+  const hubLive = useDisplay((s) => s.hubLive);
+  const live = d.state === 'online' && hubLive;
   const lab = d.kind === 'poc-lab-analyser';
   const rows = d.channels
     .filter((c) => c.kind === 'numeric' || c.kind === 'setting' || c.kind === 'text')
@@ -41,7 +42,7 @@ function DevicePanel({ d }: { d: DeviceView }) {
       <div className="panel-title">
         <span>{TITLES[d.kind] ?? d.kind}</span>
         <span className="panel-model">{d.model}</span>
-        {!live ? <span className="panel-state">{d.state.toUpperCase()}</span> : null}
+        {!live ? <span className="panel-state">{hubLive ? d.state.toUpperCase() : 'NO DATA'}</span> : null}
         {esuActive ? <span className="panel-state esu">ACTIVE</span> : null}
         {lab && labTime > 0 ? <span className="panel-model">{Math.round((hubClock.now() - labTime) / 60000)} min ago</span> : null}
       </div>

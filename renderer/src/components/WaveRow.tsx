@@ -16,7 +16,8 @@ export function WaveRow({ spec }: { spec: WaveRowSpec }) {
     waveEngine.trace(streamId, { color: spec.color, mmPerS: spec.mmPerS, range: spec.range }, rate);
     return waveEngine.attach(streamId, canvas.current);
   }, [streamId, rate, spec]);
-  const live = state === 'online';
+  const hubLive = useDisplay((s) => s.hubLive);
+  const live = state === 'online' && hubLive;
   useEffect(() => {
     if (streamId !== undefined) waveEngine.setLive(streamId, live);
   }, [streamId, live]);
@@ -28,7 +29,7 @@ export function WaveRow({ spec }: { spec: WaveRowSpec }) {
           {spec.label}
         </span>
         <canvas ref={canvas} className="wave-canvas" data-testid={`wave-${spec.id}`} data-stream={streamId} />
-        {!live ? <div className="wave-overlay">{state === 'stale' ? 'NO DATA' : 'OFFLINE'}</div> : null}
+        {!live ? <div className="wave-overlay">{!hubLive ? 'NO DATA FROM HUB' : state === 'stale' ? 'NO DATA' : 'OFFLINE'}</div> : null}
       </div>
       <NumericTile spec={spec.tile} testId={`tile-${spec.id}`} />
       {spec.small?.length ? (

@@ -218,6 +218,8 @@ function EntryDialog({ entry, me, onClose }: { entry: AnnotationView; me: TeamMe
 export function CaseBar() {
   const c = useDisplay((s) => s.caseView);
   const recording = useDisplay((s) => s.recording);
+  const hubLive = useDisplay((s) => s.hubLive);
+  const lostAt = useDisplay((s) => s.hubLostAtMs);
   const [starting, setStarting] = useState(false);
   if (!c || c.state === 'ended') {
     return (
@@ -229,14 +231,21 @@ export function CaseBar() {
       </span>
     );
   }
-  const elapsed = c.startedMs ? Math.max(0, hubClock.now() - c.startedMs) : 0;
+  // With the hub lost the case clock stops where the hub was last heard (nothing may look live).
+  const elapsed = c.startedMs ? Math.max(0, (hubLive ? hubClock.now() : (lostAt ?? hubClock.now())) - c.startedMs) : 0;
   const h = Math.floor(elapsed / 3600000);
   const m = Math.floor((elapsed % 3600000) / 60000);
   return (
     <span className="case-bar" data-testid="case-bar">
-      {recording ? <span className="rec" data-testid="rec">● REC</span> : null}
+      {!hubLive ? (
+        <span className="rec rec-unknown" data-testid="rec-unknown">
+          REC ? recording state unknown
+        </span>
+      ) : recording ? (
+        <span className="rec" data-testid="rec">● REC</span>
+      ) : null}
       <span className="case-name">{c.procedure}</span>
-      <span className="case-elapsed">
+      <span className={`case-elapsed ${hubLive ? '' : 'stopped'}`} data-testid="case-elapsed">
         {h}:{String(m).padStart(2, '0')}
       </span>
     </span>
