@@ -58,9 +58,10 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
         <div className="conn-error" role="status" data-testid="conn-error">
           {connectError ?? 'No data from the hub: reconnecting\u2026'}
         </div>
-      ) : null}
+      ) : (
+        <div className="conn-ok" />
+      )}
       <main className="main">
-        <div className="left">
         <section className="vitals" data-testid="vitals">
           {WAVE_ROWS.map((r) => (
             <WaveRow key={r.id} spec={r} />
@@ -71,11 +72,12 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
             ))}
           </div>
         </section>
-        <DevicePanels />
+        <div className="right">
+          <DevicePanels />
+          <section className="anatomy" id="anatomy-slot" data-testid="anatomy">
+            <AnatomyView />
+          </section>
         </div>
-        <section className="anatomy" id="anatomy-slot" data-testid="anatomy">
-          <AnatomyView />
-        </section>
       </main>
       <TimelinePanel />
     </div>

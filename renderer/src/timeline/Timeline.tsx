@@ -2,6 +2,12 @@ import { useEffect, useMemo, useState } from 'react';
 import { useDisplay } from '../store';
 import { callApi } from '../api';
 import { hubClock } from '../hub-clock';
+import { assignLanes, labelLeftPx } from './label-lanes';
+
+const LABEL_LANES = 2;
+const LABEL_LANE_PX = 17;
+/** Width of one character of a 13 px DejaVu Sans label, generous (px). */
+const LABEL_CHAR_PX = 8;
 import { shortcutOf } from './shortcuts';
 import type { AnnotationRequest, AnnotationView, PresetView, TeamMemberView } from '../../../common/case-contract';
 
@@ -214,6 +220,24 @@ function EntryDialog({ entry, me, onClose }: { entry: AnnotationView; me: TeamMe
   );
 }
 
+/** Marker labels under the strip, stacked in lanes so that none overlaps another (label-lanes.ts). */
+function StripLabels({ markers, onOpen }: { markers: { m: AnnotationView; text: string; x: number }[]; onOpen: (m: AnnotationView) => void }) {
+  const stripPx = Math.max(1, window.innerWidth - 16);
+  const items = markers.map((k) => ({ ...k, in: { xPx: k.x * stripPx, widthPx: k.text.length * LABEL_CHAR_PX + 8 } }));
+  const lanes = assignLanes(items.map((k) => k.in), LABEL_LANES, stripPx);
+  return (
+    <div className="strip-labels" style={{ height: LABEL_LANES * LABEL_LANE_PX }} data-testid="strip-labels">
+      {items.map((k, i) =>
+        lanes[i] < 0 ? null : (
+          <span key={k.m.entryId} className="strip-label" style={{ left: labelLeftPx(k.in, stripPx), top: lanes[i] * LABEL_LANE_PX, width: k.in.widthPx }} title={k.text} onClick={() => onOpen(k.m)}>
+            {k.text}
+          </span>
+        ),
+      )}
+    </div>
+  );
+}
+
 /** The case header: procedure, elapsed time, recording state. */
 export function CaseBar() {
   const c = useDisplay((s) => s.caseView);
@@ -364,13 +388,7 @@ export function TimelinePanel() {
           </g>
         ))}
       </svg>
-      <div className="strip-labels">
-        {markers.map((m) => (
-          <span key={m.entryId} className="strip-label" style={{ left: `${x(m.tMs) / 10}%` }} onClick={() => setOpen(m)}>
-            {labelOf(m, presets)}
-          </span>
-        ))}
-      </div>
+      <StripLabels markers={markers.map((m) => ({ m, text: labelOf(m, presets), x: x(m.tMs) / 1000 }))} onOpen={setOpen} />
       {form ? (
         <FormDialog
           kind={form}
