@@ -8,7 +8,8 @@ import { LinkAlarm } from './LinkAlarm';
 import { DeviceStrip } from './DeviceStrip';
 import { DevicePanels } from './DevicePanels';
 import { hubClock } from '../hub-clock';
-import { CaseBar, TimelinePanel } from '../timeline/Timeline';
+import { TimelinePanel } from '../timeline/Timeline';
+import { CaseBar } from '../timeline/CaseBar';
 import { AnatomyView } from '../anatomy/AnatomyView';
 
 function Clock() {

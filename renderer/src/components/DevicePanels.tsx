@@ -61,7 +61,7 @@ function DevicePanel({ d }: { d: DeviceView }) {
         {rows
           .filter((r) => r.c.mdc !== 'MDC_ESU_ACTIVATION')
           .map((r) => (
-            <div className={`panel-row kind-${r.c.kind}`} key={r.c.streamId}>
+            <div className={`panel-row kind-${r.c.kind} ${r.text.length > 8 ? 'wide' : ''}`} key={r.c.streamId}>
               <span className="pr-label">{r.c.label}</span>
               <span className="pr-value">{r.text}</span>
               <span className="pr-unit">{r.c.kind === 'text' ? '' : ucumDisplay(r.c.unit)}</span>
