@@ -4,7 +4,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, launchBrowser, artefact, until, type HubProc } from './harness';
+import { startHub, launchBrowser, artefact, until, runToEnd, type HubProc } from './harness';
 import type { Browser } from 'playwright';
 
 let hub: HubProc;
@@ -46,13 +46,14 @@ test('case controls: no case, errors for people, patient identity, End case with
   assert.equal(await page.locator('[data-testid="rec"]').count(), 1, 'cancel keeps recording');
   const auth = { Authorization: `Bearer ${hub.token}` };
   const caseId = ((await (await fetch(`${hub.origin}/api/case`, { headers: auth })).json()) as { case: { id: string } }).case.id;
-  const tl = (await (await fetch(`${hub.origin}/api/case/timeline`, { headers: auth })).json()) as { markers: unknown[] };
-  const before = tl.markers.length;
   await page.click('[data-testid="open-end-case"]');
   await page.click('[data-testid="end-case-confirm"]');
   await until(() => page.locator('[data-testid="open-start-case"]').count(), 'case ended: Start case again');
   assert.equal(await page.locator('[data-testid="patient-id"]').innerText(), 'patient not identified');
   const after = (await (await fetch(`${hub.origin}/api/case`, { headers: auth })).json()) as { case: { id: string; state: string } | null };
   assert.ok(!after.case || (after.case.id === caseId && after.case.state === 'ended'), 'the case is ended');
-  void before;
+  // Who ended it is in the case's annotations.
+  const dataDir = /--data-dir (\S+)/.exec(hub.child.spawnargs.join(' '))![1];
+  const shown = await runToEnd(['recordings', 'show', caseId, '--data-dir', dataDir]);
+  assert.match(shown.stdout, /Case ended[^\n]*Dr Ada Surgeon|Dr Ada Surgeon[^\n]*Case ended/, shown.stdout + shown.stderr);
 });
