@@ -65,6 +65,8 @@ export interface LoadedSeries {
   modality: string;
   description: string;
   studyDescription: string;
+  /** StudyDate, DICOM DA "YYYYMMDD" ('' when absent). */
+  studyDate: string;
   patientName: string;
   patientId: string;
   transferSyntaxes: string[];
@@ -307,6 +309,7 @@ function seriesShell(g: FileEntry[], t0: number): LoadedSeries {
     modality: h.modality,
     description: h.seriesDescription,
     studyDescription: h.studyDescription,
+    studyDate: h.studyDate ?? '',
     patientName: h.patientName,
     patientId: h.patientId,
     transferSyntaxes: [...new Set(g.map((e) => e.header.transferSyntax))],

@@ -22,6 +22,11 @@ import { writeHubFile, removeHubFile } from './hub-file';
 import { FaultCounter } from './guard';
 import { privateUmask, secureDataDir } from './data-dir';
 import { isLoopbackHost } from './tls';
+import { matchPatient, mismatchText } from '../../common/patient-match';
+import { AlarmPriority, AlarmState } from '../../native-bridge/common/wire';
+
+/** Recorded alarm code of wrong-patient images (hub-defined; devices' codes are their own). */
+const OTHER_PATIENT_CODE = 0x5001;
 
 export interface HubConfig {
   host: string;
@@ -122,22 +127,51 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       body: { version: CONTRACT_VERSION, hubId, devices: devices(), alarms: alarms(), bus: busStatus(), http: server.stats, faults: faults.toJSON() },
     }),
   });
-  const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
+  let patientCheck = () => {}; // set once the anatomy service exists
+  const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => {
+    display.broadcast(m);
+    if (m.t === 'case') patientCheck();
+  }, log, onStarted: () => {
+    anatomyRec.caseStarted();
+    patientCheck();
+  } });
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
   const diskWatch = cases?.startDiskWatch();
   const anatomyRec = new AnatomyRecording(() => cases?.recorder ?? null);
+  // Wrong-patient images (issue 13 §4): a high-priority alarm, recorded with the case's alarms, while they differ.
+  const OTHER_PATIENT = { source: 'anatomy', kind: 'technical', code: 'IMAGES_OTHER_PATIENT' } as const;
+  let recordedMismatch: string | null = null;
+  const checkPatient = () => {
+    const meta = anatomy.current?.meta;
+    const casePatient = cases?.shownPatient ?? null;
+    const images = meta && meta.source === 'dicom' ? { name: meta.patientName, identifier: meta.patientId ?? null } : null;
+    const tHubMs = hubNow();
+    const differ = !!casePatient && !!images && matchPatient(casePatient, images) === 'different';
+    const text = differ ? mismatchText(casePatient!, images!) : '';
+    if (differ) hub.alarms.raise({ ...OTHER_PATIENT, priority: 'high', text, tHubMs });
+    else hub.alarms.clear(OTHER_PATIENT, tHubMs);
+    // The board's technical alarms are not recorded by themselves: this one goes into the case recording too (once per case and text).
+    const rec = cases?.recorder;
+    const key = differ && rec?.recording ? `${rec.case?.id}|${text}` : null;
+    if (rec?.recording && key !== recordedMismatch && (key || recordedMismatch)) {
+      rec.alarm('anatomy', { channel: -1, tHubMs, priority: AlarmPriority.High, state: key ? AlarmState.Active : AlarmState.Ended, code: OTHER_PATIENT_CODE, text: text || 'images match the case patient' });
+    }
+    recordedMismatch = key;
+  };
   const anatomy = new AnatomyService({
     dataDir: cfg.dataDir,
     broadcast: (m) => {
       display.broadcast(m);
       anatomyRec.onMessage(m);
+      if (m.t === 'volume' && m.status === 'ready') checkPatient();
     },
     log,
     simulated: cfg.simulate,
     alarms: hub.alarms,
   });
   anatomy.routes(router);
+  patientCheck = checkPatient;
 
   const onClient = (ws: WebSocket) => {
     const client = {

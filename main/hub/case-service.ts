@@ -99,6 +99,11 @@ export class CaseService {
     }
   }
 
+  /** The active case's patient as entered (null: not identified). */
+  get shownPatient(): PatientShown {
+    return this.recorder.case && this.recorder.case.state !== 'ended' ? this.patient : null;
+  }
+
   /** Creates and starts recording a case (the demo OR does this at start). */
   async startCase(req: CaseStartRequest): Promise<CaseView> {
     await this.recorder.createCase({ procedure: req.procedure, room: req.room, team: req.team, patient: req.patient });

@@ -5,6 +5,7 @@ import { WaveRow } from './WaveRow';
 import { NumericTile } from './Tiles';
 import { AlarmBar } from './AlarmBar';
 import { LinkAlarm } from './LinkAlarm';
+import { ImagesPatient } from './ImagesPatient';
 import { DeviceStrip } from './DeviceStrip';
 import { DevicePanels } from './DevicePanels';
 import { hubClock } from '../hub-clock';
@@ -75,6 +76,7 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
         </section>
         <div className="right">
           <DevicePanels />
+          <ImagesPatient />
           <section className="anatomy" id="anatomy-slot" data-testid="anatomy">
             <AnatomyView />
           </section>
