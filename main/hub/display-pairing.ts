@@ -70,12 +70,12 @@ export function rotatePairing(dataDir: string): DisplayPairing {
 }
 
 /**
- * Calls `onToken` when the token in the file changes (polled: works on every filesystem, and a
- * rename-into-place is seen too). Returns a stop function.
+ * Calls `onToken` when the token in the file changes: the file is read every `intervalMs` (a few
+ * hundred bytes; works on every filesystem, sees a rename into place, and has no start-up window
+ * in which a change could be missed, as a stat watcher's first baseline has). Returns a stop function.
  */
 export function watchPairing(dataDir: string, current: string, onToken: (token: string) => void, intervalMs = 250): () => void {
   let known = current;
-  const file = pairingPath(dataDir);
   const check = () => {
     let p: DisplayPairing | null;
     try {
@@ -88,6 +88,7 @@ export function watchPairing(dataDir: string, current: string, onToken: (token: 
       onToken(p.token);
     }
   };
-  fs.watchFile(file, { interval: intervalMs, persistent: false }, check);
-  return () => fs.unwatchFile(file, check);
+  const timer = setInterval(check, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
