@@ -92,7 +92,8 @@ export function startLiveness(): void {
   const update = () => {
     const s = getState();
     waveEngine.setHubLive(s.hubLive);
-    const lost = !s.hubLive && !s.contractMismatch && performance.now() - startedMs >= HUB_LOST_AFTER_MS;
+    // A hub heard once and lost: at once. A page that has not heard a hub yet: after the same 2 heartbeats.
+    const lost = !s.hubLive && !s.contractMismatch && (s.hubId !== null || performance.now() - startedMs >= HUB_LOST_AFTER_MS);
     if (lost === state.active) return;
     if (lost) {
       setAlarm({ active: true, text: s.tokenRefused ? 'DISPLAY REFUSED BY THE HUB: NO CURRENT DATA' : 'NO DATA FROM THE HUB: VALUES NOT CURRENT' });
