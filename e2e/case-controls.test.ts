@@ -73,7 +73,7 @@ test('images of another patient: their DICOM name, ID and date beside the anatom
     const auth = { Authorization: `Bearer ${h.token}`, 'Content-Type': 'application/json' };
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await page.goto(h.url);
-    await until(() => page.locator('[data-testid="images-patient"]').count(), 'images patient shown', 90000, 200);
+    await until(async () => /^Images: .* · /.test(await page.locator('[data-testid="images-patient"]').innerText()), 'images patient shown', 90000, 200);
     const shown = await page.locator('[data-testid="images-patient"]').innerText();
     assert.match(shown, /Images: .+ · (ID .+|no ID) · (study \d{4}-\d\d-\d\d|no study date)/);
     assert.equal(await page.locator('[data-testid="images-patient"]').getAttribute('data-match'), 'unknown', 'no case patient: nothing compared');

@@ -14,7 +14,14 @@ function studyDay(da: string | undefined): string {
 export function ImagesPatient() {
   const meta = useAnatomy((s) => s.meta);
   const casePatient = useDisplay((s) => (s.caseView && s.caseView.state !== 'ended' ? (s.caseView.patient ?? null) : null));
-  if (!meta || meta.source !== 'dicom') return null;
+  // Always one line, so the 3D area does not change size when images arrive.
+  if (!meta || meta.source !== 'dicom') {
+    return (
+      <div className="images-patient" data-testid="images-patient" data-match="unknown">
+        <span>{meta ? 'Images: demo phantom (not patient data)' : 'No images loaded'}</span>
+      </div>
+    );
+  }
   const images = { name: meta.patientName, identifier: meta.patientId ?? null };
   const verdict = matchPatient(casePatient, images);
   const text = [meta.patientName || 'no patient name', meta.patientId ? `ID ${meta.patientId}` : 'no ID', meta.studyDate ? `study ${studyDay(meta.studyDate)}` : 'no study date'].join(' · ');
