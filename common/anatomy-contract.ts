@@ -20,6 +20,10 @@ export interface VolumeMeta extends VolumeGeometry {
   modality: string;
   description: string;
   patientName: string;
+  /** PatientID (0010,0020) of the images, when they have one. */
+  patientId?: string;
+  /** StudyDate of the images, DICOM DA "YYYYMMDD", when they have one. */
+  studyDate?: string;
   /** Unit of the values: "HU" for CT. */
   unit: string;
   valueRange: [number, number];

@@ -21,6 +21,8 @@ export interface CaseView {
   startedMs: number | null;
   endedMs: number | null;
   team: TeamMemberView[];
+  /** The patient's identity as entered at the start (shown at all times); absent or null: not identified. */
+  patient?: { name: string | null; identifier: string | null } | null;
 }
 
 export interface PresetView {

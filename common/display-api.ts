@@ -151,7 +151,8 @@ export const API_ROUTES = {
   caseEnd: {
     method: 'POST',
     path: '/api/case/end',
-    summary: 'Ends the active case: everything is flushed and the case file is complete.',
+    summary: 'Ends the active case: everything is flushed and the case file is complete. With {role, name}, who ended it is recorded (a note "Case ended").',
+    body: z.optional(z.object({ role: text(40, 'who ends the case: a role on the case team'), name: optText(100, "who: a name (default: that team member's)") })),
     status: 200,
     response: json<CaseView>(),
     errors: { 409: 'no active case (code REC_NO_CASE)', 503: REC_RESTARTING },

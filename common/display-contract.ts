@@ -268,6 +268,12 @@ export type ClientMessage =
 
 /** Close code of a display socket whose token is missing, wrong or was rotated (4000-4999: private use, RFC 6455 §7.4.2). */
 export const WS_CLOSE_TOKEN_REFUSED = 4401;
+/** The close reason when the token was replaced (`or-hub display-token rotate`) while the display was open. */
+export const TOKEN_REPLACED_REASON = 'session token replaced';
+/** The hub's heartbeat: it sends `time` at least this often, ms (issue 13 §2). */
+export const HUB_HEARTBEAT_MS = 1000;
+/** A display that heard nothing for this long (2 heartbeats) shows that it cannot show current data, ms. */
+export const HUB_LOST_AFTER_MS = 2 * HUB_HEARTBEAT_MS;
 /** How long the hub waits for the first message's token after the upgrade, ms. */
 export const AUTH_TIMEOUT_MS = 5000;
 

@@ -21,6 +21,7 @@ import { annotateCommand } from './annotate';
 import { replayCommand } from '../review/replay-cli';
 import { exportCommand, importCommand } from '../interop/commands';
 import { gatewayCommand } from './gateway';
+import { displayTokenCommand, displayUrlCommand } from './display';
 import { SIM_DEVICE_NAMES, createSimDevice, type SimDevice, type SimDeviceName } from '../../native-bridge/node/simulators/devices';
 
 const DEFAULT_BUS = 'tcp://127.0.0.1:7400';
@@ -226,7 +227,7 @@ const simulateCommand = defineCommand({
 export const OR_HUB = defineGroup({
   name: 'or-hub',
   summary: 'OR Hub: operating-room instrument hub.',
-  commands: [startCommand, simulateCommand, gatewayCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand, replayCommand, importCommand, exportCommand],
+  commands: [startCommand, simulateCommand, gatewayCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand, replayCommand, importCommand, exportCommand, displayUrlCommand, displayTokenCommand],
 });
 
 export function main(argv: string[], io: CliIo = STDIO): Promise<number> {

@@ -58,6 +58,7 @@ function seriesShell(g: FileEntry[], t0: number): LoadedSeries {
     modality: h.modality,
     description: h.seriesDescription,
     studyDescription: h.studyDescription,
+    studyDate: h.studyDate ?? '',
     patientName: h.patientName,
     patientId: h.patientId,
     transferSyntaxes: [...new Set(g.map((e) => e.header.transferSyntax))],

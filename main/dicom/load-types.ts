@@ -51,6 +51,8 @@ export interface LoadedSeries {
   modality: string;
   description: string;
   studyDescription: string;
+  /** StudyDate, DICOM DA "YYYYMMDD" ('' when absent). */
+  studyDate: string;
   patientName: string;
   patientId: string;
   transferSyntaxes: string[];

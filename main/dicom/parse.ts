@@ -80,6 +80,8 @@ export interface FileHeader {
   seriesInstanceUid: string;
   seriesNumber?: number;
   studyDescription: string;
+  /** StudyDate (0008,0020), DICOM DA "YYYYMMDD"; '' when absent. */
+  studyDate?: string;
   seriesDescription: string;
   modality: string;
   patientName: string;
@@ -362,6 +364,7 @@ export function extractHeader(parsed: ParsedFile, file: string, fileSize: number
     seriesInstanceUid: str(ds, 'x0020000e'),
     seriesNumber: num(ds, 'x00200011'),
     studyDescription: str(ds, 'x00081030'),
+    studyDate: str(ds, 'x00080020'),
     seriesDescription: str(ds, 'x0008103e'),
     modality,
     patientName: str(ds, 'x00100010'),

@@ -7,6 +7,7 @@ import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decideCompositing, findingFromGpu, parseFinding, type GpuFinding } from './gpu-policy';
+import { LoadRetry } from './load-retry';
 
 const arg = process.argv.find((a) => a.startsWith('--display-url='));
 const displayUrl = arg ? arg.slice('--display-url='.length) : '';
@@ -98,7 +99,15 @@ function createWindow(): void {
     if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  void win.loadURL(displayUrl);
+  // The hub may be down (restarting) when the window loads: try again with backoff, never a reload loop.
+  const retry = new LoadRetry({ load: () => void win.loadURL(displayUrl).catch(() => undefined), setTimer: setTimeout, clearTimer: (t) => clearTimeout(t as NodeJS.Timeout), log: console.warn });
+  win.webContents.on('did-fail-load', (_e, code, description, _url, isMainFrame) => {
+    if (isMainFrame) retry.failed(code, description);
+  });
+  win.webContents.on('did-finish-load', () => retry.loaded());
+  win.webContents.on('render-process-gone', (_e, d) => retry.gone(d.reason));
+  win.on('closed', () => retry.stop());
+  void win.loadURL(displayUrl).catch(() => undefined);
 }
 
 app.on('web-contents-created', (_e, contents) => {

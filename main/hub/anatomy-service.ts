@@ -207,6 +207,8 @@ export class AnatomyService {
         source: 'dicom',
         sourceLabel: source,
         patientName: s.patientName,
+        patientId: s.patientId || undefined,
+        studyDate: s.studyDate || undefined,
         tiltDeg: s.tiltDeg || undefined,
         oblique: s.oblique || undefined,
         warnings,

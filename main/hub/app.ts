@@ -7,11 +7,12 @@ import type { WebSocket } from 'ws';
 import { BusServer, type BusSecurity } from '../../native-bridge/node/bus-server';
 import { EnrolledIdentities } from '../../native-bridge/node/identity';
 import { allowListAuthoriser, ensureDeviceKeyFile, initHubKeys, keysDir } from '../../native-bridge/node/key-store';
-import { CONTRACT_VERSION, type ClientMessage, type HubMessage } from '../../common/display-contract';
+import { CONTRACT_VERSION, HUB_HEARTBEAT_MS, type ClientMessage, type HubMessage } from '../../common/display-contract';
 import { Hub } from './hub';
 import { DisplaySink } from './display-sink';
 import { deviceView } from './display-view';
-import { DisplayServer, findStaticDir, newToken, type ApiHandler } from './server';
+import { DisplayServer, findStaticDir, type ApiHandler } from './server';
+import { loadOrCreatePairing, watchPairing, writePairing } from './display-pairing';
 import { hubNow } from './clock';
 import type { HubSink } from './sink';
 import { ApiRouter } from './api-router';
@@ -25,6 +26,11 @@ import { isLoopbackHost } from './tls';
 import { DicomSources } from './dicom-sources';
 import { Hl7OutSink } from './hl7-out/hl7-out-sink';
 import { AlarmService } from './alarms/service';
+import { matchPatient, mismatchText } from '../../common/patient-match';
+import { AlarmPriority, AlarmState } from '../../native-bridge/common/wire';
+
+/** Recorded alarm code of wrong-patient images (hub-defined; devices' codes are their own). */
+const OTHER_PATIENT_CODE = 0x5001;
 
 export interface HubConfig {
   host: string;
@@ -49,7 +55,7 @@ export interface HubConfig {
    * must be enrolled with `or-hub keys enrol`) or 'plain' (no encryption; loopback only).
    */
   busSecurity?: 'curve' | 'plain';
-  /** Display session token; default a new one (the supervisor passes the previous one on a restart). */
+  /** Display session token; default the one kept in DATA_DIR/display.json (made on first start, display-pairing.ts). */
   token?: string;
   /** Set when the supervisor restarted this hub after a failure. */
   restart?: { count: number; atMs: number; reason: string } | null;
@@ -127,7 +133,8 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   for (const s of cfg.extraSinks ?? []) hub.addSink(s);
   const hubId = `hub-${process.pid}`;
   const devices = () => hub.deviceStatuses().map(deviceView);
-  const token = cfg.token ?? newToken();
+  const pairing = loadOrCreatePairing(cfg.dataDir);
+  const token = cfg.token ?? pairing.token;
   const router = new ApiRouter();
   const recordTo: { cases: CaseService | null } = { cases: null };
   // The alarm engine: limits, context, acknowledgement, escalation; every change recorded with the case.
@@ -148,17 +155,45 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       body: { version: CONTRACT_VERSION, hubId, devices: devices(), alarms: alarms(), bus: busStatus(), http: server.stats, faults: faults.toJSON() },
     }),
   });
-  const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => display.broadcast(m), log, onStarted: () => anatomyRec.caseStarted() });
+  let patientCheck = () => {}; // set once the anatomy service exists
+  const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => {
+    display.broadcast(m);
+    if (m.t === 'case') patientCheck();
+  }, log, onStarted: () => {
+    anatomyRec.caseStarted();
+    patientCheck();
+  } });
   recordTo.cases = cases;
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
   const diskWatch = cases?.startDiskWatch();
   const anatomyRec = new AnatomyRecording(() => cases?.recorder ?? null);
+  // Wrong-patient images (issue 13 §4): a high-priority alarm, recorded with the case's alarms, while they differ.
+  const OTHER_PATIENT = { source: 'anatomy', kind: 'technical', code: 'IMAGES_OTHER_PATIENT' } as const;
+  let recordedMismatch: string | null = null;
+  const checkPatient = () => {
+    const meta = anatomy.current?.meta;
+    const casePatient = cases?.shownPatient ?? null;
+    const images = meta && meta.source === 'dicom' ? { name: meta.patientName, identifier: meta.patientId ?? null } : null;
+    const tHubMs = hubNow();
+    const differ = !!casePatient && !!images && matchPatient(casePatient, images) === 'different';
+    const text = differ ? mismatchText(casePatient!, images!) : '';
+    if (differ) hub.alarms.raise({ ...OTHER_PATIENT, priority: 'high', text, tHubMs });
+    else hub.alarms.clear(OTHER_PATIENT, tHubMs);
+    // The board's technical alarms are not recorded by themselves: this one goes into the case recording too (once per case and text).
+    const rec = cases?.recorder;
+    const key = differ && rec?.recording ? `${rec.case?.id}|${text}` : null;
+    if (rec?.recording && key !== recordedMismatch && (key || recordedMismatch)) {
+      rec.alarm('anatomy', { channel: -1, tHubMs, priority: AlarmPriority.High, state: key ? AlarmState.Active : AlarmState.Ended, code: OTHER_PATIENT_CODE, text: text || 'images match the case patient' });
+    }
+    recordedMismatch = key;
+  };
   const anatomy = new AnatomyService({
     dataDir: cfg.dataDir,
     broadcast: (m) => {
       display.broadcast(m);
       anatomyRec.onMessage(m);
+      if (m.t === 'volume' && m.status === 'ready') checkPatient();
     },
     log,
     simulated: cfg.simulate,
@@ -173,6 +208,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     hl7Out.start();
     router.register({ hl7OutStatus: () => ({ status: 200, body: hl7Out.status() }) });
   }
+  patientCheck = checkPatient;
 
   const onClient = (ws: WebSocket) => {
     const client = {
@@ -213,10 +249,24 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   };
 
   const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api ?? router.handle, log, faults, tls: cfg.tls });
-  await server.listen();
+  // Port 0 (not given): the port this data dir's display had, so open displays find the hub again.
+  if (cfg.port === 0 && pairing.port) {
+    await server.listen(pairing.port).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EADDRINUSE') throw e;
+      log(`display: port ${pairing.port} (kept in ${cfg.dataDir}/display.json) is in use; serving on a new one (open displays must be given the new URL)`);
+      return server.listen(0);
+    });
+  } else await server.listen();
+  if (server.port !== pairing.port || token !== pairing.token) writePairing(cfg.dataDir, { ...pairing, token, port: server.port });
+  const stopWatch = watchPairing(cfg.dataDir, token, (t) => {
+    const n = server.setToken(t);
+    writeHubFile(cfg.dataDir, { url: server.displayUrl(), token: t, pid: process.pid });
+    log(`display: session token replaced (display-token rotate); ${n} open display(s) refused until given the new URL`);
+  });
   hub.start(faults);
   alarmService.start();
-  const timeTicker = faults.interval('time', () => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), 5000);
+  // The heartbeat: displays judge the hub lost after HUB_LOST_AFTER_MS without a message.
+  const timeTicker = faults.interval('time', () => display.broadcast({ t: 'time', hubTimeMs: hubNow() }), HUB_HEARTBEAT_MS);
   void bus.serve(hub);
 
   writeHubFile(cfg.dataDir, { url: server.displayUrl(), token, pid: process.pid });
@@ -240,8 +290,12 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     bus,
     busEndpoint,
     busDataEndpoint: bus.dataEndpoint,
-    displayUrl: server.displayUrl(),
-    token,
+    get displayUrl() {
+      return server.displayUrl();
+    },
+    get token() {
+      return server.sessionToken;
+    },
     simulator,
     cases,
     router,
@@ -251,6 +305,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     async close() {
       hl7Out?.close();
       clearInterval(timeTicker);
+      stopWatch();
       clearInterval(caseTicker);
       clearInterval(diskWatch);
       removeHubFile(cfg.dataDir, process.pid);

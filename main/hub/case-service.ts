@@ -11,6 +11,7 @@ import type { ApiRouter } from './api-router';
 import type { ApiErrorBody } from '../../common/api-route';
 import { hubNow } from './clock';
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** Free space below which recording is about to fail (high priority) or soon will (medium). */
 const DISK_FULL_BYTES = 64 * 1024 * 1024;
@@ -25,13 +26,32 @@ export interface CaseServiceOptions {
   onStarted?(): void;
 }
 
-function view(c: CaseInfo | null): CaseView | null {
+type PatientShown = { name: string | null; identifier: string | null } | null;
+
+function view(c: CaseInfo | null, patient: PatientShown = null): CaseView | null {
   if (!c) return null;
-  return { id: c.id, procedure: c.procedure, room: c.room, state: c.state, createdMs: c.createdMs, startedMs: c.startedMs, endedMs: c.endedMs, team: c.team };
+  return { id: c.id, procedure: c.procedure, room: c.room, state: c.state, createdMs: c.createdMs, startedMs: c.startedMs, endedMs: c.endedMs, team: c.team, patient };
+}
+
+/**
+ * The active case's patient as shown on the display, kept beside the recording (0600) so a
+ * restarted hub shows it again; the recording keeps the identifiers in its own table.
+ */
+const PATIENT_FILE = 'case-patient.json';
+
+function readShownPatient(dataDir: string, caseId: string | undefined): PatientShown {
+  try {
+    const f = JSON.parse(fs.readFileSync(path.join(dataDir, PATIENT_FILE), 'utf8')) as { caseId?: string; name?: string | null; identifier?: string | null };
+    return caseId && f.caseId === caseId ? { name: f.name ?? null, identifier: f.identifier ?? null } : null;
+  } catch {
+    return null;
+  }
 }
 
 export class CaseService {
   private lastCaseJson = '';
+  /** The active case's patient as the display shows it (null: not identified). */
+  private patient: PatientShown = null;
   private lastTimelineJson = '';
   private constructor(
     readonly recorder: Recorder,
@@ -41,6 +61,7 @@ export class CaseService {
   static async open(opts: CaseServiceOptions): Promise<CaseService> {
     const recorder = await Recorder.open({ dataDir: opts.dataDir, clock: hubNow, alarms: opts.hub.alarms });
     const s = new CaseService(recorder, opts);
+    s.patient = readShownPatient(opts.dataDir, recorder.case?.id);
     recorder.on('warning', (m) => opts.log(`recorder: ${m}`));
     recorder.on('resumed', ({ caseInfo, gap }) =>
       opts.log(`recorder: resumed case ${caseInfo.id} after a hub restart; ${((gap.toMs - gap.fromMs) / 1000).toFixed(1)} s recorded as a gap`),
@@ -54,7 +75,7 @@ export class CaseService {
   }
 
   caseMessage(): CaseStateMessage {
-    return { t: 'case', case: view(this.recorder.case), presets: this.presets, recording: this.recorder.recording };
+    return { t: 'case', case: view(this.recorder.case, this.patient), presets: this.presets, recording: this.recorder.recording };
   }
 
   async timelineMessage(): Promise<TimelineMessage | null> {
@@ -78,13 +99,21 @@ export class CaseService {
     }
   }
 
+  /** The active case's patient as entered (null: not identified). */
+  get shownPatient(): PatientShown {
+    return this.recorder.case && this.recorder.case.state !== 'ended' ? this.patient : null;
+  }
+
   /** Creates and starts recording a case (the demo OR does this at start). */
   async startCase(req: CaseStartRequest): Promise<CaseView> {
     await this.recorder.createCase({ procedure: req.procedure, room: req.room, team: req.team, patient: req.patient });
+    const p = req.patient;
+    this.patient = p && (p.name || p.identifier) ? { name: p.name || null, identifier: p.identifier || null } : null;
+    fs.writeFileSync(path.join(this.opts.dataDir, PATIENT_FILE), JSON.stringify({ caseId: this.recorder.case?.id, ...this.patient }), { mode: 0o600 });
     const c = await this.recorder.startRecording();
     this.opts.onStarted?.();
     void this.announce();
-    return view(c)!;
+    return view(c, this.patient)!;
   }
 
   /** Registers the case API on the router (routes: common/display-api.ts). */
@@ -112,7 +141,12 @@ export class CaseService {
           return fail(e);
         }
       },
-      caseEnd: () => change(200, async () => view(await this.recorder.endCase())!),
+      caseEnd: ({ body }) =>
+        change(200, async () => {
+          // Who ended the case goes into its annotation chain before the case file is closed.
+          if (body) await this.recorder.annotate({ kind: 'note', text: 'Case ended', role: body.role, name: body.name });
+          return view(await this.recorder.endCase(), this.patient)!;
+        }),
       timeline: async () => {
         const tl = await this.timelineMessage().catch(() => null);
         return tl ? { status: 200, body: tl } : { status: 404, body: { error: 'no active case' } };

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FaultCounter } from './guard';
-import { AUTH_TIMEOUT_MS, WS_CLOSE_TOKEN_REFUSED } from '../../common/display-contract';
+import { AUTH_TIMEOUT_MS, TOKEN_REPLACED_REASON, WS_CLOSE_TOKEN_REFUSED } from '../../common/display-contract';
 
 /** Sockets upgraded but not yet authenticated, at most (more are refused with 503). */
 const MAX_UNAUTHENTICATED = 64;
@@ -158,7 +158,11 @@ export class DisplayServer {
   readonly faults: FaultCounter;
   readonly stats: HttpStats = { requests: 0, refused: {}, parseErrors: 0, failed: 0, upgradesRefused: 0 };
 
+  /** The display session token in force (replaced by setToken). */
+  private token: string;
+
   constructor(private readonly opts: DisplayServerOptions) {
+    this.token = opts.token;
     this.faults = opts.faults ?? new FaultCounter(opts.log);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
     // A client that breaks off mid-handshake or sends junk must not surface as an 'error' event nobody handles.
@@ -198,7 +202,7 @@ export class DisplayServer {
     if (target.searchParams.has('token')) return refuse('401 Unauthorized');
     if (!originOk(req, this.tls)) return refuse('403 Forbidden');
     const header = bearer(req);
-    if (header !== null && !tokenOk(this.opts.token, header)) return refuse('401 Unauthorized');
+    if (header !== null && !tokenOk(this.token, header)) return refuse('401 Unauthorized');
     if (header === null && this.pendingAuth >= MAX_UNAUTHENTICATED) return refuse('503 Service Unavailable');
     // ws answers a malformed handshake (bad key, version, method) with 400 itself.
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -232,7 +236,7 @@ export class DisplayServer {
       } catch {
         token = undefined;
       }
-      finish(typeof token === 'string' && tokenOk(this.opts.token, token), 'session token refused');
+      finish(typeof token === 'string' && tokenOk(this.token, token), 'session token refused');
     };
     ws.on('message', first);
     ws.on('close', () => finish(false, 'closed'));
@@ -270,10 +274,18 @@ export class DisplayServer {
     }
   }
 
-  async listen(): Promise<number> {
+  get sessionToken(): string {
+    return this.token;
+  }
+
+  /** Listens on `port` (default the configured one); rejects with the listen error (e.g. EADDRINUSE). */
+  async listen(port = this.opts.port): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.opts.port, this.opts.host, () => resolve());
+      this.server.listen(port, this.opts.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
     });
     const addr = this.server.address();
     this.port = typeof addr === 'object' && addr ? addr.port : this.opts.port;
@@ -284,7 +296,7 @@ export class DisplayServer {
   displayUrl(): string {
     const host = this.opts.host === '0.0.0.0' || this.opts.host === '::' ? '127.0.0.1' : this.opts.host;
     const h = host.includes(':') ? `[${host}]` : host;
-    return `${this.tls ? 'https' : 'http'}://${h}:${this.port}/#token=${this.opts.token}`;
+    return `${this.tls ? 'https' : 'http'}://${h}:${this.port}/#token=${this.token}`;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -322,7 +334,7 @@ export class DisplayServer {
       res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
       res.end(JSON.stringify(body));
     };
-    if (!tokenOk(this.opts.token, bearer(req))) {
+    if (!tokenOk(this.token, bearer(req))) {
       this.rejected++;
       return this.refuse(res, 401, 'token', 'missing or wrong session token');
     }
@@ -364,6 +376,20 @@ export class DisplayServer {
       if (res.headersSent) res.destroy();
       else json(500, { error: (e as Error).message });
     }
+  }
+
+  /**
+   * Replaces the session token (`or-hub display-token rotate`): every display open with the old
+   * one is closed with WS_CLOSE_TOKEN_REFUSED and the reason "session token replaced".
+   */
+  setToken(token: string): number {
+    this.token = token;
+    let n = 0;
+    for (const c of this.wss.clients) {
+      c.close(WS_CLOSE_TOKEN_REFUSED, TOKEN_REPLACED_REASON);
+      n++;
+    }
+    return n;
   }
 
   async close(): Promise<void> {

@@ -81,8 +81,8 @@ export function superviseHub(opts: SupervisorOptions): Promise<number> {
       let args = [...opts.args];
       const env: NodeJS.ProcessEnv = { ...process.env, [ENV_SUPERVISED]: '1' };
       if (ready) {
+        // The display token comes back from DATA_DIR/display.json (it may have been rotated since).
         args = withFlag(withFlag(args, '--port', String(ready.port)), '--bus', ready.bus);
-        env[ENV_TOKEN] = ready.token;
       }
       if (restart) env[ENV_RESTART] = JSON.stringify(restart);
       const c = fork(opts.cli, ['start', ...args], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -5,6 +5,7 @@ import { setApiToken } from './api';
 import { getState } from './store';
 import { waveEngine } from './waves/engine';
 import { hubClock } from './hub-clock';
+import { displayAlarm, startLiveness } from './liveness';
 import './styles.css';
 
 /** The session token comes in the URL fragment (#token=...), never sent to the server in a request line. */
@@ -19,6 +20,7 @@ const token = readToken();
 if (token) {
   setApiToken(token);
   connect(token);
+  startLiveness();
 }
 
 // Read-only hooks for end-to-end tests and benchmarks (no control surface).
@@ -26,6 +28,7 @@ if (token) {
   state: getState,
   waves: waveEngine,
   hubNow: () => hubClock.now(),
+  displayAlarm,
 };
 
 createRoot(document.getElementById('root')!).render(<App tokenMissing={!token} />);

@@ -24,7 +24,21 @@ export interface StreamInfo {
 }
 
 export interface DisplayState {
+  /** The WebSocket is open. */
   connected: boolean;
+  /**
+   * Heard from the hub within HUB_LOST_AFTER_MS (common/display-contract.ts): while false nothing
+   * on screen may look live (issue 13 §2); set by connection.ts.
+   */
+  hubLive: boolean;
+  /** Hub clock (Unix ms) when the hub was judged lost; null while live. */
+  hubLostAtMs: number | null;
+  /** Trying to reach the hub again after losing it. */
+  reconnecting: boolean;
+  /** The hub refused the token (4401): it will not be tried again. */
+  tokenRefused: boolean;
+  /** The hub process the data came from (its hello); another one means stream ids start afresh. */
+  hubId: string | null;
   connectError: string | null;
   /**
    * Set when the hub speaks another contract version (common/display-contract.ts CONTRACT_VERSION):
@@ -68,9 +82,10 @@ const HUB_DATA = {
   alarmLimits: [],
   alarmHeartbeatHubMs: 0,
   alarmPauseMs: 120_000,
-} satisfies Omit<DisplayState, 'connected' | 'connectError' | 'contractMismatch'>;
+} satisfies Omit<DisplayState, 'connected' | 'connectError' | 'contractMismatch' | 'hubLive' | 'hubLostAtMs' | 'reconnecting' | 'tokenRefused' | 'hubId'>;
 
-const store = createStore<DisplayState>({ connected: false, connectError: null, contractMismatch: null, ...HUB_DATA });
+const LINK = { connected: false, hubLive: false, hubLostAtMs: null, reconnecting: false, tokenRefused: false, hubId: null, connectError: null };
+const store = createStore<DisplayState>({ ...LINK, contractMismatch: null, ...HUB_DATA });
 
 export const getState = store.get;
 export const setState = store.set;
@@ -97,7 +112,9 @@ export function applyHubMessage(m: HubMessage): boolean {
   const state = store.get();
   if (m.t === 'hello') {
     const mismatch = contractMismatch(m.version);
-    setState(mismatch ? { ...HUB_DATA, contractMismatch: mismatch } : { contractMismatch: null, simulated: m.simulated });
+    // Another hub process (a restart): its stream ids are its own, so nothing of the last one is kept.
+    const fresh = m.hubId !== state.hubId ? HUB_DATA : {};
+    setState(mismatch ? { ...HUB_DATA, contractMismatch: mismatch, hubId: m.hubId } : { ...fresh, contractMismatch: null, simulated: m.simulated, hubId: m.hubId });
     return !mismatch;
   }
   if (state.contractMismatch) return false;

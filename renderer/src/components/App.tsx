@@ -4,10 +4,13 @@ import { WAVE_ROWS, EXTRA_TILES } from '../layout';
 import { WaveRow } from './WaveRow';
 import { NumericTile } from './Tiles';
 import { AlarmBar } from './AlarmBar';
+import { LinkAlarm } from './LinkAlarm';
+import { ImagesPatient } from './ImagesPatient';
 import { DeviceStrip } from './DeviceStrip';
 import { DevicePanels } from './DevicePanels';
 import { hubClock } from '../hub-clock';
-import { CaseBar, TimelinePanel } from '../timeline/Timeline';
+import { TimelinePanel } from '../timeline/Timeline';
+import { CaseBar } from '../timeline/CaseBar';
 import { AnatomyView } from '../anatomy/AnatomyView';
 
 function Clock() {
@@ -23,6 +26,7 @@ function Clock() {
 export function App({ tokenMissing }: { tokenMissing: boolean }) {
   const simulated = useDisplay((s) => s.simulated);
   const connectError = useDisplay((s) => s.connectError);
+  const hubLive = useDisplay((s) => s.hubLive);
   const contractMismatch = useDisplay((s) => s.contractMismatch);
   // Re-render each second so numerics age out (greyed) even when no message arrives.
   const [, tick] = useState(0);
@@ -43,6 +47,7 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
         <span className="brand">OR Hub</span>
         {simulated ? <span className="sim-badge">SIMULATED OR — NOT FOR CLINICAL USE</span> : null}
         <CaseBar />
+        <LinkAlarm />
         <AlarmBar />
         <Clock />
       </header>
@@ -51,11 +56,14 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
         <div className="contract-mismatch" role="alert" data-testid="contract-mismatch">
           {contractMismatch}
         </div>
-      ) : connectError ? (
-        <div className="conn-error">{connectError}</div>
-      ) : null}
+      ) : connectError || !hubLive ? (
+        <div className="conn-error" role="status" data-testid="conn-error">
+          {connectError ?? 'No data from the hub: reconnecting\u2026'}
+        </div>
+      ) : (
+        <div className="conn-ok" />
+      )}
       <main className="main">
-        <div className="left">
         <section className="vitals" data-testid="vitals">
           {WAVE_ROWS.map((r) => (
             <WaveRow key={r.id} spec={r} />
@@ -66,11 +74,13 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
             ))}
           </div>
         </section>
-        <DevicePanels />
+        <div className="right">
+          <DevicePanels />
+          <ImagesPatient />
+          <section className="anatomy" id="anatomy-slot" data-testid="anatomy">
+            <AnatomyView />
+          </section>
         </div>
-        <section className="anatomy" id="anatomy-slot" data-testid="anatomy">
-          <AnatomyView />
-        </section>
       </main>
       <TimelinePanel />
     </div>

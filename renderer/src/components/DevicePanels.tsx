@@ -1,4 +1,6 @@
+import { useLayoutEffect, useRef, useState } from 'react';
 import { useDisplay } from '../store';
+import { WAVE_ROWS, EXTRA_TILES, type TileSpec } from '../layout';
 import type { DeviceView } from '../../../common/display-contract';
 import { formatValue, ucumDisplay } from '../units';
 import { hubClock } from '../hub-clock';
@@ -13,13 +15,23 @@ const TITLES: Record<string, string> = {
   'navigation-tracker': 'Navigation',
 };
 
+/** Every MDC code the vitals area shows with a tile (by code, whatever device sends it). */
+const TILE_CODES: ReadonlySet<string> = new Set(
+  [...WAVE_ROWS.flatMap((r) => [r.tile, ...(r.small ?? [])]), ...EXTRA_TILES].flatMap((t: TileSpec) => (t.sysDiaMean ? [...t.sysDiaMean] : [t.mdc!])),
+);
+
+/** Panel rows of a device: every numeric, setting and text channel, less the numerics a vitals tile shows. Unknown codes stay, with label and unit. */
+function panelChannels(d: DeviceView) {
+  return d.channels.filter((c) => (c.kind === 'numeric' && !TILE_CODES.has(c.mdc)) || c.kind === 'setting' || c.kind === 'text');
+}
+
 function DevicePanel({ d }: { d: DeviceView }) {
   const numerics = useDisplay((s) => s.numerics);
   const settings = useDisplay((s) => s.settings);
-  const live = d.state === 'online';
+  const hubLive = useDisplay((s) => s.hubLive);
+  const live = d.state === 'online' && hubLive;
   const lab = d.kind === 'poc-lab-analyser';
-  const rows = d.channels
-    .filter((c) => c.kind === 'numeric' || c.kind === 'setting' || c.kind === 'text')
+  const rows = panelChannels(d)
     .map((c) => {
       const n = c.kind === 'numeric' ? numerics.get(c.streamId) : undefined;
       const s = c.kind !== 'numeric' ? settings.get(c.streamId) : undefined;
@@ -41,7 +53,7 @@ function DevicePanel({ d }: { d: DeviceView }) {
       <div className="panel-title">
         <span>{TITLES[d.kind] ?? d.kind}</span>
         <span className="panel-model">{d.model}</span>
-        {!live ? <span className="panel-state">{d.state.toUpperCase()}</span> : null}
+        {!live ? <span className="panel-state">{hubLive ? d.state.toUpperCase() : 'NO DATA'}</span> : null}
         {esuActive ? <span className="panel-state esu">ACTIVE</span> : null}
         {lab && labTime > 0 ? <span className="panel-model">{Math.round((hubClock.now() - labTime) / 60000)} min ago</span> : null}
       </div>
@@ -49,7 +61,7 @@ function DevicePanel({ d }: { d: DeviceView }) {
         {rows
           .filter((r) => r.c.mdc !== 'MDC_ESU_ACTIVATION')
           .map((r) => (
-            <div className={`panel-row kind-${r.c.kind}`} key={r.c.streamId}>
+            <div className={`panel-row kind-${r.c.kind} ${r.text.length > 8 ? 'wide' : ''}`} key={r.c.streamId}>
               <span className="pr-label">{r.c.label}</span>
               <span className="pr-value">{r.text}</span>
               <span className="pr-unit">{r.c.kind === 'text' ? '' : ucumDisplay(r.c.unit)}</span>
@@ -60,14 +72,54 @@ function DevicePanel({ d }: { d: DeviceView }) {
   );
 }
 
+/** How tight the panels are packed: the next level when they do not fit (24 px values at 1080p, then compact, then dense). */
+const LEVELS = ['', 'compact', 'dense'] as const;
+
+/**
+ * Every device with something to show has a panel (known kinds first, in the order of the room);
+ * when they do not fit, they are packed tighter, and if they still do not fit the panels scroll
+ * with a red line saying so: never one hidden in silence.
+ */
 export function DevicePanels() {
   const devices = useDisplay((s) => s.devices);
-  const list = [...devices.values()].filter((d) => PANEL_KINDS.includes(d.kind)).sort((a, b) => PANEL_KINDS.indexOf(a.kind) - PANEL_KINDS.indexOf(b.kind) || a.deviceId.localeCompare(b.deviceId));
+  const rank = (k: string) => (PANEL_KINDS.includes(k) ? PANEL_KINDS.indexOf(k) : PANEL_KINDS.length);
+  const list = [...devices.values()].filter((d) => PANEL_KINDS.includes(d.kind) || panelChannels(d).length > 0).sort((a, b) => rank(a.kind) - rank(b.kind) || a.deviceId.localeCompare(b.deviceId));
+  const box = useRef<HTMLDivElement>(null);
+  const [level, setLevel] = useState(0);
+  const [overflow, setOverflow] = useState(false);
+  const key = list.map((d) => `${d.deviceId}:${d.channels.length}`).join(',');
+  // Start loose again when the device list changes; then tighten while the panels overflow.
+  useLayoutEffect(() => setLevel(0), [key]);
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const check = () => {
+      const over = el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1;
+      if (over && level < LEVELS.length - 1) setLevel(level + 1);
+      setOverflow(over && level === LEVELS.length - 1);
+    };
+    check();
+    const ro = new ResizeObserver(check);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [level, key]);
+  useLayoutEffect(() => {
+    const reset = () => setLevel(0);
+    window.addEventListener('resize', reset);
+    return () => window.removeEventListener('resize', reset);
+  }, []);
   return (
-    <div className="panels" data-testid="device-panels">
-      {list.map((d) => (
-        <DevicePanel key={d.deviceId} d={d} />
-      ))}
-    </div>
+    <>
+      {overflow ? (
+        <div className="panels-overflow" role="status" data-testid="panels-overflow">
+          Not every device panel fits: scroll the panels ({list.length} devices)
+        </div>
+      ) : null}
+      <div className={`panels ${LEVELS[level]} ${overflow ? 'overflowing' : ''}`} ref={box} data-testid="device-panels" data-level={LEVELS[level] || 'normal'}>
+        {list.map((d) => (
+          <DevicePanel key={d.deviceId} d={d} />
+        ))}
+      </div>
+    </>
   );
 }

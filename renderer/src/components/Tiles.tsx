@@ -6,7 +6,8 @@ import { TileLimits } from './LimitEditor';
 import { tileAlarm } from '../alarm-view';
 
 /** A numeric's display value, or null when it must not look live (device down, stale, invalid). */
-export function liveNumeric(s: DisplayState, mdc: string, maxAgeMs = 10000): { text: string; unit: string; ageMs: number } | null {
+export function liveNumeric(s: DisplayState, mdc: string, maxAgeMs = 10000, evenIfHubLost = false): { text: string; unit: string; ageMs: number } | null {
+  if (!s.hubLive && !evenIfHubLost) return null;
   const st = findStream(s, mdc, 'numeric');
   if (!st) return null;
   const dev = s.devices.get(st.deviceId);
@@ -26,16 +27,18 @@ export function NumericTile({ spec, size = 'big', testId }: { spec: TileSpec; si
   const episodic = spec.label === 'NIBP';
   const maxAge = episodic ? 15 * 60_000 : 10_000;
   const state = useDisplay((s) => s);
+  // With the hub lost every value is dashed, but the NIBP (episodic) keeps its value greyed, with its age.
+  const keepAged = episodic && !state.hubLive;
   const value = ((s) => {
     if (spec.sysDiaMean) {
-      const [a, b, c] = spec.sysDiaMean.map((m) => liveNumeric(s, m, maxAge));
+      const [a, b, c] = spec.sysDiaMean.map((m) => liveNumeric(s, m, maxAge, keepAged));
       return a && b && c ? { text: `${a.text}/${b.text}`, sub: `(${c.text})`, unit: a.unit, ageMs: a.ageMs } : null;
     }
     const v = liveNumeric(s, spec.mdc!, maxAge);
     return v ? { text: v.text, sub: '', unit: v.unit, ageMs: v.ageMs } : null;
   })(state);
   const unit = unitOf(state, spec.sysDiaMean ? spec.sysDiaMean[0] : spec.mdc!);
-  const live = value !== null;
+  const live = value !== null && state.hubLive;
   const dashes = spec.sysDiaMean ? '---/---' : '---';
   const mdcs = spec.sysDiaMean ?? [spec.mdc!];
   const alarm = tileAlarm(state.alarms, mdcs);

@@ -2,7 +2,14 @@ import { useEffect, useMemo, useState } from 'react';
 import { useDisplay } from '../store';
 import { callApi } from '../api';
 import { hubClock } from '../hub-clock';
+import { assignLanes, labelLeftPx } from './label-lanes';
+
+const LABEL_LANES = 2;
+const LABEL_LANE_PX = 17;
+/** Width of one character of a 13 px DejaVu Sans label, generous (px). */
+const LABEL_CHAR_PX = 8;
 import { shortcutOf } from './shortcuts';
+import { useMe } from './CaseBar';
 import type { AnnotationRequest, AnnotationView, PresetView, TeamMemberView } from '../../../common/case-contract';
 
 const WHEN_CHOICES = [0, 1, 2, 5, 10, 15];
@@ -20,70 +27,6 @@ export function labelOf(m: { kind: string; text: string; data: Record<string, st
 }
 
 type Toast = { text: string; kind: 'pending' | 'ok' | 'error' } | null;
-
-/** Who is annotating on this display: one of the case's team, remembered per case. */
-function useMe(team: readonly TeamMemberView[], caseId: string | undefined): [TeamMemberView | null, (m: TeamMemberView) => void] {
-  const [me, setMe] = useState<TeamMemberView | null>(null);
-  useEffect(() => {
-    if (!caseId) return setMe(null);
-    const saved = sessionStorage.getItem(`orhub-me-${caseId}`);
-    const found = team.find((t) => `${t.role}/${t.name}` === saved) ?? team.find((t) => /nurse/.test(t.role)) ?? team[0] ?? null;
-    setMe(found);
-  }, [caseId, team]);
-  return [
-    me,
-    (m) => {
-      if (caseId) sessionStorage.setItem(`orhub-me-${caseId}`, `${m.role}/${m.name}`);
-      setMe(m);
-    },
-  ];
-}
-
-function StartCaseDialog({ onClose }: { onClose: () => void }) {
-  const [procedure, setProcedure] = useState('');
-  const [room, setRoom] = useState('OR 1');
-  const [team, setTeam] = useState<TeamMemberView[]>([
-    { role: 'surgeon', name: '' },
-    { role: 'anaesthetist', name: '' },
-    { role: 'scrub-nurse', name: '' },
-    { role: 'circulating-nurse', name: '' },
-  ]);
-  const [error, setError] = useState('');
-  const submit = async () => {
-    try {
-      await callApi('caseStart', { body: { procedure, room, team: team.filter((m) => m.name.trim()) } });
-      onClose();
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
-  return (
-    <div className="dialog-backdrop">
-      <div className="dialog" data-testid="start-case-dialog">
-        <h2>Start case</h2>
-        <label>
-          Procedure <input value={procedure} onChange={(e) => setProcedure(e.target.value)} data-testid="case-procedure" autoFocus />
-        </label>
-        <label>
-          Room <input value={room} onChange={(e) => setRoom(e.target.value)} />
-        </label>
-        {team.map((m, i) => (
-          <label key={m.role}>
-            {m.role}
-            <input value={m.name} onChange={(e) => setTeam(team.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} data-testid={`case-team-${m.role}`} />
-          </label>
-        ))}
-        {error ? <div className="dialog-error">{error}</div> : null}
-        <div className="dialog-buttons">
-          <button onClick={onClose}>Cancel</button>
-          <button className="primary" onClick={() => void submit()} data-testid="case-start">
-            Start recording
-          </button>
-        </div>
-      </div>
-    </div>
-  );
-}
 
 function FormDialog({ kind, onSubmit, onClose }: { kind: 'note' | 'bolus' | 'blood-loss'; onSubmit: (r: Partial<AnnotationRequest>) => void; onClose: () => void }) {
   const [text, setText] = useState('');
@@ -214,32 +157,21 @@ function EntryDialog({ entry, me, onClose }: { entry: AnnotationView; me: TeamMe
   );
 }
 
-/** The case header: procedure, elapsed time, recording state. */
-export function CaseBar() {
-  const c = useDisplay((s) => s.caseView);
-  const recording = useDisplay((s) => s.recording);
-  const [starting, setStarting] = useState(false);
-  if (!c || c.state === 'ended') {
-    return (
-      <span className="case-bar">
-        <button className="case-start" onClick={() => setStarting(true)} data-testid="open-start-case">
-          Start case
-        </button>
-        {starting ? <StartCaseDialog onClose={() => setStarting(false)} /> : null}
-      </span>
-    );
-  }
-  const elapsed = c.startedMs ? Math.max(0, hubClock.now() - c.startedMs) : 0;
-  const h = Math.floor(elapsed / 3600000);
-  const m = Math.floor((elapsed % 3600000) / 60000);
+/** Marker labels under the strip, stacked in lanes so that none overlaps another (label-lanes.ts). */
+function StripLabels({ markers, onOpen }: { markers: { m: AnnotationView; text: string; x: number }[]; onOpen: (m: AnnotationView) => void }) {
+  const stripPx = Math.max(1, window.innerWidth - 16);
+  const items = markers.map((k) => ({ ...k, in: { xPx: k.x * stripPx, widthPx: k.text.length * LABEL_CHAR_PX + 8 } }));
+  const lanes = assignLanes(items.map((k) => k.in), LABEL_LANES, stripPx);
   return (
-    <span className="case-bar" data-testid="case-bar">
-      {recording ? <span className="rec" data-testid="rec">● REC</span> : null}
-      <span className="case-name">{c.procedure}</span>
-      <span className="case-elapsed">
-        {h}:{String(m).padStart(2, '0')}
-      </span>
-    </span>
+    <div className="strip-labels" style={{ height: LABEL_LANES * LABEL_LANE_PX }} data-testid="strip-labels">
+      {items.map((k, i) =>
+        lanes[i] < 0 ? null : (
+          <span key={k.m.entryId} className="strip-label" style={{ left: labelLeftPx(k.in, stripPx), top: lanes[i] * LABEL_LANE_PX, width: k.in.widthPx }} title={k.text} onClick={() => onOpen(k.m)}>
+            {k.text}
+          </span>
+        ),
+      )}
+    </div>
   );
 }
 
@@ -283,7 +215,8 @@ export function TimelinePanel() {
       const p = presets.find((x) => x.shortcut === sc);
       if (p) {
         e.preventDefault();
-        void annotate(p.kind);
+        if (!c || c.state !== 'recording') setToast({ text: `${p.label} not recorded: start a case first (Start case, top left)`, kind: 'error' });
+        else void annotate(p.kind);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -297,7 +230,17 @@ export function TimelinePanel() {
   }, [toast]);
 
   const markers = useMemo(() => (timeline?.markers ?? []).filter((m) => m.action !== 'delete'), [timeline]);
-  if (!c || c.state !== 'recording') return <div className="timeline-panel empty" data-testid="timeline-panel" />;
+  if (!c || c.state !== 'recording') {
+    return (
+      <div className="timeline-panel empty" data-testid="timeline-panel">
+        {toast ? (
+          <span className={`toast toast-${toast.kind}`} data-testid="toast" data-kind={toast.kind} onClick={() => setToast(null)}>
+            {toast.text}
+          </span>
+        ) : null}
+      </div>
+    );
+  }
   const start = c.startedMs ?? c.createdMs;
   const end = Math.max(hubClock.now(), start + 60000);
   const x = (t: number) => Math.max(0, Math.min(1000, ((t - start) / (end - start)) * 1000));
@@ -362,13 +305,7 @@ export function TimelinePanel() {
           </g>
         ))}
       </svg>
-      <div className="strip-labels">
-        {markers.map((m) => (
-          <span key={m.entryId} className="strip-label" style={{ left: `${x(m.tMs) / 10}%` }} onClick={() => setOpen(m)}>
-            {labelOf(m, presets)}
-          </span>
-        ))}
-      </div>
+      <StripLabels markers={markers.map((m) => ({ m, text: labelOf(m, presets), x: x(m.tMs) / 1000 }))} onOpen={setOpen} />
       {form ? (
         <FormDialog
           kind={form}

@@ -17,6 +17,8 @@ class WaveEngine {
   readonly frameTimes: number[] = [];
   private lastFrame = 0;
   framesDrawn = 0;
+  /** False while the hub is lost: every trace is blank, nothing is drawn (issue 13 §2). */
+  private hubLive = true;
 
   trace(streamId: number, style: TraceStyle, rateHz: number): SweepTrace {
     let t = this.traces.get(streamId);
@@ -57,6 +59,21 @@ class WaveEngine {
     if (t) t.live = live;
   }
 
+  /** The hub lost (false: every canvas cleared, drawing stops) or back (true). */
+  setHubLive(live: boolean): void {
+    if (live === this.hubLive) return;
+    this.hubLive = live;
+    if (!live) for (const [id] of this.canvases) this.traces.get(id)?.blank();
+  }
+
+  /** Forgets every sample (another hub process answered: its stream ids are its own). */
+  clear(): void {
+    for (const t of this.traces.values()) {
+      t.buffer.clear();
+      t.blank();
+    }
+  }
+
   private start(): void {
     if (this.running) return;
     this.running = true;
@@ -67,7 +84,7 @@ class WaveEngine {
       }
       this.lastFrame = now;
       const tHub = hubClock.now() - DISPLAY_DELAY_MS;
-      for (const [id] of this.canvases) this.traces.get(id)?.draw(tHub);
+      if (this.hubLive) for (const [id] of this.canvases) this.traces.get(id)?.draw(tHub);
       this.framesDrawn++;
       requestAnimationFrame(frame);
     };

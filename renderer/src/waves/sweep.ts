@@ -62,6 +62,17 @@ export class SweepTrace {
     this.lastT = NaN;
   }
 
+  /** Clears the canvas (nothing current to show: the hub is lost); the next draw starts a fresh sweep. */
+  blank(): void {
+    const ctx = this.ctx;
+    if (ctx) {
+      ctx.fillStyle = '#000';
+      ctx.fillRect(0, 0, this.widthCss, this.heightCss);
+    }
+    this.lastT = NaN;
+    this.lastX = NaN;
+  }
+
   /** Sweep period in ms for the current width. */
   get periodMs(): number {
     return (this.widthCss / (this.style.mmPerS * PX_PER_MM)) * 1000;
