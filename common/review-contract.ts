@@ -54,7 +54,8 @@ export interface RecordingDetailView {
   case: Pick<CaseView, 'id' | 'procedure' | 'room' | 'team'> & Record<string, unknown>;
   span: { fromMs: number; toMs: number };
   channels: ReviewChannelView[];
-  devices: { id: string; kind?: string; model?: string; [k: string]: unknown }[];
+  /** The device descriptors as recorded (docs/device-protocol.md): channels carry their IEEE 11073 id. */
+  devices: { deviceId: string; kind: string; manufacturer: string; model: string; channels: { index: number; kind: string; mdc: string; label: string; unit: string; rateHz?: number }[] }[];
   trends: ReviewTrendInfo[];
 }
 
@@ -130,6 +131,8 @@ export interface ReviewSeriesView {
   modality?: string;
   description?: string;
   source?: string;
+  /** As recorded: geometry (dimensions, spacing, origin, direction) of the volume shown. */
+  detail?: Record<string, unknown>;
   /** false when the local source it was loaded from is gone (offer to locate it by series UID); null when not a local path. */
   sourceAvailable: boolean | null;
 }

@@ -5,6 +5,7 @@ import { setApiToken } from './api';
 import { getState } from './store';
 import { waveEngine } from './waves/engine';
 import { hubClock } from './hub-clock';
+import { ReviewApp } from './review/ReviewApp';
 import './styles.css';
 
 /** The session token comes in the URL fragment (#token=...), never sent to the server in a request line. */
@@ -16,7 +17,9 @@ function readToken(): string | null {
 }
 
 const token = readToken();
-if (token) {
+// The review screen (#review, #review&case=ID) reads recordings over HTTP only: no live WebSocket.
+const review = new URLSearchParams(location.hash.replace(/^#/, '')).has('review');
+if (token && !review) {
   setApiToken(token);
   connect(token);
 }
@@ -28,4 +31,6 @@ if (token) {
   hubNow: () => hubClock.now(),
 };
 
-createRoot(document.getElementById('root')!).render(<App tokenMissing={!token} />);
+createRoot(document.getElementById('root')!).render(
+  review && token ? <ReviewApp /> : <App tokenMissing={!token} onReview={() => window.open(`${location.pathname}#review&token=${token ?? ''}`, '_blank')} />,
+);

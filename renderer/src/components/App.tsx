@@ -20,7 +20,7 @@ function Clock() {
   return <span className="clock">{d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })}</span>;
 }
 
-export function App({ tokenMissing }: { tokenMissing: boolean }) {
+export function App({ tokenMissing, onReview }: { tokenMissing: boolean; onReview?: () => void }) {
   const simulated = useDisplay((s) => s.simulated);
   const connectError = useDisplay((s) => s.connectError);
   const contractMismatch = useDisplay((s) => s.contractMismatch);
@@ -45,6 +45,11 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
         <CaseBar />
         <AlarmBar />
         <Clock />
+        {onReview ? (
+          <button className="review-open" data-testid="open-review" onClick={onReview} title="Review recordings in a new window (the live view keeps running)">
+            Review
+          </button>
+        ) : null}
       </header>
       <DeviceStrip />
       {contractMismatch ? (
