@@ -19,10 +19,8 @@ function readToken(): string | null {
 const token = readToken();
 // The review screen (#review, #review&case=ID) reads recordings over HTTP only: no live WebSocket.
 const review = new URLSearchParams(location.hash.replace(/^#/, '')).has('review');
-if (token && !review) {
-  setApiToken(token);
-  connect(token);
-}
+if (token) setApiToken(token);
+if (token && !review) connect(token);
 
 // Read-only hooks for end-to-end tests and benchmarks (no control surface).
 (window as unknown as { __orhub: unknown }).__orhub = {

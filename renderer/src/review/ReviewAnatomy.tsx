@@ -3,10 +3,12 @@ import { invertRigid, patientBounds, type Vec3 } from '../../../common/geometry'
 import type { VolumeGeometry } from '../../../common/volume';
 import type { PacsSeriesView } from '../../../common/anatomy-contract';
 import { callApi } from '../api';
-import { INSTRUMENT_MDC } from '../anatomy/controller';
 import { instrumentInImage, LOW_QUALITY } from '../anatomy/navigation';
 import { useReview, type InstantView } from './review-store';
 import { player } from './player';
+
+/** The navigated instrument's pose channel (as anatomy/controller.ts; not imported from there: that module starts the live anatomy). */
+const INSTRUMENT_MDC = 'MDC_NAV_POSE_INSTRUMENT';
 
 /** The instrument tip in the images (patient LPS, mm) at the instant shown, from the recorded pose and the registration in force. */
 export function instrumentAt(instant: InstantView | null): { tip: Vec3; quality: number } | null {
@@ -92,7 +94,7 @@ export function ReviewAnatomy() {
           {instant?.registration ? `Registration in force: ${instant.registration.method ?? ''} FRE ${instant.registration.freMm?.toFixed(2) ?? '?'} mm` : 'Not registered'}
         </span>
       </div>
-      {series && series.sourceAvailable === false ? (
+      {series && series.sourceAvailable === false && series.source !== 'demo' ? (
         <div className="review-locate" role="alert" data-testid="review-series-missing">
           The series is no longer at {series.source}. Locate it by series UID {series.seriesUid}: search a PACS
           <input value={pacs} placeholder="https://pacs/dicom-web" onChange={(e) => setPacs(e.target.value)} />

@@ -77,7 +77,7 @@ function Comments() {
 }
 
 function Markers() {
-  const markers = useReview((s) => s.overview?.markers ?? []);
+  const markers = useReview((s) => s.overview?.markers) ?? [];
   return (
     <div className="review-markers" data-testid="review-markers">
       {markers.filter((m) => m.action !== 'delete').map((m) => (

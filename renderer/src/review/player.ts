@@ -136,7 +136,7 @@ export class ReviewPlayer {
     this.clock.seek(tMs);
     const t = this.clock.now();
     const seq = ++this.seekSeq;
-    const st = await callApi('reviewState', { params: { id: caseId }, query: { t: String(Math.round(t)), window: String(SEEK_WINDOW_MS) } });
+    const st = await callApi('reviewState', { params: { id: caseId }, query: { t: String(t), window: String(SEEK_WINDOW_MS) } });
     if (seq !== this.seekSeq) return false;
     for (const row of this.rows.values()) {
       row.trace.buffer.clear();
@@ -219,7 +219,7 @@ export class ReviewPlayer {
     const { caseId } = reviewStore.get();
     if (!caseId) return;
     const seq = this.seekSeq;
-    const st = await callApi('reviewState', { params: { id: caseId }, query: { t: String(Math.round(t)), window: '1' } });
+    const st = await callApi('reviewState', { params: { id: caseId }, query: { t: String(t), window: '1' } });
     if (seq !== this.seekSeq || !this.clock.playing) return;
     const { waves: _w, numerics, ...instant } = st;
     void _w;

@@ -17,7 +17,7 @@ export const LANES: { group: string; label: string; color: string }[] = [
   { group: 'tracking', label: 'Tracking', color: '#c0c0c0' },
 ];
 export const LANE_H = 26;
-export const LABEL_W = 80;
+export const LABEL_W = 110;
 const EVENT_LANES = ['Alarms', 'Devices', 'Gaps', 'Team', 'Review'];
 export const TIMELINE_H = (LANES.length + EVENT_LANES.length) * LANE_H + 18;
 
@@ -61,17 +61,23 @@ export function drawTimeline(canvas: HTMLCanvasElement, ov: OverviewView, commen
     const ox = x(ov.fromMs);
     const scaleX = (ov.toMs - ov.fromMs) / (view.toMs - view.fromMs);
     ctx.fillStyle = lane.color;
+    // Zoomed in below the sample interval most columns are empty: a column's value holds until the next one (up to 5 s),
+    // so a 1 Hz trend reads as a line, not dots.
+    const hold = Math.max(1, Math.ceil(5000 / Math.max(1, ov.columnMs)));
     for (const t of trends)
       for (let c = 0; c < t.min.length; c++) {
         const a = t.min[c];
         const b = t.max[c];
         if (a === null || b === null) continue;
-        const yx = y(b);
-        ctx.fillRect(ox + c * colW * scaleX, yx, Math.max(1, colW * scaleX), Math.max(1, y(a) - yx));
+        let next = c + 1;
+        while (next < t.min.length && next - c < hold && t.min[next] === null) next++;
+        if (next - c >= hold) next = c + 1;
+        const yx = y(b) - 1;
+        ctx.fillRect(ox + c * colW * scaleX, yx, Math.max(1, (next - c) * colW * scaleX), Math.max(2, y(a) + 1 - yx));
       }
     ctx.fillStyle = '#7f8a96';
     ctx.font = '10px system-ui, sans-serif';
-    ctx.fillText(`${round(lo)}–${round(hi)}`, 34, y0 + LANE_H / 2 + 7);
+    ctx.fillText(`${round(lo)}–${round(hi)}`, 62, y0 + LANE_H / 2);
     ctx.font = '13px system-ui, sans-serif';
   });
   const laneY = (name: string) => (LANES.length + EVENT_LANES.indexOf(name)) * LANE_H;
