@@ -97,7 +97,7 @@ export class ReviewPlayer {
   async loadOverview(width: number): Promise<void> {
     const { caseId, view } = reviewStore.get();
     if (!caseId || !view) return;
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 200; i++) {
       const ov = await callApi('reviewOverview', { params: { id: caseId }, query: { width: String(Math.max(1, Math.min(8192, Math.round(width)))), from: String(Math.round(view.fromMs)), to: String(Math.round(view.toMs)) } });
       if (reviewStore.get().view !== view) return;
       reviewStore.set({ overview: ov });
