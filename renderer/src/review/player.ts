@@ -36,6 +36,7 @@ export class ReviewPlayer {
   private lastStoreT = 0;
   private seekSeq = 0;
   private raf = 0;
+  private grow: ReturnType<typeof setInterval> | null = null;
   /** Animation frames drawn (tests wait on it). */
   frames = 0;
 
@@ -56,15 +57,28 @@ export class ReviewPlayer {
       void this.loadComments();
       await this.seek(detail.span.fromMs + Math.min(60000, (detail.span.toMs - detail.span.fromMs) / 2));
       this.loop();
+      if (detail.case.state === 'recording') this.grow = setInterval(() => void this.refreshRunning(id), 5000);
     } catch (e) {
       reviewStore.set({ error: (e as Error).message });
     }
   }
 
   close(): void {
+    if (this.grow) clearInterval(this.grow);
+    this.grow = null;
     cancelAnimationFrame(this.raf);
     this.raf = 0;
     this.clock.pause();
+  }
+
+  /** A running case grows: its span (and a timeline showing up to its end) follow it. */
+  private async refreshRunning(id: string): Promise<void> {
+    const d = await callApi('reviewRecording', { params: { id } }).catch(() => null);
+    const { detail, view, caseId } = reviewStore.get();
+    if (!d || caseId !== id || !detail || !view) return;
+    const followEnd = view.toMs >= detail.span.toMs - 1;
+    reviewStore.set({ detail: { ...detail, case: d.case, span: d.span }, view: followEnd ? { fromMs: view.fromMs, toMs: d.span.toMs } : view });
+    if (d.case.state !== 'recording' && this.grow) clearInterval(this.grow);
   }
 
   /** The MDC id of a recorded channel (from the device descriptors recorded with the case). */
