@@ -110,6 +110,16 @@ test('review a running case in Chromium: seek to a marker, play at 10x, live dis
     store.close();
   }
   await until(() => page.locator('[data-testid="review-timeline-canvas"][data-complete="true"]').count(), 'overview complete', 20000);
+  // A reviewer's comment at the marker: in the review ledger (chain verified), never among the team's entries.
+  await page.locator('[data-testid="review-comment-name"]').fill('Dr Review');
+  await page.locator('[data-testid="review-comment-text"]').fill('ABP fine at incision');
+  await page.locator('[data-testid="review-comment-add"]').click();
+  await until(() => page.getByText('1 comments, chain verified').count(), 'comment stored and its chain verified');
+  const comments = await api<{ comments: { tMs: number; name: string; role: string; text: string }[] }>(`/api/review/recordings/${caseId}/comments`);
+  assert.deepEqual(comments.comments.map((c) => [c.tMs, c.name, c.role, c.text]), [[T, 'Dr Review', 'reviewer', 'ABP fine at incision']]);
+  const team = RecordingStore.open(file, { readonly: true });
+  assert.deepEqual(team.currentAnnotations().map((a) => a.kind), ['incision'], 'the case file has only the team entry');
+  team.close();
   await page.screenshot({ path: artefact('review-marker.png') });
 
   // Play at 10x from the case start: the review clock shown advances 10 s per second of performance.now.

@@ -12,7 +12,7 @@ import type { ReviewNumericView, WaveView } from '../../../common/review-contrac
 import { ReviewClock, zoomSpan, type Speed } from './review-clock';
 import { reviewStore } from './review-store';
 
-/** Waveform kept before T on a seek: a little more than one sweep of the widest row at 6.25 mm/s would need; the rest refills. */
+/** Waveform read before T on a seek for a row not laid out yet (no sweep period known). */
 const SEEK_WINDOW_MS = 15000;
 const NUMERIC_REFRESH_MS = 250;
 
@@ -127,7 +127,7 @@ export class ReviewPlayer {
   async addComment(text: string, role: string, name: string): Promise<void> {
     const id = reviewStore.get().caseId;
     if (!id) return;
-    await callApi('reviewComment', { params: { id }, body: { t: String(Math.round(this.clock.now())), text, role, name } });
+    await callApi('reviewComment', { params: { id }, body: { t: String(this.clock.now()), text, role, name } });
     await this.loadComments();
   }
 
@@ -150,14 +150,22 @@ export class ReviewPlayer {
     this.clock.seek(tMs);
     const t = this.clock.now();
     const seq = ++this.seekSeq;
-    const st = await callApi('reviewState', { params: { id: caseId }, query: { t: String(t), window: String(SEEK_WINDOW_MS) } });
+    // State at T without waveforms (window 1 ms), and each row's waveform for one sweep before T: the rows run at
+    // different paper speeds (CO2 at 6.25 mm/s shows about 30 s, ECG at 25 mm/s about 8 s), and only shown rows are read.
+    const rows = [...this.rows.values()];
+    const [st, ...waves] = await Promise.all([
+      callApi('reviewState', { params: { id: caseId }, query: { t: String(t), window: '1' } }),
+      ...rows.map((row) => {
+        const span = Math.min(120000, (Number.isFinite(row.trace.periodMs) && row.trace.periodMs > 0 ? row.trace.periodMs : SEEK_WINDOW_MS) + 500);
+        return callApi('reviewWaves', { params: { id: caseId }, query: { from: String(t - span), to: String(t), channels: String(row.channelId) } });
+      }),
+    ]);
     if (seq !== this.seekSeq) return false;
-    for (const row of this.rows.values()) {
+    rows.forEach((row, i) => {
       row.trace.buffer.clear();
-      const w = st.waves.find((x) => x.channelId === row.channelId);
-      for (const r of w ? samplesOf(w) : []) row.trace.buffer.push(r.t0Ms, r.rateHz, r.v);
+      for (const r of waves[i].waves.flatMap(samplesOf)) row.trace.buffer.push(r.t0Ms, r.rateHz, r.v);
       if (row.canvas) row.trace.resize(row.canvas);
-    }
+    });
     this.wavesTo = t;
     const { waves: _w, numerics, ...instant } = st;
     void _w;
