@@ -20,15 +20,29 @@ export interface DrawnFigures {
 export async function drawnSeeks(file: string, instants: number[]): Promise<DrawnFigures> {
   const dataDir = path.dirname(path.dirname(file));
   const id = path.basename(file, '.orrec');
-  const hub = await startHub({ host: '127.0.0.1', port: 0, bus: 'tcp://127.0.0.1:*', dataDir, simulate: false, record: false, busSecurity: 'plain', log: () => undefined });
+  const hub = await startHub({
+    host: '127.0.0.1',
+    port: 0,
+    bus: 'tcp://127.0.0.1:*',
+    dataDir,
+    simulate: false,
+    record: false,
+    busSecurity: 'plain',
+    log: () => undefined,
+  });
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     const u = new URL(hub.displayUrl);
     await page.goto(`${u.origin}/#review&case=${encodeURIComponent(id)}&token=${hub.token}`);
-    await page.waitForFunction(() => (window as any).__orhubReview?.state().instant !== null && (window as any).__orhubReview.state().detail, null, { timeout: 120000 });
+    await page.waitForFunction(() => (window as any).__orhubReview?.state().instant !== null && (window as any).__orhubReview.state().detail, null, {
+      timeout: 120000,
+    });
     // Seeks are timed with the overview done (the worker answers one request at a time; a cold build would queue them).
-    await page.evaluate((caseId) => (window as any).__orhubReview.api('reviewOverview', { params: { id: caseId }, query: { width: '1810', budget: 'all' } }), id);
+    await page.evaluate(
+      (caseId) => (window as any).__orhubReview.api('reviewOverview', { params: { id: caseId }, query: { width: '1810', budget: 'all' } }),
+      id,
+    );
     await page.waitForFunction(() => (window as any).__orhubReview.state().overview?.complete, null, { timeout: 120000 });
     const times = await page.evaluate(async (ts: number[]) => {
       const r = (window as any).__orhubReview;

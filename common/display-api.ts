@@ -285,7 +285,8 @@ export const API_ROUTES = {
   reviewRecordings: {
     method: 'GET',
     path: '/api/review/recordings',
-    summary: 'Review: every recording, finished or running, newest first, with search by date, room, procedure, team member, marker kind, state.',
+    summary:
+      'Review: every recording, finished or running, newest first, with search by date, room, procedure, team member, marker kind, state.',
     query: reviewListQuery,
     status: 200,
     response: json<RecordingListView>(),
@@ -304,10 +305,15 @@ export const API_ROUTES = {
     path: '/api/review/recordings/:id/overview',
     summary: 'Review: trend overview, min/max per pixel column, with markers, alarms, gaps and device intervals; complete: false means ask again.',
     query: z.object({
-      width: z.string().check(z.regex(/^\d{1,4}$/, { error: 'must be a whole number of columns (1..8192)' }), z.describe('columns, 1..8192')),
+      width: z.string().check(
+        z.regex(/^\d{1,4}$/, { error: 'must be a whole number of columns (1..8192)' }),
+        z.describe('columns, 1..8192'),
+      ),
       from: instant('from'),
       to: instant('to'),
-      budget: z.optional(z.string().check(z.regex(/^(\d{1,6}|all)$/, { error: 'must be ms or "all"' }), z.describe('ms spent building the cache, or all (default 150)'))),
+      budget: z.optional(
+        z.string().check(z.regex(/^(\d{1,6}|all)$/, { error: 'must be ms or "all"' }), z.describe('ms spent building the cache, or all (default 150)')),
+      ),
     }),
     status: 200,
     response: json<OverviewView>(),
@@ -316,10 +322,13 @@ export const API_ROUTES = {
   reviewState: {
     method: 'GET',
     path: '/api/review/recordings/:id/state',
-    summary: 'Review: what the theatre display showed at t: waves of the window ending at t, numerics, settings, device states, alarms, poses, series, registration.',
+    summary:
+      'Review: what the theatre display showed at t: waves of the window ending at t, numerics, settings, device states, alarms, poses, series, registration.',
     query: z.object({
       t: z.string().check(z.minLength(1), z.maxLength(64), z.describe(`the instant: ${INSTANT}`)),
-      window: z.optional(z.string().check(z.regex(/^\d{1,6}$/, { error: 'must be ms (at most 600000)' }), z.describe('ms of waveform before t (default 10000, at most 600000)'))),
+      window: z.optional(
+        z.string().check(z.regex(/^\d{1,6}$/, { error: 'must be ms (at most 600000)' }), z.describe('ms of waveform before t (default 10000, at most 600000)')),
+      ),
     }),
     status: 200,
     response: json<ReviewStateView>(),
@@ -332,7 +341,9 @@ export const API_ROUTES = {
     query: z.object({
       from: z.string().check(z.minLength(1), z.maxLength(64), z.describe(`from: ${INSTANT}`)),
       to: z.string().check(z.minLength(1), z.maxLength(64), z.describe(`to: ${INSTANT}`)),
-      channels: z.optional(z.string().check(z.regex(/^\d+(,\d+){0,63}$/, { error: 'must be channel ids, comma-separated' }), z.describe('wave channel ids, comma-separated'))),
+      channels: z.optional(
+        z.string().check(z.regex(/^\d+(,\d+){0,63}$/, { error: 'must be channel ids, comma-separated' }), z.describe('wave channel ids, comma-separated')),
+      ),
     }),
     status: 200,
     response: json<WavesWindowView>(),

@@ -55,7 +55,13 @@ export interface RecordingDetailView {
   span: { fromMs: number; toMs: number };
   channels: ReviewChannelView[];
   /** The device descriptors as recorded (docs/device-protocol.md): channels carry their IEEE 11073 id. */
-  devices: { deviceId: string; kind: string; manufacturer: string; model: string; channels: { index: number; kind: string; mdc: string; label: string; unit: string; rateHz?: number }[] }[];
+  devices: {
+    deviceId: string;
+    kind: string;
+    manufacturer: string;
+    model: string;
+    channels: { index: number; kind: string; mdc: string; label: string; unit: string; rateHz?: number }[];
+  }[];
   trends: ReviewTrendInfo[];
 }
 

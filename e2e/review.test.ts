@@ -90,16 +90,26 @@ test('review a running case in Chromium: seek to a marker, play at 10x, live dis
   await until(() => page.evaluate((t) => (window as any).__orhubReview.state().instant?.tMs === t, T), 'seeked to the marker');
   const store = RecordingStore.open(file, { readonly: true });
   try {
-    for (const [tile, mdc] of [['review-tile-ecg', 'MDC_ECG_HEART_RATE'], ['review-tile-pleth', 'MDC_PULS_OXIM_SAT_O2'], ['review-tile-co2', 'MDC_AWAY_CO2_ET']]) {
+    for (const [tile, mdc] of [
+      ['review-tile-ecg', 'MDC_ECG_HEART_RATE'],
+      ['review-tile-pleth', 'MDC_PULS_OXIM_SAT_O2'],
+      ['review-tile-co2', 'MDC_AWAY_CO2_ET'],
+    ]) {
       const ch = channelOf(file, mdc);
-      const rec = store.readNumerics(ch.id, T - 10000, T).filter((n) => n.tMs <= T).at(-1);
+      const rec = store
+        .readNumerics(ch.id, T - 10000, T)
+        .filter((n) => n.tMs <= T)
+        .at(-1);
       assert.ok(rec, `${mdc} recorded before the marker`);
       const shown = Number(await page.locator(`[data-testid="${tile}-value"]`).getAttribute('data-value'));
       assert.equal(shown, rec.value, `${tile}: shows the value recorded at ${T}`);
     }
     // The instrument: recorded pose at or before T (under 1 s old), through the inverse of the recorded image->tracker registration.
     const tool = channelOf(file, 'MDC_NAV_POSE_INSTRUMENT');
-    const pose = store.readPoses(tool.id, T - 1000, T).filter((p) => p.tMs <= T).at(-1)!;
+    const pose = store
+      .readPoses(tool.id, T - 1000, T)
+      .filter((p) => p.tMs <= T)
+      .at(-1)!;
     const reg = store.registrations(-Infinity, T).at(-1)!;
     assert.ok(pose && reg, 'a pose and a registration recorded before the marker');
     const want = transformPoint(invertRigid(reg.matrix), [pose.matrix[12], pose.matrix[13], pose.matrix[14]]);
@@ -116,9 +126,16 @@ test('review a running case in Chromium: seek to a marker, play at 10x, live dis
   await page.locator('[data-testid="review-comment-add"]').click();
   await until(() => page.getByText('1 comments, chain verified').count(), 'comment stored and its chain verified');
   const comments = await api<{ comments: { tMs: number; name: string; role: string; text: string }[] }>(`/api/review/recordings/${caseId}/comments`);
-  assert.deepEqual(comments.comments.map((c) => [c.tMs, c.name, c.role, c.text]), [[T, 'Dr Review', 'reviewer', 'ABP fine at incision']]);
+  assert.deepEqual(
+    comments.comments.map((c) => [c.tMs, c.name, c.role, c.text]),
+    [[T, 'Dr Review', 'reviewer', 'ABP fine at incision']],
+  );
   const team = RecordingStore.open(file, { readonly: true });
-  assert.deepEqual(team.currentAnnotations().map((a) => a.kind), ['incision'], 'the case file has only the team entry');
+  assert.deepEqual(
+    team.currentAnnotations().map((a) => a.kind),
+    ['incision'],
+    'the case file has only the team entry',
+  );
   team.close();
   await page.screenshot({ path: artefact('review-marker.png') });
 

@@ -35,7 +35,10 @@ test('comments are kept in DATA_DIR/review, chained, and checked; the case file 
     const list = svc.comments({ id });
     assert.equal(list.status, 200);
     if (list.status !== 200) return;
-    assert.deepEqual(list.body.comments.map((c) => c.text), ['ABP drop here', 'second']);
+    assert.deepEqual(
+      list.body.comments.map((c) => c.text),
+      ['ABP drop here', 'second'],
+    );
     assert.deepEqual(list.body.chain, { ok: true });
     assert.equal(list.body.comments[1].prevHash, list.body.comments[0].hash);
   } finally {

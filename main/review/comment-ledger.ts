@@ -29,8 +29,19 @@ const chainId = (caseId: string) => `review:${caseId}`;
 function hashOf(c: Omit<ReviewCommentView, 'hash'>): string {
   const { seq, caseId, tMs, recordedMs, role, name, text, prevHash } = c;
   return hashRecord({
-    seq, caseId: chainId(caseId), entryId: `review-${seq}`, version: 1, action: 'create', kind: 'review-comment',
-    tMs, recordedMs, role, name, text, data: {}, prevHash,
+    seq,
+    caseId: chainId(caseId),
+    entryId: `review-${seq}`,
+    version: 1,
+    action: 'create',
+    kind: 'review-comment',
+    tMs,
+    recordedMs,
+    role,
+    name,
+    text,
+    data: {},
+    prevHash,
   });
 }
 
@@ -46,7 +57,10 @@ export class CommentLedger {
   readonly file: string;
 
   /** Opens (creating when `create`) the ledger of `caseId` under dataDir. Throws ENOENT-like when absent and not creating. */
-  private constructor(file: string, private readonly caseId: string) {
+  private constructor(
+    file: string,
+    private readonly caseId: string,
+  ) {
     this.file = file;
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -70,8 +84,15 @@ export class CommentLedger {
   list(): ReviewCommentView[] {
     const rows = this.db.prepare('SELECT * FROM comments ORDER BY seq').all() as Record<string, string | number>[];
     return rows.map((r) => ({
-      seq: Number(r.seq), caseId: String(r.case_id), tMs: Number(r.t_ms), recordedMs: Number(r.recorded_ms), role: String(r.role),
-      name: String(r.name), text: String(r.text), prevHash: String(r.prev_hash), hash: String(r.hash),
+      seq: Number(r.seq),
+      caseId: String(r.case_id),
+      tMs: Number(r.t_ms),
+      recordedMs: Number(r.recorded_ms),
+      role: String(r.role),
+      name: String(r.name),
+      text: String(r.text),
+      prevHash: String(r.prev_hash),
+      hash: String(r.hash),
     }));
   }
 
@@ -85,8 +106,14 @@ export class CommentLedger {
     const c = this.db.transaction(() => {
       const last = this.db.prepare('SELECT seq, hash FROM comments ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
       const body = {
-        seq: (last?.seq ?? 0) + 1, caseId: this.caseId, tMs: input.tMs, recordedMs: nowMs,
-        role: input.role.trim(), name: input.name.trim(), text, prevHash: last?.hash ?? genesisHash(chainId(this.caseId)),
+        seq: (last?.seq ?? 0) + 1,
+        caseId: this.caseId,
+        tMs: input.tMs,
+        recordedMs: nowMs,
+        role: input.role.trim(),
+        name: input.name.trim(),
+        text,
+        prevHash: last?.hash ?? genesisHash(chainId(this.caseId)),
       };
       const row = { ...body, hash: hashOf(body) };
       this.db

@@ -67,13 +67,21 @@ export function RecordingList() {
             <option value="ended">ended</option>
           </select>
         </label>
-        <button type="submit" data-testid="review-search">Search</button>
+        <button type="submit" data-testid="review-search">
+          Search
+        </button>
       </form>
       {error ? <div className="review-error">{error}</div> : null}
       <table>
         <thead>
           <tr>
-            <th>Started</th><th>Duration</th><th>Room</th><th>Procedure</th><th>Team</th><th>Markers</th><th>State</th>
+            <th>Started</th>
+            <th>Duration</th>
+            <th>Room</th>
+            <th>Procedure</th>
+            <th>Team</th>
+            <th>Markers</th>
+            <th>State</th>
           </tr>
         </thead>
         <tbody>
@@ -84,7 +92,11 @@ export function RecordingList() {
               <td>{e.room}</td>
               <td>{e.procedure}</td>
               <td>{e.team.map((m) => `${m.name} (${m.role})`).join(', ')}</td>
-              <td>{Object.entries(e.markerKinds).map(([k, n]) => `${k}${n > 1 ? ` ×${n}` : ''}`).join(', ')}</td>
+              <td>
+                {Object.entries(e.markerKinds)
+                  .map(([k, n]) => `${k}${n > 1 ? ` ×${n}` : ''}`)
+                  .join(', ')}
+              </td>
               <td className={`state-${e.state}`}>{e.state === 'recording' ? '● recording' : e.state}</td>
             </tr>
           ))}

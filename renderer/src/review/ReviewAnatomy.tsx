@@ -37,7 +37,10 @@ function draw(canvas: HTMLCanvasElement, g: VolumeGeometry | null, tip: Vec3 | n
   ctx.fillRect(0, 0, w, h);
   if (!g) return;
   const [lo, hi] = patientBounds(g);
-  const panes: [number, number, string][] = [[0, 1, 'axial (L–R × A–P)'], [1, 2, 'sagittal (A–P × S–I)']];
+  const panes: [number, number, string][] = [
+    [0, 1, 'axial (L–R × A–P)'],
+    [1, 2, 'sagittal (A–P × S–I)'],
+  ];
   panes.forEach(([a, b, name], k) => {
     const px = (k * w) / 2 + 16;
     const pw = w / 2 - 32;
@@ -91,7 +94,9 @@ export function ReviewAnatomy() {
           <span>No images were shown at this time</span>
         )}
         <span data-testid="review-registration">
-          {instant?.registration ? `Registration in force: ${instant.registration.method ?? ''} FRE ${instant.registration.freMm?.toFixed(2) ?? '?'} mm` : 'Not registered'}
+          {instant?.registration
+            ? `Registration in force: ${instant.registration.method ?? ''} FRE ${instant.registration.freMm?.toFixed(2) ?? '?'} mm`
+            : 'Not registered'}
         </span>
       </div>
       {series && series.sourceAvailable === false && series.source !== 'demo' ? (
@@ -99,12 +104,18 @@ export function ReviewAnatomy() {
           The series is no longer at {series.source}. Locate it by series UID {series.seriesUid}: search a PACS
           <input value={pacs} placeholder="https://pacs/dicom-web" onChange={(e) => setPacs(e.target.value)} />
           <button onClick={() => void locate()}>Search</button>
-          {typeof found === 'string' ? <span className="review-error">{found}</span> : found ? <span>{found.length ? `found: ${found[0].url}` : 'not on that PACS'}</span> : null}
+          {typeof found === 'string' ? (
+            <span className="review-error">{found}</span>
+          ) : found ? (
+            <span>{found.length ? `found: ${found[0].url}` : 'not on that PACS'}</span>
+          ) : null}
         </div>
       ) : null}
       <canvas ref={canvas} className="review-anatomy-canvas" data-testid="review-anatomy-canvas" />
       <div className="review-instrument" data-testid="review-instrument" data-tip={inst ? inst.tip.map((v) => v.toFixed(2)).join(',') : ''}>
-        {inst ? `Instrument tip (LPS mm): ${inst.tip.map((v) => v.toFixed(1)).join(', ')} · quality ${inst.quality.toFixed(2)}` : 'No instrument position at this time'}
+        {inst
+          ? `Instrument tip (LPS mm): ${inst.tip.map((v) => v.toFixed(1)).join(', ')} · quality ${inst.quality.toFixed(2)}`
+          : 'No instrument position at this time'}
       </div>
     </section>
   );

@@ -22,15 +22,29 @@ function Controls() {
       <button data-testid="review-play" onClick={() => player.toggle()} title="space">
         {playing ? '❚❚ Pause' : '▶ Play'}
       </button>
-      <button onClick={() => player.step(-1)} title="←">◀ frame</button>
-      <button onClick={() => player.step(1)} title="→">frame ▶</button>
+      <button onClick={() => player.step(-1)} title="←">
+        ◀ frame
+      </button>
+      <button onClick={() => player.step(1)} title="→">
+        frame ▶
+      </button>
       {SPEEDS.map((s) => (
-        <button key={s} className={s === speed ? 'on' : ''} data-testid={`review-speed-${s}`} onClick={() => player.setSpeed(s)} title={s === 10 ? '0' : String(s)}>
+        <button
+          key={s}
+          className={s === speed ? 'on' : ''}
+          data-testid={`review-speed-${s}`}
+          onClick={() => player.setSpeed(s)}
+          title={s === 10 ? '0' : String(s)}
+        >
           {s}x
         </button>
       ))}
-      <button onClick={() => player.zoom(0.5)} title="+">zoom +</button>
-      <button onClick={() => player.zoom(2)} title="-">zoom −</button>
+      <button onClick={() => player.zoom(0.5)} title="+">
+        zoom +
+      </button>
+      <button onClick={() => player.zoom(2)} title="-">
+        zoom −
+      </button>
       <span className="review-time" data-testid="review-time" data-t={Math.round(tMs)}>
         {clock(tMs, true)} <small>(+{fmtOffset(tMs - from)})</small>
       </span>
@@ -61,8 +75,14 @@ function Comments() {
         <input placeholder="role" value={role} onChange={(e) => setRole(e.target.value)} />
         <input placeholder="name" value={name} onChange={(e) => setName(e.target.value)} data-testid="review-comment-name" />
         <input className="wide" placeholder="comment" value={text} onChange={(e) => setText(e.target.value)} data-testid="review-comment-text" />
-        <button onClick={() => void submit()} data-testid="review-comment-add">Add</button>
-        {comments ? <span className={comments.chain.ok ? 'chain-ok' : 'review-error'}>{comments.chain.ok ? `${comments.comments.length} comments, chain verified` : comments.chain.error}</span> : null}
+        <button onClick={() => void submit()} data-testid="review-comment-add">
+          Add
+        </button>
+        {comments ? (
+          <span className={comments.chain.ok ? 'chain-ok' : 'review-error'}>
+            {comments.chain.ok ? `${comments.comments.length} comments, chain verified` : comments.chain.error}
+          </span>
+        ) : null}
         {error ? <span className="review-error">{error}</span> : null}
       </div>
       <ul>
@@ -80,11 +100,19 @@ function Markers() {
   const markers = useReview((s) => s.overview?.markers) ?? [];
   return (
     <div className="review-markers" data-testid="review-markers">
-      {markers.filter((m) => m.action !== 'delete').map((m) => (
-        <button key={m.entryId} data-testid={`review-marker-${m.kind}`} data-t={m.tMs} onClick={() => void player.seek(m.tMs)} title={`${m.name} (${m.role}) ${m.text}`}>
-          {clock(m.tMs)} {m.kind}
-        </button>
-      ))}
+      {markers
+        .filter((m) => m.action !== 'delete')
+        .map((m) => (
+          <button
+            key={m.entryId}
+            data-testid={`review-marker-${m.kind}`}
+            data-t={m.tMs}
+            onClick={() => void player.seek(m.tMs)}
+            title={`${m.name} (${m.role}) ${m.text}`}
+          >
+            {clock(m.tMs)} {m.kind}
+          </button>
+        ))}
     </div>
   );
 }
@@ -100,8 +128,12 @@ function CaseReview({ id }: { id: string }) {
   return (
     <div className="app review-app" data-testid="review-case">
       <header className="top">
-        <a className="brand" href="#review">OR Hub · Review</a>
-        <span className="review-case-title">{detail ? `${detail.case.procedure} · ${detail.case.room} · ${String(detail.case.state ?? '')}` : 'Opening…'}</span>
+        <a className="brand" href="#review">
+          OR Hub · Review
+        </a>
+        <span className="review-case-title">
+          {detail ? `${detail.case.procedure} · ${detail.case.room} · ${String(detail.case.state ?? '')}` : 'Opening…'}
+        </span>
         <Controls />
       </header>
       {error ? <div className="conn-error">{error}</div> : null}

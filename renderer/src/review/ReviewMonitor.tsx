@@ -84,7 +84,12 @@ export function ReviewBanner() {
     <div className="review-banner">
       <div className="alarm-bar" data-testid="review-alarm-bar">
         {alarms.slice(0, 4).map((a) => (
-          <div key={`${a.deviceId}/${a.code}/${a.fromMs}`} className={`alarm alarm-${PRIORITY_NAME[a.priority]}`} data-priority={PRIORITY_NAME[a.priority]} style={{ borderColor: PRIORITY_COLOR[a.priority] }}>
+          <div
+            key={`${a.deviceId}/${a.code}/${a.fromMs}`}
+            className={`alarm alarm-${PRIORITY_NAME[a.priority]}`}
+            data-priority={PRIORITY_NAME[a.priority]}
+            style={{ borderColor: PRIORITY_COLOR[a.priority] }}
+          >
             {a.text}
           </div>
         ))}

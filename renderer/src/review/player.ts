@@ -23,8 +23,7 @@ interface Row {
   canvas: HTMLCanvasElement | null;
 }
 
-const samplesOf = (w: WaveView) =>
-  w.runs.map((r) => ({ t0Ms: r.t0Ms, rateHz: 1000 / r.stepMs, v: Float32Array.from(r.raw, (x) => x * r.scale + r.offset) }));
+const samplesOf = (w: WaveView) => w.runs.map((r) => ({ t0Ms: r.t0Ms, rateHz: 1000 / r.stepMs, v: Float32Array.from(r.raw, (x) => x * r.scale + r.offset) }));
 
 export class ReviewPlayer {
   readonly clock = new ReviewClock(() => reviewStore.get().detail?.span ?? { fromMs: 0, toMs: 0 });
@@ -46,12 +45,17 @@ export class ReviewPlayer {
     try {
       const detail = await callApi('reviewRecording', { params: { id } });
       this.mdcOf.clear();
-      for (const d of detail.devices)
-        for (const c of d.channels ?? []) this.mdcOf.set(`${d.deviceId}/${c.index}`, c.mdc);
+      for (const d of detail.devices) for (const c of d.channels ?? []) this.mdcOf.set(`${d.deviceId}/${c.index}`, c.mdc);
       this.rows.clear();
       for (const spec of WAVE_ROWS) {
         const ch = detail.channels.find((c) => c.kind === 'wave' && this.mdcOf.get(`${c.deviceId}/${c.channel}`) === spec.wave);
-        if (ch) this.rows.set(spec.id, { spec, channelId: ch.id, trace: new SweepTrace({ color: spec.color, mmPerS: spec.mmPerS, range: spec.range }, Math.ceil((ch.rateHz ?? 125) * 40)), canvas: null });
+        if (ch)
+          this.rows.set(spec.id, {
+            spec,
+            channelId: ch.id,
+            trace: new SweepTrace({ color: spec.color, mmPerS: spec.mmPerS, range: spec.range }, Math.ceil((ch.rateHz ?? 125) * 40)),
+            canvas: null,
+          });
       }
       reviewStore.set({ detail, view: detail.span });
       void this.loadComments();
@@ -112,7 +116,10 @@ export class ReviewPlayer {
     const { caseId, view } = reviewStore.get();
     if (!caseId || !view) return;
     for (let i = 0; i < 200; i++) {
-      const ov = await callApi('reviewOverview', { params: { id: caseId }, query: { width: String(Math.max(1, Math.min(8192, Math.round(width)))), from: String(Math.round(view.fromMs)), to: String(Math.round(view.toMs)) } });
+      const ov = await callApi('reviewOverview', {
+        params: { id: caseId },
+        query: { width: String(Math.max(1, Math.min(8192, Math.round(width)))), from: String(Math.round(view.fromMs)), to: String(Math.round(view.toMs)) },
+      });
       if (reviewStore.get().view !== view) return;
       reviewStore.set({ overview: ov });
       if (ov.complete) return;

@@ -4,7 +4,10 @@ import { ReviewClock, zoomSpan } from './review-clock';
 
 test('the review clock advances at its speed while playing and stops at the end', () => {
   let wall = 1000;
-  const c = new ReviewClock(() => ({ fromMs: 0, toMs: 60000 }), () => wall);
+  const c = new ReviewClock(
+    () => ({ fromMs: 0, toMs: 60000 }),
+    () => wall,
+  );
   c.seek(10000);
   wall += 500;
   assert.equal(c.now(), 10000, 'paused: still');

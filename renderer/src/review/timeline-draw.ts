@@ -24,7 +24,12 @@ export const TIMELINE_H = (LANES.length + EVENT_LANES.length) * LANE_H + 18;
 /** IEC 60601-1-8 colours: high red, medium yellow, low cyan. */
 export const PRIORITY_COLOR: Record<number, string> = { 3: '#ff2a2a', 2: '#ffd21f', 1: '#22d3ee', 0: '#8a8a8a' };
 
-export function drawTimeline(canvas: HTMLCanvasElement, ov: OverviewView, comments: readonly ReviewCommentView[], view: { fromMs: number; toMs: number }): void {
+export function drawTimeline(
+  canvas: HTMLCanvasElement,
+  ov: OverviewView,
+  comments: readonly ReviewCommentView[],
+  view: { fromMs: number; toMs: number },
+): void {
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth;
   const h = TIMELINE_H;
