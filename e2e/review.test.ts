@@ -164,6 +164,10 @@ test('review a running case in Chromium: seek to a marker, play at 10x, live dis
   assert.ok(Math.abs(rate - 10) <= 1, `review clock ran at ${rate.toFixed(2)}x (want 10x ±10%)`);
   assert.notEqual(await canvasData(page, '[data-testid="review-wave-ecg"]'), ecgBefore, 'the review waveform is drawn while playing');
 
+  // On the theatre display itself: its Review button opens the review screen in a new window; the live page stays.
+  const [popup] = await Promise.all([live.waitForEvent('popup'), live.locator('[data-testid="open-review"]').click()]);
+  await until(() => popup.locator(`[data-testid="review-entry"][data-case="${caseId}"]`).count(), 'the review window from the live display lists the case');
+  await popup.close();
   sampling = false;
   await sampler;
   assert.ok(liveFrames.length >= 5 && liveFrames.every(Boolean), `live ECG canvas changed every second during the review (${liveFrames.join(',')})`);
