@@ -21,6 +21,15 @@ import type {
 } from './case-contract';
 import type { AnatomyStateView, DicomSourcesView, PacsSeriesView, RegistrationView } from './anatomy-contract';
 import type { AlarmChangeView, AlarmEngineState, AlarmLimitView, AlarmsView, StatusView } from './display-contract';
+import type {
+  OverviewView,
+  RecordingDetailView,
+  RecordingListView,
+  ReviewCommentView,
+  ReviewCommentsView,
+  ReviewStateView,
+  WavesWindowView,
+} from './review-contract';
 import { binary, json, type RouteDef } from './api-route';
 
 // zod/mini (not the full zod): the renderer bundles this table, and mini adds about 20 KB where zod adds 450 KB.
@@ -112,6 +121,29 @@ const alarmAction = <A extends string>(action: A, summary: string) =>
     response: json<{ alarmId: string; engine: AlarmEngineState }>(),
     errors: { 400: 'who is missing or blank', 404: 'no active alarm with that id' },
   }) as const;
+const INSTANT = 'an ISO date-time with a zone, Unix ms, or an offset from the case start (+90s, 1h20m, 1:20:00)';
+const instant = (what: string) => z.optional(z.string().check(z.minLength(1), z.maxLength(64), z.describe(`${what}: ${INSTANT}`)));
+
+export const reviewListQuery = z.object({
+  from: instant('cases overlapping from'),
+  to: instant('cases overlapping up to'),
+  room: optText(100, 'room contains (case-insensitive)'),
+  procedure: optText(200, 'procedure contains (case-insensitive)'),
+  member: optText(100, "a team member's name or role contains"),
+  marker: optText(40, 'has a team marker of this kind (e.g. incision)'),
+  state: z.optional(z.enum(['created', 'recording', 'ended']).check(z.describe('created, recording or ended'))),
+});
+
+export const reviewCommentBody = z.object({
+  t: z.string().check(z.minLength(1), z.maxLength(64), z.describe(`the instant commented on: ${INSTANT}`)),
+  text: text(4000, 'the comment'),
+  role: text(40, 'who: the reviewer\'s role, e.g. "M&M chair"'),
+  name: text(100, "who: the reviewer's name"),
+});
+
+const REVIEW_400 = 'a parameter is wrong (code REVIEW_BAD_WIDTH, REVIEW_BAD_TIME, REVIEW_BAD_SPAN, REVIEW_BAD_CHANNEL, REVIEW_BAD_BUDGET, REC_BAD_ID...)';
+const REVIEW_404 = 'no recording with that id (code REC_NOT_FOUND)';
+const REVIEW_503 = 'the review worker stopped (code REVIEW_WORKER): try again';
 
 const REC_ENTRY =
   'the recorder refused (code REC_NO_CASE: no active case; ' +
@@ -326,6 +358,90 @@ export const API_ROUTES = {
     status: 200,
     response: json<AlarmLimitView>(),
     errors: { 400: 'a field is wrong, low is not below high, or no limits for that channel' },
+  },
+  reviewRecordings: {
+    method: 'GET',
+    path: '/api/review/recordings',
+    summary:
+      'Review: every recording, finished or running, newest first, with search by date, room, procedure, team member, marker kind, state.',
+    query: reviewListQuery,
+    status: 200,
+    response: json<RecordingListView>(),
+    errors: { 400: REVIEW_400, 500: 'the search failed', 503: REVIEW_503 },
+  },
+  reviewRecording: {
+    method: 'GET',
+    path: '/api/review/recordings/:id',
+    summary: 'Review: one recording (case, span, channels, device descriptors, trend channels); the case file is opened read-only.',
+    status: 200,
+    response: json<RecordingDetailView>(),
+    errors: { 400: REVIEW_400, 404: REVIEW_404, 500: 'the case file could not be read', 503: REVIEW_503 },
+  },
+  reviewOverview: {
+    method: 'GET',
+    path: '/api/review/recordings/:id/overview',
+    summary: 'Review: trend overview, min/max per pixel column, with markers, alarms, gaps and device intervals; complete: false means ask again.',
+    query: z.object({
+      width: z.string().check(
+        z.regex(/^\d{1,4}$/, { error: 'must be a whole number of columns (1..8192)' }),
+        z.describe('columns, 1..8192'),
+      ),
+      from: instant('from'),
+      to: instant('to'),
+      budget: z.optional(
+        z.string().check(z.regex(/^(\d{1,6}|all)$/, { error: 'must be ms or "all"' }), z.describe('ms spent building the cache, or all (default 150)')),
+      ),
+    }),
+    status: 200,
+    response: json<OverviewView>(),
+    errors: { 400: REVIEW_400, 404: REVIEW_404, 500: 'the case file could not be read', 503: REVIEW_503 },
+  },
+  reviewState: {
+    method: 'GET',
+    path: '/api/review/recordings/:id/state',
+    summary:
+      'Review: what the theatre display showed at t: waves of the window ending at t, numerics, settings, device states, alarms, poses, series, registration.',
+    query: z.object({
+      t: z.string().check(z.minLength(1), z.maxLength(64), z.describe(`the instant: ${INSTANT}`)),
+      window: z.optional(
+        z.string().check(z.regex(/^\d{1,6}$/, { error: 'must be ms (at most 600000)' }), z.describe('ms of waveform before t (default 10000, at most 600000)')),
+      ),
+    }),
+    status: 200,
+    response: json<ReviewStateView>(),
+    errors: { 400: REVIEW_400, 404: REVIEW_404, 500: 'the case file could not be read', 503: REVIEW_503 },
+  },
+  reviewWaves: {
+    method: 'GET',
+    path: '/api/review/recordings/:id/waves',
+    summary: 'Review: raw waveform runs for a span of at most 2 minutes (play and zoom).',
+    query: z.object({
+      from: z.string().check(z.minLength(1), z.maxLength(64), z.describe(`from: ${INSTANT}`)),
+      to: z.string().check(z.minLength(1), z.maxLength(64), z.describe(`to: ${INSTANT}`)),
+      channels: z.optional(
+        z.string().check(z.regex(/^\d+(,\d+){0,63}$/, { error: 'must be channel ids, comma-separated' }), z.describe('wave channel ids, comma-separated')),
+      ),
+    }),
+    status: 200,
+    response: json<WavesWindowView>(),
+    errors: { 400: REVIEW_400, 404: REVIEW_404, 500: 'the case file could not be read', 503: REVIEW_503 },
+  },
+  reviewComments: {
+    method: 'GET',
+    path: '/api/review/recordings/:id/comments',
+    summary: "Review: reviewers' comments (kept in DATA_DIR/review/, apart from the team's entries) and whether their hash chain checks.",
+    status: 200,
+    response: json<ReviewCommentsView>(),
+    errors: { 400: REVIEW_400, 404: REVIEW_404, 500: 'the ledger could not be read', 503: REVIEW_503 },
+  },
+  reviewComment: {
+    method: 'POST',
+    path: '/api/review/recordings/:id/comments',
+    summary: "Review: adds a reviewer's comment (attributed, hash-chained, head anchored); never written to the case file.",
+    body: reviewCommentBody,
+    status: 201,
+    response: json<ReviewCommentView>(),
+    errors: { 400: `${REVIEW_400}; REVIEW_BAD_COMMENT: empty text or who missing`, 404: REVIEW_404, 500: 'the ledger could not be written', 503: REVIEW_503 },
   },
 } as const satisfies Record<string, RouteDef>;
 

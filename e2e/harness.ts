@@ -83,6 +83,8 @@ export interface HubProc extends Proc {
   url: string;
   token: string;
   origin: string;
+  /** The hub's --data-dir (a fresh temp dir). */
+  dataDir: string;
 }
 
 export async function startHub(extra: string[] = []): Promise<HubProc> {
@@ -93,7 +95,7 @@ export async function startHub(extra: string[] = []): Promise<HubProc> {
   const bus = await p.waitFor(/^bus: (\S+)$/m);
   const url = await p.waitFor(/^display: (\S+)$/m);
   const u = new URL(url);
-  return { ...p, bus, url, token: new URLSearchParams(u.hash.slice(1)).get('token')!, origin: u.origin };
+  return { ...p, bus, url, token: new URLSearchParams(u.hash.slice(1)).get('token')!, origin: u.origin, dataDir };
 }
 
 /**

@@ -19,6 +19,7 @@ import { ApiRouter } from './api-router';
 import { CaseService } from './case-service';
 import { AnatomyService } from './anatomy-service';
 import { AnatomyRecording } from './anatomy-recording';
+import { ReviewRoutes } from './review-service';
 import { writeHubFile, removeHubFile } from './hub-file';
 import { FaultCounter } from './guard';
 import { privateUmask, secureDataDir } from './data-dir';
@@ -209,6 +210,9 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     router.register({ hl7OutStatus: () => ({ status: 200, body: hl7Out.status() }) });
   }
   patientCheck = checkPatient;
+  // Review (issue 14): read-only, in a worker thread, so the live view and the recording are never held up.
+  const review = new ReviewRoutes({ dataDir: cfg.dataDir });
+  review.routes(router);
 
   const onClient = (ws: WebSocket) => {
     const client = {
@@ -316,6 +320,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       bus.close();
       await server.close();
       await anatomy.close();
+      await review.close();
       await cases?.close();
     },
   };

@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../start-worker';
 import type { ReviewService, ReviewServiceOptions, RouteResult } from './routes';
 
-type Handlers = Pick<ReviewService, 'listRecordings' | 'recording' | 'overview' | 'state' | 'waves'>;
+type Handlers = Pick<ReviewService, 'listRecordings' | 'recording' | 'overview' | 'state' | 'waves' | 'comments' | 'addComment'>;
 export type ReviewMethod = keyof Handlers;
 
 export interface ReviewRequest {

@@ -11,6 +11,8 @@ import { StoreError, recordingPath } from '../recorder/store';
 import { type CatalogueQuery, searchRecordings } from './catalogue';
 import { type InstantState, type Overview, ReviewError, ReviewSession, type WaveRun } from './session';
 import { parseInstant, TimeArgError } from './time-arg';
+import { CommentLedger } from './comment-ledger';
+import type { ReviewCommentRequest } from '../../common/review-contract';
 
 export type RouteResult<T> = { status: 200; body: T } | { status: 400 | 404 | 500; body: { error: string; code: string } };
 
@@ -170,6 +172,34 @@ export class ReviewService {
           runs: s.waveRuns(c.id, fromMs, toMs).map(runJson),
         })),
       };
+    });
+  }
+
+  /** GET /api/review/recordings/:id/comments: the reviewers' comments (review ledger, not the case file) and whether their chain checks. */
+  comments(p: { id: string }) {
+    return this.guard(() => {
+      this.session(p.id);
+      const ledger = CommentLedger.open(this.opts.dataDir, p.id);
+      try {
+        const comments = ledger.list();
+        return { comments, chain: ledger.verify(comments) };
+      } finally {
+        ledger.close();
+      }
+    });
+  }
+
+  /** POST /api/review/recordings/:id/comments: appends a reviewer's comment to the case's review ledger. */
+  addComment(p: { id: string } & ReviewCommentRequest) {
+    return this.guard(() => {
+      const s = this.session(p.id);
+      const tMs = parseInstant(String(p.t), s.span().fromMs, 't');
+      const ledger = CommentLedger.open(this.opts.dataDir, p.id);
+      try {
+        return ledger.add({ tMs, text: p.text, role: p.role, name: p.name });
+      } finally {
+        ledger.close();
+      }
     });
   }
 }

@@ -6,6 +6,7 @@ import { getState } from './store';
 import { waveEngine } from './waves/engine';
 import { hubClock } from './hub-clock';
 import { displayAlarm, startLiveness } from './liveness';
+import { ReviewApp } from './review/ReviewApp';
 import './styles.css';
 
 /** The session token comes in the URL fragment (#token=...), never sent to the server in a request line. */
@@ -17,8 +18,10 @@ function readToken(): string | null {
 }
 
 const token = readToken();
-if (token) {
-  setApiToken(token);
+// The review screen (#review, #review&case=ID) reads recordings over HTTP only: no live WebSocket.
+const review = new URLSearchParams(location.hash.replace(/^#/, '')).has('review');
+if (token) setApiToken(token);
+if (token && !review) {
   connect(token);
   startLiveness();
 }
@@ -31,4 +34,6 @@ if (token) {
   displayAlarm,
 };
 
-createRoot(document.getElementById('root')!).render(<App tokenMissing={!token} />);
+createRoot(document.getElementById('root')!).render(
+  review && token ? <ReviewApp /> : <App tokenMissing={!token} onReview={() => window.open(`${location.pathname}#review&token=${token ?? ''}`, '_blank')} />,
+);

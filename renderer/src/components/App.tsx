@@ -23,7 +23,7 @@ function Clock() {
   return <span className="clock">{d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })}</span>;
 }
 
-export function App({ tokenMissing }: { tokenMissing: boolean }) {
+export function App({ tokenMissing, onReview }: { tokenMissing: boolean; onReview?: () => void }) {
   const simulated = useDisplay((s) => s.simulated);
   const connectError = useDisplay((s) => s.connectError);
   const hubLive = useDisplay((s) => s.hubLive);
@@ -50,6 +50,11 @@ export function App({ tokenMissing }: { tokenMissing: boolean }) {
         <LinkAlarm />
         <AlarmBar />
         <Clock />
+        {onReview ? (
+          <button className="review-open" data-testid="open-review" onClick={onReview} title="Review recordings in a new window (the live view keeps running)">
+            Review
+          </button>
+        ) : null}
       </header>
       <DeviceStrip />
       {contractMismatch ? (
