@@ -142,7 +142,8 @@ class JitterQueue {
 }
 
 export class DeviceClient extends EventEmitter {
-  readonly descriptor: DeviceDescriptor;
+  /** What the device last said about itself in HELLO (see redescribe). */
+  descriptor: DeviceDescriptor;
   readonly clock: () => number;
   readonly routingId: string;
   private readonly sock: Dealer;
@@ -272,6 +273,16 @@ export class DeviceClient extends EventEmitter {
     this.sendHello();
     this.hbTimer = setInterval(() => this.push(encodeHeartbeat(this.header(FrameType.Heartbeat))), this.descriptor.heartbeatMs);
     void this.receiveLoop();
+  }
+
+  /**
+   * A gateway learnt of new channels (a tool seen for the first time): says so with a new HELLO
+   * (§4: a later HELLO may change the descriptor; channels keep their streams by index). The
+   * hub answers with a HELLO_ACK ('accepted'); frames for the new channels belong after it.
+   */
+  redescribe(descriptor: DeviceDescriptor): void {
+    this.descriptor = descriptor;
+    this.sendHello();
   }
 
   private sendHello(): void {
