@@ -3,7 +3,7 @@
  * every gap record, and every waveform block, decoded as the renderer would.
  */
 import WebSocket from 'ws';
-import { BinaryKind, decodeBinary, type DeviceView, type GapItem, type HubMessage, type WaveBlockView } from '../common/display-contract';
+import { BinaryKind, decodeBinary, type DeviceView, type GapItem, type HubMessage, type PoseView, type WaveBlockView } from '../common/display-contract';
 
 export interface ReceivedBlock extends WaveBlockView {
   /** performance.timeOrigin + performance.now() when the message arrived, ms. */
@@ -18,6 +18,9 @@ export class DisplayClient {
   /** Numeric values per display stream, in arrival order. */
   readonly numerics = new Map<number, number[]>();
   onBlock: ((b: ReceivedBlock) => void) | null = null;
+  /** Poses per display stream, in arrival order, with their arrival time (tRecvMs, as for blocks). */
+  readonly poses = new Map<number, (PoseView & { tRecvMs: number })[]>();
+  onPose: ((p: PoseView & { tRecvMs: number }) => void) | null = null;
   private ws!: WebSocket;
   closed = false;
 
@@ -45,6 +48,14 @@ export class DisplayClient {
               if (!list) this.blocks.set(b.streamId, (list = []));
               list.push(rb);
               this.onBlock?.(rb);
+            }
+          } else if (d.kind === BinaryKind.Pose) {
+            for (const p of d.poses) {
+              const rp = { ...p, tRecvMs };
+              let list = this.poses.get(p.streamId);
+              if (!list) this.poses.set(p.streamId, (list = []));
+              list.push(rp);
+              this.onPose?.(rp);
             }
           }
           return;

@@ -15,6 +15,7 @@ import { keysCommand } from './keys';
 import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
 import { recordingsCommand, verifyCommand } from '../recorder/cli';
 import { annotateCommand } from './annotate';
+import { gatewayCommand } from './gateway';
 import { SIM_DEVICE_NAMES, createSimDevice, type SimDevice, type SimDeviceName } from '../../native-bridge/node/simulators/devices';
 
 const DEFAULT_BUS = 'tcp://127.0.0.1:7400';
@@ -35,6 +36,8 @@ const START_OPTIONS = {
   simulate: { type: 'boolean', help: 'also run the built-in simulated operating room' },
   dicom: { type: 'string', help: 'open the display with this DICOM series loaded (folder, DICOMDIR or DICOMweb URL)', metavar: 'PATH|URL' },
   'no-supervisor': { type: 'boolean', help: 'run the hub in this process, without the supervisor that restarts it after a failure' },
+  'igtl-out': { type: 'integer', help: 'serve tracker poses as OpenIGTLink TRANSFORM messages on this TCP port (OpenIGTLink\'s usual port is 18944; 0 picks one)', metavar: 'PORT', min: 0, max: 65535 },
+  'igtl-out-host': { type: 'string', help: 'address --igtl-out listens on', metavar: 'ADDR', default: '127.0.0.1', check: checkHost },
 } satisfies OptionSpecs;
 
 const SIM_OPTIONS = {
@@ -116,8 +119,10 @@ const startCommand = defineCommand({
       busSecurity,
       token: supervised ? process.env[ENV_TOKEN] : undefined,
       restart: supervised ? restartInfo() : null,
+      igtlOut: f['igtl-out'] !== undefined ? { port: f['igtl-out'], host: f['igtl-out-host'] } : undefined,
     });
     out(`bus: ${running.busEndpoint}`);
+    if (running.igtlOut) out(`openigtlink out: ${f['igtl-out-host']}:${running.igtlOut.port}`);
     if (running.busDataEndpoint) out(`bus data channel: ${running.busDataEndpoint}`);
     out(`display: ${running.displayUrl}`);
     reportToSupervisor({ port: running.server.port, bus: running.busEndpoint, token: running.token, url: running.displayUrl });
@@ -181,7 +186,7 @@ const simulateCommand = defineCommand({
 export const OR_HUB = defineGroup({
   name: 'or-hub',
   summary: 'OR Hub: operating-room instrument hub.',
-  commands: [startCommand, simulateCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand],
+  commands: [startCommand, simulateCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand, gatewayCommand],
 });
 
 export function main(argv: string[], io: CliIo = STDIO): Promise<number> {

@@ -19,6 +19,7 @@ import { AnatomyService } from './anatomy-service';
 import { AnatomyRecording } from './anatomy-recording';
 import { writeHubFile, removeHubFile } from './hub-file';
 import { FaultCounter } from './guard';
+import { IgtlOutSink } from './igtl-out';
 
 export interface HubConfig {
   host: string;
@@ -32,6 +33,8 @@ export interface HubConfig {
   /** Script that runs the CLI (to spawn `or-hub simulate`). Default: process.argv[1]. */
   cliPath?: string;
   extraSinks?: HubSink[];
+  /** Serve tracker poses as OpenIGTLink TRANSFORM messages on this TCP port (main/hub/igtl-out.ts). */
+  igtlOut?: { port: number; host?: string };
   /** Extra API routes (tests). */
   api?: ApiHandler;
   /** Record procedures (default true). */
@@ -63,6 +66,8 @@ export interface RunningHub {
   cases: CaseService | null;
   router: ApiRouter;
   anatomy: AnatomyService;
+  /** The OpenIGTLink TRANSFORM server and its port, when HubConfig.igtlOut asked for one. */
+  igtlOut: { sink: IgtlOutSink; port: number } | null;
   close(): Promise<void>;
 }
 
@@ -100,6 +105,12 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const display = new DisplaySink();
   hub.addSink(display);
   for (const s of cfg.extraSinks ?? []) hub.addSink(s);
+  const igtlOut = cfg.igtlOut ? new IgtlOutSink({ ...cfg.igtlOut, log }) : null;
+  const igtlOutPort = await igtlOut?.listen().catch((e: Error) => {
+    bus.close();
+    throw new Error(/EADDRINUSE/.test(e.message) ? `--igtl-out port ${cfg.igtlOut!.port} is in use` : `cannot serve OpenIGTLink: ${e.message}`);
+  });
+  if (igtlOut) hub.addSink(igtlOut);
   const hubId = `hub-${process.pid}`;
   const devices = () => hub.deviceStatuses().map(deviceView);
   const alarms = () => display.alarmItems(hub.alarms.active());
@@ -192,6 +203,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     cases,
     router,
     anatomy,
+    igtlOut: igtlOut ? { sink: igtlOut, port: igtlOutPort! } : null,
     async close() {
       clearInterval(timeTicker);
       clearInterval(caseTicker);
@@ -202,6 +214,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       bus.close();
       await server.close();
       await anatomy.close();
+      await igtlOut?.close();
       await cases?.close();
     },
   };
