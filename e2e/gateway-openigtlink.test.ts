@@ -50,7 +50,8 @@ test('a real PLUS tracker recording replayed over OpenIGTLink reaches the displa
   const t0 = frames[0].tSec;
   const messages: Uint8Array[] = [];
   const atMs: number[] = [];
-  const tool = (f: (typeof frames)[0], k: string) => f.tools.get(`${k}Transform`)!.matrix;
+  // TRANSFORM carries the top three rows; the bottom row is (0 0 0 1) by definition (the file writes "-0 0 -0 1").
+  const tool = (f: (typeof frames)[0], k: string) => Float32Array.from(f.tools.get(`${k}Transform`)!.matrix, (v, i) => (i % 4 === 3 ? (i === 15 ? 1 : 0) : v));
   for (const f of frames) {
     const tSenderMs = f.tSec * 1000;
     messages.push(encodeMessage({ type: 'TRANSFORM', deviceName: 'ProbeToTracker', tSenderMs }, transformBody(tool(f, 'ProbeToTracker'))));
@@ -68,13 +69,15 @@ test('a real PLUS tracker recording replayed over OpenIGTLink reaches the displa
   for (const n of names) {
     const poses = display.poses.get(streamByLabel(display, 'plus-replay', n)!)!;
     assert.equal(poses.length, frames.length, `${n}: one pose per recorded frame`);
-    const errors: number[] = [];
-    poses.forEach((p, i) => {
-      assert.deepEqual([...p.matrix], [...tool(frames[i], n)], `${n} frame ${i} bit for bit`);
-      errors.push(Math.abs(p.tHubMs - poses[0].tHubMs - (frames[i].tSec - t0) * 1000));
-    });
-    errors.sort((a, b) => a - b);
-    assert.ok(errors.at(-1)! <= 2 && errors[errors.length >> 1] <= 0.5, `${n}: recorded times kept (median error ${errors[errors.length >> 1].toFixed(3)} ms, worst ${errors.at(-1)!.toFixed(3)} ms)`);
+    poses.forEach((p, i) => assert.deepEqual([...p.matrix], [...tool(frames[i], n)], `${n} frame ${i} bit for bit`));
+    // Hub time − recorded time is one constant (the clocks' offset), to within the sync error:
+    // 1 ms once the mapping has a second of arrivals, 3 ms before.
+    const d = poses.map((p, i) => p.tHubMs - frames[i].tSec * 1000);
+    const ref = [...d].sort((a, b) => a - b)[d.length >> 1];
+    const late = d.filter((_, i) => frames[i].tSec - t0 >= 1).map((x) => Math.abs(x - ref));
+    const worstLate = Math.max(...late);
+    const worst = Math.max(...d.map((x) => Math.abs(x - ref)));
+    assert.ok(worstLate <= 1 && worst <= 3, `${n}: recorded times kept (after 1 s within ${worstLate.toFixed(3)} ms, overall ${worst.toFixed(3)} ms)`);
     shown.set(n, poses);
   }
   // The sync quality of the sender → gateway mapping is published as numerics.
@@ -184,8 +187,8 @@ test('the OpenIGTLink library\'s ReceiveClient reads OR Hub\'s outgoing TRANSFOR
   const shown = [...display.poses.values()].flat();
   let matched = 0;
   for (const m of ours.slice(0, 40)) {
-    const p = shown.find((s) => Math.abs(s.tHubMs - m.header.tSenderMs!) < 0.001);
-    if (p && m.body.type === 'TRANSFORM' && sameMatrix(p.matrix, m.body.matrix)) matched++;
+    const body = m.body;
+    if (body.type === 'TRANSFORM' && shown.some((s) => Math.abs(s.tHubMs - m.header.tSenderMs!) < 0.001 && sameMatrix(s.matrix, body.matrix))) matched++;
   }
   assert.ok(matched >= 38, `${matched} of 40 sent TRANSFORMs match a displayed pose by hub time and matrix`);
   display.close();
