@@ -42,6 +42,13 @@ export type DecodeResult = { ok: true; message: IgtlMessage } | { ok: false; err
 const UNMAPPED = new Set(['IMAGE', 'POINT', 'TRAJ', 'IMGMETA', 'LBMETA', 'COLORTABLE', 'CAPABILITY', 'SENSOR', 'NDARRAY', 'POLYDATA', 'BIND', 'COMMAND', 'RTS_COMMAND', 'VIDEO', 'VIDEOMETA', 'LABEL']);
 const QUERY_OF = new Set(['TRANSFORM', 'POSITION', 'TDATA', 'QTDATA', 'STATUS', 'STRING', 'IMAGE', 'POINT', 'TRAJ', 'IMGMETA', 'LBMETA', 'CAPABILITY', 'SENSOR', 'NDARRAY', 'POLYDATA', 'BIND']);
 
+/** What OR Hub does with a message type: decode it, skip it (defined by OpenIGTLink, not mapped), or refuse it as unknown. */
+export function igtlTypeClass(type: string): 'mapped' | 'unmapped' | 'unknown' {
+  const q = /^(GET|STT|STP|RTS)_(.+)$/.exec(type);
+  if (/^(TRANSFORM|POSITION|TDATA|QTDATA|STATUS|STRING)$/.test(type) || (q && QUERY_OF.has(q[2]))) return 'mapped';
+  return UNMAPPED.has(type) || (q && UNMAPPED.has(q[2])) ? 'unmapped' : 'unknown';
+}
+
 const fail = (code: IgtlErrorCode, message: string, header?: IgtlHeader): DecodeResult => ({ ok: false, error: { code, message }, header });
 
 function finite(m: Float32Array): boolean {

@@ -7,11 +7,8 @@
  * Never throws on hostile input.
  */
 import { IGTL_HEADER_BYTES, decodeHeader, type IgtlHeader } from '../../../common/openigtlink/header';
-import { decodeBody, type IgtlMessage } from '../../../common/openigtlink/messages';
+import { decodeBody, igtlTypeClass, type IgtlMessage } from '../../../common/openigtlink/messages';
 import type { IgtlError } from '../../../common/openigtlink/errors';
-
-/** Types whose bodies are buffered and decoded; anything else is skipped by length. */
-const MAPPED = /^(TRANSFORM|POSITION|TDATA|QTDATA|STATUS|STRING|(GET|STT|STP|RTS)_\w+)$/;
 
 export interface FramerOptions {
   /** Largest body of a mapped type, bytes (default 256 KiB: TDATA of 3,700 tools). */
@@ -71,11 +68,12 @@ export class IgtlFramer {
           break;
         }
         const hd = h.header;
-        if (!MAPPED.test(hd.type)) {
+        const kind = igtlTypeClass(hd.type);
+        if (kind !== 'mapped') {
           // Counted, not buffered: an image stream next to the tracking data costs nothing.
           this.skip = hd.bodySize;
           this.done++;
-          this.sink.error({ code: /^[A-Z][A-Z0-9_]*$/.test(hd.type) ? 'IGTL_UNSUPPORTED_TYPE' : 'IGTL_UNKNOWN_TYPE', message: `${hd.type} from "${hd.deviceName}" is not mapped (${hd.bodySize} bytes skipped)` }, false, hd);
+          this.sink.error({ code: kind === 'unmapped' ? 'IGTL_UNSUPPORTED_TYPE' : 'IGTL_UNKNOWN_TYPE', message: `${hd.type} from "${hd.deviceName}" is not mapped (${hd.bodySize} bytes skipped)` }, false, hd);
           continue;
         }
         if (hd.bodySize > this.maxBody) {
