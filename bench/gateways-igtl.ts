@@ -133,6 +133,7 @@ export async function runOpenIgtlinkBench(): Promise<Record<string, number>> {
       igtl_latency_p99_ms: qg.p99,
       native_latency_p50_ms: qn.p50,
       native_latency_p99_ms: qn.p99,
+      igtl_added_p50_ms: qg.p50 - qn.p50,
       igtl_added_p99_ms: qg.p99 - qn.p99,
       igtl_latency_p99_ratio: qg.p99 / qn.p99,
       igtl_throughput_poses_per_s: Math.round(tpGw),

@@ -35,6 +35,7 @@ export interface BusDeviceOptions {
   /** Pose rate declared per tool, Hz (the hub's budgets follow it). */
   rateHz: number;
   dataEndpoint?: string;
+  log?: (line: string) => void;
 }
 
 export class IgtlBusDevice {
@@ -60,6 +61,8 @@ export class IgtlBusDevice {
     this.framesPerSec = 200;
     this.tokens = this.framesPerSec;
     this.client.on('accepted', () => this.onAccepted());
+    // A bus socket failure is reported, never thrown out of the event loop (an 'error' event without a listener would end the process).
+    this.client.on('error', (e: Error) => opts.log?.(`openigtlink: bus: ${e.message}`));
   }
 
   /** Device clock (ms) the poses are stamped on; the hub maps it onto its own. */

@@ -74,6 +74,7 @@ export class OpenIgtlinkGateway {
       deviceId: opts.deviceId ?? `igtl-${where.replace(/[^A-Za-z0-9._-]/g, '-')}`.slice(0, 64),
       serial: `openigtlink ${opts.connect ? 'client of' : 'server on'} ${where}`,
       rateHz: opts.rateHz ?? 400,
+      log: this.log,
     });
     const clock = this.device.clock;
     this.links = new IgtlLinks(

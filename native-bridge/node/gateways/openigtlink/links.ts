@@ -179,7 +179,13 @@ export class IgtlLinks {
       }
       const wasMid = conn.framer.midMessage;
       const done = conn.framer.done;
-      conn.framer.push(chunk);
+      try {
+        conn.framer.push(chunk);
+      } catch (e) {
+        // A defect of ours must not take the gateway down: the connection goes, the gateway stays.
+        this.refuse('IGTL_BAD_BODY', `internal error on ${conn.remote}: ${(e as Error).message}`, conn);
+        s.destroy();
+      }
       if (conn.framer.midMessage && (!wasMid || conn.framer.done !== done)) conn.msgStartMs = now;
     });
     s.on('error', () => undefined); // 'close' follows
