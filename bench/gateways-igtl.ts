@@ -37,7 +37,7 @@ async function paced(display: DisplayClient, deviceId: string, sender: Sender, p
   };
   const n = perSec * seconds;
   const t0 = performance.now();
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const due = Math.floor(((performance.now() - t0) * perSec) / 1000);
     for (; i < Math.min(due, n); i++) {
       sentAt.set(base + i, now());
@@ -83,7 +83,13 @@ export async function runOpenIgtlinkBench(): Promise<Record<string, number>> {
     const port = Number(await gw.waitFor(/listening on 127\.0\.0\.1:(\d+)/));
     // Native: the same tools as pose channels of a bus device.
     const desc: DeviceDescriptor = {
-      protocol: 1, deviceId: 'bench-native', kind: 'navigation-tracker', manufacturer: 'bench', model: 'native', serial: '1', heartbeatMs: 1000,
+      protocol: 1,
+      deviceId: 'bench-native',
+      kind: 'navigation-tracker',
+      manufacturer: 'bench',
+      model: 'native',
+      serial: '1',
+      heartbeatMs: 1000,
       channels: TOOLS.map((label, index) => ({ index, kind: 'pose', mdc: 'MDC_NAV_POSE_INSTRUMENT', label, unit: 'mm', rateHz: RATE_HZ })),
     };
     const native = new DeviceClient({ endpoint: hub.bus, descriptor: desc });
@@ -114,7 +120,11 @@ export async function runOpenIgtlinkBench(): Promise<Record<string, number>> {
     }
     nativeSender.flush!();
     igtlSender.flush!();
-    await waitFor(() => display.devices.get('bench-igtl')?.channels.filter((c) => c.kind === 'pose').length === 4 && display.devices.get('bench-native'), 'both devices on the display', 10_000);
+    await waitFor(
+      () => display.devices.get('bench-igtl')?.channels.filter((c) => c.kind === 'pose').length === 4 && display.devices.get('bench-native'),
+      'both devices on the display',
+      10_000,
+    );
     await sleep(1500);
     const latNative = await paced(display, 'bench-native', nativeSender, 1000, 5, 1_000_000);
     const latGw = await paced(display, 'bench-igtl', igtlSender, 1000, 5, 2_000_000);

@@ -14,7 +14,10 @@ type Section = { run(): Promise<Record<string, number>> };
 async function main(): Promise<void> {
   const only = process.argv.slice(2).find((a) => !a.startsWith('-'));
   // ---- sections: every bench/gateways-*.ts (HL7 adds bench/gateways-hl7.ts here; nothing to edit in this file)
-  const files = fs.readdirSync(__dirname).filter((f) => /^gateways-[\w-]+\.ts$/.test(f)).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => /^gateways-[\w-]+\.ts$/.test(f))
+    .sort();
   const merged: Record<string, Record<string, number>> = {};
   for (const f of files) {
     const name = f.slice('gateways-'.length, -3);

@@ -22,7 +22,8 @@ after(async () => {
 });
 
 const M = Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 10, 20, 30, 1]);
-const good = (name: string, i: number) => encodeMessage({ type: 'TRANSFORM', deviceName: name, tSenderMs: 1_000_000 + i }, transformBody(M.map((v, k) => (k === 12 ? i : v))));
+const good = (name: string, i: number) =>
+  encodeMessage({ type: 'TRANSFORM', deviceName: name, tSenderMs: 1_000_000 + i }, transformBody(M.map((v, k) => (k === 12 ? i : v))));
 
 /** Connects, writes the chunks (pausing `gapMs` between them), then waits until the gateway closes or `holdMs` passes. */
 function send(port: number, chunks: Uint8Array[], opts: { gapMs?: number; holdMs?: number } = {}): Promise<'closed-by-gateway' | 'held'> {
@@ -68,7 +69,10 @@ test('bad OpenIGTLink input is refused with coded errors, counted, and never sto
   bad[60] ^= 0xff;
   await send(port, [bad, good('CrcTool', 2)]);
   await expectCode('IGTL_BAD_CRC', b);
-  await waitFor(() => (display.poses.get(display.devices.get('igtl-fuzz')?.channels.find((c) => c.label === 'CrcTool')?.streamId ?? -1)?.length ?? 0) === 1, 'the message after the bad CRC');
+  await waitFor(
+    () => (display.poses.get(display.devices.get('igtl-fuzz')?.channels.find((c) => c.label === 'CrcTool')?.streamId ?? -1)?.length ?? 0) === 1,
+    'the message after the bad CRC',
+  );
 
   // Lying body sizes: above the limit (the stream cannot be followed: closed) and below it (the rest never comes: a slow sender).
   b = count('IGTL_BODY_TOO_LARGE');
@@ -91,7 +95,11 @@ test('bad OpenIGTLink input is refused with coded errors, counted, and never sto
   // Unknown and unmapped types are skipped by length; the stream continues.
   const bu = count('IGTL_UNKNOWN_TYPE');
   const bs = count('IGTL_UNSUPPORTED_TYPE');
-  await send(port, [encodeMessage({ type: 'NOT_A_TYPE', deviceName: 'x' }, new Uint8Array(1000)), encodeMessage({ type: 'IMAGE', deviceName: 'x' }, new Uint8Array(5000)), good('AfterSkip', 6)]);
+  await send(port, [
+    encodeMessage({ type: 'NOT_A_TYPE', deviceName: 'x' }, new Uint8Array(1000)),
+    encodeMessage({ type: 'IMAGE', deviceName: 'x' }, new Uint8Array(5000)),
+    good('AfterSkip', 6),
+  ]);
   await expectCode('IGTL_UNKNOWN_TYPE', bu);
   await expectCode('IGTL_UNSUPPORTED_TYPE', bs);
   await waitFor(() => display.devices.get('igtl-fuzz')?.channels.some((c) => c.label === 'AfterSkip'), 'the message after the skipped ones');
@@ -105,10 +113,16 @@ test('bad OpenIGTLink input is refused with coded errors, counted, and never sto
 
   // STATUS other than OK raises a device alarm at the hub.
   await send(port, [encodeMessage({ type: 'STATUS', deviceName: 'Tracker' }, statusBody({ code: 13, errorName: 'NOT_READY', message: 'warming up' }))]);
-  await waitFor(async () => {
-    const st = (await (await fetch(`${hub!.origin}/api/status`, { headers: { Authorization: `Bearer ${hub!.token}` } })).json()) as { alarms: { text: string }[] };
-    return st.alarms.some((a) => /NOT_READY/.test(a.text));
-  }, 'the STATUS alarm on the hub', 5000);
+  await waitFor(
+    async () => {
+      const st = (await (await fetch(`${hub!.origin}/api/status`, { headers: { Authorization: `Bearer ${hub!.token}` } })).json()) as {
+        alarms: { text: string }[];
+      };
+      return st.alarms.some((a) => /NOT_READY/.test(a.text));
+    },
+    'the STATUS alarm on the hub',
+    5000,
+  );
 
   // A connection flood: 60 at once against a limit of 4.
   b = count('IGTL_TOO_MANY_CLIENTS');
@@ -119,24 +133,30 @@ test('bad OpenIGTLink input is refused with coded errors, counted, and never sto
 
   // Fuzz: 300 streams of valid messages with random byte flips, cuts and junk, in random chunks, four at a time.
   let x = 2024;
-  const rnd = (n: number) => ((x = (x * 1103515245 + 12345) >>> 0) % n);
-  const base = [good('Fz', 0), encodeMessage({ type: 'TDATA', deviceName: 'Fz', version: 2, metadata: { a: 'b' } }, tdataBody([{ name: 'FzA', matrix: M }])), encodeMessage({ type: 'STATUS', deviceName: 'Fz' }, statusBody({ code: 1 }))];
+  const rnd = (n: number) => (x = (x * 1103515245 + 12345) >>> 0) % n;
+  const base = [
+    good('Fz', 0),
+    encodeMessage({ type: 'TDATA', deviceName: 'Fz', version: 2, metadata: { a: 'b' } }, tdataBody([{ name: 'FzA', matrix: M }])),
+    encodeMessage({ type: 'STATUS', deviceName: 'Fz' }, statusBody({ code: 1 })),
+  ];
   const before = Object.values(errors).reduce((a, v) => a + (v ?? 0), 0);
   for (let round = 0; round < 75; round++) {
-    await Promise.all(Array.from({ length: 4 }, () => {
-      const parts = Array.from({ length: 1 + rnd(20) }, () => Uint8Array.from(base[rnd(base.length)]));
-      let stream = Buffer.concat(parts);
-      for (let k = rnd(6); k > 0; k--) stream[rnd(stream.length)] = rnd(256);
-      if (rnd(4) === 0) stream = Buffer.concat([stream, Buffer.from(Array.from({ length: rnd(300) }, () => rnd(256)))]);
-      if (rnd(5) === 0) stream = stream.subarray(0, rnd(stream.length));
-      const chunks: Buffer[] = [];
-      for (let o = 0; o < stream.length; ) {
-        const n = 1 + rnd(200);
-        chunks.push(stream.subarray(o, o + n));
-        o += n;
-      }
-      return send(port, chunks, { holdMs: 20 });
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, () => {
+        const parts = Array.from({ length: 1 + rnd(20) }, () => Uint8Array.from(base[rnd(base.length)]));
+        let stream = Buffer.concat(parts);
+        for (let k = rnd(6); k > 0; k--) stream[rnd(stream.length)] = rnd(256);
+        if (rnd(4) === 0) stream = Buffer.concat([stream, Buffer.from(Array.from({ length: rnd(300) }, () => rnd(256)))]);
+        if (rnd(5) === 0) stream = stream.subarray(0, rnd(stream.length));
+        const chunks: Buffer[] = [];
+        for (let o = 0; o < stream.length;) {
+          const n = 1 + rnd(200);
+          chunks.push(stream.subarray(o, o + n));
+          o += n;
+        }
+        return send(port, chunks, { holdMs: 20 });
+      }),
+    );
   }
   const refused = Object.values(errors).reduce((a, v) => a + (v ?? 0), 0) - before;
   assert.ok(refused > 100, `fuzzing refused ${refused} messages or streams`);
@@ -144,9 +164,19 @@ test('bad OpenIGTLink input is refused with coded errors, counted, and never sto
   // Still alive: a well-behaved sender's 200 poses all arrive, and the hub saw a clean device throughout.
   const after = display.devices.get('igtl-fuzz')?.channels.find((c) => c.label === 'Clean')?.streamId;
   assert.equal(after, undefined);
-  await send(port, Array.from({ length: 200 }, (_, i) => good('Clean', i)), { holdMs: 500 });
-  await waitFor(() => (display.poses.get(display.devices.get('igtl-fuzz')?.channels.find((c) => c.label === 'Clean')?.streamId ?? -1)?.length ?? 0) === 200, '200 clean poses', 5000);
-  const st = (await (await fetch(`${hub.origin}/api/status`, { headers: { Authorization: `Bearer ${hub.token}` } })).json()) as { devices: { deviceId: string; state: string; flooding: boolean; counters: { malformed: number } }[] };
+  await send(
+    port,
+    Array.from({ length: 200 }, (_, i) => good('Clean', i)),
+    { holdMs: 500 },
+  );
+  await waitFor(
+    () => (display.poses.get(display.devices.get('igtl-fuzz')?.channels.find((c) => c.label === 'Clean')?.streamId ?? -1)?.length ?? 0) === 200,
+    '200 clean poses',
+    5000,
+  );
+  const st = (await (await fetch(`${hub.origin}/api/status`, { headers: { Authorization: `Bearer ${hub.token}` } })).json()) as {
+    devices: { deviceId: string; state: string; flooding: boolean; counters: { malformed: number } }[];
+  };
   const dev = st.devices.find((d) => d.deviceId === 'igtl-fuzz')!;
   assert.equal(dev.state, 'online');
   assert.equal(dev.flooding, false);

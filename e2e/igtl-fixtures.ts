@@ -82,7 +82,10 @@ export function buildIgtlExample(rel: string): string | null {
 export function parsePrintedMatrices(stdout: string): number[][] {
   const out: number[][] = [];
   for (const block of stdout.split(/=+\s*\n/)) {
-    const rows = block.trim().split('\n').map((l) => l.split(',').map(Number));
+    const rows = block
+      .trim()
+      .split('\n')
+      .map((l) => l.split(',').map(Number));
     if (rows.length !== 4 || !rows.every((r) => r.length === 4 && r.every(Number.isFinite))) continue;
     const m: number[] = [];
     for (let col = 0; col < 4; col++) for (let row = 0; row < 4; row++) m.push(rows[row][col]);

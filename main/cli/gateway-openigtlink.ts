@@ -19,13 +19,19 @@ export const openigtlinkCommand = defineCommand({
     'listen-host': { type: 'string', help: 'address --listen binds', metavar: 'ADDR', default: '127.0.0.1', check: checkHost },
     keys: { type: 'string', help: 'device key file for a CURVE bus (made by "or-hub keys enrol NAME")', metavar: 'FILE' },
     'bus-data': { type: 'string', help: 'connect the data channel here instead of the address the hub offers', metavar: 'ENDPOINT', check: checkEndpoint },
-    'device-id': { type: 'string', help: 'bus device id (default igtl-HOST-PORT)', metavar: 'ID', check: (v: string) => (/^[A-Za-z0-9._:-]{1,64}$/.test(v) ? null : 'must be 1-64 of [A-Za-z0-9._:-]') },
+    'device-id': {
+      type: 'string',
+      help: 'bus device id (default igtl-HOST-PORT)',
+      metavar: 'ID',
+      check: (v: string) => (/^[A-Za-z0-9._:-]{1,64}$/.test(v) ? null : 'must be 1-64 of [A-Za-z0-9._:-]'),
+    },
     'rate-hz': { type: 'integer', help: 'pose rate declared per tool (the hub budgets by it)', default: 400, min: 1, max: 10000 },
     query: {
       type: 'string',
       help: 'query messages sent on connecting, comma-separated (e.g. STT_TDATA for a server that streams on request)',
       metavar: 'LIST',
-      check: (v: string) => v.split(',').find((q) => !QUERY_RE.test(q)) ? `"${v.split(',').find((q) => !QUERY_RE.test(q))}" is not a GET_/STT_/STP_ message type` : null,
+      check: (v: string) =>
+        v.split(',').find((q) => !QUERY_RE.test(q)) ? `"${v.split(',').find((q) => !QUERY_RE.test(q))}" is not a GET_/STT_/STP_ message type` : null,
     },
     'max-clients': { type: 'integer', help: 'most senders connected at once with --listen', default: 8, min: 1, max: 1000 },
   },
@@ -49,7 +55,8 @@ export const openigtlinkCommand = defineCommand({
     });
     out(`openigtlink gateway: device ${gw.deviceId} on ${f.bus}, ${f.connect ? `connecting to ${f.connect}` : `listening on ${f['listen-host']}:${port}`}`);
     setTimeout(() => {
-      if (!gw.device.client.accepted) err(`${command}: no answer from the hub yet${curve ? '' : '; on a CURVE bus (the default) pass --keys FILE from "or-hub keys enrol NAME"'}`);
+      if (!gw.device.client.accepted)
+        err(`${command}: no answer from the hub yet${curve ? '' : '; on a CURVE bus (the default) pass --keys FILE from "or-hub keys enrol NAME"'}`);
     }, 5000).unref();
     const stop = async () => {
       out(`openigtlink gateway: ${JSON.stringify(gw.stats)}`);

@@ -7,6 +7,6 @@ import { openigtlinkCommand } from './gateway-openigtlink';
 
 export const gatewayCommand = defineGroup({
   name: 'gateway',
-  summary: 'bring standard-protocol devices onto a running hub\'s bus (OpenIGTLink, …)',
+  summary: "bring standard-protocol devices onto a running hub's bus (OpenIGTLink, …)",
   commands: [openigtlinkCommand],
 });

@@ -64,7 +64,8 @@ export class IgtlOutSink implements HubSink {
   }
 
   deviceOnline(desc: DeviceDescriptor): void {
-    for (const c of desc.channels) if (c.kind === 'pose') this.names.set(`${desc.deviceId}/${c.index}`, (c.label || `${desc.deviceId}-${c.index}`).slice(0, 20));
+    for (const c of desc.channels)
+      if (c.kind === 'pose') this.names.set(`${desc.deviceId}/${c.index}`, (c.label || `${desc.deviceId}-${c.index}`).slice(0, 20));
   }
 
   pose(deviceId: string, channel: number, tHubMs: number, _quality: number, status: number, matrix: Float32Array): void {

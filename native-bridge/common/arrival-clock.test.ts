@@ -5,7 +5,7 @@ import { ArrivalClock } from './arrival-clock';
 /** A sender at `offsetMs` and `driftPpm`, delivering with a floor latency plus heavy-tailed jitter. */
 function simulate(offsetMs: number, driftPpm: number, jitterMs: number, seconds: number, rateHz: number) {
   let x = 99;
-  const u = () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const u = () => (x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const clock = new ArrivalClock();
   const t0 = 1_700_000_000_000;
   let worst = 0;
@@ -20,7 +20,12 @@ function simulate(offsetMs: number, driftPpm: number, jitterMs: number, seconds:
 }
 
 test('offset and drift are learnt from one-way arrivals: mapped times within 1 ms of the truth', () => {
-  for (const [off, ppm] of [[-7500, 100], [42000, -100], [0, 0], [3_600_000, 40]]) {
+  for (const [off, ppm] of [
+    [-7500, 100],
+    [42000, -100],
+    [0, 0],
+    [3_600_000, 40],
+  ]) {
     const { clock, worst, tEnd } = simulate(off, ppm, 5, 30, 200);
     const q = clock.quality(tEnd)!;
     assert.ok(worst < 1, `offset ${off}, ${ppm} ppm: worst ${worst.toFixed(3)} ms`);

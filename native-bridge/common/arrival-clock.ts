@@ -176,6 +176,13 @@ export class ArrivalClock {
   quality(tLocal: number): ArrivalSyncQuality | null {
     if (!this.fitted) return null;
     const u = this.uncertaintyAt(tLocal);
-    return { offsetMs: this.offsetAt(tLocal), driftPpm: this.b * 1e6, uncertaintyMs: u, synchronised: u <= this.syncLimit, samples: this.samples, steps: this.steps };
+    return {
+      offsetMs: this.offsetAt(tLocal),
+      driftPpm: this.b * 1e6,
+      uncertaintyMs: u,
+      synchronised: u <= this.syncLimit,
+      samples: this.samples,
+      steps: this.steps,
+    };
   }
 }

@@ -97,7 +97,9 @@ export function tdataBody(elements: readonly { name: string; instrumentType?: nu
   return out;
 }
 
-export function qtdataBody(elements: readonly { name: string; instrumentType?: number; position: readonly number[]; quaternion: readonly number[] }[]): Uint8Array {
+export function qtdataBody(
+  elements: readonly { name: string; instrumentType?: number; position: readonly number[]; quaternion: readonly number[] }[],
+): Uint8Array {
   const out = new Uint8Array(50 * elements.length);
   const dv = new DataView(out.buffer);
   elements.forEach((e, i) => {

@@ -64,10 +64,12 @@ export function msToTimestamp(tMs: number): [number, number] {
 
 /** Decodes the 58-byte header at the start of `b`. */
 export function decodeHeader(b: Uint8Array): { ok: true; header: IgtlHeader } | { ok: false; error: IgtlError } {
-  if (b.length < IGTL_HEADER_BYTES) return { ok: false, error: { code: 'IGTL_TRUNCATED_HEADER', message: `${b.length} bytes, a header is ${IGTL_HEADER_BYTES}` } };
+  if (b.length < IGTL_HEADER_BYTES)
+    return { ok: false, error: { code: 'IGTL_TRUNCATED_HEADER', message: `${b.length} bytes, a header is ${IGTL_HEADER_BYTES}` } };
   const dv = new DataView(b.buffer, b.byteOffset, IGTL_HEADER_BYTES);
   const version = dv.getUint16(0);
-  if (version !== IGTL_HEADER_V1 && version !== IGTL_HEADER_V2) return { ok: false, error: { code: 'IGTL_BAD_VERSION', message: `header version ${version} (1 or 2 expected)` } };
+  if (version !== IGTL_HEADER_V1 && version !== IGTL_HEADER_V2)
+    return { ok: false, error: { code: 'IGTL_BAD_VERSION', message: `header version ${version} (1 or 2 expected)` } };
   const type = readName(b, 2, 12);
   if (!type) return { ok: false, error: { code: 'IGTL_BAD_TYPE_NAME', message: 'message type is empty or not printable ASCII' } };
   const deviceName = readName(b, 14, 20);
@@ -77,6 +79,13 @@ export function decodeHeader(b: Uint8Array): { ok: true; header: IgtlHeader } | 
   if (sizeHi !== 0 || sizeLo > IGTL_MAX_BODY_BYTES) {
     return { ok: false, error: { code: 'IGTL_BODY_TOO_LARGE', message: `body size ${sizeHi * 4294967296 + sizeLo} exceeds ${IGTL_MAX_BODY_BYTES}` } };
   }
-  const header: IgtlHeader = { version, type, deviceName, tSenderMs: timestampToMs(dv.getUint32(34), dv.getUint32(38)), bodySize: sizeLo, crc: [dv.getUint32(50), dv.getUint32(54)] };
+  const header: IgtlHeader = {
+    version,
+    type,
+    deviceName,
+    tSenderMs: timestampToMs(dv.getUint32(34), dv.getUint32(38)),
+    bodySize: sizeLo,
+    crc: [dv.getUint32(50), dv.getUint32(54)],
+  };
   return { ok: true, header };
 }

@@ -38,9 +38,14 @@ function index(): Map<string, { version: number; type: string; device: string; b
 
 // Values the OpenIGTLink test programs put in these vectors (Testing/igtlutil/igtl_*_test.c), labelled in the header files.
 const F = (u: number) => new Float32Array(new Uint32Array([u]).buffer)[0];
-const MATRIX12 = [0xbf7473cd, 0x3e4959e6, 0xbe63dd98, 0xbe4959e6, 0x3e12491b, 0x3f7852d6, 0x3e63dd98, 0x3f7852d6, 0xbdc830ae, 0x42383660, 0x419bc467, 0x42383660].map(F);
+const MATRIX12 = [
+  0xbf7473cd, 0x3e4959e6, 0xbe63dd98, 0xbe4959e6, 0x3e12491b, 0x3f7852d6, 0x3e63dd98, 0x3f7852d6, 0xbdc830ae, 0x42383660, 0x419bc467, 0x42383660,
+].map(F);
 const COLUMN_MAJOR = [...MATRIX12.slice(0, 3), 0, ...MATRIX12.slice(3, 6), 0, ...MATRIX12.slice(6, 9), 0, ...MATRIX12.slice(9, 12), 1];
-const META = new Map([['First patient age', '22'], ['Second patient age', '25']]);
+const META = new Map([
+  ['First patient age', '22'],
+  ['Second patient age', '25'],
+]);
 const TIME_MS = (0x499602d4 / 2 ** 32) * 1000;
 
 function expectBody(name: string, body: IgtlBody): void {
@@ -54,7 +59,10 @@ function expectBody(name: string, body: IgtlBody): void {
       assert.deepEqual(body.quaternion, [0, F(0x3f13cd3a), F(0x3f13cd3a), F(0x3eaaaaab)]);
       break;
     case 'TDATA':
-      assert.deepEqual(body.elements.map((e) => e.name), ['Tracker0', 'Tracker1', 'Tracker2']);
+      assert.deepEqual(
+        body.elements.map((e) => e.name),
+        ['Tracker0', 'Tracker1', 'Tracker2'],
+      );
       for (const e of body.elements) {
         assert.equal(e.instrumentType, 2);
         assert.deepEqual([...e.matrix], COLUMN_MAJOR);
@@ -73,7 +81,8 @@ function expectBody(name: string, body: IgtlBody): void {
 
 test('every conformance vector: bytes equal its header file, header and body decode to the stated values', { skip }, () => {
   const rows = index();
-  let full = 0, headersOnly = 0;
+  let full = 0,
+    headersOnly = 0;
   const decoded = new Set<string>();
   for (const h of fs.readdirSync(path.join(DATA, 'headers')).filter((f) => f.endsWith('.h'))) {
     const stem = h.replace(/^igtl_test_data_/, '').replace(/\.h$/, '');
@@ -127,11 +136,12 @@ test('every corrupted copy is refused with a coded error: flipped body and CRC b
     const b = fs.readFileSync(path.join(DATA, 'bin', f));
     const h = decodeHeader(b);
     if (!h.ok || b.length !== 58 + h.header.bodySize) continue;
-    for (let i = 58; i < b.length; i++) for (const bit of [0x01, 0x80]) {
-      const c = Buffer.from(b);
-      c[i] ^= bit;
-      refuse(c, `${f} body byte ${i} ^ ${bit}`, 'IGTL_BAD_CRC');
-    }
+    for (let i = 58; i < b.length; i++)
+      for (const bit of [0x01, 0x80]) {
+        const c = Buffer.from(b);
+        c[i] ^= bit;
+        refuse(c, `${f} body byte ${i} ^ ${bit}`, 'IGTL_BAD_CRC');
+      }
     for (let i = 50; i < 58; i++) {
       const c = Buffer.from(b);
       c[i] ^= 0x10;
@@ -163,7 +173,15 @@ test('messages OR Hub encodes decode back bit for bit (v1 and v3 with metadata)'
     assert.deepEqual([...t.message.body.matrix], [...m]);
     assert.ok(Math.abs(t.message.header.tSenderMs! - 1_700_000_000_123.25) < 1e-3);
     assert.equal(t.message.metadata.get('k'), version === 2 ? 'v' : undefined);
-    const td = decodeMessage(encodeMessage({ ...init, type: 'TDATA' }, tdataBody([{ name: 'A', matrix: m }, { name: 'B', matrix: m }])));
+    const td = decodeMessage(
+      encodeMessage(
+        { ...init, type: 'TDATA' },
+        tdataBody([
+          { name: 'A', matrix: m },
+          { name: 'B', matrix: m },
+        ]),
+      ),
+    );
     assert.ok(td.ok && td.message.body.type === 'TDATA' && td.message.body.elements[1].name === 'B');
     const q = decodeMessage(encodeMessage({ ...init, type: 'QTDATA' }, qtdataBody([{ name: 'Q', position: [1, 2, 3], quaternion: [0, 0, 0, 1] }])));
     assert.ok(q.ok && q.message.body.type === 'QTDATA');

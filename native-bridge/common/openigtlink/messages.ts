@@ -39,8 +39,42 @@ export interface IgtlMessage {
 export type DecodeResult = { ok: true; message: IgtlMessage } | { ok: false; error: IgtlError; header?: IgtlHeader };
 
 /** Types OpenIGTLink defines that OR Hub receives but does not map (refused as IGTL_UNSUPPORTED_TYPE). */
-const UNMAPPED = new Set(['IMAGE', 'POINT', 'TRAJ', 'IMGMETA', 'LBMETA', 'COLORTABLE', 'CAPABILITY', 'SENSOR', 'NDARRAY', 'POLYDATA', 'BIND', 'COMMAND', 'RTS_COMMAND', 'VIDEO', 'VIDEOMETA', 'LABEL']);
-const QUERY_OF = new Set(['TRANSFORM', 'POSITION', 'TDATA', 'QTDATA', 'STATUS', 'STRING', 'IMAGE', 'POINT', 'TRAJ', 'IMGMETA', 'LBMETA', 'CAPABILITY', 'SENSOR', 'NDARRAY', 'POLYDATA', 'BIND']);
+const UNMAPPED = new Set([
+  'IMAGE',
+  'POINT',
+  'TRAJ',
+  'IMGMETA',
+  'LBMETA',
+  'COLORTABLE',
+  'CAPABILITY',
+  'SENSOR',
+  'NDARRAY',
+  'POLYDATA',
+  'BIND',
+  'COMMAND',
+  'RTS_COMMAND',
+  'VIDEO',
+  'VIDEOMETA',
+  'LABEL',
+]);
+const QUERY_OF = new Set([
+  'TRANSFORM',
+  'POSITION',
+  'TDATA',
+  'QTDATA',
+  'STATUS',
+  'STRING',
+  'IMAGE',
+  'POINT',
+  'TRAJ',
+  'IMGMETA',
+  'LBMETA',
+  'CAPABILITY',
+  'SENSOR',
+  'NDARRAY',
+  'POLYDATA',
+  'BIND',
+]);
 
 /** What OR Hub does with a message type: decode it, skip it (defined by OpenIGTLink, not mapped), or refuse it as unknown. */
 export function igtlTypeClass(type: string): 'mapped' | 'unmapped' | 'unknown' {
@@ -68,10 +102,19 @@ export function readMatrix12(dv: DataView, off: number): Float32Array {
 export function quaternionMatrix(p: readonly number[], q: readonly number[]): Float32Array {
   const [x, y, z, w] = q;
   const m = new Float32Array(16);
-  m[0] = 1 - 2 * (y * y + z * z); m[1] = 2 * (x * y + z * w); m[2] = 2 * (x * z - y * w);
-  m[4] = 2 * (x * y - z * w); m[5] = 1 - 2 * (x * x + z * z); m[6] = 2 * (y * z + x * w);
-  m[8] = 2 * (x * z + y * w); m[9] = 2 * (y * z - x * w); m[10] = 1 - 2 * (x * x + y * y);
-  m[12] = p[0]; m[13] = p[1]; m[14] = p[2]; m[15] = 1;
+  m[0] = 1 - 2 * (y * y + z * z);
+  m[1] = 2 * (x * y + z * w);
+  m[2] = 2 * (x * z - y * w);
+  m[4] = 2 * (x * y - z * w);
+  m[5] = 1 - 2 * (x * x + z * z);
+  m[6] = 2 * (y * z + x * w);
+  m[8] = 2 * (x * z + y * w);
+  m[9] = 2 * (y * z - x * w);
+  m[10] = 1 - 2 * (x * x + y * y);
+  m[12] = p[0];
+  m[13] = p[1];
+  m[14] = p[2];
+  m[15] = 1;
   return m;
 }
 
@@ -154,13 +197,17 @@ function splitV3(body: Uint8Array, dv: DataView): { start: number; end: number; 
   const metaSize = dv.getUint32(4);
   const messageId = dv.getUint32(8);
   if (extSize < 12 || extSize + metaHeaderSize + metaSize > body.length) {
-    return { code: 'IGTL_BAD_EXT_HEADER', message: `extended header ${extSize} + metadata ${metaHeaderSize} + ${metaSize} bytes exceed the body of ${body.length}` };
+    return {
+      code: 'IGTL_BAD_EXT_HEADER',
+      message: `extended header ${extSize} + metadata ${metaHeaderSize} + ${metaSize} bytes exceed the body of ${body.length}`,
+    };
   }
   const end = body.length - metaHeaderSize - metaSize;
   const metadata = new Map<string, string>();
   if (metaHeaderSize === 0) return { start: extSize, end, messageId, metadata };
   const count = metaHeaderSize >= 2 ? dv.getUint16(end) : -1;
-  if (count < 0 || metaHeaderSize !== 2 + 8 * count) return { code: 'IGTL_BAD_METADATA', message: `metadata header of ${metaHeaderSize} bytes does not hold ${count} entries` };
+  if (count < 0 || metaHeaderSize !== 2 + 8 * count)
+    return { code: 'IGTL_BAD_METADATA', message: `metadata header of ${metaHeaderSize} bytes does not hold ${count} entries` };
   let p = end + metaHeaderSize;
   const text = new TextDecoder('utf-8', { fatal: false });
   for (let i = 0; i < count; i++) {
@@ -179,7 +226,8 @@ function splitV3(body: Uint8Array, dv: DataView): { start: number; end: number; 
 export function decodeBody(header: IgtlHeader, body: Uint8Array): DecodeResult {
   if (body.length !== header.bodySize) return fail('IGTL_TRUNCATED_BODY', `body is ${body.length} bytes, the header says ${header.bodySize}`, header);
   const [hi, lo] = crc64(body);
-  if (hi !== header.crc[0] || lo !== header.crc[1]) return fail('IGTL_BAD_CRC', `CRC-64 of the body does not match the header (${header.type} from "${header.deviceName}")`, header);
+  if (hi !== header.crc[0] || lo !== header.crc[1])
+    return fail('IGTL_BAD_CRC', `CRC-64 of the body does not match the header (${header.type} from "${header.deviceName}")`, header);
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   let content = body;
   let messageId = 0;

@@ -75,7 +75,16 @@ export class IgtlBusDevice {
       const t = /ref/i.test(name) ? MDC.POSE_REFERENCE : MDC.POSE_INSTRUMENT;
       return { index, kind: 'pose', mdc: t.mdc, label: name, unit: 'mm', rateHz: this.opts.rateHz };
     });
-    return { protocol: 1, deviceId: this.opts.deviceId, kind: 'navigation-tracker', manufacturer: 'OpenIGTLink', model: 'OR Hub OpenIGTLink gateway', serial: this.opts.serial, heartbeatMs: 1000, channels: [...channels, ...SYNC_CHANNELS] };
+    return {
+      protocol: 1,
+      deviceId: this.opts.deviceId,
+      kind: 'navigation-tracker',
+      manufacturer: 'OpenIGTLink',
+      model: 'OR Hub OpenIGTLink gateway',
+      serial: this.opts.serial,
+      heartbeatMs: 1000,
+      channels: [...channels, ...SYNC_CHANNELS],
+    };
   }
 
   start(): void {
@@ -161,7 +170,14 @@ export class IgtlBusDevice {
   }
 
   alarm(code: number, active: boolean, priority: AlarmPriority, text: string): void {
-    this.client.sendAlarm({ tMs: this.clock(), channel: NO_CHANNEL, priority, state: active ? AlarmState.Active : AlarmState.Ended, code, text: text.slice(0, 200) });
+    this.client.sendAlarm({
+      tMs: this.clock(),
+      channel: NO_CHANNEL,
+      priority,
+      state: active ? AlarmState.Active : AlarmState.Ended,
+      code,
+      text: text.slice(0, 200),
+    });
   }
 
   event(code: string, text: string): void {

@@ -73,7 +73,14 @@ export class IgtlFramer {
           // Counted, not buffered: an image stream next to the tracking data costs nothing.
           this.skip = hd.bodySize;
           this.done++;
-          this.sink.error({ code: kind === 'unmapped' ? 'IGTL_UNSUPPORTED_TYPE' : 'IGTL_UNKNOWN_TYPE', message: `${hd.type} from "${hd.deviceName}" is not mapped (${hd.bodySize} bytes skipped)` }, false, hd);
+          this.sink.error(
+            {
+              code: kind === 'unmapped' ? 'IGTL_UNSUPPORTED_TYPE' : 'IGTL_UNKNOWN_TYPE',
+              message: `${hd.type} from "${hd.deviceName}" is not mapped (${hd.bodySize} bytes skipped)`,
+            },
+            false,
+            hd,
+          );
           continue;
         }
         if (hd.bodySize > this.maxBody) {
@@ -105,7 +112,10 @@ export class IgtlFramer {
   /** The connection ended: a message cut short is reported. */
   end(): void {
     if (this.dead || !this.midMessage) return;
-    const e: IgtlError = this.header || this.skip ? { code: 'IGTL_TRUNCATED_BODY', message: 'connection closed inside a message body' } : { code: 'IGTL_TRUNCATED_HEADER', message: `connection closed after ${this.head.length} header bytes` };
+    const e: IgtlError =
+      this.header || this.skip
+        ? { code: 'IGTL_TRUNCATED_BODY', message: 'connection closed inside a message body' }
+        : { code: 'IGTL_TRUNCATED_HEADER', message: `connection closed after ${this.head.length} header bytes` };
     this.sink.error(e, true, this.header ?? undefined);
     this.dead = true;
   }

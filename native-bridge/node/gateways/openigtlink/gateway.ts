@@ -78,7 +78,14 @@ export class OpenIgtlinkGateway {
     });
     const clock = this.device.clock;
     this.links = new IgtlLinks(
-      { connect: opts.connect, listen: opts.listen && { host: opts.listen.host ?? '127.0.0.1', port: opts.listen.port }, maxClients: opts.maxClients, slowMs: opts.slowMs, maxBytesPerSec: opts.maxBytesPerSec, clock },
+      {
+        connect: opts.connect,
+        listen: opts.listen && { host: opts.listen.host ?? '127.0.0.1', port: opts.listen.port },
+        maxClients: opts.maxClients,
+        slowMs: opts.slowMs,
+        maxBytesPerSec: opts.maxBytesPerSec,
+        clock,
+      },
       { open: (c) => this.onOpen(c), close: (c) => this.onClose(c), message: (c, m, t) => this.onMessage(c, m, t), error: (c, e, h) => this.onError(c, e, h) },
     );
   }
@@ -157,7 +164,13 @@ export class OpenIgtlinkGateway {
       case 'STATUS':
         return this.onStatus(h.deviceName, b.code, b.errorName, b.message);
       case 'QUERY':
-        if (b.query === 'GET' && b.of === 'STATUS') c.send(encodeMessage({ type: 'STATUS', deviceName: 'OR Hub', tSenderMs: this.device.clock() }, statusBody({ code: 1, errorName: 'OK', message: 'OR Hub gateway' })));
+        if (b.query === 'GET' && b.of === 'STATUS')
+          c.send(
+            encodeMessage(
+              { type: 'STATUS', deviceName: 'OR Hub', tSenderMs: this.device.clock() },
+              statusBody({ code: 1, errorName: 'OK', message: 'OR Hub gateway' }),
+            ),
+          );
         else if (b.query === 'RTS') this.log(`openigtlink: ${c.remote} answered ${h.type} (status ${b.status})`);
         return;
       case 'STRING':
@@ -187,7 +200,8 @@ export class OpenIgtlinkGateway {
     const now = Date.now();
     const last = this.loggedAt.get(e.code);
     if (!last || now - last.t >= 5000) {
-      this.log(`openigtlink: ${e.code} from ${c?.remote ?? 'listener'}${h ? ` (${h.type} "${h.deviceName}")` : ''}: ${e.message}${last?.n ? ` (${last.n} more suppressed)` : ''}`);
+      const what = h ? ` (${h.type} "${h.deviceName}")` : '';
+      this.log(`openigtlink: ${e.code} from ${c?.remote ?? 'listener'}${what}: ${e.message}${last?.n ? ` (${last.n} more suppressed)` : ''}`);
       this.loggedAt.set(e.code, { t: now, n: 0 });
     } else last.n++;
   }
@@ -202,7 +216,8 @@ export class OpenIgtlinkGateway {
     this.device.numeric(SYNC_CH.UNCERTAINTY, t, q.uncertaintyMs);
     if (q.synchronised !== this.lastSyncState) {
       this.lastSyncState = q.synchronised;
-      const text = `sender clock ${q.synchronised ? 'synchronised' : 'NOT synchronised'}: offset ${q.offsetMs.toFixed(1)} ms, drift ${q.driftPpm.toFixed(1)} ppm, uncertainty ${q.uncertaintyMs.toFixed(2)} ms`;
+      const state = q.synchronised ? 'synchronised' : 'NOT synchronised';
+      const text = `sender clock ${state}: offset ${q.offsetMs.toFixed(1)} ms, drift ${q.driftPpm.toFixed(1)} ppm, uncertainty ${q.uncertaintyMs.toFixed(2)} ms`;
       this.log(`openigtlink: ${text}`);
       this.device.event(q.synchronised ? 'IGTL_SYNC' : 'IGTL_UNSYNC', text);
     }
@@ -210,7 +225,8 @@ export class OpenIgtlinkGateway {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    for (const q of this.opts.queries ?? []) if (q.startsWith('STT_')) this.links.broadcast(encodeMessage({ type: `STP_${q.slice(4)}`, deviceName: 'OR Hub' }, new Uint8Array(0)));
+    for (const q of this.opts.queries ?? [])
+      if (q.startsWith('STT_')) this.links.broadcast(encodeMessage({ type: `STP_${q.slice(4)}`, deviceName: 'OR Hub' }, new Uint8Array(0)));
     await this.links.stop();
     await this.device.stop();
   }

@@ -133,7 +133,11 @@ export class IgtlLinks {
     if (this.conns.size >= this.maxClients) {
       const idlest = [...this.conns].sort((a, b) => a.lastValidMs - b.lastValidMs)[0];
       if (idlest && now - idlest.lastValidMs > 5000) {
-        this.refuse('IGTL_TOO_MANY_CLIENTS', `${idlest.remote} evicted: silent for ${((now - idlest.lastValidMs) / 1000).toFixed(1)} s and the listener is full`, idlest);
+        this.refuse(
+          'IGTL_TOO_MANY_CLIENTS',
+          `${idlest.remote} evicted: silent for ${((now - idlest.lastValidMs) / 1000).toFixed(1)} s and the listener is full`,
+          idlest,
+        );
         idlest.socket.destroy();
       } else {
         this.refuse('IGTL_TOO_MANY_CLIENTS', `${s.remoteAddress}:${s.remotePort} refused: ${this.maxClients} clients connected`, null);
