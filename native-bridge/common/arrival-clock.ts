@@ -38,7 +38,7 @@ export interface ArrivalSyncQuality {
   /** Sender clock − local clock at the latest message, ms (including the link's smallest latency, negated). */
   offsetMs: number;
   driftPpm: number;
-  /** RMS distance of the per-bin least delayed messages below the envelope, plus holdover, ms. */
+  /** Median distance of the per-bin least delayed messages below the envelope, plus holdover, ms. */
   uncertaintyMs: number;
   synchronised: boolean;
   /** Messages seen, and times the sender's clock stepped (estimation restarted). */
@@ -64,7 +64,7 @@ export class ArrivalClock {
   private b = 0;
   private tRef = 0;
   private fitted = false;
-  private rms = 0;
+  private spread = 0;
   private lastT = -Infinity;
   private below = { count: 0, sinceMs: 0 };
   samples = 0;
@@ -151,14 +151,12 @@ export class ArrivalClock {
     // With the slope fixed, the envelope's height: no point above it.
     let a = -Infinity;
     for (const q of p) a = Math.max(a, q.theta - b * (q.t - this.tRef));
-    let ss = 0;
-    for (const q of p) {
-      const r = a + b * (q.t - this.tRef) - q.theta;
-      ss += r * r;
-    }
+    // How far below the envelope a bin's least delayed message typically sits (the median:
+    // a few messages delayed by a busy moment say nothing about the envelope itself).
+    const below = p.map((q) => a + b * (q.t - this.tRef) - q.theta).sort((x, y) => x - y);
+    this.spread = below[below.length >> 1];
     this.a = a;
     this.b = b;
-    this.rms = Math.sqrt(ss / n);
     this.fitted = true;
   }
 
@@ -170,7 +168,7 @@ export class ArrivalClock {
   }
 
   uncertaintyAt(tLocal: number): number {
-    return this.fitted ? this.rms + Math.abs(tLocal - this.lastT) * this.holdover : Infinity;
+    return this.fitted ? this.spread + Math.abs(tLocal - this.lastT) * this.holdover : Infinity;
   }
 
   quality(tLocal: number): ArrivalSyncQuality | null {
