@@ -110,7 +110,6 @@ export class IgtlLinks {
     }
     const l = this.opts.listen!;
     const server = net.createServer((s) => this.accept(s));
-    server.maxConnections = this.maxClients * 4; // beyond this the kernel-side accept is refused outright
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
