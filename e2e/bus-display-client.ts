@@ -11,6 +11,7 @@ import {
   type EventItem,
   type GapItem,
   type HubMessage,
+  type PoseView,
   type WaveBlockView,
 } from '../common/display-contract';
 
@@ -31,6 +32,9 @@ export class DisplayClient {
   /** Numeric values per display stream, in arrival order. */
   readonly numerics = new Map<number, number[]>();
   onBlock: ((b: ReceivedBlock) => void) | null = null;
+  /** Poses per display stream, in arrival order, with their arrival time (tRecvMs, as for blocks). */
+  readonly poses = new Map<number, (PoseView & { tRecvMs: number })[]>();
+  onPose: ((p: PoseView & { tRecvMs: number }) => void) | null = null;
   private ws!: WebSocket;
   closed = false;
 
@@ -61,6 +65,14 @@ export class DisplayClient {
               if (!list) this.blocks.set(b.streamId, (list = []));
               list.push(rb);
               this.onBlock?.(rb);
+            }
+          } else if (d.kind === BinaryKind.Pose) {
+            for (const p of d.poses) {
+              const rp = { ...p, tRecvMs };
+              let list = this.poses.get(p.streamId);
+              if (!list) this.poses.set(p.streamId, (list = []));
+              list.push(rp);
+              this.onPose?.(rp);
             }
           }
           return;

@@ -28,9 +28,16 @@ export function checkOneOf(words: readonly string[]) {
   return (v: string): string | null => (words.includes(v) ? null : `must be ${words.slice(0, -1).join(', ')}${words.length > 1 ? ' or ' : ''}${words.at(-1)}`);
 }
 
-/** HOST:PORT of a TCP peer (port 1-65535). */
+/** HOST:PORT (port 1-65535; an IPv6 host in brackets). */
 export function checkHostPort(v: string): string | null {
   const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return `"${v}" is not HOST:PORT (e.g. aims.hospital.local:2575)`;
-  return null;
+  if (!m) return `"${v}" is not HOST:PORT (e.g. aims.hospital.local:2575)`;
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65535 ? null : `port ${port} is out of range`;
+}
+
+/** Splits a value checked by checkHostPort. */
+export function parseHostPort(v: string): { host: string; port: number } {
+  const i = v.lastIndexOf(':');
+  return { host: v.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(v.slice(i + 1)) };
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { STDIO, UsageError, defineCommand, defineGroup, runCli, type CliIo, type OptionSpecs } from './command';
-import { checkEndpoint, checkHost, checkHostPort, checkNumber, checkOneOf } from './checks';
+import { checkEndpoint, checkHost, checkHostPort, checkNumber, checkOneOf, parseHostPort } from './checks';
 import { ENV_SUPERVISED, ENV_TOKEN, reportToSupervisor, restartInfo, superviseHub } from '../hub/supervisor';
 import { startHub } from '../hub/app';
 import { privateUmask } from '../hub/data-dir';
@@ -50,6 +50,8 @@ const START_OPTIONS = {
   'no-supervisor': { type: 'boolean', help: 'run the hub in this process, without the supervisor that restarts it after a failure' },
   'hl7-out': { type: 'string', help: "send HL7 PCD-01 reports of the case's numerics to this MLLP receiver (AIMS, EMR); queued on disk while it is away", metavar: 'HOST:PORT', check: checkHostPort },
   'hl7-out-interval': { type: 'number', help: 'seconds between two --hl7-out reports', metavar: 'S', default: 10, min: 1, max: 3600 },
+  'igtl-out': { type: 'integer', help: 'serve tracker poses as OpenIGTLink TRANSFORM messages on this TCP port (OpenIGTLink\'s usual port is 18944; 0 picks one)', metavar: 'PORT', min: 0, max: 65535 },
+  'igtl-out-host': { type: 'string', help: 'address --igtl-out listens on', metavar: 'ADDR', default: '127.0.0.1', check: checkHost },
 } satisfies OptionSpecs;
 
 const SIM_OPTIONS = {
@@ -153,10 +155,12 @@ const startCommand = defineCommand({
       restart: supervised ? restartInfo() : null,
       tls,
       sources,
-      hl7Out: f['hl7-out'] ? { ...splitHostPort(f['hl7-out']), intervalS: f['hl7-out-interval'] } : undefined,
+      hl7Out: f['hl7-out'] ? { ...parseHostPort(f['hl7-out']), intervalS: f['hl7-out-interval'] } : undefined,
+      igtlOut: f['igtl-out'] !== undefined ? { port: f['igtl-out'], host: f['igtl-out-host'] } : undefined,
     });
     if (tls) out(`display TLS certificate SHA-256: ${tls.fingerprint}`);
     out(`bus: ${running.busEndpoint}`);
+    if (running.igtlOut) out(`openigtlink out: ${f['igtl-out-host']}:${running.igtlOut.port}`);
     if (running.busDataEndpoint) out(`bus data channel: ${running.busDataEndpoint}`);
     out(`display: ${running.displayUrl}`);
     reportToSupervisor({ port: running.server.port, bus: running.busEndpoint, token: running.token, url: running.displayUrl });
@@ -174,12 +178,6 @@ const startCommand = defineCommand({
     return new Promise<number>(() => {}); // runs until signalled
   },
 });
-
-/** HOST:PORT (checked by checkHostPort) as its parts; [v6] brackets dropped. */
-function splitHostPort(v: string): { host: string; port: number } {
-  const i = v.lastIndexOf(':');
-  return { host: v.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(v.slice(i + 1)) };
-}
 
 /** Opens the Electron shell on the display URL, or says how to get one; null without a binary. */
 function openWindow(url: string, out: (line: string) => void, onExit: () => void): ReturnType<typeof spawn> | null {

@@ -32,6 +32,7 @@ import { AlarmPriority, AlarmState } from '../../native-bridge/common/wire';
 
 /** Recorded alarm code of wrong-patient images (hub-defined; devices' codes are their own). */
 const OTHER_PATIENT_CODE = 0x5001;
+import { IgtlOutSink } from './igtl-out';
 
 export interface HubConfig {
   host: string;
@@ -45,6 +46,8 @@ export interface HubConfig {
   /** Script that runs the CLI (to spawn `or-hub simulate`). Default: process.argv[1]. */
   cliPath?: string;
   extraSinks?: HubSink[];
+  /** Serve tracker poses as OpenIGTLink TRANSFORM messages on this TCP port (main/hub/igtl-out.ts). */
+  igtlOut?: { port: number; host?: string };
   /** Extra API routes (tests). */
   api?: ApiHandler;
   /** Record procedures (default true). */
@@ -86,6 +89,8 @@ export interface RunningHub {
   anatomy: AnatomyService;
   hl7Out: Hl7OutSink | null;
   alarms: AlarmService;
+  /** The OpenIGTLink TRANSFORM server and its port, when HubConfig.igtlOut asked for one. */
+  igtlOut: { sink: IgtlOutSink; port: number } | null;
   close(): Promise<void>;
 }
 
@@ -132,6 +137,12 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const display = new DisplaySink({ boardAlarms: false });
   hub.addSink(display);
   for (const s of cfg.extraSinks ?? []) hub.addSink(s);
+  const igtlOut = cfg.igtlOut ? new IgtlOutSink({ ...cfg.igtlOut, log }) : null;
+  const igtlOutPort = await igtlOut?.listen().catch((e: Error) => {
+    bus.close();
+    throw new Error(/EADDRINUSE/.test(e.message) ? `--igtl-out port ${cfg.igtlOut!.port} is in use` : `cannot serve OpenIGTLink: ${e.message}`);
+  });
+  if (igtlOut) hub.addSink(igtlOut);
   const hubId = `hub-${process.pid}`;
   const devices = () => hub.deviceStatuses().map(deviceView);
   const pairing = loadOrCreatePairing(cfg.dataDir);
@@ -306,6 +317,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     anatomy,
     hl7Out,
     alarms: alarmService,
+    igtlOut: igtlOut ? { sink: igtlOut, port: igtlOutPort! } : null,
     async close() {
       hl7Out?.close();
       clearInterval(timeTicker);
@@ -321,6 +333,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       await server.close();
       await anatomy.close();
       await review.close();
+      await igtlOut?.close();
       await cases?.close();
     },
   };

@@ -118,7 +118,7 @@ export interface DropReport {
 }
 
 export class DeviceClient extends EventEmitter {
-  /** What the device says about itself (changed only through redescribe). */
+  /** What the device last said about itself in HELLO (see redescribe). */
   descriptor: DeviceDescriptor;
   readonly clock: () => number;
   readonly routingId: string;
@@ -251,9 +251,9 @@ export class DeviceClient extends EventEmitter {
   }
 
   /**
-   * Re-introduces the device with a changed descriptor (a gateway that learns channels as they
-   * appear): the same session, numbering and clock. The hub ignores a second HELLO within 100 ms
-   * of the last one, so callers space these out; data for new channels waits for 'accepted'.
+   * A gateway learnt of new channels (a tool seen for the first time): says so with a new HELLO
+   * (§4: a later HELLO may change the descriptor; channels keep their streams by index). The
+   * hub answers with a HELLO_ACK ('accepted'); frames for the new channels belong after it.
    */
   redescribe(descriptor: DeviceDescriptor): void {
     this.descriptor = descriptor;
