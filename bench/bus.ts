@@ -29,12 +29,30 @@ import { DATA_ENVELOPE_BYTES, dataEndpointFor, hexToToken, parseDataOffer, sealD
 import { Hub } from '../main/hub/hub';
 import { DisplaySink } from '../main/hub/display-sink';
 import type { HubSink } from '../main/hub/sink';
-import { CLK_TCK, PARTIAL_ROOM, child, cpuTicks, killAll, memKb, now, opt, quantiles, finish, roleLoad, runBench, sleep, startHubProcess, startLatencyProbe, track } from './lib';
+import {
+  CLK_TCK,
+  PARTIAL_ROOM,
+  child,
+  cpuTicks,
+  killAll,
+  memKb,
+  now,
+  opt,
+  quantiles,
+  finish,
+  roleLoad,
+  runBench,
+  sleep,
+  startHubProcess,
+  startLatencyProbe,
+  track,
+} from './lib';
 import { SIM_DEVICE_NAMES } from '../native-bridge/node/simulators/devices';
 
 /** The repository root (this file runs from bench/ under tsx, or bundled from dist/bench/). */
 const ROOT = (() => {
-  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d)) if (fs.existsSync(path.join(d, 'package.json')) && fs.existsSync(path.join(d, 'bench'))) return d;
+  for (let d = __dirname; d !== path.dirname(d); d = path.dirname(d))
+    if (fs.existsSync(path.join(d, 'package.json')) && fs.existsSync(path.join(d, 'bench'))) return d;
   throw new Error('repository root not found');
 })();
 /** Child processes run this same file: bundled JS directly, TypeScript through tsx. */
@@ -127,7 +145,10 @@ async function roleSinglePartSender(): Promise<void> {
   const n = Number(opt('n'));
   const frame = waveFrame(0, Number(opt('samples')));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const c = opt('socket') === 'client' ? new (require('zeromq/draft') as typeof import('zeromq/draft')).Client({ sendHighWaterMark: 0, linger: -1 }) : new Push({ sendHighWaterMark: 0, linger: -1 });
+  const c =
+    opt('socket') === 'client'
+      ? new (require('zeromq/draft') as typeof import('zeromq/draft')).Client({ sendHighWaterMark: 0, linger: -1 })
+      : new Push({ sendHighWaterMark: 0, linger: -1 });
   c.connect(opt('ep')!);
   for (let i = 0; i < n; i++) await c.send(frame);
   process.stdout.write('sent\n');
@@ -161,7 +182,10 @@ async function rawDrain(n: number, samples: number): Promise<number> {
   const sub = new Subscriber({ receiveHighWaterMark: 0, linger: 0 });
   sub.subscribe();
   await sub.bind('tcp://127.0.0.1:0');
-  const pub = spawn(process.execPath, [...SELF_ARGS, '--role', 'raw-pub', '--ep', sub.lastEndpoint!, '--n', String(n), '--samples', String(samples)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const pub = spawn(process.execPath, [...SELF_ARGS, '--role', 'raw-pub', '--ep', sub.lastEndpoint!, '--n', String(n), '--samples', String(samples)], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   track(pub);
   // A SUB attaches its connections (and sends its subscription) only when it is used: take one probe first.
   await sub.receive();
@@ -212,7 +236,13 @@ async function drain(sock: DrainSocket, senderArgs: string[], n: number, samples
 function routerDrain(n: number, samples: number): Promise<number> {
   const size = waveFrame(0, samples).length;
   // A bare ROUTER; the DEALER's HELLO (another size) is not counted.
-  return drain(new Router({ receiveHighWaterMark: 0, linger: 0 }), ['--role', 'hub-dealer', '--via', 'raw'], n, samples, (parts) => (parts[1] as Buffer).length === size);
+  return drain(
+    new Router({ receiveHighWaterMark: 0, linger: 0 }),
+    ['--role', 'hub-dealer', '--via', 'raw'],
+    n,
+    samples,
+    (parts) => (parts[1] as Buffer).length === size,
+  );
 }
 
 function pullDrain(n: number, samples: number): Promise<number> {
@@ -264,7 +294,8 @@ async function hubDrain(n: number, samples: number, via: 'data' | 'control' = 'd
   await finished;
   const dt = (performance.now() - t0) / 1000;
   const dev = hub.deviceStatus('bench-sender')!;
-  if (dev.counters.malformed || dev.counters.gaps || dev.counters.throttled) throw new Error(`bench sender frames were refused: ${JSON.stringify(dev.counters)}`);
+  if (dev.counters.malformed || dev.counters.gaps || dev.counters.throttled)
+    throw new Error(`bench sender frames were refused: ${JSON.stringify(dev.counters)}`);
   hub.stop();
   bus.close();
   sender.kill('SIGKILL');
@@ -296,7 +327,19 @@ async function throughput(): Promise<Throughput[]> {
       roundRatios.push(h.msgs / r);
       hubControl = Math.max(hubControl, (await hubDrain(n, samples, 'control')).msgs);
     }
-    rows.push({ bytes: waveFrame(0, samples).length, samples, rawMsgsPerS: raw, pullMsgsPerS: pull, routerMsgsPerS: router, serverMsgsPerS: server, hubMsgsPerS: hub.msgs, hubSamplesPerS: hub.samples, hubControlMsgsPerS: hubControl, ratio: hub.msgs / raw, roundRatios });
+    rows.push({
+      bytes: waveFrame(0, samples).length,
+      samples,
+      rawMsgsPerS: raw,
+      pullMsgsPerS: pull,
+      routerMsgsPerS: router,
+      serverMsgsPerS: server,
+      hubMsgsPerS: hub.msgs,
+      hubSamplesPerS: hub.samples,
+      hubControlMsgsPerS: hubControl,
+      ratio: hub.msgs / raw,
+      roundRatios,
+    });
     console.log(
       `throughput, ${samples}-sample frames (${waveFrame(0, samples).length} B): raw PUB/SUB ${Math.round(raw)} msg/s, raw PUSH/PULL ${Math.round(pull)}, raw DEALER/ROUTER ${Math.round(router)}, raw SERVER (draft) ${Math.round(server)}; ` +
         `hub via data channel ${Math.round(hub.msgs)} msg/s = ${Math.round(hub.samples)} samples/s, ratio ${(hub.msgs / raw).toFixed(2)}; hub via control socket only ${Math.round(hubControl)} msg/s, ratio ${(hubControl / raw).toFixed(2)}`,
@@ -333,7 +376,14 @@ async function loadRun(label: string, full: number, partial: number, loadProcs: 
   for (let i = 0; i < loadProcs; i++) {
     const f = Math.min(perFull, full - i * perFull);
     const p = Math.min(perPartial, partial - i * perPartial);
-    loads.push(child(ROOT, SELF_ARGS, ['--role', 'load', '--ep', hub.bus, '--full', String(Math.max(0, f)), '--partial', String(Math.max(0, p)), '--prefix', `${label}${i}x`], /load \d+ devices/));
+    loads.push(
+      child(
+        ROOT,
+        SELF_ARGS,
+        ['--role', 'load', '--ep', hub.bus, '--full', String(Math.max(0, f)), '--partial', String(Math.max(0, p)), '--prefix', `${label}${i}x`],
+        /load \d+ devices/,
+      ),
+    );
   }
   const loadProcsList = await Promise.all(loads);
   // The display client and the probe device.
@@ -367,7 +417,9 @@ async function loadRun(label: string, full: number, partial: number, loadProcs: 
     loadCpuPct: loadCpu,
     loadAvg,
   };
-  console.log(`${label}: ${devices} devices, ${r.waveforms} waveforms: latency p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, max ${r.latency.max.toFixed(2)} ms (n=${r.latency.n}); hub CPU ${cpu.toFixed(1)} % of a core, RSS ${rss.toFixed(0)} MB (peak ${peak.toFixed(0)} MB); display ${r.displayMsgsPerS.toFixed(0)} msg/s, ${r.displayMBPerS.toFixed(2)} MB/s; simulators ${loadCpu.toFixed(0)} % of a core; machine load average ${loadAvg.toFixed(2)}`);
+  console.log(
+    `${label}: ${devices} devices, ${r.waveforms} waveforms: latency p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, max ${r.latency.max.toFixed(2)} ms (n=${r.latency.n}); hub CPU ${cpu.toFixed(1)} % of a core, RSS ${rss.toFixed(0)} MB (peak ${peak.toFixed(0)} MB); display ${r.displayMsgsPerS.toFixed(0)} msg/s, ${r.displayMBPerS.toFixed(2)} MB/s; simulators ${loadCpu.toFixed(0)} % of a core; machine load average ${loadAvg.toFixed(2)}`,
+  );
   return r;
 }
 
@@ -388,7 +440,7 @@ function writeDocs(tp: Throughput[], loads: LoadResult[]): void {
     '',
     `Run ${new Date().toISOString().slice(0, 10)} on ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, zeromq.js ${require('zeromq/package.json').version} (libzmq ${require('zeromq').version}); the machine is shared, so figures vary between runs.`,
     '',
-    'Ingest throughput: a sender process queues N wave frames, the receiver drains them (time from first to last), best of 4 alternating runs. Raw = zeromq.js with the same bytes and nothing done per message: PUB/SUB (the baseline of the goal), PUSH/PULL (the data channel\'s pattern, docs/device-protocol.md §2.3), DEALER/ROUTER (the control socket\'s pattern: each message arrives as two parts, routing id and body) and the draft single-part SERVER socket. Hub = BusServer → decode, validate, sequence check, clock placement → display sink (no clients) and a counting sink, with the frames on the data channel (16-byte session token + frame, as the device SDK sends them) and, for comparison, all on the control socket (a device that does not use the data channel). Goal: hub ÷ PUB/SUB ≥ 0.8.',
+    "Ingest throughput: a sender process queues N wave frames, the receiver drains them (time from first to last), best of 4 alternating runs. Raw = zeromq.js with the same bytes and nothing done per message: PUB/SUB (the baseline of the goal), PUSH/PULL (the data channel's pattern, docs/device-protocol.md §2.3), DEALER/ROUTER (the control socket's pattern: each message arrives as two parts, routing id and body) and the draft single-part SERVER socket. Hub = BusServer → decode, validate, sequence check, clock placement → display sink (no clients) and a counting sink, with the frames on the data channel (16-byte session token + frame, as the device SDK sends them) and, for comparison, all on the control socket (a device that does not use the data channel). Goal: hub ÷ PUB/SUB ≥ 0.8.",
     '',
     '| frame | raw PUB/SUB msg/s | raw PUSH/PULL | raw DEALER/ROUTER | raw SERVER (draft) | hub, data channel msg/s | hub samples/s | hub ÷ PUB/SUB | hub, control socket only msg/s | ÷ PUB/SUB |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -414,7 +466,7 @@ function writeDocs(tp: Throughput[], loads: LoadResult[]): void {
     '',
     loads[0].latency.p99 <= 5 && loads[1].latency.p99 <= 20
       ? 'Latency: the p50 stays well under a millisecond; the tails move with whatever else the two shared cores run (see the load average and simulator CPU columns).'
-      : 'Latency: the p50 stays well under a millisecond; the tails move with whatever else the two shared cores run (other engineers\' browser tests, the simulators themselves: see the load average and simulator CPU columns). On a quieter machine both goals were met (a run on 2026-11-25 at load average ≈ 1: p99 2.74 ms nominal, 6.13 ms at 10×).',
+      : "Latency: the p50 stays well under a millisecond; the tails move with whatever else the two shared cores run (other engineers' browser tests, the simulators themselves: see the load average and simulator CPU columns). On a quieter machine both goals were met (a run on 2026-11-25 at load average ≈ 1: p99 2.74 ms nominal, 6.13 ms at 10×).",
     '',
   ];
   let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\n';
@@ -450,9 +502,37 @@ async function main(): Promise<void> {
   const tenfold = await loadRun('10x', 20, 10, 2, seconds);
   if (!process.argv.includes('--no-docs')) writeDocs(tp, [nominal, tenfold]);
   const figures = {
-    throughput: tp.map((r) => ({ frameBytes: r.bytes, samplesPerFrame: r.samples, rawMsgsPerS: Math.round(r.rawMsgsPerS), pullMsgsPerS: Math.round(r.pullMsgsPerS), hubControlMsgsPerS: Math.round(r.hubControlMsgsPerS), routerMsgsPerS: Math.round(r.routerMsgsPerS), serverMsgsPerS: Math.round(r.serverMsgsPerS), hubMsgsPerS: Math.round(r.hubMsgsPerS), hubSamplesPerS: Math.round(r.hubSamplesPerS), ratio: Number(r.ratio.toFixed(3)), controlRatio: Number((r.hubControlMsgsPerS / r.rawMsgsPerS).toFixed(3)) })),
-    latencyMs: Object.fromEntries([nominal, tenfold].map((l) => [l.label, { p50: Number(l.latency.p50.toFixed(3)), p99: Number(l.latency.p99.toFixed(3)), max: Number(l.latency.max.toFixed(3)), n: l.latency.n }])),
-    hub: Object.fromEntries([nominal, tenfold].map((l) => [l.label, { devices: l.devices, waveforms: l.waveforms, cpuPctOfCore: Number(l.hubCpuPct.toFixed(1)), rssMb: Math.round(l.hubRssMb), peakRssMb: Math.round(l.hubPeakRssMb) }])),
+    throughput: tp.map((r) => ({
+      frameBytes: r.bytes,
+      samplesPerFrame: r.samples,
+      rawMsgsPerS: Math.round(r.rawMsgsPerS),
+      pullMsgsPerS: Math.round(r.pullMsgsPerS),
+      hubControlMsgsPerS: Math.round(r.hubControlMsgsPerS),
+      routerMsgsPerS: Math.round(r.routerMsgsPerS),
+      serverMsgsPerS: Math.round(r.serverMsgsPerS),
+      hubMsgsPerS: Math.round(r.hubMsgsPerS),
+      hubSamplesPerS: Math.round(r.hubSamplesPerS),
+      ratio: Number(r.ratio.toFixed(3)),
+      controlRatio: Number((r.hubControlMsgsPerS / r.rawMsgsPerS).toFixed(3)),
+    })),
+    latencyMs: Object.fromEntries(
+      [nominal, tenfold].map((l) => [
+        l.label,
+        { p50: Number(l.latency.p50.toFixed(3)), p99: Number(l.latency.p99.toFixed(3)), max: Number(l.latency.max.toFixed(3)), n: l.latency.n },
+      ]),
+    ),
+    hub: Object.fromEntries(
+      [nominal, tenfold].map((l) => [
+        l.label,
+        {
+          devices: l.devices,
+          waveforms: l.waveforms,
+          cpuPctOfCore: Number(l.hubCpuPct.toFixed(1)),
+          rssMb: Math.round(l.hubRssMb),
+          peakRssMb: Math.round(l.hubPeakRssMb),
+        },
+      ]),
+    ),
     goals: {
       ratioAtLeast0_8: tp.every((r) => r.ratio >= 0.8),
       p99NominalAtMost5ms: nominal.latency.p99 <= 5,

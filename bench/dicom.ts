@@ -88,7 +88,7 @@ function readIntoOneBuffer(alloc: (bytes: number) => Uint8Array): number {
   list.forEach((f, i) => {
     const fd = fs.openSync(f, 'r');
     try {
-      for (let got = 0; got < sizes[i]; ) {
+      for (let got = 0; got < sizes[i];) {
         const n = fs.readSync(fd, all, at + got, sizes[i] - got, got);
         if (n === 0) break;
         got += n;
@@ -240,7 +240,8 @@ async function main(): Promise<void> {
   // Sanity: peers produce the same voxels.
   const d = loadDaikon();
   const j = loadDcmjs();
-  const same = (a: Int16Array) => a.length === vol.data.length && Buffer.from(a.buffer).equals(Buffer.from(vol.data.buffer, vol.data.byteOffset, vol.data.byteLength));
+  const same = (a: Int16Array) =>
+    a.length === vol.data.length && Buffer.from(a.buffer).equals(Buffer.from(vol.data.buffer, vol.data.byteOffset, vol.data.byteLength));
 
   const oursMs = median(ours);
   const floorMs = Math.min(median(seq), median(par));
@@ -265,7 +266,14 @@ async function main(): Promise<void> {
     oursPixelPassMs: +median(split.map((x) => x.pixelMs)).toFixed(1),
     readIntoNewBufferMs: +median(fresh).toFixed(1),
     readIntoRecycledBufferMs: +median(recycledRead).toFixed(1),
-    minorFaultsPerRun: { ours: median(faults.ours), oursFreshMemory: median(faults.oursFresh), readSequential: median(faults.seq), readParallel: median(faults.par), readIntoNewBuffer: median(faults.fresh), readIntoRecycledBuffer: median(faults.recycled) },
+    minorFaultsPerRun: {
+      ours: median(faults.ours),
+      oursFreshMemory: median(faults.oursFresh),
+      readSequential: median(faults.seq),
+      readParallel: median(faults.par),
+      readIntoNewBuffer: median(faults.fresh),
+      readIntoRecycledBuffer: median(faults.recycled),
+    },
     daikonMs: +median(daikonMs).toFixed(1),
     dcmjsMs: +median(dcmjsMs).toFixed(1),
     speedupVsBestPeer: +(bestPeer / oursMs).toFixed(2),
@@ -287,11 +295,17 @@ async function main(): Promise<void> {
     ['ours: geometry + second pixel pass if any (median of 5)', `${figures.oursPixelPassMs} ms`],
     ['read same bytes into one new buffer (ref.)', `${figures.readIntoNewBufferMs} ms`],
     ['read same bytes into one recycled buffer (ref.)', `${figures.readIntoRecycledBufferMs} ms`],
-    ['minor page faults per run: ours / ours new memory / seq / par / new buffer', `${figures.minorFaultsPerRun.ours} / ${figures.minorFaultsPerRun.oursFreshMemory} / ${figures.minorFaultsPerRun.readSequential} / ${figures.minorFaultsPerRun.readParallel} / ${figures.minorFaultsPerRun.readIntoNewBuffer}`],
+    [
+      'minor page faults per run: ours / ours new memory / seq / par / new buffer',
+      `${figures.minorFaultsPerRun.ours} / ${figures.minorFaultsPerRun.oursFreshMemory} / ${figures.minorFaultsPerRun.readSequential} / ${figures.minorFaultsPerRun.readParallel} / ${figures.minorFaultsPerRun.readIntoNewBuffer}`,
+    ],
     ['daikon (parse + rescale + sort)', `${figures.daikonMs} ms`],
     ['dcmjs (parse + rescale + sort)', `${figures.dcmjsMs} ms`],
     ['speed-up vs best peer (goal >= 3)', `${figures.speedupVsBestPeer}x`],
-    ['peak RSS growth, first load (incl. workers)', `${(peakGrowth / 2 ** 20).toFixed(1)} MiB (${figures.peakRssGrowthVsVolume}x the ${(volumeBytes / 2 ** 20).toFixed(1)} MiB volume)`],
+    [
+      'peak RSS growth, first load (incl. workers)',
+      `${(peakGrowth / 2 ** 20).toFixed(1)} MiB (${figures.peakRssGrowthVsVolume}x the ${(volumeBytes / 2 ** 20).toFixed(1)} MiB volume)`,
+    ],
   ];
   console.log(
     `DICOM loading: ${figures.files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${figures.workers} workers${figures.workersRan ? '' : ' (NOT running: tasks ran in-process)'}, ${RUNS} interleaved runs, load average ${loadStart.join(' ')} -> ${figures.loadavg.end.join(' ')}`,

@@ -78,7 +78,11 @@ export interface HubProcess {
 /** `or-hub start` as a separate process on a plain loopback bus and a fresh data dir. */
 export function startHubProcess(root: string, tag: string): Promise<HubProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `orhub-bench-${tag}-`));
-  const proc = spawn(process.execPath, [path.join(root, 'bin/or-hub.js'), 'start', '--headless', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--bus-security', 'plain', '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [path.join(root, 'bin/or-hub.js'), 'start', '--headless', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--bus-security', 'plain', '--data-dir', dataDir],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   children.push(proc);
   let out = '';
   return new Promise((resolve, reject) => {

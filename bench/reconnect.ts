@@ -43,7 +43,9 @@ function restartAtMs(origin: string, token: string): Promise<number | null> {
 }
 
 const ecgDrawn = (page: Page) =>
-  page.evaluate(`(() => { const c = document.querySelector('[data-testid="wave-ecg"]'); const s = c && window.__orhub.waves.stats(Number(c.dataset.stream)); return s ? s.drawnFrames : -1; })()`) as Promise<number>;
+  page.evaluate(
+    `(() => { const c = document.querySelector('[data-testid="wave-ecg"]'); const s = c && window.__orhub.waves.stats(Number(c.dataset.stream)); return s ? s.drawnFrames : -1; })()`,
+  ) as Promise<number>;
 
 export async function measureReconnect(page: Page, hub: HubProc, dataDir: string, rounds = 5): Promise<ReconnectFigures> {
   const auth = { Authorization: `Bearer ${hub.token}` };
@@ -52,7 +54,12 @@ export async function measureReconnect(page: Page, hub: HubProc, dataDir: string
   const displayPart: number[] = [];
   for (let r = 0; r < rounds; r++) {
     // Settled and drawing before each round.
-    await until(async () => (await page.locator('[data-testid="link-alarm"]').count()) === 0 && (await ecgDrawn(page)) > 0, 'page live before a round', 30000, 50);
+    await until(
+      async () => (await page.locator('[data-testid="link-alarm"]').count()) === 0 && (await ecgDrawn(page)) > 0,
+      'page live before a round',
+      30000,
+      50,
+    );
     const pid = (JSON.parse(fs.readFileSync(path.join(dataDir, 'hub.json'), 'utf8')) as { pid: number }).pid;
     process.kill(pid, 'SIGKILL');
     await until(() => page.evaluate('!window.__orhub.state().hubLive') as Promise<boolean>, 'the page saw the loss', 5000, 10);

@@ -46,7 +46,12 @@ function dirBytes(dir: string): number {
 async function window(index: number, recording: boolean, seconds: number): Promise<Window> {
   const hub = await startHubProcess(ROOT, 'reclat');
   const pid = hub.proc.pid!;
-  const load = await child(ROOT, ['--import', 'tsx', __filename], ['--role', 'load', '--ep', hub.bus, '--full', String(FULL), '--partial', String(PARTIAL), '--prefix', `w${index}x`], /load \d+ devices/);
+  const load = await child(
+    ROOT,
+    ['--import', 'tsx', __filename],
+    ['--role', 'load', '--ep', hub.bus, '--full', String(FULL), '--partial', String(PARTIAL), '--prefix', `w${index}x`],
+    /load \d+ devices/,
+  );
   if (recording) {
     const r = await fetch(hub.origin + '/api/case', {
       method: 'POST',
@@ -104,13 +109,26 @@ async function main(): Promise<void> {
   const on = agg(true);
   const ratio = (k: 'p50' | 'p99' | 'max' | 'hubCpuPctOfCore') => Number((on[k] / off[k]).toFixed(3));
   const figures = {
-    load: { devices: FULL * SIM_DEVICE_NAMES.length + PARTIAL * PARTIAL_ROOM.length, waveforms: FULL * 6, secondsPerWindow: seconds, order: order.map((r) => (r ? 'on' : 'off')) },
+    load: {
+      devices: FULL * SIM_DEVICE_NAMES.length + PARTIAL * PARTIAL_ROOM.length,
+      waveforms: FULL * 6,
+      secondsPerWindow: seconds,
+      order: order.map((r) => (r ? 'on' : 'off')),
+    },
     notRecording: off,
     recording: on,
     ratioRecordingOverNot: { p50: ratio('p50'), p99: ratio('p99'), max: ratio('max'), hubCpu: ratio('hubCpuPctOfCore') },
     windows: windows.map((w) => {
       const q = quantiles(w.latencies);
-      return { recording: w.recording, p50: Number(q.p50.toFixed(3)), p99: Number(q.p99.toFixed(3)), max: Number(q.max.toFixed(3)), n: q.n, hubCpuPctOfCore: Number(w.hubCpuPct.toFixed(1)), loadAvg1m: Number(w.loadAvg.toFixed(2)) };
+      return {
+        recording: w.recording,
+        p50: Number(q.p50.toFixed(3)),
+        p99: Number(q.p99.toFixed(3)),
+        max: Number(q.max.toFixed(3)),
+        n: q.n,
+        hubCpuPctOfCore: Number(w.hubCpuPct.toFixed(1)),
+        loadAvg1m: Number(w.loadAvg.toFixed(2)),
+      };
     }),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAvgAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))) },
   };

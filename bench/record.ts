@@ -77,7 +77,11 @@ function nearestBeat(b: number[], t: number): number {
 function ecg(gain: number, tGain: number): WaveSpec['value'] {
   return (t, { beats: b }) => {
     const d = t - nearestBeat(b, t);
-    return gain * (0.15 * g(d, -0.2, 0.025) - 0.1 * g(d, -0.035, 0.01) + 1.2 * g(d, 0, 0.011) - 0.25 * g(d, 0.035, 0.012)) + tGain * 0.3 * g(d, 0.3, 0.05) + 0.05 * Math.sin(2 * Math.PI * 0.3 * t);
+    return (
+      gain * (0.15 * g(d, -0.2, 0.025) - 0.1 * g(d, -0.035, 0.01) + 1.2 * g(d, 0, 0.011) - 0.25 * g(d, 0.035, 0.012)) +
+      tGain * 0.3 * g(d, 0.3, 0.05) +
+      0.05 * Math.sin(2 * Math.PI * 0.3 * t)
+    );
   };
 }
 
@@ -94,15 +98,96 @@ const breathPhase = (t: number) => (t % BREATH_S) / BREATH_S;
 const WAVES: { device: number; channel: number; spec: WaveSpec }[] = [
   { device: 0, channel: 0, spec: { label: 'ECG I', mdc: 'MDC_ECG_ELEC_POTL_I', unit: 'mV', rateHz: 500, scale: 0.005, value: ecg(0.6, 0.7), noise: 0.008 } },
   { device: 0, channel: 1, spec: { label: 'ECG II', mdc: 'MDC_ECG_ELEC_POTL_II', unit: 'mV', rateHz: 500, scale: 0.005, value: ecg(1.0, 1.0), noise: 0.008 } },
-  { device: 0, channel: 2, spec: { label: 'ECG III', mdc: 'MDC_ECG_ELEC_POTL_III', unit: 'mV', rateHz: 500, scale: 0.005, value: ecg(0.4, 0.5), noise: 0.008 } },
+  {
+    device: 0,
+    channel: 2,
+    spec: { label: 'ECG III', mdc: 'MDC_ECG_ELEC_POTL_III', unit: 'mV', rateHz: 500, scale: 0.005, value: ecg(0.4, 0.5), noise: 0.008 },
+  },
   { device: 0, channel: 3, spec: { label: 'ECG V5', mdc: 'MDC_ECG_ELEC_POTL_V5', unit: 'mV', rateHz: 500, scale: 0.005, value: ecg(1.3, 1.2), noise: 0.008 } },
-  { device: 0, channel: 4, spec: { label: 'Pleth', mdc: 'MDC_PULS_OXIM_PLETH', unit: '', rateHz: 125, scale: 0.001, value: pulse(0.5, 1.0, 0.3, 0.25), noise: 0.002 } },
-  { device: 0, channel: 5, spec: { label: 'ABP', mdc: 'MDC_PRESS_BLD_ART_ABP', unit: 'mm[Hg]', rateHz: 125, scale: 0.1, value: pulse(72, 48, 0.35, 0.1), noise: 0.2 } },
-  { device: 0, channel: 6, spec: { label: 'CVP', mdc: 'MDC_PRESS_BLD_VEN_CENT', unit: 'mm[Hg]', rateHz: 125, scale: 0.1, value: (t, c) => pulse(7, 3, 0.6, 0.05)(t, c) + 2 * Math.sin(2 * Math.PI * t / BREATH_S), noise: 0.2 } },
-  { device: 0, channel: 7, spec: { label: 'CO2', mdc: 'MDC_AWAY_CO2', unit: 'mm[Hg]', rateHz: 62.5, scale: 0.1, value: (t) => { const p = breathPhase(t); return p < 0.05 ? 38 * (1 - p / 0.05) : p < 0.35 ? 0 : 36 * (1 - Math.exp(-(p - 0.35) / 0.03)) + 4 * (p - 0.35); }, noise: 0.15 } },
-  { device: 0, channel: 8, spec: { label: 'Resp', mdc: 'MDC_IMPED_TTHOR', unit: 'Ohm', rateHz: 62.5, scale: 0.001, value: (t) => 0.6 * Math.sin(2 * Math.PI * t / BREATH_S) + 0.05 * Math.sin(2 * Math.PI * t * 1.17), noise: 0.004 } },
-  { device: 1, channel: 0, spec: { label: 'Paw', mdc: 'MDC_PRESS_AWAY', unit: 'cm[H2O]', rateHz: 62.5, scale: 0.1, value: (t) => { const p = breathPhase(t); return p < 0.33 ? 5 + 15 * Math.min(1, p / 0.08) - 3 * Math.max(0, (p - 0.2) / 0.13) : 5 + 12 * Math.exp(-(p - 0.33) / 0.02); }, noise: 0.1 } },
-  { device: 1, channel: 1, spec: { label: 'Flow', mdc: 'MDC_FLOW_AWAY', unit: 'L/min', rateHz: 62.5, scale: 0.1, value: (t) => { const p = breathPhase(t); return p < 0.33 ? 30 : -45 * Math.exp(-(p - 0.33) / 0.06); }, noise: 0.2 } },
+  {
+    device: 0,
+    channel: 4,
+    spec: { label: 'Pleth', mdc: 'MDC_PULS_OXIM_PLETH', unit: '', rateHz: 125, scale: 0.001, value: pulse(0.5, 1.0, 0.3, 0.25), noise: 0.002 },
+  },
+  {
+    device: 0,
+    channel: 5,
+    spec: { label: 'ABP', mdc: 'MDC_PRESS_BLD_ART_ABP', unit: 'mm[Hg]', rateHz: 125, scale: 0.1, value: pulse(72, 48, 0.35, 0.1), noise: 0.2 },
+  },
+  {
+    device: 0,
+    channel: 6,
+    spec: {
+      label: 'CVP',
+      mdc: 'MDC_PRESS_BLD_VEN_CENT',
+      unit: 'mm[Hg]',
+      rateHz: 125,
+      scale: 0.1,
+      value: (t, c) => pulse(7, 3, 0.6, 0.05)(t, c) + 2 * Math.sin((2 * Math.PI * t) / BREATH_S),
+      noise: 0.2,
+    },
+  },
+  {
+    device: 0,
+    channel: 7,
+    spec: {
+      label: 'CO2',
+      mdc: 'MDC_AWAY_CO2',
+      unit: 'mm[Hg]',
+      rateHz: 62.5,
+      scale: 0.1,
+      value: (t) => {
+        const p = breathPhase(t);
+        return p < 0.05 ? 38 * (1 - p / 0.05) : p < 0.35 ? 0 : 36 * (1 - Math.exp(-(p - 0.35) / 0.03)) + 4 * (p - 0.35);
+      },
+      noise: 0.15,
+    },
+  },
+  {
+    device: 0,
+    channel: 8,
+    spec: {
+      label: 'Resp',
+      mdc: 'MDC_IMPED_TTHOR',
+      unit: 'Ohm',
+      rateHz: 62.5,
+      scale: 0.001,
+      value: (t) => 0.6 * Math.sin((2 * Math.PI * t) / BREATH_S) + 0.05 * Math.sin(2 * Math.PI * t * 1.17),
+      noise: 0.004,
+    },
+  },
+  {
+    device: 1,
+    channel: 0,
+    spec: {
+      label: 'Paw',
+      mdc: 'MDC_PRESS_AWAY',
+      unit: 'cm[H2O]',
+      rateHz: 62.5,
+      scale: 0.1,
+      value: (t) => {
+        const p = breathPhase(t);
+        return p < 0.33 ? 5 + 15 * Math.min(1, p / 0.08) - 3 * Math.max(0, (p - 0.2) / 0.13) : 5 + 12 * Math.exp(-(p - 0.33) / 0.02);
+      },
+      noise: 0.1,
+    },
+  },
+  {
+    device: 1,
+    channel: 1,
+    spec: {
+      label: 'Flow',
+      mdc: 'MDC_FLOW_AWAY',
+      unit: 'L/min',
+      rateHz: 62.5,
+      scale: 0.1,
+      value: (t) => {
+        const p = breathPhase(t);
+        return p < 0.33 ? 30 : -45 * Math.exp(-(p - 0.33) / 0.06);
+      },
+      noise: 0.2,
+    },
+  },
   { device: 2, channel: 0, spec: { label: 'EEG', mdc: 'MDC_EEG_ELEC_POTL_CRTX', unit: 'uV', rateHz: 128, scale: 0.1, value: () => 0, noise: 0 } },
 ];
 
@@ -122,7 +207,7 @@ function generate(): Int16Array[] {
       if (w.spec.label === 'EEG') {
         // Background EEG under anaesthesia: AR(1)-filtered noise, ~20 µV, plus 10 Hz spindles.
         ar = 0.9 * ar + 9 * gauss(r);
-        v = ar + 8 * Math.sin(2 * Math.PI * 10 * t) * (0.5 + 0.5 * Math.sin(2 * Math.PI * t / 3));
+        v = ar + 8 * Math.sin(2 * Math.PI * 10 * t) * (0.5 + 0.5 * Math.sin((2 * Math.PI * t) / 3));
       } else v = w.spec.value(t, { beats: b, r }) + w.spec.noise * gauss(r);
       out[k] = Math.max(-32768, Math.min(32767, Math.round(v / w.spec.scale)));
     }
@@ -135,13 +220,48 @@ function generate(): Int16Array[] {
 const PUMP_DRUGS = ['Propofol', 'Remifentanil', 'Noradrenaline', 'Rocuronium', 'Insulin', 'Heparin', 'Crystalloid', 'Antibiotic'];
 
 function devices(): DeviceDescriptor[] {
-  const dev = (i: number, kind: DeviceKind, model: string, channels: ChannelDescriptor[]): DeviceDescriptor => ({ protocol: 1, deviceId: `dev-${String(i).padStart(2, '0')}-${model.toLowerCase().replace(/[^a-z0-9]/g, '')}`, kind, manufacturer: 'Bench', model, serial: `SN${i}`, heartbeatMs: 1000, channels });
-  const num = (index: number, label: string, unit: string): ChannelDescriptor => ({ index, kind: 'numeric', mdc: `MDC_BENCH_${label.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`, label, unit });
-  const wave = (w: (typeof WAVES)[number]): ChannelDescriptor => ({ index: w.channel, kind: 'wave', mdc: w.spec.mdc, label: w.spec.label, unit: w.spec.unit, rateHz: w.spec.rateHz, format: 'i16', scale: w.spec.scale, offset: 0 });
+  const dev = (i: number, kind: DeviceKind, model: string, channels: ChannelDescriptor[]): DeviceDescriptor => ({
+    protocol: 1,
+    deviceId: `dev-${String(i).padStart(2, '0')}-${model.toLowerCase().replace(/[^a-z0-9]/g, '')}`,
+    kind,
+    manufacturer: 'Bench',
+    model,
+    serial: `SN${i}`,
+    heartbeatMs: 1000,
+    channels,
+  });
+  const num = (index: number, label: string, unit: string): ChannelDescriptor => ({
+    index,
+    kind: 'numeric',
+    mdc: `MDC_BENCH_${label.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
+    label,
+    unit,
+  });
+  const wave = (w: (typeof WAVES)[number]): ChannelDescriptor => ({
+    index: w.channel,
+    kind: 'wave',
+    mdc: w.spec.mdc,
+    label: w.spec.label,
+    unit: w.spec.unit,
+    rateHz: w.spec.rateHz,
+    format: 'i16',
+    scale: w.spec.scale,
+    offset: 0,
+  });
   const wavesOf = (d: number) => WAVES.filter((w) => w.device === d).map(wave);
   const list: DeviceDescriptor[] = [
-    dev(0, 'patient-monitor', 'Monitor', [...wavesOf(0), ...['HR', 'SpO2', 'PR', 'ABP-S', 'ABP-D', 'ABP-M', 'CVP-M', 'EtCO2', 'FiCO2', 'RR', 'T1', 'T2', 'NIBP-S', 'NIBP-D', 'NIBP-M', 'ST-II'].map((l, k) => num(100 + k, l, ''))]),
-    dev(1, 'anaesthesia-machine', 'Workstation', [...wavesOf(1), ...['FiO2', 'EtO2', 'FiSevo', 'EtSevo', 'MAC', 'Ppeak', 'Pplat', 'PEEP', 'Vt', 'MV', 'RRset', 'FreshGas', 'Compliance', 'N2O'].map((l, k) => num(100 + k, l, ''))]),
+    dev(0, 'patient-monitor', 'Monitor', [
+      ...wavesOf(0),
+      ...['HR', 'SpO2', 'PR', 'ABP-S', 'ABP-D', 'ABP-M', 'CVP-M', 'EtCO2', 'FiCO2', 'RR', 'T1', 'T2', 'NIBP-S', 'NIBP-D', 'NIBP-M', 'ST-II'].map((l, k) =>
+        num(100 + k, l, ''),
+      ),
+    ]),
+    dev(1, 'anaesthesia-machine', 'Workstation', [
+      ...wavesOf(1),
+      ...['FiO2', 'EtO2', 'FiSevo', 'EtSevo', 'MAC', 'Ppeak', 'Pplat', 'PEEP', 'Vt', 'MV', 'RRset', 'FreshGas', 'Compliance', 'N2O'].map((l, k) =>
+        num(100 + k, l, ''),
+      ),
+    ]),
     dev(2, 'other', 'BIS', [...wavesOf(2), ...['BIS', 'SQI', 'EMG', 'SR'].map((l, k) => num(100 + k, l, ''))]),
     ...PUMP_DRUGS.map((d, i) => dev(3 + i, 'infusion-pump', `Pump ${d}`, [num(0, 'Rate', 'mL/h'), num(1, 'Volume infused', 'mL')])),
     dev(11, 'electrosurgical-unit', 'ESU', [num(0, 'Cut power', 'W'), num(1, 'Coag power', 'W')]),
@@ -152,7 +272,12 @@ function devices(): DeviceDescriptor[] {
     dev(16, 'other', 'Urine meter', [num(0, 'Urine', 'mL')]),
     dev(17, 'other', 'OR table', [{ index: 0, kind: 'setting', mdc: 'MDC_BENCH_TILT', label: 'Tilt', unit: 'deg' }]),
     dev(18, 'other', 'Fluid warmer', [num(0, 'Outlet temp', 'Cel')]),
-    dev(19, 'navigation-tracker', 'Tracker', [0, 1, 2].map((i) => ({ index: i, kind: 'pose' as const, mdc: 'MDC_BENCH_POSE', label: ['Reference', 'Pointer', 'Probe'][i], unit: 'mm' }))),
+    dev(
+      19,
+      'navigation-tracker',
+      'Tracker',
+      [0, 1, 2].map((i) => ({ index: i, kind: 'pose' as const, mdc: 'MDC_BENCH_POSE', label: ['Reference', 'Pointer', 'Probe'][i], unit: 'mm' })),
+    ),
   ];
   return list;
 }
@@ -189,7 +314,15 @@ function makeFeeder(sink: Recorder | null, loops: Int16Array[], devs: DeviceDesc
           const loop = loops[i];
           const raw = new Int16Array(due - k);
           for (let j = 0; j < raw.length; j++) raw[j] = loop[(k + j) % loop.length];
-          sink?.wave({ deviceId: devs[w.device].deviceId, channel: w.channel, t0HubMs: vt0 + (k * 1000) / w.spec.rateHz, rateHz: w.spec.rateHz, raw, scale: w.spec.scale, offset: 0 });
+          sink?.wave({
+            deviceId: devs[w.device].deviceId,
+            channel: w.channel,
+            t0HubMs: vt0 + (k * 1000) / w.spec.rateHz,
+            rateHz: w.spec.rateHz,
+            raw,
+            scale: w.spec.scale,
+            offset: 0,
+          });
           waveK[i] = due;
           f.samples += raw.length;
         }
@@ -217,8 +350,10 @@ function makeFeeder(sink: Recorder | null, loops: Int16Array[], devs: DeviceDesc
         slowT += 60000;
         slow++;
         if (slow % 10 === 0) sink?.setting(devs[17].deviceId, 0, slowT, (slow % 30) - 15, 'tilt');
-        if (slow % 15 === 0) sink?.alarm(devs[0].deviceId, { channel: 101, tHubMs: slowT, priority: AlarmPriority.Medium, state: AlarmState.Active, code: 42, text: 'SpO2 low' });
-        if (slow % 15 === 1 && slow > 1) sink?.alarm(devs[0].deviceId, { channel: 101, tHubMs: slowT, priority: AlarmPriority.Medium, state: AlarmState.Ended, code: 42, text: 'SpO2 low' });
+        if (slow % 15 === 0)
+          sink?.alarm(devs[0].deviceId, { channel: 101, tHubMs: slowT, priority: AlarmPriority.Medium, state: AlarmState.Active, code: 42, text: 'SpO2 low' });
+        if (slow % 15 === 1 && slow > 1)
+          sink?.alarm(devs[0].deviceId, { channel: 101, tHubMs: slowT, priority: AlarmPriority.Medium, state: AlarmState.Ended, code: 42, text: 'SpO2 low' });
         if (slow % 20 === 0) sink?.event(devs[11].deviceId, 0, slowT, 'ACTIVATION', 'cut');
       }
     },
@@ -237,7 +372,14 @@ interface Phase {
   samples: number;
 }
 
-async function runPhase(sink: Recorder | null, loops: Int16Array[], devs: DeviceDescriptor[], vt0: number, virtualS: number, onTick?: () => void): Promise<Phase> {
+async function runPhase(
+  sink: Recorder | null,
+  loops: Int16Array[],
+  devs: DeviceDescriptor[],
+  vt0: number,
+  virtualS: number,
+  onTick?: () => void,
+): Promise<Phase> {
   const feeder = makeFeeder(sink, loops, devs, vt0);
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
@@ -260,7 +402,16 @@ async function runPhase(sink: Recorder | null, loops: Int16Array[], devs: Device
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0).utilization;
   h.disable();
-  return { wallS, virtualS, cpuS: (cpu.user + cpu.system) / 1e6, elu, delayP50Ms: h.percentile(50) / 1e6, delayP99Ms: h.percentile(99) / 1e6, delayMaxMs: h.max / 1e6, samples: feeder.samples };
+  return {
+    wallS,
+    virtualS,
+    cpuS: (cpu.user + cpu.system) / 1e6,
+    elu,
+    delayP50Ms: h.percentile(50) / 1e6,
+    delayP99Ms: h.percentile(99) / 1e6,
+    delayMaxMs: h.max / 1e6,
+    samples: feeder.samples,
+  };
 }
 
 /** gzip (default level, as .vital files) of channel samples as float32 physical values. */
@@ -286,7 +437,9 @@ async function main(): Promise<void> {
   const devs = devices();
   const loops = generate();
   const wavesPerS = WAVES.reduce((a, w) => a + w.spec.rateHz, 0);
-  console.log(`bench:record: ${devs.length} devices, ${WAVES.length} waveforms (${wavesPerS} samples/s), ${devs.flatMap((d) => d.channels).filter((c) => c.kind === 'numeric').length} numerics at 1 Hz, 3 tools at 60 Hz`);
+  console.log(
+    `bench:record: ${devs.length} devices, ${WAVES.length} waveforms (${wavesPerS} samples/s), ${devs.flatMap((d) => d.channels).filter((c) => c.kind === 'numeric').length} numerics at 1 Hz, 3 tools at 60 Hz`,
+  );
   console.log(`recording ${HOURS} h at ${SPEED}x real time (${fmt((HOURS * 3600) / SPEED / 60, 1)} min) into ${dataDir}; cpus: ${os.cpus().length}`);
 
   // Baseline: the same feed into no sink, to separate generation cost from recording cost.
@@ -297,7 +450,14 @@ async function main(): Promise<void> {
   board.subscribe((a) => alarms.push(`${a.code} ${a.state === 'active'}`));
   const vt0 = Date.UTC(2026, 0, 1, 8);
   for (const d of devs) rec.deviceOnline(d, vt0);
-  await rec.createCase({ procedure: 'Bench: nominal full OR', room: 'Bench', team: [{ role: 'surgeon', name: 'S' }, { role: 'anaesthetist', name: 'A' }] });
+  await rec.createCase({
+    procedure: 'Bench: nominal full OR',
+    room: 'Bench',
+    team: [
+      { role: 'surgeon', name: 'S' },
+      { role: 'anaesthetist', name: 'A' },
+    ],
+  });
   await rec.startRecording();
   let maxInFlight = 0;
   let maxBuffered = 0;
@@ -319,7 +479,11 @@ async function main(): Promise<void> {
   const wave = q('SELECT COALESCE(SUM(count),0) AS n, COALESCE(SUM(length(data)),0) AS b FROM wave_blocks');
   const num = q('SELECT COALESCE(SUM(count),0) AS n, COALESCE(SUM(length(data)),0) AS b FROM numeric_blocks');
   const pose = q('SELECT COALESCE(SUM(count),0) AS n, COALESCE(SUM(length(data)),0) AS b FROM pose_blocks');
-  const perChannel = db.prepare('SELECT c.label AS label, c.rate_hz AS rate, SUM(b.count) AS n, SUM(length(b.data)) AS b FROM wave_blocks b JOIN channels c ON c.id = b.channel_id GROUP BY c.id ORDER BY c.device_id, c.channel').all() as { label: string; rate: number; n: number; b: number }[];
+  const perChannel = db
+    .prepare(
+      'SELECT c.label AS label, c.rate_hz AS rate, SUM(b.count) AS n, SUM(length(b.data)) AS b FROM wave_blocks b JOIN channels c ON c.id = b.channel_id GROUP BY c.id ORDER BY c.device_id, c.channel',
+    )
+    .all() as { label: string; rate: number; n: number; b: number }[];
   db.close();
 
   // gzip(float32) of the same samples: one LOOP_S-second stretch per channel, weighted by rate.
@@ -330,7 +494,7 @@ async function main(): Promise<void> {
   const hours = run.virtualS / 3600;
   const wavePerSample = wave.b / wave.n;
   const filePerWaveSample = fileBytes / wave.n;
-  const extraCpuCores = (run.cpuS / run.wallS) - (base.cpuS / base.wallS);
+  const extraCpuCores = run.cpuS / run.wallS - base.cpuS / base.wallS;
   const extraHubThread = run.elu - base.elu;
   const dropped = stats.droppedSamples + stats.droppedNumerics + stats.droppedPoses;
 
@@ -340,7 +504,14 @@ async function main(): Promise<void> {
   if (dir) {
     for (const r of ['100', '03700181', 'a103l', 'v102s']) {
       for (const ch of readWfdbRecord(dir, r).channels) {
-        wfdb.push({ record: r, signal: ch.signal.description, rateHz: ch.rateHz, samples: ch.samples.length, bytesPerSample: codecBytesPerSample(ch.samples, ch.rateHz), gzipF32BytesPerSample: gzipF32BytesPerSample(ch.samples, 1 / ch.signal.gain, -ch.signal.baseline / ch.signal.gain) });
+        wfdb.push({
+          record: r,
+          signal: ch.signal.description,
+          rateHz: ch.rateHz,
+          samples: ch.samples.length,
+          bytesPerSample: codecBytesPerSample(ch.samples, ch.rateHz),
+          gzipF32BytesPerSample: gzipF32BytesPerSample(ch.samples, 1 / ch.signal.gain, -ch.signal.baseline / ch.signal.gain),
+        });
       }
     }
   } else console.log('wfdb records: skipped, ../shared/data/waveforms/wfdb not found');
@@ -350,23 +521,40 @@ async function main(): Promise<void> {
     lines.push(s);
     console.log(s);
   };
-  L(`Nominal full OR: ${devs.length} devices, ${WAVES.length} waveforms (4 ECG at 500 Hz, pleth/ABP/CVP at 125 Hz, CO2/resp/Paw/flow at 62.5 Hz, EEG at 128 Hz; ${wavesPerS} samples/s, int16 at device resolution), ${devs.flatMap((d) => d.channels).filter((c) => c.kind === 'numeric').length} numerics at 1 Hz, 3 tools at 60 Hz, settings, alarms. ${fmt(hours, 2)} h recorded at ${SPEED}x real time (${fmt(run.wallS / 60, 1)} min wall) on ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), Node ${process.versions.node}.`);
+  L(
+    `Nominal full OR: ${devs.length} devices, ${WAVES.length} waveforms (4 ECG at 500 Hz, pleth/ABP/CVP at 125 Hz, CO2/resp/Paw/flow at 62.5 Hz, EEG at 128 Hz; ${wavesPerS} samples/s, int16 at device resolution), ${devs.flatMap((d) => d.channels).filter((c) => c.kind === 'numeric').length} numerics at 1 Hz, 3 tools at 60 Hz, settings, alarms. ${fmt(hours, 2)} h recorded at ${SPEED}x real time (${fmt(run.wallS / 60, 1)} min wall) on ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), Node ${process.versions.node}.`,
+  );
   L('');
   L('| figure | value |');
   L('| --- | --- |');
   L(`| file size | ${fmt(fileBytes / 1048576, 1)} MiB for ${fmt(hours, 2)} h |`);
   L(`| bytes per hour (whole file) | ${fmt(fileBytes / hours / 1048576, 2)} MiB/h |`);
-  L(`| of which waveforms / numerics / poses | ${fmt(wave.b / hours / 1048576, 2)} / ${fmt(num.b / hours / 1048576, 2)} / ${fmt(pose.b / hours / 1048576, 2)} MiB/h |`);
+  L(
+    `| of which waveforms / numerics / poses | ${fmt(wave.b / hours / 1048576, 2)} / ${fmt(num.b / hours / 1048576, 2)} / ${fmt(pose.b / hours / 1048576, 2)} MiB/h |`,
+  );
   L(`| bytes per waveform sample (codec) | ${fmt(wavePerSample, 3)} |`);
   L(`| bytes per waveform sample (whole file / waveform samples) | ${fmt(filePerWaveSample, 3)} |`);
   L(`| vs raw float32 (4 B/sample) | ${fmt(4 / wavePerSample, 1)}x smaller |`);
-  L(`| vs gzip of float32 (VitalRecorder approach; ${fmt(gzipPerSample, 3)} B/sample on a ${LOOP_S} s stretch of each channel) | ${fmt(gzipPerSample / wavePerSample, 2)}x smaller |`);
-  L(`| extra CPU while recording (process, all threads) | ${fmt(extraCpuCores * 100, 1)} % of one core at ${SPEED}x = ${fmt((extraCpuCores * 100) / SPEED, 2)} % at real time |`);
-  L(`| extra hub-thread load (event-loop utilisation) | ${fmt(extraHubThread * 100, 1)} % at ${SPEED}x = ${fmt((extraHubThread * 100) / SPEED, 2)} % at real time |`);
+  L(
+    `| vs gzip of float32 (VitalRecorder approach; ${fmt(gzipPerSample, 3)} B/sample on a ${LOOP_S} s stretch of each channel) | ${fmt(gzipPerSample / wavePerSample, 2)}x smaller |`,
+  );
+  L(
+    `| extra CPU while recording (process, all threads) | ${fmt(extraCpuCores * 100, 1)} % of one core at ${SPEED}x = ${fmt((extraCpuCores * 100) / SPEED, 2)} % at real time |`,
+  );
+  L(
+    `| extra hub-thread load (event-loop utilisation) | ${fmt(extraHubThread * 100, 1)} % at ${SPEED}x = ${fmt((extraHubThread * 100) / SPEED, 2)} % at real time |`,
+  );
   L(`| hub event-loop delay p50 / p99 / max, baseline | ${fmt(base.delayP50Ms, 1)} / ${fmt(base.delayP99Ms, 1)} / ${fmt(base.delayMaxMs, 1)} ms |`);
   L(`| hub event-loop delay p50 / p99 / max, recording | ${fmt(run.delayP50Ms, 1)} / ${fmt(run.delayP99Ms, 1)} / ${fmt(run.delayMaxMs, 1)} ms |`);
-  L(`| machine load (1/5/15-min load average at the end) | ${os.loadavg().map((x) => fmt(x, 1)).join(' / ')} on ${os.cpus().length} CPUs; other jobs running here inflate the CPU and delay figures |`);
-  L(`| ingest kept up | ${dropped === 0 && alarms.length === 0 ? 'yes' : 'NO'}: ${dropped} items dropped, peak ${maxInFlight} batches in flight, peak ${fmt(maxBuffered / 1048576, 2)} MiB buffered, final drain ${fmt(drainMs, 0)} ms, technical alarms: ${alarms.length ? alarms.join(', ') : 'none'} |`);
+  L(
+    `| machine load (1/5/15-min load average at the end) | ${os
+      .loadavg()
+      .map((x) => fmt(x, 1))
+      .join(' / ')} on ${os.cpus().length} CPUs; other jobs running here inflate the CPU and delay figures |`,
+  );
+  L(
+    `| ingest kept up | ${dropped === 0 && alarms.length === 0 ? 'yes' : 'NO'}: ${dropped} items dropped, peak ${maxInFlight} batches in flight, peak ${fmt(maxBuffered / 1048576, 2)} MiB buffered, final drain ${fmt(drainMs, 0)} ms, technical alarms: ${alarms.length ? alarms.join(', ') : 'none'} |`,
+  );
   L('');
   L('Per waveform (bytes per sample, codec): ' + perChannel.map((c) => `${c.label} ${fmt(c.b / c.n, 3)}`).join(', ') + '.');
   if (wfdb.length) {
@@ -401,7 +589,7 @@ async function main(): Promise<void> {
     keptUp: dropped === 0 && alarms.length === 0,
     wfdb: Object.fromEntries(wfdb.map((w) => [`${w.record}/${w.signal}`, Number(w.bytesPerSample.toFixed(4))])),
   };
-  if (process.argv.includes("--keep")) console.log(`kept ${file}`);
+  if (process.argv.includes('--keep')) console.log(`kept ${file}`);
   else fs.rmSync(dataDir, { recursive: true, force: true });
   console.log(JSON.stringify(figures));
 }

@@ -45,7 +45,8 @@ const REPS = flag('--reps', 2);
 const useHead = !argv.includes('--demo') && fs.existsSync(HEAD);
 const writeDocs = !argv.includes('--no-docs');
 const compositingArg = argv.includes('--compositing') ? argv[argv.indexOf('--compositing') + 1] : undefined;
-const MAIN: ChromiumCompositing = compositingArg === 'swiftshader' ? 'swiftshader-compositing' : compositingArg === 'software' ? 'software-compositing' : DEFAULT_COMPOSITING;
+const MAIN: ChromiumCompositing =
+  compositingArg === 'swiftshader' ? 'swiftshader-compositing' : compositingArg === 'software' ? 'software-compositing' : DEFAULT_COMPOSITING;
 const OTHER: ChromiumCompositing = MAIN === 'software-compositing' ? 'swiftshader-compositing' : 'software-compositing';
 const compare = !argv.includes('--no-compare');
 const NAMES: Record<ChromiumCompositing, string> = {
@@ -74,7 +75,10 @@ const evalJs = <T>(page: Page, js: string): Promise<T> => page.evaluate(js) as P
 async function waveFrames(page: Page, fn: () => Promise<void>): Promise<number[]> {
   const before = await evalJs<number>(page, 'window.__orhub.waves.framesDrawn');
   await fn();
-  const { drawn, times } = await evalJs<{ drawn: number; times: number[] }>(page, '({ drawn: window.__orhub.waves.framesDrawn, times: window.__orhub.waves.frameTimes.slice() })');
+  const { drawn, times } = await evalJs<{ drawn: number; times: number[] }>(
+    page,
+    '({ drawn: window.__orhub.waves.framesDrawn, times: window.__orhub.waves.frameTimes.slice() })',
+  );
   const n = Math.min(times.length, drawn - before);
   return times.slice(times.length - n);
 }
@@ -83,14 +87,15 @@ async function waveFrames(page: Page, fn: () => Promise<void>): Promise<number[]
 async function rotate(page: Page, seconds: number): Promise<void> {
   const box = await page.locator('[data-testid="volume-view"]').boundingBox();
   if (!box) throw new Error('no 3D view box');
-  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  const cx = box.x + box.width / 2,
+    cy = box.y + box.height / 2;
   const r = Math.min(box.width, box.height) * 0.3;
   await page.mouse.move(cx + r, cy);
   await page.mouse.down();
   const t0 = Date.now();
   let k = 0;
   while (Date.now() - t0 < seconds * 1000) {
-    const a = (Date.now() - t0) / 1000 * 2.5;
+    const a = ((Date.now() - t0) / 1000) * 2.5;
     await page.mouse.move(cx + r * Math.cos(a), cy + r * 0.6 * Math.sin(a * 1.3));
     k++;
     await new Promise((res) => setTimeout(res, 12));
@@ -104,7 +109,7 @@ async function openPage(page: Page, hub: HubProc, view3d: boolean, overrides: Vo
   await page.addInitScript(overridesScript(view3d ? overrides : { view3d: false }));
   await page.goto(hub.url);
   await until(() => evalJs<boolean>(page, 'window.__orhub.waves.framesDrawn > 30'), 'waveforms drawing', 30000);
-  await until(() => evalJs<boolean>(page, "!!window.__orhubAnatomy.state().shownId"), 'volume shown', 60000, 200);
+  await until(() => evalJs<boolean>(page, '!!window.__orhubAnatomy.state().shownId'), 'volume shown', 60000, 200);
   await until(() => page.locator('[data-testid="slice-axial"][data-drawn]').count(), 'slices drawn', 30000);
   if (view3d) await until(() => evalJs<boolean>(page, 'window.__orhubAnatomy.stats()?.fullQuality === true'), '3D at full quality', 60000, 100);
   await idle(page, 2); // let the load settle
@@ -161,7 +166,20 @@ interface OffOn {
 
 /** The 3D-off page and the 3D-on page, alternated `reps` times, in one browser. */
 async function measureOffOn(newPage: () => Promise<Page>, hub: HubProc, reps: number, shot: string): Promise<OffOn> {
-  const r: OffOn = { offIdleT: [], offDragT: [], onIdleT: [], onRotT: [], images: 0, rotSeconds: 0, fullMs: [], view: { w: 0, h: 0 }, during: {}, after: {}, backend: null, isolated: false };
+  const r: OffOn = {
+    offIdleT: [],
+    offDragT: [],
+    onIdleT: [],
+    onRotT: [],
+    images: 0,
+    rotSeconds: 0,
+    fullMs: [],
+    view: { w: 0, h: 0 },
+    during: {},
+    after: {},
+    backend: null,
+    isolated: false,
+  };
   for (let rep = 0; rep < reps; rep++) {
     // 3D off (slices on): the reference.
     const offPage = await newPage();
@@ -174,7 +192,10 @@ async function measureOffOn(newPage: () => Promise<Page>, hub: HubProc, reps: nu
     await openPage(page, hub, true);
     r.backend = await evalJs(page, 'window.__orhubAnatomy.backend()');
     r.isolated = await evalJs<boolean>(page, 'crossOriginIsolated');
-    r.view = await evalJs<{ w: number; h: number }>(page, "(() => { const r = document.querySelector('[data-testid=\"volume-view\"]').getBoundingClientRect(); return { w: Math.round(r.width), h: Math.round(r.height) }; })()");
+    r.view = await evalJs<{ w: number; h: number }>(
+      page,
+      '(() => { const r = document.querySelector(\'[data-testid="volume-view"]\').getBoundingClientRect(); return { w: Math.round(r.width), h: Math.round(r.height) }; })()',
+    );
     if (rep === 0) {
       fs.mkdirSync(path.resolve(__dirname, '../test-results'), { recursive: true });
       await page.screenshot({ path: path.resolve(__dirname, `../test-results/${shot}`) });
@@ -192,13 +213,19 @@ async function measureOffOn(newPage: () => Promise<Page>, hub: HubProc, reps: nu
   return r;
 }
 
-const featureText = (ft: Record<string, string>) => Object.entries(ft).map(([k, v]) => `${k}: ${v}`).join('; ') || 'not read';
+const featureText = (ft: Record<string, string>) =>
+  Object.entries(ft)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ') || 'not read';
 
 const pct = (x: FrameStats) => +((100 * x.over20) / Math.max(1, x.frames)).toFixed(1);
 
 /** Frame statistics of an off/on measurement, and what the goals compare. */
 function summarise(r: OffOn) {
-  const offIdle = stats(r.offIdleT), offDrag = stats(r.offDragT), onIdle = stats(r.onIdleT), rot = stats(r.onRotT);
+  const offIdle = stats(r.offIdleT),
+    offDrag = stats(r.offDragT),
+    onIdle = stats(r.onIdleT),
+    rot = stats(r.onRotT);
   return { offIdle, offDrag, onIdle, rot, ratio: +(rot.p99 / offDrag.p99).toFixed(3), ups: +(r.images / r.rotSeconds).toFixed(1), toFull: median(r.fullMs) };
 }
 
@@ -267,7 +294,8 @@ async function main(): Promise<void> {
     }
 
     const { offIdle, offDrag, onIdle, rot: onRotate, ratio, ups, toFull } = summarise(main);
-    const wgRot = stats(wg.times), formerRot = stats(former.times);
+    const wgRot = stats(wg.times),
+      formerRot = stats(former.times);
     const figures = {
       volume: `${meta.description} ${meta.dimensions.join('x')}`,
       texture: (during.textureDims as number[]).join('x'),
@@ -331,14 +359,29 @@ async function main(): Promise<void> {
       ['waveform frame p50 / p99, 3D on, idle', fr(onIdle)],
       ['waveform frame p50 / p99, 3D rotating', fr(onRotate)],
       ['p99 ratio rotating / 3D off (goal <= 1.1; goal p99 <= 16.7 ms)', f(figures.ratio_p99_rotate_vs_off, 2)],
-      ['3D updates while rotating (goal >= 10/s)', `${f(figures.updates_per_s_rotating)} /s at ${f(figures.interactive_scale as number, 2)} resolution, ${figures.interactive_steps} steps`],
+      [
+        '3D updates while rotating (goal >= 10/s)',
+        `${f(figures.updates_per_s_rotating)} /s at ${f(figures.interactive_scale as number, 2)} resolution, ${figures.interactive_steps} steps`,
+      ],
       ['still -> full quality (full resolution, 1 sample/voxel), median', `${f(figures.to_full_quality_ms as number, 0)} ms`],
-      ['one unbudgeted full-quality frame, 3D view size / 1920x1080 (chosen backend)', `${f(viewFull?.ms, 0)} / ${f(full1080?.ms, 0)} ms (${viewFull?.steps} steps)`],
+      [
+        'one unbudgeted full-quality frame, 3D view size / 1920x1080 (chosen backend)',
+        `${f(viewFull?.ms, 0)} / ${f(full1080?.ms, 0)} ms (${viewFull?.steps} steps)`,
+      ],
       ['former pacing (an image at most every 70 ms, 10 ms of worker time): waveform frames while rotating', fr(formerRot)],
-      ['former pacing: p99 ratio rotating / 3D off; 3D updates while rotating', `${f(figures.former_pacing_ratio_p99_rotate_vs_off, 2)}; ${f(figures.former_pacing_updates_per_s_rotating)} /s at ${f(figures.former_pacing_interactive_scale as number, 2)} resolution`],
+      [
+        'former pacing: p99 ratio rotating / 3D off; 3D updates while rotating',
+        `${f(figures.former_pacing_ratio_p99_rotate_vs_off, 2)}; ${f(figures.former_pacing_updates_per_s_rotating)} /s at ${f(figures.former_pacing_interactive_scale as number, 2)} resolution`,
+      ],
       ['WebGL shader backend forced: waveform frames while rotating', fr(wgRot)],
-      ['WebGL shader backend forced: 3D updates while rotating; still -> full quality', `${f(figures.webgl_updates_per_s_rotating)} /s; ${f(wg.toFull as number, 0)} ms`],
-      ['WebGL (SwiftShader) unbudgeted frame: view size / 1920x1080 / 480x270 at 128 steps', `${f(wgFull?.ms, 0)} / ${f(wg1080?.ms, 0)} / ${f(wgQuarter?.ms, 0)} ms`],
+      [
+        'WebGL shader backend forced: 3D updates while rotating; still -> full quality',
+        `${f(figures.webgl_updates_per_s_rotating)} /s; ${f(wg.toFull as number, 0)} ms`,
+      ],
+      [
+        'WebGL (SwiftShader) unbudgeted frame: view size / 1920x1080 / 480x270 at 128 steps',
+        `${f(wgFull?.ms, 0)} / ${f(wg1080?.ms, 0)} / ${f(wgQuarter?.ms, 0)} ms`,
+      ],
       ['machine load (1-min load average at the end; 2 cores shared with other jobs)', f(figures.loadavg_1min, 2)],
     ];
     if (other) {
@@ -350,7 +393,10 @@ async function main(): Promise<void> {
         [`${c}: waveform frames, 3D off, mouse dragging`, fr(o.offDrag)],
         [`${c}: waveform frames, 3D on, idle`, fr(o.onIdle)],
         [`${c}: waveform frames, 3D rotating`, fr(o.rot)],
-        [`${c}: p99 ratio rotating / 3D off; 3D updates/s rotating; still -> full quality`, `${f(o.ratio, 2)}; ${f(o.ups)} /s (${other.r.backend?.backend}); ${f(o.toFull, 0)} ms`],
+        [
+          `${c}: p99 ratio rotating / 3D off; 3D updates/s rotating; still -> full quality`,
+          `${f(o.ratio, 2)}; ${f(o.ups)} /s (${other.r.backend?.backend}); ${f(o.toFull, 0)} ms`,
+        ],
       );
     }
     // Reconnect (issue 13): the supervised hub SIGKILLed 5 times; the same page back to drawing waveforms.
@@ -363,7 +409,10 @@ async function main(): Promise<void> {
       `reconnect: hub SIGKILL -> restarted -> first waveform frame drawn, from the restart, p50 / max over ${rc.rounds} rounds (goal <= 5000 ms)`,
       `${rc.reconnect_p50_ms} / ${rc.reconnect_max_ms} ms (the display's part, from the hub answering: ${rc.display_part_p50_ms} / ${rc.display_part_max_ms} ms)`,
     ]);
-    rows.push(['the hub\'s own start-up in the same run (supervisor respawn -> API answering), p50 / max', `${rc.hub_startup_p50_ms} / ${rc.hub_startup_max_ms} ms`]);
+    rows.push([
+      "the hub's own start-up in the same run (supervisor respawn -> API answering), p50 / max",
+      `${rc.hub_startup_p50_ms} / ${rc.hub_startup_max_ms} ms`,
+    ]);
     const table = ['| figure | value |', '| --- | --- |', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n');
     console.log(table);
     if (writeDocs) writeSection(table, figures);
@@ -382,7 +431,9 @@ function writeSection(table: string, figures: Record<string, unknown>): void {
   const n = (k: string) => Number(figures[k]);
   const sw = figures.compositing === 'software-compositing';
   const cmp = sw ? 'swiftshader_compositing' : 'software_compositing';
-  const p99 = n('on_rotate_p99'), ratio = n('ratio_p99_rotate_vs_off'), ups = n('updates_per_s_rotating');
+  const p99 = n('on_rotate_p99'),
+    ratio = n('ratio_p99_rotate_vs_off'),
+    ups = n('updates_per_s_rotating');
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   // The display is cross-origin isolated (main/hub/server.ts; e2e/live-display.test.ts checks it):
   // frame times come in 5 us steps, so on-time 60 Hz frames read 16.665-16.670 ms.
@@ -399,7 +450,7 @@ function writeSection(table: string, figures: Record<string, unknown>): void {
         ? `Comparison configuration in the same run: 3D off p99 ${n(`${cmp}_off_drag_p99`).toFixed(1)} ms (${n(`${cmp}_off_drag_pct_over20`)} % of frames over 20 ms), rotating p99 ${n(`${cmp}_on_rotate_p99`).toFixed(1)} ms (${n(`${cmp}_on_rotate_pct_over20`)} %), ratio ${n(`${cmp}_ratio_p99_rotate_vs_off`).toFixed(2)}, ${n(`${cmp}_updates_per_s_rotating`)} updates/s, ${n(`${cmp}_to_full_quality_ms`).toFixed(0)} ms to full quality.`
         : ''),
     '',
-    'Why the configurations differ: with GPU compositing on SwiftShader (`--use-angle=swiftshader --enable-unsafe-swiftshader --ignore-gpu-blocklist`, this harness\'s setting before) the GPU process\'s main thread rasterises and composites every 1920x1080 frame with a software GL: a Chromium trace showed it ~98 % busy, ~38 ms per SkiaOutputSurfaceImplOnGpu::SwapBuffers, and the page with the 3D view off already missed 45-48 % of its frames (p99 83 ms) whatever the 3D view did. Chromium never picks that on a machine without a GPU: its default there (checked with no flags at all: chrome://gpu says "Compositing: Software only", WebGL still on SwiftShader) is software compositing, which `--disable-gpu-compositing` reproduces while keeping `--use-angle=swiftshader --enable-unsafe-swiftshader` for WebGL2. A probe with only `--enable-unsafe-swiftshader` (Chromium\'s own choice: all software, WebGL on SwiftShader) gave the same figures as `--disable-gpu-compositing`: 16.7 / 16.8 ms, 0 % over 20 ms, 11.9 updates/s rotating (before the pacing change below).',
+    "Why the configurations differ: with GPU compositing on SwiftShader (`--use-angle=swiftshader --enable-unsafe-swiftshader --ignore-gpu-blocklist`, this harness's setting before) the GPU process's main thread rasterises and composites every 1920x1080 frame with a software GL: a Chromium trace showed it ~98 % busy, ~38 ms per SkiaOutputSurfaceImplOnGpu::SwapBuffers, and the page with the 3D view off already missed 45-48 % of its frames (p99 83 ms) whatever the 3D view did. Chromium never picks that on a machine without a GPU: its default there (checked with no flags at all: chrome://gpu says \"Compositing: Software only\", WebGL still on SwiftShader) is software compositing, which `--disable-gpu-compositing` reproduces while keeping `--use-angle=swiftshader --enable-unsafe-swiftshader` for WebGL2. A probe with only `--enable-unsafe-swiftshader` (Chromium's own choice: all software, WebGL on SwiftShader) gave the same figures as `--disable-gpu-compositing`: 16.7 / 16.8 ms, 0 % over 20 ms, 11.9 updates/s rotating (before the pacing change below).",
     '',
     `Pacing, measured in the same run: the former interactive pacing (an image at most every 70 ms, 10 ms of worker time each, set when the harness composited on SwiftShader) rotates with waveform p99 ${n('former_pacing_rotate_p99').toFixed(2)} ms (${n('former_pacing_rotate_pct_over20')} % over 20 ms) and ${n('former_pacing_updates_per_s_rotating')} updates/s at ${n('former_pacing_interactive_scale').toFixed(2)} resolution, against ${ups} updates/s now (45 ms, 20 ms).`,
     '',
@@ -407,9 +458,9 @@ function writeSection(table: string, figures: Record<string, unknown>): void {
     '',
     '- Ray cast in WebGL on SwiftShader, one draw per image: an unbudgeted full-quality frame at the view size takes the "WebGL unbudgeted" figure above and stalls the page for that long (1920x1080: seconds).',
     '- The same, budgeted: strips of rows into an offscreen target, sized per frame from a blocking calibration and GPU timer queries, fences so at most two frames of strips are in flight, low resolution and fewer steps while moving, progressive refinement when still. It never blocks a frame for long; with SwiftShader compositing its strips queued behind the saturated compositor (0.4-1.6 images/s, 15-38 s to full quality); with software compositing see "WebGL shader backend forced". Kept as the default on a GPU.',
-    '- The same ray cast in a Web Worker on the CPU (empty-space skipping with 8^3 block maxima, half-core duty cycle, double-buffered images): chosen automatically on software renderers (SwiftShader, llvmpipe, or no WebGL2 at all). Faster per image than SwiftShader\'s shader here.',
+    "- The same ray cast in a Web Worker on the CPU (empty-space skipping with 8^3 block maxima, half-core duty cycle, double-buffered images): chosen automatically on software renderers (SwiftShader, llvmpipe, or no WebGL2 at all). Faster per image than SwiftShader's shader here.",
     '- Software compositing instead of SwiftShader compositing (the figures above): the step that made the goal reachable; the 3D-off page went from ~45 % of frames missed to none.',
-    '- Not needed after that: presenting worker images as ImageBitmaps (bitmaprenderer) or from an OffscreenCanvas owned by the worker; the main thread\'s part (putImageData of a <= 408x397 image and one scaled drawImage) costs no waveform frame in these runs.',
+    "- Not needed after that: presenting worker images as ImageBitmaps (bitmaprenderer) or from an OffscreenCanvas owned by the worker; the main thread's part (putImageData of a <= 408x397 image and one scaled drawImage) costs no waveform frame in these runs.",
     '- Instrument overlay: redrawing three overlay canvases per tracker pose took the page from 60 to ~20 frames/s (SwiftShader compositing); DOM markers moved by transforms, updated only when they move by >= 0.5 px, removed most of that. Overlay canvases were merged into one opaque canvas per view.',
     '',
   ].join('\n');

@@ -184,7 +184,9 @@ export const API_ROUTES = {
     method: 'POST',
     path: '/api/case/end',
     summary: 'Ends the active case: everything is flushed and the case file is complete. With {role, name}, who ended it is recorded (a note "Case ended").',
-    body: z.optional(z.object({ role: text(40, 'who ends the case: a role on the case team'), name: optText(100, "who: a name (default: that team member's)") })),
+    body: z.optional(
+      z.object({ role: text(40, 'who ends the case: a role on the case team'), name: optText(100, "who: a name (default: that team member's)") }),
+    ),
     status: 200,
     response: json<CaseView>(),
     errors: { 409: 'no active case (code REC_NO_CASE)', 503: REC_RESTARTING },
@@ -362,8 +364,7 @@ export const API_ROUTES = {
   reviewRecordings: {
     method: 'GET',
     path: '/api/review/recordings',
-    summary:
-      'Review: every recording, finished or running, newest first, with search by date, room, procedure, team member, marker kind, state.',
+    summary: 'Review: every recording, finished or running, newest first, with search by date, room, procedure, team member, marker kind, state.',
     query: reviewListQuery,
     status: 200,
     response: json<RecordingListView>(),
@@ -382,10 +383,7 @@ export const API_ROUTES = {
     path: '/api/review/recordings/:id/overview',
     summary: 'Review: trend overview, min/max per pixel column, with markers, alarms, gaps and device intervals; complete: false means ask again.',
     query: z.object({
-      width: z.string().check(
-        z.regex(/^\d{1,4}$/, { error: 'must be a whole number of columns (1..8192)' }),
-        z.describe('columns, 1..8192'),
-      ),
+      width: z.string().check(z.regex(/^\d{1,4}$/, { error: 'must be a whole number of columns (1..8192)' }), z.describe('columns, 1..8192')),
       from: instant('from'),
       to: instant('to'),
       budget: z.optional(

@@ -13,14 +13,18 @@ test('wave batches round-trip several blocks with exact samples and times', () =
   const d = decodeBinary(encodeWaveBatch(blocks));
   assert.equal(d.kind, BinaryKind.Wave);
   if (d.kind !== BinaryKind.Wave) return;
-  assert.deepEqual(d.blocks.map((b) => [b.streamId, b.t0HubMs, b.rateHz, [...b.samples]]), blocks.map((b) => [b.streamId, b.t0HubMs, b.rateHz, [...b.samples]]));
+  assert.deepEqual(
+    d.blocks.map((b) => [b.streamId, b.t0HubMs, b.rateHz, [...b.samples]]),
+    blocks.map((b) => [b.streamId, b.t0HubMs, b.rateHz, [...b.samples]]),
+  );
 });
 
 test('pose batches round-trip', () => {
   const m = new Float32Array(16).map((_, i) => i - 3.5);
   const d = decodeBinary(encodePoseBatch([{ streamId: 4, tHubMs: 12.25, status: 1, quality: 0.5, matrix: m }]));
   assert.equal(d.kind, BinaryKind.Pose);
-  if (d.kind === BinaryKind.Pose) assert.deepEqual([d.poses[0].streamId, d.poses[0].tHubMs, d.poses[0].quality, [...d.poses[0].matrix]], [4, 12.25, 0.5, [...m]]);
+  if (d.kind === BinaryKind.Pose)
+    assert.deepEqual([d.poses[0].streamId, d.poses[0].tHubMs, d.poses[0].quality, [...d.poses[0].matrix]], [4, 12.25, 0.5, [...m]]);
 });
 
 test('truncated and unknown binary frames are reported, not thrown', () => {
@@ -50,7 +54,11 @@ test('golden batches: the decoder gives the known blocks and poses from the froz
     if (c.kind === 'wave') {
       assert.equal(d.kind, BinaryKind.Wave, c.name);
       if (d.kind !== BinaryKind.Wave) continue;
-      assert.deepEqual(d.blocks.map((b) => ({ streamId: b.streamId, t0HubMs: b.t0HubMs, rateHz: b.rateHz, samplesF32: words(b.samples) })), c.blocks, c.name);
+      assert.deepEqual(
+        d.blocks.map((b) => ({ streamId: b.streamId, t0HubMs: b.t0HubMs, rateHz: b.rateHz, samplesF32: words(b.samples) })),
+        c.blocks,
+        c.name,
+      );
     } else {
       assert.equal(d.kind, BinaryKind.Pose, c.name);
       if (d.kind !== BinaryKind.Pose) continue;

@@ -353,7 +353,8 @@ export function encodePoseBatch(poses: readonly PoseView[]): Uint8Array {
   return buf;
 }
 
-export type BinaryDecoded = { kind: BinaryKind.Wave; blocks: WaveBlockView[] } | { kind: BinaryKind.Pose; poses: PoseView[] } | { kind: 'error'; message: string };
+export type BinaryDecoded =
+  { kind: BinaryKind.Wave; blocks: WaveBlockView[] } | { kind: BinaryKind.Pose; poses: PoseView[] } | { kind: 'error'; message: string };
 
 /** Decodes a binary hub frame. Never throws. Sample arrays are copies (aligned). */
 export function decodeBinary(data: ArrayBuffer | Uint8Array): BinaryDecoded {
@@ -384,7 +385,13 @@ export function decodeBinary(data: ArrayBuffer | Uint8Array): BinaryDecoded {
     for (let i = 0, o = 8; i < n; i++, o += 80) {
       const matrix = new Float32Array(16);
       for (let k = 0; k < 16; k++) matrix[k] = dv.getFloat32(o + 16 + k * 4, true);
-      poses.push({ tHubMs: dv.getFloat64(o, true), streamId: dv.getUint16(o + 8, true), status: dv.getUint16(o + 10, true), quality: dv.getFloat32(o + 12, true), matrix });
+      poses.push({
+        tHubMs: dv.getFloat64(o, true),
+        streamId: dv.getUint16(o + 8, true),
+        status: dv.getUint16(o + 10, true),
+        quality: dv.getFloat32(o + 12, true),
+        matrix,
+      });
     }
     return { kind: BinaryKind.Pose, poses };
   }

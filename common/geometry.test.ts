@@ -38,11 +38,20 @@ function obliqueTilted(): VolumeGeometry {
 }
 
 test('voxel -> patient follows the Volume contract; patient -> voxel inverts it (oblique, tilted)', () => {
-  const axial: VolumeGeometry = { dimensions: [512, 512, 140], spacing: [0.4512, 0.4512, 1], origin: [-115.5, -1.85, 694.21], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+  const axial: VolumeGeometry = {
+    dimensions: [512, 512, 140],
+    spacing: [0.4512, 0.4512, 1],
+    origin: [-115.5, -1.85, 694.21],
+    direction: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+  };
   close(voxelToPatient(axial, [10, 20, 3]), [-115.5 + 10 * 0.4512, -1.85 + 20 * 0.4512, 697.21], 1e-9);
   const g = obliqueTilted();
   const m = voxelToPatientMatrix(g);
-  for (const ijk of [[0, 0, 0], [39, 29, 19], [12.5, 3.25, 7.75]]) {
+  for (const ijk of [
+    [0, 0, 0],
+    [39, 29, 19],
+    [12.5, 3.25, 7.75],
+  ]) {
     const p = voxelToPatient(g, ijk);
     // P = origin + i*sx*row + j*sy*col + k*sz*step, written out.
     const d = g.direction;
@@ -58,7 +67,12 @@ test('voxel -> patient follows the Volume contract; patient -> voxel inverts it 
 test('patient bounds enclose every voxel', () => {
   const g = obliqueTilted();
   const [lo, hi] = patientBounds(g);
-  for (const ijk of [[0, 0, 0], [39, 0, 19], [0, 29, 0], [39, 29, 19]]) {
+  for (const ijk of [
+    [0, 0, 0],
+    [39, 0, 19],
+    [0, 29, 0],
+    [39, 29, 19],
+  ]) {
     const p = voxelToPatient(g, ijk);
     for (let a = 0; a < 3; a++) assert.ok(p[a] >= lo[a] && p[a] <= hi[a]);
   }
@@ -120,12 +134,25 @@ test('a marker voxel shows up in the axial slice at its patient position, despit
   const s = sliceSpec(g, 'axial', p, 0.25);
   const out = new Int16Array(s.width * s.height);
   extractSlice(vol, s, out, { nearest: true });
-  let best = -1, bestV = -Infinity;
-  for (let i = 0; i < out.length; i++) if (out[i] > bestV) { bestV = out[i]; best = i; }
+  let best = -1,
+    bestV = -Infinity;
+  for (let i = 0; i < out.length; i++)
+    if (out[i] > bestV) {
+      bestV = out[i];
+      best = i;
+    }
   assert.equal(bestV, 3000);
   // The bright pixels' centroid is the marker's patient (x, y).
-  let sx = 0, sy = 0, n = 0;
-  for (let i = 0; i < out.length; i++) if (out[i] === 3000) { const q = slicePixelToPatient(s, i % s.width, Math.floor(i / s.width)); sx += q[0]; sy += q[1]; n++; }
+  let sx = 0,
+    sy = 0,
+    n = 0;
+  for (let i = 0; i < out.length; i++)
+    if (out[i] === 3000) {
+      const q = slicePixelToPatient(s, i % s.width, Math.floor(i / s.width));
+      sx += q[0];
+      sy += q[1];
+      n++;
+    }
   close([sx / n, sy / n], [p[0], p[1]], 0.3);
   assert.ok(best >= 0);
 });

@@ -51,11 +51,7 @@ export function multiply4(a: ArrayLike<number>, b: ArrayLike<number>): Mat4 {
 
 /** Applies a 4x4 affine transform to a point. */
 export function transformPoint(m: ArrayLike<number>, p: readonly number[]): Vec3 {
-  return [
-    m[0] * p[0] + m[4] * p[1] + m[8] * p[2] + m[12],
-    m[1] * p[0] + m[5] * p[1] + m[9] * p[2] + m[13],
-    m[2] * p[0] + m[6] * p[1] + m[10] * p[2] + m[14],
-  ];
+  return [m[0] * p[0] + m[4] * p[1] + m[8] * p[2] + m[12], m[1] * p[0] + m[5] * p[1] + m[9] * p[2] + m[13], m[2] * p[0] + m[6] * p[1] + m[10] * p[2] + m[14]];
 }
 
 /** Applies the linear part of a 4x4 transform to a direction (no translation). */
@@ -65,10 +61,18 @@ export function transformDirection(m: ArrayLike<number>, d: readonly number[]): 
 
 /** Inverse of a general affine 4x4 (last row 0 0 0 1). Throws for a singular matrix. */
 export function invertAffine(m: ArrayLike<number>): Mat4 {
-  const a = m[0], b = m[4], c = m[8];
-  const d = m[1], e = m[5], f = m[9];
-  const g = m[2], h = m[6], i = m[10];
-  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const a = m[0],
+    b = m[4],
+    c = m[8];
+  const d = m[1],
+    e = m[5],
+    f = m[9];
+  const g = m[2],
+    h = m[6],
+    i = m[10];
+  const A = e * i - f * h,
+    B = -(d * i - f * g),
+    C = d * h - e * g;
   const det = a * A + b * B + c * C;
   if (!Number.isFinite(det) || Math.abs(det) < 1e-12) throw new Error('invertAffine: singular matrix');
   const inv = 1 / det;
@@ -82,7 +86,9 @@ export function invertAffine(m: ArrayLike<number>): Mat4 {
   r[8] = (b * f - c * e) * inv;
   r[9] = -(a * f - c * d) * inv;
   r[10] = (a * e - b * d) * inv;
-  const tx = m[12], ty = m[13], tz = m[14];
+  const tx = m[12],
+    ty = m[13],
+    tz = m[14];
   r[12] = -(r[0] * tx + r[4] * ty + r[8] * tz);
   r[13] = -(r[1] * tx + r[5] * ty + r[9] * tz);
   r[14] = -(r[2] * tx + r[6] * ty + r[10] * tz);
@@ -102,10 +108,18 @@ export function voxelToPatientMatrix(g: VolumeGeometry): Mat4 {
   const [sx, sy, sz] = g.spacing;
   const d = g.direction;
   const m = new Float64Array(16);
-  m[0] = d[0] * sx; m[1] = d[1] * sx; m[2] = d[2] * sx;
-  m[4] = d[3] * sy; m[5] = d[4] * sy; m[6] = d[5] * sy;
-  m[8] = d[6] * sz; m[9] = d[7] * sz; m[10] = d[8] * sz;
-  m[12] = g.origin[0]; m[13] = g.origin[1]; m[14] = g.origin[2];
+  m[0] = d[0] * sx;
+  m[1] = d[1] * sx;
+  m[2] = d[2] * sx;
+  m[4] = d[3] * sy;
+  m[5] = d[4] * sy;
+  m[6] = d[5] * sy;
+  m[8] = d[6] * sz;
+  m[9] = d[7] * sz;
+  m[10] = d[8] * sz;
+  m[12] = g.origin[0];
+  m[13] = g.origin[1];
+  m[14] = g.origin[2];
   m[15] = 1;
   return m;
 }
@@ -162,7 +176,9 @@ export function orientationLetter(d: Vec3): string {
 /** Nearest-voxel value at continuous index, or NaN outside the grid. */
 export function sampleNearest(v: Volume, ijk: readonly number[]): number {
   const [nx, ny, nz] = v.dimensions;
-  const i = Math.round(ijk[0]), j = Math.round(ijk[1]), k = Math.round(ijk[2]);
+  const i = Math.round(ijk[0]),
+    j = Math.round(ijk[1]),
+    k = Math.round(ijk[2]);
   if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) return NaN;
   return v.data[(k * ny + j) * nx + i];
 }
@@ -170,14 +186,22 @@ export function sampleNearest(v: Volume, ijk: readonly number[]): number {
 /** Trilinear value at a continuous voxel index (clamped at the borders), NaN outside the extent. */
 export function sampleTrilinear(v: Volume, ijk: readonly number[]): number {
   const [nx, ny, nz] = v.dimensions;
-  let x = ijk[0], y = ijk[1], z = ijk[2];
+  let x = ijk[0],
+    y = ijk[1],
+    z = ijk[2];
   if (x < -0.5 || y < -0.5 || z < -0.5 || x > nx - 0.5 || y > ny - 0.5 || z > nz - 0.5) return NaN;
   x = Math.min(Math.max(x, 0), nx - 1);
   y = Math.min(Math.max(y, 0), ny - 1);
   z = Math.min(Math.max(z, 0), nz - 1);
-  const x0 = Math.min(Math.floor(x), nx - 2 < 0 ? 0 : nx - 2), y0 = Math.min(Math.floor(y), ny - 2 < 0 ? 0 : ny - 2), z0 = Math.min(Math.floor(z), nz - 2 < 0 ? 0 : nz - 2);
-  const fx = nx > 1 ? x - x0 : 0, fy = ny > 1 ? y - y0 : 0, fz = nz > 1 ? z - z0 : 0;
-  const sx = nx > 1 ? 1 : 0, sy = ny > 1 ? nx : 0, sz = nz > 1 ? nx * ny : 0;
+  const x0 = Math.min(Math.floor(x), nx - 2 < 0 ? 0 : nx - 2),
+    y0 = Math.min(Math.floor(y), ny - 2 < 0 ? 0 : ny - 2),
+    z0 = Math.min(Math.floor(z), nz - 2 < 0 ? 0 : nz - 2);
+  const fx = nx > 1 ? x - x0 : 0,
+    fy = ny > 1 ? y - y0 : 0,
+    fz = nz > 1 ? z - z0 : 0;
+  const sx = nx > 1 ? 1 : 0,
+    sy = ny > 1 ? nx : 0,
+    sz = nz > 1 ? nx * ny : 0;
   const d = v.data;
   const o = (z0 * ny + y0) * nx + x0;
   const c00 = d[o] * (1 - fx) + d[o + sx] * fx;
@@ -234,15 +258,22 @@ export interface SliceSpec {
 export function sliceSpec(g: VolumeGeometry, orientation: SliceOrientation, through: readonly number[], pixelMm?: number, maxPixels = 1024): SliceSpec {
   const { u, v } = viewAxes(orientation);
   const corners = volumeCorners(g);
-  let u0 = Infinity, u1 = -Infinity, v0 = Infinity, v1 = -Infinity;
+  let u0 = Infinity,
+    u1 = -Infinity,
+    v0 = Infinity,
+    v1 = -Infinity;
   for (const c of corners) {
-    const cu = dot(c, u), cv = dot(c, v);
-    u0 = Math.min(u0, cu); u1 = Math.max(u1, cu);
-    v0 = Math.min(v0, cv); v1 = Math.max(v1, cv);
+    const cu = dot(c, u),
+      cv = dot(c, v);
+    u0 = Math.min(u0, cu);
+    u1 = Math.max(u1, cu);
+    v0 = Math.min(v0, cv);
+    v1 = Math.max(v1, cv);
   }
   const px = pixelMm ?? Math.max(Math.min(...g.spacing), 1e-3);
   let pix = px;
-  const w0 = (u1 - u0) / pix, h0 = (v1 - v0) / pix;
+  const w0 = (u1 - u0) / pix,
+    h0 = (v1 - v0) / pix;
   if (Math.max(w0, h0) > maxPixels) pix = Math.max(u1 - u0, v1 - v0) / maxPixels;
   const width = Math.max(1, Math.round((u1 - u0) / pix));
   const height = Math.max(1, Math.round((v1 - v0) / pix));
@@ -274,7 +305,12 @@ export const OUTSIDE = -32768;
  * in the voxel grid; pixels outside the volume get OUTSIDE. Rows [rowFrom, rowTo) only, so callers
  * can spread the work over frames. Returns the next row to do.
  */
-export function extractSlice(v: Volume, s: SliceSpec, out: Int16Array | Float32Array, opts: { nearest?: boolean; rowFrom?: number; rowTo?: number } = {}): number {
+export function extractSlice(
+  v: Volume,
+  s: SliceSpec,
+  out: Int16Array | Float32Array,
+  opts: { nearest?: boolean; rowFrom?: number; rowTo?: number } = {},
+): number {
   const inv = patientToVoxelMatrix(v);
   const [nx, ny, nz] = v.dimensions;
   const o = transformPoint(inv, s.origin);
@@ -285,10 +321,16 @@ export function extractSlice(v: Volume, s: SliceSpec, out: Int16Array | Float32A
   const rowFrom = opts.rowFrom ?? 0;
   const rowTo = Math.min(opts.rowTo ?? s.height, s.height);
   const nearest = !!opts.nearest;
-  const mx = nx - 1, my = ny - 1, mz = nz - 1;
-  const hasX = nx > 1 ? 1 : 0, hasY = ny > 1 ? nx : 0, hasZ = nz > 1 ? sxy : 0;
+  const mx = nx - 1,
+    my = ny - 1,
+    mz = nz - 1;
+  const hasX = nx > 1 ? 1 : 0,
+    hasY = ny > 1 ? nx : 0,
+    hasZ = nz > 1 ? sxy : 0;
   for (let py = rowFrom; py < rowTo; py++) {
-    let x = o[0] + dv[0] * py, y = o[1] + dv[1] * py, z = o[2] + dv[2] * py;
+    let x = o[0] + dv[0] * py,
+      y = o[1] + dv[1] * py,
+      z = o[2] + dv[2] * py;
     let w = py * s.width;
     for (let px = 0; px < s.width; px++, x += du[0], y += du[1], z += du[2], w++) {
       if (x < -0.5 || y < -0.5 || z < -0.5 || x > nx - 0.5 || y > ny - 0.5 || z > nz - 0.5) {
@@ -305,11 +347,15 @@ export function extractSlice(v: Volume, s: SliceSpec, out: Int16Array | Float32A
       const cx = x < 0 ? 0 : x > mx ? mx : x;
       const cy = y < 0 ? 0 : y > my ? my : y;
       const cz = z < 0 ? 0 : z > mz ? mz : z;
-      let x0 = cx | 0, y0 = cy | 0, z0 = cz | 0;
+      let x0 = cx | 0,
+        y0 = cy | 0,
+        z0 = cz | 0;
       if (x0 >= mx && mx > 0) x0 = mx - 1;
       if (y0 >= my && my > 0) y0 = my - 1;
       if (z0 >= mz && mz > 0) z0 = mz - 1;
-      const fx = cx - x0, fy = cy - y0, fz = cz - z0;
+      const fx = cx - x0,
+        fy = cy - y0,
+        fz = cz - z0;
       const b = z0 * sxy + y0 * nx + x0;
       const c00 = d[b] + (d[b + hasX] - d[b]) * fx;
       const c10 = d[b + hasY] + (d[b + hasY + hasX] - d[b + hasY]) * fx;
@@ -352,7 +398,8 @@ export function windowLut(centre: number, width: number, out = new Uint8Array(65
 export function sliceStepMm(g: VolumeGeometry, o: SliceOrientation): number {
   const n = viewAxes(o).n;
   const d = g.direction;
-  let best = 0, step = g.spacing[2];
+  let best = 0,
+    step = g.spacing[2];
   for (let a = 0; a < 3; a++) {
     const c = Math.abs(d[a * 3] * n[0] + d[a * 3 + 1] * n[1] + d[a * 3 + 2] * n[2]);
     if (c > best) {

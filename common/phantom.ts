@@ -29,7 +29,26 @@ export const PHANTOM = {
   /** Posterior tip of the spinous processes (y, mm). */
   spinousTipY: 86,
   beadRadiusMm: 3,
-  hu: { air: -1000, skin: 20, fat: -100, muscle: 50, tissue: 35, lung: -850, blood: 40, liver: 60, kidney: 150, contrast: 250, ivc: 120, cancellous: 220, cortical: 900, disc: 90, csf: 15, posterior: 700, rib: 650, bead: 1500 },
+  hu: {
+    air: -1000,
+    skin: 20,
+    fat: -100,
+    muscle: 50,
+    tissue: 35,
+    lung: -850,
+    blood: 40,
+    liver: 60,
+    kidney: 150,
+    contrast: 250,
+    ivc: 120,
+    cancellous: 220,
+    cortical: 900,
+    disc: 90,
+    csf: 15,
+    posterior: 700,
+    rib: 650,
+    bead: 1500,
+  },
 } as const;
 
 /**
@@ -46,12 +65,7 @@ export const SIM_FIDUCIALS_PATIENT: ReadonlyArray<[number, number, number]> = [
 ];
 
 /** Pose of the demo's simulated tracker: tracker -> patient LPS, column-major 4x4, rotation of 90° about patient z, then translation (mm). */
-export const SIM_TRACKER_TO_PATIENT = new Float32Array([
-  0, 1, 0, 0,
-  -1, 0, 0, 0,
-  0, 0, 1, 0,
-  12, -240, 35, 1,
-]);
+export const SIM_TRACKER_TO_PATIENT = new Float32Array([0, 1, 0, 0, -1, 0, 0, 0, 0, 0, 1, 0, 12, -240, 35, 1]);
 
 /** Posterior skin surface y (mm) of the phantom at left-right position x. */
 export function phantomBackSkinY(x: number): number {
@@ -71,8 +85,10 @@ interface Slice {
 
 /** Paints value into pixels whose centre (x, y) satisfies inside(x, y), within a bounding box. */
 function paint(sl: Slice, x0: number, x1: number, y0: number, y1: number, value: number, inside: (x: number, y: number) => boolean): void {
-  const i0 = Math.max(0, Math.floor((x0 - sl.ox) / sl.s)), i1 = Math.min(sl.nx - 1, Math.ceil((x1 - sl.ox) / sl.s));
-  const j0 = Math.max(0, Math.floor((y0 - sl.oy) / sl.s)), j1 = Math.min(sl.ny - 1, Math.ceil((y1 - sl.oy) / sl.s));
+  const i0 = Math.max(0, Math.floor((x0 - sl.ox) / sl.s)),
+    i1 = Math.min(sl.nx - 1, Math.ceil((x1 - sl.ox) / sl.s));
+  const j0 = Math.max(0, Math.floor((y0 - sl.oy) / sl.s)),
+    j1 = Math.min(sl.ny - 1, Math.ceil((y1 - sl.oy) / sl.s));
   for (let j = j0; j <= j1; j++) {
     const y = sl.oy + j * sl.s;
     for (let i = i0; i <= i1; i++) {
@@ -187,7 +203,8 @@ export class PhantomBuilder {
     ellipse(sl, 0, P.canal.cy, P.canal.r, P.canal.r, H.csf); // spinal canal
     // Ribs: in the chest, one per level, following the body wall 27..34 mm inside the skin.
     if (chest && Math.abs(dz - 6) <= 4) {
-      const ri = 27, ro = 34;
+      const ri = 27,
+        ro = 34;
       paint(sl, cx - a, cx + a, cy - b, cy + b, H.rib, (x, y) => {
         if (y < -70 || (Math.abs(x) < 40 && y > 20)) return false;
         const q = (r: number) => ((x - cx) / (a - r)) ** 2 + ((y - cy) / (b - r)) ** 2;

@@ -21,7 +21,10 @@ function rng(seed: number) {
 function rigid(axis: Vec3, deg: number, t: Vec3): Float64Array {
   const l = Math.hypot(...axis);
   const [x, y, z] = axis.map((v) => v / l);
-  const a = (deg * Math.PI) / 180, c = Math.cos(a), s = Math.sin(a), C = 1 - c;
+  const a = (deg * Math.PI) / 180,
+    c = Math.cos(a),
+    s = Math.sin(a),
+    C = 1 - c;
   const r = [
     [c + x * x * C, x * y * C - z * s, x * z * C + y * s],
     [y * x * C + z * s, c + y * y * C, y * z * C - x * s],
@@ -29,7 +32,10 @@ function rigid(axis: Vec3, deg: number, t: Vec3): Float64Array {
   ];
   const m = new Float64Array(16);
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) m[j * 4 + i] = r[i][j];
-  m[12] = t[0]; m[13] = t[1]; m[14] = t[2]; m[15] = 1;
+  m[12] = t[0];
+  m[13] = t[1];
+  m[14] = t[2];
+  m[15] = 1;
   return m;
 }
 
@@ -53,7 +59,13 @@ test('Jacobi eigen-decomposition of a symmetric matrix', () => {
 
 test('exact pairs give the exact transform and zero FRE', () => {
   const truth = rigid([0.3, -1, 0.5], 137, [12, -240, 35]);
-  const image: Vec3[] = [[0, 0, 0], [100, 0, 0], [0, 80, 0], [0, 0, 60], [40, -30, 20]];
+  const image: Vec3[] = [
+    [0, 0, 0],
+    [100, 0, 0],
+    [0, 80, 0],
+    [0, 0, 60],
+    [40, -30, 20],
+  ];
   const toTracker = invert(truth);
   const pairs = image.map((p) => ({ image: p, tracker: transformPoint(toTracker, p) }));
   const r = registerPoints(pairs);
@@ -101,14 +113,22 @@ test('known transform recovered to within 0.1 mm from noisy fiducials (many rand
   assert.ok(meanFre > 0.06 && meanFre < 0.09, `mean FRE ${meanFre.toFixed(3)} mm`);
 });
 
-test('larger localisation noise: FRE reports it and TRE follows Fitzpatrick\'s prediction', () => {
+test("larger localisation noise: FRE reports it and TRE follows Fitzpatrick's prediction", () => {
   const g = rng(11);
   const sigma = 0.5;
-  const image: Vec3[] = [[-60, 90, -60], [60, 90, -60], [-50, 85, 60], [50, 85, 60], [0, 100, 0], [-140, 20, 10]];
+  const image: Vec3[] = [
+    [-60, 90, -60],
+    [60, 90, -60],
+    [-50, 85, 60],
+    [50, 85, 60],
+    [0, 100, 0],
+    [-140, 20, 10],
+  ];
   const truth = rigid([0, 0, 1], 90, [12, -240, 35]);
   const toTracker = invert(truth);
   const target: Vec3 = [0, 40, 0];
-  let sq = 0, fre = 0;
+  let sq = 0,
+    fre = 0;
   const trials = 400;
   for (let i = 0; i < trials; i++) {
     const pairs = image.map((p) => {
@@ -129,7 +149,10 @@ test('larger localisation noise: FRE reports it and TRE follows Fitzpatrick\'s p
 
 test('too few or collinear fiducials are refused with a reason', () => {
   const p = (x: number): FiducialPair => ({ image: [x, 0, 0], tracker: [x, 1, 2] });
-  assert.throws(() => registerPoints([p(0), p(10)]), (e: Error) => e instanceof RegistrationError && /at least 3/.test(e.message));
+  assert.throws(
+    () => registerPoints([p(0), p(10)]),
+    (e: Error) => e instanceof RegistrationError && /at least 3/.test(e.message),
+  );
   assert.throws(() => registerPoints([p(0), p(10), p(20), p(30)]), /collinear/);
   assert.throws(() => registerPoints([p(0), p(10), { image: [0, NaN, 0], tracker: [0, 0, 0] }]), /finite/);
 });

@@ -50,17 +50,20 @@ export function symmetricEigen(a: number[], n: number): { values: number[]; vect
         const c = 1 / Math.sqrt(t * t + 1);
         const s = t * c;
         for (let k = 0; k < n; k++) {
-          const mkp = m[k * n + p], mkq = m[k * n + q];
+          const mkp = m[k * n + p],
+            mkq = m[k * n + q];
           m[k * n + p] = c * mkp - s * mkq;
           m[k * n + q] = s * mkp + c * mkq;
         }
         for (let k = 0; k < n; k++) {
-          const mpk = m[p * n + k], mqk = m[q * n + k];
+          const mpk = m[p * n + k],
+            mqk = m[q * n + k];
           m[p * n + k] = c * mpk - s * mqk;
           m[q * n + k] = s * mpk + c * mqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p], vkq = v[k * n + q];
+          const vkp = v[k * n + p],
+            vkq = v[k * n + q];
           v[k * n + p] = c * vkp - s * vkq;
           v[k * n + q] = s * vkp + c * vkq;
         }
@@ -105,27 +108,58 @@ export function registerPoints(pairs: readonly FiducialPair[], opts: { minSpread
   if (minSpread < (opts.minSpreadMm ?? 1)) {
     throw new RegistrationError(`fiducials are (nearly) collinear: spread across their line is ${minSpread.toFixed(2)} mm; spread them out`);
   }
-  const cs = centroid(src), cd = centroid(dst);
+  const cs = centroid(src),
+    cd = centroid(dst);
   // Cross-covariance S[i][j] = sum (src_i)(dst_j), centred.
-  let Sxx = 0, Sxy = 0, Sxz = 0, Syx = 0, Syy = 0, Syz = 0, Szx = 0, Szy = 0, Szz = 0;
+  let Sxx = 0,
+    Sxy = 0,
+    Sxz = 0,
+    Syx = 0,
+    Syy = 0,
+    Syz = 0,
+    Szx = 0,
+    Szy = 0,
+    Szz = 0;
   for (let k = 0; k < pairs.length; k++) {
-    const a = sub(src[k], cs), b = sub(dst[k], cd);
-    Sxx += a[0] * b[0]; Sxy += a[0] * b[1]; Sxz += a[0] * b[2];
-    Syx += a[1] * b[0]; Syy += a[1] * b[1]; Syz += a[1] * b[2];
-    Szx += a[2] * b[0]; Szy += a[2] * b[1]; Szz += a[2] * b[2];
+    const a = sub(src[k], cs),
+      b = sub(dst[k], cd);
+    Sxx += a[0] * b[0];
+    Sxy += a[0] * b[1];
+    Sxz += a[0] * b[2];
+    Syx += a[1] * b[0];
+    Syy += a[1] * b[1];
+    Syz += a[1] * b[2];
+    Szx += a[2] * b[0];
+    Szy += a[2] * b[1];
+    Szz += a[2] * b[2];
   }
   const N = [
-    Sxx + Syy + Szz, Syz - Szy, Szx - Sxz, Sxy - Syx,
-    Syz - Szy, Sxx - Syy - Szz, Sxy + Syx, Szx + Sxz,
-    Szx - Sxz, Sxy + Syx, -Sxx + Syy - Szz, Syz + Szy,
-    Sxy - Syx, Szx + Sxz, Syz + Szy, -Sxx - Syy + Szz,
+    Sxx + Syy + Szz,
+    Syz - Szy,
+    Szx - Sxz,
+    Sxy - Syx,
+    Syz - Szy,
+    Sxx - Syy - Szz,
+    Sxy + Syx,
+    Szx + Sxz,
+    Szx - Sxz,
+    Sxy + Syx,
+    -Sxx + Syy - Szz,
+    Syz + Szy,
+    Sxy - Syx,
+    Szx + Sxz,
+    Syz + Szy,
+    -Sxx - Syy + Szz,
   ];
   const { values, vectors } = symmetricEigen(N, 4);
   let best = 0;
   for (let i = 1; i < 4; i++) if (values[i] > values[best]) best = i;
   const [q0, qx, qy, qz] = vectors[best];
   const ql = Math.hypot(q0, qx, qy, qz);
-  const w = q0 / ql, x = qx / ql, y = qy / ql, z = qz / ql;
+  const w = q0 / ql,
+    x = qx / ql,
+    y = qy / ql,
+    z = qz / ql;
   // Rotation matrix from the unit quaternion (row-major r[row][col]).
   const r = [
     [w * w + x * x - y * y - z * z, 2 * (x * y - w * z), 2 * (x * z + w * y)],

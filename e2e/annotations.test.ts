@@ -102,14 +102,25 @@ test('edits and deletions add versions; the history stays visible', async () => 
   await page.getByTestId('entry-delete').click();
   await until(async () => !live(await timeline()).some((m) => m.entryId === note.entryId), 'deleted');
   const history = await get<AnnotationView[]>(`/api/annotations/${note.entryId}/history`);
-  assert.deepEqual(history.map((h) => [h.version, h.action]), [[1, 'create'], [2, 'edit'], [3, 'delete']]);
+  assert.deepEqual(
+    history.map((h) => [h.version, h.action]),
+    [
+      [1, 'create'],
+      [2, 'edit'],
+      [3, 'delete'],
+    ],
+  );
   assert.equal(history[0].text, 'Adhesions, converting port site', 'the first version is kept');
   await until(async () => (await page.getByTestId('timeline-marker').count()) === 5, 'marker gone from the strip');
 });
 
 test('bad annotation requests get a specific 400', async () => {
   const post = (body: unknown) =>
-    fetch(hub.origin + '/api/annotations', { method: 'POST', headers: { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(hub.origin + '/api/annotations', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${hub.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   let r = await post({ kind: 'incision' });
   assert.equal(r.status, 400);
   assert.match(((await r.json()) as { error: string }).error, /role/);

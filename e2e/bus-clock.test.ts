@@ -105,7 +105,9 @@ test('samples from devices with offset, drift and jitter are placed within 1 ms 
     const v = deviceView(hub.deviceStatus(sim.client.descriptor.deviceId)!);
     assert.ok(v.sync, 'sync estimate');
     const trueOffset = sim.deviceNow() - (performance.timeOrigin + performance.now());
-    console.log(`${v.deviceId}: offset ${v.sync.offsetMs.toFixed(3)} ms (true ${trueOffset.toFixed(3)}, injected ${offsetMs}), drift ${v.sync.driftPpm.toFixed(1)} ppm (injected ${driftPpm}), ±${v.sync.uncertaintyMs.toFixed(3)} ms`);
+    console.log(
+      `${v.deviceId}: offset ${v.sync.offsetMs.toFixed(3)} ms (true ${trueOffset.toFixed(3)}, injected ${offsetMs}), drift ${v.sync.driftPpm.toFixed(1)} ppm (injected ${driftPpm}), ±${v.sync.uncertaintyMs.toFixed(3)} ms`,
+    );
     assert.ok(Math.abs(v.sync.offsetMs - trueOffset) < 1);
     assert.ok(Math.abs(v.sync.driftPpm - driftPpm) < 30);
     assert.equal(v.sync.synchronised, true);

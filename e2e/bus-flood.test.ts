@@ -25,7 +25,10 @@ after(async () => {
 });
 
 function peer(args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'native-bridge/node/tools/bus-peer.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'native-bridge/node/tools/bus-peer.ts'), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
@@ -73,28 +76,38 @@ test('a flooder (50x rate) and an oversized-frame sender cannot starve a well-be
     const t = sentAt.get(b.samples[0]);
     if (t !== undefined) latency[phase].push(b.tRecvMs - t);
   };
-  const timer = setInterval(() => {
-    const s = new Float32Array(PER_FRAME).map((_, i) => next + i);
-    const tSend = performance.timeOrigin + performance.now();
-    sentAt.set(next, tSend);
-    good!.sendWave(0, t0Dev + (next / RATE_HZ) * 1000, s);
-    next += PER_FRAME;
-  }, (PER_FRAME / RATE_HZ) * 1000);
+  const timer = setInterval(
+    () => {
+      const s = new Float32Array(PER_FRAME).map((_, i) => next + i);
+      const tSend = performance.timeOrigin + performance.now();
+      sentAt.set(next, tSend);
+      good!.sendWave(0, t0Dev + (next / RATE_HZ) * 1000, s);
+      next += PER_FRAME;
+    },
+    (PER_FRAME / RATE_HZ) * 1000,
+  );
 
   // A calm phase, then the flood, each measured over a given number of the good device's frames (50 per second).
   await waitFor(() => latency.calm.length >= 200, '200 good frames at the display before the flood', 20_000);
   phase = 'flood';
-  await Promise.all([peer(['flood', '--bus', hub.bus, '--id', 'flooder-01', '--factor', '50']), peer(['flood', '--bus', hub.bus, '--id', 'oversizer-01', '--oversized'])]);
+  await Promise.all([
+    peer(['flood', '--bus', hub.bus, '--id', 'flooder-01', '--factor', '50']),
+    peer(['flood', '--bus', hub.bus, '--id', 'oversizer-01', '--oversized']),
+  ]);
   await waitFor(() => display!.devices.get('flooder-01')?.flooding && display!.devices.get('oversizer-01')?.flooding, 'both offenders flagged', 10_000);
   const flagged = latency.flood.length;
   await waitFor(() => latency.flood.length >= flagged + 300, '300 more good frames at the display while the offenders flood', 30_000);
   clearInterval(timer);
   const sent = next;
-  await waitFor(() => {
-    const bl = display!.blocks.get(stream) ?? [];
-    const last = bl[bl.length - 1];
-    return last && last.samples[last.samples.length - 1] === sent - 1;
-  }, 'the last good sample', 5000);
+  await waitFor(
+    () => {
+      const bl = display!.blocks.get(stream) ?? [];
+      const last = bl[bl.length - 1];
+      return last && last.samples[last.samples.length - 1] === sent - 1;
+    },
+    'the last good sample',
+    5000,
+  );
 
   // Every good sample arrived, once, in order.
   const values: number[] = [];
@@ -111,7 +124,10 @@ test('a flooder (50x rate) and an oversized-frame sender cannot starve a well-be
   const ov = display.devices.get('oversizer-01')!;
   assert.equal(fv.flooding, true);
   assert.ok(fv.counters.throttled > 100, `flooder throttled ${fv.counters.throttled}`);
-  assert.ok(display.gaps.some((g) => g.deviceId === 'flooder-01' && g.reason === 'throttled'), 'throttled data is kept as gap records');
+  assert.ok(
+    display.gaps.some((g) => g.deviceId === 'flooder-01' && g.reason === 'throttled'),
+    'throttled data is kept as gap records',
+  );
   assert.equal(ov.flooding, true);
   assert.ok(ov.counters.malformed > 10, `oversized frames counted: ${ov.counters.malformed}`);
   // The flooder's data reached the display only until it was flagged.
@@ -119,6 +135,8 @@ test('a flooder (50x rate) and an oversized-frame sender cannot starve a well-be
   const fSamples = (display.blocks.get(fStream) ?? []).reduce((s, b) => s + b.samples.length, 0);
   console.log(`good device latency, calm: ${stats(latency.calm)}`);
   console.log(`good device latency, during flood: ${stats(latency.flood)}`);
-  console.log(`flooder: ${fv.counters.frames} frames, ${fv.counters.throttled} throttled, ${fSamples} samples displayed; oversizer: ${ov.counters.malformed} oversized frames dropped`);
+  console.log(
+    `flooder: ${fv.counters.frames} frames, ${fv.counters.throttled} throttled, ${fSamples} samples displayed; oversizer: ${ov.counters.malformed} oversized frames dropped`,
+  );
   assert.ok(latency.flood.length > 200);
 });

@@ -38,7 +38,11 @@ let fuzzProc: ChildProcess | undefined;
 
 /** Runs the fuzzer (native-bridge/node/tools/bus-peer.ts fuzz) as its own process. */
 function startFuzzer(bus: string, count: number): { ready: Promise<void>; done: Promise<{ sent: number; multipart: number; lost: number }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'native-bridge/node/tools/bus-peer.ts'), 'fuzz', '--bus', bus, '--count', String(count), '--seed', '20240611'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'native-bridge/node/tools/bus-peer.ts'), 'fuzz', '--bus', bus, '--count', String(count), '--seed', '20240611'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   fuzzProc = child;
   let out = '';
   let onReady!: () => void;
@@ -106,26 +110,50 @@ test('100 000 hostile frames interleaved with valid traffic: the hub stays up an
   await waitFor(() => flat(ecg).length >= ecgAtEnd + 250, 'valid ECG sent after the fuzzing at the display', 10_000);
   clearInterval(valid);
 
-  await waitFor(() => flat(ecg).length >= sentEcg.length && flat(pleth).length >= sentPleth.length && (display.numerics.get(hr)?.length ?? 0) >= sentHr.length, 'every valid sample', 10_000);
+  await waitFor(
+    () => flat(ecg).length >= sentEcg.length && flat(pleth).length >= sentPleth.length && (display.numerics.get(hr)?.length ?? 0) >= sentHr.length,
+    'every valid sample',
+    10_000,
+  );
 
   // The hub is up and says what it dropped.
   assert.equal(hub.child.exitCode, null, 'the hub process is running');
   const res = await fetch(`${hub.origin}/api/status`, { headers: { authorization: `Bearer ${hub.token}` } });
   assert.equal(res.status, 200);
-  const status = (await res.json()) as { bus: { received: number; dataReceived: number; dataRefused: number; malformed: number; unknownPeerFrames: number; decodeErrors: Record<string, number> }; devices: { deviceId: string; counters: { malformed: number; gaps: number; throttled: number } }[] };
+  const status = (await res.json()) as {
+    bus: { received: number; dataReceived: number; dataRefused: number; malformed: number; unknownPeerFrames: number; decodeErrors: Record<string, number> };
+    devices: { deviceId: string; counters: { malformed: number; gaps: number; throttled: number } }[];
+  };
   const gotEcg = flat(ecg);
   const gotPleth = flat(pleth);
   const gotHr = display.numerics.get(hr)!;
-  console.log(`sent ${sent} hostile messages (${multipart} multipart) and ${sentEcg.length + sentPleth.length} valid samples; hub received ${status.bus.received} on the control socket and ${status.bus.dataReceived} on the data channel (${status.bus.dataRefused} naming no session), dropped ${status.bus.malformed} as malformed, ${status.bus.unknownPeerFrames} from unknown peers`);
+  console.log(
+    `sent ${sent} hostile messages (${multipart} multipart) and ${sentEcg.length + sentPleth.length} valid samples; hub received ${status.bus.received} on the control socket and ${status.bus.dataReceived} on the data channel (${status.bus.dataRefused} naming no session), dropped ${status.bus.malformed} as malformed, ${status.bus.unknownPeerFrames} from unknown peers`,
+  );
   console.log(`drops by reason: ${JSON.stringify(status.bus.decodeErrors)}`);
-  console.log(`checksums sent/received: ECG ${checksum(sentEcg)}/${checksum(gotEcg)}, pleth ${checksum(sentPleth)}/${checksum(gotPleth)}, HR ${checksum(sentHr)}/${checksum(gotHr)}`);
+  console.log(
+    `checksums sent/received: ECG ${checksum(sentEcg)}/${checksum(gotEcg)}, pleth ${checksum(sentPleth)}/${checksum(gotPleth)}, HR ${checksum(sentHr)}/${checksum(gotHr)}`,
+  );
   assert.equal(sent, FUZZ_FRAMES);
   assert.equal(lost, 0, 'every hostile message left its peer');
   assert.ok(status.bus.received + status.bus.dataReceived >= FUZZ_FRAMES, `hub received ${status.bus.received} + ${status.bus.dataReceived}`);
-  assert.ok(status.bus.dataReceived >= FUZZ_FRAMES / 4, 'a third of the hostile messages (less the multipart ones sent on the control socket) came over the data channel');
+  assert.ok(
+    status.bus.dataReceived >= FUZZ_FRAMES / 4,
+    'a third of the hostile messages (less the multipart ones sent on the control socket) came over the data channel',
+  );
   assert.ok(status.bus.dataRefused >= FUZZ_FRAMES / 8, `made-up session tokens refused: ${status.bus.dataRefused}`);
   assert.ok(status.bus.malformed > FUZZ_FRAMES / 4);
-  for (const code of ['WIRE_TOO_SHORT', 'WIRE_BAD_MAGIC', 'WIRE_LENGTH_MISMATCH', 'WIRE_UNKNOWN_TYPE', 'BUS_MULTIPART', 'BAD_DESCRIPTOR', 'DATA_SESSION', 'DATA_HELLO']) assert.ok((status.bus.decodeErrors[code] ?? 0) > 0, `${code} seen`);
+  for (const code of [
+    'WIRE_TOO_SHORT',
+    'WIRE_BAD_MAGIC',
+    'WIRE_LENGTH_MISMATCH',
+    'WIRE_UNKNOWN_TYPE',
+    'BUS_MULTIPART',
+    'BAD_DESCRIPTOR',
+    'DATA_SESSION',
+    'DATA_HELLO',
+  ])
+    assert.ok((status.bus.decodeErrors[code] ?? 0) > 0, `${code} seen`);
   // Every valid sample, intact and in order.
   assert.equal(gotEcg.length, sentEcg.length);
   assert.deepEqual(gotEcg, sentEcg);
@@ -134,6 +162,9 @@ test('100 000 hostile frames interleaved with valid traffic: the hub stays up an
   assert.equal(checksum(gotEcg), checksum(sentEcg));
   const gv = status.devices.find((d) => d.deviceId === 'good-01')!;
   assert.deepEqual([gv.counters.malformed, gv.counters.gaps, gv.counters.throttled], [0, 0, 0]);
-  assert.ok(status.devices.filter((d) => d.deviceId.startsWith('fuzz-dev-')).every((d) => d.counters.malformed > 0), 'drops counted per device');
+  assert.ok(
+    status.devices.filter((d) => d.deviceId.startsWith('fuzz-dev-')).every((d) => d.counters.malformed > 0),
+    'drops counted per device',
+  );
   assert.equal(display.gaps.filter((g) => g.deviceId === 'good-01').length, 0);
 });

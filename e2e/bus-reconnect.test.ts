@@ -79,7 +79,10 @@ function assertNoSilentLoss(blocks: ReceivedBlock[], gaps: GapItem[], streamId: 
     if (Math.abs(next - end) <= tol) continue;
     holes++;
     const covered = gaps.some((g) => (g.streamId === streamId || g.streamId === null) && g.fromHubMs <= end + tol && g.toHubMs >= next - tol);
-    assert.ok(covered, `${what}: hole ${end.toFixed(1)} .. ${next.toFixed(1)} (${(next - end).toFixed(1)} ms) has no gap record; gaps: ${JSON.stringify(gaps)}`);
+    assert.ok(
+      covered,
+      `${what}: hole ${end.toFixed(1)} .. ${next.toFixed(1)} (${(next - end).toFixed(1)} ms) has no gap record; gaps: ${JSON.stringify(gaps)}`,
+    );
   }
   return { holes };
 }
@@ -112,20 +115,35 @@ test('a simulator killed and restarted is back within 5 s, same identity, the pa
   await waitFor(() => display.blocks.get(stream)!.length > n + 20, 'ECG flowing again');
   const { holes } = assertNoSilentLoss(display.blocks.get(stream)!, display.gaps, stream, 'restart');
   assert.ok(holes >= 1, 'the pause is a hole');
-  assert.ok(display.gaps.some((g) => g.deviceId === MON && g.reason === 'link-down'), 'and a link-down gap record');
+  assert.ok(
+    display.gaps.some((g) => g.deviceId === MON && g.reason === 'link-down'),
+    'and a link-down gap record',
+  );
   await waitFor(() => (display.devices.get(MON)?.counters.gaps ?? 0) >= 1, 'the device strip shows the gap count');
   await sim.kill();
 });
 
 test('a link cut and restored: back within 5 s by itself, losses kept as gap records', { timeout: 60_000 }, async () => {
   // Both of the device's links go through relays: the control socket and the data channel (§2.3).
-  const status = (await (await fetch(`${hub.origin}/api/status`, { headers: { authorization: `Bearer ${hub.token}` } })).json()) as { bus: { dataEndpoint: string | null } };
+  const status = (await (await fetch(`${hub.origin}/api/status`, { headers: { authorization: `Bearer ${hub.token}` } })).json()) as {
+    bus: { dataEndpoint: string | null };
+  };
   assert.ok(status.bus.dataEndpoint, 'the hub has a data channel');
   const proxy = new Proxy({ host: '127.0.0.1', port: portOf(hub.bus) });
   const dataProxy = new Proxy({ host: '127.0.0.1', port: portOf(status.bus.dataEndpoint) });
   await proxy.start();
   await dataProxy.start();
-  const sim = run(['simulate', '--bus', `tcp://127.0.0.1:${proxy.port}`, '--bus-data', `tcp://127.0.0.1:${dataProxy.port}`, '--devices', 'monitor', '--id-suffix', '-p']);
+  const sim = run([
+    'simulate',
+    '--bus',
+    `tcp://127.0.0.1:${proxy.port}`,
+    '--bus-data',
+    `tcp://127.0.0.1:${dataProxy.port}`,
+    '--devices',
+    'monitor',
+    '--id-suffix',
+    '-p',
+  ]);
   procs.push(sim);
   const id = `${MON}-p`;
   await waitFor(() => display.state(id) === 'online', 'proxied monitor online');
@@ -160,7 +178,9 @@ test('a link cut and restored: back within 5 s by itself, losses kept as gap rec
   assert.ok(dataProxy.forwarded - d1 > 1000, `after the cut, ${dataProxy.forwarded - d1} bytes over the data channel relay`);
   // Frames queued during the cut arrive late; anything lost on the dead connection is a gap record.
   const res = assertNoSilentLoss(display.blocks.get(stream)!, display.gaps, stream, 'link cut');
-  console.log(`after the cut: ${res.holes} hole(s) in the ECG, ${display.gaps.length - gapsBefore} gap record(s), counters ${JSON.stringify(display.devices.get(id)!.counters)}`);
+  console.log(
+    `after the cut: ${res.holes} hole(s) in the ECG, ${display.gaps.length - gapsBefore} gap record(s), counters ${JSON.stringify(display.devices.get(id)!.counters)}`,
+  );
   await sim.kill();
   await proxy.stop();
   await dataProxy.stop();

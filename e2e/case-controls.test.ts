@@ -62,45 +62,65 @@ test('case controls: no case, errors for people, patient identity, End case with
 
 const HEAD = path.resolve(__dirname, '../../shared/data/dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
 
-test('images of another patient: their DICOM name, ID and date beside the anatomy, a red warning, a recorded high-priority alarm', { timeout: 180_000 }, async (t) => {
-  if (!fs.existsSync(HEAD)) {
-    if (process.env.CI === 'true') throw new Error(`test data missing: ${HEAD}`);
-    return t.skip(`test data missing: ${HEAD}`);
-  }
-  browser ??= await launchBrowser();
-  const h = await startHub(['--dicom', HEAD]);
-  try {
-    const auth = { Authorization: `Bearer ${h.token}`, 'Content-Type': 'application/json' };
-    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    await page.goto(h.url);
-    await until(async () => /^Images: .* · /.test(await page.locator('[data-testid="images-patient"]').innerText()), 'images patient shown', 90000, 200);
-    const shown = await page.locator('[data-testid="images-patient"]').innerText();
-    assert.match(shown, /Images: .+ · (ID .+|no ID) · (study \d{4}-\d\d-\d\d|no study date)/);
-    assert.equal(await page.locator('[data-testid="images-patient"]').getAttribute('data-match'), 'unknown', 'no case patient: nothing compared');
-    const res = await fetch(`${h.origin}/api/case`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ procedure: 'Craniotomy', team: [{ role: 'surgeon', name: 'Dr B' }], patient: { name: 'Nobody Else', identifier: 'NOT-THE-SAME-42' } }),
-    });
-    assert.equal(res.status, 201, await res.text());
-    await until(() => page.locator('[data-testid="images-patient"][data-match="different"]').count(), 'red warning', 10000);
-    assert.match(await page.locator('.images-mismatch').innerText(), /another patient.*case: Nobody Else, ID NOT-THE-SAME-42/);
-    const color = await page.locator('[data-testid="images-patient"]').evaluate((e) => getComputedStyle(e).backgroundColor);
-    assert.equal(color, 'rgb(139, 17, 17)');
-    const status = (await (await fetch(`${h.origin}/api/status`, { headers: auth })).json()) as { alarms: { text: string; priority: string; active: boolean }[] };
-    assert.ok(status.alarms.some((a) => a.active && a.priority === 'high' && /another patient/.test(a.text)), JSON.stringify(status.alarms));
-    // Recorded with the case's alarms.
-    let last = '';
-    await until(async () => {
-      const tl = (await (await fetch(`${h.origin}/api/timeline`, { headers: auth })).json()) as { timeline: { alarms: { text: string; priority: number }[] } };
-      last = JSON.stringify(tl);
-      return tl.timeline.alarms.some((a) => /another patient/.test(a.text) && a.priority === 3);
-    }, 'the warning in the recorded timeline', 15000, 250).catch((e: Error) => {
-      throw new Error(`${e.message}; timeline alarms ${last}; hub:\n${h.output().slice(-3000)}`);
-    });
-    await page.screenshot({ path: artefact('case-controls-other-patient.png') });
-    await page.close();
-  } finally {
-    await h.kill();
-  }
-});
+test(
+  'images of another patient: their DICOM name, ID and date beside the anatomy, a red warning, a recorded high-priority alarm',
+  { timeout: 180_000 },
+  async (t) => {
+    if (!fs.existsSync(HEAD)) {
+      if (process.env.CI === 'true') throw new Error(`test data missing: ${HEAD}`);
+      return t.skip(`test data missing: ${HEAD}`);
+    }
+    browser ??= await launchBrowser();
+    const h = await startHub(['--dicom', HEAD]);
+    try {
+      const auth = { Authorization: `Bearer ${h.token}`, 'Content-Type': 'application/json' };
+      const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+      await page.goto(h.url);
+      await until(async () => /^Images: .* · /.test(await page.locator('[data-testid="images-patient"]').innerText()), 'images patient shown', 90000, 200);
+      const shown = await page.locator('[data-testid="images-patient"]').innerText();
+      assert.match(shown, /Images: .+ · (ID .+|no ID) · (study \d{4}-\d\d-\d\d|no study date)/);
+      assert.equal(await page.locator('[data-testid="images-patient"]').getAttribute('data-match'), 'unknown', 'no case patient: nothing compared');
+      const res = await fetch(`${h.origin}/api/case`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({
+          procedure: 'Craniotomy',
+          team: [{ role: 'surgeon', name: 'Dr B' }],
+          patient: { name: 'Nobody Else', identifier: 'NOT-THE-SAME-42' },
+        }),
+      });
+      assert.equal(res.status, 201, await res.text());
+      await until(() => page.locator('[data-testid="images-patient"][data-match="different"]').count(), 'red warning', 10000);
+      assert.match(await page.locator('.images-mismatch').innerText(), /another patient.*case: Nobody Else, ID NOT-THE-SAME-42/);
+      const color = await page.locator('[data-testid="images-patient"]').evaluate((e) => getComputedStyle(e).backgroundColor);
+      assert.equal(color, 'rgb(139, 17, 17)');
+      const status = (await (await fetch(`${h.origin}/api/status`, { headers: auth })).json()) as {
+        alarms: { text: string; priority: string; active: boolean }[];
+      };
+      assert.ok(
+        status.alarms.some((a) => a.active && a.priority === 'high' && /another patient/.test(a.text)),
+        JSON.stringify(status.alarms),
+      );
+      // Recorded with the case's alarms.
+      let last = '';
+      await until(
+        async () => {
+          const tl = (await (await fetch(`${h.origin}/api/timeline`, { headers: auth })).json()) as {
+            timeline: { alarms: { text: string; priority: number }[] };
+          };
+          last = JSON.stringify(tl);
+          return tl.timeline.alarms.some((a) => /another patient/.test(a.text) && a.priority === 3);
+        },
+        'the warning in the recorded timeline',
+        15000,
+        250,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}; timeline alarms ${last}; hub:\n${h.output().slice(-3000)}`);
+      });
+      await page.screenshot({ path: artefact('case-controls-other-patient.png') });
+      await page.close();
+    } finally {
+      await h.kill();
+    }
+  },
+);

@@ -34,7 +34,12 @@ test('the data dir is 0700 and every recording, key and token file in it 0600, e
   try {
     const url = new URL(await hub.waitFor(/^display: (\S+)$/m));
     const auth = { Authorization: `Bearer ${new URLSearchParams(url.hash.slice(1)).get('token')}` };
-    await until(async () => ((await (await fetch(`${url.origin}/api/case`, { headers: auth })).json()) as { case: unknown }).case, 'the demo case recording', 30000, 200);
+    await until(
+      async () => ((await (await fetch(`${url.origin}/api/case`, { headers: auth })).json()) as { case: unknown }).case,
+      'the demo case recording',
+      30000,
+      200,
+    );
     await runToEnd(['annotate', '--data-dir', dataDir, '--kind', 'note', '--text', 'permissions check']);
     await until(() => fs.readdirSync(path.join(dataDir, 'recordings')).some((f) => f.endsWith('.orrec-wal')), 'the case file and its WAL', 20000, 100);
   } finally {
@@ -43,9 +48,23 @@ test('the data dir is 0700 and every recording, key and token file in it 0600, e
   const m = modes(dataDir);
   const files = [...m].filter(([p]) => p !== '.' && fs.statSync(path.join(dataDir, p)).isFile());
   const dirs = [...m].filter(([p]) => p === '.' || fs.statSync(path.join(dataDir, p)).isDirectory());
-  assert.ok(files.some(([p]) => p.endsWith('.orrec')), `a case file: ${[...m.keys()].join(', ')}`);
+  assert.ok(
+    files.some(([p]) => p.endsWith('.orrec')),
+    `a case file: ${[...m.keys()].join(', ')}`,
+  );
   assert.ok(files.some(([p]) => p === 'annotation-heads.log'));
-  assert.ok(files.some(([p]) => p.startsWith('keys/')), 'the bus keys');
-  assert.deepEqual(dirs.filter(([, mode]) => mode !== '700'), [], 'every folder 0700');
-  assert.deepEqual(files.filter(([, mode]) => mode !== '600'), [], 'every file 0600');
+  assert.ok(
+    files.some(([p]) => p.startsWith('keys/')),
+    'the bus keys',
+  );
+  assert.deepEqual(
+    dirs.filter(([, mode]) => mode !== '700'),
+    [],
+    'every folder 0700',
+  );
+  assert.deepEqual(
+    files.filter(([, mode]) => mode !== '600'),
+    [],
+    'every file 0600',
+  );
 });

@@ -19,14 +19,24 @@ test('the simulated OR records a demo case with its devices, images and registra
   hub = run(['start', '--headless', '--simulate', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--data-dir', dataDir]);
   const url = new URL(await hub.waitFor(/^display: (\S+)$/m));
   const auth = { Authorization: `Bearer ${new URLSearchParams(url.hash.slice(1)).get('token')}` };
-  await until(async () => {
-    const a = (await (await fetch(url.origin + '/api/anatomy', { headers: auth })).json()) as { volume: { status: string }; registration: unknown };
-    return a.volume.status === 'ready' && a.registration !== null;
-  }, 'demo images and registration', 60000, 500);
-  await until(async () => {
-    const s = (await (await fetch(url.origin + '/api/status', { headers: auth })).json()) as { devices: { state: string }[] };
-    return s.devices.filter((d) => d.state === 'online').length === 8;
-  }, 'eight simulated devices online (CURVE bus)', 20000, 200);
+  await until(
+    async () => {
+      const a = (await (await fetch(url.origin + '/api/anatomy', { headers: auth })).json()) as { volume: { status: string }; registration: unknown };
+      return a.volume.status === 'ready' && a.registration !== null;
+    },
+    'demo images and registration',
+    60000,
+    500,
+  );
+  await until(
+    async () => {
+      const s = (await (await fetch(url.origin + '/api/status', { headers: auth })).json()) as { devices: { state: string }[] };
+      return s.devices.filter((d) => d.state === 'online').length === 8;
+    },
+    'eight simulated devices online (CURVE bus)',
+    20000,
+    200,
+  );
   // Record until the monitor's ECG and the tracker's poses are stored 2 s past the moment all devices were up
   // (read beside the running hub): what was shown and registered before then is in the recording too.
   const allOnline = Date.now();
@@ -54,7 +64,10 @@ test('the simulated OR records a demo case with its devices, images and registra
   assert.equal(show.devices.length, 8);
   const ecg = show.channels.find((c) => c.deviceId === 'sim-monitor-01' && c.kind === 'wave');
   assert.ok(ecg && ecg.samples > 500, `ECG samples recorded: ${JSON.stringify(show.channels.filter((c) => c.deviceId === 'sim-monitor-01'))}`);
-  assert.ok(show.channels.some((c) => c.deviceId === 'sim-tracker-01' && c.samples > 60), 'poses recorded');
+  assert.ok(
+    show.channels.some((c) => c.deviceId === 'sim-tracker-01' && c.samples > 60),
+    'poses recorded',
+  );
   assert.equal(show.dicomShown.length, 1);
   assert.equal(show.dicomShown[0].modality, 'CT');
   assert.equal(show.registrations.length, 1);

@@ -41,11 +41,18 @@ test('only configured folders and PACS; PACS failures all look alike', { timeout
   hub = await startHub(['--dicom-root', root, '--pacs', `http://127.0.0.1:${openPort}/dicom-web`, '--pacs', `http://127.0.0.1:${closed}/dicom-web`]);
   const h = hub;
   const call = async (method: string, p: string, body?: unknown) => {
-    const r = await fetch(`${h.origin}${p}`, { method, headers: { Authorization: `Bearer ${h.token}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(`${h.origin}${p}`, {
+      method,
+      headers: { Authorization: `Bearer ${h.token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: r.status, body: (await r.json()) as { error?: string } & Record<string, unknown> };
   };
   const sources = await call('GET', '/api/anatomy/sources');
-  assert.deepEqual((sources.body.roots as { path: string }[]).map((r) => r.path), [root]);
+  assert.deepEqual(
+    (sources.body.roots as { path: string }[]).map((r) => r.path),
+    [root],
+  );
   assert.equal((sources.body.pacs as unknown[]).length, 2);
 
   for (const p of ['/etc', '/usr/share', os.tmpdir(), path.join(root, '..')]) {
@@ -57,7 +64,11 @@ test('only configured folders and PACS; PACS failures all look alike', { timeout
   const unconfigured = await call('GET', `/api/anatomy/pacs?url=${encodeURIComponent('http://127.0.0.1:22/dicom-web')}`);
   assert.equal(unconfigured.status, 403);
   assert.match(unconfigured.body.error!, /not a PACS this hub may search .*--pacs URL/);
-  assert.equal((await call('POST', '/api/anatomy/open', { source: 'http://169.254.169.254/latest/meta-data' })).status, 403, 'no request forgery through open either');
+  assert.equal(
+    (await call('POST', '/api/anatomy/open', { source: 'http://169.254.169.254/latest/meta-data' })).status,
+    403,
+    'no request forgery through open either',
+  );
 
   const viaOpen = await call('GET', `/api/anatomy/pacs?url=${encodeURIComponent(`http://127.0.0.1:${openPort}/dicom-web`)}`);
   const viaClosed = await call('GET', `/api/anatomy/pacs?url=${encodeURIComponent(`http://127.0.0.1:${closed}/dicom-web`)}`);

@@ -23,11 +23,26 @@ after(async () => {
 
 /** Main-screen elements that must be whole, inside the viewport, and not covered by another of them. */
 const CHECKED = [
-  '.top .brand', '.top .clock', '[data-testid="case-bar"]', '.device-chip', '[data-testid^="row-"] .tile', '.extra-tiles .tile',
-  '[data-testid^="panel-"]', '.annotate-row > *', '.strip-label',
+  '.top .brand',
+  '.top .clock',
+  '[data-testid="case-bar"]',
+  '.device-chip',
+  '[data-testid^="row-"] .tile',
+  '.extra-tiles .tile',
+  '[data-testid^="panel-"]',
+  '.annotate-row > *',
+  '.strip-label',
 ];
 
-interface Box { sel: string; id: string; x: number; y: number; w: number; h: number; clipped: string | null }
+interface Box {
+  sel: string;
+  id: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  clipped: string | null;
+}
 
 async function boxes(page: Page): Promise<Box[]> {
   return page.evaluate((sels) => {
@@ -44,7 +59,8 @@ async function boxes(page: Page): Promise<Box[]> {
           if (r.left < ar.left - 1 || r.right > ar.right + 1 || r.top < ar.top - 1 || r.bottom > ar.bottom + 1) clipped = `by ${a.className || a.tagName}`;
         }
         const he = el as HTMLElement;
-        if (!clipped && (he.scrollHeight > he.clientHeight + 2 || he.scrollWidth > he.clientWidth + 2) && getComputedStyle(he).overflow !== 'visible') clipped = 'its content';
+        if (!clipped && (he.scrollHeight > he.clientHeight + 2 || he.scrollWidth > he.clientWidth + 2) && getComputedStyle(he).overflow !== 'visible')
+          clipped = 'its content';
         out.push({ sel, id: `${sel}#${i}:${(he.innerText || '').slice(0, 24).replace(/\s+/g, ' ')}`, x: r.left, y: r.top, w: r.width, h: r.height, clipped });
       });
     }
@@ -64,7 +80,8 @@ async function checkScreen(page: Page, w: number, h: number): Promise<void> {
     if (b.x < 0 || b.y < 0 || b.x + b.w > w + 0.5 || b.y + b.h > h + 0.5) problems.push(`${b.id} outside the ${w}x${h} viewport`);
     if (b.clipped) problems.push(`${b.id} clipped ${b.clipped}`);
   }
-  for (let i = 0; i < all.length; i++) for (let j = i + 1; j < all.length; j++) if (overlap(all[i], all[j])) problems.push(`${all[i].id} overlaps ${all[j].id}`);
+  for (let i = 0; i < all.length; i++)
+    for (let j = i + 1; j < all.length; j++) if (overlap(all[i], all[j])) problems.push(`${all[i].id} overlaps ${all[j].id}`);
   assert.deepEqual(problems, [], `main screen at ${w}x${h}`);
 }
 
@@ -74,7 +91,13 @@ test('every device panel on one screen, nothing clipped or overlapping, 24 px se
   oximeter = new DeviceClient({
     endpoint: hub.bus,
     descriptor: {
-      protocol: 1, deviceId: 'acme-oxi-01', kind: 'other', manufacturer: 'Acme', model: 'Oxi 3000', serial: 'A1', heartbeatMs: 1000,
+      protocol: 1,
+      deviceId: 'acme-oxi-01',
+      kind: 'other',
+      manufacturer: 'Acme',
+      model: 'Oxi 3000',
+      serial: 'A1',
+      heartbeatMs: 1000,
       channels: [
         { index: 0, kind: 'numeric', mdc: 'MDC_PULS_OXIM_SAT_O2', label: 'SpO2', unit: '%' },
         { index: 1, kind: 'numeric', mdc: 'MDC_ACME_PERFUSION_QUALITY', label: 'Perf quality', unit: '1' },
@@ -84,25 +107,49 @@ test('every device panel on one screen, nothing clipped or overlapping, 24 px se
   oximeter.start();
   const feed = setInterval(() => {
     const t = oximeter!.clock();
-    oximeter!.sendNumerics([{ channel: 0, status: 0, tMs: t, value: 97 }, { channel: 1, status: 0, tMs: t, value: 3 }]);
+    oximeter!.sendNumerics([
+      { channel: 0, status: 0, tMs: t, value: 97 },
+      { channel: 1, status: 0, tMs: t, value: 3 },
+    ]);
   }, 500);
   try {
     browser = await launchBrowser();
-    for (const [w, h] of [[1920, 1080], [1366, 768]] as const) {
+    for (const [w, h] of [
+      [1920, 1080],
+      [1366, 768],
+    ] as const) {
       const page = await browser.newPage({ viewport: { width: w, height: h } });
       await page.goto(hub.url);
-      await until(() => page.locator('[data-testid^="panel-"]').count().then((n) => n === 8), `${w}: eight device panels`, 30000, 200);
+      await until(
+        () =>
+          page
+            .locator('[data-testid^="panel-"]')
+            .count()
+            .then((n) => n === 8),
+        `${w}: eight device panels`,
+        30000,
+        200,
+      );
       await until(() => page.locator('[data-testid="tile-pleth"][data-live="true"]').count(), `${w}: the third-party SpO2 in the SpO2 tile`, 15000, 100);
       assert.equal((await page.locator('[data-testid="tile-pleth-value"]').innerText()).trim(), '97');
       const acme = page.locator('[data-testid="panel-acme-oxi-01"]');
       assert.match(await acme.innerText(), /Perf quality\s*3/, 'the unknown code in its device panel with label and value');
-      await until(() => page.locator('.panel-row').count().then((n) => n > 20), `${w}: panel rows`);
+      await until(
+        () =>
+          page
+            .locator('.panel-row')
+            .count()
+            .then((n) => n > 20),
+        `${w}: panel rows`,
+      );
       await page.waitForTimeout(1500); // the panels settle their packing level
       await page.screenshot({ path: artefact(`display-layout-${w}x${h}.png`) });
       await checkScreen(page, w, h);
       assert.equal(await page.locator('[data-testid="panels-overflow"]').count(), 0, `${w}: every panel fits without scrolling`);
       if (w === 1920) {
-        const sizes = await page.evaluate(() => [...document.querySelectorAll('.panel-row:not(.kind-text) .pr-value')].map((e) => parseFloat(getComputedStyle(e).fontSize)));
+        const sizes = await page.evaluate(() =>
+          [...document.querySelectorAll('.panel-row:not(.kind-text) .pr-value')].map((e) => parseFloat(getComputedStyle(e).fontSize)),
+        );
         assert.ok(sizes.length > 20 && Math.min(...sizes) >= 24, `panel values at 1080p: ${Math.min(...sizes)} px (at least 24)`);
         const big = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('[data-testid="tile-pleth-value"]')!).fontSize));
         assert.ok(big >= 64, `main numerics as before (${big} px)`);

@@ -35,7 +35,10 @@ const js = <T>(page: Page, code: string): Promise<T> => page.evaluate(code) as P
 
 /** Frames in which the ECG trace drew something. */
 const ecgDrawn = (page: Page) =>
-  js<number>(page, `(() => { const c = document.querySelector('[data-testid="wave-ecg"]'); const s = c && window.__orhub.waves.stats(Number(c.dataset.stream)); return s ? s.drawnFrames : -1; })()`);
+  js<number>(
+    page,
+    `(() => { const c = document.querySelector('[data-testid="wave-ecg"]'); const s = c && window.__orhub.waves.stats(Number(c.dataset.stream)); return s ? s.drawnFrames : -1; })()`,
+  );
 
 /** Everything the issue calls live: ECG drawing, HR current, the case and its recording shown, the 3D series, no display alarm. */
 async function isLive(page: Page): Promise<boolean> {
@@ -55,7 +58,10 @@ async function isLive(page: Page): Promise<boolean> {
 /** Within 2 s of the loss (plus the poll step): nothing looks live, and the display alarms, audibly. */
 async function assertLost(page: Page, lostAt: number, what: string): Promise<void> {
   await until(() => page.locator('[data-testid="link-alarm"]').count(), `display alarm (${what})`, 4000, 50).catch(async (e: Error) => {
-    const st = await js<unknown>(page, '({ ...window.__orhub.state(), devices: undefined, streams: undefined, numerics: undefined, settings: undefined, alarm: window.__orhub.displayAlarm() })');
+    const st = await js<unknown>(
+      page,
+      '({ ...window.__orhub.state(), devices: undefined, streams: undefined, numerics: undefined, settings: undefined, alarm: window.__orhub.displayAlarm() })',
+    );
     throw new Error(`${e.message}: ${JSON.stringify(st)}`);
   });
   const ms = Date.now() - lostAt;
@@ -81,13 +87,18 @@ async function assertLost(page: Page, lostAt: number, what: string): Promise<voi
 
 /** Waits until live again; returns the ms from `answeringAt()` (when the hub's API answers again) to live. */
 async function liveAgainWithin5s(page: Page, origin: string, token: string, what: string): Promise<number> {
-  const { ms: hubMs } = await until(async () => {
-    try {
-      return (await fetch(`${origin}/api/status`, { headers: { Authorization: `Bearer ${token}` } })).ok;
-    } catch {
-      return false;
-    }
-  }, `${what}: hub answering`, 30000, 20);
+  const { ms: hubMs } = await until(
+    async () => {
+      try {
+        return (await fetch(`${origin}/api/status`, { headers: { Authorization: `Bearer ${token}` } })).ok;
+      } catch {
+        return false;
+      }
+    },
+    `${what}: hub answering`,
+    30000,
+    20,
+  );
   void hubMs;
   const t0 = Date.now();
   await until(() => isLive(page), `${what}: the page live again`, 8000, 50);
@@ -96,79 +107,88 @@ async function liveAgainWithin5s(page: Page, origin: string, token: string, what
   return ms;
 }
 
-test('pairing kept in the data dir; SIGKILL, SIGSTOP and a whole restart: the same page comes back by itself, never looking live meanwhile', { timeout: 240_000 }, async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-trust-'));
-  let { p, url } = await startOn(dataDir);
-  const pairing = JSON.parse(fs.readFileSync(path.join(dataDir, 'display.json'), 'utf8')) as { token: string; port: number };
-  assert.equal((fs.statSync(path.join(dataDir, 'display.json')).mode & 0o777).toString(8), '600');
-  const u = new URL(url);
-  assert.equal(new URLSearchParams(u.hash.slice(1)).get('token'), pairing.token);
-  assert.equal(Number(u.port), pairing.port);
-  const printed = await runToEnd(['display-url', '--data-dir', dataDir]);
-  assert.equal(printed.stdout.trim(), url, 'display-url prints the URL the hub serves');
-  const token = pairing.token;
+test(
+  'pairing kept in the data dir; SIGKILL, SIGSTOP and a whole restart: the same page comes back by itself, never looking live meanwhile',
+  { timeout: 240_000 },
+  async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-trust-'));
+    let { p, url } = await startOn(dataDir);
+    const pairing = JSON.parse(fs.readFileSync(path.join(dataDir, 'display.json'), 'utf8')) as { token: string; port: number };
+    assert.equal((fs.statSync(path.join(dataDir, 'display.json')).mode & 0o777).toString(8), '600');
+    const u = new URL(url);
+    assert.equal(new URLSearchParams(u.hash.slice(1)).get('token'), pairing.token);
+    assert.equal(Number(u.port), pairing.port);
+    const printed = await runToEnd(['display-url', '--data-dir', dataDir]);
+    assert.equal(printed.stdout.trim(), url, 'display-url prints the URL the hub serves');
+    const token = pairing.token;
 
-  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-  await page.goto(url);
-  await until(() => isLive(page), 'page live', 60000, 200);
-  const reloads: string[] = [];
-  page.on('framenavigated', (f) => f === page.mainFrame() && reloads.push(f.url()));
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await page.goto(url);
+    await until(() => isLive(page), 'page live', 60000, 200);
+    const reloads: string[] = [];
+    page.on('framenavigated', (f) => f === page.mainFrame() && reloads.push(f.url()));
 
-  // 1. The supervised hub SIGKILLed: the supervisor restarts it on the same port and token. The
-  // supervisor is held (SIGSTOP) while the lost display is checked, or the hub is back within ~1 s.
-  const pid1 = hubPid(dataDir);
-  process.kill(p.child.pid!, 'SIGSTOP');
-  try {
-    process.kill(pid1, 'SIGKILL');
-    await assertLost(page, Date.now(), 'hub SIGKILLed');
-  } finally {
-    process.kill(p.child.pid!, 'SIGCONT');
-  }
-  const kill1 = await liveAgainWithin5s(page, u.origin, token, 'after SIGKILL');
-  assert.notEqual(hubPid(dataDir), pid1, 'a new hub process');
-
-  // 2. The hub frozen (SIGSTOP), then thawed.
-  const pid2 = hubPid(dataDir);
-  process.kill(pid2, 'SIGSTOP');
-  try {
-    await assertLost(page, Date.now(), 'hub frozen');
-    await page.waitForTimeout(3000); // long enough for the display to give the silent socket up
-  } finally {
-    process.kill(pid2, 'SIGCONT');
-  }
-  const thaw = await liveAgainWithin5s(page, u.origin, token, 'after SIGCONT');
-
-  // 3. The whole `or-hub start` SIGKILLed (its hub goes with it) and started again on the same data dir.
-  await p.kill('SIGKILL');
-  const downAt = Date.now();
-  await until(() => {
+    // 1. The supervised hub SIGKILLed: the supervisor restarts it on the same port and token. The
+    // supervisor is held (SIGSTOP) while the lost display is checked, or the hub is back within ~1 s.
+    const pid1 = hubPid(dataDir);
+    process.kill(p.child.pid!, 'SIGSTOP');
     try {
-      process.kill(pid2, 0);
-      return false;
-    } catch {
-      return true;
+      process.kill(pid1, 'SIGKILL');
+      await assertLost(page, Date.now(), 'hub SIGKILLed');
+    } finally {
+      process.kill(p.child.pid!, 'SIGCONT');
     }
-  }, 'the hub gone with its supervisor', 5000, 20);
-  await assertLost(page, downAt, 'or-hub start SIGKILLed');
-  ({ p, url } = await startOn(dataDir));
-  assert.equal(url, new URL(u.href).href, 'the same URL (port and token) after a new start');
-  const restart = await liveAgainWithin5s(page, u.origin, token, 'after a new or-hub start');
-  assert.deepEqual(reloads, [], 'no reload, no navigation');
-  fs.writeFileSync(artefact('display-trust-times.json'), JSON.stringify({ kill1, thaw, restart }));
+    const kill1 = await liveAgainWithin5s(page, u.origin, token, 'after SIGKILL');
+    assert.notEqual(hubPid(dataDir), pid1, 'a new hub process');
 
-  // 4. Rotating the token: the open display is refused, and says why in words.
-  const rotated = await runToEnd(['display-token', 'rotate', '--data-dir', dataDir]);
-  assert.equal(rotated.code, 0, rotated.stderr);
-  await until(() => page.locator('[data-testid="conn-error"]').count(), 'refusal shown', 5000, 50);
-  assert.match(await page.locator('[data-testid="conn-error"]').innerText(), /token was replaced.*display-url/);
-  const fresh = (await runToEnd(['display-url', '--data-dir', dataDir])).stdout.trim();
-  assert.notEqual(fresh, url);
-  assert.equal(new URL(fresh).port, u.port, 'the port is kept');
-  const old = await fetch(`${u.origin}/api/status`, { headers: { Authorization: `Bearer ${token}` } });
-  assert.equal(old.status, 401, 'the old token is refused by the API too');
-  await page.screenshot({ path: artefact('display-token-rotated.png') });
-  await page.close();
-});
+    // 2. The hub frozen (SIGSTOP), then thawed.
+    const pid2 = hubPid(dataDir);
+    process.kill(pid2, 'SIGSTOP');
+    try {
+      await assertLost(page, Date.now(), 'hub frozen');
+      await page.waitForTimeout(3000); // long enough for the display to give the silent socket up
+    } finally {
+      process.kill(pid2, 'SIGCONT');
+    }
+    const thaw = await liveAgainWithin5s(page, u.origin, token, 'after SIGCONT');
+
+    // 3. The whole `or-hub start` SIGKILLed (its hub goes with it) and started again on the same data dir.
+    await p.kill('SIGKILL');
+    const downAt = Date.now();
+    await until(
+      () => {
+        try {
+          process.kill(pid2, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      'the hub gone with its supervisor',
+      5000,
+      20,
+    );
+    await assertLost(page, downAt, 'or-hub start SIGKILLed');
+    ({ p, url } = await startOn(dataDir));
+    assert.equal(url, new URL(u.href).href, 'the same URL (port and token) after a new start');
+    const restart = await liveAgainWithin5s(page, u.origin, token, 'after a new or-hub start');
+    assert.deepEqual(reloads, [], 'no reload, no navigation');
+    fs.writeFileSync(artefact('display-trust-times.json'), JSON.stringify({ kill1, thaw, restart }));
+
+    // 4. Rotating the token: the open display is refused, and says why in words.
+    const rotated = await runToEnd(['display-token', 'rotate', '--data-dir', dataDir]);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    await until(() => page.locator('[data-testid="conn-error"]').count(), 'refusal shown', 5000, 50);
+    assert.match(await page.locator('[data-testid="conn-error"]').innerText(), /token was replaced.*display-url/);
+    const fresh = (await runToEnd(['display-url', '--data-dir', dataDir])).stdout.trim();
+    assert.notEqual(fresh, url);
+    assert.equal(new URL(fresh).port, u.port, 'the port is kept');
+    const old = await fetch(`${u.origin}/api/status`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(old.status, 401, 'the old token is refused by the API too');
+    await page.screenshot({ path: artefact('display-token-rotated.png') });
+    await page.close();
+  },
+);
 
 /** A TCP proxy the test can cut: `cut()` stops carrying bytes (open connections stay open, silent), `mend()` carries again. */
 function cuttableProxy(target: number): Promise<{ port: number; cut(): void; mend(): void; close(): void }> {
@@ -204,24 +224,28 @@ function cuttableProxy(target: number): Promise<{ port: number; cut(): void; men
   );
 }
 
-test('the network to the hub cut (no bytes either way, no FIN): the display says so within 2 s and recovers when it is back', { timeout: 180_000 }, async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-trust-net-'));
-  const { url } = await startOn(dataDir);
-  const u = new URL(url);
-  const proxy = await cuttableProxy(Number(u.port));
-  try {
-    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    await page.goto(`http://127.0.0.1:${proxy.port}/${u.hash}`);
-    await until(() => isLive(page), 'page live through the proxy', 60000, 200);
-    proxy.cut();
-    await assertLost(page, Date.now(), 'network cut');
-    await page.waitForTimeout(2000);
-    proxy.mend();
-    const t0 = Date.now();
-    await until(() => isLive(page), 'live again after the network is back', 8000, 50);
-    assert.ok(Date.now() - t0 <= 5000, `live again ${Date.now() - t0} ms after the network came back`);
-    await page.close();
-  } finally {
-    proxy.close();
-  }
-});
+test(
+  'the network to the hub cut (no bytes either way, no FIN): the display says so within 2 s and recovers when it is back',
+  { timeout: 180_000 },
+  async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-trust-net-'));
+    const { url } = await startOn(dataDir);
+    const u = new URL(url);
+    const proxy = await cuttableProxy(Number(u.port));
+    try {
+      const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+      await page.goto(`http://127.0.0.1:${proxy.port}/${u.hash}`);
+      await until(() => isLive(page), 'page live through the proxy', 60000, 200);
+      proxy.cut();
+      await assertLost(page, Date.now(), 'network cut');
+      await page.waitForTimeout(2000);
+      proxy.mend();
+      const t0 = Date.now();
+      await until(() => isLive(page), 'live again after the network is back', 8000, 50);
+      assert.ok(Date.now() - t0 <= 5000, `live again ${Date.now() - t0} ms after the network came back`);
+      await page.close();
+    } finally {
+      proxy.close();
+    }
+  },
+);

@@ -26,7 +26,11 @@ export interface FuzzSessionResult {
 }
 
 function busFuzz(bus: string, count: number): Promise<{ sent: number; multipart: number; lost: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'native-bridge/node/tools/bus-peer.ts'), 'fuzz', '--bus', bus, '--count', String(count), '--seed', '20261204'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'native-bridge/node/tools/bus-peer.ts'), 'fuzz', '--bus', bus, '--count', String(count), '--seed', '20261204'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
@@ -45,7 +49,8 @@ export async function fuzzSession(opts: { httpRequests: number; busFrames: numbe
     hub = await startHub(['--simulate']);
     const h = hub;
     const auth = { Authorization: `Bearer ${h.token}` };
-    const status = async () => (await (await fetch(`${h.origin}/api/status`, { headers: auth })).json()) as FuzzSessionResult['status'] & { devices: { state: string }[] };
+    const status = async () =>
+      (await (await fetch(`${h.origin}/api/status`, { headers: auth })).json()) as FuzzSessionResult['status'] & { devices: { state: string }[] };
     await until(async () => (await status()).devices.filter((d) => d.state === 'online').length === 8, 'eight simulated devices online', 30000, 200);
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await page.goto(h.url);
@@ -86,9 +91,20 @@ export async function fuzzSession(opts: { httpRequests: number; busFrames: numbe
     await h.kill('SIGTERM');
     const dataDir = /--data-dir (\S+)/.exec(h.child.spawnargs.join(' '))?.[1] ?? '';
     const list = JSON.parse((await runToEnd(['recordings', 'list', '--json', '--data-dir', dataDir])).stdout) as { id: string }[];
-    const show = JSON.parse((await runToEnd(['recordings', 'show', list[0].id, '--json', '--data-dir', dataDir])).stdout) as { gaps: { fromMs: number; toMs: number }[] };
+    const show = JSON.parse((await runToEnd(['recordings', 'show', list[0].id, '--json', '--data-dir', dataDir])).stdout) as {
+      gaps: { fromMs: number; toMs: number }[];
+    };
     const recordingGaps = show.gaps.filter((g) => g.toMs >= t0 && g.fromMs <= t1).length;
-    return { http: { withoutToken, withToken }, bus, hubRestarts, displayFramesMissed: missed, displayChecks: checks, recordingGaps, status: { http: st.http, faults: st.faults }, hubAlive };
+    return {
+      http: { withoutToken, withToken },
+      bus,
+      hubRestarts,
+      displayFramesMissed: missed,
+      displayChecks: checks,
+      recordingGaps,
+      status: { http: st.http, faults: st.faults },
+      hubAlive,
+    };
   } finally {
     await browser.close();
     await hub?.kill('SIGKILL');

@@ -42,7 +42,12 @@ export function run(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Pro
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<void>((r) => child.on('exit', () => { live.delete(child); r(); }));
+  const exited = new Promise<void>((r) =>
+    child.on('exit', () => {
+      live.delete(child);
+      r();
+    }),
+  );
   return {
     child,
     output: () => out,
@@ -51,7 +56,13 @@ export function run(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Pro
       if (m) return Promise.resolve(m[1] ?? m[0]);
       return new Promise((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} in output:\n${out}`)), timeoutMs);
-        waiters.push({ re, resolve: (s) => { clearTimeout(t); resolve(s); } });
+        waiters.push({
+          re,
+          resolve: (s) => {
+            clearTimeout(t);
+            resolve(s);
+          },
+        });
       });
     },
     async kill(signal = 'SIGTERM') {
@@ -109,10 +120,19 @@ export async function startHub(extra: string[] = []): Promise<HubProc> {
  */
 export type ChromiumCompositing = 'software-compositing' | 'swiftshader-compositing';
 
-export const DEFAULT_COMPOSITING: ChromiumCompositing = process.env.ORHUB_CHROMIUM_COMPOSITING === 'swiftshader' ? 'swiftshader-compositing' : 'software-compositing';
+export const DEFAULT_COMPOSITING: ChromiumCompositing =
+  process.env.ORHUB_CHROMIUM_COMPOSITING === 'swiftshader' ? 'swiftshader-compositing' : 'software-compositing';
 
 export function chromiumArgs(compositing: ChromiumCompositing = DEFAULT_COMPOSITING): string[] {
-  const base = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+  const base = [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--use-angle=swiftshader',
+    '--enable-unsafe-swiftshader',
+  ];
   return compositing === 'software-compositing' ? [...base, '--disable-gpu-compositing'] : [...base, '--ignore-gpu-blocklist'];
 }
 

@@ -12,7 +12,19 @@ test('20 000 hostile requests: the hub stays up, the display live, the recording
   const r = await fuzzSession({ httpRequests: 20_000, busFrames: 0, screenshot: 'http-fuzz-display.png' });
   console.log(JSON.stringify({ ...r, status: undefined }));
   assert.equal(r.http.withoutToken.sent + r.http.withToken.sent, 20_000);
-  for (const cls of ['request-line', 'method', 'url-encoding', 'nul', 'folding', 'duplicate-headers', 'huge-headers', 'chunked', 'upgrade', 'ws-frames', 'api-body']) {
+  for (const cls of [
+    'request-line',
+    'method',
+    'url-encoding',
+    'nul',
+    'folding',
+    'duplicate-headers',
+    'huge-headers',
+    'chunked',
+    'upgrade',
+    'ws-frames',
+    'api-body',
+  ]) {
     assert.ok((r.http.withoutToken.byClass[cls] ?? 0) > 100 && (r.http.withToken.byClass[cls] ?? 0) > 100, `class ${cls} sent in both phases`);
   }
   assert.equal(r.http.withoutToken.connectFailures + r.http.withToken.connectFailures, 0, 'the hub answered every connection');

@@ -20,7 +20,8 @@ export function rng(seed: number): () => number {
   };
 }
 
-export type FuzzClass = 'request-line' | 'method' | 'url-encoding' | 'nul' | 'folding' | 'duplicate-headers' | 'huge-headers' | 'chunked' | 'upgrade' | 'ws-frames' | 'api-body';
+export type FuzzClass =
+  'request-line' | 'method' | 'url-encoding' | 'nul' | 'folding' | 'duplicate-headers' | 'huge-headers' | 'chunked' | 'upgrade' | 'ws-frames' | 'api-body';
 
 export interface FuzzCase {
   cls: FuzzClass;
@@ -30,11 +31,65 @@ export interface FuzzCase {
   upgrade?: Buffer;
 }
 
-const PATHS = ['/', '/index.html', '/main.js', '/ws', '/api/status', '/api/case', '/api/timeline', '/api/anatomy', '/api/anatomy/voxels', '/api/annotations', '/api/annotations/x/history', '/api/anatomy/pacs', '/api/anatomy/registration'];
+const PATHS = [
+  '/',
+  '/index.html',
+  '/main.js',
+  '/ws',
+  '/api/status',
+  '/api/case',
+  '/api/timeline',
+  '/api/anatomy',
+  '/api/anatomy/voxels',
+  '/api/annotations',
+  '/api/annotations/x/history',
+  '/api/anatomy/pacs',
+  '/api/anatomy/registration',
+];
 /** POST routes that a fuzzed body may reach: only with bodies that cannot be valid (see apiBody). */
 const POSTS = ['/api/annotations', '/api/annotations/abc/edit', '/api/annotations/abc/delete', '/api/case', '/api/anatomy/registration'];
-const ENCODINGS = ['%', '%G1', '%C0%AF', '%C0%80', '%E0%80%AF', '%ED%A0%80', '%F8%88%80%80%80', '%FF%FE', '%00', '%252e%252e%252f', '..%2f..%2f..%2fetc%2fpasswd', '%2e%2e/%2e%2e/', '\\..\\..\\', '%uD800', '%%', '%2', '/%5c..%5c', '%C3%28', '%E2%82', '%F0%9F%98'];
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT', 'get', 'G\u00c9T', 'GE T', '', 'X'.repeat(200), 'PRI', 'MKCOL', '\u0000GET', 'GET\t'];
+const ENCODINGS = [
+  '%',
+  '%G1',
+  '%C0%AF',
+  '%C0%80',
+  '%E0%80%AF',
+  '%ED%A0%80',
+  '%F8%88%80%80%80',
+  '%FF%FE',
+  '%00',
+  '%252e%252e%252f',
+  '..%2f..%2f..%2fetc%2fpasswd',
+  '%2e%2e/%2e%2e/',
+  '\\..\\..\\',
+  '%uD800',
+  '%%',
+  '%2',
+  '/%5c..%5c',
+  '%C3%28',
+  '%E2%82',
+  '%F0%9F%98',
+];
+const METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+  'TRACE',
+  'CONNECT',
+  'get',
+  'G\u00c9T',
+  'GE T',
+  '',
+  'X'.repeat(200),
+  'PRI',
+  'MKCOL',
+  '\u0000GET',
+  'GET\t',
+];
 const VERSIONS = ['HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/9.9', 'HTTP/1.1 extra', 'HTTP/', 'FTP/1.1', '', 'HTTP/1.1\u0000'];
 
 function pick<T>(r: () => number, a: readonly T[]): T {
@@ -48,7 +103,10 @@ function junk(r: () => number, n: number): Buffer {
 }
 
 function req(line: string, headers: string[], body: Buffer | string = ''): Buffer {
-  return Buffer.concat([Buffer.from(`${line}\r\n${headers.join('\r\n')}${headers.length ? '\r\n' : ''}\r\n`, 'latin1'), Buffer.isBuffer(body) ? body : Buffer.from(body, 'latin1')]);
+  return Buffer.concat([
+    Buffer.from(`${line}\r\n${headers.join('\r\n')}${headers.length ? '\r\n' : ''}\r\n`, 'latin1'),
+    Buffer.isBuffer(body) ? body : Buffer.from(body, 'latin1'),
+  ]);
 }
 
 function wsKey(r: () => number): string {
@@ -112,12 +170,39 @@ export function fuzzCase(r: () => number, token: string): FuzzCase {
   const wsq = '';
   const wsAuth = token ? [`Authorization: Bearer ${token}`] : [];
   const path = pick(r, PATHS);
-  const cls = pick(r, ['request-line', 'method', 'url-encoding', 'nul', 'folding', 'duplicate-headers', 'huge-headers', 'chunked', 'upgrade', 'ws-frames', 'api-body'] as const);
+  const cls = pick(r, [
+    'request-line',
+    'method',
+    'url-encoding',
+    'nul',
+    'folding',
+    'duplicate-headers',
+    'huge-headers',
+    'chunked',
+    'upgrade',
+    'ws-frames',
+    'api-body',
+  ] as const);
   const host = 'Host: 127.0.0.1';
   switch (cls) {
     case 'request-line': {
-      const targets = [`http://[ `, 'http://[::1', 'http://a:b@c:99999/x', '//', '*', '', ' ', 'http://%zz/', `http://x${path}`, 'https://evil.example/', '/'.repeat(9000), `${path}?${'a=b&'.repeat(2000)}`, path + ' ' + path];
-      const line = r() < 0.2 ? junk(r, 1 + Math.floor(r() * 64)).toString('latin1') : `${pick(r, ['GET', 'POST', 'HEAD'])} ${pick(r, targets)} ${pick(r, VERSIONS)}`;
+      const targets = [
+        `http://[ `,
+        'http://[::1',
+        'http://a:b@c:99999/x',
+        '//',
+        '*',
+        '',
+        ' ',
+        'http://%zz/',
+        `http://x${path}`,
+        'https://evil.example/',
+        '/'.repeat(9000),
+        `${path}?${'a=b&'.repeat(2000)}`,
+        path + ' ' + path,
+      ];
+      const line =
+        r() < 0.2 ? junk(r, 1 + Math.floor(r() * 64)).toString('latin1') : `${pick(r, ['GET', 'POST', 'HEAD'])} ${pick(r, targets)} ${pick(r, VERSIONS)}`;
       return { cls, bytes: req(line, r() < 0.5 ? [host, ...auth] : []) };
     }
     case 'method':
@@ -151,11 +236,22 @@ export function fuzzCase(r: () => number, token: string): FuzzCase {
     }
     case 'huge-headers': {
       const many = r() < 0.5;
-      const hs = many ? Array.from({ length: 500 + Math.floor(r() * 2000) }, (_, i) => `X-H${i}: ${i}`) : [`X-Big: ${'A'.repeat(8000 + Math.floor(r() * 80000))}`];
+      const hs = many
+        ? Array.from({ length: 500 + Math.floor(r() * 2000) }, (_, i) => `X-H${i}: ${i}`)
+        : [`X-Big: ${'A'.repeat(8000 + Math.floor(r() * 80000))}`];
       return { cls, bytes: req(`GET ${path} HTTP/1.1`, [host, ...auth, ...hs]) };
     }
     case 'chunked': {
-      const body = pick(r, ['zz\r\nhello\r\n0\r\n\r\n', '5\r\nhel', 'ffffffffffffffff\r\n', '-5\r\nhello\r\n', '5;ext="\u0000"\r\nhello\r\n0\r\n\r\n', '5\r\nhelloXX0\r\n\r\n', '0\r\nTrailer\u0000: x\r\n\r\n', '3\r\n{"a\r\n']);
+      const body = pick(r, [
+        'zz\r\nhello\r\n0\r\n\r\n',
+        '5\r\nhel',
+        'ffffffffffffffff\r\n',
+        '-5\r\nhello\r\n',
+        '5;ext="\u0000"\r\nhello\r\n0\r\n\r\n',
+        '5\r\nhelloXX0\r\n\r\n',
+        '0\r\nTrailer\u0000: x\r\n\r\n',
+        '3\r\n{"a\r\n',
+      ]);
       return { cls, bytes: req(`POST ${pick(r, POSTS)} HTTP/1.1`, [host, ...auth, 'Transfer-Encoding: chunked', 'Content-Type: application/json'], body) };
     }
     case 'upgrade': {
@@ -168,10 +264,28 @@ export function fuzzCase(r: () => number, token: string): FuzzCase {
       if (v === 4) return { cls, bytes: req(`GET /ws?token=%ZZ HTTP/1.1`, [host, ...base, `Sec-WebSocket-Key: ${wsKey(r)}`, 'Sec-WebSocket-Version: 13']) };
       if (v === 5) return { cls, bytes: req(`GET http://[${wsq} HTTP/1.1`, [host, ...base, `Sec-WebSocket-Key: ${wsKey(r)}`]) };
       if (v === 6) return { cls, bytes: req(`GET /api/status${wsq} HTTP/1.1`, [host, ...base, `Sec-WebSocket-Key: ${wsKey(r)}`, 'Sec-WebSocket-Version: 13']) };
-      return { cls, bytes: req(`GET /ws${wsq} HTTP/1.1`, [host, 'Upgrade: h2c, websocket', 'Connection: keep-alive, Upgrade', ...wsAuth, `Sec-WebSocket-Key: ${wsKey(r)}`, 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=99']) };
+      return {
+        cls,
+        bytes: req(`GET /ws${wsq} HTTP/1.1`, [
+          host,
+          'Upgrade: h2c, websocket',
+          'Connection: keep-alive, Upgrade',
+          ...wsAuth,
+          `Sec-WebSocket-Key: ${wsKey(r)}`,
+          'Sec-WebSocket-Version: 13',
+          'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=99',
+        ]),
+      };
     }
     case 'ws-frames': {
-      const upgrade = req(`GET /ws${wsq} HTTP/1.1`, [host, 'Upgrade: websocket', 'Connection: Upgrade', ...wsAuth, `Sec-WebSocket-Key: ${wsKey(r)}`, 'Sec-WebSocket-Version: 13']);
+      const upgrade = req(`GET /ws${wsq} HTTP/1.1`, [
+        host,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        ...wsAuth,
+        `Sec-WebSocket-Key: ${wsKey(r)}`,
+        'Sec-WebSocket-Version: 13',
+      ]);
       const f = Math.floor(r() * 9);
       const frames: Buffer[] = [];
       if (f === 0) frames.push(junk(r, 1 + Math.floor(r() * 200)));
@@ -253,7 +367,10 @@ function sendCase(port: number, c: FuzzCase, timeoutMs: number): Promise<string>
 }
 
 /** Sends n cases (seeded), `concurrency` connections at a time. */
-export async function runHttpFuzz(port: number, opts: { n: number; token: string; seed: number; concurrency?: number; timeoutMs?: number }): Promise<FuzzResult> {
+export async function runHttpFuzz(
+  port: number,
+  opts: { n: number; token: string; seed: number; concurrency?: number; timeoutMs?: number },
+): Promise<FuzzResult> {
   const r = rng(opts.seed);
   const res: FuzzResult = { sent: 0, byClass: {}, answers: {}, connectFailures: 0, ms: 0 };
   const t0 = performance.now();

@@ -80,11 +80,16 @@ test('the display shows live vitals from separate simulator processes, in Chromi
   assert.notEqual(a, b, 'ECG canvas changes between frames');
 
   // The HR tile shows the monitor's value (as an independent hub client reads it).
-  await until(async () => {
-    const hr = await hubHeartRate();
-    const shown = Number(await page.locator('[data-testid="tile-ecg-value"]').innerText());
-    return Math.abs(shown - hr) <= 1 ? true : null; // numerics update each second: allow one step
-  }, 'HR tile equals the hub value', 10000, 200);
+  await until(
+    async () => {
+      const hr = await hubHeartRate();
+      const shown = Number(await page.locator('[data-testid="tile-ecg-value"]').innerText());
+      return Math.abs(shown - hr) <= 1 ? true : null; // numerics update each second: allow one step
+    },
+    'HR tile equals the hub value',
+    10000,
+    200,
+  );
   const shownHr = Number(await page.locator('[data-testid="tile-ecg-value"]').innerText());
   assert.ok(shownHr >= 40 && shownHr <= 140, `plausible HR ${shownHr}`);
   // Monitor colours: ECG/HR green, SpO2 cyan, ABP red, CO2 yellow.
@@ -101,7 +106,10 @@ test('the display shows live vitals from separate simulator processes, in Chromi
   // so the wave engine's frame intervals are vsync intervals, not 0.1 ms-rounded ones.
   assert.equal(await page.evaluate(() => crossOriginIsolated), true);
   const steps = await page.evaluate(() => (window as any).__orhub.waves.frameTimes.slice(-30).map((t: number) => Math.round(t * 1000) % 100));
-  assert.ok(steps.some((us: number) => us !== 0), `sub-0.1 ms frame times: ${steps}`);
+  assert.ok(
+    steps.some((us: number) => us !== 0),
+    `sub-0.1 ms frame times: ${steps}`,
+  );
   await page.screenshot({ path: artefact('display-live.png') });
   assert.deepEqual(errors, []);
 });

@@ -59,14 +59,30 @@ test('SIGKILL of a recording hub loses at most the last second and no acknowledg
   let h = await start('tcp://127.0.0.1:*');
   sim = run(['simulate', '--bus', h.bus, '--devices', 'monitor,pump1']);
   const api = (p: string, body?: unknown) =>
-    fetch(h.origin + p, { method: body ? 'POST' : 'GET', headers: { Authorization: `Bearer ${h.token}`, 'Content-Type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-  const created = await api('/api/case', { procedure: 'Crash test', room: 'OR 9', team: [{ role: 'surgeon', name: 'Dr S' }, { role: 'scrub-nurse', name: 'N' }] });
+    fetch(h.origin + p, {
+      method: body ? 'POST' : 'GET',
+      headers: { Authorization: `Bearer ${h.token}`, 'Content-Type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  const created = await api('/api/case', {
+    procedure: 'Crash test',
+    room: 'OR 9',
+    team: [
+      { role: 'surgeon', name: 'Dr S' },
+      { role: 'scrub-nurse', name: 'N' },
+    ],
+  });
   assert.equal(created.status, 201);
   const caseId = ((await created.json()) as { id: string }).id;
-  await until(async () => {
-    const ecg = await storedEcg(caseId);
-    return ecg && ecg.lastMs - ecg.firstMs >= 3000;
-  }, '3 s of ECG stored before the annotations', 20000, 250);
+  await until(
+    async () => {
+      const ecg = await storedEcg(caseId);
+      return ecg && ecg.lastMs - ecg.firstMs >= 3000;
+    },
+    '3 s of ECG stored before the annotations',
+    20000,
+    250,
+  );
   // An annotation from the display API and one from the terminal (through the running hub).
   const ack1 = await api('/api/annotations', { kind: 'incision', role: 'surgeon' });
   assert.equal(ack1.status, 201);
@@ -75,18 +91,32 @@ test('SIGKILL of a recording hub loses at most the last second and no acknowledg
   assert.equal(cli.code, 0, cli.stderr);
   const id2 = (JSON.parse(cli.stdout) as { entryId: string }).entryId;
   const annotatedAt = Date.now();
-  await until(async () => ((await storedEcg(caseId))?.lastMs ?? 0) > annotatedAt + 500, 'ECG stored after the annotations (still recording at the kill)', 20000, 250);
+  await until(
+    async () => ((await storedEcg(caseId))?.lastMs ?? 0) > annotatedAt + 500,
+    'ECG stored after the annotations (still recording at the kill)',
+    20000,
+    250,
+  );
 
   const killedAt = Date.now();
   await hub!.kill('SIGKILL');
   await until(() => refused(h.bus), 'the killed hub gone from its bus endpoint', 10000, 100);
   h = await start(h.bus); // same bus endpoint: the simulator reconnects by itself
-  await until(async () => {
-    const r = (await (await fetch(h.origin + '/api/status', { headers: { Authorization: `Bearer ${h.token}` } })).json()) as { devices: { deviceId: string; state: string }[] };
-    return r.devices.some((d) => d.deviceId === 'sim-monitor-01' && d.state === 'online');
-  }, 'monitor back after the restart', 10000, 200);
+  await until(
+    async () => {
+      const r = (await (await fetch(h.origin + '/api/status', { headers: { Authorization: `Bearer ${h.token}` } })).json()) as {
+        devices: { deviceId: string; state: string }[];
+      };
+      return r.devices.some((d) => d.deviceId === 'sim-monitor-01' && d.state === 'online');
+    },
+    'monitor back after the restart',
+    10000,
+    200,
+  );
   const restartedAt = Date.now();
-  const cur = (await (await fetch(h.origin + '/api/case', { headers: { Authorization: `Bearer ${h.token}` } })).json()) as { case: { id: string; state: string } };
+  const cur = (await (await fetch(h.origin + '/api/case', { headers: { Authorization: `Bearer ${h.token}` } })).json()) as {
+    case: { id: string; state: string };
+  };
   assert.deepEqual([cur.case.id, cur.case.state], [caseId, 'recording'], 'the case resumed');
   await until(async () => ((await storedEcg(caseId))?.lastMs ?? 0) > restartedAt + 2000, '2 s of ECG stored after the restart', 20000, 250);
   await hub!.kill('SIGTERM');

@@ -45,7 +45,9 @@ test('a hub killed with SIGKILL is restarted by the supervisor on the same port,
   const h = hub;
   const dataDir = /--data-dir (\S+)/.exec(h.child.spawnargs.join(' '))![1];
   const auth = { Authorization: `Bearer ${h.token}` };
-  const devicesOnline = async () => ((await (await fetch(`${h.origin}/api/status`, { headers: auth })).json()) as { devices: { state: string }[] }).devices.filter((d) => d.state === 'online').length;
+  const devicesOnline = async () =>
+    ((await (await fetch(`${h.origin}/api/status`, { headers: auth })).json()) as { devices: { state: string }[] }).devices.filter((d) => d.state === 'online')
+      .length;
   await until(async () => (await devicesOnline()) === 8, 'eight devices online', 30000, 200);
   const first = (await hello(h.origin, h.token)) as { restart?: unknown };
   assert.equal(first.restart, undefined, 'a first start is no restart');
@@ -58,14 +60,19 @@ test('a hub killed with SIGKILL is restarted by the supervisor on the same port,
   const t0 = Date.now();
   await until(() => !alive(childPid), 'the hub process gone', 5000, 10);
   // The same URL and token answer again, from a new process.
-  const back = await until(async () => {
-    try {
-      const r = await fetch(`${h.origin}/api/status`, { headers: auth });
-      return r.status === 200 && hubFile().pid !== childPid;
-    } catch {
-      return false;
-    }
-  }, 'the restarted hub answering on the same port with the same token', 10000, 20);
+  const back = await until(
+    async () => {
+      try {
+        const r = await fetch(`${h.origin}/api/status`, { headers: auth });
+        return r.status === 200 && hubFile().pid !== childPid;
+      } catch {
+        return false;
+      }
+    },
+    'the restarted hub answering on the same port with the same token',
+    10000,
+    20,
+  );
   console.log(`hub answering again ${Date.now() - t0} ms after SIGKILL (poll ${back.ms} ms)`);
   await h.waitFor(/supervisor: the hub ended unexpectedly \(killed by SIGKILL\); restarting it on the same data dir in 250 ms \(restart 1\)/);
   const again = await hello(h.origin, h.token);
@@ -80,7 +87,9 @@ test('a hub killed with SIGKILL is restarted by the supervisor on the same port,
   const newChild = hubFile().pid;
   await h.kill('SIGTERM');
   await until(() => !alive(newChild), 'the hub ended with its supervisor', 10000, 20);
-  const show = JSON.parse((await runToEnd(['recordings', 'show', caseBefore, '--json', '--data-dir', dataDir])).stdout) as { gaps: { reason: string; fromMs: number; toMs: number }[] };
+  const show = JSON.parse((await runToEnd(['recordings', 'show', caseBefore, '--json', '--data-dir', dataDir])).stdout) as {
+    gaps: { reason: string; fromMs: number; toMs: number }[];
+  };
   const restarts = show.gaps.filter((g) => g.reason === 'hub-restart');
   assert.equal(restarts.length, 1, 'the restart is one gap in the recording');
   assert.ok(restarts[0].toMs - restarts[0].fromMs < 5000, 'a short gap');
@@ -95,7 +104,10 @@ test('a supervisor killed with SIGKILL takes its hub with it', { timeout: 60_000
 });
 
 test('a hub that cannot start is not restarted: the supervisor exits with its status', async () => {
-  const r = await runToEnd(['start', '--headless', '--port', '0', '--bus', 'ipc:///nonexistent-dir/x/bus', '--bus-security', 'plain', '--data-dir', fs.mkdtempSync('/tmp/orhub-sup-')], 30000);
+  const r = await runToEnd(
+    ['start', '--headless', '--port', '0', '--bus', 'ipc:///nonexistent-dir/x/bus', '--bus-security', 'plain', '--data-dir', fs.mkdtempSync('/tmp/orhub-sup-')],
+    30000,
+  );
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /cannot bind the bus/);
   assert.doesNotMatch(r.stderr, /restarting/);

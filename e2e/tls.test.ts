@@ -19,10 +19,26 @@ after(async () => {
 });
 
 test('--host off loopback without TLS is refused with one line naming the fix', async () => {
-  const r = await runToEnd(['start', '--headless', '--host', '0.0.0.0', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--bus-security', 'plain', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-tls-'))]);
+  const r = await runToEnd([
+    'start',
+    '--headless',
+    '--host',
+    '0.0.0.0',
+    '--port',
+    '0',
+    '--bus',
+    'tcp://127.0.0.1:*',
+    '--bus-security',
+    'plain',
+    '--data-dir',
+    fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-tls-')),
+  ]);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^or-hub start: --host 0\.0\.0\.0 is off loopback: plain HTTP would expose the display and its token to the network; add --tls-cert FILE --tls-key FILE, or --tls-self-signed\n$/);
+  assert.match(
+    r.stderr,
+    /^or-hub start: --host 0\.0\.0\.0 is off loopback: plain HTTP would expose the display and its token to the network; add --tls-cert FILE --tls-key FILE, or --tls-self-signed\n$/,
+  );
   const half = await runToEnd(['start', '--headless', '--tls-cert', '/tmp/x.pem', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-tls-'))]);
   assert.equal(half.code, 2);
   assert.match(half.stderr, /--tls-cert and --tls-key go together/);
@@ -30,7 +46,21 @@ test('--host off loopback without TLS is refused with one line naming the fix', 
 
 test('--tls-self-signed: HTTPS and WSS with the printed certificate; the token still required; plain HTTP gets nothing', { timeout: 60_000 }, async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-tls-'));
-  hub = run(['start', '--headless', '--host', '0.0.0.0', '--tls-self-signed', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--bus-security', 'plain', '--data-dir', dataDir]);
+  hub = run([
+    'start',
+    '--headless',
+    '--host',
+    '0.0.0.0',
+    '--tls-self-signed',
+    '--port',
+    '0',
+    '--bus',
+    'tcp://127.0.0.1:*',
+    '--bus-security',
+    'plain',
+    '--data-dir',
+    dataDir,
+  ]);
   const url = new URL(await hub.waitFor(/^display: (\S+)$/m));
   const fingerprint = await hub.waitFor(/^display TLS certificate SHA-256: (\S+)$/m);
   assert.equal(url.protocol, 'https:');
@@ -48,7 +78,11 @@ test('--tls-self-signed: HTTPS and WSS with the printed certificate; the token s
   });
   assert.equal(presented, fingerprint);
   const get = (p: string, headers: Record<string, string> = {}) =>
-    new Promise<number>((resolve, reject) => https.get({ host: '127.0.0.1', port, path: p, ca, servername: 'localhost', headers }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject));
+    new Promise<number>((resolve, reject) =>
+      https
+        .get({ host: '127.0.0.1', port, path: p, ca, servername: 'localhost', headers }, (res) => (res.resume(), resolve(res.statusCode ?? 0)))
+        .on('error', reject),
+    );
   assert.equal(await get('/api/status'), 401);
   assert.equal(await get('/api/status', { Authorization: `Bearer ${token}` }), 200);
   const hello = await new Promise<string>((resolve, reject) => {
@@ -61,6 +95,9 @@ test('--tls-self-signed: HTTPS and WSS with the printed certificate; the token s
   });
   assert.equal(hello, 'hello');
   // Plain HTTP to the TLS port: no answer that carries anything.
-  const plain = await fetch(`http://127.0.0.1:${port}/api/status`).then((r) => r.status, () => 'refused');
+  const plain = await fetch(`http://127.0.0.1:${port}/api/status`).then(
+    (r) => r.status,
+    () => 'refused',
+  );
   assert.equal(plain, 'refused');
 });

@@ -36,7 +36,9 @@ export function workerScriptPath(w: WorkerScript): string {
   const candidates = [...new Set(names)].map((f) => path.join(w.dir, f));
   const found = candidates.find((f) => fs.existsSync(f));
   if (found) return found;
-  throw new Error(`worker script ${w.bundled}: none of ${candidates.join(', ')} exists${w.envVar ? ` and ${w.envVar} is not set to a file` : ''} (is it bundled beside the hub?)`);
+  throw new Error(
+    `worker script ${w.bundled}: none of ${candidates.join(', ')} exists${w.envVar ? ` and ${w.envVar} is not set to a file` : ''} (is it bundled beside the hub?)`,
+  );
 }
 
 /** Starts a worker_threads worker from a script path (see workerScriptPath). */

@@ -14,7 +14,12 @@ const optional = (p) => (fs.existsSync(path.join(root, p)) ? [p] : []);
 const started = Date.now();
 await Promise.all([
   build({
-    entryPoints: { cli: 'main/cli/or-hub.ts', ...Object.fromEntries(optional('main/recorder/recorder-worker.ts').map((p) => ['recorder-worker', p])), ...Object.fromEntries(optional('main/dicom/worker.ts').map((p) => ['dicom-worker', p])), ...Object.fromEntries(optional('main/review/review-worker.ts').map((p) => ['review-worker', p])) },
+    entryPoints: {
+      cli: 'main/cli/or-hub.ts',
+      ...Object.fromEntries(optional('main/recorder/recorder-worker.ts').map((p) => ['recorder-worker', p])),
+      ...Object.fromEntries(optional('main/dicom/worker.ts').map((p) => ['dicom-worker', p])),
+      ...Object.fromEntries(optional('main/review/review-worker.ts').map((p) => ['review-worker', p])),
+    },
     absWorkingDir: root,
     bundle: true,
     platform: 'node',

@@ -10,7 +10,9 @@ const frames = Number(process.env.FUZZ_BUS ?? 100_000);
 fuzzSession({ httpRequests: n, busFrames: frames, screenshot: 'fuzz-display.png' }).then(
   (r) => {
     console.log(`http: ${r.http.withoutToken.sent} requests without the token, ${r.http.withToken.sent} with it; bus: ${r.bus?.sent ?? 0} frames`);
-    console.log(`hub restarts ${r.hubRestarts}, display checks ${r.displayChecks} (missed ${r.displayFramesMissed}), recording gaps ${r.recordingGaps}, contained faults ${r.status.faults.total}`);
+    console.log(
+      `hub restarts ${r.hubRestarts}, display checks ${r.displayChecks} (missed ${r.displayFramesMissed}), recording gaps ${r.recordingGaps}, contained faults ${r.status.faults.total}`,
+    );
     console.log(
       JSON.stringify({
         httpRequestsSent: r.http.withoutToken.sent + r.http.withToken.sent,

@@ -125,7 +125,11 @@ test('every production source file in a layer folder is under the rule (no direc
 });
 
 test('hub, DICOM and recorder code never import the simulators; the command line may (or-hub simulate)', async () => {
-  await rejects('main/hub/probe.ts', "import { SIM_DEVICE_NAMES } from '../../native-bridge/node/simulators/devices';", /may not import native-bridge\/node\/simulators\//);
+  await rejects(
+    'main/hub/probe.ts',
+    "import { SIM_DEVICE_NAMES } from '../../native-bridge/node/simulators/devices';",
+    /may not import native-bridge\/node\/simulators\//,
+  );
   await rejects('main/recorder/probe.ts', "import { rng } from '../../native-bridge/common/sim/physiology';", /may not import native-bridge\/common\/sim\//);
   await accepts('main/cli/probe.ts', "import { SIM_DEVICE_NAMES } from '../../native-bridge/node/simulators/devices';");
 });

@@ -20,9 +20,21 @@ export function layers(pkg) {
   return [
     { folder: 'common', folders: ['common'], packages: ['zod'], node: false, staticOnly: true },
     { folder: 'native-bridge/common', folders: ['native-bridge/common', 'common'], packages: [], node: false, staticOnly: true },
-    { folder: 'native-bridge/node', folders: ['native-bridge/node', 'native-bridge/common', 'common'], packages: ['zeromq'], node: true },
+    // Gateways speak their protocols with maintained libraries: HL7 v2 (@medplum) and serial ports.
+    {
+      folder: 'native-bridge/node',
+      folders: ['native-bridge/node', 'native-bridge/common', 'common'],
+      packages: ['zeromq', '@medplum/hl7', '@medplum/core', 'serialport'],
+      node: true,
+    },
     // Production hub code never runs the simulators; only the command line does (or-hub simulate).
-    { folder: 'main', folders: ['main', 'native-bridge', 'common'], not: ['main/electron', 'native-bridge/common/sim', 'native-bridge/node/simulators'], packages: hubPackages, node: true },
+    {
+      folder: 'main',
+      folders: ['main', 'native-bridge', 'common'],
+      not: ['main/electron', 'native-bridge/common/sim', 'native-bridge/node/simulators'],
+      packages: hubPackages,
+      node: true,
+    },
     { folder: 'main/cli', label: 'main', folders: ['main', 'native-bridge', 'common'], not: ['main/electron'], packages: hubPackages, node: true },
     { folder: 'main/electron', folders: ['main/electron'], packages: ['electron'], node: true },
     { folder: 'renderer', folders: ['renderer', 'common'], packages: ['react', 'react-dom', 'three', 'zod'], node: false, staticOnly: true },

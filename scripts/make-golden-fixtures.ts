@@ -100,7 +100,10 @@ function displayCases(): DisplayCase[] {
   const poses: PoseView[] = [
     // Unit diagonal, translation 126, 136.5, 147 mm (column-major).
     {
-      streamId: 4, tHubMs: 1_767_225_600_016.667, status: 0, quality: 1,
+      streamId: 4,
+      tHubMs: 1_767_225_600_016.667,
+      status: 0,
+      quality: 1,
       matrix: Float32Array.from({ length: 16 }, (_, k) => (k % 5 === 0 ? 1 : k >= 12 ? k * 10.5 : 0)),
     },
     { streamId: 300, tHubMs: 1_767_225_600_033.333, status: 1, quality: 0.25, matrix: Float32Array.from({ length: 16 }, (_, k) => Math.sin(k) * 0.5) },

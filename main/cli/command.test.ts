@@ -17,7 +17,10 @@ const copy = defineCommand({
     ratio: { type: 'number', help: 'a ratio', default: 0.5, min: 0, max: 1 },
     to: { type: 'string', help: 'destination', metavar: 'DEST', required: 'where the copy goes' },
   },
-  positionals: [{ name: 'SRC', help: 'what to copy', required: true }, { name: 'MORE', variadic: true }],
+  positionals: [
+    { name: 'SRC', help: 'what to copy', required: true },
+    { name: 'MORE', variadic: true },
+  ],
   run({ values, positionals, command, out }) {
     // Typed values: these lines fail to compile if the inferred types are wrong.
     const force: boolean = values.force;
@@ -33,7 +36,11 @@ const copy = defineCommand({
   },
 });
 
-const ROOT = defineGroup({ name: 'tool', summary: 'A test tool.', commands: [copy, defineGroup({ name: 'sub', summary: 'a group', commands: [defineCommand({ name: 'leaf', summary: 'a leaf', options: {}, run: () => 7 })] })] });
+const ROOT = defineGroup({
+  name: 'tool',
+  summary: 'A test tool.',
+  commands: [copy, defineGroup({ name: 'sub', summary: 'a group', commands: [defineCommand({ name: 'leaf', summary: 'a leaf', options: {}, run: () => 7 })] })],
+});
 
 async function run(...argv: string[]) {
   const out: string[] = [];
@@ -45,7 +52,12 @@ async function run(...argv: string[]) {
 
 test('values: defaults, booleans, numbers, --name=value, last one wins, -- ends flags, aliases', async () => {
   const a = await run('copy', 'x', '--to', 'y');
-  assert.deepEqual(a, { code: 0, out: ['copied'], err: [], seen: { force: false, mode: 'safe', port: undefined, ratio: 0.5, to: 'y', positionals: ['x'], command: 'tool copy' } });
+  assert.deepEqual(a, {
+    code: 0,
+    out: ['copied'],
+    err: [],
+    seen: { force: false, mode: 'safe', port: undefined, ratio: 0.5, to: 'y', positionals: ['x'], command: 'tool copy' },
+  });
   const b = await run('cp', '--force', '--mode=fast', '--port', '80', '--ratio', '1', '--to=a', '--to', 'b', 'x', 'y', '--', '--z');
   assert.equal(b.code, 0, b.err.join('\n'));
   assert.deepEqual(b.seen, { force: true, mode: 'fast', port: 80, ratio: 1, to: 'b', positionals: ['x', 'y', '--z'], command: 'tool copy' });
@@ -125,7 +137,16 @@ test('help: --help, -h and "help CMD" on stdout with exit 0, generated from the 
 });
 
 test('usage line lists up to three optional flags, and declarations refuse --help and a variadic before the end', () => {
-  assert.equal(usageLine('x', { options: { json: { type: 'boolean', help: '' }, dir: { type: 'string', help: '', metavar: 'DIR' } }, positionals: [{ name: 'ID', required: true }] }), 'x ID [--json] [--dir DIR]');
+  assert.equal(
+    usageLine('x', {
+      options: { json: { type: 'boolean', help: '' }, dir: { type: 'string', help: '', metavar: 'DIR' } },
+      positionals: [{ name: 'ID', required: true }],
+    }),
+    'x ID [--json] [--dir DIR]',
+  );
   assert.throws(() => defineCommand({ name: 'x', summary: '', options: { help: { type: 'boolean', help: '' } }, run: () => 0 }), /--help is built in/);
-  assert.throws(() => defineCommand({ name: 'x', summary: '', options: {}, positionals: [{ name: 'A', variadic: true }, { name: 'B' }], run: () => 0 }), /only the last/);
+  assert.throws(
+    () => defineCommand({ name: 'x', summary: '', options: {}, positionals: [{ name: 'A', variadic: true }, { name: 'B' }], run: () => 0 }),
+    /only the last/,
+  );
 });

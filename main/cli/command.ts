@@ -193,7 +193,8 @@ export function usageLine(cmd: string, c: Pick<CommandSpec<OptionSpecs>, 'option
 export function commandHelp(cmd: string, c: Command): string {
   const pos = (c.positionals ?? []).filter((p) => p.help).map((p): [string, string] => [`  ${p.name}`, p.help!]);
   const opts = Object.entries(c.options).map(([k, s]): [string, string] => {
-    const def = s.type !== 'boolean' && s.type !== 'strings' && s.default !== undefined ? ` (default ${s.default})` : s.type === 'strings' ? ' (repeatable)' : '';
+    const def =
+      s.type !== 'boolean' && s.type !== 'strings' && s.default !== undefined ? ` (default ${s.default})` : s.type === 'strings' ? ' (repeatable)' : '';
     return [`  --${k}${metavar(s)}`, s.help + def];
   });
   return [`usage: ${usageLine(cmd, c)}`, '', c.description ?? c.summary, '', ...table([...pos, ...opts, ['  --help', 'show this help']])].join('\n');
@@ -201,7 +202,16 @@ export function commandHelp(cmd: string, c: Command): string {
 
 export function groupHelp(cmd: string, g: CommandGroup): string {
   const rows = g.commands.map((c): [string, string] => [`  ${c.name}`, c.summary]);
-  return [`usage: ${cmd} <command> [flags]`, '', g.description ?? g.summary, '', 'commands:', ...table(rows), '', `Run "${cmd} <command> --help" for the flags of each.`].join('\n');
+  return [
+    `usage: ${cmd} <command> [flags]`,
+    '',
+    g.description ?? g.summary,
+    '',
+    'commands:',
+    ...table(rows),
+    '',
+    `Run "${cmd} <command> --help" for the flags of each.`,
+  ].join('\n');
 }
 
 export interface CliIo {

@@ -43,7 +43,11 @@ const rotate = defineCommand({
     const p = rotatePairing(dir);
     out(`display token replaced in ${pairingPath(dir)}`);
     const running = readHubFile(dir);
-    out(running ? 'the running hub refuses the old token within a second; open displays must be given the new URL ("or-hub display-url")' : 'no hub running on this data dir; it serves the new token on its next start');
+    out(
+      running
+        ? 'the running hub refuses the old token within a second; open displays must be given the new URL ("or-hub display-url")'
+        : 'no hub running on this data dir; it serves the new token on its next start',
+    );
     if (p.port) out(`display: http://127.0.0.1:${p.port}/#token=${p.token}`);
     return 0;
   },

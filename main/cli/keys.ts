@@ -14,7 +14,12 @@ import { defineCommand, defineGroup, type OptionSpecs } from './command';
 import { enrolDevice, initHubKeys, keysDir, listEnrolled, loadHubKeys, revokeDevice } from '../../native-bridge/node/key-store';
 
 const dataDirOption = {
-  'data-dir': { type: 'string', help: 'the hub data folder (keys are in its keys/ subfolder)', metavar: 'DIR', default: path.join(process.cwd(), '.or-hub-data') },
+  'data-dir': {
+    type: 'string',
+    help: 'the hub data folder (keys are in its keys/ subfolder)',
+    metavar: 'DIR',
+    default: path.join(process.cwd(), '.or-hub-data'),
+  },
 } satisfies OptionSpecs;
 
 const NAME = { name: 'NAME', help: 'the device name: 1-64 of [A-Za-z0-9._-]', required: true };

@@ -41,22 +41,42 @@ const START_OPTIONS = {
   'data-dir': { type: 'string', help: 'where recordings and settings live', metavar: 'DIR', default: path.join(process.cwd(), '.or-hub-data') },
   simulate: { type: 'boolean', help: 'also run the built-in simulated operating room' },
   dicom: { type: 'string', help: 'open the display with this DICOM series loaded (folder, DICOMDIR or DICOMweb URL)', metavar: 'PATH|URL' },
-  'dicom-root': { type: 'strings', help: 'a DICOM folder displays may open (it and folders inside it); repeatable. --dicom PATH is always allowed', metavar: 'DIR' },
+  'dicom-root': {
+    type: 'strings',
+    help: 'a DICOM folder displays may open (it and folders inside it); repeatable. --dicom PATH is always allowed',
+    metavar: 'DIR',
+  },
   pacs: { type: 'strings', help: 'a DICOMweb service displays may search and load from (URLs below it too); repeatable', metavar: 'URL' },
   'pacs-credentials': { type: 'string', help: 'credentials for --pacs: lines "URL USER:PASSWORD" (or "* USER:PASSWORD"), file mode 0600', metavar: 'FILE' },
   'tls-cert': { type: 'string', help: 'serve the display over HTTPS with this PEM certificate (required with --host off loopback)', metavar: 'FILE' },
   'tls-key': { type: 'string', help: 'the PEM private key of --tls-cert', metavar: 'FILE' },
   'tls-self-signed': { type: 'boolean', help: 'serve HTTPS with a certificate the hub makes in the data dir (its fingerprint is printed)' },
   'no-supervisor': { type: 'boolean', help: 'run the hub in this process, without the supervisor that restarts it after a failure' },
-  'hl7-out': { type: 'string', help: "send HL7 PCD-01 reports of the case's numerics to this MLLP receiver (AIMS, EMR); queued on disk while it is away", metavar: 'HOST:PORT', check: checkHostPort },
+  'hl7-out': {
+    type: 'string',
+    help: "send HL7 PCD-01 reports of the case's numerics to this MLLP receiver (AIMS, EMR); queued on disk while it is away",
+    metavar: 'HOST:PORT',
+    check: checkHostPort,
+  },
   'hl7-out-interval': { type: 'number', help: 'seconds between two --hl7-out reports', metavar: 'S', default: 10, min: 1, max: 3600 },
-  'igtl-out': { type: 'integer', help: 'serve tracker poses as OpenIGTLink TRANSFORM messages on this TCP port (OpenIGTLink\'s usual port is 18944; 0 picks one)', metavar: 'PORT', min: 0, max: 65535 },
+  'igtl-out': {
+    type: 'integer',
+    help: "serve tracker poses as OpenIGTLink TRANSFORM messages on this TCP port (OpenIGTLink's usual port is 18944; 0 picks one)",
+    metavar: 'PORT',
+    min: 0,
+    max: 65535,
+  },
   'igtl-out-host': { type: 'string', help: 'address --igtl-out listens on', metavar: 'ADDR', default: '127.0.0.1', check: checkHost },
 } satisfies OptionSpecs;
 
 const SIM_OPTIONS = {
   bus: { type: 'string', help: 'hub bus endpoint to connect to', metavar: 'ENDPOINT', check: checkEndpoint, required: 'the hub prints it as "bus: ..."' },
-  'bus-data': { type: 'string', help: 'connect the data channel here instead of the address the hub offers (port forwarding, proxies)', metavar: 'ENDPOINT', check: checkEndpoint },
+  'bus-data': {
+    type: 'string',
+    help: 'connect the data channel here instead of the address the hub offers (port forwarding, proxies)',
+    metavar: 'ENDPOINT',
+    check: checkEndpoint,
+  },
   'no-data-channel': { type: 'boolean', help: 'send every frame on the control socket (protocol v1 devices)' },
   devices: {
     type: 'string',
@@ -69,9 +89,14 @@ const SIM_OPTIONS = {
     },
   },
   speed: { type: 'string', help: 'simulated time runs K times faster than real time', metavar: 'K', default: '1', check: checkNumber(0.01, 1000) },
-  'clock-offset-ms': { type: 'integer', help: 'offset the devices\' clocks by this many ms (clock-sync tests)', default: 0, min: -86400000, max: 86400000 },
-  'drift-ppm': { type: 'integer', help: 'make the devices\' clocks drift by this many ppm', default: 0, min: -10000, max: 10000 },
-  'id-suffix': { type: 'string', help: 'append this to device ids (several simulated rooms)', metavar: 'S', check: (v: string) => (/^[A-Za-z0-9._:-]{1,16}$/.test(v) ? null : 'must be 1-16 of [A-Za-z0-9._:-]') },
+  'clock-offset-ms': { type: 'integer', help: "offset the devices' clocks by this many ms (clock-sync tests)", default: 0, min: -86400000, max: 86400000 },
+  'drift-ppm': { type: 'integer', help: "make the devices' clocks drift by this many ppm", default: 0, min: -10000, max: 10000 },
+  'id-suffix': {
+    type: 'string',
+    help: 'append this to device ids (several simulated rooms)',
+    metavar: 'S',
+    check: (v: string) => (/^[A-Za-z0-9._:-]{1,16}$/.test(v) ? null : 'must be 1-16 of [A-Za-z0-9._:-]'),
+  },
   seed: { type: 'integer', help: 'random seed of the simulated patient', default: 42, min: 0, max: 2 ** 31 },
   scenario: {
     type: 'string',
@@ -80,7 +105,11 @@ const SIM_OPTIONS = {
     default: 'none',
     check: (v: string) => (v === 'none' || v === 'tachy-desat' ? null : `unknown scenario "${v}" (known: none, tachy-desat)`),
   },
-  keys: { type: 'string', help: 'device key file for a CURVE bus (made by "or-hub keys enrol NAME"); without it the devices speak plain text', metavar: 'FILE' },
+  keys: {
+    type: 'string',
+    help: 'device key file for a CURVE bus (made by "or-hub keys enrol NAME"); without it the devices speak plain text',
+    metavar: 'FILE',
+  },
 } satisfies OptionSpecs;
 
 /**
@@ -117,7 +146,9 @@ const startCommand = defineCommand({
     if (f['tls-self-signed'] && f['tls-cert']) throw new UsageError('--tls-self-signed or --tls-cert/--tls-key, not both');
     const wantsTls = !!f['tls-cert'] || f['tls-self-signed'];
     if (!wantsTls && !isLoopbackHost(f.host)) {
-      throw new UsageError(`--host ${f.host} is off loopback: plain HTTP would expose the display and its token to the network; add --tls-cert FILE --tls-key FILE, or --tls-self-signed`);
+      throw new UsageError(
+        `--host ${f.host} is off loopback: plain HTTP would expose the display and its token to the network; add --tls-cert FILE --tls-key FILE, or --tls-self-signed`,
+      );
     }
     const tls = f['tls-cert'] ? readTls(f['tls-cert'], f['tls-key']!) : f['tls-self-signed'] ? selfSigned(f['data-dir'], f.host) : undefined;
     let sources: DicomSources;
@@ -183,7 +214,9 @@ const startCommand = defineCommand({
 function openWindow(url: string, out: (line: string) => void, onExit: () => void): ReturnType<typeof spawn> | null {
   const bin = electronBinary();
   if (!bin) {
-    out('hint: no Electron binary here (it downloads on install where internet exists: run "node node_modules/electron/install.js"); open the display URL above in a browser meanwhile.');
+    out(
+      'hint: no Electron binary here (it downloads on install where internet exists: run "node node_modules/electron/install.js"); open the display URL above in a browser meanwhile.',
+    );
     return null;
   }
   const electron = spawn(bin, [electronMain(), `--display-url=${url}`], { stdio: 'inherit' });
@@ -200,13 +233,26 @@ const simulateCommand = defineCommand({
     const names = f.devices.split(',') as SimDeviceName[];
     const curve = f.keys ? readDeviceKeyFile(f.keys) : undefined;
     const devices: SimDevice[] = names.map((n) =>
-      createSimDevice(n, { endpoint: f.bus, speed: Number(f.speed), clockOffsetMs: f['clock-offset-ms'], driftPpm: f['drift-ppm'], idSuffix: f['id-suffix'], seed: f.seed, curve, dataEndpoint: f['bus-data'], dataChannel: !f['no-data-channel'],
-        scenario: f.scenario as 'none' | 'tachy-desat' }),
+      createSimDevice(n, {
+        endpoint: f.bus,
+        speed: Number(f.speed),
+        clockOffsetMs: f['clock-offset-ms'],
+        driftPpm: f['drift-ppm'],
+        idSuffix: f['id-suffix'],
+        seed: f.seed,
+        curve,
+        dataEndpoint: f['bus-data'],
+        dataChannel: !f['no-data-channel'],
+        scenario: f.scenario as 'none' | 'tachy-desat',
+      }),
     );
     for (const d of devices) d.start();
     // A plain simulator gets no answer from a CURVE hub (the default): say what to do.
     setTimeout(() => {
-      if (!devices.some((d) => d.client.accepted)) err(`${command}: no answer from the hub yet${curve ? '' : '; if it runs with --bus-security curve (the default), enrol a key ("or-hub keys enrol NAME") and pass --keys FILE'}`);
+      if (!devices.some((d) => d.client.accepted))
+        err(
+          `${command}: no answer from the hub yet${curve ? '' : '; if it runs with --bus-security curve (the default), enrol a key ("or-hub keys enrol NAME") and pass --keys FILE'}`,
+        );
     }, 5000).unref();
     out(`simulating ${names.join(', ')} on ${f.bus}`);
     const stop = async () => {
@@ -225,7 +271,21 @@ const simulateCommand = defineCommand({
 export const OR_HUB = defineGroup({
   name: 'or-hub',
   summary: 'OR Hub: operating-room instrument hub.',
-  commands: [startCommand, simulateCommand, gatewayCommand, dicomCommand, keysCommand, recordingsCommand, verifyCommand, annotateCommand, replayCommand, importCommand, exportCommand, displayUrlCommand, displayTokenCommand],
+  commands: [
+    startCommand,
+    simulateCommand,
+    gatewayCommand,
+    dicomCommand,
+    keysCommand,
+    recordingsCommand,
+    verifyCommand,
+    annotateCommand,
+    replayCommand,
+    importCommand,
+    exportCommand,
+    displayUrlCommand,
+    displayTokenCommand,
+  ],
 });
 
 export function main(argv: string[], io: CliIo = STDIO): Promise<number> {

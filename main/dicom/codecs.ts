@@ -145,14 +145,26 @@ export function decodeCompressed(
   switch (kind) {
     case 'rle': {
       const bps = bitsAllocated <= 8 ? 1 : bitsAllocated <= 16 ? 2 : 4;
-      return { bytes: decodeRleFrame(data, rows, columns, samplesPerPixel, bps), width: columns, height: rows, components: samplesPerPixel, bitsPerSample: bps * 8 };
+      return {
+        bytes: decodeRleFrame(data, rows, columns, samplesPerPixel, bps),
+        width: columns,
+        height: rows,
+        components: samplesPerPixel,
+        bitsPerSample: bps * 8,
+      };
     }
     case 'jpeg-lossless': {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { Decoder } = require('@cornerstonejs/jpeg-lossless-decoder-js') as typeof import('@cornerstonejs/jpeg-lossless-decoder-js');
       const copy = data.slice(); // own ArrayBuffer, offset 0
       const out = new Decoder().decode(copy.buffer, 0, copy.length, bitsAllocated <= 8 ? 1 : 2) as Uint8Array | Uint16Array;
-      return { bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), width: columns, height: rows, components: samplesPerPixel, bitsPerSample: bitsAllocated <= 8 ? 8 : 16 };
+      return {
+        bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength),
+        width: columns,
+        height: rows,
+        components: samplesPerPixel,
+        bitsPerSample: bitsAllocated <= 8 ? 8 : 16,
+      };
     }
     case 'jpeg-baseline': {
       const p = jpegPrecision(data);

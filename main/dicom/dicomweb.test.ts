@@ -109,7 +109,10 @@ test('dicomweb: URL forms (root, query, study, series) are parsed', () => {
 test('dicomweb: multipart/related bodies are split into parts', () => {
   const body = Buffer.from('--b1\r\nContent-Type: application/dicom\r\n\r\nAAA\r\n--b1\r\nContent-Type: application/dicom\r\n\r\nBB\r\n--b1--\r\n');
   const parts = splitMultipart(new Uint8Array(body), 'multipart/related; type="application/dicom"; boundary=b1');
-  assert.deepEqual(parts.map((p) => Buffer.from(p).toString()), ['AAA', 'BB']);
+  assert.deepEqual(
+    parts.map((p) => Buffer.from(p).toString()),
+    ['AAA', 'BB'],
+  );
 });
 
 test('dicomweb: phantom found with QIDO-RS and retrieved with WADO-RS from Orthanc equals the disk load', { skip }, async () => {
@@ -129,7 +132,11 @@ test('dicomweb: phantom found with QIDO-RS and retrieved with WADO-RS from Ortha
   assert.deepEqual(b.volume!.origin, a.volume!.origin);
   assert.deepEqual(b.volume!.direction, a.volume!.direction);
   assert.deepEqual(b.volume!.valueRange, a.volume!.valueRange);
-  assert.ok(Buffer.from(b.volume!.data.buffer, b.volume!.data.byteOffset, b.volume!.data.byteLength).equals(Buffer.from(a.volume!.data.buffer, a.volume!.data.byteOffset, a.volume!.data.byteLength)));
+  assert.ok(
+    Buffer.from(b.volume!.data.buffer, b.volume!.data.byteOffset, b.volume!.data.byteLength).equals(
+      Buffer.from(a.volume!.data.buffer, a.volume!.data.byteOffset, a.volume!.data.byteLength),
+    ),
+  );
   // A series URL (QIDO not needed) and a QIDO query on PatientID give the same series.
   const seriesUrl = `${base}/dicom-web/studies/${a.studyInstanceUid}/series/${a.seriesInstanceUid}`;
   const bySeries = await loadSeries(seriesUrl);

@@ -15,7 +15,12 @@ function close(a: readonly number[], b: readonly number[], eps = 1e-9): void {
 }
 
 test('geometry: slices sorted by position along the normal, not by instance number or input order', () => {
-  const pos: Vec3[] = [[0, 0, 3], [0, 0, 1], [0, 0, 2], [0, 0, 0]];
+  const pos: Vec3[] = [
+    [0, 0, 3],
+    [0, 0, 1],
+    [0, 0, 2],
+    [0, 0, 0],
+  ];
   const frames = stack(pos).map((f, i) => ({ ...f, order: [1, 2, 3, 4][i] }));
   const g = buildStackGeometry(frames);
   assert.deepEqual(g.sortedInputs, [3, 1, 2, 0]);
@@ -31,7 +36,11 @@ test('geometry: slices sorted by position along the normal, not by instance numb
 test('geometry: normal pointing opposite to patient z (feet-first coronal-like) sorts along the normal', () => {
   // row = +x, col = -z  => normal = row x col = (0, 1, 0)... use a sagittal: row=+y, col=-z, normal=-x
   const iop: FrameGeometry['iop'] = [0, 1, 0, 0, 0, -1];
-  const pos: Vec3[] = [[10, 0, 0], [12, 0, 0], [11, 0, 0]];
+  const pos: Vec3[] = [
+    [10, 0, 0],
+    [12, 0, 0],
+    [11, 0, 0],
+  ];
   const g = buildStackGeometry(stack(pos, iop));
   // normal (0,1,0)x(0,0,-1) = (-1, 0, 0): first slice is the one with the largest x
   assert.deepEqual(g.origin, [12, 0, 0]);
@@ -79,7 +88,10 @@ test('geometry: a missing slice is detected and filled by interpolation at the r
 test('geometry: uneven spacing is detected and resampled on a uniform grid', () => {
   const pos: Vec3[] = [0, 1, 2, 3.5, 4.5, 5.5].map((z) => [0, 0, z] as Vec3);
   const g = buildStackGeometry(stack(pos));
-  assert.ok(g.warnings.some((w) => /uneven slice spacing: gaps 1\.\.1\.5 mm/.test(w)), g.warnings.join('|'));
+  assert.ok(
+    g.warnings.some((w) => /uneven slice spacing: gaps 1\.\.1\.5 mm/.test(w)),
+    g.warnings.join('|'),
+  );
   assert.equal(g.interpolated, true);
   assert.equal(g.spacing[2], 1);
   assert.equal(g.dimensions[2], Math.round(5.5 / 1) + 1);
@@ -90,7 +102,12 @@ test('geometry: uneven spacing is detected and resampled on a uniform grid', () 
 });
 
 test('geometry: duplicate positions are dropped and reported', () => {
-  const pos: Vec3[] = [[0, 0, 0], [0, 0, 1], [0, 0, 1], [0, 0, 2]];
+  const pos: Vec3[] = [
+    [0, 0, 0],
+    [0, 0, 1],
+    [0, 0, 1],
+    [0, 0, 2],
+  ];
   const g = buildStackGeometry(stack(pos));
   assert.equal(g.dimensions[2], 3);
   assert.deepEqual(g.duplicates, [{ input: 2, sameAs: 1 }]);

@@ -214,7 +214,7 @@ export function buildStackGeometry(frames: FrameGeometry[], opts: StackOptions =
       cnt++;
     }
   }
-  let stepVec: Vec3 = cnt ? [acc[0] / cnt, acc[1] / cnt, acc[2] / cnt] : sub(frames[sortedInputs[n - 1]].ipp!, origin).map((c) => c / (n - 1)) as Vec3;
+  let stepVec: Vec3 = cnt ? [acc[0] / cnt, acc[1] / cnt, acc[2] / cnt] : (sub(frames[sortedInputs[n - 1]].ipp!, origin).map((c) => c / (n - 1)) as Vec3);
   // Check that all slice origins lie on one line (constant tilt); otherwise warn.
   const stepAlongNormal = dot(stepVec, normal);
   let maxOffLine = 0;
@@ -224,9 +224,7 @@ export function buildStackGeometry(frames: FrameGeometry[], opts: StackOptions =
     maxOffLine = Math.max(maxOffLine, distance(p, add(origin, scale(stepVec, t))));
   }
   if (maxOffLine > Math.max(tol, 0.01 * Math.min(spacingX, spacingY) + absTol)) {
-    warnings.push(
-      `slice origins are not on one line (up to ${fmt(maxOffLine)} mm off): variable gantry tilt or table shift; volume uses the mean step`,
-    );
+    warnings.push(`slice origins are not on one line (up to ${fmt(maxOffLine)} mm off): variable gantry tilt or table shift; volume uses the mean step`);
   }
   const spacingZ = norm(stepVec);
   const sliceDir = normalize(stepVec);
@@ -234,9 +232,7 @@ export function buildStackGeometry(frames: FrameGeometry[], opts: StackOptions =
   const tiltDeg = (Math.acos(cosTilt) * 180) / Math.PI;
   if (tiltDeg > 0.01) {
     const tagNote =
-      opts.gantryTiltTagDeg !== undefined && Math.abs(opts.gantryTiltTagDeg) > 0
-        ? ` (GantryDetectorTilt tag: ${fmt(opts.gantryTiltTagDeg, 2)} deg)`
-        : '';
+      opts.gantryTiltTagDeg !== undefined && Math.abs(opts.gantryTiltTagDeg) > 0 ? ` (GantryDetectorTilt tag: ${fmt(opts.gantryTiltTagDeg, 2)} deg)` : '';
     warnings.push(`gantry tilt / sheared stack: slice step is ${fmt(tiltDeg, 2)} deg off the image normal${tagNote}; kept as an oblique slice direction`);
   } else if (opts.gantryTiltTagDeg !== undefined && Math.abs(opts.gantryTiltTagDeg) > 0.01) {
     warnings.push(`GantryDetectorTilt tag says ${fmt(opts.gantryTiltTagDeg, 2)} deg but slice positions show no tilt (scanner already corrected it)`);

@@ -36,7 +36,21 @@ test('inspect --json: one JSON object with the documented fields', { skip: missi
   const j = JSON.parse(r.lines[0]);
   assert.equal(j.series.length, 1);
   const s = j.series[0];
-  for (const k of ['studyInstanceUid', 'seriesInstanceUid', 'modality', 'description', 'dimensions', 'spacing', 'origin', 'direction', 'valueRange', 'filesUsed', 'filesSkipped', 'warnings', 'loadMs']) {
+  for (const k of [
+    'studyInstanceUid',
+    'seriesInstanceUid',
+    'modality',
+    'description',
+    'dimensions',
+    'spacing',
+    'origin',
+    'direction',
+    'valueRange',
+    'filesUsed',
+    'filesSkipped',
+    'warnings',
+    'loadMs',
+  ]) {
     assert.ok(k in s, k);
   }
   assert.deepEqual(s.dimensions, [512, 512, 140]);
@@ -47,7 +61,10 @@ test('inspect --json: one JSON object with the documented fields', { skip: missi
   assert.equal(s.filesUsed, 140);
   assert.deepEqual(s.filesSkipped, []);
   assert.equal(typeof s.loadMs, 'number');
-  assert.deepEqual(j.filesSkipped.map((f: { file: string }) => path.basename(f.file)), ['DIRFILE']);
+  assert.deepEqual(
+    j.filesSkipped.map((f: { file: string }) => path.basename(f.file)),
+    ['DIRFILE'],
+  );
 });
 
 test('inspect text: lists geometry, range, skipped files with reasons', { skip: missingData(PYDICOM) }, async () => {

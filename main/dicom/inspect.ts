@@ -55,7 +55,9 @@ export function studySetJson(set: LoadedStudySet) {
 const v3 = (v: readonly number[]) => `(${v.join(', ')})`;
 
 function seriesText(s: LoadedSeries, i: number, out: (line: string) => void): void {
-  out(`Series ${i + 1}: ${s.modality || '?'} "${s.description}"${s.seriesNumber !== undefined ? ` #${s.seriesNumber}` : ''}${s.incomplete ? '  [INCOMPLETE]' : ''}`);
+  out(
+    `Series ${i + 1}: ${s.modality || '?'} "${s.description}"${s.seriesNumber !== undefined ? ` #${s.seriesNumber}` : ''}${s.incomplete ? '  [INCOMPLETE]' : ''}`,
+  );
   out(`  study UID         ${s.studyInstanceUid}`);
   out(`  series UID        ${s.seriesInstanceUid}`);
   out(`  transfer syntax   ${s.transferSyntaxes.map(syntaxName).join(', ')}`);
@@ -69,7 +71,9 @@ function seriesText(s: LoadedSeries, i: number, out: (line: string) => void): vo
     out(`  slice direction   ${v3(g.direction.slice(6, 9))}`);
   }
   if (s.isVolume && s.valueRange) {
-    out(`  value range       [${s.valueRange[0]}, ${s.valueRange[1]}]${s.unit ? ` ${s.unit}` : ''} (${s.volume!.data instanceof Int16Array ? 'int16' : 'float32'})`);
+    out(
+      `  value range       [${s.valueRange[0]}, ${s.valueRange[1]}]${s.unit ? ` ${s.unit}` : ''} (${s.volume!.data instanceof Int16Array ? 'int16' : 'float32'})`,
+    );
   } else out(`  not a volume      ${s.notVolumeReason ?? ''}`);
   if (s.tiltDeg) out(`  tilt (deg)        ${s.tiltDeg}`);
   out(`  files used        ${s.filesUsed}${s.interpolatedSlices ? `  (${s.interpolatedSlices} slices interpolated)` : ''}`);

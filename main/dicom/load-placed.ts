@@ -14,7 +14,16 @@ import type { InputFrame, LoadedSeries, StackResult } from './load-types';
  * confirms it: no interpolation, and each sorted slice sits in the slot after the previous
  * one. Undefined otherwise (the caller then reads the pixels again, into a new layout).
  */
-export function placedVolume(frames: InputFrame[], geometry: StackGeometry, slotOf: number[], nOut: number, L: ScanLayout, mem: WebAssembly.Memory, h0: FileHeader, s: LoadedSeries): StackResult | undefined {
+export function placedVolume(
+  frames: InputFrame[],
+  geometry: StackGeometry,
+  slotOf: number[],
+  nOut: number,
+  L: ScanLayout,
+  mem: WebAssembly.Memory,
+  h0: FileHeader,
+  s: LoadedSeries,
+): StackResult | undefined {
   const { sortedInputs, plan } = geometry;
   if (h0.rows !== L.rows || h0.columns !== L.columns || slotOf.length !== nOut) return undefined;
   if (!plan.every((p, k) => p.w === 0 && slotOf[p.a] === k)) return undefined;
@@ -33,7 +42,14 @@ export function placedVolume(frames: InputFrame[], geometry: StackGeometry, slot
   if (base < 0 || base + nOut > L.slots) return undefined;
   const sliceLen = L.rows * L.columns;
   const data = volumeData(new Int16Array(mem.buffer, base * sliceLen * 2, nOut * sliceLen), mem);
-  return { placed: true, geometry, volume: volumeOf(geometry, data, [min, max], h0, s), failedInputs: new Map(), interpolated: 0, stackKeyFrame: frames[0].geom };
+  return {
+    placed: true,
+    geometry,
+    volume: volumeOf(geometry, data, [min, max], h0, s),
+    failedInputs: new Map(),
+    interpolated: 0,
+    stackKeyFrame: frames[0].geom,
+  };
 }
 
 /** The Volume for a stack's samples: geometry, value range, unit, and the display window. */

@@ -98,7 +98,13 @@ export async function planScan(sources: Source[], requests: number, timeoutMs: n
   // Asynchronous stats with a time limit: the main thread never waits on a user's file system.
   const sizes = await Promise.all(
     probe.map((f) =>
-      Promise.race([fs.promises.stat(f).then((st) => st.size, () => 0), new Promise<number>((r) => setTimeout(() => r(0), timeoutMs).unref())]),
+      Promise.race([
+        fs.promises.stat(f).then(
+          (st) => st.size,
+          () => 0,
+        ),
+        new Promise<number>((r) => setTimeout(() => r(0), timeoutMs).unref()),
+      ]),
     ),
   );
   const capacity = Math.max(0, ...sizes);
@@ -126,7 +132,7 @@ function firstInNaturalOrder(names: string[], k: number): string[] {
  */
 export function guidedChunks<T>(xs: T[], workers: number): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < xs.length; ) {
+  for (let i = 0; i < xs.length;) {
     const n = Math.max(2, Math.min(64, Math.ceil((xs.length - i) / (2 * workers))));
     out.push(xs.slice(i, i + n));
     i += n;

@@ -27,7 +27,11 @@ export function groupSeries(entries: FileEntry[], skipped: SkippedFile[]): FileE
   const bySeries = new Map<string, FileEntry[]>();
   for (const e of entries) {
     if (!e.header.seriesInstanceUid && !e.header.pixelData) {
-      skipped.push({ file: e.header.file, reason: `DICOM data set without SeriesInstanceUID or pixel data (SOP class ${e.header.sopClassUid || 'none'}): not part of any series`, code: 'NOT_IMAGE' });
+      skipped.push({
+        file: e.header.file,
+        reason: `DICOM data set without SeriesInstanceUID or pixel data (SOP class ${e.header.sopClassUid || 'none'}): not part of any series`,
+        code: 'NOT_IMAGE',
+      });
       continue;
     }
     const key = e.header.seriesInstanceUid || `(no SeriesInstanceUID) ${e.header.file}`;
@@ -74,7 +78,13 @@ function seriesShell(g: FileEntry[], t0: number): LoadedSeries {
   };
 }
 
-export async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: number, placement: Placement | undefined, onFrames: (n: number) => void): Promise<LoadedSeries> {
+export async function buildSeries(
+  g: FileEntry[],
+  pool: DicomWorkerPool,
+  t0: number,
+  placement: Placement | undefined,
+  onFrames: (n: number) => void,
+): Promise<LoadedSeries> {
   const s = seriesShell(g, t0);
   const fileWarnings = new Set<string>();
   const addWarnings = (es: Iterable<FileEntry>) => {
@@ -98,7 +108,9 @@ export async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: num
   const unique: FileEntry[] = [];
   const alternates = new Map<FileEntry, FileEntry[]>();
   const rank = (e: FileEntry) =>
-    (isNativeSyntax(e.header.transferSyntax) ? 0 : 2) + (e.header.warnings.some((w) => /truncated/.test(w)) ? 4 : 0) + (unsupportedPixelReason(e.header) ? 8 : 0);
+    (isNativeSyntax(e.header.transferSyntax) ? 0 : 2) +
+    (e.header.warnings.some((w) => /truncated/.test(w)) ? 4 : 0) +
+    (unsupportedPixelReason(e.header) ? 8 : 0);
   const ranked = [...withPixels].sort((a, b) => rank(a) - rank(b));
   for (const e of ranked) {
     const uid = e.header.sopInstanceUid;
@@ -128,7 +140,12 @@ export async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: num
     // Still report the geometry the headers describe.
     const frames = unique.flatMap((e) => e.header.frames.map((f, i) => frameGeom(e.header, f, i)));
     const key = stackKey(frames[0]);
-    s.geometry = stripStack(buildStackGeometry(frames.filter((f) => stackKey(f) === key), geomOpts(h0)));
+    s.geometry = stripStack(
+      buildStackGeometry(
+        frames.filter((f) => stackKey(f) === key),
+        geomOpts(h0),
+      ),
+    );
     s.filesSkipped = s.filesSkipped.filter((f) => f.code !== 'UNSUPPORTED_PIXELS' || !/colour|PALETTE/.test(f.reason));
     s.incomplete = s.filesSkipped.length > 0;
     s.filesUsed = unique.length - s.filesSkipped.filter((f) => f.code !== 'DUPLICATE' && f.code !== 'NOT_IMAGE').length;
@@ -139,9 +156,7 @@ export async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: num
   }
 
   // Frames, grouped into stacks of equal size and orientation; the largest is the volume.
-  const inputs: InputFrame[] = usable.flatMap((e) =>
-    e.header.frames.map((f, i) => ({ entry: e, frame: i, geom: frameGeom(e.header, f, i) })),
-  );
+  const inputs: InputFrame[] = usable.flatMap((e) => e.header.frames.map((f, i) => ({ entry: e, frame: i, geom: frameGeom(e.header, f, i) })));
   const stacks = new Map<string, InputFrame[]>();
   for (const f of inputs) {
     const k = stackKey(f.geom);
@@ -178,7 +193,10 @@ export async function buildSeries(g: FileEntry[], pool: DicomWorkerPool, t0: num
     for (const [e, why] of failedFiles) {
       const alt = alternates.get(e)?.find((a) => !unsupportedPixelReason(a.header));
       if (alt) {
-        alternates.set(e, alternates.get(e)!.filter((a) => a !== alt));
+        alternates.set(
+          e,
+          alternates.get(e)!.filter((a) => a !== alt),
+        );
         alternates.set(alt, alternates.get(e)!);
         s.filesSkipped = s.filesSkipped.filter((f) => f.file !== alt.header.file);
         s.filesSkipped.push({ file: e.header.file, reason: `${why.reason} (same SOP instance read from ${alt.header.file} instead)`, code: why.code });

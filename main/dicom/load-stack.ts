@@ -47,7 +47,10 @@ export async function decodeStack(
   forceFloat = false,
   placement?: Placement,
 ): Promise<StackResult> {
-  const geometry = buildStackGeometry(frames.map((f) => f.geom), geomOpts(h0));
+  const geometry = buildStackGeometry(
+    frames.map((f) => f.geom),
+    geomOpts(h0),
+  );
   const { sortedInputs, plan } = geometry;
   const sliceLen = h0.rows * h0.columns;
   const nOut = plan.length;

@@ -20,13 +20,19 @@ function only(set: { series: LoadedSeries[] }): LoadedSeries {
 const phantomSkip = missingData(PHANTOM) || missingTools('dcmdump', 'gdcminfo', 'gdcmraw');
 
 test('phantom: geometry equals dcmdump/gdcminfo (order by IPP along the normal, spacing, origin, direction)', { skip: phantomSkip }, async () => {
-  const files = fs.readdirSync(PHANTOM).filter((f) => f !== 'DIRFILE').map((f) => path.join(PHANTOM, f));
+  const files = fs
+    .readdirSync(PHANTOM)
+    .filter((f) => f !== 'DIRFILE')
+    .map((f) => path.join(PHANTOM, f));
   const ipps = files.map((f) => ({ f, ipp: dcmdumpNumbers(f, '0020,0032') }));
   ipps.sort((a, b) => a.ipp[2] - b.ipp[2]);
   const ps = dcmdumpNumbers(files[0], '0028,0030');
   const iop = dcmdumpNumbers(files[0], '0020,0037');
   const gi = run('gdcminfo', [ipps[0].f]);
-  const origin = gi.match(/Origin: \(([^)]*)\)/)![1].split(',').map(Number);
+  const origin = gi
+    .match(/Origin: \(([^)]*)\)/)![1]
+    .split(',')
+    .map(Number);
 
   const progress: string[] = [];
   const set = await loadSeries(PHANTOM, { onProgress: (p) => progress.push(p.phase) });
@@ -51,7 +57,10 @@ test('phantom: geometry equals dcmdump/gdcminfo (order by IPP along the normal, 
   assert.deepEqual(v.window, [40, 80]);
   assert.ok(v.data instanceof Int16Array);
   // DIRFILE is a Philips directory object, listed as not an image.
-  assert.deepEqual(set.skipped.map((f) => path.basename(f.file)), ['DIRFILE']);
+  assert.deepEqual(
+    set.skipped.map((f) => path.basename(f.file)),
+    ['DIRFILE'],
+  );
   assert.ok(progress.includes('scan') && progress.includes('pixels') && progress.at(-1) === 'done');
 
   // Values: every slice equals gdcmraw's pixel bytes x slope + intercept, in IPP order.
@@ -92,14 +101,23 @@ test('phantom: a truncated slice, a junk file and a missing slice: the series st
   assert.equal(s.isVolume, true);
   assert.equal(s.incomplete, true);
   assert.equal(s.filesUsed, 138);
-  assert.deepEqual(s.filesSkipped.map((f) => path.basename(f.file)), ['I700']);
+  assert.deepEqual(
+    s.filesSkipped.map((f) => path.basename(f.file)),
+    ['I700'],
+  );
   assert.match(s.filesSkipped[0].reason, /pixel data truncated/);
   // Two neighbouring slices gone: 2 interpolated, geometry still exact (140 slices, 1 mm).
   assert.deepEqual(s.volume!.dimensions, [512, 512, 140]);
   assert.equal(s.volume!.spacing[2], 1);
   assert.equal(s.interpolatedSlices, 2);
-  assert.ok(s.warnings.some((w) => /missing slices: 2/.test(w)), s.warnings.join('|'));
-  assert.deepEqual(set.skipped.map((f) => [path.basename(f.file), f.code]), [['notes.txt', 'NOT_DICOM']]);
+  assert.ok(
+    s.warnings.some((w) => /missing slices: 2/.test(w)),
+    s.warnings.join('|'),
+  );
+  assert.deepEqual(
+    set.skipped.map((f) => [path.basename(f.file), f.code]),
+    [['notes.txt', 'NOT_DICOM']],
+  );
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -168,46 +186,53 @@ test('transfer syntaxes: every lossless syntax decodes to exactly the uncompress
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test('transfer syntaxes: lossy JPEG baseline, JPEG-LS near-lossless and JPEG 2000 match the peer decode; 12-bit lossy JPEG says there is no decoder', { skip: tsSkip }, async () => {
-  const tmp = tempDir();
-  const cases: Array<[string, number]> = [
-    // [file, tolerance in stored units]: different IDCT implementations may differ by 1.
-    ['CTImage.dcm_JPEGProcess1TransferSyntax_1.2.840.10008.1.2.4.50.dcm', 1],
-    ['CTImage.dcm_JPEGLSLossyTransferSyntax_1.2.840.10008.1.2.4.81.dcm', 0],
-    ['CTImage.dcm_JPEG2000TransferSyntax_1.2.840.10008.1.2.4.91.dcm', 0],
-  ];
-  for (const [name, tol] of cases) {
-    const file = path.join(SYNTAXES, name);
-    const ref = path.join(tmp, `${name}.ref.dcm`);
-    if (/\.4\.50\.dcm$/.test(name)) run('dcmdjpeg', [file, ref]);
-    else run('gdcmconv', ['--raw', file, ref]);
-    const v = await volumeOf(file);
-    const r = await volumeOf(ref);
-    const slope = /\.4\.50\.dcm$/.test(name) ? 32.1216 : 1;
-    assert.ok(maxDiff(v.data, r.data) <= tol * slope + 1e-6, `${name}: max diff ${maxDiff(v.data, r.data)}`);
-  }
-  for (const name of [
-    'CTImage.dcm_JPEGProcess2_4TransferSyntax_1.2.840.10008.1.2.4.51.dcm',
-    'CTImage.dcm_JPEGProcess10_12TransferSyntax_1.2.840.10008.1.2.4.55.dcm',
-  ]) {
-    const set = await loadSeries(path.join(SYNTAXES, name));
-    const s = only(set);
-    assert.equal(s.isVolume, false);
-    assert.equal(s.filesSkipped.length, 1);
-    assert.equal(s.filesSkipped[0].file, path.join(SYNTAXES, name));
-    assert.match(s.filesSkipped[0].reason, /12-bit precision.*8-bit only/);
-    assert.equal(s.filesSkipped[0].code, 'UNSUPPORTED_SYNTAX');
-    assert.deepEqual(s.geometry?.dimensions, [512, 512, 1]);
-  }
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+test(
+  'transfer syntaxes: lossy JPEG baseline, JPEG-LS near-lossless and JPEG 2000 match the peer decode; 12-bit lossy JPEG says there is no decoder',
+  { skip: tsSkip },
+  async () => {
+    const tmp = tempDir();
+    const cases: Array<[string, number]> = [
+      // [file, tolerance in stored units]: different IDCT implementations may differ by 1.
+      ['CTImage.dcm_JPEGProcess1TransferSyntax_1.2.840.10008.1.2.4.50.dcm', 1],
+      ['CTImage.dcm_JPEGLSLossyTransferSyntax_1.2.840.10008.1.2.4.81.dcm', 0],
+      ['CTImage.dcm_JPEG2000TransferSyntax_1.2.840.10008.1.2.4.91.dcm', 0],
+    ];
+    for (const [name, tol] of cases) {
+      const file = path.join(SYNTAXES, name);
+      const ref = path.join(tmp, `${name}.ref.dcm`);
+      if (/\.4\.50\.dcm$/.test(name)) run('dcmdjpeg', [file, ref]);
+      else run('gdcmconv', ['--raw', file, ref]);
+      const v = await volumeOf(file);
+      const r = await volumeOf(ref);
+      const slope = /\.4\.50\.dcm$/.test(name) ? 32.1216 : 1;
+      assert.ok(maxDiff(v.data, r.data) <= tol * slope + 1e-6, `${name}: max diff ${maxDiff(v.data, r.data)}`);
+    }
+    for (const name of [
+      'CTImage.dcm_JPEGProcess2_4TransferSyntax_1.2.840.10008.1.2.4.51.dcm',
+      'CTImage.dcm_JPEGProcess10_12TransferSyntax_1.2.840.10008.1.2.4.55.dcm',
+    ]) {
+      const set = await loadSeries(path.join(SYNTAXES, name));
+      const s = only(set);
+      assert.equal(s.isVolume, false);
+      assert.equal(s.filesSkipped.length, 1);
+      assert.equal(s.filesSkipped[0].file, path.join(SYNTAXES, name));
+      assert.match(s.filesSkipped[0].reason, /12-bit precision.*8-bit only/);
+      assert.equal(s.filesSkipped[0].code, 'UNSUPPORTED_SYNTAX');
+      assert.deepEqual(s.geometry?.dimensions, [512, 512, 1]);
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  },
+);
 
 test('enhanced multi-frame: per-frame positions from the functional groups (dcmdump), fragmented JPEG without offset table', { skip: tsSkip }, async () => {
   const file = path.join(SYNTAXES, 'CT0012.fragmented_no_bot_jpeg_baseline.51.dcm');
   const dump = run('dcmdump', ['+P', '0020,0032', file]);
   const ipps = [...dump.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1].split('\\').map(Number));
   assert.equal(ipps.length, 2);
-  const iop = run('dcmdump', ['+P', '0020,0037', file]).match(/\[([^\]]*)\]/)![1].split('\\').map(Number);
+  const iop = run('dcmdump', ['+P', '0020,0037', file])
+    .match(/\[([^\]]*)\]/)![1]
+    .split('\\')
+    .map(Number);
   const n = [iop[1] * iop[5] - iop[2] * iop[4], iop[2] * iop[3] - iop[0] * iop[5], iop[0] * iop[4] - iop[1] * iop[3]];
   const along = (p: number[]) => p[0] * n[0] + p[1] * n[1] + p[2] * n[2];
   ipps.sort((a, b) => along(a) - along(b));
@@ -221,18 +246,22 @@ test('enhanced multi-frame: per-frame positions from the functional groups (dcmd
   assert.match(s.filesSkipped[0].reason, /12-bit/);
 });
 
-test('RT Dose multi-frame: GridFrameOffsetVector gives the slice positions; dose scaling applied', { skip: missingData(PYDICOM) || missingTools('dcmdump') }, async () => {
-  const file = path.join(PYDICOM, 'rtdose.dcm');
-  const offsets = dcmdumpNumbers(file, '3004,000c');
-  const ipp = dcmdumpNumbers(file, '0020,0032');
-  const s = only(await loadSeries(file));
-  const v = s.volume!;
-  assert.equal(v.dimensions[2], offsets.length);
-  assert.deepEqual(v.origin, ipp);
-  assert.ok(Math.abs(v.spacing[2] - Math.abs(offsets[1] - offsets[0])) < 1e-9);
-  assert.ok(v.data instanceof Float32Array);
-  assert.equal(v.unit, 'Gy');
-});
+test(
+  'RT Dose multi-frame: GridFrameOffsetVector gives the slice positions; dose scaling applied',
+  { skip: missingData(PYDICOM) || missingTools('dcmdump') },
+  async () => {
+    const file = path.join(PYDICOM, 'rtdose.dcm');
+    const offsets = dcmdumpNumbers(file, '3004,000c');
+    const ipp = dcmdumpNumbers(file, '0020,0032');
+    const s = only(await loadSeries(file));
+    const v = s.volume!;
+    assert.equal(v.dimensions[2], offsets.length);
+    assert.deepEqual(v.origin, ipp);
+    assert.ok(Math.abs(v.spacing[2] - Math.abs(offsets[1] - offsets[0])) < 1e-9);
+    assert.ok(v.data instanceof Float32Array);
+    assert.equal(v.unit, 'Gy');
+  },
+);
 
 // --- bad input: pydicom's broken files ------------------------------------------------------
 
@@ -276,34 +305,49 @@ test('bad input: the whole pydicom folder loads without throwing; same image in 
   assert.ok(set.skipped.some((f) => path.basename(f.file) === 'README.txt'));
 });
 
-test('pixel formats: big endian, implicit, deflate, RLE, JPEG-LS and J2K versions of MR_small decode identically; MONOCHROME1 inverted', { skip: missingData(PYDICOM) }, async () => {
-  const base = await volumeOf(path.join(PYDICOM, 'MR_small.dcm'));
-  for (const name of ['MR_small_bigendian.dcm', 'MR_small_implicit.dcm', 'MR_small_expb.dcm', 'MR_small_RLE.dcm', 'MR_small_jpeg_ls_lossless.dcm', 'MR_small_jp2klossless.dcm']) {
-    const v = await volumeOf(path.join(PYDICOM, name));
-    assert.equal(maxDiff(v.data, base.data), 0, name);
-  }
-  const dfl = await volumeOf(path.join(PYDICOM, 'image_dfl.dcm'));
-  assert.deepEqual(dfl.dimensions, [512, 512, 1]);
-  // CR MONOCHROME1 (12-bit): v' = 4095 - v, then rescale.
-  const cr = path.join(PYDICOM, 'dicomdirtests/77654033/CR1/6154');
-  const crSet = await loadSeries(cr);
-  const s = only(crSet);
-  assert.ok(s.warnings.some((w) => /MONOCHROME1/.test(w)));
-});
+test(
+  'pixel formats: big endian, implicit, deflate, RLE, JPEG-LS and J2K versions of MR_small decode identically; MONOCHROME1 inverted',
+  { skip: missingData(PYDICOM) },
+  async () => {
+    const base = await volumeOf(path.join(PYDICOM, 'MR_small.dcm'));
+    for (const name of [
+      'MR_small_bigendian.dcm',
+      'MR_small_implicit.dcm',
+      'MR_small_expb.dcm',
+      'MR_small_RLE.dcm',
+      'MR_small_jpeg_ls_lossless.dcm',
+      'MR_small_jp2klossless.dcm',
+    ]) {
+      const v = await volumeOf(path.join(PYDICOM, name));
+      assert.equal(maxDiff(v.data, base.data), 0, name);
+    }
+    const dfl = await volumeOf(path.join(PYDICOM, 'image_dfl.dcm'));
+    assert.deepEqual(dfl.dimensions, [512, 512, 1]);
+    // CR MONOCHROME1 (12-bit): v' = 4095 - v, then rescale.
+    const cr = path.join(PYDICOM, 'dicomdirtests/77654033/CR1/6154');
+    const crSet = await loadSeries(cr);
+    const s = only(crSet);
+    assert.ok(s.warnings.some((w) => /MONOCHROME1/.test(w)));
+  },
+);
 
-test('DICOMDIR: the files its records reference are loaded (little/big endian, implicit); counts match the README', { skip: missingData(PYDICOM) }, async () => {
-  const dir = path.join(PYDICOM, 'dicomdirtests');
-  for (const name of ['DICOMDIR', 'DICOMDIR-bigEnd', 'DICOMDIR-implicit']) {
-    const set = await loadSeries(path.join(dir, name));
-    assert.equal(set.kind, 'dicomdir', name);
-    const ct = set.series.find((s) => s.description === 'Routine Brain');
-    assert.ok(ct, name);
-    assert.equal(ct.filesUsed, 4, name);
-    const ct5 = set.series.find((s) => s.framesUsed === 5);
-    assert.ok(ct5, name);
-    const total = set.series.reduce((n, s) => n + s.filesUsed + s.filesSkipped.length, 0);
-    assert.equal(total, 31, name); // 3 CR + 4 + 2 + 5 CT + 17 MR in the README's hierarchy
-  }
-});
+test(
+  'DICOMDIR: the files its records reference are loaded (little/big endian, implicit); counts match the README',
+  { skip: missingData(PYDICOM) },
+  async () => {
+    const dir = path.join(PYDICOM, 'dicomdirtests');
+    for (const name of ['DICOMDIR', 'DICOMDIR-bigEnd', 'DICOMDIR-implicit']) {
+      const set = await loadSeries(path.join(dir, name));
+      assert.equal(set.kind, 'dicomdir', name);
+      const ct = set.series.find((s) => s.description === 'Routine Brain');
+      assert.ok(ct, name);
+      assert.equal(ct.filesUsed, 4, name);
+      const ct5 = set.series.find((s) => s.framesUsed === 5);
+      assert.ok(ct5, name);
+      const total = set.series.reduce((n, s) => n + s.filesUsed + s.filesSkipped.length, 0);
+      assert.equal(total, 31, name); // 3 CR + 4 + 2 + 5 CT + 17 MR in the README's hierarchy
+    }
+  },
+);
 
 void DATA;

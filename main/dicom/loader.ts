@@ -96,13 +96,23 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
     const series: LoadedSeries[] = [];
     for (const g of groups) {
       throwIfAborted(signal);
-      series.push(await buildSeries(g, pool, t0, placement, (n) => {
-        pixelProgress.done += n;
-        report(pixelProgress.done, pixelProgress.total, 'pixels');
-      }));
+      series.push(
+        await buildSeries(g, pool, t0, placement, (n) => {
+          pixelProgress.done += n;
+          report(pixelProgress.done, pixelProgress.total, 'pixels');
+        }),
+      );
     }
     skipped.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     report(totalFrames, totalFrames, 'done');
-    return { source, kind, series, skipped, filesFound: sources.length + skipped.filter((s) => s.code === 'IO').length, warnings, loadMs: performance.now() - t0 };
+    return {
+      source,
+      kind,
+      series,
+      skipped,
+      filesFound: sources.length + skipped.filter((s) => s.code === 'IO').length,
+      warnings,
+      loadMs: performance.now() - t0,
+    };
   }
 }

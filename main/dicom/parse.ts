@@ -112,9 +112,7 @@ export interface FileHeader {
   warnings: string[];
 }
 
-const VRS = new Set(
-  'AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
-);
+const VRS = new Set('AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
 
 /** Guess the transfer syntax of a raw data set (no meta header) from its first element. */
 export function guessRawSyntax(bytes: Uint8Array, pos = 0): string | undefined {
@@ -166,7 +164,8 @@ export function parseBytes(bytes: Uint8Array, file: string, untilPixelData: bool
   try {
     if (!hasPreamble(bytes)) {
       const ts = guessRawSyntax(bytes);
-      if (!ts) throw new DicomError('NOT_DICOM', file, 'not a DICOM file (no DICM prefix at byte 128, and the file does not start with a recognizable data element)');
+      if (!ts)
+        throw new DicomError('NOT_DICOM', file, 'not a DICOM file (no DICM prefix at byte 128, and the file does not start with a recognizable data element)');
       warnings.push(`no file meta header (no preamble/DICM): read as a raw data set in ${syntaxName(ts)}`);
       const ds = dicomParser.parseDicom(bytes, { ...opts, TransferSyntaxUID: ts });
       return { dataSet: ds, transferSyntax: ts, warnings };

@@ -14,10 +14,21 @@ test('simd kernel equals the scalar path: unsigned masked and signed sign-extend
   const k = simdKernel();
   assert.ok(k, 'WebAssembly SIMD available in Node 20');
   const n = 1000 * 3 + 5; // not a multiple of 8
-  for (const [signed, bs, icpt] of [[false, 12, -1024], [true, 12, 0], [true, 16, -3], [false, 16, 7]] as const) {
+  for (const [signed, bs, icpt] of [
+    [false, 12, -1024],
+    [true, 12, 0],
+    [true, 16, -3],
+    [false, 16, 7],
+  ] as const) {
     const src = samples(n);
     const want = new Int16Array(n);
-    const r = storeFrame(new Uint8Array(src.buffer), n, { bitsAllocated: 16, bitsStored: bs, pixelRepresentation: signed ? 1 : 0, monochrome1: false, slope: 1, intercept: icpt }, want, 0);
+    const r = storeFrame(
+      new Uint8Array(src.buffer),
+      n,
+      { bitsAllocated: 16, bitsStored: bs, pixelRepresentation: signed ? 1 : 0, monochrome1: false, slope: 1, intercept: icpt },
+      want,
+      0,
+    );
     const mem = k.reserve(n);
     new Uint16Array(mem.buffer, 0, n).set(src);
     const [mn, mx] = k.run(n, signed, signed ? 16 - bs : bs >= 16 ? 0xffff : 2 ** bs - 1, icpt);
@@ -37,10 +48,21 @@ test('simd kernel on a shared WebAssembly.Memory converts in place at any even o
   assert.ok(mem.buffer instanceof SharedArrayBuffer);
   const k = sharedKernel(mem);
   if (!k) return assert.fail('SIMD kernel on shared memory');
-  for (const [signed, bs, icpt] of [[false, 12, -1024], [true, 12, 0], [true, 16, -3], [false, 16, 7]] as const) {
+  for (const [signed, bs, icpt] of [
+    [false, 12, -1024],
+    [true, 12, 0],
+    [true, 16, -3],
+    [false, 16, 7],
+  ] as const) {
     const src = samples(n);
     const want = new Int16Array(n);
-    const r = storeFrame(new Uint8Array(src.buffer), n, { bitsAllocated: 16, bitsStored: bs, pixelRepresentation: signed ? 1 : 0, monochrome1: false, slope: 1, intercept: icpt }, want, 0);
+    const r = storeFrame(
+      new Uint8Array(src.buffer),
+      n,
+      { bitsAllocated: 16, bitsStored: bs, pixelRepresentation: signed ? 1 : 0, monochrome1: false, slope: 1, intercept: icpt },
+      want,
+      0,
+    );
     const before = new Uint8Array(mem.buffer, 0, at).slice();
     new Uint16Array(mem.buffer, at, n).set(src);
     const range: [number, number] = k.run(at, n, signed, signed ? 16 - bs : bs >= 16 ? 0xffff : 2 ** bs - 1, icpt, scratch);
@@ -52,7 +74,13 @@ test('simd kernel on a shared WebAssembly.Memory converts in place at any even o
 
 test('storeFrame: MONOCHROME1 inversion, slope/intercept to Float32, 8-bit', () => {
   const out = new Float32Array(3);
-  const r = storeFrame(new Uint8Array([0, 10, 255]), 3, { bitsAllocated: 8, bitsStored: 8, pixelRepresentation: 0, monochrome1: true, slope: 0.5, intercept: 1 }, out, 0);
+  const r = storeFrame(
+    new Uint8Array([0, 10, 255]),
+    3,
+    { bitsAllocated: 8, bitsStored: 8, pixelRepresentation: 0, monochrome1: true, slope: 0.5, intercept: 1 },
+    out,
+    0,
+  );
   assert.deepEqual(Array.from(out), [128.5, 123.5, 1]);
   assert.deepEqual([r.min, r.max], [1, 128.5]);
 });

@@ -34,10 +34,7 @@ export function frameByteLength(h: Pick<FileHeader, 'rows' | 'columns' | 'sample
 /** True when a file's native samples can be read straight into an Int16 output and converted there. */
 export function inPlaceCapable(h: Pick<FileHeader, 'bitsAllocated' | 'bitsStored' | 'transferSyntax' | 'photometric' | 'pixelRepresentation'>): boolean {
   return (
-    h.bitsAllocated === 16 &&
-    h.transferSyntax !== TS.explicitBE &&
-    h.photometric !== 'MONOCHROME1' &&
-    (h.pixelRepresentation === 0 || h.bitsStored === 16)
+    h.bitsAllocated === 16 && h.transferSyntax !== TS.explicitBE && h.photometric !== 'MONOCHROME1' && (h.pixelRepresentation === 0 || h.bitsStored === 16)
   );
 }
 

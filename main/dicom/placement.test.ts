@@ -15,7 +15,13 @@ import { PHANTOM, SYNTAXES, missingData, tempDir } from './testutil';
 
 after(() => sharedPool().close());
 
-const images = () => (fs.existsSync(PHANTOM) ? fs.readdirSync(PHANTOM).filter((f) => /^I\d+$/.test(f)).sort() : []);
+const images = () =>
+  fs.existsSync(PHANTOM)
+    ? fs
+        .readdirSync(PHANTOM)
+        .filter((f) => /^I\d+$/.test(f))
+        .sort()
+    : [];
 
 /** The phantom behind symlinks named by `name(file, index in IPP order)`. */
 function linked(name: (f: string, k: number) => string): string {
@@ -85,23 +91,27 @@ test('a prediction the geometry does not confirm (a missing slice) is read again
   }
 });
 
-test('two series in one folder: the predicted one is placed, the other read in its own pass, both exact', { skip: missingData(PHANTOM) || missingData(SYNTAXES) }, async () => {
-  const tmp = linked((f) => f);
-  const ct = 'CTImage.dcm_LittleEndianExplicitTransferSyntax_1.2.840.10008.1.2.1.dcm';
-  fs.symlinkSync(path.join(SYNTAXES, ct), path.join(tmp, 'zz-other.dcm'));
-  try {
-    const set = await loadSeries(tmp);
-    assert.equal(set.series.length, 2);
-    const phantom = set.series.find((s) => s.volume?.dimensions[2] === 140)!;
-    const other = set.series.find((s) => s !== phantom)!;
-    assert.equal(phantom.placedDuringScan, true);
-    assert.equal(other.placedDuringScan, false);
-    sameSeries(phantom, (await loadSeries(PHANTOM, { placeDuringScan: false })).series[0]);
-    sameSeries(other, (await loadSeries(path.join(SYNTAXES, ct))).series[0]);
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-});
+test(
+  'two series in one folder: the predicted one is placed, the other read in its own pass, both exact',
+  { skip: missingData(PHANTOM) || missingData(SYNTAXES) },
+  async () => {
+    const tmp = linked((f) => f);
+    const ct = 'CTImage.dcm_LittleEndianExplicitTransferSyntax_1.2.840.10008.1.2.1.dcm';
+    fs.symlinkSync(path.join(SYNTAXES, ct), path.join(tmp, 'zz-other.dcm'));
+    try {
+      const set = await loadSeries(tmp);
+      assert.equal(set.series.length, 2);
+      const phantom = set.series.find((s) => s.volume?.dimensions[2] === 140)!;
+      const other = set.series.find((s) => s !== phantom)!;
+      assert.equal(phantom.placedDuringScan, true);
+      assert.equal(other.placedDuringScan, false);
+      sameSeries(phantom, (await loadSeries(PHANTOM, { placeDuringScan: false })).series[0]);
+      sameSeries(other, (await loadSeries(path.join(SYNTAXES, ct))).series[0]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  },
+);
 
 test('the memory of a released volume is reused by the next load, which rewrites every voxel', { skip: missingData(PHANTOM) }, async () => {
   const first = (await loadSeries(PHANTOM)).series[0];
@@ -204,6 +214,9 @@ test('layout: decided once through the control block, read back the same; each s
   assert.equal(claimSlot(plan, 3), true);
   assert.equal(claimSlot(plan, 3), false);
   const none = newScanPlan(['a'], 5, 600_000);
-  assert.equal(tryLayout(none, () => []), null);
+  assert.equal(
+    tryLayout(none, () => []),
+    null,
+  );
   assert.equal(readLayout(none), undefined);
 });

@@ -76,7 +76,8 @@ export function newScanPlan(probe: string[], files: number, slotCapacity: number
 export function predictLayout(headers: FileHeader[], plan: Pick<ScanPlan, 'slots' | 'slotCapacity'>): ScanLayout | undefined {
   const hs = headers.filter((h) => h.pixelData && h.frames[0]?.ipp && h.frames[0]?.iop);
   const ref = hs[0];
-  if (!ref || ref.rows * ref.columns * 2 > plan.slotCapacity || ref.seriesInstanceUid.length > UID_MAX || !/^[\x20-\x7e]*$/.test(ref.seriesInstanceUid)) return undefined;
+  if (!ref || ref.rows * ref.columns * 2 > plan.slotCapacity || ref.seriesInstanceUid.length > UID_MAX || !/^[\x20-\x7e]*$/.test(ref.seriesInstanceUid))
+    return undefined;
   const iop = ref.frames[0].iop!;
   const normal = normalize(cross([iop[0], iop[1], iop[2]], [iop[3], iop[4], iop[5]]));
   if (!normal.every(Number.isFinite)) return undefined;
@@ -90,7 +91,17 @@ export function predictLayout(headers: FileHeader[], plan: Pick<ScanPlan, 'slots
     if (Math.round(m) >= 1 && Math.abs(m - Math.round(m)) < 1e-3) step = tag;
   }
   if (!step || !(step > 1e-3) || !Number.isFinite(d0)) return undefined;
-  return { seriesInstanceUid: ref.seriesInstanceUid, rows: ref.rows, columns: ref.columns, iop: [...iop], normal, d0, step, center: (plan.slots - 1) / 2, slots: plan.slots };
+  return {
+    seriesInstanceUid: ref.seriesInstanceUid,
+    rows: ref.rows,
+    columns: ref.columns,
+    iop: [...iop],
+    normal,
+    d0,
+    step,
+    center: (plan.slots - 1) / 2,
+    slots: plan.slots,
+  };
 }
 
 function publish(control: SharedArrayBuffer, L: ScanLayout | undefined): void {

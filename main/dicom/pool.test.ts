@@ -22,7 +22,12 @@ test('with requests queued ahead in each worker, every answer still reaches its 
   try {
     const names = ['I10', 'I20', 'I30', 'I40', 'I50', 'I60', 'I70', 'I80', 'I90'];
     const answers = await Promise.all(
-      names.map((n) => pool.run<Extract<Response, { type: 'headers' }>>({ type: 'headers', sources: [{ path: path.join(PHANTOM, n) }, { path: path.join(PHANTOM, 'missing') }] })),
+      names.map((n) =>
+        pool.run<Extract<Response, { type: 'headers' }>>({
+          type: 'headers',
+          sources: [{ path: path.join(PHANTOM, n) }, { path: path.join(PHANTOM, 'missing') }],
+        }),
+      ),
     );
     answers.forEach((res, i) => {
       const [h, missing] = res.results;

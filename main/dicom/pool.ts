@@ -16,7 +16,14 @@ import { runTask, type Request, type Response } from './tasks';
 /** A Request before the pool numbers it. */
 export type RequestWithoutId = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
-type Pending = { req: Request; resolve: (r: Response) => void; reject: (e: Error) => void; transfer?: ArrayBuffer[]; timeoutMs?: number; timer?: NodeJS.Timeout };
+type Pending = {
+  req: Request;
+  resolve: (r: Response) => void;
+  reject: (e: Error) => void;
+  transfer?: ArrayBuffer[];
+  timeoutMs?: number;
+  timer?: NodeJS.Timeout;
+};
 
 /** A request that did not answer within its time limit; its worker was retired. */
 export class PoolTimeout extends Error {

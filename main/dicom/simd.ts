@@ -57,36 +57,94 @@ function body(signed: boolean): number[] {
   // One vector at byte address i + offset: v = stored samples (masked / sign-extended);
   // mn = min(mn, v); mx = max(mx, v); v + intercept stored in place.
   const vector = (offset: number) => [
-    ...get(I), ...simd(0x00), ...mem(offset),
+    ...get(I),
+    ...simd(0x00),
+    ...mem(offset),
     ...(signed ? [...get(ARG), ...simd(SHL), ...get(ARG), ...simd(SHR_S)] : [...get(MV), ...simd(AND)]),
     ...set(V),
-    ...get(MN), ...get(V), ...simd(MIN), ...set(MN),
-    ...get(MX), ...get(V), ...simd(MAX), ...set(MX),
-    ...get(I), ...get(V), ...get(IV), ...simd(ADD), ...simd(0x0b), ...mem(offset),
+    ...get(MN),
+    ...get(V),
+    ...simd(MIN),
+    ...set(MN),
+    ...get(MX),
+    ...get(V),
+    ...simd(MAX),
+    ...set(MX),
+    ...get(I),
+    ...get(V),
+    ...get(IV),
+    ...simd(ADD),
+    ...simd(0x0b),
+    ...mem(offset),
   ];
   // while (i < limit) { vectors at i, i + 16, ...; i += 16 * vectors }
   const loop = (limit: number, vectors: number) => [
-    0x02, 0x40, 0x03, 0x40,
-    ...get(I), ...get(limit), 0x4f, 0x0d, 1, // if i >= limit break
+    0x02,
+    0x40,
+    0x03,
+    0x40,
+    ...get(I),
+    ...get(limit),
+    0x4f,
+    0x0d,
+    1, // if i >= limit break
     ...Array.from({ length: vectors }, (_, k) => vector(16 * k)).flat(),
-    ...get(I), 0x41, ...sleb(16 * vectors), 0x6a, ...set(I),
-    0x0c, 0,
-    0x0b, 0x0b,
+    ...get(I),
+    0x41,
+    ...sleb(16 * vectors),
+    0x6a,
+    ...set(I),
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
   ];
   const code = [
-    ...get(P), ...set(I),
-    ...get(P), ...get(N), 0x41, 1, 0x74, 0x6a, ...set(END), // end = p + 2n
-    ...get(P), ...get(N), 0x41, 1, 0x74, 0x41, ...sleb(-64), 0x71, 0x6a, ...set(END4), // end4 = p + (2n & ~63)
-    ...get(ARG), ...simd(I16_SPLAT), ...set(MV),
-    ...get(ICPT), ...simd(I16_SPLAT), ...set(IV),
-    0x41, ...sleb(signed ? 32767 : -1), ...simd(I16_SPLAT), ...set(MN),
-    0x41, ...sleb(signed ? -32768 : 0), ...simd(I16_SPLAT), ...set(MX),
+    ...get(P),
+    ...set(I),
+    ...get(P),
+    ...get(N),
+    0x41,
+    1,
+    0x74,
+    0x6a,
+    ...set(END), // end = p + 2n
+    ...get(P),
+    ...get(N),
+    0x41,
+    1,
+    0x74,
+    0x41,
+    ...sleb(-64),
+    0x71,
+    0x6a,
+    ...set(END4), // end4 = p + (2n & ~63)
+    ...get(ARG),
+    ...simd(I16_SPLAT),
+    ...set(MV),
+    ...get(ICPT),
+    ...simd(I16_SPLAT),
+    ...set(IV),
+    0x41,
+    ...sleb(signed ? 32767 : -1),
+    ...simd(I16_SPLAT),
+    ...set(MN),
+    0x41,
+    ...sleb(signed ? -32768 : 0),
+    ...simd(I16_SPLAT),
+    ...set(MX),
     // Four vectors (64 bytes) per round while they fit, then one at a time: fewer loop
     // instructions per sample (the conversion runs over every voxel of a volume).
     ...loop(END4, 4),
     ...loop(END, 1),
-    ...get(RES), ...get(MN), ...simd(0x0b), ...mem(0),
-    ...get(RES), ...get(MX), ...simd(0x0b), ...mem(16),
+    ...get(RES),
+    ...get(MN),
+    ...simd(0x0b),
+    ...mem(0),
+    ...get(RES),
+    ...get(MX),
+    ...simd(0x0b),
+    ...mem(16),
     0x0b,
   ];
   // local groups: 2 x i32 (i, end), 5 x v128 (mv, iv, mn, mx, v), 1 x i32 (end4)
@@ -101,9 +159,7 @@ function body(signed: boolean): number[] {
  * threads and the caller see too.
  */
 function moduleBytes(importShared = false): Uint8Array {
-  const memory = importShared
-    ? section(2, [1, ...str('e'), ...str('m'), 0x02, 0x03, ...leb(0), ...leb(65536)])
-    : section(5, [1, 0x00, 1]);
+  const memory = importShared ? section(2, [1, ...str('e'), ...str('m'), 0x02, 0x03, ...leb(0), ...leb(65536)]) : section(5, [1, 0x00, 1]);
   const exports = importShared
     ? section(7, [2, ...str('u'), 0x00, 0, ...str('s'), 0x00, 1])
     : section(7, [3, ...str('m'), 0x02, 0, ...str('u'), 0x00, 0, ...str('s'), 0x00, 1]);
@@ -125,7 +181,17 @@ type KernelFn = (p: number, n: number, maskOrShift: number, intercept: number, r
  * multiple of 8) and JS (the tail); `res` is 32 bytes of scratch for the lane results.
  * Returns the stored [min, max] (before the intercept).
  */
-function convert(u: KernelFn, s: KernelFn, buf: ArrayBufferLike, p: number, n: number, signed: boolean, maskOrShift: number, intercept: number, res: number): [number, number] {
+function convert(
+  u: KernelFn,
+  s: KernelFn,
+  buf: ArrayBufferLike,
+  p: number,
+  n: number,
+  signed: boolean,
+  maskOrShift: number,
+  intercept: number,
+  res: number,
+): [number, number] {
   const n8 = n & ~7;
   let mn: number;
   let mx: number;

@@ -141,7 +141,10 @@ export function readDicomdir(file: string): FileList {
     if (!rec) continue;
     const ref = rec.string('x00041500');
     if (!ref) continue;
-    const parts = ref.split('\\').map((p) => p.trim()).filter(Boolean);
+    const parts = ref
+      .split('\\')
+      .map((p) => p.trim())
+      .filter(Boolean);
     let resolved = resolveReferenced(baseDir, parts);
     if (!resolved && parts.length > 1) {
       // Some exports write IDs relative to a parent folder; try the last component beside the DICOMDIR.

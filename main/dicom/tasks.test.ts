@@ -13,7 +13,12 @@ import { headerTask, runTask, type FrameResult, type PixelItem, type Response } 
 import { PHANTOM, missingData } from './testutil';
 
 test('pixels into a shared WebAssembly.Memory, converted in place, equal the copy path voxel for voxel (phantom)', { skip: missingData(PHANTOM) }, async () => {
-  const files = fs.readdirSync(PHANTOM).filter((f) => f !== 'DIRFILE').sort().slice(0, 24).map((f) => path.join(PHANTOM, f));
+  const files = fs
+    .readdirSync(PHANTOM)
+    .filter((f) => f !== 'DIRFILE')
+    .sort()
+    .slice(0, 24)
+    .map((f) => path.join(PHANTOM, f));
   const slice = 512 * 512;
   // Reversed slots and one odd slot offset, so frames land away from where a file's order puts them.
   const items: PixelItem[] = files.map((f, k) => {
@@ -23,7 +28,10 @@ test('pixels into a shared WebAssembly.Memory, converted in place, equal the cop
   });
   const voxels = files.length * slice + 3;
   const run = async (out: SharedArrayBuffer, mem?: WebAssembly.Memory, scratch?: number) => {
-    const res = (await runTask({ type: 'pixelsBatch', id: 1, items, out, outType: 'int16', ...(mem ? { mem, scratch } : {}) })) as Extract<Response, { type: 'pixelsBatch' }>;
+    const res = (await runTask({ type: 'pixelsBatch', id: 1, items, out, outType: 'int16', ...(mem ? { mem, scratch } : {}) })) as Extract<
+      Response,
+      { type: 'pixelsBatch' }
+    >;
     return { results: res.results, data: new Int16Array(out, 0, voxels) };
   };
   const copied = await run(new SharedArrayBuffer(voxels * 2));
@@ -31,7 +39,10 @@ test('pixels into a shared WebAssembly.Memory, converted in place, equal the cop
   const mem = sharedVolumeMemory(scratch + KERNEL_SCRATCH_BYTES);
   assert.ok(mem);
   const inPlace = await run(mem.buffer as unknown as SharedArrayBuffer, mem, scratch);
-  assert.ok(new Uint8Array(mem.buffer, scratch, KERNEL_SCRATCH_BYTES).some((x) => x !== 0), 'the in-place kernel ran (its scratch holds lane results)');
+  assert.ok(
+    new Uint8Array(mem.buffer, scratch, KERNEL_SCRATCH_BYTES).some((x) => x !== 0),
+    'the in-place kernel ran (its scratch holds lane results)',
+  );
   assert.ok(copied.results.flat().every((r: FrameResult) => r.ok));
   assert.deepEqual(inPlace.results, copied.results);
   assert.ok(Buffer.from(inPlace.data.buffer, 0, voxels * 2).equals(Buffer.from(copied.data.buffer, 0, voxels * 2)), 'volumes differ');

@@ -207,7 +207,15 @@ export interface InPlaceKernel {
  * One frame of a native file (open as `fd`) into `out` at `job.outOffset`: read straight into
  * the slot and converted there when it can be (SIMD when available), else read and stored.
  */
-function directFrame(fd: number, h: FileHeader, job: FrameJob, outBuf: SharedArrayBuffer, out: Int16Array | Float32Array, inPlaceOk: boolean, inOut?: InPlaceKernel): FrameResult {
+function directFrame(
+  fd: number,
+  h: FileHeader,
+  job: FrameJob,
+  outBuf: SharedArrayBuffer,
+  out: Int16Array | Float32Array,
+  inPlaceOk: boolean,
+  inOut?: InPlaceKernel,
+): FrameResult {
   const pd = h.pixelData!;
   const fb = frameByteLength(h);
   const available = Math.min(pd.length, h.fileSize - pd.offset);
@@ -273,7 +281,11 @@ export async function pixelsTask(req: Extract<Request, { type: 'pixels' }>, inOu
   const pd = h.pixelData;
   const kind = codecFor(h.transferSyntax);
   const direct =
-    'path' in source && pd && pd.inFile && !pd.encapsulated && (h.transferSyntax === TS.explicitLE || h.transferSyntax === TS.implicitLE || h.bitsAllocated === 8);
+    'path' in source &&
+    pd &&
+    pd.inFile &&
+    !pd.encapsulated &&
+    (h.transferSyntax === TS.explicitLE || h.transferSyntax === TS.implicitLE || h.bitsAllocated === 8);
   try {
     if (direct) {
       // Fast path: read exactly the frames' bytes from the file.
@@ -390,7 +402,9 @@ export async function runTask(req: Request): Promise<Response> {
     const kernel = req.mem && req.scratch !== undefined && (req.mem.buffer as unknown) === req.out ? sharedKernel(req.mem) : null;
     const inOut = kernel ? { kernel, scratch: req.scratch! } : undefined;
     for (const it of req.items) {
-      results.push(await pixelsTask({ type: 'pixels', id: req.id, source: it.source, header: it.header, jobs: it.jobs, out: req.out, outType: req.outType }, inOut));
+      results.push(
+        await pixelsTask({ type: 'pixels', id: req.id, source: it.source, header: it.header, jobs: it.jobs, out: req.out, outType: req.outType }, inOut),
+      );
     }
     return { type: 'pixelsBatch', id: req.id, results };
   }

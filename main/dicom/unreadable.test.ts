@@ -18,7 +18,11 @@ const HANGING_WORKER = path.join(__dirname, 'testing', 'hanging-worker.ts');
 /** A folder of links to 12 phantom slices (the data stays in ../shared), a FIFO, /dev/null and a never-answering file. */
 function hostileFolder(): string {
   const dir = tempDir('orhub-unreadable-');
-  const slices = fs.readdirSync(PHANTOM).filter((n) => /^I\d+$/.test(n)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))).slice(0, 12);
+  const slices = fs
+    .readdirSync(PHANTOM)
+    .filter((n) => /^I\d+$/.test(n))
+    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+    .slice(0, 12);
   for (const n of slices) fs.symlinkSync(path.join(PHANTOM, n), path.join(dir, n));
   execFileSync('mkfifo', [path.join(dir, 'pipe')]);
   fs.symlinkSync('/dev/null', path.join(dir, 'null-device'));
@@ -26,38 +30,42 @@ function hostileFolder(): string {
   return dir;
 }
 
-test('a folder with a FIFO, a device and a never-answering file: the series loads, those are skipped, the thread runs on', { skip: missingData(PHANTOM), timeout: 60_000 }, async () => {
-  const dir = hostileFolder();
-  process.env.OR_HUB_DICOM_WORKER = HANGING_WORKER;
-  const pool = new DicomWorkerPool(2);
-  let ticks = 0;
-  const beat = setInterval(() => ticks++, 20);
-  try {
-    const t0 = performance.now();
-    const set = await loadSeries(dir, { pool, fileTimeoutMs: 1500 });
-    const ms = performance.now() - t0;
-    assert.equal(set.series.length, 1);
-    assert.equal(set.series[0].volume?.dimensions[2], 12, 'all twelve slices in the volume');
-    const by = new Map(set.skipped.map((s) => [path.basename(s.file), s]));
-    assert.equal(by.get('pipe')?.code, 'SPECIAL');
-    assert.match(by.get('pipe')!.reason, /FIFO/);
-    assert.equal(by.get('null-device')?.code, 'SPECIAL');
-    assert.match(by.get('null-device')!.reason, /character device/);
-    assert.equal(by.get('never-answers.dcm')?.code, 'TIMEOUT');
-    assert.match(by.get('never-answers.dcm')!.reason, /no answer within 1500 ms/);
-    assert.ok(pool.retired >= 1, 'the stuck worker was retired');
-    // The load had to wait out the time limit; the calling thread kept ticking all along.
-    assert.ok(ms >= 1500, `load waited for the limit (${ms.toFixed(0)} ms)`);
-    assert.ok(ticks >= ms / 20 / 4, `event loop kept running: ${ticks} ticks of 20 ms in ${ms.toFixed(0)} ms`);
-    // The pool works again afterwards, with fresh workers.
-    const again = await loadSeries(path.join(dir, 'I10'), { pool });
-    assert.equal(again.series.length, 1);
-  } finally {
-    clearInterval(beat);
-    delete process.env.OR_HUB_DICOM_WORKER;
-    await pool.close();
-  }
-});
+test(
+  'a folder with a FIFO, a device and a never-answering file: the series loads, those are skipped, the thread runs on',
+  { skip: missingData(PHANTOM), timeout: 60_000 },
+  async () => {
+    const dir = hostileFolder();
+    process.env.OR_HUB_DICOM_WORKER = HANGING_WORKER;
+    const pool = new DicomWorkerPool(2);
+    let ticks = 0;
+    const beat = setInterval(() => ticks++, 20);
+    try {
+      const t0 = performance.now();
+      const set = await loadSeries(dir, { pool, fileTimeoutMs: 1500 });
+      const ms = performance.now() - t0;
+      assert.equal(set.series.length, 1);
+      assert.equal(set.series[0].volume?.dimensions[2], 12, 'all twelve slices in the volume');
+      const by = new Map(set.skipped.map((s) => [path.basename(s.file), s]));
+      assert.equal(by.get('pipe')?.code, 'SPECIAL');
+      assert.match(by.get('pipe')!.reason, /FIFO/);
+      assert.equal(by.get('null-device')?.code, 'SPECIAL');
+      assert.match(by.get('null-device')!.reason, /character device/);
+      assert.equal(by.get('never-answers.dcm')?.code, 'TIMEOUT');
+      assert.match(by.get('never-answers.dcm')!.reason, /no answer within 1500 ms/);
+      assert.ok(pool.retired >= 1, 'the stuck worker was retired');
+      // The load had to wait out the time limit; the calling thread kept ticking all along.
+      assert.ok(ms >= 1500, `load waited for the limit (${ms.toFixed(0)} ms)`);
+      assert.ok(ticks >= ms / 20 / 4, `event loop kept running: ${ticks} ticks of 20 ms in ${ms.toFixed(0)} ms`);
+      // The pool works again afterwards, with fresh workers.
+      const again = await loadSeries(path.join(dir, 'I10'), { pool });
+      assert.equal(again.series.length, 1);
+    } finally {
+      clearInterval(beat);
+      delete process.env.OR_HUB_DICOM_WORKER;
+      await pool.close();
+    }
+  },
+);
 
 test('a FIFO given as the source is refused at once, without waiting for a writer', async () => {
   const dir = tempDir('orhub-fifo-');

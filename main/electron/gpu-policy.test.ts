@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decideCompositing, findingFromGpu, isSoftwareGl, parseFinding } from './gpu-policy';
 
-test('software compositing: explicit choice first, then the last start\'s finding, then Linux without a GPU device', () => {
+test("software compositing: explicit choice first, then the last start's finding, then Linux without a GPU device", () => {
   const base = { env: undefined, remembered: null, hardwareGpuNode: true };
   assert.equal(decideCompositing(base).software, false);
   assert.equal(decideCompositing({ ...base, hardwareGpuNode: false }).software, true);
@@ -17,8 +17,16 @@ test('the finding: a software GL that composites is remembered; software composi
   const swiftshader = { auxAttributes: { glRenderer: 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)' } };
   assert.deepEqual(findingFromGpu({ gpu_compositing: 'enabled' }, swiftshader), { softwareGl: true, renderer: swiftshader.auxAttributes.glRenderer });
   assert.equal(findingFromGpu({ gpu_compositing: 'disabled_software' }, swiftshader)!.softwareGl, false);
-  assert.equal(findingFromGpu({ gpu_compositing: 'disabled_software' }, swiftshader, true)!.softwareGl, true, 'switched off by us: still a software GL (no flip-flop)');
-  assert.equal(findingFromGpu({ gpu_compositing: 'disabled_software' }, { auxAttributes: { glRenderer: 'AMD Radeon Pro W6600' } }, true)!.softwareGl, false, 'a GPU appeared: GPU compositing next start');
+  assert.equal(
+    findingFromGpu({ gpu_compositing: 'disabled_software' }, swiftshader, true)!.softwareGl,
+    true,
+    'switched off by us: still a software GL (no flip-flop)',
+  );
+  assert.equal(
+    findingFromGpu({ gpu_compositing: 'disabled_software' }, { auxAttributes: { glRenderer: 'AMD Radeon Pro W6600' } }, true)!.softwareGl,
+    false,
+    'a GPU appeared: GPU compositing next start',
+  );
   assert.equal(findingFromGpu({ gpu_compositing: 'enabled' }, { auxAttributes: { glRenderer: 'ANGLE (NVIDIA, NVIDIA GeForce RTX 3060)' } })!.softwareGl, false);
   assert.equal(findingFromGpu({ gpu_compositing: 'enabled' }, {}), null);
   assert.equal(findingFromGpu(null, 'junk'), null);

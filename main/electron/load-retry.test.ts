@@ -25,7 +25,10 @@ test('a failed load is tried again after 1 s, then with backoff up to 5 s, one t
     timers[i].fn();
   }
   assert.deepEqual([timers[0].ms, timers[9].ms, timers[10].ms, timers[29].ms, timers[30].ms, timers[39].ms], [1000, 1000, 2000, 2000, 5000, 5000]);
-  assert.ok(timers.every((t) => t.ms >= 1000), 'never a tight loop');
+  assert.ok(
+    timers.every((t) => t.ms >= 1000),
+    'never a tight loop',
+  );
   r.loaded();
   assert.equal(r.failed(-105), 1000, 'after a good load the backoff starts again at 1 s');
 });

@@ -61,7 +61,9 @@ async function rememberGpu(): Promise<void> {
     const p = findingPath();
     if (!finding || !p) return;
     if (finding.softwareGl && !compositing.software) {
-      console.warn(`or-hub shell: Chromium composites with a software GL (${finding.renderer}); the next start composites in software (ORHUB_GPU_COMPOSITING=gpu keeps GPU compositing)`);
+      console.warn(
+        `or-hub shell: Chromium composites with a software GL (${finding.renderer}); the next start composites in software (ORHUB_GPU_COMPOSITING=gpu keeps GPU compositing)`,
+      );
     }
     fs.mkdirSync(path.dirname(p), { recursive: true });
     fs.writeFileSync(p, JSON.stringify(finding), { mode: 0o600 });
@@ -100,7 +102,12 @@ function createWindow(): void {
     return { action: 'deny' };
   });
   // The hub may be down (restarting) when the window loads: try again with backoff, never a reload loop.
-  const retry = new LoadRetry({ load: () => void win.loadURL(displayUrl).catch(() => undefined), setTimer: setTimeout, clearTimer: (t) => clearTimeout(t as NodeJS.Timeout), log: console.warn });
+  const retry = new LoadRetry({
+    load: () => void win.loadURL(displayUrl).catch(() => undefined),
+    setTimer: setTimeout,
+    clearTimer: (t) => clearTimeout(t as NodeJS.Timeout),
+    log: console.warn,
+  });
   win.webContents.on('did-fail-load', (_e, code, description, _url, isMainFrame) => {
     if (isMainFrame) retry.failed(code, description);
   });

@@ -28,7 +28,10 @@ test('raise, update, clear: each change reaches subscribers once, with the onset
   assert.equal(seen.length, 3);
   assert.deepEqual([seen[2][0].state, seen[2][0].clearedHubMs, seen[2][1]], ['cleared', 4000, []]);
   assert.equal(board.activeCount('mon-1', 'technical'), 0);
-  assert.deepEqual(board.history().map((a) => [a.key, a.raisedHubMs, a.clearedHubMs]), [['mon-1/tech/offline', 1000, 4000]]);
+  assert.deepEqual(
+    board.history().map((a) => [a.key, a.raisedHubMs, a.clearedHubMs]),
+    [['mon-1/tech/offline', 1000, 4000]],
+  );
   for (let i = 0; i < 1500; i++) {
     board.raise({ source: 'pump', kind: 'physiological', code: i, priority: 'low', text: 'occlusion', tHubMs: i });
     board.clear({ source: 'pump', kind: 'physiological', code: i }, i + 1);
@@ -49,7 +52,13 @@ test('active alarms come in the order first raised; a failing subscriber neither
   board.raise({ source: 'a', kind: 'technical', code: 'x', priority: 'low', text: 'one', tHubMs: 1 });
   board.raise({ source: 'b', kind: 'technical', code: 'x', priority: 'high', text: 'two', tHubMs: 2 });
   board.raise({ source: 'a', kind: 'technical', code: 'x', priority: 'low', text: 'one, changed', tHubMs: 3 });
-  assert.deepEqual(board.active().map((a) => [a.key, a.text]), [['a/tech/x', 'one, changed'], ['b/tech/x', 'two']]);
+  assert.deepEqual(
+    board.active().map((a) => [a.key, a.text]),
+    [
+      ['a/tech/x', 'one, changed'],
+      ['b/tech/x', 'two'],
+    ],
+  );
   assert.equal(calls, 3);
   assert.equal(errors.length, 3);
   assert.match(String(errors[0]), /sink broke/);

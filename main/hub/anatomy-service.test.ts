@@ -50,7 +50,10 @@ test('the demo phantom loads with progress messages and a registration from the 
   await svc.openDemo();
   const vols = messages.filter((m): m is Extract<AnatomyMessage, { t: 'volume' }> => m.t === 'volume');
   assert.equal(vols[0].status, 'loading');
-  assert.ok(vols.some((m) => m.status === 'loading' && m.progress > 0 && m.progress < 1), 'intermediate progress');
+  assert.ok(
+    vols.some((m) => m.status === 'loading' && m.progress > 0 && m.progress < 1),
+    'intermediate progress',
+  );
   const last = vols.at(-1)!;
   assert.equal(last.status, 'ready');
   const meta = last.meta!;
@@ -167,7 +170,9 @@ test('a replaced CT goes back to the loader for the next load, but only once no 
   const server = await serve(svc);
   try {
     const sent = svc.current!.volume.data.buffer;
-    const res = await fetch(`http://127.0.0.1:${server.port}/api/anatomy/voxels?id=${encodeURIComponent(svc.current!.meta.id)}`, { headers: { Authorization: 'Bearer tok' } });
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/anatomy/voxels?id=${encodeURIComponent(svc.current!.meta.id)}`, {
+      headers: { Authorization: 'Bearer tok' },
+    });
     assert.equal((await res.arrayBuffer()).byteLength, 512 * 512 * 140 * 2);
     await new Promise((r) => setTimeout(r, 50)); // the server's 'close' after the last byte
     await svc.open(HEAD_CT); // replaces the volume just sent: handed back, since its download is over

@@ -162,8 +162,17 @@ export class AnatomyService {
   async openDemo(): Promise<void> {
     const { seq, signal } = this.begin('built-in demo phantom');
     try {
-      const v = await demoPhantomAsync((done, total) => seq === this.loadSeq && this.setState({ progress: done / total, phase: 'generate' }, done === total), signal);
-      this.finish(seq, v, { key: DEMO_VOLUME_ID, source: 'demo', sourceLabel: 'built-in demo phantom', patientName: 'DEMO^PHANTOM', warnings: ['synthetic phantom: not patient data'] });
+      const v = await demoPhantomAsync(
+        (done, total) => seq === this.loadSeq && this.setState({ progress: done / total, phase: 'generate' }, done === total),
+        signal,
+      );
+      this.finish(seq, v, {
+        key: DEMO_VOLUME_ID,
+        source: 'demo',
+        sourceLabel: 'built-in demo phantom',
+        patientName: 'DEMO^PHANTOM',
+        warnings: ['synthetic phantom: not patient data'],
+      });
     } catch (e) {
       if (!signal.aborted) this.fail(seq, `demo phantom: ${(e as Error).message}`);
     }
@@ -183,7 +192,13 @@ export class AnatomyService {
           const progress = p.total > 0 ? p.done / p.total : 0;
           // Phases: list → header (or scan, which also reads most pixels) → pixels.
           const w =
-            p.phase === 'scan' ? 0.9 * progress : p.phase === 'pixels' ? Math.max(this.state.progress, 0.3 + 0.7 * progress) : p.phase === 'header' || p.phase === 'download' ? 0.3 * progress : 0;
+            p.phase === 'scan'
+              ? 0.9 * progress
+              : p.phase === 'pixels'
+                ? Math.max(this.state.progress, 0.3 + 0.7 * progress)
+                : p.phase === 'header' || p.phase === 'download'
+                  ? 0.3 * progress
+                  : 0;
           this.setState({ progress: w, phase: p.phase }, false);
         },
       });
@@ -199,7 +214,13 @@ export class AnatomyService {
       const warnings = [...s.warnings];
       // Files never read because they could block the hub (FIFOs, devices) or did not answer in time.
       const unread = set.skipped.filter((k) => k.code === 'SPECIAL' || k.code === 'TIMEOUT');
-      if (unread.length) warnings.push(`${unread.length} file(s) skipped: ${unread.slice(0, 5).map((k) => `${k.file} (${k.reason})`).join('; ')}`);
+      if (unread.length)
+        warnings.push(
+          `${unread.length} file(s) skipped: ${unread
+            .slice(0, 5)
+            .map((k) => `${k.file} (${k.reason})`)
+            .join('; ')}`,
+        );
       if (s.incomplete) warnings.push(`incomplete: ${s.filesSkipped.length} files could not be used`);
       if (s.interpolatedSlices) warnings.push(`${s.interpolatedSlices} slices interpolated (missing or uneven spacing)`);
       this.finish(seq, s.volume, {
@@ -335,7 +356,9 @@ export class AnatomyService {
   private async pacs(url: string, pacs: PacsConfig): Promise<RouteReply<'pacsSearch'>> {
     try {
       const refs = await findSeries(parseDicomwebUrl(url, pacs.headers), AbortSignal.timeout(15000));
-      const out: PacsSeriesView[] = refs.slice(0, 200).map((r) => ({ url: r.url, studyUid: r.studyUid, seriesUid: r.seriesUid, modality: r.modality, description: r.description }));
+      const out: PacsSeriesView[] = refs
+        .slice(0, 200)
+        .map((r) => ({ url: r.url, studyUid: r.studyUid, seriesUid: r.seriesUid, modality: r.modality, description: r.description }));
       return { status: 200, body: out };
     } catch {
       return { status: 502, body: { error: `PACS ${pacs.label}: ${PACS_UNUSABLE}` } };

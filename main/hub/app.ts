@@ -110,7 +110,8 @@ export { isLoopbackEndpoint } from '../../native-bridge/node/bus-server';
 
 export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   const log = cfg.log ?? ((l: string) => console.error(l));
-  if (!cfg.tls && !isLoopbackHost(cfg.host)) throw new Error(`the display on ${cfg.host} (off loopback) needs TLS: give --tls-cert FILE --tls-key FILE, or --tls-self-signed`);
+  if (!cfg.tls && !isLoopbackHost(cfg.host))
+    throw new Error(`the display on ${cfg.host} (off loopback) needs TLS: give --tls-cert FILE --tls-key FILE, or --tls-self-signed`);
   privateUmask();
   const tightened = secureDataDir(cfg.dataDir);
   if (tightened) log(`data dir: made ${tightened} file(s) and folder(s) in ${cfg.dataDir} private to this user (0600/0700)`);
@@ -127,7 +128,11 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
   }
   const bus = new BusServer({ endpoint: cfg.bus, security, log });
   const busEndpoint = await bus.bind().catch((e: Error) => {
-    throw new Error(/in use/i.test(e.message) ? `bus endpoint ${cfg.bus} is in use (is another hub running?): choose another with --bus` : `cannot bind the bus to ${cfg.bus}: ${e.message}`);
+    throw new Error(
+      /in use/i.test(e.message)
+        ? `bus endpoint ${cfg.bus} is in use (is another hub running?): choose another with --bus`
+        : `cannot bind the bus to ${cfg.bus}: ${e.message}`,
+    );
   });
   const faults = new FaultCounter(log);
   if (cfg.restart) log(`hub: restarted by the supervisor after a failure (${cfg.restart.reason}; restart ${cfg.restart.count})`);
@@ -160,7 +165,14 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     timing: cfg.alarmTiming,
   });
   const alarms = () => alarmService.items();
-  const busStatus = () => ({ security: bus.security, endpoint: busEndpoint, dataEndpoint: bus.dataEndpoint || null, ...bus.stats, ...hub.stats, decodeErrors: Object.fromEntries(hub.stats.decodeErrors) });
+  const busStatus = () => ({
+    security: bus.security,
+    endpoint: busEndpoint,
+    dataEndpoint: bus.dataEndpoint || null,
+    ...bus.stats,
+    ...hub.stats,
+    decodeErrors: Object.fromEntries(hub.stats.decodeErrors),
+  });
   router.register({
     status: () => ({
       status: 200,
@@ -168,13 +180,22 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     }),
   });
   let patientCheck = () => {}; // set once the anatomy service exists
-  const cases = cfg.record === false ? null : await CaseService.open({ dataDir: cfg.dataDir, hub, broadcast: (m) => {
-    display.broadcast(m);
-    if (m.t === 'case') patientCheck();
-  }, log, onStarted: () => {
-    anatomyRec.caseStarted();
-    patientCheck();
-  } });
+  const cases =
+    cfg.record === false
+      ? null
+      : await CaseService.open({
+          dataDir: cfg.dataDir,
+          hub,
+          broadcast: (m) => {
+            display.broadcast(m);
+            if (m.t === 'case') patientCheck();
+          },
+          log,
+          onStarted: () => {
+            anatomyRec.caseStarted();
+            patientCheck();
+          },
+        });
   recordTo.cases = cases;
   cases?.routes(router);
   const caseTicker = cases?.startTimelineTicker();
@@ -196,7 +217,14 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     const rec = cases?.recorder;
     const key = differ && rec?.recording ? `${rec.case?.id}|${text}` : null;
     if (rec?.recording && key !== recordedMismatch && (key || recordedMismatch)) {
-      rec.alarm('anatomy', { channel: -1, tHubMs, priority: AlarmPriority.High, state: key ? AlarmState.Active : AlarmState.Ended, code: OTHER_PATIENT_CODE, text: text || 'images match the case patient' });
+      rec.alarm('anatomy', {
+        channel: -1,
+        tHubMs,
+        priority: AlarmPriority.High,
+        state: key ? AlarmState.Active : AlarmState.Ended,
+        code: OTHER_PATIENT_CODE,
+        text: text || 'images match the case patient',
+      });
     }
     recordedMismatch = key;
   };
@@ -243,18 +271,25 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     snapshot.push(...anatomy.messages());
     display.addClient(client, snapshot);
     alarmService.addClient(client);
-    if (cases) void cases.timelineMessage().then((m) => m && client.send(JSON.stringify(m)), () => undefined);
-    ws.on('message', faults.guard('ws-message', (data: Buffer, isBinary: boolean) => {
-      if (isBinary) return;
-      let m: ClientMessage;
-      try {
-        m = JSON.parse(data.toString()) as ClientMessage;
-      } catch {
-        return;
-      }
-      if (m && alarmService.onClientMessage(client, m)) return;
-      if (m && m.t === 'ping') client.send(JSON.stringify({ t: 'time', hubTimeMs: hubNow() } satisfies HubMessage));
-    }));
+    if (cases)
+      void cases.timelineMessage().then(
+        (m) => m && client.send(JSON.stringify(m)),
+        () => undefined,
+      );
+    ws.on(
+      'message',
+      faults.guard('ws-message', (data: Buffer, isBinary: boolean) => {
+        if (isBinary) return;
+        let m: ClientMessage;
+        try {
+          m = JSON.parse(data.toString()) as ClientMessage;
+        } catch {
+          return;
+        }
+        if (m && alarmService.onClientMessage(client, m)) return;
+        if (m && m.t === 'ping') client.send(JSON.stringify({ t: 'time', hubTimeMs: hubNow() } satisfies HubMessage));
+      }),
+    );
     const gone = () => {
       display.removeClient(client);
       alarmService.removeClient(client);
@@ -263,7 +298,17 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     ws.on('error', gone);
   };
 
-  const server = new DisplayServer({ host: cfg.host, port: cfg.port, token, staticDir: findStaticDir(), onClient, api: cfg.api ?? router.handle, log, faults, tls: cfg.tls });
+  const server = new DisplayServer({
+    host: cfg.host,
+    port: cfg.port,
+    token,
+    staticDir: findStaticDir(),
+    onClient,
+    api: cfg.api ?? router.handle,
+    log,
+    faults,
+    tls: cfg.tls,
+  });
   // Port 0 (not given): the port this data dir's display had, so open displays find the hub again.
   if (cfg.port === 0 && pairing.port) {
     await server.listen(pairing.port).catch((e: NodeJS.ErrnoException) => {
@@ -292,7 +337,11 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     if (cases && !cases.recorder.case) await cases.startCase(DEMO_CASE).catch((e: Error) => log(`demo case: ${e.message}`));
     const cli = cfg.cliPath ?? process.argv[1];
     // The IPC channel ties the simulator's life to the hub's: it exits when the hub goes, however the hub goes.
-    simulator = spawn(process.execPath, [cli, 'simulate', '--bus', busEndpoint, ...(simulatorKeys ? ['--keys', simulatorKeys] : []), ...(cfg.simulateArgs ?? [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    simulator = spawn(
+      process.execPath,
+      [cli, 'simulate', '--bus', busEndpoint, ...(simulatorKeys ? ['--keys', simulatorKeys] : []), ...(cfg.simulateArgs ?? [])],
+      { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
     simulator.on('exit', (code, sig) => {
       if (code !== 0 && sig !== 'SIGTERM') log(`simulator exited (${code ?? sig})`);
     });

@@ -30,7 +30,17 @@ type PatientShown = { name: string | null; identifier: string | null } | null;
 
 function view(c: CaseInfo | null, patient: PatientShown = null): CaseView | null {
   if (!c) return null;
-  return { id: c.id, procedure: c.procedure, room: c.room, state: c.state, createdMs: c.createdMs, startedMs: c.startedMs, endedMs: c.endedMs, team: c.team, patient };
+  return {
+    id: c.id,
+    procedure: c.procedure,
+    room: c.room,
+    state: c.state,
+    createdMs: c.createdMs,
+    startedMs: c.startedMs,
+    endedMs: c.endedMs,
+    team: c.team,
+    patient,
+  };
 }
 
 /**

@@ -138,13 +138,22 @@ export class ClockSync {
     // are clean, over the better half once it spans long enough); kept from the previous
     // fit while history is too short. A noisy slope is worse than none for a few seconds.
     let b = this.est?.b ?? 0;
-    const driftSet = best.length >= MIN_FOR_DRIFT && spanOf(best) >= this.minSpan ? best : half.length >= 4 * MIN_FOR_DRIFT && spanOf(half) >= 4 * this.minSpan ? half : null;
+    const driftSet =
+      best.length >= MIN_FOR_DRIFT && spanOf(best) >= this.minSpan ? best : half.length >= 4 * MIN_FOR_DRIFT && spanOf(half) >= 4 * this.minSpan ? half : null;
     if (driftSet) {
-      let sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+      let sw = 0,
+        sx = 0,
+        sy = 0,
+        sxx = 0,
+        sxy = 0;
       for (const s of driftSet) {
         const w = weight(s);
         const x = s.tm - tRef;
-        sw += w; sx += w * x; sy += w * s.theta; sxx += w * x * x; sxy += w * x * s.theta;
+        sw += w;
+        sx += w * x;
+        sy += w * s.theta;
+        sxx += w * x * x;
+        sxy += w * x * s.theta;
       }
       const den = sw * sxx - sx * sx;
       if (den > 0) b = (sw * sxy - sx * sy) / den;
@@ -152,7 +161,8 @@ export class ClockSync {
       if (b < -this.maxDrift) b = -this.maxDrift;
     }
     // Offset at tRef: weighted mean of the clean exchanges' drift-corrected θ.
-    let sw = 0, sa = 0;
+    let sw = 0,
+      sa = 0;
     for (const s of best) {
       const w = weight(s);
       sw += w;

@@ -89,6 +89,9 @@ test('building the phantom in steps gives the same volume', async () => {
   assert.equal(steps.at(-1), 120);
   assert.ok(steps.length > 10);
   // However fast the machine, the hub's other work waits for at most 4 slices at a time (≈ 4 ms a slice).
-  assert.ok(steps.every((d, i) => d - (i === 0 ? 0 : steps[i - 1]) <= 4), `steps ${steps}`);
+  assert.ok(
+    steps.every((d, i) => d - (i === 0 ? 0 : steps[i - 1]) <= 4),
+    `steps ${steps}`,
+  );
   assert.ok(turns >= 120 / 4 - 1, `other work ran ${turns} times during the build`);
 });

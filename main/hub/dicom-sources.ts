@@ -23,7 +23,6 @@ export interface PacsConfig {
   headers?: Record<string, string>;
 }
 
-
 /** A refusal: 403 when the source is not allowed (the message names the setting), 400 when it does not exist or does not answer. */
 export class SourceRefused extends Error {
   override name = 'SourceRefused';
@@ -77,7 +76,11 @@ export class DicomSources {
       if (u.username || u.password) throw new Error(`--pacs ${raw}: put credentials in --pacs-credentials FILE, not in the URL`);
       const root = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
       const cred = creds.get(root) ?? creds.get('*');
-      pacs.push({ url: root, label: `${u.host}${u.pathname.replace(/\/+$/, '')}`, ...(cred ? { headers: { Authorization: `Basic ${Buffer.from(cred).toString('base64')}` } } : {}) });
+      pacs.push({
+        url: root,
+        label: `${u.host}${u.pathname.replace(/\/+$/, '')}`,
+        ...(cred ? { headers: { Authorization: `Basic ${Buffer.from(cred).toString('base64')}` } } : {}),
+      });
     }
     return new DicomSources(roots, pacs);
   }

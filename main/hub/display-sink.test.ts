@@ -68,10 +68,13 @@ test('wave blocks reach clients as one binary batch per flush, in physical units
   const d = decodeBinary(bins[0]);
   assert.equal(d.kind, BinaryKind.Wave);
   if (d.kind !== BinaryKind.Wave) return;
-  assert.deepEqual(d.blocks.map((b) => [b.streamId, b.t0HubMs, [...b.samples].map((v) => Math.round(v * 1000) / 1000)]), [
-    [7, 1000, [0.5, -1]],
-    [7, 1004, [0.5, -1]],
-  ]);
+  assert.deepEqual(
+    d.blocks.map((b) => [b.streamId, b.t0HubMs, [...b.samples].map((v) => Math.round(v * 1000) / 1000)]),
+    [
+      [7, 1000, [0.5, -1]],
+      [7, 1004, [0.5, -1]],
+    ],
+  );
 });
 
 test('a display too far behind gets no hot data, then a gap telling it what it missed', () => {

@@ -119,7 +119,14 @@ export class DisplaySink implements HubSink {
         if (lag) {
           // Tell this display what it missed: its waveforms have a hole here, not a silent splice.
           this.lagging.delete(c);
-          const item: GapItem = { deviceId: '*', streamId: null, fromHubMs: lag.sinceHubMs, toHubMs: hubNow(), lostFrames: lag.messages, reason: 'display-behind' };
+          const item: GapItem = {
+            deviceId: '*',
+            streamId: null,
+            fromHubMs: lag.sinceHubMs,
+            toHubMs: hubNow(),
+            lostFrames: lag.messages,
+            reason: 'display-behind',
+          };
           c.send(JSON.stringify({ t: 'gap', item } satisfies HubMessage));
         }
         for (const m of hot) c.send(m);

@@ -202,7 +202,10 @@ test('a restarted device (new routing id, numbering from 0) keeps its identity; 
   assert.equal(v.state, 'online');
   assert.equal(v.channels[0].streamId, sid, 'same display stream');
   assert.equal(rig.deviceCount, 1);
-  assert.deepEqual(rig.gaps.map((g) => [g.reason, g.lostFrames]), [['link-down', 0]]);
+  assert.deepEqual(
+    rig.gaps.map((g) => [g.reason, g.lostFrames]),
+    [['link-down', 0]],
+  );
   // The old peer no longer speaks for the device.
   new Dev(rig, 'p1', descriptor('mon-1')).heartbeat();
   assert.equal(rig.sentTo('p1', FrameType.Error).length, 1);
@@ -249,7 +252,7 @@ test('hostile bytes never throw and never disturb a valid device (unit fuzz, 20 
   good.hello();
   evil.hello();
   let seed = 1234567;
-  const u = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const u = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   const templates = [
     encodeWave({ seq: 1, tDeviceMs: T0 }, T0, new Int16Array(30)),
     encodeNumeric({ seq: 1, tDeviceMs: T0 }, [{ channel: 10, value: 1, status: 0, tMs: T0 }]),
@@ -270,20 +273,31 @@ test('hostile bytes never throw and never disturb a valid device (unit fuzz, 20 
     rig.from(u() < 0.5 ? 'evil' : `anon${i % 7}`, b);
     if (i % 20 === 0) {
       rig.advance(10);
-      const s = good.wave(5, good.now(), 0, new Int16Array(5).map(() => Math.floor(u() * 65536) - 32768)); // 500 Hz
+      const s = good.wave(
+        5,
+        good.now(),
+        0,
+        new Int16Array(5).map(() => Math.floor(u() * 65536) - 32768),
+      ); // 500 Hz
       sent += s.length;
       for (const x of s) sum += x;
     }
   }
   const got = rig.waves.filter((w) => w.deviceId === 'good-1');
-  assert.equal(got.reduce((s, w) => s + w.raw.length, 0), sent);
-  assert.equal(got.reduce((s, w) => s + Array.from(w.raw).reduce((a, x) => a + x, 0), 0), sum);
+  assert.equal(
+    got.reduce((s, w) => s + w.raw.length, 0),
+    sent,
+  );
+  assert.equal(
+    got.reduce((s, w) => s + Array.from(w.raw).reduce((a, x) => a + x, 0), 0),
+    sum,
+  );
   assert.equal(rig.view('good-1').counters.gaps, 0);
   assert.equal(rig.view('good-1').counters.malformed, 0);
   assert.ok(rig.hub.stats.malformed > 5000);
 });
 
-test('the hub\'s outputs are one event stream: device status and alarm-board changes reach the sinks', () => {
+test("the hub's outputs are one event stream: device status and alarm-board changes reach the sinks", () => {
   const rig = new Rig();
   const d = new Dev(rig, 'p1', descriptor('mon-1'));
   d.hello();

@@ -170,7 +170,9 @@ export class DisplayServer {
     this.tls = !!opts.tls;
     const limits = { maxHeaderSize: 16 * 1024, requestTimeout: 30_000, headersTimeout: 15_000 };
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => this.respond(req, res);
-    this.server = opts.tls ? https.createServer({ ...limits, cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest) : http.createServer(limits, onRequest);
+    this.server = opts.tls
+      ? https.createServer({ ...limits, cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest)
+      : http.createServer(limits, onRequest);
     // A TLS handshake that fails (a plain-HTTP client, a scanner) is that client's problem, not an error of the hub.
     this.server.on('tlsClientError', () => this.stats.parseErrors++);
     // Node answers a request its parser refuses with 400 and closes; counted here (the listener replaces the default).
@@ -181,7 +183,10 @@ export class DisplayServer {
         socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       } else socket.destroy();
     });
-    this.server.on('upgrade', this.faults.guard('http-upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head)));
+    this.server.on(
+      'upgrade',
+      this.faults.guard('http-upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head)),
+    );
   }
 
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -71,7 +71,8 @@ export function selfSigned(dataDir: string, host: string): TlsMaterial & { creat
     try {
       const m = readTls(certFile, keyFile);
       const x = new crypto.X509Certificate(m.cert);
-      if ((x.subjectAltName ?? '').includes(host.replace(/^\[|\]$/g, '')) && Date.parse(x.validTo) > Date.now() + 7 * 86400_000) return { ...m, created: false };
+      if ((x.subjectAltName ?? '').includes(host.replace(/^\[|\]$/g, '')) && Date.parse(x.validTo) > Date.now() + 7 * 86400_000)
+        return { ...m, created: false };
     } catch {
       // unusable: make a new one below
     }
@@ -80,11 +81,31 @@ export function selfSigned(dataDir: string, host: string): TlsMaterial & { creat
   try {
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '825', '-subj', '/CN=OR Hub display', '-addext', `subjectAltName=${san}`, '-keyout', keyFile, '-out', certFile],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '825',
+        '-subj',
+        '/CN=OR Hub display',
+        '-addext',
+        `subjectAltName=${san}`,
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
   } catch (e) {
-    throw new Error(`--tls-self-signed: could not make a certificate with openssl (${(e as Error).message.split('\n')[0]}); give --tls-cert and --tls-key instead`);
+    throw new Error(
+      `--tls-self-signed: could not make a certificate with openssl (${(e as Error).message.split('\n')[0]}); give --tls-cert and --tls-key instead`,
+    );
   }
   fs.chmodSync(keyFile, 0o600);
   fs.chmodSync(certFile, 0o600);

@@ -24,7 +24,8 @@ export const importCommand = defineCommand({
     json: { type: 'boolean', help: 'print the import report as JSON' },
   },
   positionals: [{ name: 'FILE', help: 'a .vital file, or a WFDB record (RECORD or RECORD.hea)', required: true }],
-  run: ({ values: f, positionals: [file], out }) => asCli('import', () => runImport({ file, dataDir: f['data-dir'], procedure: f.procedure, json: f.json }, out)),
+  run: ({ values: f, positionals: [file], out }) =>
+    asCli('import', () => runImport({ file, dataDir: f['data-dir'], procedure: f.procedure, json: f.json }, out)),
 });
 
 export const exportCommand = defineCommand({
@@ -45,7 +46,17 @@ export const exportCommand = defineCommand({
   run: ({ values: f, positionals: [recording], out }) =>
     asCli('export', () =>
       runExport(
-        { recording, dataDir: f['data-dir'], format: f.format ?? '', out: f.out ?? '', from: f.from, to: f.to, channels: f.channels, deidentify: f.deidentify, json: f.json },
+        {
+          recording,
+          dataDir: f['data-dir'],
+          format: f.format ?? '',
+          out: f.out ?? '',
+          from: f.from,
+          to: f.to,
+          channels: f.channels,
+          deidentify: f.deidentify,
+          json: f.json,
+        },
         out,
       ),
     ),

@@ -70,7 +70,9 @@ export function deviceRows(s: RecordingStore): DeviceRow[] {
 /** Distinct (rate, scale, offset) of a wave channel's blocks; reads no sample data. */
 export function waveParams(s: RecordingStore, channelId: number): { rateHz: number; scale: number; offset: number }[] {
   return (
-    s.prepared(interopSql('SELECT DISTINCT rate_hz, scale, value_offset FROM wave_blocks WHERE channel_id = ? ORDER BY rate_hz, scale, value_offset')).all(channelId) as {
+    s
+      .prepared(interopSql('SELECT DISTINCT rate_hz, scale, value_offset FROM wave_blocks WHERE channel_id = ? ORDER BY rate_hz, scale, value_offset'))
+      .all(channelId) as {
       rate_hz: number;
       scale: number;
       value_offset: number;
@@ -88,7 +90,10 @@ export function channelSpan(
   table: 'wave_blocks' | 'numeric_blocks' | 'pose_blocks',
   channelId: number,
 ): { firstMs: number | null; lastMs: number | null } {
-  const r = s.prepared(interopSql(`SELECT MIN(t0_ms) AS f, MAX(t1_ms) AS l FROM ${table} WHERE channel_id = ?`)).get(channelId) as { f: number | null; l: number | null };
+  const r = s.prepared(interopSql(`SELECT MIN(t0_ms) AS f, MAX(t1_ms) AS l FROM ${table} WHERE channel_id = ?`)).get(channelId) as {
+    f: number | null;
+    l: number | null;
+  };
   return { firstMs: r.f, lastMs: r.l };
 }
 
@@ -125,7 +130,8 @@ export function timelineTotals(s: RecordingStore, fromMs: number, toMs: number):
     ['gaps', 'from_ms', 'reason'],
     ['device_events', 't_ms', 'device_id || state || reason'],
   ] as const) {
-    const r = s.prepared(interopSql(`SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(CAST(${text} AS BLOB))), 0) AS b FROM ${table} WHERE ${col} BETWEEN ? AND ?`))
+    const r = s
+      .prepared(interopSql(`SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(CAST(${text} AS BLOB))), 0) AS b FROM ${table} WHERE ${col} BETWEEN ? AND ?`))
       .get(fromMs, toMs) as { n: number; b: number };
     rows += r.n;
     textBytes += r.b;
@@ -135,10 +141,12 @@ export function timelineTotals(s: RecordingStore, fromMs: number, toMs: number):
 
 /** Appends annotation versions as stored elsewhere (same seq, ids and hashes): the chain stays verifiable. */
 export function insertAnnotationRecords(s: RecordingStore, records: readonly AnnotationRecord[]): void {
-  const st = s.prepared(interopSql(
-    'INSERT INTO annotations (seq, entry_id, version, action, kind, t_ms, recorded_ms, role, name, text, data_json, prev_hash, hash) ' +
-      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  ));
+  const st = s.prepared(
+    interopSql(
+      'INSERT INTO annotations (seq, entry_id, version, action, kind, t_ms, recorded_ms, role, name, text, data_json, prev_hash, hash) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+  );
   for (const r of records)
     st.run(r.seq, r.entryId, r.version, r.action, r.kind, r.tMs, r.recordedMs, r.role, r.name, r.text, JSON.stringify(r.data), r.prevHash, r.hash);
 }
@@ -146,14 +154,22 @@ export function insertAnnotationRecords(s: RecordingStore, records: readonly Ann
 /** Writes a device row and its descriptor exactly as given (import of an OR Hub export). */
 export function insertDeviceRow(s: RecordingStore, d: DeviceRow): void {
   const desc = d.descriptor as { kind?: string; manufacturer?: string; model?: string; serial?: string };
-  s.prepared(interopSql('INSERT INTO devices (device_id, kind, manufacturer, model, serial, descriptor_json, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?)'))
-    .run(d.deviceId, desc.kind ?? 'other', desc.manufacturer ?? '', desc.model ?? '', desc.serial ?? '', JSON.stringify(d.descriptor), d.firstSeenMs);
+  s.prepared(interopSql('INSERT INTO devices (device_id, kind, manufacturer, model, serial, descriptor_json, first_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?)')).run(
+    d.deviceId,
+    desc.kind ?? 'other',
+    desc.manufacturer ?? '',
+    desc.model ?? '',
+    desc.serial ?? '',
+    JSON.stringify(d.descriptor),
+    d.firstSeenMs,
+  );
 }
 
 /** Writes a channel row exactly as given; returns its id. */
 export function insertChannelRow(s: RecordingStore, c: Omit<ChannelRow, 'id'>): number {
   return Number(
-    s.prepared(interopSql('INSERT INTO channels (device_id, channel, kind, label, unit, mdc, rate_hz, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'))
+    s
+      .prepared(interopSql('INSERT INTO channels (device_id, channel, kind, label, unit, mdc, rate_hz, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'))
       .run(c.deviceId, c.channel, c.kind, c.label, c.unit, c.mdc, c.rateHz, c.format).lastInsertRowid,
   );
 }
@@ -163,8 +179,13 @@ export function setCaseTimes(
   s: RecordingStore,
   c: { state: string; createdMs: number; startedMs: number | null; endedMs: number | null; lastDataMs: number | null },
 ): void {
-  s.prepared(interopSql('UPDATE case_info SET state = ?, created_ms = ?, started_ms = ?, ended_ms = ?, last_data_ms = ?'))
-    .run(c.state, c.createdMs, c.startedMs, c.endedMs, c.lastDataMs);
+  s.prepared(interopSql('UPDATE case_info SET state = ?, created_ms = ?, started_ms = ?, ended_ms = ?, last_data_ms = ?')).run(
+    c.state,
+    c.createdMs,
+    c.startedMs,
+    c.endedMs,
+    c.lastDataMs,
+  );
 }
 
 const declared = new Map<string, Sql>();

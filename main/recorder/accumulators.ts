@@ -105,7 +105,22 @@ export class WaveAccumulator {
     if (this.count <= this.committed) return;
     const x = concatSamples(this.chunks, this.count, this.format === 'f32', this.committed);
     const data = encodeWave(x);
-    this.partialIds.push(store.insertWaveBlock({ channelId: this.channelId, t0Ms: this.timeOf(this.committed), t1Ms: this.timeOf(this.count - 1), rateHz: this.rateHz, count: x.length, codec: data[0], scale: this.scale, offset: this.offset, data }, true));
+    this.partialIds.push(
+      store.insertWaveBlock(
+        {
+          channelId: this.channelId,
+          t0Ms: this.timeOf(this.committed),
+          t1Ms: this.timeOf(this.count - 1),
+          rateHz: this.rateHz,
+          count: x.length,
+          codec: data[0],
+          scale: this.scale,
+          offset: this.offset,
+          data,
+        },
+        true,
+      ),
+    );
     this.committed = this.count;
   }
 
@@ -114,7 +129,20 @@ export class WaveAccumulator {
     if (this.count === 0) return;
     const x = concatSamples(this.chunks, this.count, this.format === 'f32');
     const data = encodeWave(x);
-    store.insertWaveBlock({ channelId: this.channelId, t0Ms: this.timeOf(0), t1Ms: this.timeOf(this.count - 1), rateHz: this.rateHz, count: this.count, codec: data[0], scale: this.scale, offset: this.offset, data }, false);
+    store.insertWaveBlock(
+      {
+        channelId: this.channelId,
+        t0Ms: this.timeOf(0),
+        t1Ms: this.timeOf(this.count - 1),
+        rateHz: this.rateHz,
+        count: this.count,
+        codec: data[0],
+        scale: this.scale,
+        offset: this.offset,
+        data,
+      },
+      false,
+    );
     store.deleteBlocks('wave_blocks', this.partialIds);
     this.chunks = [];
     this.count = 0;

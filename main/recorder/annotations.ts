@@ -66,7 +66,8 @@ export function validatePresets(raw: unknown): PresetsResult {
     if (typeof e?.kind !== 'string' || !KIND_RE.test(e.kind)) return { ok: false, error: `preset ${i}: kind must match ${KIND_RE.source}` };
     if ((FREE_KINDS as readonly string[]).includes(e.kind)) return { ok: false, error: `preset ${i}: kind "${e.kind}" is reserved` };
     if (typeof e.label !== 'string' || e.label.length === 0 || e.label.length > 40) return { ok: false, error: `preset ${i}: label must be 1..40 characters` };
-    if (typeof e.shortcut !== 'string' || !SHORTCUT_RE.test(e.shortcut)) return { ok: false, error: `preset ${i}: shortcut "${String(e.shortcut)}" is not like Alt+1, Ctrl+Shift+I or F5` };
+    if (typeof e.shortcut !== 'string' || !SHORTCUT_RE.test(e.shortcut))
+      return { ok: false, error: `preset ${i}: shortcut "${String(e.shortcut)}" is not like Alt+1, Ctrl+Shift+I or F5` };
     if (kinds.has(e.kind)) return { ok: false, error: `preset ${i}: duplicate kind ${e.kind}` };
     if (keys.has(e.shortcut)) return { ok: false, error: `preset ${i}: duplicate shortcut ${e.shortcut}` };
     kinds.add(e.kind);
@@ -126,7 +127,9 @@ export function canonicalJson(v: unknown): string {
   }
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
 }
 
@@ -171,9 +174,11 @@ export function resolveFields(input: AnnotationPatch & { agoMs?: number }, prese
   const data: Record<string, string | number> = {};
   if (kind === 'note' && text.trim() === '') return { ok: false, error: 'a note needs text' };
   if (kind === 'bolus') {
-    if (typeof input.drug !== 'string' || input.drug.trim() === '' || input.drug.length > 80) return { ok: false, error: 'a bolus needs a drug name (1..80 characters)' };
+    if (typeof input.drug !== 'string' || input.drug.trim() === '' || input.drug.length > 80)
+      return { ok: false, error: 'a bolus needs a drug name (1..80 characters)' };
     if (typeof input.dose !== 'number' || !Number.isFinite(input.dose) || input.dose <= 0) return { ok: false, error: 'a bolus needs a dose greater than 0' };
-    if (typeof input.unit !== 'string' || !/^[A-Za-zµμ/%.0-9[\]]{1,16}$/.test(input.unit)) return { ok: false, error: 'a bolus needs a unit such as mg, mcg, g, ml, IU' };
+    if (typeof input.unit !== 'string' || !/^[A-Za-zµμ/%.0-9[\]]{1,16}$/.test(input.unit))
+      return { ok: false, error: 'a bolus needs a unit such as mg, mcg, g, ml, IU' };
     data.drug = input.drug.trim();
     data.dose = input.dose;
     data.unit = input.unit;
@@ -198,7 +203,11 @@ export function resolveWho(role: string | undefined, name: string | undefined, t
     return { ok: true, value: { role, name } };
   }
   const members = team.filter((m) => m.role === role);
-  if (members.length === 0) return { ok: false, error: `who: role "${role}" is not on this case's team (roles: ${[...new Set(team.map((m) => m.role))].join(', ') || 'none'}, or "${INTEGRATION_ROLE}")` };
+  if (members.length === 0)
+    return {
+      ok: false,
+      error: `who: role "${role}" is not on this case's team (roles: ${[...new Set(team.map((m) => m.role))].join(', ') || 'none'}, or "${INTEGRATION_ROLE}")`,
+    };
   if (name === undefined) return { ok: true, value: members[0] };
   const m = members.find((x) => x.name === name);
   if (!m) return { ok: false, error: `who: "${name}" is not the ${role} on this case's team` };

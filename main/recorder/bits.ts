@@ -111,7 +111,10 @@ export class BitReader {
   private bytePos: number;
   private bitPos = 0;
 
-  constructor(private readonly buf: Uint8Array, start = 0) {
+  constructor(
+    private readonly buf: Uint8Array,
+    start = 0,
+  ) {
     this.bytePos = start;
   }
 

@@ -21,7 +21,10 @@ function fixture(): { dir: string; id: string } {
   const ch = s.channelId('mon', 0, 'wave', 500, 'i16');
   const x = Int16Array.from({ length: 2000 }, (_, i) => i % 50);
   s.insertWaveBlock({ channelId: ch, t0Ms: T0, t1Ms: T0 + 3998, rateHz: 500, count: 2000, codec: 5, scale: 0.005, offset: 0, data: encodeWave(x) }, false);
-  s.insertWaveBlock({ channelId: ch, t0Ms: T0 + 5000, t1Ms: T0 + 8998, rateHz: 500, count: 2000, codec: 5, scale: 0.005, offset: 0, data: encodeWave(x) }, false);
+  s.insertWaveBlock(
+    { channelId: ch, t0Ms: T0 + 5000, t1Ms: T0 + 8998, rateHz: 500, count: 2000, codec: 5, scale: 0.005, offset: 0, data: encodeWave(x) },
+    false,
+  );
   s.insertGap({ deviceId: 'mon', channel: -1, fromMs: T0 + 3998, toMs: T0 + 5000, lostFrames: 3, reason: 'sequence' });
   s.appendAnnotation({ action: 'create', input: { kind: 'time-out', role: 'surgeon', tMs: T0 + 1000 } }, DEFAULT_PRESETS, T0 + 1000);
   const detailJson = '{"kind":"physiological"}';
@@ -50,7 +53,10 @@ test('recordings list prints a table and --json', async () => {
   assert.match(t.lines[1], new RegExp(`^${id}\trecording\tLap chole\tOR 3\t2026-01-02T13:04:00.000Z\t0h00m09s\t`));
   const j = await run('recordings', 'list', '--json', '--data-dir', dir);
   const rows = JSON.parse(j.lines[0]) as { id: string; state: string; durationMs: number }[];
-  assert.deepEqual(rows.map((r) => [r.id, r.state, r.durationMs]), [[id, 'recording', 8998]]);
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.state, r.durationMs]),
+    [[id, 'recording', 8998]],
+  );
 });
 
 test("recordings show lists the alarm engine's state changes with who", async () => {
@@ -62,17 +68,37 @@ test("recordings show lists the alarm engine's state changes with who", async ()
   assert.equal(t.lines[at + 2], '  2026-01-02T13:04:02.500Z  acknowledged  high  HR EXTREMELY HIGH 170 > 150  (mon/10/high)  by Dr A');
   type Shown = { alarms: { action: string; who: string; detail: { kind: string } }[] };
   const j = JSON.parse((await run('recordings', 'show', id, '--json', '--data-dir', dir)).lines[0]) as Shown;
-  assert.deepEqual(j.alarms.map((a) => [a.action, a.who, a.detail.kind]), [['raised', '', 'physiological'], ['acknowledged', 'Dr A', 'physiological']]);
+  assert.deepEqual(
+    j.alarms.map((a) => [a.action, a.who, a.detail.kind]),
+    [
+      ['raised', '', 'physiological'],
+      ['acknowledged', 'Dr A', 'physiological'],
+    ],
+  );
 });
 
 test('recordings show gives channels with first and last sample time and count, gaps and annotations, never patient identifiers', async () => {
   const { dir, id } = fixture();
   const j = await run('recordings', 'show', id, '--json', '--data-dir', dir);
   assert.equal(j.code, 0);
-  const v = JSON.parse(j.lines[0]) as { channels: { firstMs: number; lastMs: number; samples: number }[]; gaps: { reason: string }[]; annotations: { kind: string }[]; patientIdentifiers: string };
-  assert.deepEqual(v.channels.map((c) => [c.firstMs, c.lastMs, c.samples]), [[T0, T0 + 8998, 4000]]);
-  assert.deepEqual(v.gaps.map((g) => g.reason), ['sequence']);
-  assert.deepEqual(v.annotations.map((a) => a.kind), ['time-out']);
+  const v = JSON.parse(j.lines[0]) as {
+    channels: { firstMs: number; lastMs: number; samples: number }[];
+    gaps: { reason: string }[];
+    annotations: { kind: string }[];
+    patientIdentifiers: string;
+  };
+  assert.deepEqual(
+    v.channels.map((c) => [c.firstMs, c.lastMs, c.samples]),
+    [[T0, T0 + 8998, 4000]],
+  );
+  assert.deepEqual(
+    v.gaps.map((g) => g.reason),
+    ['sequence'],
+  );
+  assert.deepEqual(
+    v.annotations.map((a) => a.kind),
+    ['time-out'],
+  );
   assert.equal(v.patientIdentifiers, 'present (not shown)');
   assert.ok(!j.lines[0].includes('MRN-9'));
   const t = await run('recordings', 'show', id, '--data-dir', dir);
@@ -95,13 +121,25 @@ test('annotate adds back-dated markers, boluses and blood loss; bad input is a o
   const ack = JSON.parse(a.lines[0]) as { tMs: number; seq: number };
   assert.ok(ack.tMs >= before - 120000 && ack.tMs <= Date.now() - 120000);
   assert.equal(ack.seq, 2);
-  assert.equal((await run('annotate', '--data-dir', dir, '--case', id, '--kind', 'bolus', '--drug', 'Propofol', '--dose', '150', '--unit', 'mg', '--role', 'surgeon')).code, 0);
+  assert.equal(
+    (await run('annotate', '--data-dir', dir, '--case', id, '--kind', 'bolus', '--drug', 'Propofol', '--dose', '150', '--unit', 'mg', '--role', 'surgeon'))
+      .code,
+    0,
+  );
   const scan = await run('annotate', '--data-dir', dir, '--case', id, '--kind', 'blood-loss', '--ml', '250', '--name', 'scanner-2');
   assert.equal(scan.code, 0);
   assert.match(scan.lines[0], /^annotated blood-loss at .* as entry [0-9a-f-]{36} \(seq 4\)$/);
   const s = RecordingStore.open(recordingPath(dir, id), { readonly: true });
   const hist = s.annotationHistory();
-  assert.deepEqual(hist.map((h) => [h.kind, h.role, h.name]), [['time-out', 'surgeon', 'A. Surgeon'], ['incision', 'surgeon', 'A. Surgeon'], ['bolus', 'surgeon', 'A. Surgeon'], ['blood-loss', 'integration', 'scanner-2']]);
+  assert.deepEqual(
+    hist.map((h) => [h.kind, h.role, h.name]),
+    [
+      ['time-out', 'surgeon', 'A. Surgeon'],
+      ['incision', 'surgeon', 'A. Surgeon'],
+      ['bolus', 'surgeon', 'A. Surgeon'],
+      ['blood-loss', 'integration', 'scanner-2'],
+    ],
+  );
   assert.deepEqual(hist[2].data, { drug: 'Propofol', dose: 150, unit: 'mg' });
   s.close();
 
@@ -127,7 +165,7 @@ test('verify checks the chain: exit 0 when intact, 1 with the problem when an en
   assert.deepEqual(ok, { code: 0, lines: ['OK: 1 annotation entries, hash chain intact'], errors: [] });
   const file = recordingPath(dir, id);
   assert.equal((await run('verify', file)).code, 0);
-  withRawDb(file, (db) => db.exec("DROP TRIGGER annotations_no_update; UPDATE annotations SET t_ms = t_ms - 60000"));
+  withRawDb(file, (db) => db.exec('DROP TRIGGER annotations_no_update; UPDATE annotations SET t_ms = t_ms - 60000'));
   const bad = await run('verify', file);
   assert.equal(bad.code, 1);
   assert.deepEqual(bad.lines, ['BROKEN: 1 problem(s) in 1 annotation entries', '  entry seq 1: content does not match its hash (altered)']);
@@ -159,7 +197,9 @@ test('verify detects a rewrite of the whole chain with recomputed hashes: the he
   const heads = fs.readFileSync(path.join(dir, 'annotation-heads.log'), 'utf8').trim().split('\n');
   assert.equal(heads.length, 2, 'one anchored head per committed entry');
   assert.equal((fs.statSync(path.join(dir, 'annotation-heads.log')).mode & 0o777).toString(8), '600');
-  const shown = JSON.parse((await run('recordings', 'show', id, '--data-dir', dir, '--json')).lines[0]) as { annotationHead: { seq: number; hash: string; anchored: boolean } };
+  const shown = JSON.parse((await run('recordings', 'show', id, '--data-dir', dir, '--json')).lines[0]) as {
+    annotationHead: { seq: number; hash: string; anchored: boolean };
+  };
   assert.equal(shown.annotationHead.seq, 2);
   assert.equal(shown.annotationHead.anchored, true);
   assert.equal(shown.annotationHead.hash, JSON.parse(heads[1]).hash);
@@ -171,7 +211,21 @@ test('verify detects a rewrite of the whole chain with recomputed hashes: the he
     let prev = genesisHash(id);
     for (const r of rows) {
       const text = r.kind === 'note' ? 'no bleeding' : (r.text as string);
-      const rec = { seq: r.seq as number, caseId: id, entryId: r.entry_id as string, version: r.version as number, action: r.action as 'create', kind: r.kind as string, tMs: r.t_ms as number, recordedMs: r.recorded_ms as number, role: r.role as string, name: r.name as string, text, data: JSON.parse(r.data_json as string), prevHash: prev };
+      const rec = {
+        seq: r.seq as number,
+        caseId: id,
+        entryId: r.entry_id as string,
+        version: r.version as number,
+        action: r.action as 'create',
+        kind: r.kind as string,
+        tMs: r.t_ms as number,
+        recordedMs: r.recorded_ms as number,
+        role: r.role as string,
+        name: r.name as string,
+        text,
+        data: JSON.parse(r.data_json as string),
+        prevHash: prev,
+      };
       const hash = hashRecord(rec);
       db.prepare('UPDATE annotations SET text = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(text, prev, hash, r.seq);
       prev = hash;

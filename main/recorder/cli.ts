@@ -58,7 +58,18 @@ const list = defineCommand({
         try {
           const c = s.caseInfo();
           const end = c.endedMs ?? c.lastDataMs ?? s.lastDataMs() ?? c.startedMs ?? c.createdMs;
-          return { id: c.id, state: c.state, procedure: c.procedure, room: c.room, createdMs: c.createdMs, startedMs: c.startedMs, endedMs: c.endedMs, durationMs: c.startedMs === null ? 0 : end - c.startedMs, bytes: fileSize(f), file: f };
+          return {
+            id: c.id,
+            state: c.state,
+            procedure: c.procedure,
+            room: c.room,
+            createdMs: c.createdMs,
+            startedMs: c.startedMs,
+            endedMs: c.endedMs,
+            durationMs: c.startedMs === null ? 0 : end - c.startedMs,
+            bytes: fileSize(f),
+            file: f,
+          };
         } finally {
           s.close();
         }
@@ -127,18 +138,27 @@ const show = defineCommand({
       out(`devices (${devices.length}): ${devices.map((d) => `${d.deviceId} (${d.kind})`).join(', ') || '-'}`);
       out(`channels (${channels.length}):`);
       out(['  DEVICE', 'CH', 'KIND', 'LABEL', 'RATE', 'FIRST', 'LAST', 'SAMPLES'].join('\t'));
-      for (const ch of channels) out([`  ${ch.deviceId}`, ch.channel, ch.kind, ch.label || '-', ch.rateHz ?? '-', iso(ch.firstMs), iso(ch.lastMs), ch.samples].join('\t'));
+      for (const ch of channels)
+        out([`  ${ch.deviceId}`, ch.channel, ch.kind, ch.label || '-', ch.rateHz ?? '-', iso(ch.firstMs), iso(ch.lastMs), ch.samples].join('\t'));
       out(`gaps (${gaps.length}):`);
-      for (const g of gaps) out(`  ${iso(g.fromMs)} .. ${iso(g.toMs)}  ${g.deviceId}${g.channel >= 0 ? `/${g.channel}` : ''}  ${g.reason}${g.lostFrames ? `, ${g.lostFrames} frames lost` : ''}`);
-      for (const d of s.dicomShown(-Infinity, Infinity)) out(`images shown ${iso(d.tMs)}: ${d.modality ?? ''} ${d.description ?? ''} (${d.seriesUid}) from ${d.source ?? '-'}`);
-      for (const r of s.registrations(-Infinity, Infinity)) out(`registration ${iso(r.tMs)}: ${r.method ?? ''}, FRE ${r.freMm?.toFixed(2) ?? '-'} mm (series ${r.seriesUid ?? '-'})`);
+      for (const g of gaps)
+        out(
+          `  ${iso(g.fromMs)} .. ${iso(g.toMs)}  ${g.deviceId}${g.channel >= 0 ? `/${g.channel}` : ''}  ${g.reason}${g.lostFrames ? `, ${g.lostFrames} frames lost` : ''}`,
+        );
+      for (const d of s.dicomShown(-Infinity, Infinity))
+        out(`images shown ${iso(d.tMs)}: ${d.modality ?? ''} ${d.description ?? ''} (${d.seriesUid}) from ${d.source ?? '-'}`);
+      for (const r of s.registrations(-Infinity, Infinity))
+        out(`registration ${iso(r.tMs)}: ${r.method ?? ''}, FRE ${r.freMm?.toFixed(2) ?? '-'} mm (series ${r.seriesUid ?? '-'})`);
       out(`alarm changes (${alarmLog.length}):`);
       const PRIORITY = ['info', 'low', 'medium', 'high'];
       for (const a of alarmLog) {
         out(`  ${iso(a.tMs)}  ${a.action}  ${PRIORITY[a.priority] ?? a.priority}  ${a.text}  (${a.key})${a.who ? `  by ${a.who}` : ''}`);
       }
       out(`annotations (${annotations.length}, ${versions} versions):`);
-      if (annotationHead) out(`  chain head: seq ${annotationHead.seq} ${annotationHead.hash} (${annotationHead.anchored ? 'anchored in the data dir' : 'NOT matching the anchored head: run or-hub verify'})`);
+      if (annotationHead)
+        out(
+          `  chain head: seq ${annotationHead.seq} ${annotationHead.hash} (${annotationHead.anchored ? 'anchored in the data dir' : 'NOT matching the anchored head: run or-hub verify'})`,
+        );
       for (const a of annotations) {
         const d = a.kind === 'bolus' ? ` ${a.data.drug} ${a.data.dose} ${a.data.unit}` : a.kind === 'blood-loss' ? ` ${a.data.ml} ml` : '';
         out(`  ${iso(a.tMs)}  ${a.kind}${d}${a.text ? ` "${a.text}"` : ''}  by ${a.role} ${a.name}${a.version > 1 ? `  (v${a.version})` : ''}  ${a.entryId}`);
@@ -205,7 +225,18 @@ export function annotationInput(f: AnnotateValues): AnnotationInput {
   if (f.ago !== undefined && agoMs === undefined) throw new UsageError(`--ago must be a duration like 2m, 90s or 1h30m, not "${f.ago}"`);
   const role = f.role ?? INTEGRATION_ROLE;
   const name = f.name ?? (f.role === undefined ? 'terminal' : undefined);
-  return { kind: f.kind, role, name, text: f.text, drug: f.drug, dose: f.dose, unit: f.unit, bloodLossMl: f.ml, agoMs, ...(f.confirm ? { confirmed: true } : {}) };
+  return {
+    kind: f.kind,
+    role,
+    name,
+    text: f.text,
+    drug: f.drug,
+    dose: f.dose,
+    unit: f.unit,
+    bloodLossMl: f.ml,
+    agoMs,
+    ...(f.confirm ? { confirmed: true } : {}),
+  };
 }
 
 export function printAnnotationAck(f: AnnotateValues, ack: AnnotationAck, out: Out, suffix = ''): void {

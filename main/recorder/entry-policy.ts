@@ -52,7 +52,10 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 export function checkEntry(f: ResolvedFields, caseStartMs: number, policy: EntryPolicy, confirmed: boolean): Checked<{ needsConfirmation: boolean }> {
   const earliest = caseStartMs - policy.leadMs;
   if (f.tMs < earliest) {
-    return { ok: false, error: `an entry cannot be dated before ${iso(earliest)} (the case started ${iso(caseStartMs)}, at most ${policy.leadMs / 60_000} min earlier)` };
+    return {
+      ok: false,
+      error: `an entry cannot be dated before ${iso(earliest)} (the case started ${iso(caseStartMs)}, at most ${policy.leadMs / 60_000} min earlier)`,
+    };
   }
   const check = (what: string, v: number, unit: string, lim: NumberLimit): Checked<{ needsConfirmation: boolean }> => {
     if (v > lim.hard) return { ok: false, error: `${what} ${v} ${unit} is not plausible (at most ${lim.hard} ${unit})` };

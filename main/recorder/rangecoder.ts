@@ -16,7 +16,10 @@ export class RangeEncoder {
   private cache = 0;
   private cacheSize = 1;
 
-  constructor(capacity = 256, private readonly shift = 4) {
+  constructor(
+    capacity = 256,
+    private readonly shift = 4,
+  ) {
     this.out = new Uint8Array(Math.max(16, capacity));
   }
 
@@ -86,7 +89,11 @@ export class RangeDecoder {
   private range = 0xffffffff;
   private code = 0;
 
-  constructor(private readonly buf: Uint8Array, start: number, private readonly shift = 4) {
+  constructor(
+    private readonly buf: Uint8Array,
+    start: number,
+    private readonly shift = 4,
+  ) {
     this.pos = start;
     for (let i = 0; i < 5; i++) this.code = (this.code * 256 + this.next()) % 0x100000000;
   }

@@ -59,7 +59,11 @@ export class OverflowTracker {
 
   start(key: string, deviceId: string, channel: number, tMs: number): void {
     if (!this.dropping.has(key)) this.dropping.set(key, { deviceId, channel, fromMs: tMs });
-    this.alarms.set('REC_OVERFLOW', true, `Recording is dropping data: ${Math.round(this.maxBytes / 1048576)} MiB waiting for the disk. The live display is unaffected.`);
+    this.alarms.set(
+      'REC_OVERFLOW',
+      true,
+      `Recording is dropping data: ${Math.round(this.maxBytes / 1048576)} MiB waiting for the disk. The live display is unaffected.`,
+    );
   }
 
   /** Ends the channel's dropped span at `tMs`: its gap row is handed to `push`. */

@@ -9,7 +9,10 @@ import type { RequestMap, RequestType, StatusMessage, WorkerMessage } from './pr
 
 export class RecorderError extends Error {
   override name = 'RecorderError';
-  constructor(message: string, readonly code: string = 'REC_ERROR') {
+  constructor(
+    message: string,
+    readonly code: string = 'REC_ERROR',
+  ) {
     super(message);
   }
 }

@@ -70,7 +70,15 @@ function feed(rec: Recorder, t0: number, seconds: number): { ecg: number[]; plet
       rec.wave({ deviceId: 'mon-1', channel: 1, t0HubMs: tf, rateHz: 125, raw: p, scale: 1, offset: 0 });
     }
     if (f % 20 === 0) rec.numeric('mon-1', 10, tf, 60 + (f % 40) / 20, 0);
-    if (f % 3 === 0) rec.pose('mon-1', 20, tf, 0.9, 0, Float32Array.from({ length: 16 }, (_, k) => k + f / 100));
+    if (f % 3 === 0)
+      rec.pose(
+        'mon-1',
+        20,
+        tf,
+        0.9,
+        0,
+        Float32Array.from({ length: 16 }, (_, k) => k + f / 100),
+      );
   }
   return { ecg, pleth };
 }
@@ -84,7 +92,15 @@ test('records a case end to end: waves bit-exact, numerics, poses, alarms, setti
   const rec = await Recorder.open({ dataDir: dir });
   assert.equal(rec.case, null);
   rec.deviceOnline(MON, Date.now());
-  const info = await rec.createCase({ procedure: 'Lap chole', room: 'OR 3', team: [{ role: 'surgeon', name: 'A. Surgeon' }, { role: 'anaesthetist', name: 'B. Gas' }], patient: { identifier: 'MRN-1' } });
+  const info = await rec.createCase({
+    procedure: 'Lap chole',
+    room: 'OR 3',
+    team: [
+      { role: 'surgeon', name: 'A. Surgeon' },
+      { role: 'anaesthetist', name: 'B. Gas' },
+    ],
+    patient: { identifier: 'MRN-1' },
+  });
   assert.equal(info.state, 'created');
   await assert.rejects(rec.createCase({ procedure: 'other' }), /still created/);
   const started = await rec.startRecording();
@@ -98,16 +114,32 @@ test('records a case end to end: waves bit-exact, numerics, poses, alarms, setti
   rec.gap({ deviceId: 'mon-1', channel: -1, fromHubMs: t0 + 7000, toHubMs: t0 + 7100, lostFrames: 2, reason: 'sequence' });
   rec.deviceState('mon-1', 'stale', t0 + 7000, 'no heartbeat');
   rec.dicomShown({ tMs: t0 + 800, seriesUid: '1.2.3', modality: 'CT', description: 'Head' });
-  rec.registration({ tMs: t0 + 900, seriesUid: '1.2.3', trackerDeviceId: 'nav', method: 'paired-points', matrix: Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 1 : 0)), freMm: 0.8 });
+  rec.registration({
+    tMs: t0 + 900,
+    seriesUid: '1.2.3',
+    trackerDeviceId: 'nav',
+    method: 'paired-points',
+    matrix: Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 1 : 0)),
+    freMm: 0.8,
+  });
   const ack = await rec.annotate({ kind: 'incision', agoMs: 120000, role: 'surgeon' });
   assert.equal(ack.version, 1);
   const bolus = await rec.annotate({ kind: 'bolus', drug: 'Fentanyl', dose: 100, unit: 'mcg', role: 'anaesthetist' });
   await rec.editAnnotation(bolus.entryId, { dose: 50 }, { role: 'anaesthetist' });
   await assert.rejects(rec.annotate({ kind: 'blood-loss', role: 'surgeon' }), /millilitres/);
   const tl = await rec.timeline();
-  assert.deepEqual(tl.markers.map((m) => m.kind), ['incision', 'bolus']);
-  assert.deepEqual(tl.alarms.map((a) => [a.fromMs, a.toMs, a.text]), [[t0 + 1000, t0 + 3000, 'Asystole']]);
-  assert.deepEqual(tl.gaps.map((g) => g.reason), ['sequence']);
+  assert.deepEqual(
+    tl.markers.map((m) => m.kind),
+    ['incision', 'bolus'],
+  );
+  assert.deepEqual(
+    tl.alarms.map((a) => [a.fromMs, a.toMs, a.text]),
+    [[t0 + 1000, t0 + 3000, 'Asystole']],
+  );
+  assert.deepEqual(
+    tl.gaps.map((g) => g.reason),
+    ['sequence'],
+  );
   assert.equal((await rec.annotationHistory(bolus.entryId)).length, 2);
   const ended = await rec.endCase();
   assert.equal(ended.state, 'ended');
@@ -127,15 +159,24 @@ test('records a case end to end: waves bit-exact, numerics, poses, alarms, setti
   assert.equal(w.scale[0], 0.005);
   const p = s.readWave(ch.get(1)!.id, t0, t0 + 20000);
   assert.deepEqual(Array.from(p.raw), Array.from(Float32Array.from(pleth)));
-  assert.deepEqual(s.readNumerics(ch.get(10)!.id, t0, t0 + 20000).map((n) => n.tMs), Array.from({ length: 10 }, (_, i) => t0 + i * 1000));
+  assert.deepEqual(
+    s.readNumerics(ch.get(10)!.id, t0, t0 + 20000).map((n) => n.tMs),
+    Array.from({ length: 10 }, (_, i) => t0 + i * 1000),
+  );
   const poses = s.readPoses(ch.get(20)!.id, t0, t0 + 20000);
   assert.equal(poses.length, 67);
   assert.equal(poses[1].matrix[2], Math.fround(2 + 3 / 100));
-  assert.deepEqual(withRawDb(files[0], (db) => db.prepare('SELECT COUNT(*) AS n FROM wave_blocks WHERE partial = 1').get()), { n: 0 });
+  assert.deepEqual(
+    withRawDb(files[0], (db) => db.prepare('SELECT COUNT(*) AS n FROM wave_blocks WHERE partial = 1').get()),
+    { n: 0 },
+  );
   assert.equal(s.alarms(t0, t0 + 10000).length, 2);
   assert.equal(s.settings(t0, t0 + 10000)[0].text, 'sweep 25 mm/s');
   assert.equal(s.events(t0, t0 + 10000)[0].code, 'LEAD_OFF');
-  assert.deepEqual(s.deviceEvents(0, t0 + 10000).map((e) => e.state), ['online', 'stale']);
+  assert.deepEqual(
+    s.deviceEvents(0, t0 + 10000).map((e) => e.state),
+    ['online', 'stale'],
+  );
   assert.equal(s.dicomShown(t0, t0 + 1000)[0].seriesUid, '1.2.3');
   assert.equal(s.registrations(t0, t0 + 1000)[0].freMm, 0.8);
   assert.equal(s.patient()?.identifier, 'MRN-1');
@@ -226,9 +267,23 @@ test('memory stays bounded while the disk fails: excess is dropped, counted and 
 
 test('presets come from annotation-presets.json in the data dir, or the standard moments when it is invalid', async () => {
   const dir = tmpDir();
-  fs.writeFileSync(path.join(dir, PRESETS_FILE), JSON.stringify({ presets: [{ kind: 'tourniquet-on', label: 'Tourniquet on', shortcut: 'Ctrl+T' }, { kind: 'incision', label: 'Incision', shortcut: 'F4' }] }));
+  fs.writeFileSync(
+    path.join(dir, PRESETS_FILE),
+    JSON.stringify({
+      presets: [
+        { kind: 'tourniquet-on', label: 'Tourniquet on', shortcut: 'Ctrl+T' },
+        { kind: 'incision', label: 'Incision', shortcut: 'F4' },
+      ],
+    }),
+  );
   const rec = await Recorder.open({ dataDir: dir });
-  assert.deepEqual(rec.presets.map((p) => [p.kind, p.shortcut]), [['tourniquet-on', 'Ctrl+T'], ['incision', 'F4']]);
+  assert.deepEqual(
+    rec.presets.map((p) => [p.kind, p.shortcut]),
+    [
+      ['tourniquet-on', 'Ctrl+T'],
+      ['incision', 'F4'],
+    ],
+  );
   await rec.createCase({ procedure: 'TKA', team: [{ role: 'surgeon', name: 'S' }] });
   const a = await rec.annotate({ kind: 'tourniquet-on', role: 'surgeon' });
   assert.equal(a.version, 1);

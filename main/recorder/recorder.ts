@@ -332,7 +332,10 @@ export class Recorder extends EventEmitter implements HubSink {
   }
 
   gap(g: GapRecord): void {
-    this.row({ k: 'gap', deviceId: g.deviceId, channel: g.channel, fromMs: g.fromHubMs, toMs: g.toHubMs, lostFrames: g.lostFrames, reason: g.reason }, g.toHubMs);
+    this.row(
+      { k: 'gap', deviceId: g.deviceId, channel: g.channel, fromMs: g.fromHubMs, toMs: g.toHubMs, lostFrames: g.lostFrames, reason: g.reason },
+      g.toHubMs,
+    );
   }
 
   // ------------------------------------------------------------ buffering

@@ -16,7 +16,10 @@ const bits = (x: ArrayBufferView) => Array.from(new Uint8Array(x.buffer, x.byteO
 
 test('every codec tag has golden fixtures, and each fixture starts with its tag', () => {
   assert.deepEqual(TAGS, [1, 2, 3, 4, 5, 6]);
-  assert.deepEqual([...new Set(fixtures.cases.map((c) => c.tag))].sort((a, b) => a - b), TAGS);
+  assert.deepEqual(
+    [...new Set(fixtures.cases.map((c) => c.tag))].sort((a, b) => a - b),
+    TAGS,
+  );
   for (const c of fixtures.cases) assert.equal(bytes(c)[0], c.tag, c.name);
 });
 

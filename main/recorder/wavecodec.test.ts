@@ -40,7 +40,8 @@ test('IntAC round-trips random, constant, extreme and short blocks exactly', () 
     const enc = encodeIntsAC(x);
     assert.equal(enc[0], WaveCodec.IntAC, name);
     assert.deepEqual(decodeIntsAC(enc), x, name);
-    for (let order = 0; order <= Math.min(3, x.length); order++) assert.deepEqual(decodeIntsAC(encodeIntsAC(x, WaveCodec.IntAC, order)), x, `${name} order ${order}`);
+    for (let order = 0; order <= Math.min(3, x.length); order++)
+      assert.deepEqual(decodeIntsAC(encodeIntsAC(x, WaveCodec.IntAC, order)), x, `${name} order ${order}`);
   }
 });
 

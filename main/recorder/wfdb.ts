@@ -64,7 +64,10 @@ export class WfdbError extends Error {
 
 /** Parses the text of a single-segment .hea file. Throws WfdbError on anything it cannot read. */
 export function parseWfdbHeader(text: string): WfdbHeader {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   if (lines.length === 0) throw new WfdbError('parseWfdbHeader: empty header');
   const rec = lines[0].split(/\s+/);
   const name = rec[0];
@@ -99,19 +102,28 @@ export function parseWfdbHeader(text: string): WfdbHeader {
       description: f.slice(8).join(' '),
     });
   }
-  const comments = text.split(/\r?\n/).filter((l) => l.trim().startsWith('#')).map((l) => l.trim().slice(1).trim());
+  const comments = text
+    .split(/\r?\n/)
+    .filter((l) => l.trim().startsWith('#'))
+    .map((l) => l.trim().slice(1).trim());
   return { name, frameHz, frames, signals, baseTime: rec[4], baseDate: rec[5], comments };
 }
 
 /** True when a header text is a multi-segment master header ("name/nseg ..."). */
 export function isMultiSegment(text: string): boolean {
-  const first = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+  const first = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l !== '' && !l.startsWith('#'));
   return first !== undefined && /^\S+\/\d+\s/.test(first);
 }
 
 /** Parses a multi-segment master header: record line "name/nseg nsig fs frames [time date]", then one line per segment. */
 export function parseWfdbMultiHeader(text: string): WfdbMultiHeader {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const rec = (lines[0] ?? '').split(/\s+/);
   const m = /^(\S+)\/(\d+)$/.exec(rec[0] ?? '');
   if (!m) throw new WfdbError(`parseWfdbMultiHeader: ${rec[0]} is not a multi-segment record line`);
@@ -119,10 +131,19 @@ export function parseWfdbMultiHeader(text: string): WfdbMultiHeader {
   const segments: { name: string; frames: number }[] = [];
   for (let i = 0; i < nseg; i++) {
     const f = (lines[1 + i] ?? '').split(/\s+/);
-    if (f.length < 2 || !/^\d+$/.test(f[1])) throw new WfdbError(`parseWfdbMultiHeader: ${m[1]} declares ${nseg} segments, segment line ${i + 1} is "${lines[1 + i] ?? ''}"`);
+    if (f.length < 2 || !/^\d+$/.test(f[1]))
+      throw new WfdbError(`parseWfdbMultiHeader: ${m[1]} declares ${nseg} segments, segment line ${i + 1} is "${lines[1 + i] ?? ''}"`);
     segments.push({ name: f[0], frames: Number(f[1]) });
   }
-  return { name: m[1], nsig: Number(rec[1]), frameHz: Number((rec[2] ?? '250').split('/')[0]), frames: Number(rec[3] ?? 0), segments, baseTime: rec[4], baseDate: rec[5] };
+  return {
+    name: m[1],
+    nsig: Number(rec[1]),
+    frameHz: Number((rec[2] ?? '250').split('/')[0]),
+    frames: Number(rec[3] ?? 0),
+    segments,
+    baseTime: rec[4],
+    baseDate: rec[5],
+  };
 }
 
 /** Unix ms of a record's base time and date (taken as UTC), or undefined when the header gives none. */
@@ -140,7 +161,9 @@ export function wfdbBaseMs(baseTime: string | undefined, baseDate: string | unde
 function unpack212(bytes: Uint8Array, count: number): Int32Array {
   const out = new Int32Array(count);
   for (let i = 0, b = 0; i < count; i += 2, b += 3) {
-    const b0 = bytes[b], b1 = bytes[b + 1], b2 = bytes[b + 2];
+    const b0 = bytes[b],
+      b1 = bytes[b + 1],
+      b2 = bytes[b + 2];
     const s0 = b0 | ((b1 & 0x0f) << 8);
     out[i] = s0 & 0x800 ? s0 - 0x1000 : s0;
     if (i + 1 < count) {
@@ -169,7 +192,12 @@ export function readWfdbRecord(dir: string, name: string): { header: WfdbHeader;
     const raw = fs.readFileSync(path.join(dir, fileName));
     const data = new Uint8Array(raw.buffer, raw.byteOffset + sigs[0].byteOffset, raw.byteLength - sigs[0].byteOffset);
     const perFrame = sigs.reduce((a, s) => a + s.samplesPerFrame, 0);
-    const values = fmt === 212 ? unpack212(data, Math.floor((data.byteLength * 2) / 3)) : fmt === 80 ? Int32Array.from(data, (b) => b - 128) : new Int32Array(Int16Array.from(new Int16Array(data.slice(0, data.byteLength & ~1).buffer)));
+    const values =
+      fmt === 212
+        ? unpack212(data, Math.floor((data.byteLength * 2) / 3))
+        : fmt === 80
+          ? Int32Array.from(data, (b) => b - 128)
+          : new Int32Array(Int16Array.from(new Int16Array(data.slice(0, data.byteLength & ~1).buffer)));
     let frames = Math.floor(values.length / perFrame);
     if (header.frames > 0) frames = Math.min(frames, header.frames);
     let col = 0;

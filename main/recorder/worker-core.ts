@@ -31,12 +31,20 @@ const RETRY_MS = 1000;
 export function isIoError(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   if (typeof code !== 'string') return false;
-  return /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|NOMEM|PROTOCOL)/.test(code) || ['ENOSPC', 'EIO', 'EROFS', 'EDQUOT', 'EACCES', 'EPERM'].includes(code);
+  return (
+    /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY|NOMEM|PROTOCOL)/.test(code) || ['ENOSPC', 'EIO', 'EROFS', 'EDQUOT', 'EACCES', 'EPERM'].includes(code)
+  );
 }
 
 export function ioErrorMessage(e: unknown): string {
   const code = String((e as { code?: unknown })?.code ?? '');
-  const what = /FULL|ENOSPC|EDQUOT/.test(code) ? 'the disk is full' : /READONLY|EROFS|EACCES|EPERM/.test(code) ? 'the recording file cannot be written' : /BUSY|LOCKED/.test(code) ? 'the recording file is locked by another process' : 'the disk reported an I/O error';
+  const what = /FULL|ENOSPC|EDQUOT/.test(code)
+    ? 'the disk is full'
+    : /READONLY|EROFS|EACCES|EPERM/.test(code)
+      ? 'the recording file cannot be written'
+      : /BUSY|LOCKED/.test(code)
+        ? 'the recording file is locked by another process'
+        : 'the disk reported an I/O error';
   return `Recording is not being saved: ${what} (${code}: ${(e as Error)?.message ?? String(e)})`;
 }
 
@@ -256,7 +264,10 @@ export class RecorderCore {
         at += n;
       }
     }
-    for (const [list, table, kind] of [[b.numerics, 'numeric_blocks', 'numeric'], [b.poses, 'pose_blocks', 'pose']] as const) {
+    for (const [list, table, kind] of [
+      [b.numerics, 'numeric_blocks', 'numeric'],
+      [b.poses, 'pose_blocks', 'pose'],
+    ] as const) {
       for (const e of list) {
         const key = `${table}\u0000${e.deviceId}\u0000${e.channel}`;
         let acc = this.accs.series.get(key);

@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DATA_ENVELOPE_BYTES, dataEndpointFor, defaultDataEndpoint, envelopeMatches, envelopeSlot, hexToToken, parseDataOffer, sealData, tokenToHex } from './data-channel';
+import {
+  DATA_ENVELOPE_BYTES,
+  dataEndpointFor,
+  defaultDataEndpoint,
+  envelopeMatches,
+  envelopeSlot,
+  hexToToken,
+  parseDataOffer,
+  sealData,
+  tokenToHex,
+} from './data-channel';
 
 test('the hub\'s default data endpoint: TCP port + 1, wildcards kept, ipc/inproc get ".data"', () => {
   assert.equal(defaultDataEndpoint('tcp://127.0.0.1:7400'), 'tcp://127.0.0.1:7401');
@@ -15,7 +25,11 @@ test('the hub\'s default data endpoint: TCP port + 1, wildcards kept, ipc/inproc
 
 test('HELLO_ACK offers are parsed strictly; the device connects to its own host with the offered port', () => {
   const session = '0100000011223344556677889900aabb';
-  assert.deepEqual(parseDataOffer(JSON.stringify({ accepted: true, hubTimeMs: 1, data: { port: 7401, session } })), { session, port: 7401, endpoint: undefined });
+  assert.deepEqual(parseDataOffer(JSON.stringify({ accepted: true, hubTimeMs: 1, data: { port: 7401, session } })), {
+    session,
+    port: 7401,
+    endpoint: undefined,
+  });
   assert.equal(parseDataOffer(JSON.stringify({ accepted: true, hubTimeMs: 1 })), null, 'no offer: v1 hub');
   assert.equal(parseDataOffer('not json'), null);
   assert.equal(parseDataOffer(JSON.stringify({ data: { port: 7401, session: 'xyz' } })), null, 'bad token');

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { validateDescriptor } from './descriptor';
 
 const good = {
-  protocol: 1, deviceId: 'mon-1', kind: 'patient-monitor', manufacturer: 'X', model: 'Y', serial: 'Z', heartbeatMs: 1000,
+  protocol: 1,
+  deviceId: 'mon-1',
+  kind: 'patient-monitor',
+  manufacturer: 'X',
+  model: 'Y',
+  serial: 'Z',
+  heartbeatMs: 1000,
   channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'II', unit: 'mV', rateHz: 500, format: 'i16', scale: 0.005 }],
 };
 

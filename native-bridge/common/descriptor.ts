@@ -4,14 +4,7 @@
  */
 
 export type DeviceKind =
-  | 'patient-monitor'
-  | 'anaesthesia-machine'
-  | 'infusion-pump'
-  | 'electrosurgical-unit'
-  | 'insufflator'
-  | 'poc-lab-analyser'
-  | 'navigation-tracker'
-  | 'other';
+  'patient-monitor' | 'anaesthesia-machine' | 'infusion-pump' | 'electrosurgical-unit' | 'insufflator' | 'poc-lab-analyser' | 'navigation-tracker' | 'other';
 
 export const DEVICE_KINDS: readonly DeviceKind[] = [
   'patient-monitor',
@@ -96,24 +89,32 @@ export function validateDescriptor(raw: unknown): DescriptorResult {
     if (typeof c !== 'object' || c === null) return { ok: false, error: `channel ${i} is not an object` };
     const ch = c as Record<string, unknown>;
     const idx = ch.index;
-    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx > 65534) return { ok: false, error: `channel ${i}: index must be an integer 0..65534` };
+    if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx > 65534)
+      return { ok: false, error: `channel ${i}: index must be an integer 0..65534` };
     if (seen.has(idx)) return { ok: false, error: `channel ${i}: duplicate index ${idx}` };
     seen.add(idx);
     if (typeof ch.kind !== 'string' || !KINDS.has(ch.kind as ChannelKind)) return { ok: false, error: `channel ${idx}: unknown kind ${String(ch.kind)}` };
     if (typeof ch.mdc !== 'string' || !/^MDC_[A-Z0-9_]{1,80}$/.test(ch.mdc)) return { ok: false, error: `channel ${idx}: mdc must be an MDC reference id` };
     if (!str(ch.label, 64) || !str(ch.unit, 32)) return { ok: false, error: `channel ${idx}: label and unit must be short strings` };
-    if (ch.code !== undefined && (typeof ch.code !== 'number' || !Number.isInteger(ch.code) || ch.code < 0)) return { ok: false, error: `channel ${idx}: code must be a non-negative integer` };
+    if (ch.code !== undefined && (typeof ch.code !== 'number' || !Number.isInteger(ch.code) || ch.code < 0))
+      return { ok: false, error: `channel ${idx}: code must be a non-negative integer` };
     if (ch.kind === 'wave') {
       const r = ch.rateHz;
-      if (typeof r !== 'number' || !Number.isFinite(r) || r <= 0 || r > 100000) return { ok: false, error: `channel ${idx}: wave rateHz must be in (0, 100000]` };
-      if (typeof ch.format !== 'string' || !FORMATS.has(ch.format as SampleFormat)) return { ok: false, error: `channel ${idx}: wave format must be i16, i32 or f32` };
+      if (typeof r !== 'number' || !Number.isFinite(r) || r <= 0 || r > 100000)
+        return { ok: false, error: `channel ${idx}: wave rateHz must be in (0, 100000]` };
+      if (typeof ch.format !== 'string' || !FORMATS.has(ch.format as SampleFormat))
+        return { ok: false, error: `channel ${idx}: wave format must be i16, i32 or f32` };
     }
     for (const k of ['scale', 'offset'] as const) {
       const v = ch[k];
-      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || (k === 'scale' && v === 0))) return { ok: false, error: `channel ${idx}: ${k} must be a finite number${k === 'scale' ? ' other than 0' : ''}` };
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || (k === 'scale' && v === 0)))
+        return { ok: false, error: `channel ${idx}: ${k} must be a finite number${k === 'scale' ? ' other than 0' : ''}` };
     }
     const range = ch.range;
-    if (range !== undefined && (!Array.isArray(range) || range.length !== 2 || !range.every((x) => typeof x === 'number' && Number.isFinite(x)) || range[0] > range[1])) {
+    if (
+      range !== undefined &&
+      (!Array.isArray(range) || range.length !== 2 || !range.every((x) => typeof x === 'number' && Number.isFinite(x)) || range[0] > range[1])
+    ) {
       return { ok: false, error: `channel ${idx}: range must be [low, high]` };
     }
     channels.push({

@@ -200,9 +200,11 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       const count = dv.getUint32(p + 8, true);
       const format = bytes[p + 12] as SampleCode;
       if (!Number.isFinite(t0Ms)) return fail('WIRE_NON_FINITE', 'wave t0 is not finite');
-      if (format !== SampleCode.I16 && format !== SampleCode.I32 && format !== SampleCode.F32) return fail('WIRE_BAD_FORMAT', `unknown sample format ${format}`);
+      if (format !== SampleCode.I16 && format !== SampleCode.I32 && format !== SampleCode.F32)
+        return fail('WIRE_BAD_FORMAT', `unknown sample format ${format}`);
       if (count === 0 || count > MAX_WAVE_SAMPLES) return fail('WIRE_TOO_MANY', `wave sample count ${count} not in 1..${MAX_WAVE_SAMPLES}`);
-      if (payloadLen !== 16 + count * SAMPLE_BYTES[format]) return fail('WIRE_BAD_PAYLOAD', `wave of ${count} samples needs ${16 + count * SAMPLE_BYTES[format]} payload bytes, has ${payloadLen}`);
+      if (payloadLen !== 16 + count * SAMPLE_BYTES[format])
+        return fail('WIRE_BAD_PAYLOAD', `wave of ${count} samples needs ${16 + count * SAMPLE_BYTES[format]} payload bytes, has ${payloadLen}`);
       const samples = readSamples(bytes, p + 16, count, format);
       if (format === SampleCode.F32) {
         for (let i = 0; i < samples.length; i++) if (!Number.isFinite(samples[i])) return fail('WIRE_NON_FINITE', `wave sample ${i} is not finite`);
@@ -227,7 +229,8 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       if (payloadLen < 4) return short(type, payloadLen, 'count');
       const count = dv.getUint16(p, true);
       if (count > MAX_ENTRIES) return fail('WIRE_TOO_MANY', `${count} numeric entries exceed ${MAX_ENTRIES}`);
-      if (payloadLen !== 4 + count * 24) return fail('WIRE_BAD_PAYLOAD', `numeric frame of ${count} entries needs ${4 + count * 24} payload bytes, has ${payloadLen}`);
+      if (payloadLen !== 4 + count * 24)
+        return fail('WIRE_BAD_PAYLOAD', `numeric frame of ${count} entries needs ${4 + count * 24} payload bytes, has ${payloadLen}`);
       const entries: NumericEntry[] = new Array(count);
       for (let i = 0, o = p + 4; i < count; i++, o += 24) {
         const tMs = dv.getFloat64(o, true);
@@ -269,7 +272,8 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
       if (payloadLen < 8) return short(type, payloadLen, 'count');
       const count = dv.getUint16(p, true);
       if (count > MAX_ENTRIES) return fail('WIRE_TOO_MANY', `${count} pose entries exceed ${MAX_ENTRIES}`);
-      if (payloadLen !== 8 + count * 80) return fail('WIRE_BAD_PAYLOAD', `pose frame of ${count} entries needs ${8 + count * 80} payload bytes, has ${payloadLen}`);
+      if (payloadLen !== 8 + count * 80)
+        return fail('WIRE_BAD_PAYLOAD', `pose frame of ${count} entries needs ${8 + count * 80} payload bytes, has ${payloadLen}`);
       const entries: PoseEntry[] = new Array(count);
       for (let i = 0, o = p + 8; i < count; i++, o += 80) {
         const tMs = dv.getFloat64(o, true);
@@ -311,7 +315,9 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
     }
     case FrameType.SyncResp: {
       if (payloadLen !== 24) return fail('WIRE_BAD_PAYLOAD', 'sync response payload must be 24 bytes');
-      const t1Ms = dv.getFloat64(p, true), t2Ms = dv.getFloat64(p + 8, true), t3Ms = dv.getFloat64(p + 16, true);
+      const t1Ms = dv.getFloat64(p, true),
+        t2Ms = dv.getFloat64(p + 8, true),
+        t3Ms = dv.getFloat64(p + 16, true);
       if (!Number.isFinite(t1Ms) || !Number.isFinite(t2Ms) || !Number.isFinite(t3Ms)) return fail('WIRE_NON_FINITE', 'sync times are not finite');
       return { ok: true, frame: { type, stream, flags, seq, tDeviceMs, t1Ms, t2Ms, t3Ms } };
     }
@@ -409,7 +415,10 @@ export function encodeSetting(h: HeaderInit, s: { tMs: number; channel: number; 
   return buf;
 }
 
-export function encodeAlarm(h: HeaderInit, a: { tMs: number; channel: number; priority: AlarmPriority; state: AlarmState; code: number; text: string }): Uint8Array {
+export function encodeAlarm(
+  h: HeaderInit,
+  a: { tMs: number; channel: number; priority: AlarmPriority; state: AlarmState; code: number; text: string },
+): Uint8Array {
   const t = utf8e.encode(a.text);
   const { buf, dv } = alloc(FrameType.Alarm, h, 18 + t.length);
   const p = HEADER_BYTES;

@@ -62,47 +62,65 @@ test('plain text is refused off loopback', () => {
 
 const lan = lanAddress();
 
-test('CURVE off loopback: enrolled keys connect, unknown keys and plain-text peers are refused and counted', { skip: lan ? false : 'no non-loopback IPv4 address' }, async () => {
-  const hubKeys = curveKeyPair();
-  const good = curveKeyPair();
-  const stranger = curveKeyPair();
-  const allow = new Map([[good.publicKey, 'good-device']]);
-  const logs: string[] = [];
-  const bus = new BusServer({ endpoint: `tcp://${lan}:0`, security: { mode: 'curve', keys: hubKeys, authorise: (k) => allow.get(k) ?? null }, log: (l) => logs.push(l) });
-  closers.push(() => bus.close());
-  const ep = await bus.bind();
-  const got: string[] = [];
-  void bus.run((peer, bytes) => {
-    const r = decodeFrame(bytes);
-    if (r.ok && r.frame.type === FrameType.Hello) got.push(JSON.parse(r.frame.json).deviceId);
-  });
+test(
+  'CURVE off loopback: enrolled keys connect, unknown keys and plain-text peers are refused and counted',
+  { skip: lan ? false : 'no non-loopback IPv4 address' },
+  async () => {
+    const hubKeys = curveKeyPair();
+    const good = curveKeyPair();
+    const stranger = curveKeyPair();
+    const allow = new Map([[good.publicKey, 'good-device']]);
+    const logs: string[] = [];
+    const bus = new BusServer({
+      endpoint: `tcp://${lan}:0`,
+      security: { mode: 'curve', keys: hubKeys, authorise: (k) => allow.get(k) ?? null },
+      log: (l) => logs.push(l),
+    });
+    closers.push(() => bus.close());
+    const ep = await bus.bind();
+    const got: string[] = [];
+    void bus.run((peer, bytes) => {
+      const r = decodeFrame(bytes);
+      if (r.ok && r.frame.type === FrameType.Hello) got.push(JSON.parse(r.frame.json).deviceId);
+    });
 
-  const mk = (id: string, kp: { publicKey: string; secretKey: string } | null) => {
-    const c = new DeviceClient({ endpoint: ep, descriptor: desc(id), curve: kp ? { serverPublicKey: hubKeys.publicKey, ...kp } : undefined });
-    closers.push(() => c.stop());
-    c.start();
-    return c;
-  };
-  const g = mk('good-1', good);
-  const s = mk('stranger-1', stranger);
-  mk('plain-1', null);
-  await until(() => got.includes('good-1'), 'the enrolled device');
-  await until(() => bus.stats.authDenied >= 1 && bus.stats.handshakeFailures >= 1 && s.link.authFailures >= 1, 'refusals');
-  await new Promise((r) => setTimeout(r, 300));
-  assert.deepEqual(got.filter((x) => x !== 'good-1'), [], 'nothing from the stranger or the plain-text peer');
-  assert.equal(bus.stats.authAccepted, 1);
-  assert.equal(g.link.authFailures, 0);
-  assert.ok(logs.some((l) => l.includes(`refused unknown device key ${stranger.publicKey}`)), logs.join('\n'));
-  assert.ok(logs.some((l) => /handshake failure/.test(l)), 'the plain-text attempt is logged');
-  assert.equal(bus.admitted.has('good-device'), true);
+    const mk = (id: string, kp: { publicKey: string; secretKey: string } | null) => {
+      const c = new DeviceClient({ endpoint: ep, descriptor: desc(id), curve: kp ? { serverPublicKey: hubKeys.publicKey, ...kp } : undefined });
+      closers.push(() => c.stop());
+      c.start();
+      return c;
+    };
+    const g = mk('good-1', good);
+    const s = mk('stranger-1', stranger);
+    mk('plain-1', null);
+    await until(() => got.includes('good-1'), 'the enrolled device');
+    await until(() => bus.stats.authDenied >= 1 && bus.stats.handshakeFailures >= 1 && s.link.authFailures >= 1, 'refusals');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(
+      got.filter((x) => x !== 'good-1'),
+      [],
+      'nothing from the stranger or the plain-text peer',
+    );
+    assert.equal(bus.stats.authAccepted, 1);
+    assert.equal(g.link.authFailures, 0);
+    assert.ok(
+      logs.some((l) => l.includes(`refused unknown device key ${stranger.publicKey}`)),
+      logs.join('\n'),
+    );
+    assert.ok(
+      logs.some((l) => /handshake failure/.test(l)),
+      'the plain-text attempt is logged',
+    );
+    assert.equal(bus.admitted.has('good-device'), true);
 
-  // Revoking applies to the next connection attempt.
-  allow.delete(good.publicKey);
-  const denied = bus.stats.authDenied;
-  mk('good-2', good);
-  await until(() => bus.stats.authDenied > denied, 'revoked key refused');
-  assert.ok(!got.includes('good-2'));
-});
+    // Revoking applies to the next connection attempt.
+    allow.delete(good.publicKey);
+    const denied = bus.stats.authDenied;
+    mk('good-2', good);
+    await until(() => bus.stats.authDenied > denied, 'revoked key refused');
+    assert.ok(!got.includes('good-2'));
+  },
+);
 
 test('a CURVE bus with no allow-list entry admits nobody (fail closed)', async () => {
   const hubKeys = curveKeyPair();
@@ -111,7 +129,14 @@ test('a CURVE bus with no allow-list entry admits nobody (fail closed)', async (
   const ep = await bus.bind();
   let n = 0;
   void bus.run(() => n++);
-  const d = new Dealer({ linger: 0, curveServerKey: hubKeys.publicKey, ...(() => { const k = curveKeyPair(); return { curvePublicKey: k.publicKey, curveSecretKey: k.secretKey }; })() });
+  const d = new Dealer({
+    linger: 0,
+    curveServerKey: hubKeys.publicKey,
+    ...(() => {
+      const k = curveKeyPair();
+      return { curvePublicKey: k.publicKey, curveSecretKey: k.secretKey };
+    })(),
+  });
   closers.push(() => d.close());
   d.connect(ep);
   void d.send('x').catch(() => {});
@@ -157,7 +182,10 @@ for (const mode of ['plain', 'curve'] as const) {
     const hubKeys = curveKeyPair();
     const good = curveKeyPair();
     const stranger = curveKeyPair();
-    const security = mode === 'curve' ? { mode: 'curve' as const, keys: hubKeys, authorise: (k: string) => (k === good.publicKey ? 'good' : null) } : { mode: 'plain' as const };
+    const security =
+      mode === 'curve'
+        ? { mode: 'curve' as const, keys: hubKeys, authorise: (k: string) => (k === good.publicKey ? 'good' : null) }
+        : { mode: 'plain' as const };
     const bus = new BusServer({ endpoint: 'tcp://127.0.0.1:0', security });
     closers.push(() => bus.close());
     const ep = await bus.bind();
@@ -169,7 +197,11 @@ for (const mode of ['plain', 'curve'] as const) {
     hub.start();
     closers.push(() => hub.stop());
     void bus.serve(hub);
-    const c = new DeviceClient({ endpoint: ep, descriptor: waveDesc('dc-1'), curve: mode === 'curve' ? { serverPublicKey: hubKeys.publicKey, ...good } : undefined });
+    const c = new DeviceClient({
+      endpoint: ep,
+      descriptor: waveDesc('dc-1'),
+      curve: mode === 'curve' ? { serverPublicKey: hubKeys.publicKey, ...good } : undefined,
+    });
     closers.push(() => c.stop());
     c.start();
     await until(() => c.accepted, 'HELLO_ACK');
@@ -186,7 +218,11 @@ for (const mode of ['plain', 'curve'] as const) {
     await until(() => blocks.reduce((n, b) => n + b.raw.length, 0) >= sent.length, 'all samples');
     assert.equal(c.usingDataChannel, true, 'the SDK moved its data to the data channel');
     assert.ok(bus.stats.dataReceived > 200, `most frames came over the data channel (${bus.stats.dataReceived})`);
-    assert.deepEqual(blocks.flatMap((b) => [...b.raw]), sent, 'every sample, once, in order');
+    assert.deepEqual(
+      blocks.flatMap((b) => [...b.raw]),
+      sent,
+      'every sample, once, in order',
+    );
     assert.equal(hub.deviceStatus('dc-1')!.counters.gaps, 0);
     assert.equal(hub.stats.malformed, 0);
 
@@ -199,8 +235,12 @@ for (const mode of ['plain', 'curve'] as const) {
     const fake = new Uint8Array(16);
     void push.send(sealData(fake, encodeWave({ seq: 0, tDeviceMs: c.clock() }, c.clock(), new Int16Array(4))));
     if (mode === 'curve') await until(() => bus.stats.authDenied > denied, 'the stranger refused on the data socket');
-    else await until(() => hub.stats.dataRefused >= 1, 'the stranger\'s message dropped');
+    else await until(() => hub.stats.dataRefused >= 1, "the stranger's message dropped");
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(blocks.reduce((n, b) => n + b.raw.length, 0), sent.length, 'nothing from the stranger');
+    assert.equal(
+      blocks.reduce((n, b) => n + b.raw.length, 0),
+      sent.length,
+      'nothing from the stranger',
+    );
   });
 }

@@ -106,7 +106,16 @@ export class BusServer {
   dataEndpoint = '';
   /** What HELLO_ACK tells devices about the data channel (null: no data channel). */
   dataOffer: Omit<DataOffer, 'session'> | null = null;
-  readonly stats: BusStats = { received: 0, dataReceived: 0, receiveRetries: 0, authDenied: 0, authAccepted: 0, handshakeFailures: 0, accepted: 0, disconnected: 0 };
+  readonly stats: BusStats = {
+    received: 0,
+    dataReceived: 0,
+    receiveRetries: 0,
+    authDenied: 0,
+    authAccepted: 0,
+    handshakeFailures: 0,
+    accepted: 0,
+    disconnected: 0,
+  };
   /** Enrolled names of admitted keys, most recent last (diagnostics). */
   readonly admitted = new Map<string, number>();
 

@@ -149,7 +149,13 @@ export class DeviceClient extends EventEmitter {
     this.descriptor = opts.descriptor;
     this.clock = opts.clock ?? (() => performance.timeOrigin + performance.now());
     this.routingId = opts.routingId ?? `d${randomBytes(8).toString('hex')}`;
-    this.jitter = opts.jitterMs && opts.jitterMs > 0 ? { control: new JitterQueue(opts.jitterMs, (m) => this.route(m.bytes, m.data)), data: new JitterQueue(opts.jitterMs, (m) => this.route(m.bytes, m.data)) } : null;
+    this.jitter =
+      opts.jitterMs && opts.jitterMs > 0
+        ? {
+            control: new JitterQueue(opts.jitterMs, (m) => this.route(m.bytes, m.data)),
+            data: new JitterQueue(opts.jitterMs, (m) => this.route(m.bytes, m.data)),
+          }
+        : null;
     this.dataLink = new DataLink(
       {
         openSocket: () => withCurve(new Push(LINK_OPTIONS), opts.curve),

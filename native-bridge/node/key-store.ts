@@ -144,7 +144,8 @@ export function enrolDevice(
     keyFile = deviceKeyFile(dataDir, name);
     writeSecret(keyFile, { name, publicKey: kp.publicKey, secretKey: kp.secretKey, serverPublicKey: hub.publicKey } satisfies DeviceKeyFile);
   }
-  if (devices.some((d) => d.publicKey === pub)) throw new KeyStoreError(`that public key is already enrolled as "${devices.find((d) => d.publicKey === pub)!.name}"`);
+  if (devices.some((d) => d.publicKey === pub))
+    throw new KeyStoreError(`that public key is already enrolled as "${devices.find((d) => d.publicKey === pub)!.name}"`);
   const device: EnrolledDevice = { name, publicKey: pub, enrolledAt: new Date().toISOString(), deviceIds };
   saveEnrolled(dataDir, [...devices, device]);
   return { device, keyFile, hubKeysCreated };

@@ -114,7 +114,9 @@ export function applyHubMessage(m: HubMessage): boolean {
     const mismatch = contractMismatch(m.version);
     // Another hub process (a restart): its stream ids are its own, so nothing of the last one is kept.
     const fresh = m.hubId !== state.hubId ? HUB_DATA : {};
-    setState(mismatch ? { ...HUB_DATA, contractMismatch: mismatch, hubId: m.hubId } : { ...fresh, contractMismatch: null, simulated: m.simulated, hubId: m.hubId });
+    setState(
+      mismatch ? { ...HUB_DATA, contractMismatch: mismatch, hubId: m.hubId } : { ...fresh, contractMismatch: null, simulated: m.simulated, hubId: m.hubId },
+    );
     return !mismatch;
   }
   if (state.contractMismatch) return false;

@@ -112,7 +112,11 @@ export class Hl7OutSink implements HubSink {
       const desc = this.devices.get(deviceId);
       for (const [index, samples] of chans) {
         const ch: ChannelDescriptor = desc?.channels.find((c) => c.index === index) ?? {
-          index, kind: 'numeric', mdc: `MDC_ORHUB_CHANNEL_${index}`, label: '', unit: '',
+          index,
+          kind: 'numeric',
+          mdc: `MDC_ORHUB_CHANNEL_${index}`,
+          label: '',
+          unit: '',
         };
         for (let i = 0; i < samples.length; i += max) {
           const part = samples.slice(i, i + max);

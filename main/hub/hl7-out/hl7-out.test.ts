@@ -195,8 +195,16 @@ test('reports still queued when the hub stops are sent, first and in order, by t
   const opts = { host: '127.0.0.1', port: rec.port, intervalS: 3600, retryMs: 100, maxRetryMs: 200, ackTimeoutMs: 2000, dataDir };
   const a = new Hl7OutSink(opts);
   a.start();
-  const desc = { protocol: 1 as const, deviceId: 'd1', kind: 'patient-monitor' as const, manufacturer: '', model: '', serial: '', heartbeatMs: 1000,
-    channels: [{ index: 0, kind: 'numeric' as const, mdc: MDC.SPO2.mdc, code: MDC.SPO2.code, label: 'SpO2', unit: '%' }] };
+  const desc = {
+    protocol: 1 as const,
+    deviceId: 'd1',
+    kind: 'patient-monitor' as const,
+    manufacturer: '',
+    model: '',
+    serial: '',
+    heartbeatMs: 1000,
+    channels: [{ index: 0, kind: 'numeric' as const, mdc: MDC.SPO2.mdc, code: MDC.SPO2.code, label: 'SpO2', unit: '%' }],
+  };
   a.deviceOnline(desc);
   for (let k = 0; k < 3; k++) {
     a.numeric('d1', 0, 1_800_000_000_000 + k * 1000, 90 + k, 0);
@@ -215,11 +223,14 @@ test('reports still queued when the hub stops are sent, first and in order, by t
     while (b.queue.length > 0 && Date.now() < end) await sleep(50);
     b.close();
     await sleep(200);
-    assert.deepEqual(back.got.map((m) => m.obx.filter((o) => o.type === 'NM').map((o) => [o.value, o.unit, parseHl7Time(o.time)])), [
-      [['90', '262688^MDC_DIM_PERCENT^MDC', 1_800_000_000_000]],
-      [['91', '262688^MDC_DIM_PERCENT^MDC', 1_800_000_001_000]],
-      [['92', '262688^MDC_DIM_PERCENT^MDC', 1_800_000_002_000]],
-    ]);
+    assert.deepEqual(
+      back.got.map((m) => m.obx.filter((o) => o.type === 'NM').map((o) => [o.value, o.unit, parseHl7Time(o.time)])),
+      [
+        [['90', '262688^MDC_DIM_PERCENT^MDC', 1_800_000_000_000]],
+        [['91', '262688^MDC_DIM_PERCENT^MDC', 1_800_000_001_000]],
+        [['92', '262688^MDC_DIM_PERCENT^MDC', 1_800_000_002_000]],
+      ],
+    );
   } finally {
     back.proc.kill('SIGKILL');
   }

@@ -8,7 +8,7 @@ import { Dev, Rig, descriptor, tokenOf } from './test-rig';
 import { DATA_ENVELOPE_BYTES, parseDataOffer, sealData } from '../../../native-bridge/common/data-channel';
 import { FrameType, encodeHello, encodeNumeric, encodeWave } from '../../../native-bridge/common/wire';
 
-test('data channel: HELLO_ACK offers it with a session token; frames under that token count as the device\'s', () => {
+test("data channel: HELLO_ACK offers it with a session token; frames under that token count as the device's", () => {
   const rig = new Rig({ dataChannel: true });
   const a = new Dev(rig, 'peer-a', descriptor('mon-a'));
   const b = new Dev(rig, 'peer-b', descriptor('mon-b'));
@@ -23,7 +23,10 @@ test('data channel: HELLO_ACK offers it with a session token; frames under that 
   assert.equal(rig.waves.length, 1);
   assert.equal(rig.waves[0].deviceId, 'mon-a');
   assert.deepEqual([...rig.waves[0].raw], [5, 6, 7, 8]);
-  assert.deepEqual(rig.numerics.map((n) => [n.deviceId, n.value]), [['mon-b', 72]]);
+  assert.deepEqual(
+    rig.numerics.map((n) => [n.deviceId, n.value]),
+    [['mon-b', 72]],
+  );
   // The same stream may continue on either socket: numbering is per stream, not per socket.
   a.wave(4);
   rig.hub.onData(sealData(ta, encodeWave(a.h(FrameType.Wave, 0), a.now(), samples)));
@@ -60,7 +63,10 @@ test('data channel: unknown, forged, short, multipart and HELLO messages are dro
   // The three dropped waves were numbered: the next valid one shows them as one gap, nothing silently lost.
   rig.hub.onData(sealData(ta, frame()));
   assert.equal(rig.waves.length, 2);
-  assert.deepEqual(rig.gaps.map((g) => [g.deviceId, g.channel, g.lostFrames, g.reason]), [['mon-a', 0, 3, 'sequence']]);
+  assert.deepEqual(
+    rig.gaps.map((g) => [g.deviceId, g.channel, g.lostFrames, g.reason]),
+    [['mon-a', 0, 3, 'sequence']],
+  );
 });
 
 test('data channel: a link cut keeps the token, a restart (new routing id) gets a new one and the old one stops working', () => {
@@ -78,7 +84,7 @@ test('data channel: a link cut keeps the token, a restart (new routing id) gets 
   assert.notDeepEqual(t2, t1);
   assert.deepEqual(t2.subarray(0, 4), t1.subarray(0, 4), 'the device keeps its slot');
   rig.hub.onData(sealData(t1, encodeWave(a.h(FrameType.Wave, 0), a.now(), new Int16Array([1]))));
-  assert.equal(rig.waves.length, 0, 'the old session\'s token is refused');
+  assert.equal(rig.waves.length, 0, "the old session's token is refused");
   assert.equal(rig.hub.stats.decodeErrors.get('DATA_SESSION'), 1);
   rig.hub.onData(sealData(t2, encodeWave(restarted.h(FrameType.Wave, 0), restarted.now(), new Int16Array([1]))));
   assert.equal(rig.waves.length, 1);
@@ -86,5 +92,5 @@ test('data channel: a link cut keeps the token, a restart (new routing id) gets 
   const c = new Dev(rig, 'peer-a2', descriptor('mon-c'));
   c.hello();
   rig.hub.onData(sealData(t2, encodeWave(restarted.h(FrameType.Wave, 0), restarted.now(), new Int16Array([1]))));
-  assert.equal(rig.waves.length, 1, 'mon-a\'s token ended with its link');
+  assert.equal(rig.waves.length, 1, "mon-a's token ended with its link");
 });

@@ -54,7 +54,6 @@ test('a flooder at 50x its declared rate is throttled and flagged; a well-behave
   assert.ok(!rig.alarms.has('bad-1/tech/flood'));
 });
 
-
 test('a flood of tiny frames (heartbeats) is throttled by the frame budget', () => {
   const rig = new Rig();
   const bad = new Dev(rig, 'bad', descriptor('bad-1'));
@@ -95,7 +94,10 @@ test('a storm of sequence gaps is merged into a few records a second, with every
   rig.advance(1100);
   const gaps = rig.gaps.filter((g) => g.deviceId === 'mon-1');
   assert.ok(gaps.length <= 40, `${gaps.length} records`);
-  assert.equal(gaps.reduce((s, g) => s + g.lostFrames, 0), lost);
+  assert.equal(
+    gaps.reduce((s, g) => s + g.lostFrames, 0),
+    lost,
+  );
   assert.equal(rig.view('mon-1').counters.lostFrames, lost);
   assert.equal(rig.view('mon-1').counters.gaps, 1000);
 });

@@ -64,7 +64,8 @@ function nextFields(prev: AnnotationRowDb, op: Exclude<LedgerOp, { action: 'crea
   const prevData = JSON.parse(prev.data_json) as Record<string, string | number>;
   if (op.action === 'delete') return { kind: prev.kind, tMs: prev.t_ms, text: op.reason ?? '', data: prevData };
   // An edit keeps the kind: a "bolus" is not turned into a "time-out" (delete it and add the right one).
-  if (op.patch.kind !== undefined && op.patch.kind !== prev.kind) throw bad(`an edit keeps the kind of the entry ("${prev.kind}"): delete it and add a new one instead`);
+  if (op.patch.kind !== undefined && op.patch.kind !== prev.kind)
+    throw bad(`an edit keeps the kind of the entry ("${prev.kind}"): delete it and add a new one instead`);
   const merged = {
     kind: op.patch.kind ?? prev.kind,
     tMs: op.patch.tMs ?? prev.t_ms,
@@ -87,7 +88,14 @@ function nextFields(prev: AnnotationRowDb, op: Exclude<LedgerOp, { action: 'crea
  * newest stored hash (so concurrent writers such as the CLI stay in one chain).
  * Committed with synchronous=FULL: acknowledged means on disk.
  */
-export function appendAnnotation(c: Connection, file: string, op: LedgerOp, presets: readonly Preset[], nowMs: number, policy: EntryPolicy = DEFAULT_ENTRY_POLICY): AnnotationAck {
+export function appendAnnotation(
+  c: Connection,
+  file: string,
+  op: LedgerOp,
+  presets: readonly Preset[],
+  nowMs: number,
+  policy: EntryPolicy = DEFAULT_ENTRY_POLICY,
+): AnnotationAck {
   const info = caseInfo(c, file);
   return c.durableImmediate((): AnnotationAck => {
     const w = op.action === 'create' ? resolveWho(op.input.role, op.input.name, info.team) : resolveWho(op.role, op.name, info.team);
@@ -215,8 +223,8 @@ export function verifyAnnotations(c: Connection, file: string): ChainCheck {
     // (Entries cut from the end are reported once, by the written-count check above.)
     if (!at) {
       if (!(sq && sq.seq > rows.length)) problems.push(`the head anchored on ${when} (entry seq ${anchored.seq}) is not in the chain (entries removed)`);
-    }
-    else if (at.hash !== anchored.hash) problems.push(`entry seq ${anchored.seq} does not match the head anchored on ${when} in ${HEADS_FILE} (the chain was rewritten)`);
+    } else if (at.hash !== anchored.hash)
+      problems.push(`entry seq ${anchored.seq} does not match the head anchored on ${when} in ${HEADS_FILE} (the chain was rewritten)`);
     if (rows.length > anchored.seq) warnings.push(`${rows.length - anchored.seq} newest entries are not anchored yet`);
   } else if (rows.length) warnings.push(`no head anchored in ${HEADS_FILE}: only the chain's own links were checked`);
   return { ok: problems.length === 0, entries: rows.length, problems, warnings, head, anchored };

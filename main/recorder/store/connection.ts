@@ -13,7 +13,10 @@ import { migrate } from '../schema';
 
 export class StoreError extends Error {
   override name = 'StoreError';
-  constructor(message: string, readonly code: string = 'REC_STORE') {
+  constructor(
+    message: string,
+    readonly code: string = 'REC_STORE',
+  ) {
     super(message);
   }
 }

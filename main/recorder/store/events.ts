@@ -214,7 +214,16 @@ export function alarmLog(c: Connection, fromMs = -Infinity, toMs = Infinity): Re
     throw e;
   }
   return rows.map((r) => ({
-    deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, priority: r.priority, state: r.state, code: r.code, text: r.text,
-    key: r.alarm_key, action: r.action, who: r.who, detailJson: r.detail_json,
+    deviceId: r.device_id,
+    channel: r.channel,
+    tMs: r.t_ms,
+    priority: r.priority,
+    state: r.state,
+    code: r.code,
+    text: r.text,
+    key: r.alarm_key,
+    action: r.action,
+    who: r.who,
+    detailJson: r.detail_json,
   }));
 }

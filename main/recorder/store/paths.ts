@@ -24,5 +24,9 @@ export function recordingPath(dataDir: string, caseId: string): string {
 export function listRecordingFiles(dataDir: string): string[] {
   const dir = path.join(dataDir, RECORDINGS_DIR);
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith(RECORDING_EXT)).sort().map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(RECORDING_EXT))
+    .sort()
+    .map((f) => path.join(dir, f));
 }

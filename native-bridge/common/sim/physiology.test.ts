@@ -44,13 +44,17 @@ test('the HR reported is the rate of the QRS complexes drawn', () => {
 
 test('ABP numerics match the drawn pressure curve and EtCO2 the capnogram plateau', () => {
   const p = new Patient(DEFAULT_PATIENT);
-  let max = -Infinity, min = Infinity, co2max = 0;
+  let max = -Infinity,
+    min = Infinity,
+    co2max = 0;
   for (let i = 0; i < 125 * 30; i++) {
     const t = i / 125;
     const v = p.abp(t);
     const c = p.co2(t);
     if (t > 24) {
-      max = Math.max(max, v); min = Math.min(min, v); co2max = Math.max(co2max, c);
+      max = Math.max(max, v);
+      min = Math.min(min, v);
+      co2max = Math.max(co2max, c);
     }
   }
   const n = p.abpNumerics();

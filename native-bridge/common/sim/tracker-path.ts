@@ -24,7 +24,9 @@ export function poseFromTipAxis(tip: [number, number, number], axis: [number, nu
   const ref: [number, number, number] = Math.abs(z[0]) < 0.9 ? [1, 0, 0] : [0, 1, 0];
   const x: [number, number, number] = [ref[1] * z[2] - ref[2] * z[1], ref[2] * z[0] - ref[0] * z[2], ref[0] * z[1] - ref[1] * z[0]];
   const xl = Math.hypot(...x);
-  x[0] /= xl; x[1] /= xl; x[2] /= xl;
+  x[0] /= xl;
+  x[1] /= xl;
+  x[2] /= xl;
   const y: [number, number, number] = [z[1] * x[2] - z[2] * x[1], z[2] * x[0] - z[0] * x[2], z[0] * x[1] - z[1] * x[0]];
   return new Float32Array([x[0], x[1], x[2], 0, y[0], y[1], y[2], 0, z[0], z[1], z[2], 0, tip[0], tip[1], tip[2], 1]);
 }

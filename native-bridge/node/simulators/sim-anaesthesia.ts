@@ -7,7 +7,23 @@ import { NUM_STATUS_DEMO, type NumericEntry } from '../../common/wire';
 import { gauss } from '../../common/sim/physiology';
 import { SimDevice, ch, WaveEmitter, Periodic, type SimOptions } from './sim-device';
 
-const ANA = { PAW: 0, FLOW: 1, FIO2: 10, ETO2: 11, ETAGENT: 12, MAC: 13, TV: 14, PEEP: 15, PPEAK: 16, RR: 17, S_TV: 30, S_PEEP: 31, S_RR: 32, S_FIO2: 33, S_AGENT: 34 } as const;
+const ANA = {
+  PAW: 0,
+  FLOW: 1,
+  FIO2: 10,
+  ETO2: 11,
+  ETAGENT: 12,
+  MAC: 13,
+  TV: 14,
+  PEEP: 15,
+  PPEAK: 16,
+  RR: 17,
+  S_TV: 30,
+  S_PEEP: 31,
+  S_RR: 32,
+  S_FIO2: 33,
+  S_AGENT: 34,
+} as const;
 
 export class SimAnaesthesia extends SimDevice {
   private tv = 450;
@@ -53,7 +69,7 @@ export class SimAnaesthesia extends SimDevice {
       }),
       new WaveEmitter(ANA.FLOW, 62.5, 0.1, (t) => {
         const { d, ti } = breath(t);
-        return d < ti ? (this.tv / 1000 / ti) * 60 : -((this.tv / 1000) * 60 / 0.45) * Math.exp(-(d - ti) / 0.45) * 0.45;
+        return d < ti ? (this.tv / 1000 / ti) * 60 : -(((this.tv / 1000) * 60) / 0.45) * Math.exp(-(d - ti) / 0.45) * 0.45;
       }),
     ];
   }

@@ -72,7 +72,15 @@ export abstract class SimDevice {
       heartbeatMs: opts.heartbeatMs ?? 1000,
       channels,
     };
-    this.client = new DeviceClient({ endpoint: opts.endpoint, descriptor, clock: () => this.deviceNow(), curve: opts.curve, jitterMs: opts.jitterMs, dataChannel: opts.dataChannel, dataEndpoint: opts.dataEndpoint });
+    this.client = new DeviceClient({
+      endpoint: opts.endpoint,
+      descriptor,
+      clock: () => this.deviceNow(),
+      curve: opts.curve,
+      jitterMs: opts.jitterMs,
+      dataChannel: opts.dataChannel,
+      dataEndpoint: opts.dataEndpoint,
+    });
   }
 
   /** Device clock, ms: runs `speed` times faster than real time, with injected offset and drift. */

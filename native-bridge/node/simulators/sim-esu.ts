@@ -37,7 +37,12 @@ export class SimEsu extends SimDevice {
         this.client.sendSetting({ tMs: now, channel: ESU.S_MODE, value: 0, text: this.mode });
         this.client.sendSetting({ tMs: now, channel: ESU.S_POWER, value: this.power });
       }
-      this.client.sendEvent({ tMs: now, channel: ESU.ACTIVE, code: this.active ? 'ESU_ACTIVATION_START' : 'ESU_ACTIVATION_STOP', text: `${this.mode} ${this.power} W` });
+      this.client.sendEvent({
+        tMs: now,
+        channel: ESU.ACTIVE,
+        code: this.active ? 'ESU_ACTIVATION_START' : 'ESU_ACTIVATION_STOP',
+        text: `${this.mode} ${this.power} W`,
+      });
     }
     if (this.numerics.due(s)) this.client.sendNumerics([{ channel: ESU.ACTIVE, value: this.active ? 1 : 0, tMs: now, status: NUM_STATUS_DEMO }]);
   }

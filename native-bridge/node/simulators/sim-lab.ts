@@ -30,7 +30,7 @@ export class SimLab extends SimDevice {
       n(LAB.GLU, r(6.2 + g() * 0.6, 1)),
       n(LAB.LAC, r(1.3 + Math.abs(g()) * 0.3, 1)),
       n(LAB.K, r(4.1 + g() * 0.2, 1)),
-      n(LAB.PH, r(7.40 + g() * 0.02, 2)),
+      n(LAB.PH, r(7.4 + g() * 0.02, 2)),
       n(LAB.PO2, Math.round(210 + g() * 15)),
       n(LAB.PCO2, Math.round(40 + g() * 2)),
     ]);

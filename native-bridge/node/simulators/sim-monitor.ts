@@ -8,8 +8,22 @@ import { Patient, DEFAULT_PATIENT, gauss } from '../../common/sim/physiology';
 import { SimDevice, ch, WaveEmitter, Periodic, type SimOptions } from './sim-device';
 
 export const MONITOR_CH = {
-  ECG: 0, PLETH: 1, ABP: 2, CO2: 3,
-  HR: 10, SPO2: 11, PR: 12, ABP_SYS: 13, ABP_DIA: 14, ABP_MEAN: 15, NIBP_SYS: 16, NIBP_DIA: 17, NIBP_MEAN: 18, ETCO2: 19, RESP_RATE: 20, TEMP: 21,
+  ECG: 0,
+  PLETH: 1,
+  ABP: 2,
+  CO2: 3,
+  HR: 10,
+  SPO2: 11,
+  PR: 12,
+  ABP_SYS: 13,
+  ABP_DIA: 14,
+  ABP_MEAN: 15,
+  NIBP_SYS: 16,
+  NIBP_DIA: 17,
+  NIBP_MEAN: 18,
+  ETCO2: 19,
+  RESP_RATE: 20,
+  TEMP: 21,
 } as const;
 
 export class SimMonitor extends SimDevice {
@@ -97,7 +111,14 @@ export class SimMonitor extends SimDevice {
       const low = spo2 < 90;
       if (low !== this.alarmActive) {
         this.alarmActive = low;
-        this.client.sendAlarm({ tMs: now, channel: MONITOR_CH.SPO2, priority: AlarmPriority.Medium, state: low ? AlarmState.Active : AlarmState.Ended, code: 1001, text: 'SpO2 LOW' });
+        this.client.sendAlarm({
+          tMs: now,
+          channel: MONITOR_CH.SPO2,
+          priority: AlarmPriority.Medium,
+          state: low ? AlarmState.Active : AlarmState.Ended,
+          code: 1001,
+          text: 'SpO2 LOW',
+        });
       }
     }
   }

@@ -14,7 +14,12 @@ export class SimPump extends SimDevice {
   private readonly changes = new Periodic(120);
   private sentDrug = false;
 
-  constructor(opts: SimOptions, n: 1 | 2, private readonly drug: string, private rate: number) {
+  constructor(
+    opts: SimOptions,
+    n: 1 | 2,
+    private readonly drug: string,
+    private rate: number,
+  ) {
     super(opts, 'infusion-pump', `sim-pump-0${n}`, 'SimInfuse S', [
       ch(PUMP.RATE, 'numeric', MDC.PUMP_RATE, { range: [0, 1200] }),
       ch(PUMP.VOL, 'numeric', MDC.PUMP_VOL_INFUSED, { range: [0, 10000] }),

@@ -117,7 +117,11 @@ async function wave(argv: string[]): Promise<void> {
   await new Promise((r) => client.once('accepted', r));
   const t0 = client.clock();
   for (let i = 0; i < frames; i++) {
-    client.sendWave(0, t0 + i * 20, new Int16Array(10).map((_, j) => base + i * 10 + j));
+    client.sendWave(
+      0,
+      t0 + i * 20,
+      new Int16Array(10).map((_, j) => base + i * 10 + j),
+    );
     await new Promise((r) => setTimeout(r, 20));
   }
   while (client.queued > 0) await new Promise((r) => setTimeout(r, 10));
@@ -137,7 +141,9 @@ function main(argv: string[]): void {
     return;
   }
   if (cmd !== 'flood') {
-    process.stderr.write('usage: bus-peer flood --bus EP [--id ID] [--factor K] [--oversized] [--keys FILE] | fuzz --bus EP [--count N] [--seed S] [--rate PER_S] | wave …\n');
+    process.stderr.write(
+      'usage: bus-peer flood --bus EP [--id ID] [--factor K] [--oversized] [--keys FILE] | fuzz --bus EP [--count N] [--seed S] [--rate PER_S] | wave …\n',
+    );
     process.exit(2);
   }
   const bus = flag(argv, 'bus');
@@ -165,18 +171,21 @@ function main(argv: string[]): void {
   const big = new Uint8Array(MAX_FRAME_BYTES + MAX_FRAME_BYTES / 2);
   big.set([0x4f, 0x52, 1, FrameType.Wave]);
   new DataView(big.buffer).setUint32(12, big.length - 24, true);
-  setInterval(() => {
-    if (oversized) {
-      new DataView(big.buffer).setUint32(8, seq++, true);
-      client.sendRaw(big.slice()); // zeromq.js may send large buffers without copying: never reuse one
-      return;
-    }
-    // Everything due at factor × the declared rate, in 10-sample frames stamped now (their times overlap).
-    const now = client.clock();
-    const due = Math.floor(((now - t0) / 1000) * rateHz * factor);
-    const s = new Int16Array(10);
-    for (; produced + 10 <= due; produced += 10) client.sendWave(0, now, s);
-  }, oversized ? 50 : 10);
+  setInterval(
+    () => {
+      if (oversized) {
+        new DataView(big.buffer).setUint32(8, seq++, true);
+        client.sendRaw(big.slice()); // zeromq.js may send large buffers without copying: never reuse one
+        return;
+      }
+      // Everything due at factor × the declared rate, in 10-sample frames stamped now (their times overlap).
+      const now = client.clock();
+      const due = Math.floor(((now - t0) / 1000) * rateHz * factor);
+      const s = new Int16Array(10);
+      for (; produced + 10 <= due; produced += 10) client.sendWave(0, now, s);
+    },
+    oversized ? 50 : 10,
+  );
   process.stdout.write(`flooding ${id}\n`);
   process.on('SIGTERM', () => process.exit(0));
 }

@@ -48,22 +48,54 @@ export function fuzzer(seed: number): () => Uint8Array | Uint8Array[] {
   const h = () => ({ seq: int(1 << 20), stream: int(4) === 0 ? int(65536) : int(32), tDeviceMs: now() });
   const matrix = new Float32Array(16).map((_, i) => (i % 5 === 0 ? 1 : 0));
   const hostileDescriptors = [
-    '{"protocol":1,"deviceId":"x","kind":"other","manufacturer":"m","model":"m","serial":"s","heartbeatMs":1000,"channels":' + '['.repeat(5000) + ']'.repeat(5000) + '}',
+    '{"protocol":1,"deviceId":"x","kind":"other","manufacturer":"m","model":"m","serial":"s","heartbeatMs":1000,"channels":' +
+      '['.repeat(5000) +
+      ']'.repeat(5000) +
+      '}',
     '{"__proto__":{"deviceId":"good-01"},"protocol":1}',
     JSON.stringify(fuzzDescriptor('good-01\u0000')),
-    JSON.stringify({ ...fuzzDescriptor('long'), channels: Array.from({ length: 2000 }, (_, i) => ({ index: i, kind: 'numeric', mdc: 'MDC_X', label: 'x', unit: '' })) }),
+    JSON.stringify({
+      ...fuzzDescriptor('long'),
+      channels: Array.from({ length: 2000 }, (_, i) => ({ index: i, kind: 'numeric', mdc: 'MDC_X', label: 'x', unit: '' })),
+    }),
     JSON.stringify({ ...fuzzDescriptor('nan'), heartbeatMs: null, channels: [{ index: -1 }] }),
     JSON.stringify({ ...fuzzDescriptor('dup'), channels: [fuzzDescriptor('a').channels[0], fuzzDescriptor('a').channels[0]] }),
     '"just a string"',
     '\u00ff\u00fe',
   ];
   const templates: (() => Uint8Array)[] = [
-    () => encodeWave(h(), now(), new Int16Array(1 + int(200)).map(() => int(65536) - 32768)),
-    () => encodeWave(h(), now(), new Float32Array(1 + int(50)).map(() => u())),
-    () => encodeNumeric(h(), Array.from({ length: 1 + int(20) }, () => ({ channel: int(40), value: u() * 200, status: int(8), tMs: now() }))),
-    () => encodePose(h(), Array.from({ length: 1 + int(4) }, () => ({ channel: 30, status: 0, quality: u(), tMs: now(), matrix }))),
+    () =>
+      encodeWave(
+        h(),
+        now(),
+        new Int16Array(1 + int(200)).map(() => int(65536) - 32768),
+      ),
+    () =>
+      encodeWave(
+        h(),
+        now(),
+        new Float32Array(1 + int(50)).map(() => u()),
+      ),
+    () =>
+      encodeNumeric(
+        h(),
+        Array.from({ length: 1 + int(20) }, () => ({ channel: int(40), value: u() * 200, status: int(8), tMs: now() })),
+      ),
+    () =>
+      encodePose(
+        h(),
+        Array.from({ length: 1 + int(4) }, () => ({ channel: 30, status: 0, quality: u(), tMs: now(), matrix })),
+      ),
     () => encodeSetting(h(), { tMs: now(), channel: int(40), value: u(), text: 'x'.repeat(int(40)) }),
-    () => encodeAlarm(h(), { tMs: now(), channel: int(2) ? 0xffff : int(40), priority: int(4) as AlarmPriority, state: int(2) as AlarmState, code: int(1e6), text: 'ALARM' }),
+    () =>
+      encodeAlarm(h(), {
+        tMs: now(),
+        channel: int(2) ? 0xffff : int(40),
+        priority: int(4) as AlarmPriority,
+        state: int(2) as AlarmState,
+        code: int(1e6),
+        text: 'ALARM',
+      }),
     () => encodeEvent(h(), { tMs: now(), channel: int(40), code: 'EV', text: 'text' }),
     () => encodeHeartbeat(h(), int(256)),
     () => encodeSyncResp(h(), now(), now(), now()),

@@ -41,7 +41,9 @@ function OpenPanel({ onClose }: { onClose: () => void }) {
     <div className="anat-popover" data-testid="open-panel">
       {/* Only the folders and PACS the hub was started with (--dicom-root, --pacs) can be read. */}
       <div className="anat-sources" data-testid="dicom-sources">
-        {sources && !sources.roots.length && !sources.pacs.length ? <p>This hub reads no DICOM folders or PACS: start it with --dicom-root DIR or --pacs URL.</p> : null}
+        {sources && !sources.roots.length && !sources.pacs.length ? (
+          <p>This hub reads no DICOM folders or PACS: start it with --dicom-root DIR or --pacs URL.</p>
+        ) : null}
         {sources?.roots.map((r) => (
           <button key={r.path} title={r.path} onClick={() => setSrc(r.path + '/')}>
             Folder: {r.label}
@@ -120,7 +122,10 @@ function RegistrationPanel({ onClose }: { onClose: () => void }) {
   const complete = fids.filter((f) => f.image && f.tracker).length;
   return (
     <div className="anat-popover reg-panel" data-testid="registration-panel">
-      <div className="reg-help">For each fiducial: put the crosshair on it in the slices and press “Image”; touch it with the tracked pointer, hold still, and press “Pointer”. Three or more, spread out.</div>
+      <div className="reg-help">
+        For each fiducial: put the crosshair on it in the slices and press “Image”; touch it with the tracked pointer, hold still, and press “Pointer”. Three or
+        more, spread out.
+      </div>
       <table>
         <thead>
           <tr>
@@ -187,7 +192,12 @@ function StatusLine() {
       </div>
     );
   }
-  if (s.status === 'error') return <div className="anat-error" data-testid="anatomy-error">{s.message}</div>;
+  if (s.status === 'error')
+    return (
+      <div className="anat-error" data-testid="anatomy-error">
+        {s.message}
+      </div>
+    );
   if (s.downloadError) return <div className="anat-error">{s.downloadError}</div>;
   return null;
 }
@@ -234,7 +244,12 @@ export function AnatomyView() {
             </option>
           ))}
         </select>
-        <select value={winPreset} onChange={(e) => e.target.value && anatomy.setWindow(...WINDOW_PRESETS[e.target.value])} data-testid="window-preset" aria-label="Window preset">
+        <select
+          value={winPreset}
+          onChange={(e) => e.target.value && anatomy.setWindow(...WINDOW_PRESETS[e.target.value])}
+          data-testid="window-preset"
+          aria-label="Window preset"
+        >
           <option value="">
             W {Math.round(win[1])} / L {Math.round(win[0])}
           </option>

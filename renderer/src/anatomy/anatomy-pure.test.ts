@@ -43,7 +43,13 @@ test('transfer functions: presets are ordered, opacity zero below bone for CT bo
   const bone = presetById('ct-bone');
   assert.equal(evaluateTransfer(bone.points, 0).a, 0, 'soft tissue is transparent in the bone preset');
   assert.ok(evaluateTransfer(bone.points, 1000).a > 0.5, 'bone is opaque');
-  const mid = evaluateTransfer([{ v: 0, rgb: [0, 0, 0], a: 0 }, { v: 10, rgb: [1, 1, 1], a: 1 }], 5);
+  const mid = evaluateTransfer(
+    [
+      { v: 0, rgb: [0, 0, 0], a: 0 },
+      { v: 10, rgb: [1, 1, 1], a: 1 },
+    ],
+    5,
+  );
   assert.deepEqual(mid, { rgb: [0.5, 0.5, 0.5], a: 0.5 });
   const { rgba, firstVisible } = bakeTransfer(bone.points, -1024, 3071, 512);
   assert.equal(rgba.length, 2048);
@@ -65,8 +71,14 @@ test('navigation: the tip and shaft go through the registration; tracking states
   // Registration: 90° about z plus a translation.
   const reg = [0, 1, 0, 0, -1, 0, 0, 0, 0, 0, 1, 0, 10, 20, 30, 1];
   const inst = instrumentInImage(pose(1, 2, 3).matrix, reg);
-  assert.deepEqual(inst.tip.map((v) => Math.round(v * 1e6) / 1e6), [8, 21, 33]);
-  assert.deepEqual(inst.axis.map((v) => Math.round(v * 1e6) / 1e6), [0, 0, 1]);
+  assert.deepEqual(
+    inst.tip.map((v) => Math.round(v * 1e6) / 1e6),
+    [8, 21, 33],
+  );
+  assert.deepEqual(
+    inst.axis.map((v) => Math.round(v * 1e6) / 1e6),
+    [0, 0, 1],
+  );
   assert.equal(trackingState(null, 0, true, true), 'none');
   assert.equal(trackingState(pose(0, 0, 0), 1010, true, false), 'unregistered');
   assert.equal(trackingState(pose(0, 0, 0), 1010, true, true), 'ok');
@@ -83,7 +95,15 @@ test('capturing a fiducial averages a still pointer and refuses a moving or poor
   assert.ok('tip' in r && Math.abs(r.tip[0] - 10.1) < 0.05);
   const moving = Array.from({ length: 30 }, (_, i) => pose(i, 0, 0, 0.98, 1000 + i * 16));
   assert.match((captureTip(moving, 1480) as { error: string }).error, /moved/);
-  assert.match((captureTip(still.map((p) => ({ ...p, quality: 0.3 })), 1480) as { error: string }).error, /quality/);
+  assert.match(
+    (
+      captureTip(
+        still.map((p) => ({ ...p, quality: 0.3 })),
+        1480,
+      ) as { error: string }
+    ).error,
+    /quality/,
+  );
   assert.match((captureTip(still, 9000) as { error: string }).error, /no current pointer poses/);
 });
 
@@ -101,8 +121,10 @@ test('slice zoom and pan: zoom 1 fits the field centred; zooming keeps the point
   // 400x400 canvas: 0.5 mm/px (width-limited), field centred vertically.
   const m1 = sliceMapping(field, 400, 400, 1, null);
   assert.deepEqual(m1, { u0: -100, v0: -100, mmPerPx: 0.5 });
-  const x = 300, y = 120;
-  const pu = m1.u0 + x * m1.mmPerPx, pv = m1.v0 + y * m1.mmPerPx;
+  const x = 300,
+    y = 120;
+  const pu = m1.u0 + x * m1.mmPerPx,
+    pv = m1.v0 + y * m1.mmPerPx;
   const c = zoomAbout(m1, 400, 400, x, y, 2);
   const m2 = sliceMapping(field, 400, 400, 2, c);
   assert.equal(m2.mmPerPx, 0.25);

@@ -178,7 +178,8 @@ class AnatomyController {
       if (this.downloading !== meta.id) return;
       this.volume = v;
       const preset = defaultPreset(meta.modality);
-      const win: [number, number] = meta.window ?? (meta.unit === 'HU' ? [40, 400] : [(meta.valueRange[0] + meta.valueRange[1]) / 2, meta.valueRange[1] - meta.valueRange[0]]);
+      const win: [number, number] =
+        meta.window ?? (meta.unit === 'HU' ? [40, 400] : [(meta.valueRange[0] + meta.valueRange[1]) / 2, meta.valueRange[1] - meta.valueRange[0]]);
       set({ download: null, shownId: meta.id, window: win, preset, fiducials: [] });
       this.showVolume(v);
     } catch (e) {
@@ -330,7 +331,10 @@ class AnatomyController {
   // ---------------------------------------------------------------- registration workflow
 
   private pushFiducials(): void {
-    const pts = store.get().fiducials.map((f) => f.image).filter((p): p is Vec3 => !!p);
+    const pts = store
+      .get()
+      .fiducials.map((f) => f.image)
+      .filter((p): p is Vec3 => !!p);
     this.volumeView?.setFiducials(pts);
     for (const s of this.slices.values()) s.setFiducials(pts);
   }
@@ -365,7 +369,10 @@ class AnatomyController {
   }
 
   async register(): Promise<void> {
-    const pairs = store.get().fiducials.filter((f) => f.image && f.tracker).map((f) => ({ image: f.image!, tracker: f.tracker! }));
+    const pairs = store
+      .get()
+      .fiducials.filter((f) => f.image && f.tracker)
+      .map((f) => ({ image: f.image!, tracker: f.tracker! }));
     try {
       const r = await callApi('registrationSet', { body: { pairs } });
       set({ registration: r, notice: `Registered: FRE ${r.freMm.toFixed(2)} mm` });

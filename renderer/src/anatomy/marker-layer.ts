@@ -41,7 +41,8 @@ export class MarkerLayer {
   }
 
   private static line(e: HTMLElement, a: [number, number], b: [number, number]): void {
-    const dx = b[0] - a[0], dy = b[1] - a[1];
+    const dx = b[0] - a[0],
+      dy = b[1] - a[1];
     const len = Math.min(Math.hypot(dx, dy), 4000);
     e.style.width = `${len.toFixed(1)}px`;
     e.style.transform = `translate(${a[0].toFixed(1)}px, ${a[1].toFixed(1)}px) rotate(${Math.atan2(dy, dx).toFixed(4)}rad)`;
@@ -57,7 +58,16 @@ export class MarkerLayer {
     const cls = state === 'ok' ? 'ok' : state === 'low' ? 'low' : 'bad';
     const l = this.last;
     const near = (a: [number, number], b: [number, number]) => Math.abs(a[0] - b[0]) < 0.5 && Math.abs(a[1] - b[1]) < 0.5;
-    if (this.shown && l && cls === this.lastState && near(l.tip, g.tip) && near(l.handle, g.handle) && near(l.ahead, g.ahead) && Math.abs(l.ringPx - g.ringPx) < 0.5) return;
+    if (
+      this.shown &&
+      l &&
+      cls === this.lastState &&
+      near(l.tip, g.tip) &&
+      near(l.handle, g.handle) &&
+      near(l.ahead, g.ahead) &&
+      Math.abs(l.ringPx - g.ringPx) < 0.5
+    )
+      return;
     this.last = g;
     this.lastState = cls;
     this.moves++;

@@ -48,7 +48,9 @@ export function drawOrientationCube(g: CanvasRenderingContext2D, right: Vec3, up
       [1, -1],
       [-1, -1],
       [-1, 1],
-    ].map(([s, t]) => proj([f.n[0] * 0.6 + a[0] * s * 0.6 + b[0] * t * 0.6, f.n[1] * 0.6 + a[1] * s * 0.6 + b[1] * t * 0.6, f.n[2] * 0.6 + a[2] * s * 0.6 + b[2] * t * 0.6]));
+    ].map(([s, t]) =>
+      proj([f.n[0] * 0.6 + a[0] * s * 0.6 + b[0] * t * 0.6, f.n[1] * 0.6 + a[1] * s * 0.6 + b[1] * t * 0.6, f.n[2] * 0.6 + a[2] * s * 0.6 + b[2] * t * 0.6]),
+    );
     return { ...f, depth, corners, centre: proj([f.n[0] * 0.6, f.n[1] * 0.6, f.n[2] * 0.6]) };
   });
   faces.sort((p, q) => p.depth - q.depth);

@@ -38,7 +38,10 @@ export function buildSliceChrome(orientation: SliceOrientation, actions: { scrol
   });
   const buttons = document.createElement('div');
   buttons.className = 'slice-scroll';
-  for (const [txt, dir, label] of [['▲', 1, 'next slice'], ['▼', -1, 'previous slice']] as const) {
+  for (const [txt, dir, label] of [
+    ['▲', 1, 'next slice'],
+    ['▼', -1, 'previous slice'],
+  ] as const) {
     const b = document.createElement('button');
     b.textContent = txt;
     b.title = label;

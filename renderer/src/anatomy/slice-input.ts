@@ -89,7 +89,8 @@ export function attachSliceInput(el: HTMLCanvasElement, t: SliceInputTarget, cb:
     const p = t.toPatient(x, y);
     t.showValue(p);
     if (!drag) return;
-    const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    const dx = e.clientX - drag.x,
+      dy = e.clientY - drag.y;
     if (drag.mode === 'cross') cb.setCrosshair(p);
     else if (drag.mode === 'pan') t.panBy(dx * dprNow(), dy * dprNow());
     else cb.adjustWindow(-dy * 2, dx * 4);

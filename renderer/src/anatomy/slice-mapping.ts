@@ -34,7 +34,8 @@ export function sliceMapping(
 
 /** The view centre (u, v mm) after zooming by `factor` about canvas pixel (x, y), keeping the point under it. */
 export function zoomAbout(m: { u0: number; v0: number; mmPerPx: number }, W: number, H: number, x: number, y: number, factor: number): [number, number] {
-  const pu = m.u0 + x * m.mmPerPx, pv = m.v0 + y * m.mmPerPx;
+  const pu = m.u0 + x * m.mmPerPx,
+    pv = m.v0 + y * m.mmPerPx;
   const mm = m.mmPerPx / factor;
   return [pu + (W / 2 - x) * mm, pv + (H / 2 - y) * mm];
 }

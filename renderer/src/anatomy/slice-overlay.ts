@@ -30,11 +30,15 @@ export function drawSliceOverlay(
     g.beginPath();
     const gap = 14 * dpr;
     if (vertical) {
-      g.moveTo(c.x, 0); g.lineTo(c.x, c.y - gap);
-      g.moveTo(c.x, c.y + gap); g.lineTo(c.x, H);
+      g.moveTo(c.x, 0);
+      g.lineTo(c.x, c.y - gap);
+      g.moveTo(c.x, c.y + gap);
+      g.lineTo(c.x, H);
     } else {
-      g.moveTo(0, c.y); g.lineTo(c.x - gap, c.y);
-      g.moveTo(c.x + gap, c.y); g.lineTo(W, c.y);
+      g.moveTo(0, c.y);
+      g.lineTo(c.x - gap, c.y);
+      g.moveTo(c.x + gap, c.y);
+      g.lineTo(W, c.y);
     }
     g.stroke();
   }

@@ -172,7 +172,10 @@ export class SliceView {
         const val = this.values[i];
         const o = i * 4;
         if (val === OUTSIDE) {
-          px[o] = 8; px[o + 1] = 10; px[o + 2] = 16; px[o + 3] = 255;
+          px[o] = 8;
+          px[o + 1] = 10;
+          px[o + 2] = 16;
+          px[o + 3] = 255;
           continue;
         }
         const gv = (val - lo) * k;
@@ -192,7 +195,8 @@ export class SliceView {
   private resize(): void {
     const r = this.root.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(1, Math.round(r.width * dpr)), h = Math.max(1, Math.round(r.height * dpr));
+    const w = Math.max(1, Math.round(r.width * dpr)),
+      h = Math.max(1, Math.round(r.height * dpr));
     if (this.image.width !== w || this.image.height !== h) {
       this.image.width = w;
       this.image.height = h;
@@ -220,11 +224,13 @@ export class SliceView {
       this.offscreen.getContext('2d')!.putImageData(this.pixels, 0, 0);
       this.pixelsChanged = false;
     }
-    const W = this.image.width, H = this.image.height;
+    const W = this.image.width,
+      H = this.image.height;
     const dpr = window.devicePixelRatio || 1;
     const field = this.field(s);
     const { u0, v0, mmPerPx } = (this.mapping = this.currentMapping(s));
-    const ox = (field.left - u0) / mmPerPx, oy = (field.top - v0) / mmPerPx;
+    const ox = (field.left - u0) / mmPerPx,
+      oy = (field.top - v0) / mmPerPx;
     const g = this.ctx();
     g.fillStyle = '#05070a';
     g.fillRect(0, 0, W, H);
@@ -253,7 +259,8 @@ export class SliceView {
   private toPatient(cx: number, cy: number): Vec3 {
     const { u, v, n } = viewAxes(this.orientation);
     const m = this.mapping;
-    const pu = m.u0 + cx * m.mmPerPx, pv = m.v0 + cy * m.mmPerPx;
+    const pu = m.u0 + cx * m.mmPerPx,
+      pv = m.v0 + cy * m.mmPerPx;
     return add(add(scale(u, pu), scale(v, pv)), scale(n, dot(this.crosshair, n)));
   }
 
@@ -273,7 +280,8 @@ export class SliceView {
   /** Crosshair and fiducials over the image just drawn. */
   private drawOverlay(): void {
     const g = this.ctx();
-    const W = this.image.width, H = this.image.height;
+    const W = this.image.width,
+      H = this.image.height;
     if (!this.spec) return;
     const dpr = window.devicePixelRatio || 1;
     // Crosshair: the other two planes, each in its own colour, with a gap at the centre.
@@ -296,7 +304,12 @@ export class SliceView {
     const ahead = this.toCanvas(add(inst.tip, scale(inst.axis, -60)));
     const d = Math.abs(tip.depth);
     this.marker.update(
-      { tip: [tip.x / dpr, tip.y / dpr], handle: [handle.x / dpr, handle.y / dpr], ahead: [ahead.x / dpr, ahead.y / dpr], ringPx: d < 2 ? 0 : 5 + Math.min(d, 40) / 2 },
+      {
+        tip: [tip.x / dpr, tip.y / dpr],
+        handle: [handle.x / dpr, handle.y / dpr],
+        ahead: [ahead.x / dpr, ahead.y / dpr],
+        ringPx: d < 2 ? 0 : 5 + Math.min(d, 40) / 2,
+      },
       this.tracking,
     );
     this.root.dataset.tip = `${(tip.x / dpr).toFixed(1)},${(tip.y / dpr).toFixed(1)}`;

@@ -36,7 +36,14 @@ export const PRESETS: VolumePreset[] = [
     label: 'CT bone',
     mode: 'composite',
     shade: true,
-    points: [p(-1024, [0, 0, 0], 0), p(140, [0.55, 0.3, 0.2], 0), p(220, [0.85, 0.65, 0.5], 0.12), p(500, [1, 0.95, 0.85], 0.5), p(1400, [1, 1, 0.95], 0.9), p(3071, [1, 1, 1], 1)],
+    points: [
+      p(-1024, [0, 0, 0], 0),
+      p(140, [0.55, 0.3, 0.2], 0),
+      p(220, [0.85, 0.65, 0.5], 0.12),
+      p(500, [1, 0.95, 0.85], 0.5),
+      p(1400, [1, 1, 0.95], 0.9),
+      p(3071, [1, 1, 1], 1),
+    ],
   },
   {
     id: 'ct-soft',
@@ -61,7 +68,15 @@ export const PRESETS: VolumePreset[] = [
     label: 'CT angiography',
     mode: 'composite',
     shade: true,
-    points: [p(-1024, [0, 0, 0], 0), p(130, [0.6, 0.05, 0.05], 0), p(200, [0.85, 0.1, 0.08], 0.25), p(320, [1, 0.3, 0.2], 0.6), p(450, [1, 0.9, 0.8], 0.2), p(700, [1, 1, 0.95], 0.6), p(3071, [1, 1, 1], 0.9)],
+    points: [
+      p(-1024, [0, 0, 0], 0),
+      p(130, [0.6, 0.05, 0.05], 0),
+      p(200, [0.85, 0.1, 0.08], 0.25),
+      p(320, [1, 0.3, 0.2], 0.6),
+      p(450, [1, 0.9, 0.8], 0.2),
+      p(700, [1, 1, 0.95], 0.6),
+      p(3071, [1, 1, 1], 0.9),
+    ],
   },
   {
     id: 'mr',
@@ -99,7 +114,10 @@ export function evaluateTransfer(points: readonly TransferPoint[], v: number): {
     if (v <= b.v) {
       const a = points[i - 1];
       const t = b.v > a.v ? (v - a.v) / (b.v - a.v) : 1;
-      return { rgb: [a.rgb[0] + (b.rgb[0] - a.rgb[0]) * t, a.rgb[1] + (b.rgb[1] - a.rgb[1]) * t, a.rgb[2] + (b.rgb[2] - a.rgb[2]) * t], a: a.a + (b.a - a.a) * t };
+      return {
+        rgb: [a.rgb[0] + (b.rgb[0] - a.rgb[0]) * t, a.rgb[1] + (b.rgb[1] - a.rgb[1]) * t, a.rgb[2] + (b.rgb[2] - a.rgb[2]) * t],
+        a: a.a + (b.a - a.a) * t,
+      };
     }
   }
   const last = points[points.length - 1];

@@ -31,21 +31,20 @@ function DevicePanel({ d }: { d: DeviceView }) {
   const hubLive = useDisplay((s) => s.hubLive);
   const live = d.state === 'online' && hubLive;
   const lab = d.kind === 'poc-lab-analyser';
-  const rows = panelChannels(d)
-    .map((c) => {
-      const n = c.kind === 'numeric' ? numerics.get(c.streamId) : undefined;
-      const s = c.kind !== 'numeric' ? settings.get(c.streamId) : undefined;
-      const t = n?.tHubMs ?? s?.tHubMs;
-      // Lab results are episodic: they stay valid, with their age; 1 Hz numerics expire after 10 s.
-      const fresh = t !== undefined && (lab || c.kind !== 'numeric' || hubClock.now() - t < 10000);
-      let text = '---';
-      if (live && fresh) {
-        if (c.kind === 'text') text = s?.text || '---';
-        else if (n) text = formatValue(n.value, c.unit);
-        else if (s) text = s.text ? `${formatValue(s.value, c.unit)} ${s.text}` : formatValue(s.value, c.unit);
-      }
-      return { c, text, t };
-    });
+  const rows = panelChannels(d).map((c) => {
+    const n = c.kind === 'numeric' ? numerics.get(c.streamId) : undefined;
+    const s = c.kind !== 'numeric' ? settings.get(c.streamId) : undefined;
+    const t = n?.tHubMs ?? s?.tHubMs;
+    // Lab results are episodic: they stay valid, with their age; 1 Hz numerics expire after 10 s.
+    const fresh = t !== undefined && (lab || c.kind !== 'numeric' || hubClock.now() - t < 10000);
+    let text = '---';
+    if (live && fresh) {
+      if (c.kind === 'text') text = s?.text || '---';
+      else if (n) text = formatValue(n.value, c.unit);
+      else if (s) text = s.text ? `${formatValue(s.value, c.unit)} ${s.text}` : formatValue(s.value, c.unit);
+    }
+    return { c, text, t };
+  });
   const esuActive = d.kind === 'electrosurgical-unit' && live && rows.find((r) => r.c.mdc === 'MDC_ESU_ACTIVATION')?.text === '1';
   const labTime = lab ? Math.max(...rows.map((r) => r.t ?? 0)) : 0;
   return (
@@ -83,7 +82,9 @@ const LEVELS = ['', 'compact', 'dense'] as const;
 export function DevicePanels() {
   const devices = useDisplay((s) => s.devices);
   const rank = (k: string) => (PANEL_KINDS.includes(k) ? PANEL_KINDS.indexOf(k) : PANEL_KINDS.length);
-  const list = [...devices.values()].filter((d) => PANEL_KINDS.includes(d.kind) || panelChannels(d).length > 0).sort((a, b) => rank(a.kind) - rank(b.kind) || a.deviceId.localeCompare(b.deviceId));
+  const list = [...devices.values()]
+    .filter((d) => PANEL_KINDS.includes(d.kind) || panelChannels(d).length > 0)
+    .sort((a, b) => rank(a.kind) - rank(b.kind) || a.deviceId.localeCompare(b.deviceId));
   const box = useRef<HTMLDivElement>(null);
   const [level, setLevel] = useState(0);
   const [overflow, setOverflow] = useState(false);

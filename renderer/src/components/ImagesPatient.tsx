@@ -24,7 +24,11 @@ export function ImagesPatient() {
   }
   const images = { name: meta.patientName, identifier: meta.patientId ?? null };
   const verdict = matchPatient(casePatient, images);
-  const text = [meta.patientName || 'no patient name', meta.patientId ? `ID ${meta.patientId}` : 'no ID', meta.studyDate ? `study ${studyDay(meta.studyDate)}` : 'no study date'].join(' · ');
+  const text = [
+    meta.patientName || 'no patient name',
+    meta.patientId ? `ID ${meta.patientId}` : 'no ID',
+    meta.studyDate ? `study ${studyDay(meta.studyDate)}` : 'no study date',
+  ].join(' · ');
   return (
     <div className={`images-patient ${verdict}`} data-testid="images-patient" data-match={verdict} role={verdict === 'different' ? 'alert' : undefined}>
       <span>Images: {text}</span>

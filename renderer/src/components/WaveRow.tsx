@@ -30,7 +30,11 @@ export function WaveRow({ spec }: { spec: WaveRowSpec }) {
         <span className="wave-label" style={{ color: live ? spec.color : undefined }}>
           {spec.label}
         </span>
-        {stream ? <canvas ref={canvas} className="wave-canvas" data-testid={`wave-${spec.id}`} data-stream={streamId} /> : <div className="wave-none">no waveform</div>}
+        {stream ? (
+          <canvas ref={canvas} className="wave-canvas" data-testid={`wave-${spec.id}`} data-stream={streamId} />
+        ) : (
+          <div className="wave-none">no waveform</div>
+        )}
         {!live ? <div className="wave-overlay">{!hubLive ? 'NO DATA FROM HUB' : state === 'stale' ? 'NO DATA' : 'OFFLINE'}</div> : null}
       </div>
       <NumericTile spec={spec.tile} testId={`tile-${spec.id}`} />

@@ -43,7 +43,9 @@ export function humanCaseError(e: unknown, action: 'start' | 'end'): string {
   if (/procedure/i.test(m)) return 'Enter the procedure.';
   if (/REC_RESTARTING|restart/i.test(m)) return 'The recorder is restarting: try again in a few seconds.';
   if (/fetch|network|Failed/i.test(m)) return 'The hub cannot be reached: try again when the display is live.';
-  return action === 'start' ? 'The case could not be started. Try again; if it keeps failing, call technical support.' : 'The case could not be ended. Try again.';
+  return action === 'start'
+    ? 'The case could not be started. Try again; if it keeps failing, call technical support.'
+    : 'The case could not be ended. Try again.';
 }
 
 function StartCaseDialog({ onClose }: { onClose: () => void }) {
@@ -91,7 +93,11 @@ function StartCaseDialog({ onClose }: { onClose: () => void }) {
         {team.map((m, i) => (
           <label key={m.role}>
             {m.role}
-            <input value={m.name} onChange={(e) => setTeam(team.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))} data-testid={`case-team-${m.role}`} />
+            <input
+              value={m.name}
+              onChange={(e) => setTeam(team.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)))}
+              data-testid={`case-team-${m.role}`}
+            />
           </label>
         ))}
         {error ? (
@@ -131,7 +137,11 @@ function EndCaseDialog({ c, onClose }: { c: CaseView; onClose: () => void }) {
         </p>
         <label>
           Ended by
-          <select value={me ? `${me.role}/${me.name}` : ''} onChange={(e) => setMe(c.team.find((t) => `${t.role}/${t.name}` === e.target.value)!)} data-testid="end-case-who">
+          <select
+            value={me ? `${me.role}/${me.name}` : ''}
+            onChange={(e) => setMe(c.team.find((t) => `${t.role}/${t.name}` === e.target.value)!)}
+            data-testid="end-case-who"
+          >
             {c.team.map((t) => (
               <option key={`${t.role}/${t.name}`} value={`${t.role}/${t.name}`}>
                 {t.name} ({t.role})
@@ -192,7 +202,9 @@ export function CaseBar() {
           REC ? recording state unknown
         </span>
       ) : recording ? (
-        <span className="rec" data-testid="rec">● REC</span>
+        <span className="rec" data-testid="rec">
+          ● REC
+        </span>
       ) : null}
       <span className="case-name">{c.procedure}</span>
       <PatientId c={c} />

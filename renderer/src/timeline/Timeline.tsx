@@ -28,7 +28,15 @@ export function labelOf(m: { kind: string; text: string; data: Record<string, st
 
 type Toast = { text: string; kind: 'pending' | 'ok' | 'error' } | null;
 
-function FormDialog({ kind, onSubmit, onClose }: { kind: 'note' | 'bolus' | 'blood-loss'; onSubmit: (r: Partial<AnnotationRequest>) => void; onClose: () => void }) {
+function FormDialog({
+  kind,
+  onSubmit,
+  onClose,
+}: {
+  kind: 'note' | 'bolus' | 'blood-loss';
+  onSubmit: (r: Partial<AnnotationRequest>) => void;
+  onClose: () => void;
+}) {
   const [text, setText] = useState('');
   const [drug, setDrug] = useState('');
   const [dose, setDose] = useState('');
@@ -161,12 +169,22 @@ function EntryDialog({ entry, me, onClose }: { entry: AnnotationView; me: TeamMe
 function StripLabels({ markers, onOpen }: { markers: { m: AnnotationView; text: string; x: number }[]; onOpen: (m: AnnotationView) => void }) {
   const stripPx = Math.max(1, window.innerWidth - 16);
   const items = markers.map((k) => ({ ...k, in: { xPx: k.x * stripPx, widthPx: k.text.length * LABEL_CHAR_PX + 8 } }));
-  const lanes = assignLanes(items.map((k) => k.in), LABEL_LANES, stripPx);
+  const lanes = assignLanes(
+    items.map((k) => k.in),
+    LABEL_LANES,
+    stripPx,
+  );
   return (
     <div className="strip-labels" style={{ height: LABEL_LANES * LABEL_LANE_PX }} data-testid="strip-labels">
       {items.map((k, i) =>
         lanes[i] < 0 ? null : (
-          <span key={k.m.entryId} className="strip-label" style={{ left: labelLeftPx(k.in, stripPx), top: lanes[i] * LABEL_LANE_PX, width: k.in.widthPx }} title={k.text} onClick={() => onOpen(k.m)}>
+          <span
+            key={k.m.entryId}
+            className="strip-label"
+            style={{ left: labelLeftPx(k.in, stripPx), top: lanes[i] * LABEL_LANE_PX, width: k.in.widthPx }}
+            title={k.text}
+            onClick={() => onOpen(k.m)}
+          >
             {k.text}
           </span>
         ),
@@ -189,7 +207,10 @@ export function TimelinePanel() {
 
   const annotate = async (kind: string, extra: Partial<AnnotationRequest> = {}) => {
     if (!me) return setToast({ text: 'Choose who you are first', kind: 'error' });
-    const label = labelOf({ kind, text: extra.text ?? '', data: { drug: extra.drug ?? '', dose: extra.dose ?? '', unit: extra.unit ?? '', ml: extra.bloodLossMl ?? '' } }, presets);
+    const label = labelOf(
+      { kind, text: extra.text ?? '', data: { drug: extra.drug ?? '', dose: extra.dose ?? '', unit: extra.unit ?? '', ml: extra.bloodLossMl ?? '' } },
+      presets,
+    );
     setToast({ text: `${label}: saving…`, kind: 'pending' });
     try {
       const body = { kind, role: me.role, name: me.name, agoMs: agoMin * 60000 || undefined, ...extra };
@@ -247,7 +268,12 @@ export function TimelinePanel() {
   return (
     <div className="timeline-panel" data-testid="timeline-panel">
       <div className="annotate-row">
-        <select className="me" value={me ? `${me.role}/${me.name}` : ''} onChange={(e) => setMe(c.team.find((t) => `${t.role}/${t.name}` === e.target.value)!)} data-testid="me">
+        <select
+          className="me"
+          value={me ? `${me.role}/${me.name}` : ''}
+          onChange={(e) => setMe(c.team.find((t) => `${t.role}/${t.name}` === e.target.value)!)}
+          data-testid="me"
+        >
           {c.team.map((t) => (
             <option key={`${t.role}/${t.name}`} value={`${t.role}/${t.name}`}>
               {t.name} ({t.role})
@@ -288,12 +314,29 @@ export function TimelinePanel() {
       <svg className="strip" viewBox="0 0 1000 64" preserveAspectRatio="none" data-testid="timeline-strip">
         <rect x="0" y="0" width="1000" height="64" fill="#0d1117" />
         {(timeline?.gaps ?? []).map((g, i) => (
-          <rect key={`g${i}`} className="gap" x={x(g.fromMs)} width={Math.max(1.5, x(g.toMs) - x(g.fromMs))} y="50" height="12" fill="#777" data-testid="timeline-gap">
+          <rect
+            key={`g${i}`}
+            className="gap"
+            x={x(g.fromMs)}
+            width={Math.max(1.5, x(g.toMs) - x(g.fromMs))}
+            y="50"
+            height="12"
+            fill="#777"
+            data-testid="timeline-gap"
+          >
             <title>{`gap ${g.deviceId} ${((g.toMs - g.fromMs) / 1000).toFixed(1)} s (${g.reason})`}</title>
           </rect>
         ))}
         {(timeline?.alarms ?? []).map((a, i) => (
-          <rect key={`a${i}`} x={x(a.fromMs)} width={Math.max(1.5, x(a.toMs ?? end) - x(a.fromMs))} y="38" height="10" fill={PRIORITY_COLOR[a.priority] ?? '#888'} data-testid="timeline-alarm">
+          <rect
+            key={`a${i}`}
+            x={x(a.fromMs)}
+            width={Math.max(1.5, x(a.toMs ?? end) - x(a.fromMs))}
+            y="38"
+            height="10"
+            fill={PRIORITY_COLOR[a.priority] ?? '#888'}
+            data-testid="timeline-alarm"
+          >
             <title>{`${a.text} (${a.deviceId})`}</title>
           </rect>
         ))}
@@ -322,13 +365,27 @@ export function TimelinePanel() {
           <div className="dialog" data-testid="entries" onClick={(e) => e.stopPropagation()}>
             <h2>Case log</h2>
             <div className="entries">
-              {[...markers].sort((a, b) => a.tMs - b.tMs).map((m) => (
-                <button key={m.entryId} className="entry" data-testid="entry" data-kind={m.kind} onClick={() => { setListOpen(false); setOpen(m); }}>
-                  <span>{hhmm(m.tMs)}</span>
-                  <span>{labelOf(m, presets)}</span>
-                  <span className="entry-who">{m.name}{m.version > 1 ? ` · edited (v${m.version})` : ''}</span>
-                </button>
-              ))}
+              {[...markers]
+                .sort((a, b) => a.tMs - b.tMs)
+                .map((m) => (
+                  <button
+                    key={m.entryId}
+                    className="entry"
+                    data-testid="entry"
+                    data-kind={m.kind}
+                    onClick={() => {
+                      setListOpen(false);
+                      setOpen(m);
+                    }}
+                  >
+                    <span>{hhmm(m.tMs)}</span>
+                    <span>{labelOf(m, presets)}</span>
+                    <span className="entry-who">
+                      {m.name}
+                      {m.version > 1 ? ` · edited (v${m.version})` : ''}
+                    </span>
+                  </button>
+                ))}
             </div>
             <div className="dialog-buttons">
               <button onClick={() => setListOpen(false)}>Close</button>

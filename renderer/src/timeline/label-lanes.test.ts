@@ -8,7 +8,10 @@ test('labels close together are stacked, then left out; never two overlapping in
   const lanes = assignLanes(labels, 2, 1000);
   assert.deepEqual(lanes, [0, 1, -1, -1, 0, 0]);
   for (const lane of [0, 1]) {
-    const placed = labels.filter((_, i) => lanes[i] === lane).map((l) => labelLeftPx(l, 1000)).sort((a, b) => a - b);
+    const placed = labels
+      .filter((_, i) => lanes[i] === lane)
+      .map((l) => labelLeftPx(l, 1000))
+      .sort((a, b) => a - b);
     for (let i = 1; i < placed.length; i++) assert.ok(placed[i] >= placed[i - 1] + w, 'no overlap within a lane');
   }
   assert.equal(labelLeftPx({ xPx: 990, widthPx: 100 }, 1000), 900, 'kept inside the strip');

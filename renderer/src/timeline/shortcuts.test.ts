@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shortcutOf } from './shortcuts';
 
-const k = (key: string, mods: Partial<Record<'ctrlKey' | 'altKey' | 'shiftKey' | 'metaKey', boolean>> = {}, code?: string) => ({ key, ctrlKey: false, altKey: false, shiftKey: false, metaKey: false, ...mods, code });
+const k = (key: string, mods: Partial<Record<'ctrlKey' | 'altKey' | 'shiftKey' | 'metaKey', boolean>> = {}, code?: string) => ({
+  key,
+  ctrlKey: false,
+  altKey: false,
+  shiftKey: false,
+  metaKey: false,
+  ...mods,
+  code,
+});
 
 test('key events map to the presets file spelling', () => {
   assert.equal(shortcutOf(k('4', { altKey: true }, 'Digit4')), 'Alt+4');

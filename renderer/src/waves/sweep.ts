@@ -80,7 +80,7 @@ export class SweepTrace {
 
   private xAt(t: number): number {
     const p = this.periodMs;
-    return (((t % p) + p) % p) / p * this.widthCss;
+    return ((((t % p) + p) % p) / p) * this.widthCss;
   }
 
   private yOf(v: number): number {
@@ -139,7 +139,8 @@ export class SweepTrace {
     this.buffer.forEachBetween(this.lastT, tTo, (t, v) => {
       const x = this.xAt(t);
       const y = this.yOf(v);
-      if (!Number.isFinite(x0) || x < x0 - 1) ctx.moveTo(x, y); // start or wrap
+      if (!Number.isFinite(x0) || x < x0 - 1)
+        ctx.moveTo(x, y); // start or wrap
       else {
         if (!any) ctx.moveTo(x0, y0);
         ctx.lineTo(x, y);

@@ -7,7 +7,10 @@ test('push places samples at t0 + i/rate and forEachBetween reads (from, to]', (
   b.push(1000, 500, new Float32Array([1, 2, 3, 4]));
   const got: [number, number][] = [];
   b.forEachBetween(1000, 1004, (t, v) => got.push([t, v]));
-  assert.deepEqual(got, [[1002, 2], [1004, 3]]);
+  assert.deepEqual(got, [
+    [1002, 2],
+    [1004, 3],
+  ]);
   assert.equal(b.lastTime, 1006);
 });
 

@@ -90,7 +90,10 @@ test('mllp_send (python3-hl7) delivers the IntelliVue example: AA, and HR 60 /mi
     await r.until('the rhythm text', () => r.settings.some((s) => s.deviceId === id && s.text === 'MDC_ECG_PACED_RHY'));
     // The example's waveform OBR is stamped 14 h after its MSH-7: that text attribute is not published.
     assert.equal(r.gw.stats.outOfWindow, 1);
-    assert.equal(desc.channels.some((c) => c.mdc === 'MDC_ATTR_FILTER_LABEL_STRING'), false);
+    assert.equal(
+      desc.channels.some((c) => c.mdc === 'MDC_ATTR_FILTER_LABEL_STRING'),
+      false,
+    );
   } finally {
     await r.close();
   }
@@ -123,9 +126,16 @@ test('several beds on one link: only the configured theatre is published; others
     const desc = r.online.get('hl7-MON-OR3')!;
     assert.deepEqual(
       desc.channels.map((c) => [c.mdc, c.unit]),
-      [['MDC_ECG_HEART_RATE', '/min'], ['MDC_PULS_OXIM_SAT_O2', '%'], ['MDC_PRESS_BLD_ART_ABP_SYS', 'mm[Hg]']],
+      [
+        ['MDC_ECG_HEART_RATE', '/min'],
+        ['MDC_PULS_OXIM_SAT_O2', '%'],
+        ['MDC_PRESS_BLD_ART_ABP_SYS', 'mm[Hg]'],
+      ],
     );
-    assert.deepEqual(r.numerics.slice(0, 3).map((n) => n.value), [72, 97.5, 121]);
+    assert.deepEqual(
+      r.numerics.slice(0, 3).map((n) => n.value),
+      [72, 97.5, 121],
+    );
   } finally {
     await r.close();
   }
@@ -141,8 +151,23 @@ test('a metric that appears later becomes a new channel; the device is re-introd
     assert.equal(ackCode(await peer.exchange(report({ id: 'b', obx: [hr(71), temp(36.6)] }))), 'AA');
     assert.equal(ackCode(await peer.exchange(report({ id: 'c', obx: [hr(72), temp(36.7)] }))), 'AA');
     await r.until('all five numerics', () => r.numerics.length === 5);
-    assert.deepEqual(r.numerics.map((n) => [n.channel, n.value]), [[0, 70], [0, 71], [1, 36.6], [0, 72], [1, 36.7]]);
-    assert.deepEqual(r.online.get('hl7-ACME-MON-0042')!.channels.map((c) => [c.index, c.label, c.unit]), [[0, 'HR', '/min'], [1, 'Temp', 'Cel']]);
+    assert.deepEqual(
+      r.numerics.map((n) => [n.channel, n.value]),
+      [
+        [0, 70],
+        [0, 71],
+        [1, 36.6],
+        [0, 72],
+        [1, 36.7],
+      ],
+    );
+    assert.deepEqual(
+      r.online.get('hl7-ACME-MON-0042')!.channels.map((c) => [c.index, c.label, c.unit]),
+      [
+        [0, 'HR', '/min'],
+        [1, 'Temp', 'Cel'],
+      ],
+    );
     peer.close();
   } finally {
     await r.close();
@@ -191,7 +216,7 @@ test('fuzz: mutated reports over real sockets never crash the gateway or stop a 
   const r = await rig({ limits: { frameTimeoutMs: 500, maxJunkBytes: 256 } });
   try {
     let seed = 12345;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const base = Buffer.from(fs.existsSync(SAMPLE) ? fs.readFileSync(SAMPLE) : Buffer.from(report()));
     const good = await MllpPeer.connect(r.port);
     let goodAcks = 0;
@@ -222,7 +247,10 @@ test('fuzz: mutated reports over real sockets never crash the gateway or stop a 
     await goodLoop;
     good.close();
     assert.equal(goodAcks, 40, 'every report of the well-behaved sender was accepted');
-    assert.ok([...codes].every((c) => ['AA', 'AE', 'AR'].includes(c)), `ACK codes seen: ${[...codes].join(',')}`);
+    assert.ok(
+      [...codes].every((c) => ['AA', 'AE', 'AR'].includes(c)),
+      `ACK codes seen: ${[...codes].join(',')}`,
+    );
     assert.ok(codes.has('AE') || codes.has('AR'), 'some mutations were refused');
     await r.until('the good sender on the hub', () => r.numerics.filter((n) => n.deviceId === 'hl7-ACME-MON-0042').length >= 120);
   } finally {

@@ -5,7 +5,11 @@ import { MllpFramer, type MllpError } from './mllp-framer';
 function run(chunks: (string | number[])[], opts = {}) {
   const frames: string[] = [];
   const errors: MllpError[] = [];
-  const f = new MllpFramer((m) => frames.push(m.toString('latin1')), (e) => errors.push(e), opts);
+  const f = new MllpFramer(
+    (m) => frames.push(m.toString('latin1')),
+    (e) => errors.push(e),
+    opts,
+  );
   const ok = chunks.map((c) => f.push(Buffer.from(typeof c === 'string' ? Buffer.from(c, 'latin1') : Buffer.from(c))));
   return { frames, errors: errors.map((e) => e.code), ok, partial: f.partial };
 }

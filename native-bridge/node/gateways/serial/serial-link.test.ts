@@ -19,7 +19,12 @@ const until = async (fn: () => boolean, what: string, ms = 5000) => {
 test('reads, writes with a bound, notices the device vanish and reopens it when it returns', { skip, timeout: 30_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-link-'));
   let pty = await openPtyPair(dir);
-  const link = new SerialLink({ path: pty.device, settings: { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 }, reopenMs: 100, maxPendingWriteBytes: 1024 });
+  const link = new SerialLink({
+    path: pty.device,
+    settings: { baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
+    reopenMs: 100,
+    maxPendingWriteBytes: 1024,
+  });
   const got: Buffer[] = [];
   const events: string[] = [];
   link.on('data', (d: Buffer) => got.push(d));

@@ -57,10 +57,15 @@ export class CpuBackend implements VolumeBackend {
 
   setVolume(v: Volume, ready: (dims: Vec3i) => void): void {
     const alloc = (n: number) => (v.data instanceof Int16Array ? new Int16Array(n) : new Float32Array(n));
-    this.converter.convert(v, alloc, (out) => (o, val) => (out[o] = val), (grid, out) => {
-      this.upload(v, grid, out);
-      ready(grid.dims);
-    });
+    this.converter.convert(
+      v,
+      alloc,
+      (out) => (o, val) => (out[o] = val),
+      (grid, out) => {
+        this.upload(v, grid, out);
+        ready(grid.dims);
+      },
+    );
   }
 
   /** The grid to the worker, with its placement in patient space. */

@@ -74,7 +74,9 @@ function workerMain(): void {
       for (let by = 0; by < bdims[1]; by++)
         for (let bx = 0; bx < bdims[0]; bx++) {
           let m = -Infinity;
-          const z1 = Math.min(nz - 1, bz * B + B), y1 = Math.min(ny - 1, by * B + B), x1 = Math.min(nx - 1, bx * B + B);
+          const z1 = Math.min(nz - 1, bz * B + B),
+            y1 = Math.min(ny - 1, by * B + B),
+            x1 = Math.min(nx - 1, bx * B + B);
           for (let z = bz * B; z <= z1; z++)
             for (let y = by * B; y <= y1; y++) {
               const row = (z * ny + y) * nx;
@@ -87,7 +89,8 @@ function workerMain(): void {
   function render(job: CpuJob): CpuResult {
     const t0 = performance.now();
     const [nx, ny, nz] = dims;
-    const w = job.width, rows = job.rowTo - job.rowFrom;
+    const w = job.width,
+      rows = job.rowTo - job.rowFrom;
     const out = new Uint8ClampedArray(w * rows * 4);
     const m = job.invViewProj;
     const e = job.eye;
@@ -107,20 +110,27 @@ function workerMain(): void {
     const lutScale = (n - 1) / (t.hi - t.lo);
     const d = data;
     const sxy = nx * ny;
-    const mx = nx - 1, my = ny - 1, mz = nz - 1;
-    const bnx = bdims[0], bnxy = bdims[0] * bdims[1];
+    const mx = nx - 1,
+      my = ny - 1,
+      mz = nz - 1;
+    const bnx = bdims[0],
+      bnxy = bdims[0] * bdims[1];
     const first = t.firstVisible;
     const skipMm = stepMm * 3;
     let samples = 0;
     const sample = (x: number, y: number, z: number): number => {
-      let x0 = x | 0, y0 = y | 0, z0 = z | 0;
+      let x0 = x | 0,
+        y0 = y | 0,
+        z0 = z | 0;
       if (x0 >= mx) x0 = mx - 1;
       if (y0 >= my) y0 = my - 1;
       if (z0 >= mz) z0 = mz - 1;
       if (x0 < 0) x0 = 0;
       if (y0 < 0) y0 = 0;
       if (z0 < 0) z0 = 0;
-      const fx = x - x0, fy = y - y0, fz = z - z0;
+      const fx = x - x0,
+        fy = y - y0,
+        fz = z - z0;
       const b = z0 * sxy + y0 * nx + x0;
       const c00 = d[b] + (d[b + 1] - d[b]) * fx;
       const c10 = d[b + nx] + (d[b + nx + 1] - d[b + nx]) * fx;
@@ -133,44 +143,62 @@ function workerMain(): void {
     for (let py = job.rowFrom; py < job.rowTo; py++) {
       for (let px = 0; px < w; px++) {
         // Pixel -> NDC -> patient point on the far plane -> ray direction (mm).
-        const nxd = ((px + 0.5) / w) * 2 - 1, nyd = 1 - ((py + 0.5) / job.height) * 2;
+        const nxd = ((px + 0.5) / w) * 2 - 1,
+          nyd = 1 - ((py + 0.5) / job.height) * 2;
         const hx = m[0] * nxd + m[4] * nyd + m[8] + m[12];
         const hy = m[1] * nxd + m[5] * nyd + m[9] + m[13];
         const hz = m[2] * nxd + m[6] * nyd + m[10] + m[14];
         const hw = m[3] * nxd + m[7] * nyd + m[11] + m[15];
-        let dx = hx / hw - e[0], dy = hy / hw - e[1], dz = hz / hw - e[2];
+        let dx = hx / hw - e[0],
+          dy = hy / hw - e[1],
+          dz = hz / hw - e[2];
         const dl = Math.hypot(dx, dy, dz);
-        dx /= dl; dy /= dl; dz /= dl;
+        dx /= dl;
+        dy /= dl;
+        dz /= dl;
         // Direction per mm, in voxel space.
         const vx = p2v[0] * dx + p2v[4] * dy + p2v[8] * dz;
         const vy = p2v[1] * dx + p2v[5] * dy + p2v[9] * dz;
         const vz = p2v[2] * dx + p2v[6] * dy + p2v[10] * dz;
         const shadeK = 1.5 / Math.hypot(vx, vy, vz); // 1.5 voxels toward the viewer
         // Slab intersection with [-0.5, n - 0.5]^3.
-        let tn = 0, tf2 = Infinity;
+        let tn = 0,
+          tf2 = Infinity;
         const slab = (o: number, v: number, lo: number, hi: number) => {
           if (Math.abs(v) < 1e-12) {
             if (o < lo || o > hi) tn = Infinity;
             return;
           }
-          let a = (lo - o) / v, b = (hi - o) / v;
-          if (a > b) { const tmp = a; a = b; b = tmp; }
+          let a = (lo - o) / v,
+            b = (hi - o) / v;
+          if (a > b) {
+            const tmp = a;
+            a = b;
+            b = tmp;
+          }
           if (a > tn) tn = a;
           if (b < tf2) tf2 = b;
         };
         slab(ex, vx, -0.5, nx - 0.5);
         slab(ey, vy, -0.5, ny - 0.5);
         slab(ez, vz, -0.5, nz - 0.5);
-        let r = bg[0], g = bg[1], bl = bg[2];
+        let r = bg[0],
+          g = bg[1],
+          bl = bg[2];
         if (tn < tf2) {
           // Jitter the start (as the shader does) against wood-grain artefacts.
-          let tt = tn + stepMm * (((px * 73856093) ^ (py * 19349663)) & 1023) / 1024;
+          let tt = tn + (stepMm * (((px * 73856093) ^ (py * 19349663)) & 1023)) / 1024;
           if (t.mode === 1) {
             let mxv = -1e9;
             while (tt <= tf2) {
-              const x = ex + vx * tt, y = ey + vy * tt, z = ez + vz * tt;
-              const bi = ((z < 0 ? 0 : z) / B | 0) * bnxy + ((y < 0 ? 0 : y) / B | 0) * bnx + ((x < 0 ? 0 : x) / B | 0);
-              if (blockMax[bi] <= mxv) { tt += skipMm; continue; }
+              const x = ex + vx * tt,
+                y = ey + vy * tt,
+                z = ez + vz * tt;
+              const bi = (((z < 0 ? 0 : z) / B) | 0) * bnxy + (((y < 0 ? 0 : y) / B) | 0) * bnx + (((x < 0 ? 0 : x) / B) | 0);
+              if (blockMax[bi] <= mxv) {
+                tt += skipMm;
+                continue;
+              }
               const v = sample(x, y, z);
               samples++;
               if (v > mxv) mxv = v;
@@ -179,11 +207,19 @@ function workerMain(): void {
             const gv = Math.min(1, Math.max(0, (mxv - (t.window[0] - t.window[1] / 2)) / Math.max(1, t.window[1])));
             r = g = bl = gv;
           } else {
-            let ar = 0, ag = 0, ab = 0, aa = 0;
+            let ar = 0,
+              ag = 0,
+              ab = 0,
+              aa = 0;
             while (tt <= tf2) {
-              const x = ex + vx * tt, y = ey + vy * tt, z = ez + vz * tt;
-              const bi = ((z < 0 ? 0 : z) / B | 0) * bnxy + ((y < 0 ? 0 : y) / B | 0) * bnx + ((x < 0 ? 0 : x) / B | 0);
-              if (blockMax[bi] < first) { tt += skipMm; continue; }
+              const x = ex + vx * tt,
+                y = ey + vy * tt,
+                z = ez + vz * tt;
+              const bi = (((z < 0 ? 0 : z) / B) | 0) * bnxy + (((y < 0 ? 0 : y) / B) | 0) * bnx + (((x < 0 ? 0 : x) / B) | 0);
+              if (blockMax[bi] < first) {
+                tt += skipMm;
+                continue;
+              }
               const v = sample(x, y, z);
               samples++;
               if (v >= first) {
@@ -192,15 +228,22 @@ function workerMain(): void {
                 else if (li >= n) li = n - 1;
                 const a = alpha[li];
                 if (a > 0.002) {
-                  let cr = t.lut[li * 4], cg = t.lut[li * 4 + 1], cb = t.lut[li * 4 + 2];
+                  let cr = t.lut[li * 4],
+                    cg = t.lut[li * 4 + 1],
+                    cb = t.lut[li * 4 + 2];
                   if (t.shade) {
                     const v2 = sample(x - vx * shadeK, y - vy * shadeK, z - vz * shadeK);
                     const lit = Math.min(1, Math.max(0, (v - v2) / 150));
                     const k = 0.35 + 0.75 * lit;
-                    cr *= k; cg *= k; cb *= k;
+                    cr *= k;
+                    cg *= k;
+                    cb *= k;
                   }
                   const wgt = (1 - aa) * a;
-                  ar += wgt * cr; ag += wgt * cg; ab += wgt * cb; aa += wgt;
+                  ar += wgt * cr;
+                  ag += wgt * cg;
+                  ab += wgt * cb;
+                  aa += wgt;
                   if (aa > 0.97) break;
                 }
               }

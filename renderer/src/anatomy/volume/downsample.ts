@@ -16,7 +16,7 @@ export function downsampleFactors(dims: readonly number[], maxVoxels = MAX_TEXTU
   const f: Vec3i = [1, 1, 1];
   const n = () => Math.floor(dims[0] / f[0]) * Math.floor(dims[1] / f[1]) * Math.floor(dims[2] / f[2]);
   while (n() > maxVoxels) {
-    const sizes = [dims[0] / f[0], dims[1] / f[1], dims[2] / f[2] * 0.75];
+    const sizes = [dims[0] / f[0], dims[1] / f[1], (dims[2] / f[2]) * 0.75];
     const a = sizes[0] >= sizes[1] && sizes[0] >= sizes[2] ? 0 : sizes[1] >= sizes[2] ? 1 : 2;
     f[a] *= 2;
   }
@@ -43,7 +43,10 @@ function downsampledGrid(v: Volume): Grid {
  */
 function downsampleInFrames(v: Volume, grid: Grid, put: (o: number, val: number) => void, done: () => void): void {
   const [nx, ny] = v.dimensions;
-  const { factors: f, dims: [dx, dy, dz] } = grid;
+  const {
+    factors: f,
+    dims: [dx, dy, dz],
+  } = grid;
   const src = v.data;
   const norm = 1 / (f[0] * f[1] * f[2]);
   const one = f[0] === 1 && f[1] === 1 && f[2] === 1;

@@ -52,7 +52,12 @@ export class VolumeView implements FrameTask {
     this.backend = choice.backend;
     this.rendererName = choice.renderer;
     host.dataset.backend = this.backend;
-    this.passes = new ProgressiveScheduler(this.canvas, this.camera, () => this.kick(), (p, full) => this.shown(p, full));
+    this.passes = new ProgressiveScheduler(
+      this.canvas,
+      this.camera,
+      () => this.kick(),
+      (p, full) => this.shown(p, full),
+    );
     this.impl =
       this.backend === 'cpu'
         ? new CpuBackend(this.canvas, this.passes)
@@ -134,7 +139,7 @@ export class VolumeView implements FrameTask {
     const c = volumeCentre(this.volume);
     const [lo, hi] = patientBounds(this.volume);
     const radius = 0.5 * Math.hypot(hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]);
-    const dist = radius / Math.sin(((this.camera.fov / 2) * Math.PI) / 180) * 0.8;
+    const dist = (radius / Math.sin(((this.camera.fov / 2) * Math.PI) / 180)) * 0.8;
     this.camera.position.set(c[0], c[1] - dist, c[2]);
     this.camera.up.set(0, 0, 1);
     this.camera.near = Math.max(1, dist - radius * 2);

@@ -92,10 +92,15 @@ export class WebglBackend implements VolumeBackend {
 
   setVolume(v: Volume, ready: (dims: Vec3i) => void): void {
     if (!this.renderer) return;
-    this.converter.convert(v, (n) => new Uint16Array(n), (half) => halfFloatWriter(v, half), (grid, half) => {
-      this.upload(v, grid, half);
-      ready(grid.dims);
-    });
+    this.converter.convert(
+      v,
+      (n) => new Uint16Array(n),
+      (half) => halfFloatWriter(v, half),
+      (grid, half) => {
+        this.upload(v, grid, half);
+        ready(grid.dims);
+      },
+    );
   }
 
   /** The converted volume to the GPU, and the proxy cube placed in patient space. */
