@@ -185,7 +185,10 @@ export const API_ROUTES = {
     path: '/api/case/end',
     summary: 'Ends the active case: everything is flushed and the case file is complete. With {role, name}, who ended it is recorded (a note "Case ended").',
     body: z.optional(
-      z.object({ role: text(40, 'who ends the case: a role on the case team'), name: optText(100, "who: a name (default: that team member's)") }),
+      z.object({
+        role: optText(40, 'who ends the case: a role on the case team (the display always sends it)'),
+        name: optText(100, "who: a name (default: that team member's)"),
+      }),
     ),
     status: 200,
     response: json<CaseView>(),

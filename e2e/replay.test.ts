@@ -235,7 +235,8 @@ test('replay onto a CURVE bus with an enrolled device key', async (t) => {
   if (!recorded) return t.skip("needs the first test's recording");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-replay-curve-'));
   assert.equal((await runToEnd(['keys', 'init', '--data-dir', dir])).code, 0);
-  const enrol = await runToEnd(['keys', 'enrol', 'replayer', '--data-dir', dir]);
+  // A key may claim only the device ids it was enrolled for (docs/device-protocol.md §8.3).
+  const enrol = await runToEnd(['keys', 'enrol', 'replayer', '--device-id', 'sim-pump-01', '--data-dir', dir]);
   assert.equal(enrol.code, 0, enrol.stdout + enrol.stderr);
   const keyFile = /device key file: (\S+)/.exec(enrol.stdout)![1];
   const hub = await startHub(['--bus-security', 'curve', '--data-dir', dir]);

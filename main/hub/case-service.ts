@@ -154,7 +154,7 @@ export class CaseService {
       caseEnd: ({ body }) =>
         change(200, async () => {
           // Who ended the case goes into its annotation chain before the case file is closed.
-          if (body) await this.recorder.annotate({ kind: 'note', text: 'Case ended', role: body.role, name: body.name });
+          if (body?.role) await this.recorder.annotate({ kind: 'note', text: 'Case ended', role: body.role, name: body.name });
           return view(await this.recorder.endCase(), this.patient)!;
         }),
       timeline: async () => {
