@@ -80,7 +80,21 @@ export function startHubProcess(root: string, tag: string): Promise<HubProcess> 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `orhub-bench-${tag}-`));
   const proc = spawn(
     process.execPath,
-    [path.join(root, 'bin/or-hub.js'), 'start', '--headless', '--port', '0', '--bus', 'tcp://127.0.0.1:*', '--bus-security', 'plain', '--data-dir', dataDir],
+    // --no-supervisor: the process measured (CPU, memory from /proc) is the hub itself, not its supervisor.
+    [
+      path.join(root, 'bin/or-hub.js'),
+      'start',
+      '--headless',
+      '--no-supervisor',
+      '--port',
+      '0',
+      '--bus',
+      'tcp://127.0.0.1:*',
+      '--bus-security',
+      'plain',
+      '--data-dir',
+      dataDir,
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.push(proc);
