@@ -341,8 +341,12 @@ async function throughput(): Promise<Throughput[]> {
       roundRatios,
     });
     console.log(
-      `throughput, ${samples}-sample frames (${waveFrame(0, samples).length} B): raw PUB/SUB ${Math.round(raw)} msg/s, raw PUSH/PULL ${Math.round(pull)}, raw DEALER/ROUTER ${Math.round(router)}, raw SERVER (draft) ${Math.round(server)}; ` +
-        `hub via data channel ${Math.round(hub.msgs)} msg/s = ${Math.round(hub.samples)} samples/s, ratio ${(hub.msgs / raw).toFixed(2)}; hub via control socket only ${Math.round(hubControl)} msg/s, ratio ${(hubControl / raw).toFixed(2)}`,
+      `throughput, ${samples}-sample frames (${waveFrame(0, samples).length} B): raw PUB/SUB ` +
+        `${Math.round(raw)} msg/s, raw PUSH/PULL ${Math.round(pull)}, raw DEALER/ROUTER ` +
+        `${Math.round(router)}, raw SERVER (draft) ${Math.round(server)}; ` +
+        `hub via data channel ${Math.round(hub.msgs)} msg/s = ${Math.round(hub.samples)} samples/s, ratio ` +
+        `${(hub.msgs / raw).toFixed(2)}; hub via control socket only ${Math.round(hubControl)} msg/s, ratio ` +
+        `${(hubControl / raw).toFixed(2)}`,
     );
   }
   return rows;
@@ -418,7 +422,11 @@ async function loadRun(label: string, full: number, partial: number, loadProcs: 
     loadAvg,
   };
   console.log(
-    `${label}: ${devices} devices, ${r.waveforms} waveforms: latency p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, max ${r.latency.max.toFixed(2)} ms (n=${r.latency.n}); hub CPU ${cpu.toFixed(1)} % of a core, RSS ${rss.toFixed(0)} MB (peak ${peak.toFixed(0)} MB); display ${r.displayMsgsPerS.toFixed(0)} msg/s, ${r.displayMBPerS.toFixed(2)} MB/s; simulators ${loadCpu.toFixed(0)} % of a core; machine load average ${loadAvg.toFixed(2)}`,
+    `${label}: ${devices} devices, ${r.waveforms} waveforms: latency p50 ${r.latency.p50.toFixed(2)} ms, ` +
+      `p99 ${r.latency.p99.toFixed(2)} ms, max ${r.latency.max.toFixed(2)} ms (n=${r.latency.n}); hub CPU ` +
+      `${cpu.toFixed(1)} % of a core, RSS ${rss.toFixed(0)} MB (peak ${peak.toFixed(0)} MB); display ` +
+      `${r.displayMsgsPerS.toFixed(0)} msg/s, ${r.displayMBPerS.toFixed(2)} MB/s; simulators ` +
+      `${loadCpu.toFixed(0)} % of a core; machine load average ${loadAvg.toFixed(2)}`,
   );
   return r;
 }
@@ -438,35 +446,81 @@ function writeDocs(tp: Throughput[], loads: LoadResult[]): void {
   const lines = [
     heading,
     '',
-    `Run ${new Date().toISOString().slice(0, 10)} on ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, zeromq.js ${require('zeromq/package.json').version} (libzmq ${require('zeromq').version}); the machine is shared, so figures vary between runs.`,
+    `Run ${new Date().toISOString().slice(0, 10)} on ${cpus.length} × ${cpus[0]?.model.trim() ?? 'CPU'}, ` +
+      `Node ${process.version}, zeromq.js ${require('zeromq/package.json').version} (libzmq ` +
+      `${require('zeromq').version}); the machine is shared, so figures vary between runs.`,
     '',
-    "Ingest throughput: a sender process queues N wave frames, the receiver drains them (time from first to last), best of 4 alternating runs. Raw = zeromq.js with the same bytes and nothing done per message: PUB/SUB (the baseline of the goal), PUSH/PULL (the data channel's pattern, docs/device-protocol.md §2.3), DEALER/ROUTER (the control socket's pattern: each message arrives as two parts, routing id and body) and the draft single-part SERVER socket. Hub = BusServer → decode, validate, sequence check, clock placement → display sink (no clients) and a counting sink, with the frames on the data channel (16-byte session token + frame, as the device SDK sends them) and, for comparison, all on the control socket (a device that does not use the data channel). Goal: hub ÷ PUB/SUB ≥ 0.8.",
+    'Ingest throughput: a sender process queues N wave frames, the receiver drains them (time from first ' +
+      'to last), best of 4 alternating runs. Raw = zeromq.js with the same bytes and nothing done per ' +
+      "message: PUB/SUB (the baseline of the goal), PUSH/PULL (the data channel's pattern, " +
+      "docs/device-protocol.md §2.3), DEALER/ROUTER (the control socket's pattern: each message arrives as " +
+      'two parts, routing id and body) and the draft single-part SERVER socket. Hub = BusServer → decode, ' +
+      'validate, sequence check, clock placement → display sink (no clients) and a counting sink, with the ' +
+      'frames on the data channel (16-byte session token + frame, as the device SDK sends them) and, for ' +
+      'comparison, all on the control socket (a device that does not use the data channel). Goal: hub ÷ ' +
+      'PUB/SUB ≥ 0.8.',
     '',
-    '| frame | raw PUB/SUB msg/s | raw PUSH/PULL | raw DEALER/ROUTER | raw SERVER (draft) | hub, data channel msg/s | hub samples/s | hub ÷ PUB/SUB | hub, control socket only msg/s | ÷ PUB/SUB |',
+    '| frame | raw PUB/SUB msg/s | raw PUSH/PULL | raw DEALER/ROUTER | raw SERVER (draft) | hub, data ' +
+      'channel msg/s | hub samples/s | hub ÷ PUB/SUB | hub, control socket only msg/s | ÷ PUB/SUB |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...tp.map(
       (r) =>
-        `| ${r.samples} i16 samples, ${r.bytes} B | ${Math.round(r.rawMsgsPerS).toLocaleString('en')} | ${Math.round(r.pullMsgsPerS).toLocaleString('en')} | ${Math.round(r.routerMsgsPerS).toLocaleString('en')} | ${Math.round(r.serverMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubMsgsPerS).toLocaleString('en')} | ${Math.round(r.hubSamplesPerS).toLocaleString('en')} | **${r.ratio.toFixed(2)}** | ${Math.round(r.hubControlMsgsPerS).toLocaleString('en')} | ${(r.hubControlMsgsPerS / r.rawMsgsPerS).toFixed(2)} |`,
+        `| ${r.samples} i16 samples, ${r.bytes} B | ${Math.round(r.rawMsgsPerS).toLocaleString('en')} | ` +
+        `${Math.round(r.pullMsgsPerS).toLocaleString('en')} | ` +
+        `${Math.round(r.routerMsgsPerS).toLocaleString('en')} | ` +
+        `${Math.round(r.serverMsgsPerS).toLocaleString('en')} | ` +
+        `${Math.round(r.hubMsgsPerS).toLocaleString('en')} | ` +
+        `${Math.round(r.hubSamplesPerS).toLocaleString('en')} | **${r.ratio.toFixed(2)}** | ` +
+        `${Math.round(r.hubControlMsgsPerS).toLocaleString('en')} | ` +
+        `${(r.hubControlMsgsPerS / r.rawMsgsPerS).toFixed(2)} |`,
     ),
     '',
-    `Why a data channel: a ROUTER message is two parts (routing id, body), each a separate native call and buffer in zeromq.js, so the bare DEALER/ROUTER drain reaches only ${range(tp.map((r) => r.routerMsgsPerS / r.rawMsgsPerS))} of PUB/SUB with the same bytes, and the hub with every frame on its ROUTER ${range(tp.map((r) => r.hubControlMsgsPerS / r.rawMsgsPerS))}. A PULL message is one part: the bare PUSH/PULL drain runs at ${range(tp.map((r) => r.pullMsgsPerS / r.rawMsgsPerS))} of PUB/SUB, leaving room for the hub's own work (decode, validation, sequence check, clock placement, sinks: about 0.5 µs a frame measured in-process). PULL does not say which connection a message came from, so each data message carries the 16-byte session token from the device's HELLO_ACK (§2.3); the control socket (ROUTER) keeps the session, HELLO, heartbeats, clock sync and errors. Also tried: the draft SERVER socket (single-part, table) needs libzmq with draft APIs on every device and gives no client-chosen routing id; several frames per ZeroMQ message does not change the per-message ratio at equal message sizes.`,
+    `Why a data channel: a ROUTER message is two parts (routing id, body), each a separate native call ` +
+      `and buffer in zeromq.js, so the bare DEALER/ROUTER drain reaches only ` +
+      `${range(tp.map((r) => r.routerMsgsPerS / r.rawMsgsPerS))} of PUB/SUB with the same bytes, and the ` +
+      `hub with every frame on its ROUTER ${range(tp.map((r) => r.hubControlMsgsPerS / r.rawMsgsPerS))}. A ` +
+      `PULL message is one part: the bare PUSH/PULL drain runs at ` +
+      `${range(tp.map((r) => r.pullMsgsPerS / r.rawMsgsPerS))} of PUB/SUB, leaving room for the hub's own ` +
+      `work (decode, validation, sequence check, clock placement, sinks: about 0.5 µs a frame measured ` +
+      `in-process). PULL does not say which connection a message came from, so each data message carries ` +
+      `the 16-byte session token from the device's HELLO_ACK (§2.3); the control socket (ROUTER) keeps the ` +
+      `session, HELLO, heartbeats, clock sync and errors. Also tried: the draft SERVER socket ` +
+      `(single-part, table) needs libzmq with draft APIs on every device and gives no client-chosen ` +
+      `routing id; several frames per ZeroMQ message does not change the per-message ratio at equal ` +
+      `message sizes.`,
     '',
-    'End-to-end latency: a probe device sends one sample every 10 ms, identified by its value; latency = arrival at a display WebSocket client − send, both in the bench process. The hub is a separate `or-hub start` process; the simulated rooms run in load processes on the same two cores. Goals: p99 ≤ 5 ms nominal, ≤ 20 ms at 10×.',
+    'End-to-end latency: a probe device sends one sample every 10 ms, identified by its value; latency = ' +
+      'arrival at a display WebSocket client − send, both in the bench process. The hub is a separate ' +
+      '`or-hub start` process; the simulated rooms run in load processes on the same two cores. Goals: p99 ' +
+      '≤ 5 ms nominal, ≤ 20 ms at 10×.',
     '',
     '| load | devices | waveforms | p50 ms | p99 ms | max ms | hub CPU (% of a core) | hub RSS MB (peak) | to display | simulators CPU | load average |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...loads.map(
       (l) =>
-        `| ${l.label} | ${l.devices} | ${l.waveforms} | ${l.latency.p50.toFixed(2)} | ${l.latency.p99.toFixed(2)} | ${l.latency.max.toFixed(2)} | ${l.hubCpuPct.toFixed(1)} | ${l.hubRssMb.toFixed(0)} (${l.hubPeakRssMb.toFixed(0)}) | ${l.displayMsgsPerS.toFixed(0)} msg/s, ${l.displayMBPerS.toFixed(2)} MB/s | ${l.loadCpuPct.toFixed(0)} % | ${l.loadAvg.toFixed(2)} |`,
+        `| ${l.label} | ${l.devices} | ${l.waveforms} | ${l.latency.p50.toFixed(2)} | ` +
+        `${l.latency.p99.toFixed(2)} | ${l.latency.max.toFixed(2)} | ${l.hubCpuPct.toFixed(1)} | ` +
+        `${l.hubRssMb.toFixed(0)} (${l.hubPeakRssMb.toFixed(0)}) | ${l.displayMsgsPerS.toFixed(0)} msg/s, ` +
+        `${l.displayMBPerS.toFixed(2)} MB/s | ${l.loadCpuPct.toFixed(0)} % | ${l.loadAvg.toFixed(2)} |`,
     ),
     '',
-    `Goals this run: throughput ratio ≥ 0.8 ${tp.every((r) => r.ratio >= 0.8) ? 'met' : 'missed'} (${tp.map((r) => r.ratio.toFixed(2)).join(', ')}); p99 ≤ 5 ms nominal ${loads[0].latency.p99 <= 5 ? 'met' : 'missed'} (${loads[0].latency.p99.toFixed(2)} ms); p99 ≤ 20 ms at 10× ${loads[1].latency.p99 <= 20 ? 'met' : 'missed'} (${loads[1].latency.p99.toFixed(2)} ms).`,
+    `Goals this run: throughput ratio ≥ 0.8 ${tp.every((r) => r.ratio >= 0.8) ? 'met' : 'missed'} ` +
+      `(${tp.map((r) => r.ratio.toFixed(2)).join(', ')}); p99 ≤ 5 ms nominal ` +
+      `${loads[0].latency.p99 <= 5 ? 'met' : 'missed'} (${loads[0].latency.p99.toFixed(2)} ms); p99 ≤ 20 ` +
+      `ms at 10× ${loads[1].latency.p99 <= 20 ? 'met' : 'missed'} (${loads[1].latency.p99.toFixed(2)} ms).`,
     '',
-    `Spread this run: hub ÷ PUB/SUB of each alternating round (with that round's own PUB/SUB run) ${tp.map((r) => `${range(r.roundRatios)} with ${r.bytes} B frames`).join(', ')}. The ratio needs the two cores mostly to itself: with the bench process and its sender sharing them with other jobs, the hub's extra half microsecond a frame weighs more.`,
+    `Spread this run: hub ÷ PUB/SUB of each alternating round (with that round's own PUB/SUB run) ` +
+      `${tp.map((r) => `${range(r.roundRatios)} with ${r.bytes} B frames`).join(', ')}. The ratio needs ` +
+      `the two cores mostly to itself: with the bench process and its sender sharing them with other jobs, ` +
+      `the hub's extra half microsecond a frame weighs more.`,
     '',
     loads[0].latency.p99 <= 5 && loads[1].latency.p99 <= 20
-      ? 'Latency: the p50 stays well under a millisecond; the tails move with whatever else the two shared cores run (see the load average and simulator CPU columns).'
-      : "Latency: the p50 stays well under a millisecond; the tails move with whatever else the two shared cores run (other engineers' browser tests, the simulators themselves: see the load average and simulator CPU columns). On a quieter machine both goals were met (a run on 2026-11-25 at load average ≈ 1: p99 2.74 ms nominal, 6.13 ms at 10×).",
+      ? 'Latency: the p50 stays well under a millisecond; the tails move with whatever else the two shared ' +
+        'cores run (see the load average and simulator CPU columns).'
+      : 'Latency: the p50 stays well under a millisecond; the tails move with whatever else the two shared ' +
+        "cores run (other engineers' browser tests, the simulators themselves: see the load average and " +
+        'simulator CPU columns). On a quieter machine both goals were met (a run on 2026-11-25 at load ' +
+        'average ≈ 1: p99 2.74 ms nominal, 6.13 ms at 10×).',
     '',
   ];
   let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\n';

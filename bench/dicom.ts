@@ -297,7 +297,9 @@ async function main(): Promise<void> {
     ['read same bytes into one recycled buffer (ref.)', `${figures.readIntoRecycledBufferMs} ms`],
     [
       'minor page faults per run: ours / ours new memory / seq / par / new buffer',
-      `${figures.minorFaultsPerRun.ours} / ${figures.minorFaultsPerRun.oursFreshMemory} / ${figures.minorFaultsPerRun.readSequential} / ${figures.minorFaultsPerRun.readParallel} / ${figures.minorFaultsPerRun.readIntoNewBuffer}`,
+      `${figures.minorFaultsPerRun.ours} / ${figures.minorFaultsPerRun.oursFreshMemory} / ` +
+        `${figures.minorFaultsPerRun.readSequential} / ${figures.minorFaultsPerRun.readParallel} / ` +
+        `${figures.minorFaultsPerRun.readIntoNewBuffer}`,
     ],
     ['daikon (parse + rescale + sort)', `${figures.daikonMs} ms`],
     ['dcmjs (parse + rescale + sort)', `${figures.dcmjsMs} ms`],
@@ -308,7 +310,9 @@ async function main(): Promise<void> {
     ],
   ];
   console.log(
-    `DICOM loading: ${figures.files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${figures.workers} workers${figures.workersRan ? '' : ' (NOT running: tasks ran in-process)'}, ${RUNS} interleaved runs, load average ${loadStart.join(' ')} -> ${figures.loadavg.end.join(' ')}`,
+    `DICOM loading: ${figures.files} files, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${figures.workers} ` +
+      `workers${figures.workersRan ? '' : ' (NOT running: tasks ran in-process)'}, ${RUNS} interleaved ` +
+      `runs, load average ${loadStart.join(' ')} -> ${figures.loadavg.end.join(' ')}`,
   );
   for (const [k, v] of rows) console.log(`  ${k.padEnd(56)} ${v}`);
   await sharedPool().close();

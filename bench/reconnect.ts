@@ -44,7 +44,8 @@ function restartAtMs(origin: string, token: string): Promise<number | null> {
 
 const ecgDrawn = (page: Page) =>
   page.evaluate(
-    `(() => { const c = document.querySelector('[data-testid="wave-ecg"]'); const s = c && window.__orhub.waves.stats(Number(c.dataset.stream)); return s ? s.drawnFrames : -1; })()`,
+    `(() => { const c = document.querySelector('[data-testid="wave-ecg"]'); const s = c && ` +
+      `window.__orhub.waves.stats(Number(c.dataset.stream)); return s ? s.drawnFrames : -1; })()`,
   ) as Promise<number>;
 
 export async function measureReconnect(page: Page, hub: HubProc, dataDir: string, rounds = 5): Promise<ReconnectFigures> {

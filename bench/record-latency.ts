@@ -80,7 +80,10 @@ async function window(index: number, recording: boolean, seconds: number): Promi
   const lat = probe.latencies;
   const q = quantiles(lat);
   console.log(
-    `window ${index + 1} (${recording ? 'recording' : 'not recording'}): latency p50 ${q.p50.toFixed(2)} ms, p99 ${q.p99.toFixed(2)} ms, max ${q.max.toFixed(2)} ms (n=${q.n}); hub CPU ${hubCpuPct.toFixed(1)} % of a core; simulators ${loadCpuPct.toFixed(0)} %; data dir grew ${(recordedBytes / 1024).toFixed(0)} KiB; load average ${loadAvg.toFixed(2)}`,
+    `window ${index + 1} (${recording ? 'recording' : 'not recording'}): latency p50 ${q.p50.toFixed(2)} ` +
+      `ms, p99 ${q.p99.toFixed(2)} ms, max ${q.max.toFixed(2)} ms (n=${q.n}); hub CPU ` +
+      `${hubCpuPct.toFixed(1)} % of a core; simulators ${loadCpuPct.toFixed(0)} %; data dir grew ` +
+      `${(recordedBytes / 1024).toFixed(0)} KiB; load average ${loadAvg.toFixed(2)}`,
   );
   return { recording, latencies: lat, hubCpuPct, loadCpuPct, loadAvg, recordedBytes };
 }

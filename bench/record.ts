@@ -438,7 +438,9 @@ async function main(): Promise<void> {
   const loops = generate();
   const wavesPerS = WAVES.reduce((a, w) => a + w.spec.rateHz, 0);
   console.log(
-    `bench:record: ${devs.length} devices, ${WAVES.length} waveforms (${wavesPerS} samples/s), ${devs.flatMap((d) => d.channels).filter((c) => c.kind === 'numeric').length} numerics at 1 Hz, 3 tools at 60 Hz`,
+    `bench:record: ${devs.length} devices, ${WAVES.length} waveforms (${wavesPerS} samples/s), ` +
+      `${devs.flatMap((d) => d.channels).filter((c) => c.kind === 'numeric').length} numerics at 1 Hz, 3 ` +
+      `tools at 60 Hz`,
   );
   console.log(`recording ${HOURS} h at ${SPEED}x real time (${fmt((HOURS * 3600) / SPEED / 60, 1)} min) into ${dataDir}; cpus: ${os.cpus().length}`);
 
@@ -481,7 +483,8 @@ async function main(): Promise<void> {
   const pose = q('SELECT COALESCE(SUM(count),0) AS n, COALESCE(SUM(length(data)),0) AS b FROM pose_blocks');
   const perChannel = db
     .prepare(
-      'SELECT c.label AS label, c.rate_hz AS rate, SUM(b.count) AS n, SUM(length(b.data)) AS b FROM wave_blocks b JOIN channels c ON c.id = b.channel_id GROUP BY c.id ORDER BY c.device_id, c.channel',
+      'SELECT c.label AS label, c.rate_hz AS rate, SUM(b.count) AS n, SUM(length(b.data)) AS b FROM ' +
+        'wave_blocks b JOIN channels c ON c.id = b.channel_id GROUP BY c.id ORDER BY c.device_id, c.channel',
     )
     .all() as { label: string; rate: number; n: number; b: number }[];
   db.close();
@@ -522,7 +525,12 @@ async function main(): Promise<void> {
     console.log(s);
   };
   L(
-    `Nominal full OR: ${devs.length} devices, ${WAVES.length} waveforms (4 ECG at 500 Hz, pleth/ABP/CVP at 125 Hz, CO2/resp/Paw/flow at 62.5 Hz, EEG at 128 Hz; ${wavesPerS} samples/s, int16 at device resolution), ${devs.flatMap((d) => d.channels).filter((c) => c.kind === 'numeric').length} numerics at 1 Hz, 3 tools at 60 Hz, settings, alarms. ${fmt(hours, 2)} h recorded at ${SPEED}x real time (${fmt(run.wallS / 60, 1)} min wall) on ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), Node ${process.versions.node}.`,
+    `Nominal full OR: ${devs.length} devices, ${WAVES.length} waveforms (4 ECG at 500 Hz, pleth/ABP/CVP ` +
+      `at 125 Hz, CO2/resp/Paw/flow at 62.5 Hz, EEG at 128 Hz; ${wavesPerS} samples/s, int16 at device ` +
+      `resolution), ${devs.flatMap((d) => d.channels).filter((c) => c.kind === 'numeric').length} numerics ` +
+      `at 1 Hz, 3 tools at 60 Hz, settings, alarms. ${fmt(hours, 2)} h recorded at ${SPEED}x real time ` +
+      `(${fmt(run.wallS / 60, 1)} min wall) on ${os.cpus().length} CPUs ` +
+      `(${os.cpus()[0]?.model.trim() ?? '?'}), Node ${process.versions.node}.`,
   );
   L('');
   L('| figure | value |');
@@ -530,19 +538,23 @@ async function main(): Promise<void> {
   L(`| file size | ${fmt(fileBytes / 1048576, 1)} MiB for ${fmt(hours, 2)} h |`);
   L(`| bytes per hour (whole file) | ${fmt(fileBytes / hours / 1048576, 2)} MiB/h |`);
   L(
-    `| of which waveforms / numerics / poses | ${fmt(wave.b / hours / 1048576, 2)} / ${fmt(num.b / hours / 1048576, 2)} / ${fmt(pose.b / hours / 1048576, 2)} MiB/h |`,
+    `| of which waveforms / numerics / poses | ${fmt(wave.b / hours / 1048576, 2)} / ` +
+      `${fmt(num.b / hours / 1048576, 2)} / ${fmt(pose.b / hours / 1048576, 2)} MiB/h |`,
   );
   L(`| bytes per waveform sample (codec) | ${fmt(wavePerSample, 3)} |`);
   L(`| bytes per waveform sample (whole file / waveform samples) | ${fmt(filePerWaveSample, 3)} |`);
   L(`| vs raw float32 (4 B/sample) | ${fmt(4 / wavePerSample, 1)}x smaller |`);
   L(
-    `| vs gzip of float32 (VitalRecorder approach; ${fmt(gzipPerSample, 3)} B/sample on a ${LOOP_S} s stretch of each channel) | ${fmt(gzipPerSample / wavePerSample, 2)}x smaller |`,
+    `| vs gzip of float32 (VitalRecorder approach; ${fmt(gzipPerSample, 3)} B/sample on a ${LOOP_S} s ` +
+      `stretch of each channel) | ${fmt(gzipPerSample / wavePerSample, 2)}x smaller |`,
   );
   L(
-    `| extra CPU while recording (process, all threads) | ${fmt(extraCpuCores * 100, 1)} % of one core at ${SPEED}x = ${fmt((extraCpuCores * 100) / SPEED, 2)} % at real time |`,
+    `| extra CPU while recording (process, all threads) | ${fmt(extraCpuCores * 100, 1)} % of one core ` +
+      `at ${SPEED}x = ${fmt((extraCpuCores * 100) / SPEED, 2)} % at real time |`,
   );
   L(
-    `| extra hub-thread load (event-loop utilisation) | ${fmt(extraHubThread * 100, 1)} % at ${SPEED}x = ${fmt((extraHubThread * 100) / SPEED, 2)} % at real time |`,
+    `| extra hub-thread load (event-loop utilisation) | ${fmt(extraHubThread * 100, 1)} % at ${SPEED}x = ` +
+      `${fmt((extraHubThread * 100) / SPEED, 2)} % at real time |`,
   );
   L(`| hub event-loop delay p50 / p99 / max, baseline | ${fmt(base.delayP50Ms, 1)} / ${fmt(base.delayP99Ms, 1)} / ${fmt(base.delayMaxMs, 1)} ms |`);
   L(`| hub event-loop delay p50 / p99 / max, recording | ${fmt(run.delayP50Ms, 1)} / ${fmt(run.delayP99Ms, 1)} / ${fmt(run.delayMaxMs, 1)} ms |`);
@@ -553,7 +565,9 @@ async function main(): Promise<void> {
       .join(' / ')} on ${os.cpus().length} CPUs; other jobs running here inflate the CPU and delay figures |`,
   );
   L(
-    `| ingest kept up | ${dropped === 0 && alarms.length === 0 ? 'yes' : 'NO'}: ${dropped} items dropped, peak ${maxInFlight} batches in flight, peak ${fmt(maxBuffered / 1048576, 2)} MiB buffered, final drain ${fmt(drainMs, 0)} ms, technical alarms: ${alarms.length ? alarms.join(', ') : 'none'} |`,
+    `| ingest kept up | ${dropped === 0 && alarms.length === 0 ? 'yes' : 'NO'}: ${dropped} items ` +
+      `dropped, peak ${maxInFlight} batches in flight, peak ${fmt(maxBuffered / 1048576, 2)} MiB buffered, ` +
+      `final drain ${fmt(drainMs, 0)} ms, technical alarms: ${alarms.length ? alarms.join(', ') : 'none'} |`,
   );
   L('');
   L('Per waveform (bytes per sample, codec): ' + perChannel.map((c) => `${c.label} ${fmt(c.b / c.n, 3)}`).join(', ') + '.');

@@ -194,7 +194,8 @@ async function measureOffOn(newPage: () => Promise<Page>, hub: HubProc, reps: nu
     r.isolated = await evalJs<boolean>(page, 'crossOriginIsolated');
     r.view = await evalJs<{ w: number; h: number }>(
       page,
-      '(() => { const r = document.querySelector(\'[data-testid="volume-view"]\').getBoundingClientRect(); return { w: Math.round(r.width), h: Math.round(r.height) }; })()',
+      '(() => { const r = document.querySelector(\'[data-testid="volume-view"]\').getBoundingClientRect(); ' +
+        'return { w: Math.round(r.width), h: Math.round(r.height) }; })()',
     );
     if (rep === 0) {
       fs.mkdirSync(path.resolve(__dirname, '../test-results'), { recursive: true });
@@ -371,7 +372,9 @@ async function main(): Promise<void> {
       ['former pacing (an image at most every 70 ms, 10 ms of worker time): waveform frames while rotating', fr(formerRot)],
       [
         'former pacing: p99 ratio rotating / 3D off; 3D updates while rotating',
-        `${f(figures.former_pacing_ratio_p99_rotate_vs_off, 2)}; ${f(figures.former_pacing_updates_per_s_rotating)} /s at ${f(figures.former_pacing_interactive_scale as number, 2)} resolution`,
+        `${f(figures.former_pacing_ratio_p99_rotate_vs_off, 2)}; ` +
+          `${f(figures.former_pacing_updates_per_s_rotating)} /s at ` +
+          `${f(figures.former_pacing_interactive_scale as number, 2)} resolution`,
       ],
       ['WebGL shader backend forced: waveform frames while rotating', fr(wgRot)],
       [
@@ -407,7 +410,8 @@ async function main(): Promise<void> {
     Object.assign(figures, Object.fromEntries(Object.entries(rc).map(([k, v]) => [`reconnect_${k}`.replace('reconnect_reconnect_', 'reconnect_'), v])));
     rows.push([
       `reconnect: hub SIGKILL -> restarted -> first waveform frame drawn, from the restart, p50 / max over ${rc.rounds} rounds (goal <= 5000 ms)`,
-      `${rc.reconnect_p50_ms} / ${rc.reconnect_max_ms} ms (the display's part, from the hub answering: ${rc.display_part_p50_ms} / ${rc.display_part_max_ms} ms)`,
+      `${rc.reconnect_p50_ms} / ${rc.reconnect_max_ms} ms (the display's part, from the hub answering: ` +
+        `${rc.display_part_p50_ms} / ${rc.display_part_max_ms} ms)`,
     ]);
     rows.push([
       "the hub's own start-up in the same run (supervisor respawn -> API answering), p50 / max",
@@ -441,27 +445,71 @@ function writeSection(table: string, figures: Record<string, unknown>): void {
   let body = [
     heading,
     '',
-    `Headless Debian Chromium at 1920x1080, no GPU machine available to this task (every figure is a software renderer), ${figures.cpus} CPU cores shared with other jobs, simulated OR feeding 5 waveforms. Main configuration: ${NAMES[figures.compositing as ChromiumCompositing]}, the harness's setting (e2e/harness.ts). Comparison: the same pages once with ${NAMES[(sw ? 'swiftshader-compositing' : 'software-compositing') as ChromiumCompositing]}. Each measurement ${figures.seconds} s; "dragging" = real mouse input across the 3D view (rotating it when on). Frame times are the waveform engine's requestAnimationFrame intervals. See docs/anatomy.md ("Software renderers") for the design.`,
+    `Headless Debian Chromium at 1920x1080, no GPU machine available to this task (every figure is a ` +
+      `software renderer), ${figures.cpus} CPU cores shared with other jobs, simulated OR feeding 5 ` +
+      `waveforms. Main configuration: ${NAMES[figures.compositing as ChromiumCompositing]}, the harness's ` +
+      `setting (e2e/harness.ts). Comparison: the same pages once with ` +
+      `${NAMES[(sw ? 'swiftshader-compositing' : 'software-compositing') as ChromiumCompositing]}. Each ` +
+      `measurement ${figures.seconds} s; "dragging" = real mouse input across the 3D view (rotating it ` +
+      `when on). Frame times are the waveform engine's requestAnimationFrame intervals. See ` +
+      `docs/anatomy.md ("Software renderers") for the design.`,
     '',
     table,
     '',
-    `Goals while the 3D view rotates (main configuration): ${p99Text}; p99 ratio to the 3D-off page ${ratio.toFixed(2)} (<= 1.1: ${verdict(ratio <= 1.1)}); ${ups} 3D updates/s (>= 10: ${verdict(ups >= 10)}); full quality ${n('to_full_quality_ms').toFixed(0)} ms after the view stops. ` +
+    `Goals while the 3D view rotates (main configuration): ${p99Text}; p99 ratio to the 3D-off page ` +
+      `${ratio.toFixed(2)} (<= 1.1: ${verdict(ratio <= 1.1)}); ${ups} 3D updates/s (>= 10: ` +
+      `${verdict(ups >= 10)}); full quality ${n('to_full_quality_ms').toFixed(0)} ms after the view stops. ` +
       (figures[`${cmp}_off_drag_p99`] !== undefined
-        ? `Comparison configuration in the same run: 3D off p99 ${n(`${cmp}_off_drag_p99`).toFixed(1)} ms (${n(`${cmp}_off_drag_pct_over20`)} % of frames over 20 ms), rotating p99 ${n(`${cmp}_on_rotate_p99`).toFixed(1)} ms (${n(`${cmp}_on_rotate_pct_over20`)} %), ratio ${n(`${cmp}_ratio_p99_rotate_vs_off`).toFixed(2)}, ${n(`${cmp}_updates_per_s_rotating`)} updates/s, ${n(`${cmp}_to_full_quality_ms`).toFixed(0)} ms to full quality.`
+        ? `Comparison configuration in the same run: 3D off p99 ${n(`${cmp}_off_drag_p99`).toFixed(1)} ms ` +
+          `(${n(`${cmp}_off_drag_pct_over20`)} % of frames over 20 ms), rotating p99 ` +
+          `${n(`${cmp}_on_rotate_p99`).toFixed(1)} ms (${n(`${cmp}_on_rotate_pct_over20`)} %), ratio ` +
+          `${n(`${cmp}_ratio_p99_rotate_vs_off`).toFixed(2)}, ${n(`${cmp}_updates_per_s_rotating`)} updates/s, ` +
+          `${n(`${cmp}_to_full_quality_ms`).toFixed(0)} ms to full quality.`
         : ''),
     '',
-    "Why the configurations differ: with GPU compositing on SwiftShader (`--use-angle=swiftshader --enable-unsafe-swiftshader --ignore-gpu-blocklist`, this harness's setting before) the GPU process's main thread rasterises and composites every 1920x1080 frame with a software GL: a Chromium trace showed it ~98 % busy, ~38 ms per SkiaOutputSurfaceImplOnGpu::SwapBuffers, and the page with the 3D view off already missed 45-48 % of its frames (p99 83 ms) whatever the 3D view did. Chromium never picks that on a machine without a GPU: its default there (checked with no flags at all: chrome://gpu says \"Compositing: Software only\", WebGL still on SwiftShader) is software compositing, which `--disable-gpu-compositing` reproduces while keeping `--use-angle=swiftshader --enable-unsafe-swiftshader` for WebGL2. A probe with only `--enable-unsafe-swiftshader` (Chromium's own choice: all software, WebGL on SwiftShader) gave the same figures as `--disable-gpu-compositing`: 16.7 / 16.8 ms, 0 % over 20 ms, 11.9 updates/s rotating (before the pacing change below).",
+    'Why the configurations differ: with GPU compositing on SwiftShader (`--use-angle=swiftshader ' +
+      "--enable-unsafe-swiftshader --ignore-gpu-blocklist`, this harness's setting before) the GPU " +
+      "process's main thread rasterises and composites every 1920x1080 frame with a software GL: a " +
+      'Chromium trace showed it ~98 % busy, ~38 ms per SkiaOutputSurfaceImplOnGpu::SwapBuffers, and the ' +
+      'page with the 3D view off already missed 45-48 % of its frames (p99 83 ms) whatever the 3D view ' +
+      'did. Chromium never picks that on a machine without a GPU: its default there (checked with no flags ' +
+      'at all: chrome://gpu says "Compositing: Software only", WebGL still on SwiftShader) is software ' +
+      'compositing, which `--disable-gpu-compositing` reproduces while keeping `--use-angle=swiftshader ' +
+      '--enable-unsafe-swiftshader` for WebGL2. A probe with only `--enable-unsafe-swiftshader` ' +
+      "(Chromium's own choice: all software, WebGL on SwiftShader) gave the same figures as " +
+      '`--disable-gpu-compositing`: 16.7 / 16.8 ms, 0 % over 20 ms, 11.9 updates/s rotating (before the ' +
+      'pacing change below).',
     '',
-    `Pacing, measured in the same run: the former interactive pacing (an image at most every 70 ms, 10 ms of worker time each, set when the harness composited on SwiftShader) rotates with waveform p99 ${n('former_pacing_rotate_p99').toFixed(2)} ms (${n('former_pacing_rotate_pct_over20')} % over 20 ms) and ${n('former_pacing_updates_per_s_rotating')} updates/s at ${n('former_pacing_interactive_scale').toFixed(2)} resolution, against ${ups} updates/s now (45 ms, 20 ms).`,
+    `Pacing, measured in the same run: the former interactive pacing (an image at most every 70 ms, 10 ` +
+      `ms of worker time each, set when the harness composited on SwiftShader) rotates with waveform p99 ` +
+      `${n('former_pacing_rotate_p99').toFixed(2)} ms (${n('former_pacing_rotate_pct_over20')} % over 20 ` +
+      `ms) and ${n('former_pacing_updates_per_s_rotating')} updates/s at ` +
+      `${n('former_pacing_interactive_scale').toFixed(2)} resolution, against ${ups} updates/s now (45 ms, ` +
+      `20 ms).`,
     '',
     'Designs tried (all measured with this bench or the probes behind it):',
     '',
-    '- Ray cast in WebGL on SwiftShader, one draw per image: an unbudgeted full-quality frame at the view size takes the "WebGL unbudgeted" figure above and stalls the page for that long (1920x1080: seconds).',
-    '- The same, budgeted: strips of rows into an offscreen target, sized per frame from a blocking calibration and GPU timer queries, fences so at most two frames of strips are in flight, low resolution and fewer steps while moving, progressive refinement when still. It never blocks a frame for long; with SwiftShader compositing its strips queued behind the saturated compositor (0.4-1.6 images/s, 15-38 s to full quality); with software compositing see "WebGL shader backend forced". Kept as the default on a GPU.',
-    "- The same ray cast in a Web Worker on the CPU (empty-space skipping with 8^3 block maxima, half-core duty cycle, double-buffered images): chosen automatically on software renderers (SwiftShader, llvmpipe, or no WebGL2 at all). Faster per image than SwiftShader's shader here.",
-    '- Software compositing instead of SwiftShader compositing (the figures above): the step that made the goal reachable; the 3D-off page went from ~45 % of frames missed to none.',
-    "- Not needed after that: presenting worker images as ImageBitmaps (bitmaprenderer) or from an OffscreenCanvas owned by the worker; the main thread's part (putImageData of a <= 408x397 image and one scaled drawImage) costs no waveform frame in these runs.",
-    '- Instrument overlay: redrawing three overlay canvases per tracker pose took the page from 60 to ~20 frames/s (SwiftShader compositing); DOM markers moved by transforms, updated only when they move by >= 0.5 px, removed most of that. Overlay canvases were merged into one opaque canvas per view.',
+    '- Ray cast in WebGL on SwiftShader, one draw per image: an unbudgeted full-quality frame at the ' +
+      'view size takes the "WebGL unbudgeted" figure above and stalls the page for that long (1920x1080: ' +
+      'seconds).',
+    '- The same, budgeted: strips of rows into an offscreen target, sized per frame from a blocking ' +
+      'calibration and GPU timer queries, fences so at most two frames of strips are in flight, low ' +
+      'resolution and fewer steps while moving, progressive refinement when still. It never blocks a frame ' +
+      'for long; with SwiftShader compositing its strips queued behind the saturated compositor (0.4-1.6 ' +
+      'images/s, 15-38 s to full quality); with software compositing see "WebGL shader backend forced". ' +
+      'Kept as the default on a GPU.',
+    '- The same ray cast in a Web Worker on the CPU (empty-space skipping with 8^3 block maxima, ' +
+      'half-core duty cycle, double-buffered images): chosen automatically on software renderers ' +
+      "(SwiftShader, llvmpipe, or no WebGL2 at all). Faster per image than SwiftShader's shader here.",
+    '- Software compositing instead of SwiftShader compositing (the figures above): the step that made ' +
+      'the goal reachable; the 3D-off page went from ~45 % of frames missed to none.',
+    '- Not needed after that: presenting worker images as ImageBitmaps (bitmaprenderer) or from an ' +
+      "OffscreenCanvas owned by the worker; the main thread's part (putImageData of a <= 408x397 image and " +
+      'one scaled drawImage) costs no waveform frame in these runs.',
+    '- Instrument overlay: redrawing three overlay canvases per tracker pose took the page from 60 to ' +
+      '~20 frames/s (SwiftShader compositing); DOM markers moved by transforms, updated only when they ' +
+      'move by >= 0.5 px, removed most of that. Overlay canvases were merged into one opaque canvas per ' +
+      'view.',
     '',
   ].join('\n');
   const at = text.indexOf(heading);

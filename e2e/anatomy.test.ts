@@ -193,7 +193,8 @@ test(
     const img = await canvasPixels(page, 'slice-axial-image');
     const { iou, iouFlip, compared, box, boxExp } = skullOverlap(series, img, m);
     t.diagnostic(
-      `axial skull vs DICOM files: IoU ${iou.toFixed(3)} (mirrored: ${iouFlip.toFixed(3)}), ${compared} pixels at ${m.mm.toFixed(3)} mm/px, z ${m.depth.toFixed(2)} mm`,
+      `axial skull vs DICOM files: IoU ${iou.toFixed(3)} (mirrored: ${iouFlip.toFixed(3)}), ${compared} ` +
+        `pixels at ${m.mm.toFixed(3)} mm/px, z ${m.depth.toFixed(2)} mm`,
     );
     assert.ok(compared > 50000, `compared ${compared} pixels`);
     assert.ok(iou > 0.8, `skull overlap with the DICOM files (IoU) ${iou.toFixed(3)}`);

@@ -106,7 +106,9 @@ test('samples from devices with offset, drift and jitter are placed within 1 ms 
     assert.ok(v.sync, 'sync estimate');
     const trueOffset = sim.deviceNow() - (performance.timeOrigin + performance.now());
     console.log(
-      `${v.deviceId}: offset ${v.sync.offsetMs.toFixed(3)} ms (true ${trueOffset.toFixed(3)}, injected ${offsetMs}), drift ${v.sync.driftPpm.toFixed(1)} ppm (injected ${driftPpm}), ±${v.sync.uncertaintyMs.toFixed(3)} ms`,
+      `${v.deviceId}: offset ${v.sync.offsetMs.toFixed(3)} ms (true ${trueOffset.toFixed(3)}, injected ` +
+        `${offsetMs}), drift ${v.sync.driftPpm.toFixed(1)} ppm (injected ${driftPpm}), ` +
+        `±${v.sync.uncertaintyMs.toFixed(3)} ms`,
     );
     assert.ok(Math.abs(v.sync.offsetMs - trueOffset) < 1);
     assert.ok(Math.abs(v.sync.driftPpm - driftPpm) < 30);

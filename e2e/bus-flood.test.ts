@@ -136,7 +136,8 @@ test('a flooder (50x rate) and an oversized-frame sender cannot starve a well-be
   console.log(`good device latency, calm: ${stats(latency.calm)}`);
   console.log(`good device latency, during flood: ${stats(latency.flood)}`);
   console.log(
-    `flooder: ${fv.counters.frames} frames, ${fv.counters.throttled} throttled, ${fSamples} samples displayed; oversizer: ${ov.counters.malformed} oversized frames dropped`,
+    `flooder: ${fv.counters.frames} frames, ${fv.counters.throttled} throttled, ${fSamples} samples ` +
+      `displayed; oversizer: ${ov.counters.malformed} oversized frames dropped`,
   );
   assert.ok(latency.flood.length > 200);
 });

@@ -128,11 +128,15 @@ test('100 000 hostile frames interleaved with valid traffic: the hub stays up an
   const gotPleth = flat(pleth);
   const gotHr = display.numerics.get(hr)!;
   console.log(
-    `sent ${sent} hostile messages (${multipart} multipart) and ${sentEcg.length + sentPleth.length} valid samples; hub received ${status.bus.received} on the control socket and ${status.bus.dataReceived} on the data channel (${status.bus.dataRefused} naming no session), dropped ${status.bus.malformed} as malformed, ${status.bus.unknownPeerFrames} from unknown peers`,
+    `sent ${sent} hostile messages (${multipart} multipart) and ${sentEcg.length + sentPleth.length} ` +
+      `valid samples; hub received ${status.bus.received} on the control socket and ` +
+      `${status.bus.dataReceived} on the data channel (${status.bus.dataRefused} naming no session), ` +
+      `dropped ${status.bus.malformed} as malformed, ${status.bus.unknownPeerFrames} from unknown peers`,
   );
   console.log(`drops by reason: ${JSON.stringify(status.bus.decodeErrors)}`);
   console.log(
-    `checksums sent/received: ECG ${checksum(sentEcg)}/${checksum(gotEcg)}, pleth ${checksum(sentPleth)}/${checksum(gotPleth)}, HR ${checksum(sentHr)}/${checksum(gotHr)}`,
+    `checksums sent/received: ECG ${checksum(sentEcg)}/${checksum(gotEcg)}, pleth ` +
+      `${checksum(sentPleth)}/${checksum(gotPleth)}, HR ${checksum(sentHr)}/${checksum(gotHr)}`,
   );
   assert.equal(sent, FUZZ_FRAMES);
   assert.equal(lost, 0, 'every hostile message left its peer');

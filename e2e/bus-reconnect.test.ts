@@ -179,7 +179,8 @@ test('a link cut and restored: back within 5 s by itself, losses kept as gap rec
   // Frames queued during the cut arrive late; anything lost on the dead connection is a gap record.
   const res = assertNoSilentLoss(display.blocks.get(stream)!, display.gaps, stream, 'link cut');
   console.log(
-    `after the cut: ${res.holes} hole(s) in the ECG, ${display.gaps.length - gapsBefore} gap record(s), counters ${JSON.stringify(display.devices.get(id)!.counters)}`,
+    `after the cut: ${res.holes} hole(s) in the ECG, ${display.gaps.length - gapsBefore} gap record(s), ` +
+      `counters ${JSON.stringify(display.devices.get(id)!.counters)}`,
   );
   await sim.kill();
   await proxy.stop();

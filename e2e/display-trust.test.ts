@@ -37,7 +37,8 @@ const js = <T>(page: Page, code: string): Promise<T> => page.evaluate(code) as P
 const ecgDrawn = (page: Page) =>
   js<number>(
     page,
-    `(() => { const c = document.querySelector('[data-testid="wave-ecg"]'); const s = c && window.__orhub.waves.stats(Number(c.dataset.stream)); return s ? s.drawnFrames : -1; })()`,
+    `(() => { const c = document.querySelector('[data-testid="wave-ecg"]'); const s = c && ` +
+      `window.__orhub.waves.stats(Number(c.dataset.stream)); return s ? s.drawnFrames : -1; })()`,
   );
 
 /** Everything the issue calls live: ECG drawing, HR current, the case and its recording shown, the 3D series, no display alarm. */

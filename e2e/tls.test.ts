@@ -37,7 +37,10 @@ test('--host off loopback without TLS is refused with one line naming the fix', 
   assert.equal(r.stdout, '');
   assert.match(
     r.stderr,
-    /^or-hub start: --host 0\.0\.0\.0 is off loopback: plain HTTP would expose the display and its token to the network; add --tls-cert FILE --tls-key FILE, or --tls-self-signed\n$/,
+    new RegExp(
+      '^or-hub start: --host 0\\.0\\.0\\.0 is off loopback: plain HTTP would expose the display and its token ' +
+        'to the network; add --tls-cert FILE --tls-key FILE, or --tls-self-signed\\n$',
+    ),
   );
   const half = await runToEnd(['start', '--headless', '--tls-cert', '/tmp/x.pem', '--data-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-tls-'))]);
   assert.equal(half.code, 2);

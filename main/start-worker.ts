@@ -37,7 +37,8 @@ export function workerScriptPath(w: WorkerScript): string {
   const found = candidates.find((f) => fs.existsSync(f));
   if (found) return found;
   throw new Error(
-    `worker script ${w.bundled}: none of ${candidates.join(', ')} exists${w.envVar ? ` and ${w.envVar} is not set to a file` : ''} (is it bundled beside the hub?)`,
+    `worker script ${w.bundled}: none of ${candidates.join(', ')} ` +
+      `exists${w.envVar ? ` and ${w.envVar} is not set to a file` : ''} (is it bundled beside the hub?)`,
   );
 }
 

@@ -11,7 +11,8 @@ fuzzSession({ httpRequests: n, busFrames: frames, screenshot: 'fuzz-display.png'
   (r) => {
     console.log(`http: ${r.http.withoutToken.sent} requests without the token, ${r.http.withToken.sent} with it; bus: ${r.bus?.sent ?? 0} frames`);
     console.log(
-      `hub restarts ${r.hubRestarts}, display checks ${r.displayChecks} (missed ${r.displayFramesMissed}), recording gaps ${r.recordingGaps}, contained faults ${r.status.faults.total}`,
+      `hub restarts ${r.hubRestarts}, display checks ${r.displayChecks} (missed ${r.displayFramesMissed}), ` +
+        `recording gaps ${r.recordingGaps}, contained faults ${r.status.faults.total}`,
     );
     console.log(
       JSON.stringify({

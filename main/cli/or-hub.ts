@@ -147,7 +147,8 @@ const startCommand = defineCommand({
     const wantsTls = !!f['tls-cert'] || f['tls-self-signed'];
     if (!wantsTls && !isLoopbackHost(f.host)) {
       throw new UsageError(
-        `--host ${f.host} is off loopback: plain HTTP would expose the display and its token to the network; add --tls-cert FILE --tls-key FILE, or --tls-self-signed`,
+        `--host ${f.host} is off loopback: plain HTTP would expose the display and its token to the network; ` +
+          `add --tls-cert FILE --tls-key FILE, or --tls-self-signed`,
       );
     }
     const tls = f['tls-cert'] ? readTls(f['tls-cert'], f['tls-key']!) : f['tls-self-signed'] ? selfSigned(f['data-dir'], f.host) : undefined;
@@ -215,7 +216,8 @@ function openWindow(url: string, out: (line: string) => void, onExit: () => void
   const bin = electronBinary();
   if (!bin) {
     out(
-      'hint: no Electron binary here (it downloads on install where internet exists: run "node node_modules/electron/install.js"); open the display URL above in a browser meanwhile.',
+      'hint: no Electron binary here (it downloads on install where internet exists: run "node ' +
+        'node_modules/electron/install.js"); open the display URL above in a browser meanwhile.',
     );
     return null;
   }
@@ -251,7 +253,8 @@ const simulateCommand = defineCommand({
     setTimeout(() => {
       if (!devices.some((d) => d.client.accepted))
         err(
-          `${command}: no answer from the hub yet${curve ? '' : '; if it runs with --bus-security curve (the default), enrol a key ("or-hub keys enrol NAME") and pass --keys FILE'}`,
+          `${command}: no answer from the hub ` +
+            `yet${curve ? '' : '; if it runs with --bus-security curve (the default), enrol a key ("or-hub keys enrol NAME") and pass --keys FILE'}`,
         );
     }, 5000).unref();
     out(`simulating ${names.join(', ')} on ${f.bus}`);

@@ -277,7 +277,8 @@ export function buildStackGeometry(frames: FrameGeometry[], opts: StackOptions =
       const gmin = Math.min(...gaps);
       const gmax = Math.max(...gaps);
       warnings.push(
-        `uneven slice spacing: gaps ${fmt(gmin)}..${fmt(gmax)} mm (nominal ${fmt(nominal)} mm); resampled to ${total} slices at ${fmt(spacingZ)} mm by linear interpolation`,
+        `uneven slice spacing: gaps ${fmt(gmin)}..${fmt(gmax)} mm (nominal ${fmt(nominal)} mm); resampled to ` +
+          `${total} slices at ${fmt(spacingZ)} mm by linear interpolation`,
       );
     }
   }

@@ -56,7 +56,8 @@ const v3 = (v: readonly number[]) => `(${v.join(', ')})`;
 
 function seriesText(s: LoadedSeries, i: number, out: (line: string) => void): void {
   out(
-    `Series ${i + 1}: ${s.modality || '?'} "${s.description}"${s.seriesNumber !== undefined ? ` #${s.seriesNumber}` : ''}${s.incomplete ? '  [INCOMPLETE]' : ''}`,
+    `Series ${i + 1}: ${s.modality || '?'} ` +
+      `"${s.description}"${s.seriesNumber !== undefined ? ` #${s.seriesNumber}` : ''}${s.incomplete ? '  [INCOMPLETE]' : ''}`,
   );
   out(`  study UID         ${s.studyInstanceUid}`);
   out(`  series UID        ${s.seriesInstanceUid}`);
@@ -72,7 +73,8 @@ function seriesText(s: LoadedSeries, i: number, out: (line: string) => void): vo
   }
   if (s.isVolume && s.valueRange) {
     out(
-      `  value range       [${s.valueRange[0]}, ${s.valueRange[1]}]${s.unit ? ` ${s.unit}` : ''} (${s.volume!.data instanceof Int16Array ? 'int16' : 'float32'})`,
+      `  value range       [${s.valueRange[0]}, ${s.valueRange[1]}]${s.unit ? ` ${s.unit}` : ''} ` +
+        `(${s.volume!.data instanceof Int16Array ? 'int16' : 'float32'})`,
     );
   } else out(`  not a volume      ${s.notVolumeReason ?? ''}`);
   if (s.tiltDeg) out(`  tilt (deg)        ${s.tiltDeg}`);

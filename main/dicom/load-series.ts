@@ -173,7 +173,9 @@ export async function buildSeries(
       const f = e.header;
       s.filesSkipped.push({
         file: f.file,
-        reason: `different size or orientation (${f.columns}x${f.rows}, IOP ${f.frames[0].iop?.join('\\') ?? 'none'}) than the main stack: localizer or another stack`,
+        reason:
+          `different size or orientation (${f.columns}x${f.rows}, IOP ` +
+          `${f.frames[0].iop?.join('\\') ?? 'none'}) than the main stack: localizer or another stack`,
         code: 'OTHER_STACK',
       });
     }

@@ -193,7 +193,9 @@ export function frameSamples(ds: dicomParser.DataSet, h: FileHeader, frame: numb
       throw new DicomError(
         'TRUNCATED',
         h.file,
-        `pixel data truncated: frame ${frame + 1} of ${h.numberOfFrames} needs bytes ${frame * frameBytes}..${(frame + 1) * frameBytes} but only ${available} of ${frameBytes * h.numberOfFrames} bytes are present`,
+        `pixel data truncated: frame ${frame + 1} of ${h.numberOfFrames} needs bytes ` +
+          `${frame * frameBytes}..${(frame + 1) * frameBytes} but only ${available} of ` +
+          `${frameBytes * h.numberOfFrames} bytes are present`,
       );
     }
     const raw = bytesArr.subarray(start, start + frameBytes);

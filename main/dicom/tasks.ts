@@ -225,7 +225,9 @@ function directFrame(
       error: {
         code: 'TRUNCATED',
         file: h.file,
-        reason: `pixel data truncated: frame ${job.frame + 1} of ${h.numberOfFrames} needs ${fb} bytes at ${job.frame * fb} but only ${Math.max(0, available)} of ${fb * h.numberOfFrames} bytes are present`,
+        reason:
+          `pixel data truncated: frame ${job.frame + 1} of ${h.numberOfFrames} needs ${fb} bytes at ` +
+          `${job.frame * fb} but only ${Math.max(0, available)} of ${fb * h.numberOfFrames} bytes are present`,
       },
     };
   }

@@ -62,7 +62,8 @@ async function rememberGpu(): Promise<void> {
     if (!finding || !p) return;
     if (finding.softwareGl && !compositing.software) {
       console.warn(
-        `or-hub shell: Chromium composites with a software GL (${finding.renderer}); the next start composites in software (ORHUB_GPU_COMPOSITING=gpu keeps GPU compositing)`,
+        `or-hub shell: Chromium composites with a software GL (${finding.renderer}); the next start ` +
+          `composites in software (ORHUB_GPU_COMPOSITING=gpu keeps GPU compositing)`,
       );
     }
     fs.mkdirSync(path.dirname(p), { recursive: true });

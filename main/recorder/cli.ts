@@ -143,7 +143,8 @@ const show = defineCommand({
       out(`gaps (${gaps.length}):`);
       for (const g of gaps)
         out(
-          `  ${iso(g.fromMs)} .. ${iso(g.toMs)}  ${g.deviceId}${g.channel >= 0 ? `/${g.channel}` : ''}  ${g.reason}${g.lostFrames ? `, ${g.lostFrames} frames lost` : ''}`,
+          `  ${iso(g.fromMs)} .. ${iso(g.toMs)}  ${g.deviceId}${g.channel >= 0 ? `/${g.channel}` : ''}  ` +
+            `${g.reason}${g.lostFrames ? `, ${g.lostFrames} frames lost` : ''}`,
         );
       for (const d of s.dicomShown(-Infinity, Infinity))
         out(`images shown ${iso(d.tMs)}: ${d.modality ?? ''} ${d.description ?? ''} (${d.seriesUid}) from ${d.source ?? '-'}`);
@@ -157,7 +158,8 @@ const show = defineCommand({
       out(`annotations (${annotations.length}, ${versions} versions):`);
       if (annotationHead)
         out(
-          `  chain head: seq ${annotationHead.seq} ${annotationHead.hash} (${annotationHead.anchored ? 'anchored in the data dir' : 'NOT matching the anchored head: run or-hub verify'})`,
+          `  chain head: seq ${annotationHead.seq} ${annotationHead.hash} ` +
+            `(${annotationHead.anchored ? 'anchored in the data dir' : 'NOT matching the anchored head: run or-hub verify'})`,
         );
       for (const a of annotations) {
         const d = a.kind === 'bolus' ? ` ${a.data.drug} ${a.data.dose} ${a.data.unit}` : a.kind === 'blood-loss' ? ` ${a.data.ml} ml` : '';

@@ -74,7 +74,8 @@ test('migration 3 adds the append-only annotation table and keeps earlier data',
   assert.deepEqual(objects(db, 'trigger'), ['annotations_no_delete', 'annotations_no_update']);
   assert.equal((db.prepare('SELECT name FROM patient').get() as { name: string }).name, 'Doe');
   db.prepare(
-    "INSERT INTO annotations (entry_id, version, action, kind, t_ms, recorded_ms, role, name, prev_hash, hash) VALUES ('e', 1, 'create', 'incision', 5, 5, 'surgeon', 'A', 'p', 'h')",
+    'INSERT INTO annotations (entry_id, version, action, kind, t_ms, recorded_ms, role, name, prev_hash, ' +
+      "hash) VALUES ('e', 1, 'create', 'incision', 5, 5, 'surgeon', 'A', 'p', 'h')",
   ).run();
   assert.throws(() => db.prepare("UPDATE annotations SET text = 'x'").run(), /append-only/);
   assert.throws(() => db.prepare('DELETE FROM annotations').run(), /append-only/);
@@ -82,7 +83,8 @@ test('migration 3 adds the append-only annotation table and keeps earlier data',
     () =>
       db
         .prepare(
-          "INSERT INTO annotations (entry_id, version, action, kind, t_ms, recorded_ms, role, name, prev_hash, hash) VALUES ('e', 1, 'edit', 'incision', 5, 5, 'surgeon', 'A', 'h', 'h2')",
+          'INSERT INTO annotations (entry_id, version, action, kind, t_ms, recorded_ms, role, name, prev_hash, ' +
+            "hash) VALUES ('e', 1, 'edit', 'incision', 5, 5, 'surgeon', 'A', 'h', 'h2')",
         )
         .run(),
     /UNIQUE/,

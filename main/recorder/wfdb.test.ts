@@ -5,7 +5,9 @@ import { missingShared, sharedData } from '../../scripts/testing/shared-data';
 
 test('parses record and signal lines with gain, baseline, units, samples per frame, skew and byte offset', () => {
   const h = parseWfdbHeader(
-    '# comment\nrec 3 125 75000 17:27:45 15/08/1994\nrec.dat 212x4 2963.77/mV 12 0 67 -11266 0 MCL1\nrec.dat 212 12.84(-1605)/mmHg 12 0 -943 -23651 0 ABP\nrec.dat 212:4 2000 12 0 -304 6310 0 RESP\n',
+    '# comment\nrec 3 125 75000 17:27:45 15/08/1994\nrec.dat 212x4 2963.77/mV 12 0 67 -11266 0 ' +
+      'MCL1\nrec.dat 212 12.84(-1605)/mmHg 12 0 -943 -23651 0 ABP\nrec.dat 212:4 2000 12 0 -304 6310 0 ' +
+      'RESP\n',
   );
   assert.equal(h.name, 'rec');
   assert.equal(h.frameHz, 125);

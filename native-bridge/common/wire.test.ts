@@ -210,7 +210,8 @@ test('every frame type decodes from the test vectors of docs/device-protocol.md 
   if (w.type === FrameType.Wave) assert.deepEqual([w.seq, w.t0Ms, w.format, ...w.samples], [42, 1_700_000_000_000, SampleCode.I16, 100, -100, 32767]);
   const n = ok(
     hex(
-      '4f 52 01 05 00 00 00 00 03 00 00 00 1c 00 00 00 00 00 80 56 fe bc 78 42 01 00 00 00 00 00 80 56 fe bc 78 42 00 00 00 00 00 00 52 40 0a 00 02 00 00 00 00 00',
+      '4f 52 01 05 00 00 00 00 03 00 00 00 1c 00 00 00 00 00 80 56 fe bc 78 42 01 00 00 00 00 00 80 56 fe ' +
+        'bc 78 42 00 00 00 00 00 00 52 40 0a 00 02 00 00 00 00 00',
     ),
   );
   assert.ok(n.type === FrameType.Numeric && n.entries[0].value === 72 && n.entries[0].channel === 10 && n.entries[0].status === 2);

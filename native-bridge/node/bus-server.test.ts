@@ -178,69 +178,83 @@ const waveDesc = (id: string): DeviceDescriptor => ({
 });
 
 for (const mode of ['plain', 'curve'] as const) {
-  test(`data channel over real sockets (${mode}): the SDK switches to it after HELLO_ACK, every sample arrives in order; a stranger's key is refused there too`, async () => {
-    const hubKeys = curveKeyPair();
-    const good = curveKeyPair();
-    const stranger = curveKeyPair();
-    const security =
-      mode === 'curve'
-        ? { mode: 'curve' as const, keys: hubKeys, authorise: (k: string) => (k === good.publicKey ? 'good' : null) }
-        : { mode: 'plain' as const };
-    const bus = new BusServer({ endpoint: 'tcp://127.0.0.1:0', security });
-    closers.push(() => bus.close());
-    const ep = await bus.bind();
-    assert.match(bus.dataEndpoint, /^tcp:\/\/127\.0\.0\.1:\d+$/);
-    assert.notEqual(bus.dataEndpoint, ep);
-    const hub = new Hub(bus, { log: () => {} });
-    const blocks: WaveBlock[] = [];
-    hub.addSink({ deviceOnline() {}, deviceState() {}, wave: (b) => blocks.push(b), numeric() {}, setting() {}, alarm() {}, pose() {}, event() {}, gap() {} });
-    hub.start();
-    closers.push(() => hub.stop());
-    void bus.serve(hub);
-    const c = new DeviceClient({
-      endpoint: ep,
-      descriptor: waveDesc('dc-1'),
-      curve: mode === 'curve' ? { serverPublicKey: hubKeys.publicKey, ...good } : undefined,
-    });
-    closers.push(() => c.stop());
-    c.start();
-    await until(() => c.accepted, 'HELLO_ACK');
-    const sent: number[] = [];
-    let k = 0;
-    const t0 = c.clock();
-    // Before, during and after the switch: 400 blocks of 10 samples, values numbered.
-    for (let i = 0; i < 400; i++) {
-      const s = new Int16Array(10).map(() => k++);
-      sent.push(...s);
-      c.sendWave(0, t0 + i * 20, s);
-      if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
-    }
-    await until(() => blocks.reduce((n, b) => n + b.raw.length, 0) >= sent.length, 'all samples');
-    assert.equal(c.usingDataChannel, true, 'the SDK moved its data to the data channel');
-    assert.ok(bus.stats.dataReceived > 200, `most frames came over the data channel (${bus.stats.dataReceived})`);
-    assert.deepEqual(
-      blocks.flatMap((b) => [...b.raw]),
-      sent,
-      'every sample, once, in order',
-    );
-    assert.equal(hub.deviceStatus('dc-1')!.counters.gaps, 0);
-    assert.equal(hub.stats.malformed, 0);
+  test(
+    `data channel over real sockets (${mode}): the SDK switches to it after HELLO_ACK, every sample ` +
+      `arrives in order; a stranger's key is refused there too`,
+    async () => {
+      const hubKeys = curveKeyPair();
+      const good = curveKeyPair();
+      const stranger = curveKeyPair();
+      const security =
+        mode === 'curve'
+          ? { mode: 'curve' as const, keys: hubKeys, authorise: (k: string) => (k === good.publicKey ? 'good' : null) }
+          : { mode: 'plain' as const };
+      const bus = new BusServer({ endpoint: 'tcp://127.0.0.1:0', security });
+      closers.push(() => bus.close());
+      const ep = await bus.bind();
+      assert.match(bus.dataEndpoint, /^tcp:\/\/127\.0\.0\.1:\d+$/);
+      assert.notEqual(bus.dataEndpoint, ep);
+      const hub = new Hub(bus, { log: () => {} });
+      const blocks: WaveBlock[] = [];
+      hub.addSink({
+        deviceOnline() {},
+        deviceState() {},
+        wave: (b) => blocks.push(b),
+        numeric() {},
+        setting() {},
+        alarm() {},
+        pose() {},
+        event() {},
+        gap() {},
+      });
+      hub.start();
+      closers.push(() => hub.stop());
+      void bus.serve(hub);
+      const c = new DeviceClient({
+        endpoint: ep,
+        descriptor: waveDesc('dc-1'),
+        curve: mode === 'curve' ? { serverPublicKey: hubKeys.publicKey, ...good } : undefined,
+      });
+      closers.push(() => c.stop());
+      c.start();
+      await until(() => c.accepted, 'HELLO_ACK');
+      const sent: number[] = [];
+      let k = 0;
+      const t0 = c.clock();
+      // Before, during and after the switch: 400 blocks of 10 samples, values numbered.
+      for (let i = 0; i < 400; i++) {
+        const s = new Int16Array(10).map(() => k++);
+        sent.push(...s);
+        c.sendWave(0, t0 + i * 20, s);
+        if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      await until(() => blocks.reduce((n, b) => n + b.raw.length, 0) >= sent.length, 'all samples');
+      assert.equal(c.usingDataChannel, true, 'the SDK moved its data to the data channel');
+      assert.ok(bus.stats.dataReceived > 200, `most frames came over the data channel (${bus.stats.dataReceived})`);
+      assert.deepEqual(
+        blocks.flatMap((b) => [...b.raw]),
+        sent,
+        'every sample, once, in order',
+      );
+      assert.equal(hub.deviceStatus('dc-1')!.counters.gaps, 0);
+      assert.equal(hub.stats.malformed, 0);
 
-    // A stranger guessing the data port: with CURVE its key is refused by ZAP; in plain mode
-    // (loopback only) its messages name no session and are dropped.
-    const push = withCurve(new Push({ linger: 0 }), mode === 'curve' ? { serverPublicKey: hubKeys.publicKey, ...stranger } : undefined);
-    closers.push(() => push.close());
-    const denied = bus.stats.authDenied;
-    push.connect(bus.dataEndpoint);
-    const fake = new Uint8Array(16);
-    void push.send(sealData(fake, encodeWave({ seq: 0, tDeviceMs: c.clock() }, c.clock(), new Int16Array(4))));
-    if (mode === 'curve') await until(() => bus.stats.authDenied > denied, 'the stranger refused on the data socket');
-    else await until(() => hub.stats.dataRefused >= 1, "the stranger's message dropped");
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(
-      blocks.reduce((n, b) => n + b.raw.length, 0),
-      sent.length,
-      'nothing from the stranger',
-    );
-  });
+      // A stranger guessing the data port: with CURVE its key is refused by ZAP; in plain mode
+      // (loopback only) its messages name no session and are dropped.
+      const push = withCurve(new Push({ linger: 0 }), mode === 'curve' ? { serverPublicKey: hubKeys.publicKey, ...stranger } : undefined);
+      closers.push(() => push.close());
+      const denied = bus.stats.authDenied;
+      push.connect(bus.dataEndpoint);
+      const fake = new Uint8Array(16);
+      void push.send(sealData(fake, encodeWave({ seq: 0, tDeviceMs: c.clock() }, c.clock(), new Int16Array(4))));
+      if (mode === 'curve') await until(() => bus.stats.authDenied > denied, 'the stranger refused on the data socket');
+      else await until(() => hub.stats.dataRefused >= 1, "the stranger's message dropped");
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(
+        blocks.reduce((n, b) => n + b.raw.length, 0),
+        sent.length,
+        'nothing from the stranger',
+      );
+    },
+  );
 }

@@ -48,7 +48,8 @@ test('end to end with node --test: a test file needing missing data skips outsid
   const helper = JSON.stringify(path.join(__dirname, 'shared-data'));
   fs.writeFileSync(
     file,
-    `import { test } from 'node:test';\nimport { missingShared } from ${helper};\ntest('reads the data', { skip: missingShared(${JSON.stringify(MISSING)}) }, () => {});\n`,
+    `import { test } from 'node:test';\nimport { missingShared } from ${helper};\ntest('reads the data', ` +
+      `{ skip: missingShared(${JSON.stringify(MISSING)}) }, () => {});\n`,
   );
   try {
     const run = (CI: string | undefined) => {

@@ -116,16 +116,17 @@ function OpenPanel({ onClose }: { onClose: () => void }) {
 
 const fmt = (p?: number[]) => (p ? p.map((x) => x.toFixed(1)).join(', ') : '—');
 
+const REGISTRATION_HELP =
+  'For each fiducial: put the crosshair on it in the slices and press “Image”; touch it with the tracked pointer, ' +
+  'hold still, and press “Pointer”. Three or more, spread out.';
+
 function RegistrationPanel({ onClose }: { onClose: () => void }) {
   const fids = useAnatomy((s) => s.fiducials);
   const reg = useAnatomy((s) => s.registration);
   const complete = fids.filter((f) => f.image && f.tracker).length;
   return (
     <div className="anat-popover reg-panel" data-testid="registration-panel">
-      <div className="reg-help">
-        For each fiducial: put the crosshair on it in the slices and press “Image”; touch it with the tracked pointer, hold still, and press “Pointer”. Three or
-        more, spread out.
-      </div>
+      <div className="reg-help">{REGISTRATION_HELP}</div>
       <table>
         <thead>
           <tr>

@@ -23,7 +23,10 @@ export function DeviceStrip() {
             className={`device-chip state-${d.state}`}
             data-testid={`device-${d.deviceId}`}
             data-state={d.state}
-            title={`${d.manufacturer} ${d.model} (${d.deviceId}): ${d.stateReason}${d.sync ? `; clock offset ${d.sync.offsetMs.toFixed(1)} ms ± ${d.sync.uncertaintyMs.toFixed(1)} ms` : ''}`}
+            title={
+              `${d.manufacturer} ${d.model} (${d.deviceId}): ` +
+              `${d.stateReason}${d.sync ? `; clock offset ${d.sync.offsetMs.toFixed(1)} ms ± ${d.sync.uncertaintyMs.toFixed(1)} ms` : ''}`
+            }
           >
             <span className="dot" />
             <span className="chip-name">{KIND_LABEL[d.kind] ?? d.kind}</span>

@@ -131,7 +131,9 @@ function CaseReview({ id }: { id: string }) {
         <a className="brand" href="#review">
           OR Hub · Review
         </a>
-        <span className="review-case-title">{detail ? `${detail.case.procedure} · ${detail.case.room} · ${String(detail.case.state ?? '')}` : 'Opening…'}</span>
+        <span className="review-case-title">
+          {detail ? `${detail.case.procedure} · ${detail.case.room} · ` + `${String(detail.case.state ?? '')}` : 'Opening…'}
+        </span>
         <Controls />
       </header>
       {error ? <div className="conn-error">{error}</div> : null}

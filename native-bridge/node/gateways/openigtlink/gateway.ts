@@ -217,7 +217,8 @@ export class OpenIgtlinkGateway {
     if (q.synchronised !== this.lastSyncState) {
       this.lastSyncState = q.synchronised;
       const state = q.synchronised ? 'synchronised' : 'NOT synchronised';
-      const text = `sender clock ${state}: offset ${q.offsetMs.toFixed(1)} ms, drift ${q.driftPpm.toFixed(1)} ppm, uncertainty ${q.uncertaintyMs.toFixed(2)} ms`;
+      const text =
+        `sender clock ${state}: offset ${q.offsetMs.toFixed(1)} ms, drift ${q.driftPpm.toFixed(1)} ppm, ` + `uncertainty ${q.uncertaintyMs.toFixed(2)} ms`;
       this.log(`openigtlink: ${text}`);
       this.device.event(q.synchronised ? 'IGTL_SYNC' : 'IGTL_UNSYNC', text);
     }
