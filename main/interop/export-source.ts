@@ -103,6 +103,25 @@ export class ExportSource {
     return ms + this.shiftMs;
   }
 
+  /** t() for a time that may be missing. */
+  tOrNull(ms: number | null): number | null {
+    return ms === null ? null : this.t(ms);
+  }
+
+  /** The case fields every export writes (times shifted), in the order they are written. */
+  caseFields(): { id: string; procedure: string; room: string; state: CaseInfo['state']; createdMs: number; startedMs: number | null; endedMs: number | null } {
+    const info = this.info;
+    return {
+      id: this.caseId,
+      procedure: info.procedure,
+      room: info.room,
+      state: info.state,
+      createdMs: this.t(info.createdMs),
+      startedMs: this.tOrNull(info.startedMs),
+      endedMs: this.tOrNull(info.endedMs),
+    };
+  }
+
   /** Time windows [a, b) covering [fromMs - lead, toMs]; the last one also holds toMs itself. */
   *windows(leadMs = 0): Generator<[number, number, boolean]> {
     for (let a = this.fromMs - leadMs; a <= this.toMs; a += WINDOW_MS) {
