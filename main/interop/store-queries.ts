@@ -5,18 +5,11 @@
  */
 import { sqlTable, type Sql } from '../recorder/store/connection';
 import type { AnnotationRecord } from '../recorder/annotations';
-import type { RecordingStore } from '../recorder/store';
+import type { ChannelInfo, RecordingStore } from '../recorder/store';
 
-export interface ChannelRow {
-  id: number;
-  deviceId: string;
-  channel: number;
-  kind: string;
-  label: string;
-  unit: string;
+/** A channel as the store lists it, with its MDC term. */
+export interface ChannelRow extends ChannelInfo {
   mdc: string;
-  rateHz: number | null;
-  format: string | null;
 }
 
 /** Every channel with its MDC term (RecordingStore.channels() leaves `mdc` out). */
