@@ -134,17 +134,15 @@ function rowsIn<Row>(c: Connection, sql: Sql, a: number, b: number): Row[] {
   return c.prepare(sql).all(a, b) as Row[];
 }
 
+/** An alarm as its columns hold it (alarms and alarm_log share these). */
+type AlarmColumns = { device_id: string; channel: number; t_ms: number; priority: number; state: number; code: number; text: string };
+
+function alarmRow(r: AlarmColumns): AlarmRow {
+  return { deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, priority: r.priority, state: r.state, code: r.code, text: r.text };
+}
+
 export function alarms(c: Connection, fromMs: number, toMs: number): AlarmRow[] {
-  type Row = { device_id: string; channel: number; t_ms: number; priority: number; state: number; code: number; text: string };
-  return rowsIn<Row>(c, EVENT_SQL.alarms, fromMs, toMs).map((r) => ({
-    deviceId: r.device_id,
-    channel: r.channel,
-    tMs: r.t_ms,
-    priority: r.priority,
-    state: r.state,
-    code: r.code,
-    text: r.text,
-  }));
+  return rowsIn<AlarmColumns>(c, EVENT_SQL.alarms, fromMs, toMs).map(alarmRow);
 }
 
 /** Gaps overlapping [fromMs, toMs]. */
@@ -205,7 +203,7 @@ export function registrations(c: Connection, fromMs: number, toMs: number): Regi
 
 /** The alarm engine's state changes in a time range, in order (empty for a file recorded before schema 4). */
 export function alarmLog(c: Connection, fromMs = -Infinity, toMs = Infinity): Required<AlarmRow>[] {
-  type Row = { device_id: string; channel: number; t_ms: number; priority: number; state: number; code: number; text: string } & {
+  type Row = AlarmColumns & {
     alarm_key: string;
     action: string;
     who: string;
@@ -219,13 +217,7 @@ export function alarmLog(c: Connection, fromMs = -Infinity, toMs = Infinity): Re
     throw e;
   }
   return rows.map((r) => ({
-    deviceId: r.device_id,
-    channel: r.channel,
-    tMs: r.t_ms,
-    priority: r.priority,
-    state: r.state,
-    code: r.code,
-    text: r.text,
+    ...alarmRow(r),
     key: r.alarm_key,
     action: r.action,
     who: r.who,
