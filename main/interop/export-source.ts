@@ -7,7 +7,7 @@
 import type { AnnotationRecord } from '../recorder/annotations';
 import { hashRecord, genesisHash } from '../recorder/annotations';
 import { decodeWave } from '../recorder/wavecodec';
-import { type CaseInfo, MAX_WAVE_BLOCK_MS, RecordingStore, StoreError, newCaseId } from '../recorder/store';
+import { type CaseHeadline, type CaseInfo, MAX_WAVE_BLOCK_MS, caseHeadline, RecordingStore, StoreError, newCaseId } from '../recorder/store';
 import { type ChannelRow, channelRows, channelSpan, rowsSpan, waveBlocksStarting } from './store-queries';
 
 export const WINDOW_MS = 60_000;
@@ -109,13 +109,12 @@ export class ExportSource {
   }
 
   /** The case fields every export writes (times shifted), in the order they are written. */
-  caseFields(): { id: string; procedure: string; room: string; state: CaseInfo['state']; createdMs: number; startedMs: number | null; endedMs: number | null } {
+  caseFields(): { id: string } & CaseHeadline {
     const info = this.info;
+    // The shifted times replace the stored ones in place, so the key order stays caseHeadline's.
     return {
       id: this.caseId,
-      procedure: info.procedure,
-      room: info.room,
-      state: info.state,
+      ...caseHeadline(info),
       createdMs: this.t(info.createdMs),
       startedMs: this.tOrNull(info.startedMs),
       endedMs: this.tOrNull(info.endedMs),
