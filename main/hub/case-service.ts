@@ -5,7 +5,7 @@
  */
 import type { CaseMessage, CaseStateMessage, CaseView, PresetView, CaseStartRequest, TimelineMessage } from '../../common/case-contract';
 import { Recorder, RecorderError } from '../recorder/recorder';
-import type { CaseInfo } from '../recorder/store';
+import { type CaseInfo, caseHeadline } from '../recorder/store';
 import type { Hub } from './hub';
 import type { ApiRouter } from './api-router';
 import type { ApiErrorBody } from '../../common/api-route';
@@ -32,12 +32,7 @@ function view(c: CaseInfo | null, patient: PatientShown = null): CaseView | null
   if (!c) return null;
   return {
     id: c.id,
-    procedure: c.procedure,
-    room: c.room,
-    state: c.state,
-    createdMs: c.createdMs,
-    startedMs: c.startedMs,
-    endedMs: c.endedMs,
+    ...caseHeadline(c),
     team: c.team,
     patient,
   };

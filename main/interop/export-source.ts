@@ -7,7 +7,7 @@
 import type { AnnotationRecord } from '../recorder/annotations';
 import { hashRecord, genesisHash } from '../recorder/annotations';
 import { decodeWave } from '../recorder/wavecodec';
-import { type CaseInfo, MAX_WAVE_BLOCK_MS, RecordingStore, StoreError, newCaseId } from '../recorder/store';
+import { type CaseHeadline, type CaseInfo, MAX_WAVE_BLOCK_MS, caseHeadline, RecordingStore, StoreError, newCaseId } from '../recorder/store';
 import { type ChannelRow, channelRows, channelSpan, rowsSpan, waveBlocksStarting } from './store-queries';
 
 export const WINDOW_MS = 60_000;
@@ -101,6 +101,24 @@ export class ExportSource {
   /** Output time of a hub time. */
   t(ms: number): number {
     return ms + this.shiftMs;
+  }
+
+  /** t() for a time that may be missing. */
+  tOrNull(ms: number | null): number | null {
+    return ms === null ? null : this.t(ms);
+  }
+
+  /** The case fields every export writes (times shifted), in the order they are written. */
+  caseFields(): { id: string } & CaseHeadline {
+    const info = this.info;
+    // The shifted times replace the stored ones in place, so the key order stays caseHeadline's.
+    return {
+      id: this.caseId,
+      ...caseHeadline(info),
+      createdMs: this.t(info.createdMs),
+      startedMs: this.tOrNull(info.startedMs),
+      endedMs: this.tOrNull(info.endedMs),
+    };
   }
 
   /** Time windows [a, b) covering [fromMs - lead, toMs]; the last one also holds toMs itself. */

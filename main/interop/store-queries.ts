@@ -5,45 +5,22 @@
  */
 import { sqlTable, type Sql } from '../recorder/store/connection';
 import type { AnnotationRecord } from '../recorder/annotations';
-import type { RecordingStore } from '../recorder/store';
+import { type ChannelColumns, channelInfo } from '../recorder/store/catalogue';
+import type { ChannelInfo, RecordingStore } from '../recorder/store';
 
-export interface ChannelRow {
-  id: number;
-  deviceId: string;
-  channel: number;
-  kind: string;
-  label: string;
-  unit: string;
+/** A channel as the store lists it, with its MDC term. */
+export interface ChannelRow extends ChannelInfo {
   mdc: string;
-  rateHz: number | null;
-  format: string | null;
 }
 
 /** Every channel with its MDC term (RecordingStore.channels() leaves `mdc` out). */
 export function channelRows(s: RecordingStore): ChannelRow[] {
-  return (
-    s.prepared(interopSql('SELECT id, device_id, channel, kind, label, unit, mdc, rate_hz, format FROM channels ORDER BY device_id, channel')).all() as {
-      id: number;
-      device_id: string;
-      channel: number;
-      kind: string;
-      label: string;
-      unit: string;
-      mdc: string;
-      rate_hz: number | null;
-      format: string | null;
-    }[]
-  ).map((r) => ({
-    id: r.id,
-    deviceId: r.device_id,
-    channel: r.channel,
-    kind: r.kind,
-    label: r.label,
-    unit: r.unit,
-    mdc: r.mdc,
-    rateHz: r.rate_hz,
-    format: r.format,
-  }));
+  const sql = interopSql('SELECT id, device_id, channel, kind, label, unit, mdc, rate_hz, format FROM channels ORDER BY device_id, channel');
+  return (s.prepared(sql).all() as (ChannelColumns & { mdc: string })[]).map((r) => {
+    // mdc goes between unit and rateHz, where the exports have always written it.
+    const { rateHz, format, ...head } = channelInfo(r);
+    return { ...head, mdc: r.mdc, rateHz, format };
+  });
 }
 
 export interface DeviceRow {

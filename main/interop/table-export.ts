@@ -88,20 +88,7 @@ export function exportJson(src: ExportSource, out: string): { rows: number } {
   const f = new OutFile(out);
   let rows = 0;
   try {
-    const info = src.info;
-    const shift = (v: number | null) => (v === null ? null : src.t(v));
-    f.write(
-      `{"format":"or-hub-export/1","case":${JSON.stringify({
-        id: src.caseId,
-        procedure: info.procedure,
-        room: info.room,
-        state: info.state,
-        createdMs: src.t(info.createdMs),
-        startedMs: shift(info.startedMs),
-        endedMs: shift(info.endedMs),
-        deidentified: !!src.opts.deidentify,
-      })}`,
-    );
+    f.write(`{"format":"or-hub-export/1","case":${JSON.stringify({ ...src.caseFields(), deidentified: !!src.opts.deidentify })}`);
     f.write(`,"window":${JSON.stringify({ fromMs: src.t(src.fromMs), toMs: src.t(src.toMs) })},"team":${JSON.stringify(src.team())}`);
     if (!src.opts.deidentify) f.write(`,"patient":${JSON.stringify(src.store.patient() ?? null)}`);
     f.write(`,"devices":${JSON.stringify(deviceRows(src.store).map((d) => ({ ...d, firstSeenMs: src.t(d.firstSeenMs) })))}`);

@@ -75,21 +75,10 @@ async function write(src: ExportSource, f: GzipOutFile): Promise<{ tracks: numbe
   );
   const info = src.info;
   const caseMeta = src.opts.deidentify ? { importedFrom: (info.meta as { importedFrom?: { format?: string } }).importedFrom?.format } : info.meta;
-  const shift = (v: number | null) => (v === null ? null : src.t(v));
   f.write(
     jsonPacket({
       k: 'case',
-      case: {
-        id: src.caseId,
-        procedure: info.procedure,
-        room: info.room,
-        state: info.state,
-        createdMs: src.t(info.createdMs),
-        startedMs: shift(info.startedMs),
-        endedMs: shift(info.endedMs),
-        lastDataMs: shift(info.lastDataMs),
-        meta: caseMeta,
-      },
+      case: { ...src.caseFields(), lastDataMs: src.tOrNull(info.lastDataMs), meta: caseMeta },
       team: src.team(),
       patient: src.opts.deidentify ? undefined : s.patient(),
     }),

@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
-import { type RecordingStore, MAX_NUMERIC_BLOCK_MS, MAX_POSE_BLOCK_MS } from '../recorder/store';
+import { type RecordingStore, type SettingRow, MAX_NUMERIC_BLOCK_MS, MAX_POSE_BLOCK_MS } from '../recorder/store';
 import { sqlTable, type Sql } from '../recorder/store/connection';
 import { decodeColumns } from '../recorder/wavecodec';
 
@@ -34,14 +34,6 @@ export function stmt(s: RecordingStore, sql: Sql): Database.Statement {
 export function deviceDescriptors(s: RecordingStore): DeviceDescriptor[] {
   const rows = stmt(s, REVIEW_SQL.descriptors).all() as { descriptor_json: string }[];
   return rows.map((r) => JSON.parse(r.descriptor_json) as DeviceDescriptor);
-}
-
-export interface SettingRow {
-  deviceId: string;
-  channel: number;
-  tMs: number;
-  value: number;
-  text: string;
 }
 
 /** Per (device, channel): the newest setting at or before tMs. Uses settings_t. */

@@ -5,17 +5,11 @@
  * too), so listing a large archive again re-reads only what changed.
  */
 import fs from 'node:fs';
-import { type CaseState, RecordingStore, listRecordingFiles } from '../recorder/store';
+import { type CaseHeadline, type CaseState, RecordingStore, caseHeadline, listRecordingFiles } from '../recorder/store';
 
-export interface CatalogueEntry {
+export interface CatalogueEntry extends CaseHeadline {
   id: string;
   file: string;
-  procedure: string;
-  room: string;
-  state: CaseState;
-  createdMs: number;
-  startedMs: number | null;
-  endedMs: number | null;
   /** End, or newest data for a running case, or start. */
   lastMs: number;
   team: { role: string; name: string }[];
@@ -73,12 +67,7 @@ export function catalogueEntry(file: string): CatalogueEntry {
     const entry: CatalogueEntry = {
       id: c.id,
       file,
-      procedure: c.procedure,
-      room: c.room,
-      state: c.state,
-      createdMs: c.createdMs,
-      startedMs: c.startedMs,
-      endedMs: c.endedMs,
+      ...caseHeadline(c),
       lastMs: Math.max(start, c.endedMs ?? c.lastDataMs ?? start),
       team: c.team,
       markerKinds,

@@ -18,6 +18,7 @@ import { type RecordingStore } from '../recorder/store';
 import { decodeWave } from '../recorder/wavecodec';
 import { timeline } from '../recorder/worker-core';
 import { deviceDescriptors, settingsInForce } from './case-reader';
+import { CodedError } from './errors';
 
 export interface ReplayOptions {
   endpoint: string;
@@ -51,13 +52,9 @@ export interface ReplayStats {
   shiftMs: number;
 }
 
-export class ReplayError extends Error {
-  override name = 'ReplayError';
-  constructor(
-    message: string,
-    readonly code = 'REPLAY',
-  ) {
-    super(message);
+export class ReplayError extends CodedError {
+  constructor(message: string, code = 'REPLAY') {
+    super(message, code, 'ReplayError');
   }
 }
 

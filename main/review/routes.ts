@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import { StoreError, recordingPath } from '../recorder/store';
 import { type CatalogueQuery, searchRecordings } from './catalogue';
-import { type InstantState, type Overview, ReviewError, ReviewSession, type WaveRun } from './session';
+import { type InstantState, type Overview, ReviewError, ReviewSession, type WaveRun, waveChannel } from './session';
 import { parseInstant, TimeArgError } from './time-arg';
 import { CommentLedger } from './comment-ledger';
 import type { ReviewCommentRequest } from '../../common/review-contract';
@@ -162,15 +162,7 @@ export class ReviewService {
       return {
         fromMs,
         toMs,
-        waves: chans.map((c) => ({
-          channelId: c.id,
-          deviceId: c.deviceId,
-          channel: c.channel,
-          label: c.label,
-          unit: c.unit,
-          rateHz: c.rateHz,
-          runs: s.waveRuns(c.id, fromMs, toMs).map(runJson),
-        })),
+        waves: chans.map((c) => ({ ...waveChannel(c), runs: s.waveRuns(c.id, fromMs, toMs).map(runJson) })),
       };
     });
   }

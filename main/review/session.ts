@@ -19,6 +19,7 @@ import { timeline } from '../recorder/worker-core';
 import { deviceDescriptors, lastNumericAt, poseAt, stmt, REVIEW_SQL } from './case-reader';
 import { ReviewCache, defaultCacheDir } from './review-cache';
 import { extendPyramid, trendChannels, trendColumns, type TrendChannel } from './trends';
+import { CodedError } from './errors';
 
 /** A running case's newest this-many ms are read raw rather than cached (late batches may still land there). */
 export const LIVE_MARGIN_MS = 30000;
@@ -87,13 +88,14 @@ export interface InstantState {
   gaps: GapRow[];
 }
 
-export class ReviewError extends Error {
-  override name = 'ReviewError';
-  constructor(
-    message: string,
-    readonly code = 'REVIEW',
-  ) {
-    super(message);
+/** How a wave channel is described to the review screen (its runs are added by the caller). */
+export function waveChannel(c: ChannelInfo): { channelId: number; deviceId: string; channel: number; label: string; unit: string; rateHz: number | null } {
+  return { channelId: c.id, deviceId: c.deviceId, channel: c.channel, label: c.label, unit: c.unit, rateHz: c.rateHz };
+}
+
+export class ReviewError extends CodedError {
+  constructor(message: string, code = 'REVIEW') {
+    super(message, code, 'ReviewError');
   }
 }
 
@@ -283,17 +285,7 @@ export class ReviewSession {
     if (!Number.isFinite(tMs)) throw new ReviewError('stateAt: the instant must be a number (hub time, Unix ms)', 'REVIEW_BAD_TIME');
     if (!(windowMs > 0 && windowMs <= 600000)) throw new ReviewError(`stateAt: window must be 1 ms..10 min, got ${windowMs}`, 'REVIEW_BAD_WINDOW');
     const rows = this.freshRows();
-    const waves = this.channels
-      .filter((c) => c.kind === 'wave')
-      .map((c) => ({
-        channelId: c.id,
-        deviceId: c.deviceId,
-        channel: c.channel,
-        label: c.label,
-        unit: c.unit,
-        rateHz: c.rateHz,
-        runs: this.waveRuns(c.id, tMs - windowMs, tMs),
-      }));
+    const waves = this.channels.filter((c) => c.kind === 'wave').map((c) => ({ ...waveChannel(c), runs: this.waveRuns(c.id, tMs - windowMs, tMs) }));
     const numerics: InstantState['numerics'] = [];
     for (const c of this.channels) {
       if (c.kind !== 'numeric') continue;

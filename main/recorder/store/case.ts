@@ -35,6 +35,13 @@ export interface CaseInfo {
   meta: Record<string, unknown>;
 }
 
+/** What a case list shows of a case besides its id. */
+export type CaseHeadline = Pick<CaseInfo, 'procedure' | 'room' | 'state' | 'createdMs' | 'startedMs' | 'endedMs'>;
+
+export function caseHeadline(c: CaseInfo): CaseHeadline {
+  return { procedure: c.procedure, room: c.room, state: c.state, createdMs: c.createdMs, startedMs: c.startedMs, endedMs: c.endedMs };
+}
+
 export const CASE_SQL = sqlTable('case', {
   insertCase: 'INSERT INTO case_info (id, procedure, room, state, created_ms, meta_json) VALUES (?, ?, ?, ?, ?, ?)',
   insertMember: 'INSERT OR IGNORE INTO team (role, name) VALUES (?, ?)',

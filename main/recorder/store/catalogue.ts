@@ -56,18 +56,24 @@ export function channelId(c: Connection, deviceId: string, channel: number, kind
   return Number(c.prepare(CATALOGUE_SQL.insertBareChannel).run(deviceId, channel, kind, rateHz ?? null, format ?? null).lastInsertRowid);
 }
 
+/** A channel as its columns hold it. */
+export type ChannelColumns = {
+  id: number;
+  device_id: string;
+  channel: number;
+  kind: string;
+  label: string;
+  unit: string;
+  rate_hz: number | null;
+  format: string | null;
+};
+
+export function channelInfo(r: ChannelColumns): ChannelInfo {
+  return { id: r.id, deviceId: r.device_id, channel: r.channel, kind: r.kind, label: r.label, unit: r.unit, rateHz: r.rate_hz, format: r.format };
+}
+
 export function channels(c: Connection): ChannelInfo[] {
-  type Row = { id: number; device_id: string; channel: number; kind: string; label: string; unit: string; rate_hz: number | null; format: string | null };
-  return (c.prepare(CATALOGUE_SQL.channels).all() as Row[]).map((r) => ({
-    id: r.id,
-    deviceId: r.device_id,
-    channel: r.channel,
-    kind: r.kind,
-    label: r.label,
-    unit: r.unit,
-    rateHz: r.rate_hz,
-    format: r.format,
-  }));
+  return (c.prepare(CATALOGUE_SQL.channels).all() as ChannelColumns[]).map(channelInfo);
 }
 
 export function devices(c: Connection): DeviceInfo[] {

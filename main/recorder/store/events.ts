@@ -4,7 +4,7 @@
  * its time column; reads are by time range (hub time, ms, inclusive).
  */
 import type { GapView } from '../../../common/case-contract';
-import { type Connection, StoreError, sqlTable } from './connection';
+import { type Connection, type Sql, StoreError, sqlTable } from './connection';
 
 export type GapRow = GapView;
 
@@ -129,23 +129,26 @@ export function insertRegistration(c: Connection, r: Registration): void {
   c.prepare(EVENT_SQL.insertRegistration).run(r.tMs, r.seriesUid ?? '', r.trackerDeviceId ?? '', r.method ?? '', matrix, r.freMm ?? null, detail);
 }
 
+/** The rows of one time-window query (its two bound parameters in the order the SQL takes them). */
+function rowsIn<Row>(c: Connection, sql: Sql, a: number, b: number): Row[] {
+  return c.prepare(sql).all(a, b) as Row[];
+}
+
+/** An alarm as its columns hold it (alarms and alarm_log share these). */
+type AlarmColumns = { device_id: string; channel: number; t_ms: number; priority: number; state: number; code: number; text: string };
+
+function alarmRow(r: AlarmColumns): AlarmRow {
+  return { deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, priority: r.priority, state: r.state, code: r.code, text: r.text };
+}
+
 export function alarms(c: Connection, fromMs: number, toMs: number): AlarmRow[] {
-  type Row = { device_id: string; channel: number; t_ms: number; priority: number; state: number; code: number; text: string };
-  return (c.prepare(EVENT_SQL.alarms).all(fromMs, toMs) as Row[]).map((r) => ({
-    deviceId: r.device_id,
-    channel: r.channel,
-    tMs: r.t_ms,
-    priority: r.priority,
-    state: r.state,
-    code: r.code,
-    text: r.text,
-  }));
+  return rowsIn<AlarmColumns>(c, EVENT_SQL.alarms, fromMs, toMs).map(alarmRow);
 }
 
 /** Gaps overlapping [fromMs, toMs]. */
 export function gaps(c: Connection, fromMs: number, toMs: number): GapRow[] {
   type Row = { device_id: string; channel: number; from_ms: number; to_ms: number; lost_frames: number; reason: string };
-  return (c.prepare(EVENT_SQL.gaps).all(toMs, fromMs) as Row[]).map((r) => ({
+  return rowsIn<Row>(c, EVENT_SQL.gaps, toMs, fromMs).map((r) => ({
     deviceId: r.device_id,
     channel: r.channel,
     fromMs: r.from_ms,
@@ -157,24 +160,24 @@ export function gaps(c: Connection, fromMs: number, toMs: number): GapRow[] {
 
 export function settings(c: Connection, fromMs: number, toMs: number): SettingRow[] {
   type Row = { device_id: string; channel: number; t_ms: number; value: number; text: string };
-  const rows = c.prepare(EVENT_SQL.settings).all(fromMs, toMs) as Row[];
+  const rows = rowsIn<Row>(c, EVENT_SQL.settings, fromMs, toMs);
   return rows.map((r) => ({ deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, value: r.value, text: r.text }));
 }
 
 export function deviceEvents(c: Connection, fromMs: number, toMs: number): DeviceEventRow[] {
   type Row = { device_id: string; t_ms: number; state: string; reason: string };
-  return (c.prepare(EVENT_SQL.deviceEvents).all(fromMs, toMs) as Row[]).map((r) => ({ deviceId: r.device_id, tMs: r.t_ms, state: r.state, reason: r.reason }));
+  return rowsIn<Row>(c, EVENT_SQL.deviceEvents, fromMs, toMs).map((r) => ({ deviceId: r.device_id, tMs: r.t_ms, state: r.state, reason: r.reason }));
 }
 
 export function events(c: Connection, fromMs: number, toMs: number): EventRow[] {
   type Row = { device_id: string; channel: number; t_ms: number; code: string; text: string };
-  const rows = c.prepare(EVENT_SQL.events).all(fromMs, toMs) as Row[];
+  const rows = rowsIn<Row>(c, EVENT_SQL.events, fromMs, toMs);
   return rows.map((r) => ({ deviceId: r.device_id, channel: r.channel, tMs: r.t_ms, code: r.code, text: r.text }));
 }
 
 export function dicomShown(c: Connection, fromMs: number, toMs: number): DicomShown[] {
   type Row = { t_ms: number; study_uid: string; series_uid: string; modality: string; description: string; source: string; detail_json: string };
-  return (c.prepare(EVENT_SQL.dicomShown).all(fromMs, toMs) as Row[]).map((r) => ({
+  return rowsIn<Row>(c, EVENT_SQL.dicomShown, fromMs, toMs).map((r) => ({
     tMs: r.t_ms,
     studyUid: r.study_uid,
     seriesUid: r.series_uid,
@@ -187,7 +190,7 @@ export function dicomShown(c: Connection, fromMs: number, toMs: number): DicomSh
 
 export function registrations(c: Connection, fromMs: number, toMs: number): Registration[] {
   type Row = { t_ms: number; series_uid: string; tracker_device_id: string; method: string; matrix: Buffer; fre_mm: number | null; detail_json: string };
-  return (c.prepare(EVENT_SQL.registrations).all(fromMs, toMs) as Row[]).map((r) => ({
+  return rowsIn<Row>(c, EVENT_SQL.registrations, fromMs, toMs).map((r) => ({
     tMs: r.t_ms,
     seriesUid: r.series_uid,
     trackerDeviceId: r.tracker_device_id,
@@ -200,7 +203,7 @@ export function registrations(c: Connection, fromMs: number, toMs: number): Regi
 
 /** The alarm engine's state changes in a time range, in order (empty for a file recorded before schema 4). */
 export function alarmLog(c: Connection, fromMs = -Infinity, toMs = Infinity): Required<AlarmRow>[] {
-  type Row = { device_id: string; channel: number; t_ms: number; priority: number; state: number; code: number; text: string } & {
+  type Row = AlarmColumns & {
     alarm_key: string;
     action: string;
     who: string;
@@ -208,19 +211,13 @@ export function alarmLog(c: Connection, fromMs = -Infinity, toMs = Infinity): Re
   };
   let rows: Row[];
   try {
-    rows = c.prepare(EVENT_SQL.alarmLog).all(fromMs, toMs) as Row[];
+    rows = rowsIn<Row>(c, EVENT_SQL.alarmLog, fromMs, toMs);
   } catch (e) {
     if (/no such column/.test((e as Error).message)) return [];
     throw e;
   }
   return rows.map((r) => ({
-    deviceId: r.device_id,
-    channel: r.channel,
-    tMs: r.t_ms,
-    priority: r.priority,
-    state: r.state,
-    code: r.code,
-    text: r.text,
+    ...alarmRow(r),
     key: r.alarm_key,
     action: r.action,
     who: r.who,

@@ -23,7 +23,8 @@ import * as ev from './events';
 
 export { STORE_SQL, type Sql, StoreError } from './connection';
 export { RECORDINGS_DIR, RECORDING_EXT, listRecordingFiles, newCaseId, recordingPath } from './paths';
-export type { CaseInfo, CaseMeta, CaseState, PatientIdentifiers } from './case';
+export type { CaseHeadline, CaseInfo, CaseMeta, CaseState, PatientIdentifiers } from './case';
+export { caseHeadline } from './case';
 export type { ChannelInfo, DeviceInfo } from './catalogue';
 export { MAX_NUMERIC_BLOCK_MS, MAX_POSE_BLOCK_MS, MAX_WAVE_BLOCK_MS } from './blocks';
 export type { BlockRow, BlockTable, ChannelSummary, NumericSample, PoseSample, SeriesTable, WaveBlockRow, WaveSamples } from './blocks';
