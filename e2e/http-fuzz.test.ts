@@ -7,24 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fuzzSession } from './fuzz-session';
+import { FUZZ_CLASSES } from './http-fuzz';
 
 test('20 000 hostile requests: the hub stays up, the display live, the recording whole', { timeout: 600_000 }, async () => {
   const r = await fuzzSession({ httpRequests: 20_000, busFrames: 0, screenshot: 'http-fuzz-display.png' });
   console.log(JSON.stringify({ ...r, status: undefined }));
   assert.equal(r.http.withoutToken.sent + r.http.withToken.sent, 20_000);
-  for (const cls of [
-    'request-line',
-    'method',
-    'url-encoding',
-    'nul',
-    'folding',
-    'duplicate-headers',
-    'huge-headers',
-    'chunked',
-    'upgrade',
-    'ws-frames',
-    'api-body',
-  ]) {
+  for (const cls of FUZZ_CLASSES) {
     assert.ok((r.http.withoutToken.byClass[cls] ?? 0) > 100 && (r.http.withToken.byClass[cls] ?? 0) > 100, `class ${cls} sent in both phases`);
   }
   assert.equal(r.http.withoutToken.connectFailures + r.http.withToken.connectFailures, 0, 'the hub answered every connection');
