@@ -13,6 +13,8 @@ const KIND_LABEL: Record<string, string> = {
 /** One chip per device: online, stale or offline, clock sync, losses. */
 export function DeviceStrip() {
   const devices = useDisplay((s) => s.devices);
+  // Without the hub the last device states are not current: never show them as ONLINE (issue 13 §2).
+  const hubLive = useDisplay((s) => s.hubLive);
   return (
     <div className="device-strip" data-testid="device-strip">
       {[...devices.values()].map((d) => {
@@ -31,7 +33,7 @@ export function DeviceStrip() {
             <span className="dot" />
             <span className="chip-name">{KIND_LABEL[d.kind] ?? d.kind}</span>
             <span className="chip-model">{d.model}</span>
-            <span className="chip-state">{d.state.toUpperCase()}</span>
+            <span className="chip-state">{hubLive ? d.state.toUpperCase() : 'UNKNOWN'}</span>
             {unsync ? <span className="chip-flag">UNSYNCHRONISED</span> : null}
             {d.flooding ? <span className="chip-flag">FLOOD</span> : null}
             {d.counters.gaps > 0 ? <span className="chip-flag chip-gaps">{d.counters.gaps} gaps</span> : null}
