@@ -27,6 +27,7 @@ import type {
   RecordingListView,
   ReviewCommentView,
   ReviewCommentsView,
+  ReviewSeriesStateView,
   ReviewStateView,
   WavesWindowView,
 } from './review-contract';
@@ -139,6 +140,20 @@ export const reviewCommentBody = z.object({
   text: text(4000, 'the comment'),
   role: text(40, 'who: the reviewer\'s role, e.g. "M&M chair"'),
   name: text(100, "who: the reviewer's name"),
+});
+
+export const reviewSeriesBody = z.object({
+  seriesUid: text(128, 'the SeriesInstanceUID recorded with the case (series.seriesUid of the review state)'),
+  source: z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(4096),
+      z.describe(
+        'where to load it from: the source recorded with the case, a folder inside a --dicom-root to locate it in, a DICOMweb URL under a --pacs, or demo',
+      ),
+    ),
 });
 
 const REVIEW_400 = 'a parameter is wrong (code REVIEW_BAD_WIDTH, REVIEW_BAD_TIME, REVIEW_BAD_SPAN, REVIEW_BAD_CHANNEL, REVIEW_BAD_BUDGET, REC_BAD_ID...)';
@@ -443,6 +458,37 @@ export const API_ROUTES = {
     status: 201,
     response: json<ReviewCommentView>(),
     errors: { 400: `${REVIEW_400}; REVIEW_BAD_COMMENT: empty text or who missing`, 404: REVIEW_404, 500: 'the ledger could not be written', 503: REVIEW_503 },
+  },
+  reviewSeriesOpen: {
+    method: 'POST',
+    path: '/api/review/series',
+    summary:
+      "Review: loads the series with this UID from a source into a review slot (read-only; the live display's volume is not touched); " +
+      'then poll GET /api/review/series/:uid.',
+    body: reviewSeriesBody,
+    status: 202,
+    response: json<ReviewSeriesStateView>(),
+    errors: {
+      400: 'a field is missing, no such file or folder on the hub, or its file system does not answer',
+      403: 'not inside a configured DICOM folder or PACS (the message names the setting: --dicom-root, --pacs)',
+    },
+  },
+  reviewSeries: {
+    method: 'GET',
+    path: '/api/review/series/:uid',
+    summary: "Review: a series' review slot: loading progress, then its metadata, or why it is not there (with the series UIDs that were found).",
+    status: 200,
+    response: json<ReviewSeriesStateView>(),
+    errors: { 404: 'no review load of that series (POST /api/review/series first)' },
+  },
+  reviewSeriesVoxels: {
+    method: 'GET',
+    path: '/api/review/series/:uid/voxels',
+    summary: "Review: a loaded review series' samples, laid out as GET /api/anatomy/voxels.",
+    query: z.object({ id: optText(4200, "the volume's meta.id: refused when another load has replaced it") }),
+    status: 200,
+    response: binary(),
+    errors: { 404: 'that series is not loaded for review', 409: 'the load named by id is no longer the one kept' },
   },
 } as const satisfies Record<string, RouteDef>;
 

@@ -3,6 +3,7 @@
  * main/review (the hub side). Times are hub time (Unix ms). Pure types: no Node, no DOM.
  */
 import type { AlarmIntervalView, AnnotationView, CaseView, GapView } from './case-contract';
+import type { VolumeMeta, VolumeStatus } from './anatomy-contract';
 
 export type ReviewCaseState = 'created' | 'recording' | 'ended';
 
@@ -201,4 +202,21 @@ export interface ReviewCommentRequest {
   text: string;
   role: string;
   name: string;
+}
+
+/** A series loaded for review (POST/GET /api/review/series): kept apart from the live display's volume. */
+export interface ReviewSeriesStateView {
+  seriesUid: string;
+  /** What it is loaded from: the recorded source, or where the reviewer located it. */
+  source: string;
+  status: Exclude<VolumeStatus, 'none'>;
+  /** 0..1 while loading. */
+  progress: number;
+  phase: string;
+  /** Once ready (voxels: GET /api/review/series/:uid/voxels?id=meta.id). */
+  meta: VolumeMeta | null;
+  /** Why it could not be loaded. */
+  message?: string;
+  /** When no series with that UID was at the source: the series that were (at most 50). */
+  found?: { seriesUid: string; modality: string; description: string }[];
 }

@@ -7,11 +7,10 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright';
 import { startHub, launchBrowser, artefact, until, type HubProc } from './harness';
 import { RecordingStore, recordingPath } from '../main/recorder/store';
-import { invertRigid, transformPoint } from '../common/geometry';
+import { channelOf, recordedTipAt } from './recorded';
 
 let hub: HubProc;
 let browser: Browser;
@@ -25,22 +24,6 @@ const api = async <T>(p: string, init: RequestInit = {}): Promise<T> => {
   if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
   return (await r.json()) as T;
 };
-
-/** The recorded channel id of an MDC term, read straight from the case file's device descriptors. */
-function channelOf(file: string, mdc: string): { id: number; deviceId: string; channel: number } {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    for (const row of db.prepare('SELECT device_id, descriptor_json FROM devices').all() as { device_id: string; descriptor_json: string }[]) {
-      const ch = (JSON.parse(row.descriptor_json) as { channels: { index: number; mdc: string }[] }).channels.find((c) => c.mdc === mdc);
-      if (!ch) continue;
-      const r = db.prepare('SELECT id FROM channels WHERE device_id = ? AND channel = ?').get(row.device_id, ch.index) as { id: number } | undefined;
-      if (r) return { id: r.id, deviceId: row.device_id, channel: ch.index };
-    }
-  } finally {
-    db.close();
-  }
-  throw new Error(`no recorded channel ${mdc}`);
-}
 
 const canvasData = (page: Page, sel: string) => page.locator(sel).evaluate((c: HTMLCanvasElement) => c.toDataURL());
 
@@ -105,14 +88,7 @@ test('review a running case in Chromium: seek to a marker, play at 10x, live dis
       assert.equal(shown, rec.value, `${tile}: shows the value recorded at ${T}`);
     }
     // The instrument: recorded pose at or before T (under 1 s old), through the inverse of the recorded image->tracker registration.
-    const tool = channelOf(file, 'MDC_NAV_POSE_INSTRUMENT');
-    const pose = store
-      .readPoses(tool.id, T - 1000, T)
-      .filter((p) => p.tMs <= T)
-      .at(-1)!;
-    const reg = store.registrations(-Infinity, T).at(-1)!;
-    assert.ok(pose && reg, 'a pose and a registration recorded before the marker');
-    const want = transformPoint(invertRigid(reg.matrix), [pose.matrix[12], pose.matrix[13], pose.matrix[14]]);
+    const want = recordedTipAt(file, T);
     const got = ((await page.locator('[data-testid="review-instrument"]').getAttribute('data-tip')) ?? '').split(',').map(Number);
     assert.equal(got.length, 3, 'instrument shown');
     for (let a = 0; a < 3; a++) assert.ok(Math.abs(got[a] - want[a]) <= 0.006, `tip axis ${a}: ${got[a]} vs recorded ${want[a]}`);

@@ -36,6 +36,18 @@ export interface LoadOptions {
   fileTimeoutMs?: number;
   /** Headers for DICOMweb requests (a PACS's credentials, from the hub's --pacs configuration). */
   dicomwebHeaders?: Record<string, string>;
+  /**
+   * Build only the series with this SeriesInstanceUID (a review locating the series it recorded); the
+   * others found are listed in `otherSeries`, their pixels never decoded (from DICOMweb never retrieved).
+   */
+  seriesUid?: string;
+}
+
+/** A series found but not built (LoadOptions.seriesUid named another one). */
+export interface SeriesFound {
+  seriesInstanceUid: string;
+  modality: string;
+  description: string;
 }
 
 export interface SkippedFile {
@@ -97,6 +109,8 @@ export interface LoadedStudySet {
   filesFound: number;
   warnings: string[];
   loadMs: number;
+  /** With LoadOptions.seriesUid: the other series found there. */
+  otherSeries?: SeriesFound[];
 }
 
 export interface FileEntry {

@@ -17,9 +17,9 @@ import { releaseVolumeMemory } from './volume-memory';
 import type { Source } from './tasks';
 import { guidedChunks, listInWorker, planScan, scanFiles } from './load-scan';
 import { buildSeries, groupSeries } from './load-series';
-import type { FileEntry, LoadedSeries, LoadedStudySet, LoadOptions, SkippedFile } from './load-types';
+import type { FileEntry, LoadedSeries, LoadedStudySet, LoadOptions, SeriesFound, SkippedFile } from './load-types';
 
-export type { LoadOptions, LoadProgress, LoadedSeries, LoadedStudySet, SkippedFile } from './load-types';
+export type { LoadOptions, LoadProgress, LoadedSeries, LoadedStudySet, SeriesFound, SkippedFile } from './load-types';
 
 function isUrl(s: string): boolean {
   return /^https?:\/\//i.test(s);
@@ -39,13 +39,21 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
   const warnings: string[] = [];
   const fileMs = opts.fileTimeoutMs ?? 5000;
   let sources: Source[] = [];
+  const otherSeries: SeriesFound[] = [];
   let kind: LoadedStudySet['kind'];
 
   report(0, 0, 'list');
   if (isUrl(source)) {
     kind = 'dicomweb';
     const target = parseDicomwebUrl(source, opts.dicomwebHeaders);
-    const refs = await findSeries(target, signal);
+    const all = await findSeries(target, signal);
+    const refs = opts.seriesUid === undefined ? all : all.filter((r) => r.seriesUid === opts.seriesUid);
+    if (opts.seriesUid !== undefined)
+      otherSeries.push(
+        ...all
+          .filter((r) => r.seriesUid !== opts.seriesUid)
+          .map((r) => ({ seriesInstanceUid: r.seriesUid, modality: r.modality ?? '', description: r.description ?? '' })),
+      );
     report(0, refs.length, 'download');
     for (let i = 0; i < refs.length; i++) {
       throwIfAborted(signal);
@@ -89,7 +97,12 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
   }
 
   async function buildAll(entries: FileEntry[]): Promise<LoadedStudySet> {
-    const groups = groupSeries(entries, skipped);
+    const groups = groupSeries(entries, skipped).filter((g) => {
+      const h = g[0].header;
+      if (opts.seriesUid === undefined || h.seriesInstanceUid === opts.seriesUid) return true;
+      otherSeries.push({ seriesInstanceUid: h.seriesInstanceUid, modality: h.modality, description: h.seriesDescription });
+      return false;
+    });
     const totalFrames = groups.reduce((n, g) => n + g.reduce((m, e) => m + (e.header.pixelData ? e.header.numberOfFrames : 0), 0), 0);
     const pixelProgress = { done: 0, total: totalFrames };
     report(0, totalFrames, 'pixels');
@@ -113,6 +126,7 @@ export async function loadSeries(source: string, opts: LoadOptions = {}): Promis
       filesFound: sources.length + skipped.filter((s) => s.code === 'IO').length,
       warnings,
       loadMs: performance.now() - t0,
+      ...(opts.seriesUid !== undefined ? { otherSeries } : {}),
     };
   }
 }

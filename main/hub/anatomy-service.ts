@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { Volume } from '../../common/volume';
 import type { AnatomyMessage, PacsSeriesView, RegistrationView, VolumeMeta, VolumeStatus } from '../../common/anatomy-contract';
 import { registerPoints, RegistrationError, type FiducialPair } from '../../common/registration';
-import { loadSeries, releaseVolume, sharedPool, type LoadedSeries } from '../dicom/index';
+import { loadSeries, releaseVolume, sharedPool } from '../dicom/index';
 import { findSeries, parseDicomwebUrl } from '../dicom/dicomweb';
 import { badRequest, type ApiRouter, type RouteReply } from './api-router';
 import { hubNow } from './clock';
@@ -23,6 +23,7 @@ import { DEMO_VOLUME_ID, demoFiducialPairs, demoPhantomAsync } from './demo-phan
 import type { AlarmBoard } from './alarm-board';
 import { DicomSources, PACS_UNUSABLE, SourceRefused, type PacsConfig } from './dicom-sources';
 import { DicomError } from '../dicom/errors';
+import { dicomMetaFields, loadFraction, noVolumeReason, pickSeries, volumeMeta, VolumeDownloads, type MetaFields } from './anatomy-meta';
 
 export interface AnatomyServiceOptions {
   dataDir: string;
@@ -40,21 +41,6 @@ const IMAGES_ALARM = { source: 'anatomy', kind: 'technical', code: 'IMAGES_NOT_L
 
 type VolumeState = Extract<AnatomyMessage, { t: 'volume' }>;
 
-/** Picks the series to show: the scalar volume with the most voxels. */
-function pickSeries(series: LoadedSeries[]): LoadedSeries | null {
-  let best: LoadedSeries | null = null;
-  let bestN = -1;
-  for (const s of series) {
-    if (!s.isVolume || !s.volume) continue;
-    const n = s.volume.dimensions[0] * s.volume.dimensions[1] * s.volume.dimensions[2];
-    if (n > bestN) {
-      best = s;
-      bestN = n;
-    }
-  }
-  return best;
-}
-
 export class AnatomyService {
   private volume: Volume | null = null;
   private state: VolumeState = { t: 'volume', status: 'none', progress: 0, phase: '', sourceLabel: '', meta: null };
@@ -63,8 +49,8 @@ export class AnatomyService {
   private abort: AbortController | null = null;
   private lastProgressMs = 0;
   private usedPool = false;
-  /** Voxel downloads in progress per volume: a replaced volume's memory is handed back after them. */
-  private readonly downloads = new Map<Volume, number>();
+  /** Voxel downloads in progress: a replaced volume's memory is handed back after them. */
+  private readonly downloads = new VolumeDownloads();
   private readonly file: string;
 
   private readonly sources: DicomSources;
@@ -107,25 +93,10 @@ export class AnatomyService {
     return { seq, signal: this.abort.signal };
   }
 
-  private finish(seq: number, volume: Volume, meta: Omit<VolumeMeta, 'id' | 'dataType' | 'byteLength' | keyof Volume> & Partial<VolumeMeta>): void {
+  private finish(seq: number, volume: Volume, meta: MetaFields): void {
     if (seq !== this.loadSeq) return;
-    const full: VolumeMeta = {
-      id: `${meta.key}#${seq}`,
-      dimensions: volume.dimensions,
-      spacing: volume.spacing,
-      origin: volume.origin,
-      direction: volume.direction,
-      modality: volume.modality,
-      description: volume.description,
-      unit: volume.unit,
-      valueRange: volume.valueRange,
-      window: volume.window,
-      dataType: volume.data instanceof Int16Array ? 'int16' : 'float32',
-      byteLength: volume.data.byteLength,
-      ...meta,
-      warnings: meta.warnings ?? [],
-    } as VolumeMeta;
-    if (this.volume && this.volume !== volume) this.retire(this.volume);
+    const full = volumeMeta(`${meta.key}#${seq}`, volume, meta);
+    if (this.volume && this.volume !== volume) this.downloads.retire(this.volume);
     this.volume = volume;
     this.abort = null;
     this.opts.alarms?.clear(IMAGES_ALARM, hubNow());
@@ -140,14 +111,6 @@ export class AnatomyService {
       }
     } else this.setRegistration(null, false);
     this.opts.log(`anatomy: ${full.sourceLabel}: ${full.dimensions.join('x')} ${full.modality} ready`);
-  }
-
-  /**
-   * A volume no longer shown: its memory goes back to the DICOM loader for the next load (about
-   * 15 ms less per load of a CT, docs/dicom.md) once no display is still downloading it.
-   */
-  private retire(v: Volume): void {
-    if (!this.downloads.get(v)) releaseVolume(v); // else when its last download ends (voxels())
   }
 
   private fail(seq: number, message: string): void {
@@ -188,52 +151,15 @@ export class AnatomyService {
         signal,
         ...(pacs?.headers ? { dicomwebHeaders: pacs.headers } : {}),
         onProgress: (p) => {
-          if (seq !== this.loadSeq) return;
-          const progress = p.total > 0 ? p.done / p.total : 0;
-          // Phases: list → header (or scan, which also reads most pixels) → pixels.
-          const w =
-            p.phase === 'scan'
-              ? 0.9 * progress
-              : p.phase === 'pixels'
-                ? Math.max(this.state.progress, 0.3 + 0.7 * progress)
-                : p.phase === 'header' || p.phase === 'download'
-                  ? 0.3 * progress
-                  : 0;
-          this.setState({ progress: w, phase: p.phase }, false);
+          if (seq === this.loadSeq) this.setState({ progress: loadFraction(p, this.state.progress), phase: p.phase }, false);
         },
       });
       const s = pickSeries(set.series);
       // The series not shown (and all of them when a newer load has begun) are not kept.
       for (const other of set.series) if (other.volume && (other !== s || seq !== this.loadSeq)) releaseVolume(other.volume);
       if (seq !== this.loadSeq) return;
-      if (!s || !s.volume) {
-        const why = set.series.map((x) => `${x.description || x.seriesInstanceUid}: ${x.notVolumeReason ?? 'no pixels'}`).slice(0, 3);
-        const skipped = set.skipped.length ? `; ${set.skipped.length} files skipped (${set.skipped[0].reason})` : '';
-        return this.fail(seq, `no image volume in ${source} (${set.filesFound} files${skipped}${why.length ? '; ' + why.join('; ') : ''})`);
-      }
-      const warnings = [...s.warnings];
-      // Files never read because they could block the hub (FIFOs, devices) or did not answer in time.
-      const unread = set.skipped.filter((k) => k.code === 'SPECIAL' || k.code === 'TIMEOUT');
-      if (unread.length)
-        warnings.push(
-          `${unread.length} file(s) skipped: ${unread
-            .slice(0, 5)
-            .map((k) => `${k.file} (${k.reason})`)
-            .join('; ')}`,
-        );
-      if (s.incomplete) warnings.push(`incomplete: ${s.filesSkipped.length} files could not be used`);
-      if (s.interpolatedSlices) warnings.push(`${s.interpolatedSlices} slices interpolated (missing or uneven spacing)`);
-      this.finish(seq, s.volume, {
-        key: s.seriesInstanceUid,
-        source: 'dicom',
-        sourceLabel: source,
-        patientName: s.patientName,
-        patientId: s.patientId || undefined,
-        studyDate: s.studyDate || undefined,
-        tiltDeg: s.tiltDeg || undefined,
-        oblique: s.oblique || undefined,
-        warnings,
-      });
+      if (!s || !s.volume) return this.fail(seq, noVolumeReason(set, source));
+      this.finish(seq, s.volume, dicomMetaFields(set, s, source));
     } catch (e) {
       // A PACS that cannot be used gets one answer, whatever the reason (no oracle for what is behind it).
       const network = e instanceof DicomError && e.code === 'NETWORK';
@@ -342,15 +268,7 @@ export class AnatomyService {
     if (!cur) return { status: 404, body: { error: 'no volume loaded' } };
     if (id && id !== cur.meta.id) return { status: 409, body: { error: `volume ${id} is no longer current (now ${cur.meta.id})` } };
     const v = cur.volume;
-    const d = v.data;
-    this.downloads.set(v, (this.downloads.get(v) ?? 0) + 1);
-    const done = () => {
-      const left = (this.downloads.get(v) ?? 1) - 1;
-      if (left > 0) return void this.downloads.set(v, left);
-      this.downloads.delete(v);
-      if (v !== this.volume) releaseVolume(v); // replaced while it was being sent
-    };
-    return { status: 200, body: new Uint8Array(d.buffer, d.byteOffset, d.byteLength), done };
+    return { status: 200, ...this.downloads.serve(v, () => v === this.volume) };
   }
 
   private async pacs(url: string, pacs: PacsConfig): Promise<RouteReply<'pacsSearch'>> {

@@ -20,6 +20,7 @@ import { CaseService } from './case-service';
 import { AnatomyService } from './anatomy-service';
 import { AnatomyRecording } from './anatomy-recording';
 import { ReviewRoutes } from './review-service';
+import { ReviewVolumes } from './review-volumes';
 import { writeHubFile, removeHubFile } from './hub-file';
 import { FaultCounter } from './guard';
 import { privateUmask, secureDataDir } from './data-dir';
@@ -228,6 +229,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     }
     recordedMismatch = key;
   };
+  const sources = cfg.sources ?? DicomSources.configure({ roots: [], pacs: [], startDicom: cfg.dicom });
   const anatomy = new AnatomyService({
     dataDir: cfg.dataDir,
     broadcast: (m) => {
@@ -237,10 +239,13 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     },
     log,
     simulated: cfg.simulate,
-    sources: cfg.sources ?? DicomSources.configure({ roots: [], pacs: [], startDicom: cfg.dicom }),
+    sources,
     alarms: hub.alarms,
   });
   anatomy.routes(router);
+  // The review screen's series load into slots of their own: reviewing never replaces the live volume.
+  const reviewVolumes = new ReviewVolumes({ sources, log });
+  reviewVolumes.routes(router);
   const recordingCase = () => (cases?.recorder.recording && cases.recorder.case ? { id: cases.recorder.case.id, room: cases.recorder.case.room } : null);
   const hl7Out = cfg.hl7Out ? new Hl7OutSink({ ...cfg.hl7Out, dataDir: cfg.dataDir, log, currentCase: cases ? recordingCase : undefined }) : null;
   if (hl7Out) {
@@ -381,6 +386,7 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
       bus.close();
       await server.close();
       await anatomy.close();
+      await reviewVolumes.close();
       await review.close();
       await igtlOut?.close();
       await cases?.close();

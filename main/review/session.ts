@@ -320,7 +320,8 @@ export class ReviewSession {
       rows.registrations.map((r) => r.tMs),
       tMs,
     );
-    const local = shown?.source && !/^[a-z][a-z0-9+.-]*:\/\//i.test(shown.source);
+    // The demo phantom is built in, a URL is a PACS's to answer: only a local path can have gone.
+    const local = shown?.source && shown.source !== 'demo' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(shown.source);
     return {
       tMs,
       windowMs,

@@ -3,10 +3,9 @@
  * the 3D view and three slice views in a 2x2 grid (double-click maximises one), the tracking
  * status, and the fiducial registration panel.
  */
-import { useEffect, useRef, useState } from 'react';
-import { WINDOW_PRESETS, type SliceOrientation } from '../../../common/geometry';
+import { useEffect, useState } from 'react';
 import { anatomy, getAnatomy, useAnatomy } from './controller';
-import { PRESETS } from './transfer';
+import { AnatomyGrid, ViewSelects } from './AnatomyGrid';
 import { TRACKING_TEXT } from './navigation';
 import { measureFullFrame } from './volume/bench-frame';
 import './anatomy.css';
@@ -216,10 +215,6 @@ function TrackingBanner() {
 }
 
 export function AnatomyView() {
-  const volRef = useRef<HTMLDivElement>(null);
-  const axRef = useRef<HTMLDivElement>(null);
-  const coRef = useRef<HTMLDivElement>(null);
-  const saRef = useRef<HTMLDivElement>(null);
   const [panel, setPanel] = useState<'open' | 'register' | null>(null);
   const status = useAnatomy((s) => s.status);
   const meta = useAnatomy((s) => s.meta);
@@ -229,37 +224,13 @@ export function AnatomyView() {
   const follow = useAnatomy((s) => s.follow);
   const maximised = useAnatomy((s) => s.maximised);
   const notice = useAnatomy((s) => s.notice);
-  useEffect(() => anatomy.attach(volRef.current!, { axial: axRef.current!, coronal: coRef.current!, sagittal: saRef.current! }), []);
-  const winPreset = Object.entries(WINDOW_PRESETS).find(([, w]) => w[0] === win[0] && w[1] === win[1])?.[0] ?? '';
-  const cell = (which: 'volume' | SliceOrientation) => `anat-cell cell-${which}${maximised === which ? ' maximised' : ''}`;
   return (
     <div className={`anat${maximised ? ' has-max' : ''}`} data-testid="anatomy-view" data-status={status} data-shown={shown ?? ''}>
       <div className="anat-bar">
         <button onClick={() => setPanel(panel === 'open' ? null : 'open')} data-testid="anatomy-open">
           Open…
         </button>
-        <select value={preset} onChange={(e) => anatomy.setPreset(e.target.value)} data-testid="preset-3d" aria-label="3D preset">
-          {PRESETS.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.label}
-            </option>
-          ))}
-        </select>
-        <select
-          value={winPreset}
-          onChange={(e) => e.target.value && anatomy.setWindow(...WINDOW_PRESETS[e.target.value])}
-          data-testid="window-preset"
-          aria-label="Window preset"
-        >
-          <option value="">
-            W {Math.round(win[1])} / L {Math.round(win[0])}
-          </option>
-          {Object.keys(WINDOW_PRESETS).map((k) => (
-            <option key={k} value={k}>
-              {k}
-            </option>
-          ))}
-        </select>
+        <ViewSelects preset={preset} window={win} onPreset={(id) => anatomy.setPreset(id)} onWindow={(c, w) => anatomy.setWindow(c, w)} />
         <label className="anat-check">
           <input type="checkbox" checked={follow} onChange={(e) => anatomy.setFollow(e.target.checked)} /> Follow tip
         </label>
@@ -277,13 +248,7 @@ export function AnatomyView() {
           {notice}
         </div>
       ) : null}
-      <div className="anat-grid">
-        <div className={cell('volume')} ref={volRef} data-testid="volume-view" onDoubleClick={() => anatomy.toggleMaximise('volume')} />
-        <div className={cell('axial')} ref={axRef} />
-        <div className={cell('coronal')} ref={coRef} />
-        <div className={cell('sagittal')} ref={saRef} />
-        {status === 'none' ? <div className="anatomy-empty">No images loaded — Open… a DICOM series</div> : null}
-      </div>
+      <AnatomyGrid views={anatomy.views} maximised={maximised} empty={status === 'none' ? 'No images loaded — Open… a DICOM series' : null} />
       {panel === 'open' ? <OpenPanel onClose={() => setPanel(null)} /> : null}
       {panel === 'register' ? <RegistrationPanel onClose={() => setPanel(null)} /> : null}
     </div>

@@ -9,12 +9,11 @@ import type { PoseView } from '../../../common/display-contract';
 import type { AnatomyMessage, DicomSourcesView, PacsSeriesView, RegistrationView, VolumeMeta, VolumeStatus } from '../../../common/anatomy-contract';
 import { callApi, openApiStream } from '../api';
 import { createStore } from '../create-store';
-import { volumeCentre, type SliceOrientation, type Vec3 } from '../../../common/geometry';
+import type { SliceOrientation, Vec3 } from '../../../common/geometry';
 import { onHubMessage, onPoses } from '../connection';
 import { getState, findStream } from '../store';
-import { SliceView } from './slice-view';
-import { VolumeView } from './volume/volume-view';
-import { volumeOverrides } from './volume/bench-hooks';
+import { AnatomyViews } from './anatomy-views';
+import { initialWindow, readVolume } from './voxels';
 import { captureTip, instrumentInImage, trackingState, type InstrumentPose, type TrackingState, type InstrumentInImage } from './navigation';
 import { defaultPreset } from './transfer';
 
@@ -76,10 +75,13 @@ export const getAnatomy = store.get;
 export const useAnatomy = store.use;
 
 class AnatomyController {
-  volume: Volume | null = null;
-  volumeView: VolumeView | null = null;
-  readonly slices = new Map<SliceOrientation, SliceView>();
-  private crosshair: Vec3 = [0, 0, 0];
+  /** The 3D and slice views (anatomy-views.ts), fed from the hub's current volume. */
+  readonly views = new AnatomyViews({
+    window: () => store.get().window,
+    preset: () => store.get().preset,
+    setWindow: (c, w) => this.setWindow(c, w),
+    toggleMaximise: (x) => this.toggleMaximise(x),
+  });
   private pose: InstrumentPose | null = null;
   private readonly recent: InstrumentPose[] = [];
   private instrument: InstrumentInImage | null = null;
@@ -105,26 +107,17 @@ class AnatomyController {
       .catch(() => undefined);
   }
 
+  get volume(): Volume | null {
+    return this.views.volume;
+  }
+
+  get volumeView() {
+    return this.views.volumeView;
+  }
+
   /** Views mount themselves here (AnatomyView). */
   attach(volumeHost: HTMLElement, sliceHosts: Record<SliceOrientation, HTMLElement>): () => void {
-    // A benchmark may leave the 3D view out (the page with and without it; bench-hooks.ts).
-    if (volumeOverrides().view3d !== false) this.volumeView = new VolumeView(volumeHost);
-    for (const o of ['axial', 'coronal', 'sagittal'] as const) {
-      const v = new SliceView(o, {
-        setCrosshair: (p) => this.setCrosshair(p),
-        adjustWindow: (dc, dw) => this.setWindow(store.get().window[0] + dc, Math.max(1, store.get().window[1] + dw)),
-        toggleMaximise: (x) => this.toggleMaximise(x),
-      });
-      sliceHosts[o].append(v.root);
-      this.slices.set(o, v);
-    }
-    if (this.volume) this.showVolume(this.volume);
-    return () => {
-      this.volumeView?.dispose();
-      this.volumeView = null;
-      for (const v of this.slices.values()) v.dispose();
-      this.slices.clear();
-    };
+    return this.views.attach(volumeHost, sliceHosts); // shows the volume already downloaded
   }
 
   private onMessage(m: AnatomyMessage): void {
@@ -144,43 +137,15 @@ class AnatomyController {
       const res = await openApiStream('anatomyVoxels', { query: { id: meta.id } }).catch((e: Error) => {
         throw new Error(`voxels: ${e.message}`);
       });
-      const buf = new ArrayBuffer(meta.byteLength);
-      const bytes = new Uint8Array(buf);
-      const reader = res.body!.getReader();
-      let got = 0;
-      let lastReport = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (this.downloading !== meta.id) return void reader.cancel();
-        if (got + value.byteLength > buf.byteLength) throw new Error('voxels: more data than the volume holds');
-        bytes.set(value, got);
-        got += value.byteLength;
-        if (got - lastReport > buf.byteLength / 50) {
-          lastReport = got;
-          set({ download: got / buf.byteLength });
-        }
-      }
-      if (got !== buf.byteLength) throw new Error(`voxels: got ${got} of ${buf.byteLength} bytes`);
-      const data = meta.dataType === 'int16' ? new Int16Array(buf) : new Float32Array(buf);
-      const v: Volume = {
-        dimensions: meta.dimensions,
-        spacing: meta.spacing,
-        origin: meta.origin,
-        direction: meta.direction,
-        data,
-        valueRange: meta.valueRange,
-        unit: meta.unit,
-        modality: meta.modality,
-        description: meta.description,
-        window: meta.window,
-      };
-      if (this.downloading !== meta.id) return;
-      this.volume = v;
+      const v = await readVolume(
+        res,
+        meta,
+        (f) => set({ download: f }),
+        () => this.downloading !== meta.id,
+      );
+      if (!v || this.downloading !== meta.id) return;
       const preset = defaultPreset(meta.modality);
-      const win: [number, number] =
-        meta.window ?? (meta.unit === 'HU' ? [40, 400] : [(meta.valueRange[0] + meta.valueRange[1]) / 2, meta.valueRange[1] - meta.valueRange[0]]);
-      set({ download: null, shownId: meta.id, window: win, preset, fiducials: [] });
+      set({ download: null, shownId: meta.id, window: initialWindow(meta), preset, fiducials: [] });
       this.showVolume(v);
     } catch (e) {
       set({ download: null, downloadError: (e as Error).message });
@@ -190,35 +155,27 @@ class AnatomyController {
   }
 
   private showVolume(v: Volume): void {
-    this.crosshair = volumeCentre(v);
-    this.volumeView?.setVolume(v);
-    this.volumeView?.setPreset(store.get().preset);
-    for (const s of this.slices.values()) {
-      s.setWindow(store.get().window[0], store.get().window[1]);
-      s.setCrosshair(this.crosshair);
-      s.setVolume(v);
-    }
+    this.views.show(v);
     this.pushFiducials();
     this.updateInstrument();
   }
 
   setCrosshair(p: Vec3): void {
-    this.crosshair = p;
-    for (const s of this.slices.values()) s.setCrosshair(p);
+    this.views.setCrosshair(p);
   }
 
   getCrosshair(): Vec3 {
-    return [...this.crosshair];
+    return this.views.getCrosshair();
   }
 
   setWindow(c: number, w: number): void {
     set({ window: [c, w] });
-    for (const s of this.slices.values()) s.setWindow(c, w);
+    this.views.setWindow(c, w);
   }
 
   setPreset(id: string): void {
     set({ preset: id });
-    this.volumeView?.setPreset(id);
+    this.views.setPreset(id);
   }
 
   setFollow(on: boolean): void {
@@ -313,9 +270,7 @@ class AnatomyController {
   }
 
   private pushInstrument(): void {
-    const inst = store.get().tracking === 'lost' ? null : this.instrument;
-    this.volumeView?.setInstrument(inst, store.get().tracking);
-    for (const s of this.slices.values()) s.setInstrument(inst, store.get().tracking);
+    this.views.setInstrument(store.get().tracking === 'lost' ? null : this.instrument, store.get().tracking);
   }
 
   /** Latest instrument tip in tracker space (tests). */
@@ -335,8 +290,7 @@ class AnatomyController {
       .get()
       .fiducials.map((f) => f.image)
       .filter((p): p is Vec3 => !!p);
-    this.volumeView?.setFiducials(pts);
-    for (const s of this.slices.values()) s.setFiducials(pts);
+    this.views.setFiducials(pts);
   }
 
   addFiducial(): void {

@@ -6,6 +6,7 @@ import { SPEEDS } from './review-clock';
 import { ReviewTimeline } from './ReviewTimeline';
 import { ReviewMonitor, ReviewBanner } from './ReviewMonitor';
 import { ReviewAnatomy } from './ReviewAnatomy';
+import { getReviewAnatomy, reviewAnatomy } from './review-anatomy';
 import { clock } from './timeline-draw';
 import { RecordingList } from './RecordingList';
 import { useReviewKeys } from './keys';
@@ -169,4 +170,10 @@ export function ReviewApp() {
   seek: (t: number) => player.seek(t),
   frames: () => player.frames,
   api: callApi,
+  /** The review's anatomy panel: its state, the 3D view's statistics, the crosshair (patient LPS mm). */
+  anatomy: {
+    state: getReviewAnatomy,
+    stats: () => reviewAnatomy.views.volumeView?.stats ?? null,
+    crosshair: () => reviewAnatomy.views.getCrosshair(),
+  },
 };
