@@ -351,3 +351,20 @@ test(
 );
 
 void DATA;
+
+test('seriesUid: only that series of a folder is built; the others are listed, not decoded', { skip: missingData(PYDICOM) }, async () => {
+  const all = await loadSeries(PYDICOM);
+  assert.equal(all.otherSeries, undefined, 'listed only when a series is asked for');
+  const ct = all.series.find((s) => s.description === '' && s.modality === 'CT' && s.volume?.dimensions[0] === 128);
+  assert.ok(ct, 'CT_small is in the folder');
+  const one = await loadSeries(PYDICOM, { seriesUid: ct.seriesInstanceUid });
+  assert.equal(only(one).seriesInstanceUid, ct.seriesInstanceUid);
+  assert.deepEqual(one.series[0].volume!.data, ct.volume!.data);
+  assert.deepEqual(
+    new Set(one.otherSeries!.map((o) => o.seriesInstanceUid)),
+    new Set(all.series.filter((s) => s.seriesInstanceUid !== ct.seriesInstanceUid).map((s) => s.seriesInstanceUid)),
+  );
+  const none = await loadSeries(PYDICOM, { seriesUid: '1.2.3.404' });
+  assert.equal(none.series.length, 0);
+  assert.equal(none.otherSeries!.length, all.series.length);
+});
