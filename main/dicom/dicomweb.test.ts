@@ -154,3 +154,21 @@ test('dicomweb: an unreachable server is a clear error naming the URL', async ()
     return true;
   });
 });
+
+test('dicomweb: with seriesUid only that series is retrieved; another UID retrieves nothing and lists what the PACS has', { skip }, async () => {
+  const phases: string[] = [];
+  const all = await loadSeries(`${base}/dicom-web/`);
+  const uid = all.series[0].seriesInstanceUid;
+  const hit = await loadSeries(`${base}/dicom-web/`, { seriesUid: uid });
+  assert.equal(hit.series.length, 1);
+  assert.equal(hit.series[0].filesUsed, 140);
+  assert.deepEqual(hit.otherSeries, []);
+  const miss = await loadSeries(`${base}/dicom-web/`, { seriesUid: '1.2.3.404', onProgress: (p) => phases.push(`${p.phase}:${p.total}`) });
+  assert.equal(miss.series.length, 0);
+  assert.ok(phases.includes('download:0'), `nothing to download: ${phases.join(' ')}`);
+  assert.deepEqual(
+    miss.otherSeries!.map((o) => o.seriesInstanceUid),
+    [uid],
+  );
+  assert.equal(miss.otherSeries![0].modality, 'CT');
+});
