@@ -72,7 +72,7 @@ export class ReviewVolumes {
       if (e instanceof SourceRefused) return { status: e.status, body: { error: e.message } };
       throw e;
     }
-    if (hit) this.drop(seriesUid);
+    this.drop(seriesUid); // (also one another request started meanwhile)
     const slot: Slot = {
       seq: ++this.seq,
       state: { seriesUid, source, status: 'loading', progress: 0, phase: 'list', meta: null },
