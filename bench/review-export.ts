@@ -4,14 +4,13 @@
  * scan of wave_blocks and the codec's decodeWave) and nothing else. Each runs in a child process of its own that
  * prints one JSON line: the time of the work itself (start-up and module loading excluded) and the process's peak
  * RSS. The export runs the built CLI bundle (dist/hub/cli.cjs, what bin/or-hub.js runs; node scripts/build.mjs),
- * the baseline this file bundled the same way by esbuild into dist/bench/review-export.cjs (run as `node
- * dist/bench/review-export.cjs decode FILE`): under tsx, the codec's cross-module exports are getters that make
- * decoding ~2x slower than in a bundle, which would flatter the ratio.
+ * the baseline bench:review's own script with the role `decode-child FILE` (npm run bench:review runs the bench as
+ * an esbuild bundle, dist/bench/review.cjs: under tsx the codec's cross-module calls go through export getters
+ * and decode about 1.9x slower than in a bundle, which would flatter the ratio).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { buildSync } from 'esbuild';
 import Database from 'better-sqlite3';
 import { decodeWave } from '../main/recorder/wavecodec';
 
@@ -58,20 +57,12 @@ export function exportFigures(file: string, tmpDir: string): ExportFigures {
   const out = path.join(tmpDir, `export-${process.pid}.edf`);
   fs.rmSync(out, { force: true });
   // The baseline first: the export then finds the file in the page cache no colder than the baseline did.
-  const bundle = path.join(__dirname, '..', 'dist', 'hub', 'cli.cjs');
+  // This file runs from bench/ (tsx) or bundled in dist/bench/.
+  const dist = path.basename(path.dirname(__dirname)) === 'dist' ? path.dirname(__dirname) : path.join(__dirname, '..', 'dist');
+  const bundle = path.join(dist, 'hub', 'cli.cjs');
   if (!fs.existsSync(bundle)) throw new Error(`bench:review: ${bundle} is missing (node scripts/build.mjs)`);
-  const decoder = path.join(__dirname, '..', 'dist', 'bench', 'review-export.cjs');
-  buildSync({
-    entryPoints: [__filename],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    external: ['better-sqlite3', 'esbuild'],
-    logLevel: 'warning',
-    outfile: decoder,
-  });
-  const dec = runChild([decoder, 'decode', file]);
+  // The baseline runs in the bench's own script and runtime (the esbuild bundle under npm run bench:review).
+  const dec = runChild([...process.execArgv, process.argv[1], 'decode-child', file]);
   const exp = runChild(['-e', EXPORT_CHILD, bundle, file, out]);
   const edfBytes = fs.statSync(out).size;
   fs.rmSync(out, { force: true });
@@ -101,9 +92,8 @@ function decodeAll(file: string): number {
   return n;
 }
 
-if (require.main === module) {
-  const [role, file] = process.argv.slice(2);
-  if (role !== 'decode') throw new Error(`review-export: the only child role is decode, not "${role}"`);
+/** The baseline's child process (bench:review's `decode-child FILE` role): prints one JSON line. */
+export function decodeChild(file: string): void {
   const t0 = performance.now();
   const samples = decodeAll(file);
   process.stdout.write(JSON.stringify({ ms: performance.now() - t0, maxRssKb: process.resourceUsage().maxRSS, samples }) + '\n');

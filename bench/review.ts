@@ -13,7 +13,9 @@
  * - the EDF+ export of the whole case, in its own process, time and peak RSS (review-export.ts; --no-export skips it);
  * each against a baseline that reads the same data with plain SQL scans and decodes it
  * (no pyramid, no index-bounded range search), as a ratio. The last line is one JSON object.
- * Needs the build (dist/: the renderer for the drawn figure, the CLI bundle for the export); npm run bench:review builds.
+ * npm run bench:review builds (the renderer for the drawn figure, the CLI bundle for the export) and runs this file as
+ * an esbuild bundle (dist/bench/review.cjs), as the hub runs the review layer (its worker is dist/hub/review-worker.cjs):
+ * under tsx the codec's cross-module calls go through export getters and decoding is about 1.9x slower.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,12 +24,13 @@ import Database from 'better-sqlite3';
 import { opt, quantiles } from './lib';
 import { rng } from '../native-bridge/common/sim/physiology';
 import { decodeColumns, decodeWave } from '../main/recorder/wavecodec';
+import { SCHEMA_VERSION } from '../main/recorder/schema';
 import { emptyColumns, foldSamples } from '../main/review/pyramid';
 import { NUMERIC_MAX_AGE_MS, POSE_MAX_AGE_MS, ReviewSession } from '../main/review/session';
 import { writeSyntheticCase } from '../main/review/testing/synthetic-case';
 import { lastNumericAt, poseAt } from '../main/review/case-reader';
 import { drawnSeeks, type DrawnFigures } from './review-drawn';
-import { exportFigures, type ExportFigures } from './review-export';
+import { decodeChild, exportFigures, type ExportFigures } from './review-export';
 
 const QUICK = process.argv.includes('--quick');
 const HOURS = (opt('hours') ?? (QUICK ? '1' : '8,24')).split(',').map(Number);
@@ -43,7 +46,8 @@ const ms = (t0: number) => performance.now() - t0;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function caseFile(hours: number): { file: string; generatedMs: number | null } {
-  const file = path.join(ROOT, `full-or-${hours}h-v1`, 'recordings', 'case.orrec');
+  // The store's schema version is in the name: a case written by an older schema is not reused (its reads would fail).
+  const file = path.join(ROOT, `full-or-${hours}h-v1-s${SCHEMA_VERSION}`, 'recordings', 'case.orrec');
   if (FRESH) fs.rmSync(path.dirname(path.dirname(file)), { recursive: true, force: true });
   if (fs.existsSync(file)) return { file, generatedMs: null };
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -289,10 +293,12 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (e: Error) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+if (process.argv[2] === 'decode-child') decodeChild(process.argv[3]);
+else
+  main().then(
+    () => process.exit(0),
+    (e: Error) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
