@@ -30,7 +30,7 @@ import { NUMERIC_MAX_AGE_MS, POSE_MAX_AGE_MS, ReviewSession } from '../main/revi
 import { writeSyntheticCase } from '../main/review/testing/synthetic-case';
 import { lastNumericAt, poseAt } from '../main/review/case-reader';
 import { drawnSeeks, type DrawnFigures } from './review-drawn';
-import { decodeChild, exportFigures, type ExportFigures } from './review-export';
+import { exportFigures, type ExportFigures } from './review-export';
 
 const QUICK = process.argv.includes('--quick');
 const HOURS = (opt('hours') ?? (QUICK ? '1' : '8,24')).split(',').map(Number);
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     );
     if (x.export)
       console.log(
-        `  EDF+ export ${f(x.export.edfExportMs, 0)} ms (peak ${f(x.export.edfPeakMiB)} MiB, ${f(x.export.edfBytes / 1048576)} MiB written); ` +
+        `  EDF+ export ${f(x.export.edfExportMs, 0)} ms (median of ${x.export.runs.exportMs.length}; peak ${f(x.export.edfPeakMiB)} MiB, ${f(x.export.edfBytes / 1048576)} MiB written); ` +
           `decode baseline ${f(x.export.decodeMs, 0)} ms (peak ${f(x.export.decodePeakMiB)} MiB, ${x.export.samples} samples); ` +
           `ratio ${f(x.export.edfVsDecode, 2)}`,
       );
@@ -293,12 +293,10 @@ async function main(): Promise<void> {
   );
 }
 
-if (process.argv[2] === 'decode-child') decodeChild(process.argv[3]);
-else
-  main().then(
-    () => process.exit(0),
-    (e: Error) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
+main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
