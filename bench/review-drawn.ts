@@ -3,18 +3,33 @@
  * worker reading the case file read-only) serves the review screen; Chromium opens the case and
  * seeks to the same random instants as the data-ready figure, each timed in the page from the
  * seek's start until the screen is drawn (state fetched over HTTP, traces refilled and drawn,
- * numerics, banner and navigation rendered, and the next animation frame reached).
+ * numerics, banner and navigation rendered, and the next animation frame reached). Where the time goes comes
+ * from the page's Resource Timing entries of each seek: the slowest request's time to first byte (hub thread,
+ * review worker and queueing), all responses in, and the rest (parsing, refilling the traces, React, the frame).
  */
 import path from 'node:path';
 import { startHub } from '../main/hub/app';
 import { launchBrowser } from '../e2e/harness';
 import { quantiles } from './lib';
 
+type Q = { p50Ms: number; p99Ms: number };
+
 export interface DrawnFigures {
   drawnP50Ms: number;
   drawnP99Ms: number;
   drawnMaxMs: number;
+  /** Per seek: HTTP requests made and response bytes (medians). */
+  requests: number;
+  responseBytes: number;
+  /** Slowest request's time to first byte; seek start to the last response in; last response to drawn. */
+  stages: { ttfb: Q; responsesIn: Q; afterResponses: Q };
+  stagesText: string;
 }
+
+const q = (xs: number[]): Q => {
+  const r = quantiles(xs);
+  return { p50Ms: r.p50, p99Ms: r.p99 };
+};
 
 /** `file` is DATA_DIR/recordings/ID.orrec; `instants` hub ms. Needs the renderer built (node scripts/build.mjs). */
 export async function drawnSeeks(file: string, instants: number[]): Promise<DrawnFigures> {
@@ -44,18 +59,41 @@ export async function drawnSeeks(file: string, instants: number[]): Promise<Draw
       id,
     );
     await page.waitForFunction(() => (window as any).__orhubReview.state().overview?.complete, null, { timeout: 120000 });
-    const times = await page.evaluate(async (ts: number[]) => {
+    const seeks = await page.evaluate(async (ts: number[]) => {
       const r = (window as any).__orhubReview;
-      const out: number[] = [];
+      const out: { ms: number; n: number; bytes: number; ttfb: number; inMs: number }[] = [];
+      performance.setResourceTimingBufferSize(1000);
       for (const t of ts) {
+        performance.clearResourceTimings();
         const a = performance.now();
         await r.seek(t);
-        out.push(performance.now() - a);
+        const ms = performance.now() - a;
+        const es = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((e) => e.name.includes('/api/review/'));
+        out.push({
+          ms,
+          n: es.length,
+          bytes: es.reduce((x, e) => x + e.encodedBodySize, 0),
+          ttfb: Math.max(0, ...es.map((e) => e.responseStart - e.requestStart)),
+          inMs: Math.max(0, ...es.map((e) => e.responseEnd - a)),
+        });
       }
       return out;
     }, instants);
-    const q = quantiles(times);
-    return { drawnP50Ms: q.p50, drawnP99Ms: q.p99, drawnMaxMs: q.max };
+    const all = quantiles(seeks.map((x) => x.ms));
+    const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+    const stages = { ttfb: q(seeks.map((x) => x.ttfb)), responsesIn: q(seeks.map((x) => x.inMs)), afterResponses: q(seeks.map((x) => x.ms - x.inMs)) };
+    const f = (x: Q) => `${x.p50Ms.toFixed(1)}/${x.p99Ms.toFixed(1)}`;
+    return {
+      drawnP50Ms: all.p50,
+      drawnP99Ms: all.p99,
+      drawnMaxMs: all.max,
+      requests: med(seeks.map((x) => x.n)),
+      responseBytes: med(seeks.map((x) => x.bytes)),
+      stages,
+      stagesText:
+        `${med(seeks.map((x) => x.n))} requests, ${(med(seeks.map((x) => x.bytes)) / 1024).toFixed(0)} KiB; slowest TTFB ${f(stages.ttfb)}, ` +
+        `responses in ${f(stages.responsesIn)}, then drawn in ${f(stages.afterResponses)} ms (p50/p99)`,
+    };
   } finally {
     await browser.close();
     await hub.close();

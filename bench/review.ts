@@ -1,5 +1,6 @@
 /**
- * npm run bench:review [-- --hours 8,24 --seeks 200 --width 1920 --window 10000 --fresh]
+ * npm run bench:review [-- --hours 8,24 --seeks 200 --width 1920 --window 10000 --fresh --no-drawn --no-export]
+ * npm run bench:review -- --quick     (a short run while developing: a 1-hour case, 40 seeks)
  *
  * The review data layer (main/review/) on generated full-OR cases (the load of bench:record:
  * 12 waveforms, 60 numerics at 1 Hz, 3 tools at 60 Hz; written by
@@ -9,8 +10,12 @@
  * - seek to `seeks` random instants: everything the screen needs at T ready (all waveforms of
  *   the visible window, last numerics, settings, device states, alarms, pose, series, registration);
  * - the same seeks with the screen drawn in Chromium (review-drawn.ts; --no-drawn skips it);
+ * - the EDF+ export of the whole case, in its own process, time and peak RSS (review-export.ts; --no-export skips it);
  * each against a baseline that reads the same data with plain SQL scans and decodes it
  * (no pyramid, no index-bounded range search), as a ratio. The last line is one JSON object.
+ * npm run bench:review builds (the renderer for the drawn figure, the CLI bundle for the export) and runs this file as
+ * an esbuild bundle (dist/bench/review.cjs), as the hub runs the review layer (its worker is dist/hub/review-worker.cjs):
+ * under tsx the codec's cross-module calls go through export getters and decoding is about 1.9x slower.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,24 +24,30 @@ import Database from 'better-sqlite3';
 import { opt, quantiles } from './lib';
 import { rng } from '../native-bridge/common/sim/physiology';
 import { decodeColumns, decodeWave } from '../main/recorder/wavecodec';
+import { SCHEMA_VERSION } from '../main/recorder/schema';
 import { emptyColumns, foldSamples } from '../main/review/pyramid';
-import { ReviewSession } from '../main/review/session';
+import { NUMERIC_MAX_AGE_MS, POSE_MAX_AGE_MS, ReviewSession } from '../main/review/session';
 import { writeSyntheticCase } from '../main/review/testing/synthetic-case';
+import { lastNumericAt, poseAt } from '../main/review/case-reader';
 import { drawnSeeks, type DrawnFigures } from './review-drawn';
+import { exportFigures, type ExportFigures } from './review-export';
 
-const HOURS = (opt('hours') ?? '8,24').split(',').map(Number);
-const SEEKS = Number(opt('seeks') ?? 200);
+const QUICK = process.argv.includes('--quick');
+const HOURS = (opt('hours') ?? (QUICK ? '1' : '8,24')).split(',').map(Number);
+const SEEKS = Number(opt('seeks') ?? (QUICK ? 40 : 200));
 const WIDTH = Number(opt('width') ?? 1920);
 const WINDOW_MS = Number(opt('window') ?? 10000);
 const FRESH = process.argv.includes('--fresh');
 const DRAWN = !process.argv.includes('--no-drawn');
+const EXPORT = !process.argv.includes('--no-export');
 const ROOT = path.join(os.tmpdir(), 'or-hub-bench-review');
 
 const ms = (t0: number) => performance.now() - t0;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function caseFile(hours: number): { file: string; generatedMs: number | null } {
-  const file = path.join(ROOT, `full-or-${hours}h-v1`, 'recordings', 'case.orrec');
+  // The store's schema version is in the name: a case written by an older schema is not reused (its reads would fail).
+  const file = path.join(ROOT, `full-or-${hours}h-v1-s${SCHEMA_VERSION}`, 'recordings', 'case.orrec');
   if (FRESH) fs.rmSync(path.dirname(path.dirname(file)), { recursive: true, force: true });
   if (fs.existsSync(file)) return { file, generatedMs: null };
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -117,8 +128,34 @@ interface Figures {
   coldOverviewVsBaseline: number;
   seekP99VsBaseline: number;
   cacheBytes: number;
+  /** Where a seek's time goes (the parts of stateAt timed apart on the same instants), p50 / p99 ms. */
+  seekStages: Record<'waves' | 'numerics' | 'poses', { p50Ms: number; p99Ms: number }>;
   /** Seek to drawn in Chromium (null with --no-drawn). */
   drawn: DrawnFigures | null;
+  /** EDF+ export of the whole case against decoding its wave blocks (null with --no-export). */
+  export: ExportFigures | null;
+}
+
+/** The parts of ReviewSession.stateAt timed apart: waveform windows, last numerics, poses (the rest is in-memory lookups). */
+function seekStages(s: ReviewSession, instants: number[]): Figures['seekStages'] {
+  const t = { waves: [] as number[], numerics: [] as number[], poses: [] as number[] };
+  const kind = (k: string) => s.channels.filter((c) => c.kind === k);
+  for (const tMs of instants) {
+    let a = performance.now();
+    for (const c of kind('wave')) s.waveRuns(c.id, tMs - WINDOW_MS, tMs);
+    t.waves.push(ms(a));
+    a = performance.now();
+    for (const c of kind('numeric')) lastNumericAt(s.store, c.id, tMs, NUMERIC_MAX_AGE_MS);
+    t.numerics.push(ms(a));
+    a = performance.now();
+    for (const c of kind('pose')) poseAt(s.store, c.id, tMs, POSE_MAX_AGE_MS);
+    t.poses.push(ms(a));
+  }
+  const q = (xs: number[]) => {
+    const r = quantiles(xs);
+    return { p50Ms: r.p50, p99Ms: r.p99 };
+  };
+  return { waves: q(t.waves), numerics: q(t.numerics), poses: q(t.poses) };
 }
 
 async function runCase(hours: number): Promise<Figures> {
@@ -157,6 +194,7 @@ async function runCase(hours: number): Promise<Figures> {
     if (st.waves.length === 0 || st.numerics.length === 0) throw new Error('seek found no data');
     return ms(a);
   });
+  const stages = seekStages(s, instants);
   s.close();
   const baseOverview = baselineOverview(file, trendIds, ov.fromMs, ov.toMs);
   const db = new Database(file, { readonly: true });
@@ -172,6 +210,7 @@ async function runCase(hours: number): Promise<Figures> {
   fs.rmSync(cacheDir, { recursive: true, force: true });
   // Drawn: the hub's review worker uses the default cache (DATA_DIR/review-cache), warmed by its first overview.
   const drawn = DRAWN ? await drawnSeeks(file, instants) : null;
+  const exported = EXPORT ? exportFigures(file, ROOT) : null;
   const warmMs = median(warm);
   return {
     hours,
@@ -192,7 +231,9 @@ async function runCase(hours: number): Promise<Figures> {
     coldOverviewVsBaseline: coldOverviewMs / baseOverview,
     seekP99VsBaseline: q.p99 / bq.p99,
     cacheBytes,
+    seekStages: stages,
     drawn,
+    export: exported,
   };
 }
 
@@ -216,13 +257,32 @@ async function main(): Promise<void> {
         `ratios overview ${f(x.overviewVsBaseline, 4)}, seek p99 ${f(x.seekP99VsBaseline, 3)}; cache ${f(x.cacheBytes / 1048576, 2)} MiB` +
         (x.drawn ? `; seek to drawn in Chromium p50 ${f(x.drawn.drawnP50Ms)} / p99 ${f(x.drawn.drawnP99Ms)} / max ${f(x.drawn.drawnMaxMs)} ms` : ''),
     );
+    const st = x.seekStages;
+    console.log(
+      `  seek stages p50/p99 ms: waves ${f(st.waves.p50Ms)}/${f(st.waves.p99Ms)}, numerics ${f(st.numerics.p50Ms)}/${f(st.numerics.p99Ms)}, ` +
+        `poses ${f(st.poses.p50Ms)}/${f(st.poses.p99Ms)}` +
+        (x.drawn ? `; in Chromium: ${x.drawn.stagesText}` : ''),
+    );
+    if (x.export)
+      console.log(
+        `  EDF+ export ${f(x.export.edfExportMs, 0)} ms (median of ${x.export.runs.exportMs.length}; peak ${f(x.export.edfPeakMiB)} MiB, ${f(x.export.edfBytes / 1048576)} MiB written); ` +
+          `decode baseline ${f(x.export.decodeMs, 0)} ms (peak ${f(x.export.decodePeakMiB)} MiB, ${x.export.samples} samples); ` +
+          `ratio ${f(x.export.edfVsDecode, 2)}`,
+      );
     results.push(x);
   }
-  const met = results.every((x) => x.warmOverviewMs <= 300 && x.seekP99Ms <= 50 && (!x.drawn || x.drawn.drawnP99Ms <= 100));
+  const met = results.every(
+    (x) =>
+      x.warmOverviewMs <= 300 &&
+      x.seekP99Ms <= 50 &&
+      (!x.drawn || x.drawn.drawnP99Ms <= 100) &&
+      (!x.export || (x.export.edfVsDecode <= 1.5 && x.export.edfPeakMiB < 200)),
+  );
   console.log(
     JSON.stringify({
-      goals: { overviewMs: 300, seekP99Ms: 50, drawnP99Ms: 100 },
+      goals: { overviewMs: 300, seekP99Ms: 50, drawnP99Ms: 100, edfVsDecode: 1.5, edfPeakMiB: 200 },
       met,
+      quick: QUICK,
       width: WIDTH,
       seeks: SEEKS,
       windowMs: WINDOW_MS,

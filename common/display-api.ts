@@ -422,6 +422,14 @@ export const API_ROUTES = {
       window: z.optional(
         z.string().check(z.regex(/^\d{1,6}$/, { error: 'must be ms (at most 600000)' }), z.describe('ms of waveform before t (default 10000, at most 600000)')),
       ),
+      waves: z.optional(
+        z
+          .string()
+          .check(
+            z.regex(/^\d+:\d{1,6}(,\d+:\d{1,6}){0,63}$/, { error: 'must be ID:MS wave channel windows, comma-separated' }),
+            z.describe('only these wave channels, each with its own ms before t (ID:MS,ID:MS); default every wave for window'),
+          ),
+      ),
     }),
     status: 200,
     response: json<ReviewStateView>(),

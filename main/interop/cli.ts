@@ -105,9 +105,13 @@ export async function runExport(o: ExportOpts, out: Out): Promise<number> {
     throw usage(`export: --format must be one of ${EXPORT_FORMATS.join(', ')}${o.format ? `, not "${o.format}"` : ''}`);
   if (!o.out) throw usage('export: --out PATH is required');
   const file = resolveRecording(o.recording, o.dataDir);
-  const probe = ExportSource.open(file, {});
-  const base = probe.fromMs;
-  probe.close();
+  // --from/--to may be durations after the first sample: only then is the recording opened first to find it.
+  let base = NaN;
+  if (o.from !== undefined || o.to !== undefined) {
+    const probe = ExportSource.open(file, {});
+    base = probe.fromMs;
+    probe.close();
+  }
   const src = ExportSource.open(file, {
     fromMs: o.from !== undefined ? parseTime(o.from, base, '--from') : undefined,
     toMs: o.to !== undefined ? parseTime(o.to, base, '--to') : undefined,

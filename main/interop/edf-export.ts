@@ -25,6 +25,7 @@ const MAX_TEXT_BYTES = 200;
 const MIN_ANNOTATION_BYTES = 24 + 48 + MAX_TEXT_BYTES;
 const DMIN = -32768;
 const DMAX = 32767;
+if (new Uint8Array(new Int16Array([1]).buffer)[0] !== 1) throw new Error('edf-export: needs a little-endian platform (EDF samples are little-endian)');
 
 interface Signal {
   channelId: number;
@@ -171,6 +172,9 @@ function makeSignal(src: ExportSource, c: ExportSource['channels'][number], loss
   };
 }
 
+/** Time of sample i of block b (hub ms). */
+const sampleTime = (b: WaveBlock, i: number) => (b.samples.length > 1 ? b.t0Ms + (i * (b.t1Ms - b.t0Ms)) / (b.samples.length - 1) : b.t0Ms);
+
 /** Time of the signal's next sample, advancing through blocks; undefined when it has no more. */
 function peek(s: Signal): number | undefined {
   while (!s.cur || s.i >= s.cur.samples.length) {
@@ -180,15 +184,50 @@ function peek(s: Signal): number | undefined {
     s.i = 0;
     if (n.value.rateHz !== s.rateHz) s.cur = undefined;
   }
-  const b = s.cur;
-  return b.samples.length > 1 ? b.t0Ms + (s.i * (b.t1Ms - b.t0Ms)) / (b.samples.length - 1) : b.t0Ms;
+  return sampleTime(s.cur, s.i);
 }
 
-function digital(s: Signal, v: number, b: WaveBlock): number {
-  if (s.exact) return v - s.c;
-  const p = v * b.scale + b.offset;
-  const d = Math.round(((p - s.pmin) / (s.pmax - s.pmin)) * (DMAX - DMIN) + DMIN);
-  return d < DMIN ? DMIN : d > DMAX ? DMAX : d;
+/** Digital values of samples [i, i + m) of block b into d[k, k + m). */
+function digitise(s: Signal, b: WaveBlock, i: number, m: number, d: Int16Array, k: number): void {
+  const x = b.samples;
+  if (s.exact && s.c === 0) d.set(x.subarray(i, i + m), k);
+  else if (s.exact) for (let n = 0; n < m; n++) d[k + n] = x[i + n] - s.c;
+  else {
+    for (let n = 0; n < m; n++) {
+      const p = x[i + n] * b.scale + b.offset;
+      const v = Math.round(((p - s.pmin) / (s.pmax - s.pmin)) * (DMAX - DMIN) + DMIN);
+      d[k + n] = v < DMIN ? DMIN : v > DMAX ? DMAX : v;
+    }
+  }
+}
+
+/**
+ * Writes the signal's samples that fall in the record starting at R into d[base, base + perRecord) (filled with
+ * DMIN first). Consecutive samples take consecutive slots while their time stays within one slot of it
+ * (hub-time jitter); beyond that (a hole, clock drift) the time decides the slot. Samples are copied in runs:
+ * along a block the distance between a sample's time slot and its consecutive slot changes monotonically, so a run
+ * whose last sample is within one slot holds only such samples. Returns whether any sample was written.
+ */
+function fillRecord(s: Signal, R: number, d: Int16Array, base: number): boolean {
+  const period = 1000 / s.rateHz;
+  const slot = (t: number) => Math.round((t - R) / period);
+  d.fill(DMIN, base, base + s.perRecord);
+  let any = false;
+  for (let t = peek(s); t !== undefined; t = peek(s)) {
+    const b = s.cur!;
+    const jt = slot(t);
+    const j = Math.abs(jt - s.nextJ) <= 1 ? s.nextJ : jt;
+    if (j >= s.perRecord) break;
+    let m = Math.min(b.samples.length - s.i, s.perRecord - j);
+    if (j < 0 || (m > 1 && Math.abs(slot(sampleTime(b, s.i + m - 1)) - (j + m - 1)) > 1)) m = 1;
+    if (j >= 0) {
+      digitise(s, b, s.i, m, d, base + j);
+      any = true;
+    }
+    s.nextJ = j + m;
+    s.i += m;
+  }
+  return any;
 }
 
 export function exportEdf(src: ExportSource, out: string): EdfReport {
@@ -257,6 +296,8 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
     let annotations = 0;
     let discontinuous = false;
     const rec = Buffer.alloc(dataBytes(D) + annBytes);
+    // The data part as 16-bit values (EDF is little-endian, as the platform: checked at load).
+    const d16 = new Int16Array(rec.buffer, rec.byteOffset, dataBytes(D) / 2);
     const writeRecord = (R: number, hasData: boolean) => {
       const enc = new TextEncoder();
       let o = dataBytes(D);
@@ -288,24 +329,10 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
     while (nextR !== undefined) {
       R = nextR;
       let any = false;
-      let o = 0;
+      let k = 0;
       for (const s of sigs) {
-        const period = 1000 / s.rateHz;
-        for (let j = 0; j < s.perRecord; j++) rec.writeInt16LE(DMIN, o + 2 * j);
-        for (let t = peek(s); t !== undefined; t = peek(s)) {
-          // Consecutive samples take consecutive slots while their time stays within one slot of it
-          // (hub-time jitter); beyond that (a hole, clock drift) the time decides the slot.
-          const jt = Math.round((t - R) / period);
-          const j = Math.abs(jt - s.nextJ) <= 1 ? s.nextJ : jt;
-          if (j >= s.perRecord) break;
-          if (j >= 0) {
-            rec.writeInt16LE(digital(s, s.cur!.samples[s.i], s.cur!), o + 2 * j);
-            any = true;
-          }
-          s.nextJ = j + 1;
-          s.i++;
-        }
-        o += 2 * s.perRecord;
+        if (fillRecord(s, R, d16, k)) any = true;
+        k += s.perRecord;
       }
       if (any) writeRecord(R, true);
       const times = sigs.map(peek).filter((t): t is number => t !== undefined);
@@ -320,7 +347,7 @@ export function exportEdf(src: ExportSource, out: string): EdfReport {
     }
     // Annotations left over (more than the records could hold) go in records of no data after the last one.
     while (!pending.done) {
-      for (let o = 0; o < dataBytes(D); o += 2) rec.writeInt16LE(DMIN, o);
+      d16.fill(DMIN);
       R += Dms;
       writeRecord(R, false);
     }

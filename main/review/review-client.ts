@@ -18,9 +18,15 @@ export interface ReviewRequest {
   params: unknown;
 }
 
-/** Path of the worker script: review-worker.cjs beside the bundle (dist/hub/), or review-worker.ts beside this module under tsx. */
+/**
+ * Path of the worker script: review-worker.cjs beside the bundle (dist/hub/), or review-worker.ts beside this module
+ * under tsx; a bundle elsewhere in dist/ (bench:review's dist/bench/) uses the hub's, dist/hub/review-worker.cjs.
+ */
 export function reviewWorkerPath(): string {
-  const candidates = ['review-worker.cjs', 'review-worker.js', 'review-worker.ts'].map((f) => path.join(__dirname, f));
+  const candidates = [
+    ...['review-worker.cjs', 'review-worker.js', 'review-worker.ts'].map((f) => path.join(__dirname, f)),
+    path.join(__dirname, '..', 'hub', 'review-worker.cjs'),
+  ];
   const found = candidates.find((f) => fs.existsSync(f));
   if (!found) throw new Error(`reviewWorkerPath: none of ${candidates.join(', ')} exists (is review-worker bundled beside the hub?)`);
   return found;

@@ -44,6 +44,28 @@ test('review routes answer with plain JSON', () => {
   );
 });
 
+test('the state route reads only the wave channels asked for, each for its own window, the same samples as the waves route', () => {
+  const all = ok(svc.state({ id, t: '+3m', window: '1' }));
+  const [ecg, co2] = [all.waves[1], all.waves[7]];
+  const st = ok(svc.state({ id, t: '+3m', window: '1', waves: `${ecg.channelId}:2000,${co2.channelId}:30000` }));
+  assert.deepEqual(
+    st.waves.map((w) => w.channelId),
+    [ecg.channelId, co2.channelId],
+  );
+  const n = (w: { runs: { raw: number[] }[] }) => w.runs.reduce((a, r) => a + r.raw.length, 0);
+  assert.equal(n(st.waves[0]), 1001, '2 s of 500 Hz ECG, both ends included');
+  assert.equal(n(st.waves[1]), 1876, '30 s of 62.5 Hz CO2, both ends included');
+  const w = ok(svc.waves({ id, from: '+178s', to: '+180s', channels: String(ecg.channelId) }));
+  assert.deepEqual(
+    st.waves[0].runs.flatMap((r) => r.raw),
+    w.waves[0].runs.flatMap((r) => r.raw),
+  );
+  assert.deepEqual(st.numerics, all.numerics, 'the rest of the state is the same');
+  assert.equal(svc.state({ id, t: '+3m', waves: '99999:1000' }).status, 400);
+  assert.equal(svc.state({ id, t: '+3m', waves: `${ecg.channelId}:0` }).status, 400);
+  assert.equal(svc.state({ id, t: '+3m', waves: `${ecg.channelId}` }).status, 400);
+});
+
 test('review routes refuse bad input with 400 and an unknown case with 404', () => {
   assert.equal(svc.overview({ id, width: 'wide' }).status, 400);
   assert.equal(svc.state({ id, t: 'noon' }).status, 400);

@@ -136,12 +136,17 @@ export class ReviewService {
     });
   }
 
-  /** GET /api/review/recordings/:id/state?t=T[&window=MS] */
-  state(p: { id: string; t: Param; window?: Param }): RouteResult<StateBody> {
+  /** GET /api/review/recordings/:id/state?t=T[&window=MS][&waves=ID:MS,ID:MS]: `waves`, only those wave channels, each for its own window. */
+  state(p: { id: string; t: Param; window?: Param; waves?: string }): RouteResult<StateBody> {
     return this.guard(() => {
       const s = this.session(p.id);
       if (p.t === undefined) throw new ReviewError('state: t (the instant) is required', 'REVIEW_BAD_TIME');
-      const st = s.stateAt(parseInstant(String(p.t), s.span().fromMs, 't'), p.window === undefined ? undefined : Number(p.window));
+      let waves: Map<number, number> | undefined;
+      if (p.waves !== undefined) {
+        if (!/^\d+:\d+(,\d+:\d+)*$/.test(p.waves)) throw new ReviewError(`state: waves must be ID:MS, comma-separated, got "${p.waves}"`, 'REVIEW_BAD_CHANNEL');
+        waves = new Map(p.waves.split(',').map((x) => x.split(':').map(Number) as [number, number]));
+      }
+      const st = s.stateAt(parseInstant(String(p.t), s.span().fromMs, 't'), p.window === undefined ? undefined : Number(p.window), waves);
       return { ...st, waves: st.waves.map((w) => ({ ...w, runs: w.runs.map(runJson) })) };
     });
   }

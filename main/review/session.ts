@@ -280,12 +280,24 @@ export class ReviewSession {
     return runs;
   }
 
-  /** What the in-theatre screen needed at tMs: waveforms for the window ending at tMs and everything in force then. */
-  stateAt(tMs: number, windowMs = 10000): InstantState {
+  /**
+   * What the in-theatre screen needed at tMs: waveforms for the window ending at tMs and everything in force then.
+   * `waveWindows` (wave channel id -> ms before tMs): only those waves, each for its own window (a seek reads the
+   * rows it shows, each for one sweep, in the same request as the state).
+   */
+  stateAt(tMs: number, windowMs = 10000, waveWindows?: ReadonlyMap<number, number>): InstantState {
     if (!Number.isFinite(tMs)) throw new ReviewError('stateAt: the instant must be a number (hub time, Unix ms)', 'REVIEW_BAD_TIME');
-    if (!(windowMs > 0 && windowMs <= 600000)) throw new ReviewError(`stateAt: window must be 1 ms..10 min, got ${windowMs}`, 'REVIEW_BAD_WINDOW');
+    const badWindow = (w: number) => !(w > 0 && w <= 600000);
+    if (badWindow(windowMs)) throw new ReviewError(`stateAt: window must be 1 ms..10 min, got ${windowMs}`, 'REVIEW_BAD_WINDOW');
     const rows = this.freshRows();
-    const waves = this.channels.filter((c) => c.kind === 'wave').map((c) => ({ ...waveChannel(c), runs: this.waveRuns(c.id, tMs - windowMs, tMs) }));
+    const waveChans = this.channels.filter((c) => c.kind === 'wave' && (!waveWindows || waveWindows.has(c.id)));
+    if (waveWindows) {
+      if (waveChans.length !== waveWindows.size)
+        throw new ReviewError(`stateAt: unknown wave channel in ${[...waveWindows.keys()].join(',')}`, 'REVIEW_BAD_CHANNEL');
+      const bad = [...waveWindows.values()].find(badWindow);
+      if (bad !== undefined) throw new ReviewError(`stateAt: a wave window must be 1 ms..10 min, got ${bad}`, 'REVIEW_BAD_WINDOW');
+    }
+    const waves = waveChans.map((c) => ({ ...waveChannel(c), runs: this.waveRuns(c.id, tMs - (waveWindows?.get(c.id) ?? windowMs), tMs) }));
     const numerics: InstantState['numerics'] = [];
     for (const c of this.channels) {
       if (c.kind !== 'numeric') continue;

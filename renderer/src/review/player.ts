@@ -34,6 +34,8 @@ export class ReviewPlayer {
   private lastNumericFetch = 0;
   private lastStoreT = 0;
   private seekSeq = 0;
+  /** Settles when the seek request in flight has answered (at most one at a time: see seek). */
+  private seekIdle: Promise<void> = Promise.resolve();
   private raf = 0;
   private grow: ReturnType<typeof setInterval> | null = null;
   /** Animation frames drawn (tests wait on it). */
@@ -157,22 +159,28 @@ export class ReviewPlayer {
     this.clock.seek(tMs);
     const t = this.clock.now();
     const seq = ++this.seekSeq;
-    // State at T without waveforms (window 1 ms), and each row's waveform for one sweep before T: the rows run at
-    // different paper speeds (CO2 at 6.25 mm/s shows about 30 s, ECG at 25 mm/s about 8 s), and only shown rows are read.
+    // One request: the state at T (gaps for 1 ms) with each shown row's waveform for one sweep before T (the rows
+    // run at different paper speeds: CO2 at 6.25 mm/s shows about 30 s, ECG at 25 mm/s about 8 s).
     const rows = [...this.rows.values()];
-    const [st, ...waves] = await Promise.all([
-      callApi('reviewState', { params: { id: caseId }, query: { t: String(t), window: '1' } }),
-      ...rows.map((row) => {
-        const span = Math.min(120000, (Number.isFinite(row.trace.periodMs) && row.trace.periodMs > 0 ? row.trace.periodMs : SEEK_WINDOW_MS) + 500);
-        return callApi('reviewWaves', { params: { id: caseId }, query: { from: String(t - span), to: String(t), channels: String(row.channelId) } });
-      }),
-    ]);
-    if (seq !== this.seekSeq) return false;
-    rows.forEach((row, i) => {
-      row.trace.buffer.clear();
-      for (const r of waves[i].waves.flatMap(samplesOf)) row.trace.buffer.push(r.t0Ms, r.rateHz, r.v);
-      if (row.canvas) row.trace.resize(row.canvas);
+    const spans = rows.map((row) => {
+      const span = Math.min(120000, (Number.isFinite(row.trace.periodMs) && row.trace.periodMs > 0 ? row.trace.periodMs : SEEK_WINDOW_MS) + 500);
+      return `${row.channelId}:${Math.ceil(span)}`;
     });
+    const query = spans.length ? { t: String(t), window: '1', waves: spans.join(',') } : { t: String(t), window: '1' };
+    // One request in flight: a seek made while another is answered waits for it, and is dropped unread if a newer
+    // seek came meanwhile (dragging over the timeline queues nothing in the review worker).
+    await this.seekIdle;
+    if (seq !== this.seekSeq) return false;
+    let idle!: () => void;
+    this.seekIdle = new Promise((r) => (idle = r));
+    const st = await callApi('reviewState', { params: { id: caseId }, query }).finally(idle);
+    if (seq !== this.seekSeq) return false;
+    for (const row of rows) {
+      row.trace.buffer.clear();
+      const wv = st.waves.find((w) => w.channelId === row.channelId);
+      for (const r of wv ? samplesOf(wv) : []) row.trace.buffer.push(r.t0Ms, r.rateHz, r.v);
+      if (row.canvas) row.trace.resize(row.canvas);
+    }
     this.wavesTo = t;
     const { waves: _w, numerics, ...instant } = st;
     void _w;
