@@ -6,7 +6,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHub, run, launchBrowser, artefact, until, type HubProc, type Proc } from './harness';
+import { startHub, run, launchBrowser, artefact, until, hubPid, type HubProc, type Proc } from './harness';
 import { DeviceClient } from '../native-bridge/node/device-client';
 import type { Browser, Page } from 'playwright';
 
@@ -190,6 +190,46 @@ test('every device panel on one screen, nothing clipped or overlapping, 24 px se
   }
 });
 
+/**
+ * The hub frozen (SIGSTOP): its last alarms stay on the banner greyed, steady and marked "last known", never as current
+ * (issue 13 §2), and the screen (now with the display's own alarm and the no-data line) is still whole.
+ */
+async function whileHubFrozen(page: Page, hub: HubProc, w: number, h: number): Promise<void> {
+  const pid = hubPid(hub.dataDir);
+  process.kill(hub.child.pid!, 'SIGSTOP'); // the supervisor first, so it does not restart the frozen hub
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await until(() => page.locator('[data-testid="link-alarm"]').count(), `${w}: the display's own alarm`, 6000, 100);
+    await until(() => page.locator('[data-testid="alarms-last-known"]').count(), `${w}: the hub's alarms marked last known`, 3000, 100);
+    const stale = await page
+      .locator('.alarm-bar [data-alarm-id]')
+      .evaluateAll((els) => els.map((e) => ({ stale: e.getAttribute('data-stale'), flashing: getComputedStyle(e).animationName })));
+    assert.ok(stale.length > 0, 'the last alarms still shown');
+    assert.deepEqual(
+      stale,
+      stale.map(() => ({ stale: 'true', flashing: 'none' })),
+      'every hub alarm greyed and steady while the hub is lost',
+    );
+    await page.waitForTimeout(500); // the banner settles how many alarms it shows
+    await page.screenshot({ path: artefact(`display-layout-case-hub-lost-${w}x${h}.png`) });
+    await checkScreen(page, w, h, [...CHECKED, ...CASE_CHECKED, '[data-testid="link-alarm"]']);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+    process.kill(hub.child.pid!, 'SIGCONT');
+  }
+  await until(
+    () =>
+      page
+        .locator('[data-testid="alarms-last-known"]')
+        .count()
+        .then((n) => n === 0),
+    `${w}: alarms current again`,
+    10000,
+    100,
+  );
+  assert.equal(await page.locator('.alarm-bar [data-stale="true"]').count(), 0);
+}
+
 /** Computed font sizes (px) of every element matching sel. */
 function fontSizes(page: Page, sel: string): Promise<number[]> {
   return page.evaluate((s) => [...document.querySelectorAll(s)].map((e) => parseFloat(getComputedStyle(e).fontSize)), sel);
@@ -283,6 +323,7 @@ test(
         console.log(
           `${w}x${h}: 3D view ${vol.width.toFixed(0)}x${vol.height.toFixed(0)}, anatomy ${area.width.toFixed(0)}x${area.height.toFixed(0)}, numerics ${big}, panels ${Math.min(...panel)} px`,
         );
+        if (w === 1366) await whileHubFrozen(page, h2, w, h);
         await page.close();
       }
     } finally {

@@ -30,6 +30,8 @@ function useTicker(): number {
 export function AlarmBar() {
   const alarms = useDisplay((s) => s.alarms);
   const connected = useDisplay((s) => s.connected);
+  // With the hub lost these are the last alarms it sent, not current ones: greyed and said so (issue 13 §2).
+  const hubLive = useDisplay((s) => s.hubLive);
   const beat = useDisplay((s) => s.alarmHeartbeatHubMs);
   const now = useTicker();
   const [panel, setPanel] = useState(false);
@@ -42,10 +44,14 @@ export function AlarmBar() {
   const silent = alarmAudio.muted || !alarmAudio.running;
   // As many alarms as fit whole beside the notices (at most 4), the rest counted in "+N more" (issue 13 §3).
   const bar = useRef<HTMLDivElement>(null);
-  const { step } = useFitStep(bar, MAX_SHOWN, `${sorted.map((a) => a.alarmId).join(',')}|${connected}|${failed}|${silent}|${pausedMs > 0}`);
+  const { step, overflow } = useFitStep(
+    bar,
+    MAX_SHOWN,
+    `${sorted.map((a) => a.alarmId).join(',')}|${connected}|${hubLive}|${failed}|${silent}|${pausedMs > 0}`,
+  );
   const shown = MAX_SHOWN - step;
   return (
-    <div className="alarm-bar" data-testid="alarm-bar" ref={bar}>
+    <div className="alarm-bar" data-testid="alarm-bar" ref={bar} data-fit-overflow={overflow}>
       {!connected ? <div className="alarm alarm-high">HUB CONNECTION LOST</div> : null}
       {failed ? (
         <div className="alarm alarm-high" data-testid="alarm-system-failure">
@@ -68,11 +74,17 @@ export function AlarmBar() {
           AUDIO PAUSED {remaining(pausedMs)}
         </span>
       ) : null}
+      {!hubLive && sorted.length ? (
+        <span className="alarms-last-known" data-testid="alarms-last-known" title="The hub is lost: these alarms may have changed">
+          LAST KNOWN
+        </span>
+      ) : null}
       {sorted.slice(0, shown).map((a) => (
         <div
           key={a.alarmId}
-          className={`alarm alarm-${a.priority}${a.engine?.escalatedHubMs ? ' escalated' : ''}`}
+          className={`alarm ${hubLive ? `alarm-${a.priority}` : 'alarm-stale'}${a.engine?.escalatedHubMs ? ' escalated' : ''}`}
           data-priority={a.priority}
+          data-stale={!hubLive}
           data-alarm-id={a.alarmId}
           title={`${a.text} (${a.engine?.sources.join(', ') ?? a.deviceId})`}
           onClick={() => {
