@@ -1,9 +1,10 @@
 import { useLayoutEffect, useState, type RefObject } from 'react';
 
 /**
- * Shrink-to-fit for a box that must not scroll or clip (issue 13 §3): returns a step 0..steps-1 that goes up
- * while the box's content overflows it, or one of its `parts` (a selector) overflows (the caller packs tighter at
- * each step), and whether it still overflows at the last step (shown to an enclosing fit as data-fit-overflow). It starts loose again when `key` changes (content that may need less room) and when the window is resized.
+ * Shrink-to-fit for a box that must not scroll or clip (issue 13 §3): returns a step 0..steps-1 that goes up while
+ * the box's content overflows it, or one of its `parts` (a selector) overflows; the caller packs tighter at each step.
+ * `overflow`: it still overflows at the last step (an enclosing fit can read that as data-fit-overflow). It starts
+ * loose again when `key` changes (content that may need less room) and when the window is resized.
  */
 export function useFitStep(box: RefObject<HTMLElement | null>, steps: number, key: string, parts?: string): { step: number; overflow: boolean } {
   const [step, setStep] = useState(0);
