@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
-import { run, runToEnd, launchBrowser, chromiumArgs, CHROMIUM, artefact, until, type Proc } from './harness';
+import { run, runToEnd, launchBrowser, chromiumArgs, CHROMIUM, artefact, until, hubPid, type Proc } from './harness';
 import { chromium, type Browser, type Page } from 'playwright';
 
 let browser: Browser;
@@ -30,7 +30,6 @@ async function startOn(dataDir: string): Promise<{ p: Proc; url: string }> {
   return { p, url };
 }
 
-const hubPid = (dataDir: string) => (JSON.parse(fs.readFileSync(path.join(dataDir, 'hub.json'), 'utf8')) as { pid: number }).pid;
 const js = <T>(page: Page, code: string): Promise<T> => page.evaluate(code) as Promise<T>;
 
 /** Frames in which the ECG trace drew something. */

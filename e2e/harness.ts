@@ -98,6 +98,9 @@ export interface HubProc extends Proc {
   dataDir: string;
 }
 
+/** The pid of the hub process itself (under `or-hub start`'s supervisor), from its data dir's hub.json. */
+export const hubPid = (dataDir: string): number => (JSON.parse(fs.readFileSync(path.join(dataDir, 'hub.json'), 'utf8')) as { pid: number }).pid;
+
 export async function startHub(extra: string[] = []): Promise<HubProc> {
   const dataDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'orhub-e2e-'));
   // The bus is CURVE by default; these tests run plain simulators on loopback, which must be asked for explicitly.

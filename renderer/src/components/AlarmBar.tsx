@@ -1,10 +1,14 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useFitStep } from './fit';
 import { ALARM_HEARTBEAT_TIMEOUT_MS } from '../../../common/display-contract';
 import { useDisplay } from '../store';
 import { hubClock } from '../hub-clock';
 import { alarmAudio, audiblePriority } from '../alarm-audio';
 import { bannerOrder, remaining } from '../alarm-view';
 import { AlarmPanel } from './AlarmPanel';
+
+/** The most alarms the banner shows; fewer where they do not fit whole. */
+const MAX_SHOWN = 4;
 
 /** Re-renders every 250 ms (pause countdowns, heartbeat watch, audio). */
 function useTicker(): number {
@@ -26,6 +30,8 @@ function useTicker(): number {
 export function AlarmBar() {
   const alarms = useDisplay((s) => s.alarms);
   const connected = useDisplay((s) => s.connected);
+  // With the hub lost these are the last alarms it sent, not current ones: greyed and said so (issue 13 §2).
+  const hubLive = useDisplay((s) => s.hubLive);
   const beat = useDisplay((s) => s.alarmHeartbeatHubMs);
   const now = useTicker();
   const [panel, setPanel] = useState(false);
@@ -36,8 +42,16 @@ export function AlarmBar() {
   const paused = sorted.filter((a) => a.engine?.audioPausedUntilHubMs && a.engine.audioPausedUntilHubMs > now && !a.engine.acknowledged);
   const pausedMs = paused.reduce((m, a) => Math.max(m, a.engine!.audioPausedUntilHubMs! - now), 0);
   const silent = alarmAudio.muted || !alarmAudio.running;
+  // As many alarms as fit whole beside the notices (at most 4), the rest counted in "+N more" (issue 13 §3).
+  const bar = useRef<HTMLDivElement>(null);
+  const { step, overflow } = useFitStep(
+    bar,
+    MAX_SHOWN,
+    `${sorted.map((a) => a.alarmId).join(',')}|${connected}|${hubLive}|${failed}|${silent}|${pausedMs > 0}`,
+  );
+  const shown = MAX_SHOWN - step;
   return (
-    <div className="alarm-bar" data-testid="alarm-bar">
+    <div className="alarm-bar" data-testid="alarm-bar" ref={bar} data-fit-overflow={overflow}>
       {!connected ? <div className="alarm alarm-high">HUB CONNECTION LOST</div> : null}
       {failed ? (
         <div className="alarm alarm-high" data-testid="alarm-system-failure">
@@ -46,7 +60,13 @@ export function AlarmBar() {
       ) : null}
       {silent ? (
         <button className="alarm-audio-off" data-testid="audio-off" onClick={() => alarmAudio.unlock()} title="Touch to enable sound">
-          {alarmAudio.muted ? 'DISPLAY MUTED' : 'NO SOUND: touch to enable'}
+          {alarmAudio.muted ? (
+            'DISPLAY MUTED'
+          ) : (
+            <>
+              NO SOUND<span className="audio-off-hint">: touch to enable</span>
+            </>
+          )}
         </button>
       ) : null}
       {pausedMs > 0 ? (
@@ -54,11 +74,17 @@ export function AlarmBar() {
           AUDIO PAUSED {remaining(pausedMs)}
         </span>
       ) : null}
-      {sorted.slice(0, 4).map((a) => (
+      {!hubLive && sorted.length ? (
+        <span className="alarms-last-known" data-testid="alarms-last-known" title="The hub is lost: these alarms may have changed">
+          LAST KNOWN
+        </span>
+      ) : null}
+      {sorted.slice(0, shown).map((a) => (
         <div
           key={a.alarmId}
-          className={`alarm alarm-${a.priority}${a.engine?.escalatedHubMs ? ' escalated' : ''}`}
+          className={`alarm ${hubLive ? `alarm-${a.priority}` : 'alarm-stale'}${a.engine?.escalatedHubMs ? ' escalated' : ''}`}
           data-priority={a.priority}
+          data-stale={!hubLive}
           data-alarm-id={a.alarmId}
           title={`${a.text} (${a.engine?.sources.join(', ') ?? a.deviceId})`}
           onClick={() => {
@@ -74,9 +100,9 @@ export function AlarmBar() {
           {a.engine?.escalatedHubMs ? <span className="alarm-note"> ESCALATED</span> : null}
         </div>
       ))}
-      {sorted.length > 4 ? (
-        <button className="alarm alarm-more" onClick={() => setPanel(true)}>
-          +{sorted.length - 4} more
+      {sorted.length > shown ? (
+        <button className="alarm alarm-more" onClick={() => setPanel(true)} data-testid="alarms-more">
+          +{sorted.length - shown} more
         </button>
       ) : null}
       {panel ? <AlarmPanel now={now} onClose={() => setPanel(false)} /> : null}

@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useFitStep } from './fit';
 import { useDisplay } from '../store';
 import { WAVE_ROWS, EXTRA_TILES } from '../layout';
 import { WaveRow } from './WaveRow';
@@ -28,6 +29,11 @@ export function App({ tokenMissing, onReview }: { tokenMissing: boolean; onRevie
   const connectError = useDisplay((s) => s.connectError);
   const hubLive = useDisplay((s) => s.hubLive);
   const contractMismatch = useDisplay((s) => s.contractMismatch);
+  // The header on two lines (the alarms below) when its parts do not fit on one, even with the banner down to one
+  // alarm: with the hub lost, at 1366 px (issue 13 §3).
+  const top = useRef<HTMLElement>(null);
+  const headerKey = useDisplay((s) => `${s.hubLive}|${s.connected}|${s.alarms.length}|${s.caseView?.state ?? 'none'}`);
+  const { step: headerRows } = useFitStep(top, 2, headerKey, '.case-bar, .alarm-bar[data-fit-overflow="true"]');
   // Re-render each second so numerics age out (greyed) even when no message arrives.
   const [, tick] = useState(0);
   useEffect(() => {
@@ -43,7 +49,7 @@ export function App({ tokenMissing, onReview }: { tokenMissing: boolean; onRevie
   }
   return (
     <div className="app">
-      <header className="top">
+      <header className={`top${headerRows ? ' two-rows' : ''}`} ref={top} data-rows={headerRows + 1}>
         <span className="brand">OR Hub</span>
         {simulated ? <span className="sim-badge">SIMULATED OR — NOT FOR CLINICAL USE</span> : null}
         <CaseBar />

@@ -1,4 +1,5 @@
-import { useLayoutEffect, useRef, useState } from 'react';
+import { useRef } from 'react';
+import { useFitStep } from './fit';
 import { useDisplay } from '../store';
 import { WAVE_ROWS, EXTRA_TILES, type TileSpec } from '../layout';
 import type { DeviceView } from '../../../common/display-contract';
@@ -71,12 +72,15 @@ function DevicePanel({ d }: { d: DeviceView }) {
   );
 }
 
-/** How tight the panels are packed: the next level when they do not fit (24 px values at 1080p, then compact, then dense). */
-const LEVELS = ['', 'compact', 'dense'] as const;
+/**
+ * How tight the panels are packed: the next level when they do not fit (24 px values at 1080p, then compact, then
+ * dense, then squeeze: dense in narrower columns, the panels' side of the screen wider and the 3D area lower; styles.css).
+ */
+const LEVELS = ['', 'compact', 'dense', 'squeeze'] as const;
 
 /**
  * Every device with something to show has a panel (known kinds first, in the order of the room);
- * when they do not fit, they are packed tighter, and if they still do not fit the panels scroll
+ * when they do not fit, they are packed tighter (and the 3D area gives up space), and if they still do not fit the panels scroll
  * with a red line saying so: never one hidden in silence.
  */
 export function DevicePanels() {
@@ -86,29 +90,8 @@ export function DevicePanels() {
     .filter((d) => PANEL_KINDS.includes(d.kind) || panelChannels(d).length > 0)
     .sort((a, b) => rank(a.kind) - rank(b.kind) || a.deviceId.localeCompare(b.deviceId));
   const box = useRef<HTMLDivElement>(null);
-  const [level, setLevel] = useState(0);
-  const [overflow, setOverflow] = useState(false);
   const key = list.map((d) => `${d.deviceId}:${d.channels.length}`).join(',');
-  // Start loose again when the device list changes; then tighten while the panels overflow.
-  useLayoutEffect(() => setLevel(0), [key]);
-  useLayoutEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const check = () => {
-      const over = el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1;
-      if (over && level < LEVELS.length - 1) setLevel(level + 1);
-      setOverflow(over && level === LEVELS.length - 1);
-    };
-    check();
-    const ro = new ResizeObserver(check);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, [level, key]);
-  useLayoutEffect(() => {
-    const reset = () => setLevel(0);
-    window.addEventListener('resize', reset);
-    return () => window.removeEventListener('resize', reset);
-  }, []);
+  const { step: level, overflow } = useFitStep(box, LEVELS.length, key);
   return (
     <>
       {overflow ? (

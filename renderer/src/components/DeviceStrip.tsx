@@ -16,7 +16,7 @@ export function DeviceStrip() {
   // Without the hub the last device states are not current: never show them as ONLINE (issue 13 §2).
   const hubLive = useDisplay((s) => s.hubLive);
   return (
-    <div className="device-strip" data-testid="device-strip">
+    <div className={`device-strip${hubLive ? '' : ' hub-lost'}`} data-testid="device-strip">
       {[...devices.values()].map((d) => {
         const unsync = d.unsynchronised ?? (d.sync !== null && !d.sync.synchronised);
         return (
