@@ -298,7 +298,18 @@ test(
         await checkScreen(page, w, h, [...CHECKED, ...CASE_CHECKED]);
         assert.equal(await page.locator('[data-testid="panels-overflow"]').count(), 0, `${w}: every panel fits without scrolling`);
         assert.equal(await page.locator('.annotate-row').evaluate((e) => e.getBoundingClientRect().height < 60), true, `${w}: annotation buttons on one line`);
-        // Alarms that do not fit whole are counted, never dropped.
+        // Each alarm shown has its text whole (only its context note may shorten); alarms that do not fit whole are counted, never dropped.
+        const cut = await page.locator('.alarm-bar [data-alarm-id]').evaluateAll((els) =>
+          els
+            .filter((e) => {
+              const t = e.querySelector('.alarm-text')!.getBoundingClientRect();
+              const box = e.getBoundingClientRect();
+              const bar = e.closest('.alarm-bar')!.getBoundingClientRect();
+              return t.right > Math.min(box.right, bar.right) + 1 || t.left < Math.max(box.left, bar.left) - 1;
+            })
+            .map((e) => e.textContent),
+        );
+        assert.deepEqual(cut, [], `${w}: alarm texts cut`);
         const shown = await page.locator('.alarm-bar [data-alarm-id]').count();
         const more = await page.locator('[data-testid="alarms-more"]').count();
         assert.ok(

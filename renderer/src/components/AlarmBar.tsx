@@ -48,6 +48,8 @@ export function AlarmBar() {
     bar,
     MAX_SHOWN,
     `${sorted.map((a) => a.alarmId).join(',')}|${connected}|${hubLive}|${failed}|${silent}|${pausedMs > 0}`,
+    // An alarm whose own text does not fit whole counts as overflow (its context note may shorten).
+    '.alarm',
   );
   const shown = MAX_SHOWN - step;
   return (
@@ -92,12 +94,18 @@ export function AlarmBar() {
             setPanel(true);
           }}
         >
-          {a.priority === 'high' ? '!!! ' : a.priority === 'medium' ? '!! ' : a.priority === 'low' ? '! ' : ''}
-          {a.text}
-          {a.engine?.notes.length ? <span className="alarm-note"> — {a.engine.notes.join('; ')}</span> : null}
-          {a.engine?.latched ? <span className="alarm-note"> (ended, latched)</span> : null}
-          {a.engine?.acknowledged ? <span className="alarm-note"> ✓</span> : null}
-          {a.engine?.escalatedHubMs ? <span className="alarm-note"> ESCALATED</span> : null}
+          <span className="alarm-text">
+            {a.priority === 'high' ? '!!! ' : a.priority === 'medium' ? '!! ' : a.priority === 'low' ? '! ' : ''}
+            {a.text}
+            {a.engine?.acknowledged ? ' ✓' : ''}
+            {a.engine?.escalatedHubMs ? ' ESCALATED' : ''}
+          </span>
+          {a.engine?.notes.length || a.engine?.latched ? (
+            <span className="alarm-note">
+              {a.engine?.latched ? ' (ended, latched)' : ''}
+              {a.engine?.notes.length ? ` — ${a.engine.notes.join('; ')}` : ''}
+            </span>
+          ) : null}
         </div>
       ))}
       {sorted.length > shown ? (

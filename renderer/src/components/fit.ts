@@ -15,7 +15,8 @@ export function useFitStep(box: RefObject<HTMLElement | null>, steps: number, ke
     if (!el) return;
     const check = () => {
       const over = [el, ...(parts ? el.querySelectorAll<HTMLElement>(parts) : [])].some(
-        (e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1,
+        // A part that is itself a fit at its last step and still overflowing (data-fit-overflow) counts too.
+        (e) => (e !== el && e.dataset.fitOverflow === 'true') || e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1,
       );
       if (over && step < steps - 1) setStep(step + 1);
       setOverflow(over && step === steps - 1);
