@@ -3,7 +3,8 @@
  * 1. The case log dates an entry that is not from today and shows every version's who and when.
  *    The page runs in a time zone where it is just after midnight, so an entry back-dated 15 min
  *    (within the case's 30 min lead) lies on the previous calendar day.
- * 2. The anatomy area says "No registration", then the registration's age (live) and FRE; one
+ * 2. The anatomy area says "No registration", then the registration's age (live) and FRE (whole at
+ *    1920x1080 and 1366x768); one
  *    above the hub's --max-fre-mm is refused with the FRE and the limit until confirmed, and
  *    flagged; replacing the images shown asks on a side sheet who confirms, and the case records it.
  */
@@ -181,4 +182,13 @@ test('the registration readout, the FRE limit, and replacing the images on a con
   // The same images again: their registration comes back, still flagged.
   await until(async () => (await status.getAttribute('data-state')) === 'high-fre', 'registration of these images in force again');
   await page.screenshot({ path: artefact('entries-history-registration.png') });
+  // At 1366x768 too the readout is whole on screen, on the images line.
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await until(async () => {
+    const b = await status.boundingBox();
+    const line = await page.getByTestId('images-patient').boundingBox();
+    return b && line && b.x >= line.x && b.x + b.width <= Math.min(1366, line.x + line.width) && b.y >= line.y && b.y + b.height <= line.y + line.height + 1;
+  }, 'the readout fits at 1366x768');
+  assert.equal(await status.evaluate((e) => e.scrollWidth <= e.clientWidth), true, 'not cut');
+  await page.screenshot({ path: artefact('entries-history-registration-1366.png') });
 });

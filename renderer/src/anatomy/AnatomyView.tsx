@@ -9,7 +9,6 @@ import { anatomy, getAnatomy, useAnatomy } from './controller';
 import { PRESETS } from './transfer';
 import { TRACKING_TEXT } from './navigation';
 import { measureFullFrame } from './volume/bench-frame';
-import { RegistrationBadge } from './RegistrationBadge';
 import { AnatomyConfirm } from './AnatomyConfirm';
 import './anatomy.css';
 
@@ -268,7 +267,6 @@ export function AnatomyView() {
         <button onClick={() => setPanel(panel === 'register' ? null : 'register')} data-testid="anatomy-register">
           Register…
         </button>
-        <RegistrationBadge />
         <span className="anat-source" title={meta?.sourceLabel}>
           {meta ? `${meta.modality} ${meta.description}${meta.tiltDeg ? ` · tilt ${meta.tiltDeg.toFixed(1)}°` : ''}${meta.oblique ? ' · oblique' : ''}` : ''}
         </span>

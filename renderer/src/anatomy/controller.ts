@@ -255,6 +255,7 @@ class AnatomyController {
   }
 
   async openDemo(): Promise<void> {
+    set({ notice: null });
     await withConfirmation((who) => callApi('anatomyDemo', { body: who }), showConfirm).catch((e: Error) => set({ notice: e.message }));
   }
 
