@@ -18,6 +18,8 @@ import { CaseService } from './case-service';
 import { ApiRouter } from './api-router';
 import { Hub } from './hub';
 import { BusServer } from '../../native-bridge/node/bus-server';
+import { AnatomyRecording } from './anatomy-recording';
+import { RecordingStore, listRecordingFiles } from '../recorder/store';
 import { demoFiducialPairs } from './demo-phantom';
 import { hubNow } from './clock';
 import type { VolumeMeta } from '../../common/anatomy-contract';
@@ -85,9 +87,10 @@ async function hubServices(dataDir: string, maxFreMm: number) {
   );
   const cases = await CaseService.open({ dataDir, hub, broadcast: () => {}, log: () => {} });
   closers.push(() => cases.close());
+  const anatomyRec = new AnatomyRecording(() => cases.recorder);
   const anatomy = new AnatomyService({
     dataDir,
-    broadcast: () => {},
+    broadcast: (m) => anatomyRec.onMessage(m),
     log: () => {},
     simulated: false,
     maxFreMm,
@@ -162,7 +165,10 @@ test('the hub services: replace without confirmed is 409, FRE above --max-fre-mm
   assert.equal(img.status, 409);
   assert.equal(img.body.code, ANATOMY_CONFIRM.replaceImages);
   assert.match(String(img.body.error), /images are shown \(.*\): confirm to replace them with built-in demo phantom/);
+  const shownBefore = running.anatomy.current?.meta.id;
   assert.equal((await call('POST', '/api/anatomy/demo', { confirmed: true, role: 'surgeon' })).status, 202);
+  for (let i = 0; i < 200 && running.anatomy.current?.meta.id === shownBefore; i++) await new Promise((res) => setTimeout(res, 25));
+  assert.notEqual(running.anatomy.current?.meta.id, shownBefore, 'the images were replaced');
 
   // The case's annotation ledger has each change with who (GET /api/annotations: every version).
   const versions = (await call('GET', '/api/annotations')).body as unknown as AnnotationVersionView[];
@@ -174,4 +180,18 @@ test('the hub services: replace without confirmed is 409, FRE above --max-fre-mm
   assert.equal(notes[2][0], 'Dr Ada');
   assert.match(notes[2][1], /^Images replaced: built-in demo phantom instead of .* \(confirmed\)$/);
   assert.ok(versions.every((v) => Math.abs(v.recordedMs - hubNow()) < 60_000));
+
+  // The case's registration records say who registered and what was confirmed (the last: in force again for the reloaded images).
+  assert.equal((await call('POST', '/api/case/end', { role: 'surgeon' })).status, 200);
+  const store = RecordingStore.open(listRecordingFiles(dataDir)[0], { readonly: true });
+  const recorded = store.registrations(-Infinity, Infinity).map((g) => g.detail);
+  store.close();
+  assert.deepEqual(
+    recorded.map((d) => [d?.label, d?.by, d?.confirmed, d?.freLimitMm]),
+    [
+      ['first', { role: 'surgeon', name: 'Dr Ada' }, false, 0.5],
+      ['noisy', { role: 'circulating-nurse', name: 'Flo' }, true, 0.5],
+      ['noisy', { role: 'circulating-nurse', name: 'Flo' }, true, 0.5],
+    ],
+  );
 });

@@ -8,7 +8,7 @@ import { useAnatomy } from './controller';
 import { hubClock } from '../hub-clock';
 import { ageText, freText, registrationSummary } from '../../../common/registration-text';
 
-const hubNow = () => (hubClock.synced ? hubClock.now() : Date.now());
+const hubNow = () => hubClock.wallNow();
 
 export function RegistrationBadge() {
   const reg = useAnatomy((s) => s.registration);

@@ -18,11 +18,8 @@ export function labelOf(m: { kind: string; text: string; data: Record<string, st
   return presets.find((p) => p.kind === m.kind)?.label ?? m.kind;
 }
 
-/** Hub time now (Unix ms): today is its day. */
-const hubToday = () => (hubClock.synced ? hubClock.now() : Date.now());
-
-/** When an entry is dated, with its date unless it is today (when.ts). */
-export const when = (tMs: number) => entryWhen(tMs, hubToday());
+/** When an entry is dated, with its date unless it is today, the day of the hub clock's now (when.ts). */
+export const when = (tMs: number) => entryWhen(tMs, hubClock.wallNow());
 
 const VERB = { create: 'entered', edit: 'edited', delete: 'deleted' } as const;
 
