@@ -108,6 +108,17 @@ test('the case log dates an entry from yesterday and shows each edit by whom and
   assert.ok(hist.includes(`v1 create ${dated(v1.tMs)}`) && hist.includes(`v2 edit ${dated(v2.tMs)}`), hist);
   assert.ok(hist.includes(`by Dr Ada Lovelace (surgeon) at ${hms(v2.recordedMs)}`), hist);
   await page.getByTestId('entry-dialog').getByRole('button', { name: 'Close' }).click();
+
+  // A dose above its usual limit is confirmed on the same side sheet (not window.confirm), then recorded as confirmed.
+  await page.getByTestId('mark-bolus').click();
+  await page.getByTestId('bolus-drug').fill('Cefazolin');
+  await page.getByTestId('bolus-dose').fill('6000');
+  await page.getByTestId('dialog-save').click();
+  await until(() => page.getByTestId('confirm-sheet').count(), 'dose confirmation sheet');
+  assert.equal(await page.getByTestId('confirm-message').innerText(), 'a dose of 6000 mg is above the usual 5000 mg: confirm to record it?');
+  await page.getByTestId('confirm-ok').click();
+  await until(async () => (await timeline()).markers.some((m) => m.kind === 'bolus'), 'bolus recorded');
+  assert.deepEqual((await timeline()).markers.find((m) => m.kind === 'bolus')!.data, { drug: 'Cefazolin', dose: 6000, unit: 'mg', confirmed: 1 });
 });
 
 test('the registration readout, the FRE limit, and replacing the images on a confirmation sheet', async () => {
