@@ -13,6 +13,7 @@
 import path from 'node:path';
 import type { Volume } from '../../common/volume';
 import type { AnatomyMessage, PacsSeriesView, RegistrationView, VolumeMeta, VolumeStatus } from '../../common/anatomy-contract';
+import { ANATOMY_CONFIRM } from '../../common/anatomy-contract';
 import { registerPoints, RegistrationError, type FiducialPair } from '../../common/registration';
 import { loadSeries, releaseVolume, sharedPool, type LoadedSeries } from '../dicom/index';
 import { findSeries, parseDicomwebUrl } from '../dicom/dicomweb';
@@ -291,6 +292,9 @@ export class AnatomyService {
     if (ask && body.confirmed !== true) return { status: 409, body: ask };
     const who = await changedBy(body, !!ask, registrationNote(view, replaced, this.maxFreMm, !!ask), this.opts.recordChange);
     if ('error' in who) return { status: 400, body: { error: who.error } };
+    // Other images or another registration while who was being recorded: never apply it to what it was not asked for.
+    if (this.state.meta?.key !== view.volumeKey || this.registration !== replaced)
+      return { status: 409, body: { error: 'the images or the registration changed meanwhile: register again', code: ANATOMY_CONFIRM.replaceRegistration } };
     const applied: RegistrationView = { ...view, by: who.by, ...(ask ? { confirmed: true } : {}) };
     this.setRegistration(applied, true);
     return { status: 200, body: applied };
