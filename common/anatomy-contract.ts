@@ -51,7 +51,30 @@ export interface RegistrationView {
   createdHubMs: number;
   /** e.g. "5 fiducials" or "demo: simulated pointer on the skin markers". */
   label: string;
+  /** Who registered (the case's team member when a case records); null or absent: not said (the API without role, the demo, an older hub). */
+  by?: { role: string; name: string } | null;
+  /** The hub's FRE limit when it was made (mm, --max-fre-mm). */
+  freLimitMm?: number;
+  /** It needed a confirmation (it replaced one in force, or its FRE was above the limit) and `by` confirmed it. */
+  confirmed?: boolean;
 }
+
+/**
+ * The codes of a 409 that asks for a confirmation (issue 12 §4): the same request again with
+ * `confirmed: true` and who (role, name) goes through and is recorded with who confirmed it.
+ */
+export const ANATOMY_CONFIRM = {
+  /** A registration is in force for these images: the new one would replace it. */
+  replaceRegistration: 'REG_REPLACE_CONFIRM',
+  /** The registration's FRE is above the hub's limit (--max-fre-mm, default 2 mm). */
+  highFre: 'REG_FRE_CONFIRM',
+  /** Images are shown: loading others would replace them. */
+  replaceImages: 'IMAGES_REPLACE_CONFIRM',
+} as const;
+
+export type AnatomyConfirmCode = (typeof ANATOMY_CONFIRM)[keyof typeof ANATOMY_CONFIRM];
+
+export const isAnatomyConfirmCode = (c: string | undefined): c is AnatomyConfirmCode => Object.values(ANATOMY_CONFIRM).includes(c as AnatomyConfirmCode);
 
 /** One series a DICOMweb (PACS) search found. */
 export interface PacsSeriesView {

@@ -89,15 +89,28 @@ export const annotationEditBody = z.object({
 
 export const annotationDeleteBody = z.object({ ...who, reason: optText(500, 'why it is deleted') });
 
+/** Confirming a change to what navigation relies on (issue 12 §4): after a 409 naming the ANATOMY_CONFIRM code, with who. */
+const anatomyConfirm = {
+  confirmed: z.optional(
+    z.boolean().check(z.describe('the person confirmed replacing what is in force or an FRE above the limit (after a 409 REG_…/IMAGES_…_CONFIRM)')),
+  ),
+  role: optText(40, 'who: a role on the case team while a case records (else any role); required with confirmed'),
+  name: optText(100, "who: a name (default: that team member's; required with confirmed when no case records)"),
+};
+
 export const anatomyOpenBody = z.object({
   source: z.string().check(z.trim(), z.minLength(1), z.maxLength(4096), z.describe('a DICOM folder, DICOMDIR or file on the hub, or a DICOMweb series URL')),
+  ...anatomyConfirm,
 });
+
+export const anatomyDemoBody = z.optional(z.object(anatomyConfirm));
 
 export const registrationBody = z.object({
   pairs: z
     .array(z.object({ image: vec3('point in the images (patient LPS, mm)'), tracker: vec3('the same point seen by the tracker (mm)') }))
     .check(z.maxLength(64), z.describe('fiducial pairs; a registration needs at least 3')),
   label: optText(200, 'e.g. "5 skin markers" (default: "N fiducials")'),
+  ...anatomyConfirm,
 });
 
 const alarmWho = z.object({ who: text(100, 'who acts (name or role), recorded with the change') });
@@ -164,6 +177,7 @@ const REC_ENTRY =
   'the recorder refused (code REC_NO_CASE: no active case; ' +
   'REC_BAD_ANNOTATION: unknown kind, who is not on the team, dated in the future, a note without text...)';
 const REC_RESTARTING = 'the recorder worker is restarting (code REC_WORKER_FAILED): try again';
+const WHO_CONFIRMS = 'confirmed without role (and, with no case recording, name), or who is not on the case team';
 
 export const API_ROUTES = {
   status: {
@@ -252,6 +266,14 @@ export const API_ROUTES = {
     response: json<AnnotationVersionView[]>(),
     errors: {},
   },
+  annotationVersions: {
+    method: 'GET',
+    path: '/api/annotations',
+    summary: "Every version of every entry of the active case, in chain order: the case log's edit history (who and when).",
+    status: 200,
+    response: json<AnnotationVersionView[]>(),
+    errors: { 404: 'no active case' },
+  },
   anatomy: {
     method: 'GET',
     path: '/api/anatomy',
@@ -277,8 +299,9 @@ export const API_ROUTES = {
     status: 202,
     response: json<{ status: 'loading'; source: string }>(),
     errors: {
-      400: 'source is missing, no such file or folder on the hub, or its file system does not answer',
+      400: `source is missing, no such file or folder on the hub, or its file system does not answer; ${WHO_CONFIRMS}`,
       403: 'not inside a configured DICOM folder or PACS (the message names the setting: --dicom-root, --pacs)',
+      409: 'images are shown: confirm to replace them (code IMAGES_REPLACE_CONFIRM)',
     },
   },
   hl7OutStatus: {
@@ -301,9 +324,10 @@ export const API_ROUTES = {
     method: 'POST',
     path: '/api/anatomy/demo',
     summary: 'Starts loading the built-in demo phantom.',
+    body: anatomyDemoBody,
     status: 202,
     response: json<{ status: 'loading' }>(),
-    errors: {},
+    errors: { 400: WHO_CONFIRMS, 409: 'images are shown: confirm to replace them (code IMAGES_REPLACE_CONFIRM)' },
   },
   pacsSearch: {
     method: 'GET',
@@ -336,11 +360,17 @@ export const API_ROUTES = {
   registrationSet: {
     method: 'POST',
     path: '/api/anatomy/registration',
-    summary: 'Registers the tracker to the current images from fiducial pairs (kept per series across restarts).',
+    summary:
+      'Registers the tracker to the current images from fiducial pairs (kept per series across restarts). Replacing the one in force, ' +
+      'or an FRE above the limit (--max-fre-mm), needs confirmed and who; recorded in the case with who.',
     body: registrationBody,
     status: 200,
     response: json<RegistrationView>(),
-    errors: { 400: 'pairs is missing or not [{image, tracker}] of 3 numbers each', 422: 'no images loaded, fewer than 3 pairs, or the points are degenerate' },
+    errors: {
+      400: `pairs is missing or not [{image, tracker}] of 3 numbers each; ${WHO_CONFIRMS}`,
+      409: 'confirm first: a registration is in force (code REG_REPLACE_CONFIRM), or the FRE is above the limit (code REG_FRE_CONFIRM; the message says both)',
+      422: 'no images loaded, fewer than 3 pairs, or the points are degenerate',
+    },
   },
   registrationClear: {
     method: 'DELETE',

@@ -11,7 +11,8 @@
  *    the slices and in 3D, moves as the tracker moves, and a stale tracker is flagged; the WebGL2
  *    shader backend renders as well (SwiftShader selects the CPU worker backend by default).
  * 3. Registration done in the display: markers picked on the slices, touched by the simulated
- *    pointer (captured while it rests on them), registered; the result matches the simulator.
+ *    pointer (captured while it rests on them), registered, replacing the one in force once
+ *    confirmed on the sheet with who; the result matches the simulator.
  * Screenshots go to test-results/.
  */
 import { test, after } from 'node:test';
@@ -424,6 +425,8 @@ test('registration in the display: fiducials picked on the slices and touched wi
   const { page, errors } = await openDisplay(hub);
   await until(() => js<boolean>(page, '!!window.__orhubAnatomy.state().shownId'), 'demo phantom shown', 60000, 100);
   await until(() => page.locator('[data-testid="slice-axial"][data-drawn]').count(), 'slices drawn');
+  // A registration is in force already (an earlier attempt): the one made here replaces it only once confirmed (issue 12 §4).
+  assert.equal((await api('/api/anatomy/registration', { pairs: demoFiducialPairs(0.3), label: 'earlier' })).status, 200);
   await page.click('[data-testid="anatomy-register"]');
   const toTracker = invertRigid(SIM_TRACKER_TO_PATIENT);
   /** Clicks the crosshair onto patient point p: coronal (x, z), then axial (x, y). */
@@ -460,14 +463,23 @@ test('registration in the display: fiducials picked on the slices and touched wi
     assert.equal(await page.locator('[data-testid="anatomy-notice"]').count(), 0, 'capture accepted');
   }
   await page.click('[data-testid="fiducial-register"]');
-  await until(() => page.locator('[data-testid="registration-result"]').count(), 'registration shown');
+  await until(() => page.getByTestId('confirm-sheet').count(), 'asked to confirm the replacement');
+  assert.match(await page.getByTestId('confirm-message').innerText(), /would replace the registration in force \(earlier, FRE \d+\.\d\d mm, registered/);
+  // No case records: who confirms says their role and name.
+  await page.getByTestId('confirm-role').selectOption('surgeon');
+  await page.getByTestId('confirm-name').fill('Dr Test');
+  await page.getByTestId('confirm-ok').click();
+  await until(async () => /^4 fiducials:/.test(await page.locator('[data-testid="registration-result"]').innerText()), 'registration shown');
   assert.match(await page.locator('[data-testid="registration-result"]').innerText(), /FRE \d+\.\d\d mm/);
   const reg = (await (await fetch(`${hub.origin}/api/anatomy/registration`, { headers: { Authorization: `Bearer ${hub.token}` } })).json()) as {
     trackerToImage: number[];
     freMm: number;
     pairs: unknown[];
+    by: unknown;
+    confirmed: boolean;
   };
   assert.equal(reg.pairs.length, 4);
+  assert.deepEqual([reg.by, reg.confirmed], [{ role: 'surgeon', name: 'Dr Test' }, true]);
   assert.ok(reg.freMm < 1.5, `FRE ${reg.freMm}`);
   // It maps a target in the spine as the simulator's ground truth does (picking error ~ half a screen pixel).
   const target = [0, 60, 0];

@@ -67,6 +67,14 @@ const START_OPTIONS = {
     max: 65535,
   },
   'igtl-out-host': { type: 'string', help: 'address --igtl-out listens on', metavar: 'ADDR', default: '127.0.0.1', check: checkHost },
+  'max-fre-mm': {
+    type: 'number',
+    help: 'a registration whose fiducial registration error is above this is refused unless confirmed (and recorded as confirmed)',
+    metavar: 'MM',
+    default: 2,
+    min: 0.1,
+    max: 50,
+  },
 } satisfies OptionSpecs;
 
 const SIM_OPTIONS = {
@@ -189,6 +197,7 @@ const startCommand = defineCommand({
       sources,
       hl7Out: f['hl7-out'] ? { ...parseHostPort(f['hl7-out']), intervalS: f['hl7-out-interval'] } : undefined,
       igtlOut: f['igtl-out'] !== undefined ? { port: f['igtl-out'], host: f['igtl-out-host'] } : undefined,
+      maxFreMm: f['max-fre-mm'],
     });
     if (tls) out(`display TLS certificate SHA-256: ${tls.fingerprint}`);
     out(`bus: ${running.busEndpoint}`);

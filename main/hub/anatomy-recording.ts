@@ -55,7 +55,16 @@ export class AnatomyRecording {
       // The recorder stores image -> tracker; the display works with tracker -> image.
       matrix: Array.from(invertRigid(g.trackerToImage)),
       freMm: g.freMm,
-      detail: { label: g.label, residualsMm: g.residualsMm, pairs: g.pairs, createdHubMs: g.createdHubMs },
+      detail: {
+        label: g.label,
+        residualsMm: g.residualsMm,
+        pairs: g.pairs,
+        createdHubMs: g.createdHubMs,
+        // Who registered, and whether it replaced one or went past the FRE limit and was confirmed (issue 12 §4).
+        by: g.by ?? null,
+        confirmed: g.confirmed ?? false,
+        freLimitMm: g.freLimitMm ?? null,
+      },
     });
   }
 }

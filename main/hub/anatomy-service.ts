@@ -10,10 +10,10 @@
  *
  * API: the anatomy* , pacsSearch and registration* routes of common/display-api.ts (docs/display-api.md).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Volume } from '../../common/volume';
 import type { AnatomyMessage, PacsSeriesView, RegistrationView, VolumeMeta, VolumeStatus } from '../../common/anatomy-contract';
+import { ANATOMY_CONFIRM } from '../../common/anatomy-contract';
 import { registerPoints, RegistrationError, type FiducialPair } from '../../common/registration';
 import { loadSeries, releaseVolume, sharedPool } from '../dicom/index';
 import { findSeries, parseDicomwebUrl } from '../dicom/dicomweb';
@@ -24,6 +24,8 @@ import type { AlarmBoard } from './alarm-board';
 import { DicomSources, PACS_UNUSABLE, SourceRefused, type PacsConfig } from './dicom-sources';
 import { DicomError } from '../dicom/errors';
 import { dicomMetaFields, loadFraction, noVolumeReason, pickSeries, volumeMeta, VolumeDownloads, type MetaFields } from './anatomy-meta';
+import { changedBy, DEFAULT_MAX_FRE_MM, imagesAsk, imagesNote, registrationAsk, registrationNote, type ChangeWho, type RecordChange } from './anatomy-confirm';
+import { RegistrationStore } from './registration-store';
 
 export interface AnatomyServiceOptions {
   dataDir: string;
@@ -35,6 +37,13 @@ export interface AnatomyServiceOptions {
   sources?: DicomSources;
   /** Where a failed image load is raised as a low technical alarm (source 'anatomy'), cleared by the next load that succeeds. */
   alarms?: Pick<AlarmBoard, 'raise' | 'clear'>;
+  /** Above this FRE (mm) a registration needs confirmation (default 2, `--max-fre-mm`; anatomy-confirm.ts). */
+  maxFreMm?: number;
+  /**
+   * Records a change made through the API in the active case's annotation ledger with who; answers
+   * who as recorded (the team member), null when no case records; throws when who is not on the team.
+   */
+  recordChange?: RecordChange;
 }
 
 const IMAGES_ALARM = { source: 'anatomy', kind: 'technical', code: 'IMAGES_NOT_LOADED' } as const;
@@ -51,12 +60,12 @@ export class AnatomyService {
   private usedPool = false;
   /** Voxel downloads in progress: a replaced volume's memory is handed back after them. */
   private readonly downloads = new VolumeDownloads();
-  private readonly file: string;
+  private readonly store: RegistrationStore;
 
   private readonly sources: DicomSources;
 
   constructor(private readonly opts: AnatomyServiceOptions) {
-    this.file = path.join(opts.dataDir, 'anatomy', 'registrations.json');
+    this.store = new RegistrationStore(path.join(opts.dataDir, 'anatomy', 'registrations.json'), opts.log);
     this.sources = opts.sources ?? DicomSources.configure({ roots: [], pacs: [] });
   }
 
@@ -101,7 +110,7 @@ export class AnatomyService {
     this.abort = null;
     this.opts.alarms?.clear(IMAGES_ALARM, hubNow());
     this.setState({ status: 'ready', progress: 1, phase: 'done', meta: full });
-    const stored = this.readStore()[full.key] ?? null;
+    const stored = this.store.get(full.key);
     if (stored) this.setRegistration(stored, false);
     else if (full.source === 'demo' && this.opts.simulated) {
       try {
@@ -169,10 +178,17 @@ export class AnatomyService {
 
   /** Computes and keeps a registration from fiducial pairs; throws RegistrationError when it cannot. */
   register(pairs: FiducialPair[], label?: string, persist = true): RegistrationView {
+    const view = this.compute(pairs, label);
+    this.setRegistration(view, persist);
+    return view;
+  }
+
+  /** The registration of the current images from fiducial pairs, not applied; throws RegistrationError when there is none. */
+  private compute(pairs: FiducialPair[], label?: string): RegistrationView {
     const meta = this.state.meta;
     if (!meta) throw new RegistrationError('no images loaded to register to');
     const r = registerPoints(pairs);
-    const view: RegistrationView = {
+    return {
       volumeKey: meta.key,
       trackerToImage: Array.from(r.matrix),
       freMm: r.freMm,
@@ -180,9 +196,45 @@ export class AnatomyService {
       pairs,
       createdHubMs: hubNow(),
       label: label ?? `${pairs.length} fiducials`,
+      freLimitMm: this.maxFreMm,
     };
-    this.setRegistration(view, persist);
-    return view;
+  }
+
+  get maxFreMm(): number {
+    return this.opts.maxFreMm ?? DEFAULT_MAX_FRE_MM;
+  }
+
+  /** Registers from the API: a replacement or an FRE above the limit only when confirmed, and recorded with who. */
+  private async registerRequest(body: ChangeWho & { pairs: FiducialPair[]; label?: string }): Promise<RouteReply<'registrationSet'>> {
+    let view: RegistrationView;
+    try {
+      view = this.compute(body.pairs, body.label);
+    } catch (e) {
+      if (e instanceof RegistrationError) return { status: 422, body: { error: e.message } };
+      throw e;
+    }
+    const replaced = this.registration;
+    const ask = registrationAsk(replaced, view.freMm, this.maxFreMm, hubNow());
+    if (ask && body.confirmed !== true) return { status: 409, body: ask };
+    const who = await changedBy(body, !!ask, registrationNote(view, replaced, this.maxFreMm, !!ask), this.opts.recordChange);
+    if ('error' in who) return { status: 400, body: { error: who.error } };
+    // Other images or another registration while who was being recorded: never apply it to what it was not asked for.
+    if (this.state.meta?.key !== view.volumeKey || this.registration !== replaced)
+      return { status: 409, body: { error: 'the images or the registration changed meanwhile: register again', code: ANATOMY_CONFIRM.replaceRegistration } };
+    const applied: RegistrationView = { ...view, by: who.by, ...(ask ? { confirmed: true } : {}) };
+    this.setRegistration(applied, true);
+    return { status: 200, body: applied };
+  }
+
+  /** Opens images from the API: replacing those shown only when confirmed, recorded with who. */
+  private async openRequest(source: string, w: ChangeWho, start: () => void): Promise<{ status: 400 | 409; body: { error: string; code?: string } } | null> {
+    const shown = this.current?.meta ?? null;
+    const ask = imagesAsk(shown, source);
+    if (ask && w.confirmed !== true) return { status: 409, body: ask };
+    const who = await changedBy(w, !!ask, imagesNote(source, shown, !!ask), this.opts.recordChange);
+    if ('error' in who) return { status: 400, body: { error: who.error } };
+    start();
+    return null;
   }
 
   clearRegistration(): void {
@@ -191,31 +243,8 @@ export class AnatomyService {
 
   private setRegistration(r: RegistrationView | null, persist: boolean): void {
     this.registration = r;
-    if (persist && this.state.meta) {
-      const all = this.readStore();
-      if (r) all[this.state.meta.key] = r;
-      else delete all[this.state.meta.key];
-      this.writeStore(all);
-    }
+    if (persist && this.state.meta) this.store.set(this.state.meta.key, r);
     this.opts.broadcast({ t: 'registration', registration: r });
-  }
-
-  private readStore(): Record<string, RegistrationView> {
-    try {
-      return JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, RegistrationView>;
-    } catch {
-      return {};
-    }
-  }
-
-  private writeStore(all: Record<string, RegistrationView>): void {
-    try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(this.file + '.tmp', JSON.stringify(all, null, 1));
-      fs.renameSync(this.file + '.tmp', this.file);
-    } catch (e) {
-      this.opts.log(`anatomy: could not save the registration: ${(e as Error).message}`);
-    }
   }
 
   /** Registers the anatomy API on the router (routes: common/display-api.ts). */
@@ -223,22 +252,27 @@ export class AnatomyService {
     router.register({
       anatomy: () => ({ status: 200, body: { volume: this.state, registration: this.registration } }),
       anatomyVoxels: ({ query }) => this.voxels(query.id ?? null),
-      anatomyOpen: async ({ body: { source } }) => {
+      anatomyOpen: async ({ body }) => {
+        const { source } = body;
         // Only configured folders and PACS (issue 12 §3): a display cannot make the hub read anything else.
+        let start: () => void;
         try {
-          if (/^https?:\/\//i.test(source)) void this.open(source, this.sources.checkPacs(source));
-          else void this.open(await this.sources.checkPath(source));
+          if (/^https?:\/\//i.test(source)) {
+            const pacs = this.sources.checkPacs(source);
+            start = () => void this.open(source, pacs);
+          } else {
+            const checked = await this.sources.checkPath(source);
+            start = () => void this.open(checked);
+          }
         } catch (e) {
           if (e instanceof SourceRefused) return { status: e.status, body: { error: e.message } };
           throw e;
         }
-        return { status: 202, body: { status: 'loading', source } };
+        return (await this.openRequest(source, body, start)) ?? { status: 202, body: { status: 'loading', source } };
       },
       anatomySources: () => ({ status: 200, body: this.sources.view() }),
-      anatomyDemo: () => {
-        void this.openDemo();
-        return { status: 202, body: { status: 'loading' } };
-      },
+      anatomyDemo: async ({ body }) =>
+        (await this.openRequest('built-in demo phantom', body ?? {}, () => void this.openDemo())) ?? { status: 202, body: { status: 'loading' } },
       pacsSearch: ({ query }) => {
         try {
           return this.pacs(query.url, this.sources.checkPacs(query.url));
@@ -252,14 +286,7 @@ export class AnatomyService {
         this.clearRegistration();
         return { status: 200, body: null };
       },
-      registrationSet: ({ body }) => {
-        try {
-          return { status: 200, body: this.register(body.pairs, body.label) };
-        } catch (e) {
-          if (e instanceof RegistrationError) return { status: 422, body: { error: e.message } };
-          throw e;
-        }
-      },
+      registrationSet: ({ body }) => this.registerRequest(body),
     });
   }
 

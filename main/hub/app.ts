@@ -70,6 +70,8 @@ export interface HubConfig {
   sources?: DicomSources;
   /** Outgoing HL7 feed: PCD-01 reports of the case's numerics every intervalS to this MLLP receiver (docs/gateways.md). */
   hl7Out?: { host: string; port: number; intervalS?: number; retryMs?: number; maxRetryMs?: number; ackTimeoutMs?: number };
+  /** Above this FRE (mm) a registration needs confirmation (default 2; main/hub/anatomy-confirm.ts). */
+  maxFreMm?: number;
   /** Alarm engine timing (tests shorten the audio pause and the escalation delay). */
   alarmTiming?: { pauseMs?: number; escalateMs?: number };
 }
@@ -239,6 +241,8 @@ export async function startHub(cfg: HubConfig): Promise<RunningHub> {
     },
     log,
     simulated: cfg.simulate,
+    maxFreMm: cfg.maxFreMm,
+    recordChange: async (who, text) => (cases ? cases.recordNote(who, text) : null),
     sources,
     alarms: hub.alarms,
   });

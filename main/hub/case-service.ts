@@ -6,6 +6,7 @@
 import type { CaseMessage, CaseStateMessage, CaseView, PresetView, CaseStartRequest, TimelineMessage } from '../../common/case-contract';
 import { Recorder, RecorderError } from '../recorder/recorder';
 import { type CaseInfo, caseHeadline } from '../recorder/store';
+import { resolveWho } from '../recorder/annotations';
 import type { Hub } from './hub';
 import type { ApiRouter } from './api-router';
 import type { ApiErrorBody } from '../../common/api-route';
@@ -121,6 +122,21 @@ export class CaseService {
     return view(c, this.patient)!;
   }
 
+  /**
+   * Records a note by who in the active case's annotation ledger (e.g. a registration replaced,
+   * anatomy-confirm.ts) and tells displays; answers who as recorded, null when no case records.
+   * Throws the recorder's refusal (who is not on the team).
+   */
+  async recordNote(who: { role: string; name?: string }, text: string): Promise<{ role: string; name: string } | null> {
+    const c = this.recorder.case;
+    if (!c || !this.recorder.recording) return null;
+    const w = resolveWho(who.role, who.name, c.team);
+    if (!w.ok) throw new RecorderError(w.error, 'REC_BAD_ANNOTATION');
+    await this.recorder.annotate({ kind: 'note', text, role: w.value.role, name: w.value.name });
+    void this.announce();
+    return w.value;
+  }
+
   /** Registers the case API on the router (routes: common/display-api.ts). */
   routes(r: ApiRouter): void {
     const fail = (e: unknown): { status: 409 | 503; body: ApiErrorBody } => {
@@ -161,6 +177,8 @@ export class CaseService {
       annotationEdit: ({ params, body: b }) => change(200, () => this.recorder.editAnnotation(params.entryId, b.patch, { role: b.role, name: b.name })),
       annotationDelete: ({ params, body: b }) => change(200, () => this.recorder.deleteAnnotation(params.entryId, { role: b.role, name: b.name }, b.reason)),
       annotationHistory: async ({ params }) => ({ status: 200, body: await this.recorder.annotationHistory(params.entryId) }),
+      annotationVersions: async () =>
+        this.recorder.case ? { status: 200, body: await this.recorder.annotationHistory() } : { status: 404, body: { error: 'no active case' } },
     });
   }
 

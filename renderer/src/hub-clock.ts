@@ -22,6 +22,11 @@ class HubClock {
   now(): number {
     return performance.now() + this.offset;
   }
+
+  /** Hub time (Unix ms) once synced; the display's own clock before the first time message. */
+  wallNow(): number {
+    return this.known ? this.now() : Date.now();
+  }
 }
 
 export const hubClock = new HubClock();

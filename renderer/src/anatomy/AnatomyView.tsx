@@ -8,6 +8,7 @@ import { anatomy, getAnatomy, useAnatomy } from './controller';
 import { AnatomyGrid, ViewSelects } from './AnatomyGrid';
 import { TRACKING_TEXT } from './navigation';
 import { measureFullFrame } from './volume/bench-frame';
+import { AnatomyConfirm } from './AnatomyConfirm';
 import './anatomy.css';
 
 anatomy.start();
@@ -251,6 +252,7 @@ export function AnatomyView() {
       <AnatomyGrid views={anatomy.views} maximised={maximised} empty={status === 'none' ? 'No images loaded — Open… a DICOM series' : null} />
       {panel === 'open' ? <OpenPanel onClose={() => setPanel(null)} /> : null}
       {panel === 'register' ? <RegistrationPanel onClose={() => setPanel(null)} /> : null}
+      <AnatomyConfirm />
     </div>
   );
 }

@@ -16,6 +16,7 @@ import { AnatomyViews } from './anatomy-views';
 import { initialWindow, readVolume } from './voxels';
 import { captureTip, instrumentInImage, trackingState, type InstrumentPose, type TrackingState, type InstrumentInImage } from './navigation';
 import { defaultPreset } from './transfer';
+import { withConfirmation, type PendingConfirm } from './confirm-change';
 
 export const INSTRUMENT_MDC = 'MDC_NAV_POSE_INSTRUMENT';
 
@@ -47,6 +48,8 @@ export interface AnatomyState {
   pacs: PacsSeriesView[] | null;
   /** The folders and PACS this hub may read for a display (GET /api/anatomy/sources). */
   sources: DicomSourcesView | null;
+  /** The hub asks to confirm a change (replacing images or the registration, FRE above its limit): AnatomyConfirm shows it. */
+  confirm: PendingConfirm | null;
 }
 
 const store = createStore<AnatomyState>({
@@ -68,8 +71,10 @@ const store = createStore<AnatomyState>({
   notice: null,
   pacs: null,
   sources: null,
+  confirm: null,
 });
 const set = store.set;
+const showConfirm = (confirm: PendingConfirm | null) => set({ confirm });
 
 export const getAnatomy = store.get;
 export const useAnatomy = store.use;
@@ -191,7 +196,7 @@ class AnatomyController {
   async openSource(source: string): Promise<void> {
     set({ notice: null });
     try {
-      await callApi('anatomyOpen', { body: { source } });
+      await withConfirmation((who) => callApi('anatomyOpen', { body: { source, ...who } }), showConfirm);
     } catch (e) {
       set({ notice: (e as Error).message });
     }
@@ -207,7 +212,8 @@ class AnatomyController {
   }
 
   async openDemo(): Promise<void> {
-    await callApi('anatomyDemo').catch((e: Error) => set({ notice: e.message }));
+    set({ notice: null });
+    await withConfirmation((who) => callApi('anatomyDemo', { body: who }), showConfirm).catch((e: Error) => set({ notice: e.message }));
   }
 
   async searchPacs(url: string): Promise<void> {
@@ -328,7 +334,7 @@ class AnatomyController {
       .fiducials.filter((f) => f.image && f.tracker)
       .map((f) => ({ image: f.image!, tracker: f.tracker! }));
     try {
-      const r = await callApi('registrationSet', { body: { pairs } });
+      const r = await withConfirmation((who) => callApi('registrationSet', { body: { pairs, ...who } }), showConfirm);
       set({ registration: r, notice: `Registered: FRE ${r.freMm.toFixed(2)} mm` });
       this.updateInstrument();
     } catch (e) {

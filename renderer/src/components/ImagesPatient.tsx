@@ -1,6 +1,7 @@
 import { useAnatomy } from '../anatomy/controller';
 import { useDisplay } from '../store';
 import { matchPatient, mismatchText } from '../../../common/patient-match';
+import { RegistrationBadge } from '../anatomy/RegistrationBadge';
 
 /** DICOM DA "YYYYMMDD" as YYYY-MM-DD (as given when it is not a DA). */
 function studyDay(da: string | undefined): string {
@@ -10,6 +11,7 @@ function studyDay(da: string | undefined): string {
 /**
  * Whose images these are, beside the anatomy (issue 13 §4): DICOM patient name, ID and study
  * date; in red when they differ from the case's patient (the hub raises and records the alarm).
+ * On the right, the registration in force (issue 12 §4, RegistrationBadge): always on this line.
  */
 export function ImagesPatient() {
   const meta = useAnatomy((s) => s.meta);
@@ -18,7 +20,8 @@ export function ImagesPatient() {
   if (!meta || meta.source !== 'dicom') {
     return (
       <div className="images-patient" data-testid="images-patient" data-match="unknown">
-        <span>{meta ? 'Images: demo phantom (not patient data)' : 'No images loaded'}</span>
+        <span className="images-text">{meta ? 'Images: demo phantom (not patient data)' : 'No images loaded'}</span>
+        <RegistrationBadge />
       </div>
     );
   }
@@ -31,8 +34,11 @@ export function ImagesPatient() {
   ].join(' · ');
   return (
     <div className={`images-patient ${verdict}`} data-testid="images-patient" data-match={verdict} role={verdict === 'different' ? 'alert' : undefined}>
-      <span>Images: {text}</span>
+      <span className="images-text" title={`Images: ${text}`}>
+        Images: {text}
+      </span>
       {verdict === 'different' && casePatient ? <b className="images-mismatch">{mismatchText(casePatient, images)}</b> : null}
+      <RegistrationBadge />
     </div>
   );
 }

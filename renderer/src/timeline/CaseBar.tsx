@@ -9,14 +9,18 @@ import { callApi } from '../api';
 import { hubClock } from '../hub-clock';
 import type { CaseView, TeamMemberView } from '../../../common/case-contract';
 
+/** Who annotates on this display in the case: the member chosen here last, else a nurse, else the first. */
+export function savedMe(team: readonly TeamMemberView[], caseId: string): TeamMemberView | null {
+  const saved = sessionStorage.getItem(`orhub-me-${caseId}`);
+  return team.find((t) => `${t.role}/${t.name}` === saved) ?? team.find((t) => /nurse/.test(t.role)) ?? team[0] ?? null;
+}
+
 /** Who is annotating on this display: one of the case's team, remembered per case. */
 export function useMe(team: readonly TeamMemberView[], caseId: string | undefined): [TeamMemberView | null, (m: TeamMemberView) => void] {
   const [me, setMe] = useState<TeamMemberView | null>(null);
   useEffect(() => {
     if (!caseId) return setMe(null);
-    const saved = sessionStorage.getItem(`orhub-me-${caseId}`);
-    const found = team.find((t) => `${t.role}/${t.name}` === saved) ?? team.find((t) => /nurse/.test(t.role)) ?? team[0] ?? null;
-    setMe(found);
+    setMe(savedMe(team, caseId));
   }, [caseId, team]);
   return [
     me,

@@ -10,21 +10,13 @@ const LABEL_LANE_PX = 17;
 const LABEL_CHAR_PX = 8;
 import { shortcutOf } from './shortcuts';
 import { useMe } from './CaseBar';
-import type { AnnotationRequest, AnnotationView, PresetView, TeamMemberView } from '../../../common/case-contract';
+import type { AnnotationRequest, AnnotationView } from '../../../common/case-contract';
+import { CaseLog, EntryDialog, labelOf, when } from './CaseLog';
+import { timeOfDay } from './when';
+import { useConfirmSheet } from '../components/ConfirmSheet';
 
 const WHEN_CHOICES = [0, 1, 2, 5, 10, 15];
 const PRIORITY_COLOR = ['#888', '#00c8ff', '#ffd400', '#ff2d2d'];
-
-function hhmm(t: number): string {
-  return new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-}
-
-export function labelOf(m: { kind: string; text: string; data: Record<string, string | number> }, presets: readonly PresetView[]): string {
-  if (m.kind === 'note') return m.text || 'Note';
-  if (m.kind === 'bolus') return `${m.data.drug ?? 'Bolus'} ${m.data.dose ?? ''} ${m.data.unit ?? ''}`.trim();
-  if (m.kind === 'blood-loss') return `Blood loss ${m.data.ml ?? ''} mL`;
-  return presets.find((p) => p.kind === m.kind)?.label ?? m.kind;
-}
 
 type Toast = { text: string; kind: 'pending' | 'ok' | 'error' } | null;
 
@@ -89,82 +81,6 @@ function FormDialog({
   );
 }
 
-function EntryDialog({ entry, me, onClose }: { entry: AnnotationView; me: TeamMemberView | null; onClose: () => void }) {
-  const presets = useDisplay((s) => s.presets);
-  const [history, setHistory] = useState<AnnotationView[]>([]);
-  const [text, setText] = useState(entry.text);
-  const [shiftMin, setShiftMin] = useState('0');
-  const [error, setError] = useState('');
-  useEffect(() => {
-    callApi('annotationHistory', { params: { entryId: entry.entryId } }).then(setHistory, (e: Error) => setError(e.message));
-  }, [entry]);
-  const act = async (call: () => Promise<unknown>) => {
-    try {
-      await call();
-      onClose();
-    } catch (e) {
-      setError((e as Error).message);
-    }
-  };
-  const who = me ?? { role: 'unknown', name: '' };
-  const params = { entryId: entry.entryId };
-  return (
-    <div className="dialog-backdrop">
-      <div className="dialog" data-testid="entry-dialog">
-        <h2>{labelOf(entry, presets)}</h2>
-        <div className="entry-meta">
-          {hhmm(entry.tMs)} · {entry.name} ({entry.role}) · version {entry.version}
-        </div>
-        {entry.action !== 'delete' ? (
-          <>
-            <label>
-              Text <input value={text} onChange={(e) => setText(e.target.value)} data-testid="entry-text" />
-            </label>
-            <label>
-              Move time by (min, − earlier) <input value={shiftMin} onChange={(e) => setShiftMin(e.target.value)} inputMode="numeric" />
-            </label>
-          </>
-        ) : (
-          <div className="entry-deleted">Deleted</div>
-        )}
-        <h3>History</h3>
-        <ol className="history" data-testid="entry-history">
-          {history.map((h) => (
-            <li key={h.seq}>
-              v{h.version} {h.action} {hhmm(h.tMs)} “{h.text}” by {h.name} ({h.role}) at {hhmm(h.recordedMs)}
-            </li>
-          ))}
-        </ol>
-        {error ? <div className="dialog-error">{error}</div> : null}
-        <div className="dialog-buttons">
-          <button onClick={onClose}>Close</button>
-          {entry.action !== 'delete' ? (
-            <>
-              <button
-                className="danger"
-                data-testid="entry-delete"
-                onClick={() => void act(() => callApi('annotationDelete', { params, body: { role: who.role, name: who.name, reason: 'deleted on display' } }))}
-              >
-                Delete
-              </button>
-              <button
-                className="primary"
-                data-testid="entry-save"
-                onClick={() => {
-                  const patch = { text, tMs: entry.tMs + (Number(shiftMin) || 0) * 60000 };
-                  void act(() => callApi('annotationEdit', { params, body: { role: who.role, name: who.name, patch } }));
-                }}
-              >
-                Save edit
-              </button>
-            </>
-          ) : null}
-        </div>
-      </div>
-    </div>
-  );
-}
-
 /** Marker labels under the strip, stacked in lanes so that none overlaps another (label-lanes.ts). */
 function StripLabels({ markers, onOpen }: { markers: { m: AnnotationView; text: string; x: number }[]; onOpen: (m: AnnotationView) => void }) {
   const stripPx = Math.max(1, window.innerWidth - 16);
@@ -204,6 +120,7 @@ export function TimelinePanel() {
   const [form, setForm] = useState<'note' | 'bolus' | 'blood-loss' | null>(null);
   const [open, setOpen] = useState<AnnotationView | null>(null);
   const [listOpen, setListOpen] = useState(false);
+  const confirm = useConfirmSheet();
 
   const annotate = async (kind: string, extra: Partial<AnnotationRequest> = {}) => {
     if (!me) return setToast({ text: 'Choose who you are first', kind: 'error' });
@@ -219,10 +136,10 @@ export function TimelinePanel() {
         ack = await callApi('annotate', { body });
       } catch (e) {
         // A number above its usual limit: the hub records it only once the person has confirmed it (issue 12 §4).
-        if ((e as { code?: string }).code !== 'REC_CONFIRM' || !window.confirm(`${(e as Error).message}?`)) throw e;
+        if ((e as { code?: string }).code !== 'REC_CONFIRM' || !(await confirm.ask(`${label}: confirm`, `${(e as Error).message}?`))) throw e;
         ack = await callApi('annotate', { body: { ...body, confirmed: true } });
       }
-      setToast({ text: `${label} recorded at ${hhmm(ack.tMs)}`, kind: 'ok' });
+      setToast({ text: `${label} recorded at ${timeOfDay(ack.tMs)}`, kind: 'ok' });
       setAgoMin(0);
     } catch (e) {
       setToast({ text: `${label} NOT recorded: ${(e as Error).message}`, kind: 'error' });
@@ -344,7 +261,7 @@ export function TimelinePanel() {
           <g key={m.entryId} className="marker" onClick={() => setOpen(m)} data-testid="timeline-marker" data-kind={m.kind}>
             <line x1={x(m.tMs)} x2={x(m.tMs)} y1="0" y2="36" stroke="#4da3ff" strokeWidth="2" />
             <rect x={x(m.tMs) - 6} y="0" width="12" height="36" fill="transparent" />
-            <title>{`${hhmm(m.tMs)} ${labelOf(m, presets)} — ${m.name}`}</title>
+            <title>{`${when(m.tMs)} ${labelOf(m, presets)} — ${m.name}`}</title>
           </g>
         ))}
       </svg>
@@ -361,38 +278,16 @@ export function TimelinePanel() {
       ) : null}
       {open ? <EntryDialog entry={open} me={me} onClose={() => setOpen(null)} /> : null}
       {listOpen ? (
-        <div className="dialog-backdrop" onClick={() => setListOpen(false)}>
-          <div className="dialog" data-testid="entries" onClick={(e) => e.stopPropagation()}>
-            <h2>Case log</h2>
-            <div className="entries">
-              {[...markers]
-                .sort((a, b) => a.tMs - b.tMs)
-                .map((m) => (
-                  <button
-                    key={m.entryId}
-                    className="entry"
-                    data-testid="entry"
-                    data-kind={m.kind}
-                    onClick={() => {
-                      setListOpen(false);
-                      setOpen(m);
-                    }}
-                  >
-                    <span>{hhmm(m.tMs)}</span>
-                    <span>{labelOf(m, presets)}</span>
-                    <span className="entry-who">
-                      {m.name}
-                      {m.version > 1 ? ` · edited (v${m.version})` : ''}
-                    </span>
-                  </button>
-                ))}
-            </div>
-            <div className="dialog-buttons">
-              <button onClick={() => setListOpen(false)}>Close</button>
-            </div>
-          </div>
-        </div>
+        <CaseLog
+          markers={markers}
+          onClose={() => setListOpen(false)}
+          onOpen={(m) => {
+            setListOpen(false);
+            setOpen(m);
+          }}
+        />
       ) : null}
+      {confirm.sheet}
     </div>
   );
 }
