@@ -115,10 +115,10 @@ export function startHubProcess(root: string, tag: string): Promise<HubProcess> 
   });
 }
 
-export function quantiles(xs: number[]): { n: number; p50: number; p99: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
+export function quantiles(xs: ArrayLike<number>): { n: number; p50: number; p99: number; p999: number; max: number } {
+  const s = Float64Array.from(xs).sort();
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] };
+  return { n: s.length, p50: q(0.5), p99: q(0.99), p999: q(0.999), max: s[s.length - 1] };
 }
 
 /** Linux USER_HZ: cpuTicks are in 1/CLK_TCK s. */
@@ -128,6 +128,54 @@ export function cpuTicks(pid: number): number {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return Number(rest[11]) + Number(rest[12]);
+}
+
+/** A process and all its descendants (children of every thread, recursively), from /proc. */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let k = 0; k < out.length; k++) {
+    let tasks: string[] = [];
+    try {
+      tasks = fs.readdirSync(`/proc/${out[k]}/task`);
+    } catch {
+      continue; // gone
+    }
+    for (const t of tasks) {
+      try {
+        for (const c of fs.readFileSync(`/proc/${out[k]}/task/${t}/children`, 'utf8').split(' ')) if (c.trim()) out.push(Number(c));
+      } catch {
+        // thread gone
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU time and run-queue wait (runnable, waiting for a CPU: the machine's contention) of processes,
+ * all their threads summed, ms, from /proc/PID/task/TID/schedstat (ns). Threads that ended are not counted.
+ */
+export function schedMs(pids: number[]): { cpuMs: number; waitMs: number } {
+  let cpu = 0;
+  let wait = 0;
+  for (const pid of pids) {
+    let tasks: string[] = [];
+    try {
+      tasks = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const t of tasks) {
+      try {
+        const [c, w] = fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ').map(Number);
+        cpu += c;
+        wait += w;
+      } catch {
+        // thread gone
+      }
+    }
+  }
+  return { cpuMs: cpu / 1e6, waitMs: wait / 1e6 };
 }
 
 export function memKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {

@@ -35,6 +35,8 @@ export class DisplayClient {
   /** Poses per display stream, in arrival order, with their arrival time (tRecvMs, as for blocks). */
   readonly poses = new Map<number, (PoseView & { tRecvMs: number })[]>();
   onPose: ((p: PoseView & { tRecvMs: number }) => void) | null = null;
+  /** False: poses go to onPose only, not kept in `poses` (benchmarks: no heap growing with every pose). */
+  retainPoses = true;
   private ws!: WebSocket;
   closed = false;
 
@@ -69,6 +71,10 @@ export class DisplayClient {
           } else if (d.kind === BinaryKind.Pose) {
             for (const p of d.poses) {
               const rp = { ...p, tRecvMs };
+              if (!this.retainPoses) {
+                this.onPose?.(rp);
+                continue;
+              }
               let list = this.poses.get(p.streamId);
               if (!list) this.poses.set(p.streamId, (list = []));
               list.push(rp);

@@ -152,9 +152,10 @@ export class IgtlBusDevice {
     this.tokens = Math.min(rate, this.tokens + ((now - this.tokenMs) * rate) / 1000);
     this.tokenMs = now;
     if (this.tokens < 1) {
-      // Over the frame budget: wait for the next token and send everything then, in one frame.
+      // Over the frame budget: wait until the next token is due (1 ms at 1,000 frames/s; a
+      // fixed longer wait would only add latency) and send everything then, in one frame.
       this.flushArmed = true;
-      setTimeout(() => this.flush(), 2);
+      setTimeout(() => this.flush(), Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / rate)));
       return;
     }
     this.tokens--;
