@@ -13,7 +13,7 @@
  */
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
 import { DeviceClient, type CurveClientKeys } from '../../native-bridge/node/device-client';
-import { AlarmState, type NumericEntry, type PoseEntry } from '../../native-bridge/common/wire';
+import { AlarmState, MAX_ENTRIES, type NumericEntry, type PoseEntry } from '../../native-bridge/common/wire';
 import { type RecordingStore } from '../recorder/store';
 import { decodeWave } from '../recorder/wavecodec';
 import { timeline } from '../recorder/worker-core';
@@ -64,7 +64,6 @@ const TICK_MS = 20;
 /** Recorded time read ahead of the replay clock per load, ms (times speed). */
 const WINDOW_MS = 5000;
 const MAX_FRAME_SAMPLES = 4096;
-const MAX_ENTRIES = 1024;
 
 interface WaveRun {
   t0: number;

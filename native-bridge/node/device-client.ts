@@ -14,6 +14,7 @@ import type { DeviceDescriptor } from '../common/descriptor';
 import {
   FrameType,
   HubErrorCode,
+  MAX_ENTRIES,
   MAX_FRAME_BYTES,
   decodeFrame,
   encodeAlarm,
@@ -343,8 +344,9 @@ export class DeviceClient extends EventEmitter {
     this.data(encodeWave(this.header(FrameType.Wave, channel), t0Ms, samples));
   }
 
+  /** Sends numerics as NUMERIC frames of at most MAX_ENTRIES each (the hub drops a larger frame whole, WIRE_TOO_MANY). */
   sendNumerics(entries: NumericEntry[]): void {
-    if (entries.length > 0) this.data(encodeNumeric(this.header(FrameType.Numeric), entries));
+    for (let i = 0; i < entries.length; i += MAX_ENTRIES) this.data(encodeNumeric(this.header(FrameType.Numeric), entries.slice(i, i + MAX_ENTRIES)));
   }
 
   sendSetting(s: { tMs: number; channel: number; value: number; text?: string }): void {
@@ -355,8 +357,9 @@ export class DeviceClient extends EventEmitter {
     this.data(encodeAlarm(this.header(FrameType.Alarm), a));
   }
 
+  /** Sends poses as POSE frames of at most MAX_ENTRIES each. */
   sendPoses(entries: PoseEntry[]): void {
-    if (entries.length > 0) this.data(encodePose(this.header(FrameType.Pose), entries));
+    for (let i = 0; i < entries.length; i += MAX_ENTRIES) this.data(encodePose(this.header(FrameType.Pose), entries.slice(i, i + MAX_ENTRIES)));
   }
 
   sendEvent(ev: { tMs: number; channel?: number; code: string; text: string }): void {

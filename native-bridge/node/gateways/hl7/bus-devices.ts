@@ -149,12 +149,12 @@ class BusDevice {
     this.outTimer ??= setTimeout(() => this.flushOut(), COALESCE_MS);
   }
 
-  /** Sends what is collected as few NUMERIC frames (each well under the wire's limit: an entry is 24 bytes). */
+  /** Sends what is collected as few NUMERIC frames (the client splits them at the wire's entry limit). */
   private flushOut(): void {
     this.outTimer = undefined;
     const all = this.out;
     this.out = [];
-    for (let i = 0; i < all.length; i += 2000) this.client.sendNumerics(all.slice(i, i + 2000));
+    this.client.sendNumerics(all);
   }
 
   async stop(reason: string): Promise<void> {

@@ -16,6 +16,7 @@ import type { DeviceDescriptor } from '../../../common/descriptor';
 import { Hl7Gateway } from './gateway';
 import { busDeviceId } from './bus-devices';
 import { MllpPeer, ackCode, frame, report } from './testing/mllp-peer';
+import { formatHl7Time } from '../../../common/hl7-time';
 
 const SAMPLE = path.resolve(__dirname, '../../../../../shared/data/protocols/hl7-pcd01/philips_intellivue_mx500_pcd01_example.hl7');
 const MLLP_SEND = '/usr/bin/mllp_send';
@@ -168,6 +169,36 @@ test('a metric that appears later becomes a new channel; the device is re-introd
         [1, 'Temp', 'Cel'],
       ],
     );
+    peer.close();
+  } finally {
+    await r.close();
+  }
+});
+
+test('a burst of observations larger than one bus frame holds all reaches the hub: none dropped as WIRE_TOO_MANY', { timeout: 30000 }, async () => {
+  const r = await rig();
+  try {
+    const peer = await MllpPeer.connect(r.port);
+    // 3000 heart rates, 1 ms apart, in reports sent back to back: the gateway collects them for one flush, more than the
+    // wire's 1024 entries per NUMERIC frame (a frame over it is dropped whole by the hub).
+    const t0 = Date.now() - 5000;
+    for (let m = 0; m < 3; m++) {
+      const obx = Array.from(
+        { length: 1000 },
+        (_, k) =>
+          `OBX|${k + 2}|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|${(m * 1000 + k) % 200}|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R|||${formatHl7Time(t0 + m * 1000 + k)}`,
+      );
+      assert.equal(ackCode(await peer.exchange(report({ id: `burst${m}`, msh7: formatHl7Time(Date.now()), obx }))), 'AA');
+    }
+    await r.until('3000 numerics on the hub', () => r.numerics.length >= 3000);
+    await sleep(200);
+    assert.equal(r.numerics.length, 3000);
+    assert.deepEqual(
+      r.numerics.map((n) => n.value),
+      Array.from({ length: 3000 }, (_, i) => i % 200),
+    );
+    const drops = r.hub.deviceStatuses().flatMap((d) => Object.keys(d.drops));
+    assert.deepEqual(drops, [], 'no frame dropped by the hub');
     peer.close();
   } finally {
     await r.close();
