@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { decodeWave } from '../main/recorder/wavecodec';
+import { peakRssKb } from '../main/interop/testing/peak-rss';
 
 const file = process.argv[2];
 if (!file) throw new Error('review-decode: give the case file');
@@ -20,4 +21,4 @@ for (const r of db.prepare('SELECT data FROM wave_blocks ORDER BY channel_id, t0
 }
 db.close();
 if (samples === 0 || Number.isNaN(sum)) throw new Error('review-decode: the case has no waveform samples');
-process.stdout.write(JSON.stringify({ ms: performance.now() - t0, maxRssKb: process.resourceUsage().maxRSS, samples }) + '\n');
+process.stdout.write(JSON.stringify({ ms: performance.now() - t0, maxRssKb: peakRssKb(), samples }) + '\n');

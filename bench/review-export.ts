@@ -42,7 +42,9 @@ const lines = [];
 const t0 = performance.now();
 cli.main(['export', file, '--format', 'edf', '--out', out], { out: (l) => lines.push(l), err: (l) => lines.push(l) }).then((code) => {
   if (code !== 0) throw new Error('or-hub export exited ' + code + ': ' + lines.join(' | '));
-  process.stdout.write(JSON.stringify({ ms: performance.now() - t0, maxRssKb: process.resourceUsage().maxRSS }) + '\\n');
+  // VmHWM, this process's own peak (getrusage's maxRSS keeps the forking parent's across exec).
+  const hwm = /VmHWM:\\s+(\\d+)/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'));
+  process.stdout.write(JSON.stringify({ ms: performance.now() - t0, maxRssKb: Number(hwm[1]) }) + '\\n');
 });`;
 
 function runChild(args: string[]): ChildResult {

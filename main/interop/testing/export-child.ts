@@ -3,6 +3,7 @@
  * Usage: node --import tsx export-child.ts RECORDING FORMAT OUT
  */
 import { runExport } from '../cli';
+import { peakRssKb } from './peak-rss';
 
 async function main(): Promise<void> {
   const [recording, format, out] = process.argv.slice(2);
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   await runExport({ recording, format, out }, () => {});
   clearInterval(timer);
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-  process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, peakHeap, ms: Date.now() - t }) + '\n');
+  process.stdout.write(JSON.stringify({ maxRssKb: peakRssKb(), peakHeap, ms: Date.now() - t }) + '\n');
 }
 
 void main();
