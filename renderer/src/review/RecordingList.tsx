@@ -1,3 +1,4 @@
+import { dateTime } from '../timeline/when';
 import { useEffect, useState } from 'react';
 import { callApi } from '../api';
 import { useReview, reviewStore } from './review-store';
@@ -25,7 +26,7 @@ async function search(q: Query): Promise<void> {
   }
 }
 
-const when = (ms: number | null) => (ms ? new Date(ms).toLocaleString() : '—');
+const when = (ms: number | null) => (ms ? dateTime(ms) : '—');
 const dur = (a: number | null, b: number) => (a ? `${Math.round((b - a) / 60000)} min` : '—');
 
 /** Every recording, finished or running, with search by date, room, procedure, team member and marker kind. */

@@ -1,3 +1,4 @@
+import { dateTime } from '../timeline/when';
 import { useEffect, useState } from 'react';
 import { callApi } from '../api';
 import { useReview, reviewStore } from './review-store';
@@ -89,7 +90,7 @@ function Comments() {
       <ul>
         {(comments?.comments ?? []).slice(-3).map((c) => (
           <li key={c.seq}>
-            <a onClick={() => void player.seek(c.tMs)}>{clock(c.tMs)}</a> {c.name} ({c.role}), {new Date(c.recordedMs).toLocaleString()}: {c.text}
+            <a onClick={() => void player.seek(c.tMs)}>{clock(c.tMs)}</a> {c.name} ({c.role}), {dateTime(c.recordedMs)}: {c.text}
           </li>
         ))}
       </ul>

@@ -20,3 +20,9 @@ export function entryWhen(tMs: number, nowMs: number): string {
   if (sameYear && d.getMonth() === now.getMonth() && d.getDate() === now.getDate()) return timeOfDay(tMs);
   return `${d.getDate()} ${MONTHS[d.getMonth()]}${sameYear ? '' : ` ${d.getFullYear()}`} ${timeOfDay(tMs)}`;
 }
+
+/** Always with the date and year, 24 h: "4 Dec 2026 21:28:04" (recording lists, reviewers' comments). */
+export function dateTime(tMs: number): string {
+  const d = new Date(tMs);
+  return `${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ${timeOfDay(tMs)}`;
+}
