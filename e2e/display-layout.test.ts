@@ -298,8 +298,9 @@ test(
         await checkScreen(page, w, h, [...CHECKED, ...CASE_CHECKED]);
         assert.equal(await page.locator('[data-testid="panels-overflow"]').count(), 0, `${w}: every panel fits without scrolling`);
         assert.equal(await page.locator('.annotate-row').evaluate((e) => e.getBoundingClientRect().height < 60), true, `${w}: annotation buttons on one line`);
-        // Each alarm shown has its text whole (only its context note may shorten); alarms that do not fit whole are counted, never dropped.
-        const cut = await page.locator('.alarm-bar [data-alarm-id]').evaluateAll((els) =>
+        // The lead alarm has its text whole (only its context note may shorten); alarms that do not fit are counted, never dropped.
+        assert.equal(await page.locator('.alarm-bar .alarm-lead').count(), 1, `${w}: a lead alarm`);
+        const cut = await page.locator('.alarm-bar .alarm-lead').evaluateAll((els) =>
           els
             .filter((e) => {
               const t = e.querySelector('.alarm-text')!.getBoundingClientRect();

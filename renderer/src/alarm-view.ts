@@ -3,9 +3,19 @@ import type { AlarmItem } from '../../common/display-contract';
 
 const RANK: Record<AlarmItem['priority'], number> = { high: 3, medium: 2, low: 1, info: 0 };
 
-/** Active alarms, not switched off, by priority then onset (IEC 60601-1-8 ordering). */
-export function bannerOrder(alarms: readonly AlarmItem[]): AlarmItem[] {
-  return alarms.filter((a) => a.active && !a.engine?.off).sort((a, b) => RANK[b.priority] - RANK[a.priority] || a.sinceHubMs - b.sinceHubMs);
+/**
+ * A patient alarm of a device that is offline: its condition can no longer be judged, so the display shows it as
+ * last known (greyed) behind every current alarm, the device's own offline alarm among them (issue 13 §2).
+ */
+export function lastKnown(a: AlarmItem, offline: ReadonlySet<string>): boolean {
+  return a.source === 'physiological' && offline.has(a.deviceId);
+}
+
+/** Active alarms, not switched off: current ones first, then by priority and onset (IEC 60601-1-8 ordering). */
+export function bannerOrder(alarms: readonly AlarmItem[], offline: ReadonlySet<string> = new Set()): AlarmItem[] {
+  return alarms
+    .filter((a) => a.active && !a.engine?.off)
+    .sort((a, b) => Number(lastKnown(a, offline)) - Number(lastKnown(b, offline)) || RANK[b.priority] - RANK[a.priority] || a.sinceHubMs - b.sinceHubMs);
 }
 
 /** The highest-priority active alarm (not off) concerning any of these channels (a tile's highlight). */

@@ -4,7 +4,7 @@ import { ALARM_HEARTBEAT_TIMEOUT_MS } from '../../../common/display-contract';
 import { useDisplay } from '../store';
 import { hubClock } from '../hub-clock';
 import { alarmAudio, audiblePriority } from '../alarm-audio';
-import { bannerOrder, remaining } from '../alarm-view';
+import { bannerOrder, lastKnown, remaining } from '../alarm-view';
 import { AlarmPanel } from './AlarmPanel';
 
 /** The most alarms the banner shows; fewer where they do not fit whole. */
@@ -35,7 +35,9 @@ export function AlarmBar() {
   const beat = useDisplay((s) => s.alarmHeartbeatHubMs);
   const now = useTicker();
   const [panel, setPanel] = useState(false);
-  const sorted = bannerOrder(alarms);
+  const devices = useDisplay((s) => s.devices);
+  const offline = new Set([...devices.values()].filter((d) => d.state === 'offline').map((d) => d.deviceId));
+  const sorted = bannerOrder(alarms, offline);
   const failed = connected && beat > 0 && now - beat > ALARM_HEARTBEAT_TIMEOUT_MS;
   const audible = failed ? 'high' : audiblePriority(sorted, now);
   useEffect(() => alarmAudio.set(audible), [audible]);
@@ -48,8 +50,9 @@ export function AlarmBar() {
     bar,
     MAX_SHOWN,
     `${sorted.map((a) => a.alarmId).join(',')}|${connected}|${hubLive}|${failed}|${silent}|${pausedMs > 0}`,
-    // An alarm whose own text does not fit whole counts as overflow (its context note may shorten).
-    '.alarm',
+    // The lead alarm (the highest priority, oldest) is shown whole: when its own text does not fit, that is overflow
+    // (its context note may shorten). The others may shorten to a stub; the panel has them whole.
+    '.alarm-lead',
   );
   const shown = MAX_SHOWN - step;
   return (
@@ -81,12 +84,12 @@ export function AlarmBar() {
           LAST KNOWN
         </span>
       ) : null}
-      {sorted.slice(0, shown).map((a) => (
+      {sorted.slice(0, shown).map((a, i) => (
         <div
           key={a.alarmId}
-          className={`alarm ${hubLive ? `alarm-${a.priority}` : 'alarm-stale'}${a.engine?.escalatedHubMs ? ' escalated' : ''}`}
+          className={`alarm ${hubLive && !lastKnown(a, offline) ? `alarm-${a.priority}` : 'alarm-stale'}${a.engine?.escalatedHubMs ? ' escalated' : ''}${i === 0 ? ' alarm-lead' : ''}`}
           data-priority={a.priority}
-          data-stale={!hubLive}
+          data-stale={!hubLive || lastKnown(a, offline)}
           data-alarm-id={a.alarmId}
           title={`${a.text} (${a.engine?.sources.join(', ') ?? a.deviceId})`}
           onClick={() => {
@@ -100,8 +103,9 @@ export function AlarmBar() {
             {a.engine?.acknowledged ? ' ✓' : ''}
             {a.engine?.escalatedHubMs ? ' ESCALATED' : ''}
           </span>
-          {a.engine?.notes.length || a.engine?.latched ? (
+          {a.engine?.notes.length || a.engine?.latched || lastKnown(a, offline) ? (
             <span className="alarm-note">
+              {lastKnown(a, offline) ? ' (last known: device offline)' : ''}
               {a.engine?.latched ? ' (ended, latched)' : ''}
               {a.engine?.notes.length ? ` — ${a.engine.notes.join('; ')}` : ''}
             </span>
