@@ -43,10 +43,10 @@ const START_OPTIONS = {
   dicom: { type: 'string', help: 'open the display with this DICOM series loaded (folder, DICOMDIR or DICOMweb URL)', metavar: 'PATH|URL' },
   'dicom-root': {
     type: 'strings',
-    help: 'a DICOM folder displays may open (it and folders inside it); repeatable. --dicom PATH is always allowed',
+    help: 'a DICOM folder displays may open (it and folders inside it); --dicom PATH is always allowed',
     metavar: 'DIR',
   },
-  pacs: { type: 'strings', help: 'a DICOMweb service displays may search and load from (URLs below it too); repeatable', metavar: 'URL' },
+  pacs: { type: 'strings', help: 'a DICOMweb service displays may search and load from (URLs below it too)', metavar: 'URL' },
   'pacs-credentials': { type: 'string', help: 'credentials for --pacs: lines "URL USER:PASSWORD" (or "* USER:PASSWORD"), file mode 0600', metavar: 'FILE' },
   'tls-cert': { type: 'string', help: 'serve the display over HTTPS with this PEM certificate (required with --host off loopback)', metavar: 'FILE' },
   'tls-key': { type: 'string', help: 'the PEM private key of --tls-cert', metavar: 'FILE' },
