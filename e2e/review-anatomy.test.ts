@@ -6,7 +6,10 @@
  *    into a review slot on the hub while the live display's volume stays as it was, with the
  *    instrument marker on the slices where the recorded pose and registration put the tip;
  * 2. after the folder is renamed, says the series is gone; a folder without that series UID gets a
- *    clear answer naming the UIDs it does hold; the renamed folder brings the 3D view back.
+ *    clear answer naming the UIDs it does hold; the renamed folder brings the 3D view back;
+ * 3. with the folder gone too, finds the series by its UID on the PACS the hub was started with
+ *    (a real Orthanc holding the phantom, --pacs its DICOMweb root) and draws it again from there;
+ *    a PACS the hub was not given is refused with the one error naming --pacs.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +25,8 @@ import { SIM_FIDUCIALS_PATIENT, SIM_TRACKER_TO_PATIENT } from '../common/phantom
 import type { AnatomyStateView } from '../common/anatomy-contract';
 import { overridesScript } from '../renderer/src/anatomy/volume/bench-hooks';
 import { recordedTipAt } from './recorded';
+import { freePort, missingOrthanc, startOrthanc, type Orthanc } from '../main/dicom/testing/orthanc';
+import type { ReviewSeriesStateView } from '../common/review-contract';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dicomParser = require('dicom-parser') as typeof import('dicom-parser');
@@ -29,18 +34,22 @@ const dicomParser = require('dicom-parser') as typeof import('dicom-parser');
 const HEAD_CT = sharedData('dicom/ct-head-phantom/S2020_STD_BRAIN_1MM');
 const OTHER = sharedData('dicom/pydicom-test-files/CT_small.dcm');
 const skip = missingShared(HEAD_CT) || missingShared(OTHER);
+const noPacs = skip || missingOrthanc();
 
 let browser: Browser | undefined;
 const procs: Proc[] = [];
 let root = '';
+let orthanc: Orthanc | undefined;
 after(async () => {
   await browser?.close();
   for (const p of procs.reverse()) await p.kill('SIGKILL');
+  await orthanc?.stop();
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
 const js = <T>(page: Page, code: string): Promise<T> => page.evaluate(code) as Promise<T>;
 const seriesUidOf = (file: string) => dicomParser.parseDicom(fs.readFileSync(file)).string('x0020000e')!;
+const studyUidOf = (file: string) => dicomParser.parseDicom(fs.readFileSync(file)).string('x0020000d')!;
 
 /** The case, its instant T and the live volume, shared by both tests. */
 let hub: HubProc;
@@ -119,7 +128,12 @@ test(
     seriesDir = path.join(root, 'head-ct');
     fs.cpSync(HEAD_CT, seriesDir, { recursive: true });
     seriesUid = seriesUidOf(path.join(seriesDir, 'I10')); // (DIRFILE is the folder's directory object)
-    hub = await startHub(['--dicom-root', root]);
+    // The PACS of the third test, holding the phantom read in place (not its DIRFILE); the hub is told of it with --pacs.
+    if (!noPacs) {
+      orthanc = await startOrthanc();
+      assert.equal(await orthanc.uploadFolder(HEAD_CT, ['DIRFILE']), 140);
+    }
+    hub = await startHub(['--dicom-root', root, ...(orthanc ? ['--pacs', orthanc.dicomWeb] : [])]);
     procs.push(hub);
     const tracker = run(['simulate', '--bus', hub.bus, '--devices', 'tracker']);
     procs.push(tracker);
@@ -223,6 +237,53 @@ test(
     await assertMarker(page, recordedTipAt(recordingPath(hub.dataDir, caseId), T));
     await page.screenshot({ path: artefact('review-anatomy-located.png') });
     assert.equal((await api<AnatomyStateView>('/api/anatomy')).volume.meta?.id, liveId, 'the live volume is still the one it had');
+    assert.deepEqual(errors, []);
+    await page.close();
+  },
+);
+
+test(
+  'review in Chromium: a series gone from every folder is found on the configured PACS by its UID and drawn from there; another PACS is refused',
+  { skip: noPacs, timeout: 600_000 },
+  async () => {
+    assert.ok(caseId && orthanc, 'the first test recorded the case with the PACS configured');
+    fs.rmSync(`${seriesDir}-moved`, { recursive: true, force: true });
+    const errors: string[] = [];
+    const page = await reviewAt(errors);
+    const panel = page.locator('[data-testid="review-anatomy"]');
+    const message = () => page.locator('[data-testid="review-series-message"]').innerText();
+    await until(async () => (await panel.getAttribute('data-status')) === 'missing', 'series said to be missing');
+    assert.match(await message(), new RegExp(`no longer at ${seriesDir.replace(/[.]/g, '\\.')}`));
+
+    // A PACS the hub was not started with: refused, naming --pacs (the hub asks nothing of it).
+    const stranger = await freePort();
+    await page.locator('[data-testid="review-locate-pacs"]').fill(`http://127.0.0.1:${stranger}/dicom-web`);
+    await page.locator('[data-testid="review-locate-pacs-go"]').click();
+    await until(async () => /--pacs/.test(await message()), 'an unconfigured PACS is refused');
+    const label = orthanc.dicomWeb.replace(/^http:\/\//, '');
+    assert.equal(await message(), `127.0.0.1:${stranger}: not a PACS this hub may search (${label}; add one with --pacs URL)`);
+    assert.equal(await panel.getAttribute('data-status'), 'error');
+
+    // The configured PACS, picked from the hub's list: the series found there by its UID, the 3D view and the marker are back.
+    await page.locator(`[data-testid="review-series-missing"] button[title="${orthanc.dicomWeb}"]`).click();
+    assert.equal(await page.locator('[data-testid="review-locate-pacs"]').inputValue(), orthanc.dicomWeb);
+    await page.locator('[data-testid="review-locate-pacs-go"]').click();
+    await until(async () => (await panel.getAttribute('data-status')) === 'ready', 'series found on the PACS and loaded', 120000, 200);
+    assert.equal(await page.locator('[data-testid="review-series-missing"]').count(), 0, 'no longer said to be missing');
+    await assert3dDrawn(page, 'series from the PACS');
+    await assertMarker(page, recordedTipAt(recordingPath(hub.dataDir, caseId), T));
+    await page.screenshot({ path: artefact('review-anatomy-pacs.png') });
+    // Its source is now the PACS: the screen and the hub's review slot both say the series URL on it.
+    const onPacs = `${orthanc.dicomWeb}/studies/${studyUidOf(path.join(HEAD_CT, 'I10'))}/series/${seriesUid}`;
+    assert.equal(await page.locator('[data-testid="review-series"]').getAttribute('data-source'), onPacs);
+    const slot = await api<ReviewSeriesStateView>(`/api/review/series/${encodeURIComponent(seriesUid)}`);
+    assert.equal(slot.source, onPacs);
+    assert.equal(slot.status, 'ready');
+    assert.match(slot.meta!.id, new RegExp(`^review:${seriesUid.replace(/\./g, '\\.')}#`));
+    // The same volume as the live display's, which was loaded from the folder (and is still the one it had).
+    const live = (await api<AnatomyStateView>('/api/anatomy')).volume.meta!;
+    assert.equal(live.id, liveId, 'the live volume is still the one it had');
+    assert.deepEqual([slot.meta!.dimensions, slot.meta!.spacing, slot.meta!.origin], [live.dimensions, live.spacing, live.origin]);
     assert.deepEqual(errors, []);
     await page.close();
   },

@@ -1,98 +1,30 @@
 /**
- * DICOMweb against a real Orthanc (Debian orthanc + orthanc-dicomweb), started here on
- * loopback with a temp config and storage, free ports, and always killed at the end.
+ * DICOMweb against a real Orthanc (Debian orthanc + orthanc-dicomweb), started on loopback with a
+ * temp config and storage on free ports (testing/orthanc.ts), and always stopped at the end.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadSeries, sharedPool } from './index';
 import { parseDicomwebUrl, splitMultipart } from './dicomweb';
-import { PHANTOM, hasTool, missingData, run, tempDir } from './testutil';
+import { PHANTOM, missingData } from './testutil';
+import { freePort, missingOrthanc, startOrthanc, type Orthanc } from './testing/orthanc';
 
-function dicomwebPlugin(): string | undefined {
-  try {
-    return run('dpkg', ['-L', 'orthanc-dicomweb'])
-      .split('\n')
-      .find((l) => /libOrthancDicomWeb\.so/.test(l) && fs.existsSync(l));
-  } catch {
-    return undefined;
-  }
-}
+const skip = missingData(PHANTOM) || missingOrthanc();
 
-const plugin = hasTool('Orthanc') ? dicomwebPlugin() : undefined;
-const skip = missingData(PHANTOM) || (!plugin ? 'Orthanc with the DICOMweb plugin not installed (apt-get install orthanc orthanc-dicomweb)' : false);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-let orthanc: ChildProcess | undefined;
-let dir = '';
+let orthanc: Orthanc | undefined;
 let base = '';
-let log = '';
 
 before(async () => {
   if (skip) return;
-  dir = tempDir('orhub-orthanc-');
-  const httpPort = await freePort();
-  const dicomPort = await freePort();
-  const config = {
-    Name: 'orhub-test',
-    StorageDirectory: path.join(dir, 'db'),
-    IndexDirectory: path.join(dir, 'db'),
-    HttpPort: httpPort,
-    DicomPort: dicomPort,
-    RemoteAccessAllowed: false,
-    AuthenticationEnabled: false,
-    HttpBindAddress: '127.0.0.1',
-    Plugins: [plugin],
-    DicomWeb: { Enable: true, Root: '/dicom-web/' },
-  };
-  fs.writeFileSync(path.join(dir, 'orthanc.json'), JSON.stringify(config));
-  orthanc = spawn('Orthanc', [path.join(dir, 'orthanc.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  orthanc.stdout!.on('data', (d) => (log += d));
-  orthanc.stderr!.on('data', (d) => (log += d));
-  base = `http://127.0.0.1:${httpPort}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (orthanc.exitCode !== null) throw new Error(`Orthanc exited early:\n${log}`);
-    try {
-      const r = await fetch(`${base}/system`);
-      if (r.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`Orthanc did not answer within 30 s:\n${log}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  orthanc = await startOrthanc();
+  base = orthanc.base;
   // Upload the phantom (not DIRFILE).
-  for (const f of fs.readdirSync(PHANTOM).filter((n) => n !== 'DIRFILE')) {
-    const r = await fetch(`${base}/instances`, { method: 'POST', body: fs.readFileSync(path.join(PHANTOM, f)) });
-    assert.ok(r.ok, `upload ${f}: HTTP ${r.status}`);
-  }
+  assert.equal(await orthanc.uploadFolder(PHANTOM, ['DIRFILE']), 140);
 });
 
 after(async () => {
   await sharedPool().close();
-  if (orthanc && orthanc.exitCode === null) {
-    const exited = new Promise((r) => orthanc!.once('exit', r));
-    orthanc.kill('SIGTERM');
-    const t = setTimeout(() => orthanc!.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(t);
-  }
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  await orthanc?.stop();
 });
 
 test('dicomweb: URL forms (root, query, study, series) are parsed', () => {

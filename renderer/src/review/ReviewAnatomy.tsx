@@ -61,8 +61,10 @@ function LocatePanel() {
             {p.label}
           </button>
         ))}
-        <input value={pacs} placeholder="https://pacs/dicom-web" onChange={(e) => setPacs(e.target.value)} />
-        <button type="submit">Search</button>
+        <input data-testid="review-locate-pacs" value={pacs} placeholder="https://pacs/dicom-web" onChange={(e) => setPacs(e.target.value)} />
+        <button type="submit" data-testid="review-locate-pacs-go">
+          Search
+        </button>
       </form>
     </div>
   );
@@ -85,7 +87,7 @@ export function ReviewAnatomy() {
     <section className="anatomy review-anatomy" data-testid="review-anatomy" data-status={a.status} data-shown={a.status === 'ready' ? (a.shownId ?? '') : ''}>
       <div className="review-anatomy-head">
         {series ? (
-          <span data-testid="review-series" data-series-uid={series.seriesUid}>
+          <span data-testid="review-series" data-series-uid={series.seriesUid} data-source={a.source ?? series.source ?? ''}>
             {series.modality ?? ''} {series.description ?? ''} · series {series.seriesUid} · from {a.source ?? series.source ?? '?'}
           </span>
         ) : (
