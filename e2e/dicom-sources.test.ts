@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { startHub, type HubProc } from './harness';
+import { freePort } from '../main/dicom/testing/orthanc';
 
 let hub: HubProc | undefined;
 const servers: http.Server[] = [];
@@ -21,14 +22,6 @@ after(async () => {
 });
 
 /** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 test('only configured folders and PACS; PACS failures all look alike', { timeout: 60_000 }, async () => {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'orhub-roots-')));
   fs.mkdirSync(path.join(root, 'empty-series'));
@@ -37,7 +30,7 @@ test('only configured folders and PACS; PACS failures all look alike', { timeout
   servers.push(other);
   await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
   const openPort = (other.address() as net.AddressInfo).port;
-  const closed = await closedPort();
+  const closed = await freePort(); // nothing listens there
   hub = await startHub(['--dicom-root', root, '--pacs', `http://127.0.0.1:${openPort}/dicom-web`, '--pacs', `http://127.0.0.1:${closed}/dicom-web`]);
   const h = hub;
   const call = async (method: string, p: string, body?: unknown) => {
