@@ -111,13 +111,13 @@ interface Rows {
   registrations: Registration[];
 }
 
-/** Index of the last element of sorted `t` at or before x; -1 when none. */
-function atOrBefore(t: ArrayLike<number>, x: number): number {
+/** Index of the last element of `xs` (sorted by `key`) whose key is at or before x; -1 when none. */
+function atOrBefore<T>(xs: ArrayLike<T>, x: number, key: (e: T) => number): number {
   let lo = 0;
-  let hi = t.length;
+  let hi = xs.length;
   while (lo < hi) {
     const m = (lo + hi) >> 1;
-    if (t[m] <= x) lo = m + 1;
+    if (key(xs[m]) <= x) lo = m + 1;
     else hi = m;
   }
   return lo - 1;
@@ -306,15 +306,12 @@ export class ReviewSession {
     }
     const settings: InstantState['settings'] = [];
     for (const s of rows.settings.values()) {
-      const i = atOrBefore(s.t, tMs);
+      const i = atOrBefore(s.t, tMs, (t) => t);
       if (i >= 0) settings.push({ deviceId: s.deviceId, channel: s.channel, tMs: s.t[i], value: s.value[i], text: s.text[i] });
     }
     const devices: InstantState['devices'] = [];
     for (const [deviceId, list] of rows.devices) {
-      const i = atOrBefore(
-        list.map((d) => d.fromMs),
-        tMs,
-      );
+      const i = atOrBefore(list, tMs, (d) => d.fromMs);
       if (i >= 0) devices.push({ deviceId, state: list[i].state, sinceMs: list[i].fromMs, reason: list[i].reason });
     }
     const poses: InstantState['poses'] = [];
@@ -323,15 +320,9 @@ export class ReviewSession {
       const p = poseAt(this.store, c.id, tMs, POSE_MAX_AGE_MS);
       if (p) poses.push({ channelId: c.id, deviceId: c.deviceId, channel: c.channel, label: c.label, ...p });
     }
-    const di = atOrBefore(
-      rows.dicom.map((d) => d.tMs),
-      tMs,
-    );
+    const di = atOrBefore(rows.dicom, tMs, (d) => d.tMs);
     const shown = di >= 0 ? rows.dicom[di] : null;
-    const ri = atOrBefore(
-      rows.registrations.map((r) => r.tMs),
-      tMs,
-    );
+    const ri = atOrBefore(rows.registrations, tMs, (r) => r.tMs);
     // The demo phantom is built in, a URL is a PACS's to answer: only a local path can have gone.
     const local = shown?.source && shown.source !== 'demo' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(shown.source);
     return {
