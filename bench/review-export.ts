@@ -3,9 +3,9 @@
  * so the real export code in main/interop/) against a baseline that decodes the same waveform blocks (a plain SQL
  * scan of wave_blocks and the codec's decodeWave, review-decode.ts) and nothing else. Each runs in a child process of
  * its own that prints one JSON line: the time of the work itself (start-up and module loading excluded) and the
- * process's peak RSS. The export runs the built CLI bundle (dist/hub/cli.cjs, what bin/or-hub.js runs), the baseline
- * review-decode.ts bundled the same way (dist/bench/review-decode.cjs): under tsx the codec's cross-module calls go
- * through export getters and decode about 1.9x slower than in a bundle, which would flatter the ratio.
+ * process's peak RSS. The export runs the built CLI bundle (dist/hub/cli.cjs, what bin/or-hub.js runs) from
+ * review-export-child.ts, the baseline review-decode.ts; both are bundled (dist/bench/*.cjs): under tsx the codec's
+ * cross-module calls go through export getters and decode about 1.9x slower than in a bundle, which would flatter the ratio.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,19 +34,6 @@ interface ChildResult {
   samples?: number;
 }
 
-/** The export's child: the CLI bundle loaded first, then `or-hub export` timed (argv: bundle, file, out). */
-const EXPORT_CHILD = `
-const [bundle, file, out] = process.argv.slice(1);
-const cli = require(bundle);
-const lines = [];
-const t0 = performance.now();
-cli.main(['export', file, '--format', 'edf', '--out', out], { out: (l) => lines.push(l), err: (l) => lines.push(l) }).then((code) => {
-  if (code !== 0) throw new Error('or-hub export exited ' + code + ': ' + lines.join(' | '));
-  // VmHWM, this process's own peak (getrusage's maxRSS keeps the forking parent's across exec).
-  const hwm = /VmHWM:\\s+(\\d+)/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'));
-  process.stdout.write(JSON.stringify({ ms: performance.now() - t0, maxRssKb: Number(hwm[1]) }) + '\\n');
-});`;
-
 function runChild(args: string[]): ChildResult {
   const out = execFileSync(process.execPath, ['--no-warnings', ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
   const last = out.trim().split('\n').pop() ?? '';
@@ -63,7 +50,8 @@ export function exportFigures(file: string, tmpDir: string): ExportFigures {
   const dist = path.basename(path.dirname(__dirname)) === 'dist' ? path.dirname(__dirname) : path.join(__dirname, '..', 'dist');
   const cli = path.join(dist, 'hub', 'cli.cjs');
   const decoder = path.join(dist, 'bench', 'review-decode.cjs');
-  for (const f of [cli, decoder]) if (!fs.existsSync(f)) throw new Error(`bench:review: ${f} is missing (npm run bench:review builds it)`);
+  const exporter = path.join(dist, 'bench', 'review-export-child.cjs');
+  for (const f of [cli, decoder, exporter]) if (!fs.existsSync(f)) throw new Error(`bench:review: ${f} is missing (npm run bench:review builds it)`);
   const dec: ChildResult[] = [];
   const exp: ChildResult[] = [];
   let edfBytes = 0;
@@ -71,7 +59,7 @@ export function exportFigures(file: string, tmpDir: string): ExportFigures {
     // The baseline first: the export then finds the file in the page cache no colder than the baseline did.
     dec.push(runChild([decoder, file]));
     fs.rmSync(out, { force: true });
-    exp.push(runChild(['-e', EXPORT_CHILD, cli, file, out]));
+    exp.push(runChild([exporter, cli, file, out]));
     edfBytes = fs.statSync(out).size;
     fs.rmSync(out, { force: true });
   }
