@@ -170,11 +170,11 @@ test(
   {
     skip: need(hasMne && hasCc, 'python3-mne or libedf-dev'),
   },
-  async () => {
+  async (t) => {
     const f = path.join(sharedDir(), 'data/waveforms/vital/test_data_demo.vital');
     if (!fs.existsSync(f)) {
       assert.ok(process.env.CI !== 'true', 'shared vital data missing');
-      return;
+      return t.skip('shared/data/waveforms/vital not found beside the repository');
     }
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'edf-vital-'));
     try {
@@ -214,11 +214,11 @@ test(
 test(
   'MIT-BIH 100 (imported from WFDB) to EDF+: MNE reads all 650,000 samples of both leads and the 2,274 beat annotations',
   { skip: need(hasMne, 'python3-mne') },
-  () => {
+  (t) => {
     const hea = path.join(sharedDir(), 'data/waveforms/wfdb/100.hea');
     if (!fs.existsSync(hea)) {
       assert.ok(process.env.CI !== 'true', 'shared WFDB data missing');
-      return;
+      return t.skip('shared/data/waveforms/wfdb not found beside the repository');
     }
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'edf-wfdb-'));
     try {
