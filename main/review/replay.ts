@@ -328,7 +328,8 @@ export class Replayer {
           let n = 0;
           while (r.at + n < r.samples.length && n < MAX_FRAME_SAMPLES && r.t0 + (r.at + n) * r.step <= vt) n++;
           if (n === 0) break;
-          p.client.sendWave(w.channel, r.t0 + r.at * r.step + shift, r.samples.slice(r.at, r.at + n));
+          // A view, not a copy: encodeWave copies the samples into the frame.
+          p.client.sendWave(w.channel, r.t0 + r.at * r.step + shift, r.samples.subarray(r.at, r.at + n));
           this.stats.waveSamples += n;
           this.stats.frames++;
           r.at += n;
