@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { storeFrame } from './pixels';
+import { storeFrame, type StoreResult } from './pixels';
 import { decodeRleFrame } from './rle';
-import { KERNEL_SCRATCH_BYTES, sharedKernel, sharedVolumeMemory, simdKernel } from './simd';
+import { KERNEL_SCRATCH_BYTES, maskOrShift, sharedKernel, sharedVolumeMemory, simdKernel } from './simd';
 
 function samples(n: number): Uint16Array {
   const s = new Uint16Array(n);
@@ -10,28 +10,37 @@ function samples(n: number): Uint16Array {
   return s;
 }
 
+/** The 16-bit layouts the kernel tests check: signed, bits stored, intercept. */
+const KERNEL_CASES = [
+  [false, 12, -1024],
+  [true, 12, 0],
+  [true, 16, -3],
+  [false, 16, 7],
+] as const;
+
+/** n test samples and what the scalar path (storeFrame) makes of them, as the kernels must. */
+function scalarPath(n: number, signed: boolean, bs: number, icpt: number): { src: Uint16Array; want: Int16Array; r: StoreResult } {
+  const src = samples(n);
+  const want = new Int16Array(n);
+  const r = storeFrame(
+    new Uint8Array(src.buffer),
+    n,
+    { bitsAllocated: 16, bitsStored: bs, pixelRepresentation: signed ? 1 : 0, monochrome1: false, slope: 1, intercept: icpt },
+    want,
+    0,
+  );
+  return { src, want, r };
+}
+
 test('simd kernel equals the scalar path: unsigned masked and signed sign-extended, with a tail', () => {
   const k = simdKernel();
   assert.ok(k, 'WebAssembly SIMD available in Node 20');
   const n = 1000 * 3 + 5; // not a multiple of 8
-  for (const [signed, bs, icpt] of [
-    [false, 12, -1024],
-    [true, 12, 0],
-    [true, 16, -3],
-    [false, 16, 7],
-  ] as const) {
-    const src = samples(n);
-    const want = new Int16Array(n);
-    const r = storeFrame(
-      new Uint8Array(src.buffer),
-      n,
-      { bitsAllocated: 16, bitsStored: bs, pixelRepresentation: signed ? 1 : 0, monochrome1: false, slope: 1, intercept: icpt },
-      want,
-      0,
-    );
+  for (const [signed, bs, icpt] of KERNEL_CASES) {
+    const { src, want, r } = scalarPath(n, signed, bs, icpt);
     const mem = k.reserve(n);
     new Uint16Array(mem.buffer, 0, n).set(src);
-    const [mn, mx] = k.run(n, signed, signed ? 16 - bs : bs >= 16 ? 0xffff : 2 ** bs - 1, icpt);
+    const [mn, mx] = k.run(n, signed, maskOrShift(signed, bs), icpt);
     const got: Int16Array = new Int16Array(k.bytes.buffer, 0, n);
     if (!r.overflow) assert.deepEqual(Array.from(got), Array.from(want), `signed=${signed} bs=${bs}`);
     assert.equal(mn + icpt, r.min);
@@ -48,24 +57,11 @@ test('simd kernel on a shared WebAssembly.Memory converts in place at any even o
   assert.ok(mem.buffer instanceof SharedArrayBuffer);
   const k = sharedKernel(mem);
   if (!k) return assert.fail('SIMD kernel on shared memory');
-  for (const [signed, bs, icpt] of [
-    [false, 12, -1024],
-    [true, 12, 0],
-    [true, 16, -3],
-    [false, 16, 7],
-  ] as const) {
-    const src = samples(n);
-    const want = new Int16Array(n);
-    const r = storeFrame(
-      new Uint8Array(src.buffer),
-      n,
-      { bitsAllocated: 16, bitsStored: bs, pixelRepresentation: signed ? 1 : 0, monochrome1: false, slope: 1, intercept: icpt },
-      want,
-      0,
-    );
+  for (const [signed, bs, icpt] of KERNEL_CASES) {
+    const { src, want, r } = scalarPath(n, signed, bs, icpt);
     const before = new Uint8Array(mem.buffer, 0, at).slice();
     new Uint16Array(mem.buffer, at, n).set(src);
-    const range: [number, number] = k.run(at, n, signed, signed ? 16 - bs : bs >= 16 ? 0xffff : 2 ** bs - 1, icpt, scratch);
+    const range: [number, number] = k.run(at, n, signed, maskOrShift(signed, bs), icpt, scratch);
     if (!r.overflow) assert.deepEqual(Array.from(new Int16Array(mem.buffer, at, n)), Array.from(want), `signed=${signed} bs=${bs}`);
     assert.deepEqual(new Uint8Array(mem.buffer, 0, at), before, 'bytes before the frame untouched');
     assert.deepEqual([range[0] + icpt, range[1] + icpt], [r.min, r.max]);

@@ -224,6 +224,11 @@ function convert(
   return [mn, mx];
 }
 
+/** The kernels' `maskOrShift` for 16-bit stored samples: the sign-extension shift when signed, else the mask of the stored bits. */
+export function maskOrShift(signed: boolean, bitsStored: number): number {
+  return signed ? 16 - bitsStored : bitsStored >= 16 ? 0xffff : 2 ** bitsStored - 1;
+}
+
 export interface Kernel16 {
   /** Byte view of the kernel's own memory, valid until the next `reserve`. */
   bytes: Uint8Array;

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { codecFor, prepareCodecs, type CodecKind } from './codecs';
-import { sharedKernel, simdKernel, type SharedKernel16 } from './simd';
+import { maskOrShift, sharedKernel, simdKernel, type SharedKernel16 } from './simd';
 import { DicomError, type PlainDicomError } from './errors';
 import { extractHeader, parseBytes, TS, type FileHeader } from './parse';
 import { awaitLayout, claimSlot, layoutSlot, tryLayout, type ScanPlan } from './placement';
@@ -239,7 +239,7 @@ function directFrame(
   if (inPlace && (inOut || kernel)) {
     // SIMD: mask / sign-extend the stored samples, add the intercept, track the range.
     const signed = h.pixelRepresentation === 1;
-    const arg = signed ? 16 - h.bitsStored : h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
+    const arg = maskOrShift(signed, h.bitsStored);
     let range: [number, number];
     if (inOut) {
       // The output is the kernel's shared memory: read into the slot, convert there (no copy),
