@@ -27,6 +27,11 @@ type Samples = Int16Array | Int32Array | Float32Array;
 /** Commit every this many block writes: one transaction per import would grow the WAL without bound. */
 const COMMIT_EVERY = 2000;
 
+/** A device id (descriptor rule [A-Za-z0-9._:-]{1,64}) made from a foreign file's name for a device. */
+export function importedDeviceId(name: string): string {
+  return name.replace(/[^A-Za-z0-9._:-]+/g, '_').slice(0, 64) || 'device';
+}
+
 export class CaseWriter {
   readonly store: RecordingStore;
   readonly caseId: string;

@@ -16,7 +16,7 @@
 import { interopSql } from './store-queries';
 import * as path from 'node:path';
 import type { ChannelDescriptor, DeviceDescriptor, SampleFormat } from '../../native-bridge/common/descriptor';
-import { CaseWriter } from './case-writer';
+import { CaseWriter, importedDeviceId } from './case-writer';
 import { ExactVitalImport } from './vital-exact-import';
 import {
   FMT_CHAR,
@@ -71,10 +71,6 @@ interface TrackState {
   format?: SampleFormat;
 }
 
-function sanitizeId(s: string): string {
-  return s.replace(/[^A-Za-z0-9._:-]+/g, '_').slice(0, 64) || 'device';
-}
-
 function waveFormat(fmt: number): SampleFormat {
   if (fmt === FMT_FLOAT || fmt === FMT_DOUBLE) return 'f32';
   if (fmt === FMT_WORD || fmt === FMT_LONG || fmt === FMT_DWORD) return 'i32';
@@ -115,7 +111,7 @@ class ForeignVitalImport {
       devName: devId === 0 ? 'VitalRecorder' : `device-${devId}`,
       port: '',
     };
-    const deviceId = sanitizeId(info.devName || info.typeName);
+    const deviceId = importedDeviceId(info.devName || info.typeName);
     let st = this.devStates.get(deviceId);
     if (!st) {
       const k = vitalDeviceKind(info.typeName);

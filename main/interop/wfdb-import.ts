@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChannelDescriptor, DeviceDescriptor } from '../../native-bridge/common/descriptor';
 import { type WfdbHeader, WfdbError, isMultiSegment, parseWfdbHeader, parseWfdbMultiHeader, readWfdbRecord, wfdbBaseMs } from '../recorder/wfdb';
-import { CaseWriter } from './case-writer';
+import { CaseWriter, importedDeviceId } from './case-writer';
 import type { ImportOptions, ImportReport } from './vital-import';
 import { readWfdbAnnotations } from './wfdb-annotations';
 import { ucumUnit } from './vital-tracks';
@@ -69,7 +69,7 @@ class WfdbImport {
   ) {
     this.desc = {
       protocol: 1,
-      deviceId: `wfdb-${name}`.replace(/[^A-Za-z0-9._:-]+/g, '_').slice(0, 64),
+      deviceId: importedDeviceId(`wfdb-${name}`),
       kind: 'other',
       manufacturer: 'PhysioNet',
       model: 'WFDB',
