@@ -3,12 +3,11 @@
  * ("2026-01-02T13:04:00Z"), Unix ms ("1767359040000"), or an offset from the case's start:
  * "+90s", "+1h20m", "1:20:00", "20m" (h, m, s, ms units; H:MM:SS or M:SS).
  */
+import { parseDurationMs as unitDurationMs } from '../recorder/annotations';
 
 export class TimeArgError extends Error {
   override name = 'TimeArgError';
 }
-
-const UNIT_MS: Record<string, number> = { h: 3600000, m: 60000, s: 1000, ms: 1 };
 
 /** Parses a duration ("1h20m", "90s", "1:20:00", "250ms"), ms; null when it is not one. */
 export function parseDurationMs(v: string): number | null {
@@ -17,10 +16,7 @@ export function parseDurationMs(v: string): number | null {
     const [a, b, c] = [Number(clock[1]), Number(clock[2]), clock[3] === undefined ? null : Number(clock[3])];
     return c === null ? (a * 60 + b) * 1000 : ((a * 60 + b) * 60 + c) * 1000;
   }
-  if (!/^(\d+(\.\d+)?(h|ms|m|s))+$/.test(v)) return null;
-  let ms = 0;
-  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s)/g)) ms += Number(m[1]) * UNIT_MS[m[2]];
-  return ms;
+  return unitDurationMs(v) ?? null;
 }
 
 /** An instant as hub time (Unix ms); `startMs` anchors offsets. Throws TimeArgError naming the problem. */
