@@ -10,9 +10,8 @@
  * process) so drift in machine load cancels out; reports the ratio (b)/(a) and the hub
  * process CPU (all threads, from /proc).
  *
- * The probe and load code follow bench/bus.ts (which exports nothing and runs on import,
- * so the minimal parts are copied here). No documentation is written by this script; the
- * last line of output is one JSON object of the figures.
+ * The probe, the load and the hub process are bench/lib.ts's (shared with bench/bus.ts). No
+ * documentation is written by this script; the last line of output is one JSON object of the figures.
  */
 import fs from 'node:fs';
 import os from 'node:os';
