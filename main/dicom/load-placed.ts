@@ -5,6 +5,7 @@
 import type { Volume } from '../../common/volume';
 import type { StackGeometry } from './geometry';
 import type { FileHeader } from './parse';
+import { storedRange } from './pixels';
 import type { ScanLayout } from './placement';
 import { volumeData } from './volume-memory';
 import type { InputFrame, LoadedSeries, StackResult } from './load-types';
@@ -58,9 +59,7 @@ export function volumeOf(geometry: StackGeometry, data: Int16Array | Float32Arra
   let window: [number, number] | undefined = hasW ? [hasW[0], hasW[1]] : undefined;
   if (window && h0.photometric === 'MONOCHROME1') {
     const fr = h0.frames[0];
-    const bs = h0.bitsStored;
-    const lo = h0.pixelRepresentation === 1 ? -(2 ** (bs - 1)) : 0;
-    const hi = h0.pixelRepresentation === 1 ? 2 ** (bs - 1) - 1 : 2 ** bs - 1;
+    const [lo, hi] = storedRange(h0.bitsStored, h0.pixelRepresentation === 1);
     window = [fr.slope * (lo + hi) + 2 * fr.intercept - window[0], window[1]];
   }
   if (h0.photometric === 'MONOCHROME1') s.warnings.push('MONOCHROME1: values inverted so that higher is brighter');

@@ -6,6 +6,7 @@
 import { DicomError } from './errors';
 import { buildStackGeometry } from './geometry';
 import type { FileHeader } from './parse';
+import { storedRange } from './pixels';
 import { PoolTimeout, type DicomWorkerPool } from './pool';
 import { KERNEL_SCRATCH_BYTES } from './simd';
 import { sourceName, type FrameJob, type FrameResult, type Response } from './tasks';
@@ -27,9 +28,7 @@ function chooseType(frames: InputFrame[]): { type: 'int16' | 'float32'; certain:
     const h = f.entry.header;
     const fr = h.frames[f.frame];
     if (!Number.isInteger(fr.slope) || !Number.isInteger(fr.intercept)) return { type: 'float32', certain: true };
-    const bs = h.bitsStored;
-    const sMin = h.pixelRepresentation === 1 ? -(2 ** (bs - 1)) : 0;
-    const sMax = h.pixelRepresentation === 1 ? 2 ** (bs - 1) - 1 : 2 ** bs - 1;
+    const [sMin, sMax] = storedRange(h.bitsStored, h.pixelRepresentation === 1);
     const a = sMin * fr.slope + fr.intercept;
     const b = sMax * fr.slope + fr.intercept;
     lo = Math.min(lo, a, b);

@@ -122,6 +122,11 @@ export function signed16InPlace(o: Int16Array, intercept: number): StoreResult {
  * Write `n` stored samples (little endian bytes) as real values into `out` at `outOffset`.
  * Masks to BitsStored, sign-extends, inverts MONOCHROME1, applies slope/intercept.
  */
+/** The stored-value range [lo, hi] of `bitsStored`-bit samples, two's complement when `signed`. */
+export function storedRange(bitsStored: number, signed: boolean): [number, number] {
+  return signed ? [-(2 ** (bitsStored - 1)), 2 ** (bitsStored - 1) - 1] : [0, 2 ** bitsStored - 1];
+}
+
 export function storeFrame(bytes: Uint8Array, n: number, p: StoreParams, out: Int16Array | Float32Array, outOffset: number): StoreResult {
   const bs = p.bitsStored;
   const ba = p.bitsAllocated <= 8 ? 8 : p.bitsAllocated <= 16 ? 16 : 32;
@@ -131,8 +136,7 @@ export function storeFrame(bytes: Uint8Array, n: number, p: StoreParams, out: In
   const shift = 32 - bs;
   const mask = bs >= 32 ? 0xffffffff : 2 ** bs - 1;
   // MONOCHROME1: stored range [lo, hi] maps to hi + lo - v.
-  const lo = signed ? -(2 ** (bs - 1)) : 0;
-  const hi = signed ? 2 ** (bs - 1) - 1 : 2 ** bs - 1;
+  const [lo, hi] = storedRange(bs, signed);
   const inv = p.monochrome1;
   const slope = p.slope;
   const icpt = p.intercept;
