@@ -268,8 +268,7 @@ function directFrame(
     readInto(fd, new Uint8Array(outBuf, byteOff, fb), fb, at);
     const o = new Int16Array(outBuf, byteOff, n);
     if (h.pixelRepresentation === 0) {
-      const mask = h.bitsStored >= 16 ? 0xffff : 2 ** h.bitsStored - 1;
-      return { ok: true, ...unsigned16InPlace(new Uint16Array(outBuf, byteOff, n), o, mask, job.intercept) };
+      return { ok: true, ...unsigned16InPlace(new Uint16Array(outBuf, byteOff, n), o, maskOrShift(false, h.bitsStored), job.intercept) };
     }
     return { ok: true, ...signed16InPlace(o, job.intercept) };
   }
