@@ -5,13 +5,13 @@
  *   or-hub import FILE [--data-dir DIR] [--procedure NAME]      FILE: .vital, or a WFDB record (.hea)
  *   or-hub export RECORDING --format csv|json|edf|vital --out PATH [--from T --to T] [--channels LIST] [--deidentify] [--data-dir DIR]
  *
- * T: an ISO 8601 time with a zone (2026-03-14T09:30:05Z), Unix ms, or a duration after the recording's
- * first sample (90s, 10m, 1h30m, 1:30:00, optionally with a leading +): review/time-arg.ts parseInstant.
+ * T: an ISO 8601 time (2026-03-14T09:30:05Z), Unix ms, or a duration after the recording's
+ * first sample (90s, 10m, 1h30m, optionally with a leading +).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseDurationMs } from '../recorder/annotations';
 import { StoreError, recordingPath } from '../recorder/store';
-import { parseInstant, TimeArgError } from '../review/time-arg';
 import { exportEdf } from './edf-export';
 import { ExportSource } from './export-source';
 import { exportCsv, exportJson } from './table-export';
@@ -71,14 +71,17 @@ export async function runImport(o: ImportOpts, out: Out): Promise<number> {
   return 0;
 }
 
-/** Parses a --from/--to value (the review's instant forms, time-arg.ts); `baseMs` is the recording's first sample time. */
+/** Parses a --from/--to value; `baseMs` is the recording's first sample time. */
 export function parseTime(v: string, baseMs: number, flag: string): number {
-  try {
-    return parseInstant(v, baseMs, flag);
-  } catch (e) {
-    if (!(e instanceof TimeArgError)) throw e;
-    throw usage(`export: ${flag} must be an ISO time (2026-03-14T09:30:05Z), Unix ms or a duration after the start (10m), not "${v}"`);
+  const s = v.trim();
+  if (/^\d{11,}(\.\d+)?$/.test(s)) return Number(s);
+  const d = parseDurationMs(s.replace(/^\+/, ''));
+  if (d !== undefined) return baseMs + d;
+  if (/^\d{4}-\d{2}-\d{2}T/.test(s)) {
+    const t = Date.parse(s);
+    if (Number.isFinite(t)) return t;
   }
+  throw usage(`export: ${flag} must be an ISO time (2026-03-14T09:30:05Z), Unix ms or a duration after the start (10m), not "${v}"`);
 }
 
 function resolveRecording(ref: string, dataDir: string | undefined): string {
