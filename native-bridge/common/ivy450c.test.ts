@@ -5,13 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { IVY_END, IVY_START, Ivy450cDecoder, type Ivy450cMessage, type Ivy450cResult } from './ivy450c';
 import { rng } from './sim/physiology';
+import { missingShared, sharedData } from '../../scripts/testing/shared-data';
 
-const CAPTURE = path.resolve(__dirname, '../../../shared/data/devices/ivy-450c-serial/Ivy450C.1.data');
-const have = fs.existsSync(CAPTURE);
-const skip = !have && process.env.CI !== 'true' ? `capture absent: ${CAPTURE}` : false;
+const CAPTURE = sharedData('devices/ivy-450c-serial/Ivy450C.1.data');
+const skip = missingShared(CAPTURE);
 const capture = () => new Uint8Array(fs.readFileSync(CAPTURE));
 
 function decodeAll(bytes: Uint8Array, chunk = bytes.length): Ivy450cResult[] {
