@@ -13,6 +13,7 @@ import { FrameType, MAX_ENTRIES, decodeFrame, encodeWave } from '../common/wire'
 import { Hub } from '../../main/hub/hub';
 import type { WaveBlock } from '../../main/hub/sink';
 import { sealData } from '../common/data-channel';
+import { until } from './testing/until';
 
 /** A non-loopback IPv4 address of this machine, if it has one. */
 function lanAddress(): string | null {
@@ -35,14 +36,6 @@ const closers: (() => unknown)[] = [];
 after(async () => {
   for (const c of closers.reverse()) await c();
 });
-
-async function until(fn: () => boolean, what: string, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!fn()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('endpoint classification', () => {
   assert.equal(isLoopbackEndpoint('tcp://127.0.0.1:7400'), true);
