@@ -18,17 +18,14 @@ import { encodeMessage, tdataBody, transformBody } from '../native-bridge/common
 import { IgtlFramer } from '../native-bridge/node/gateways/openigtlink/framer';
 import type { IgtlMessage } from '../native-bridge/common/openigtlink/messages';
 import { RecordingStore, recordingPath } from '../main/recorder/store';
+import { missingShared } from '../scripts/testing/shared-data';
 
 /** The real recordings (file, seconds replayed): three tools at 38.7 Hz, two tools at 15 Hz. */
 const RECORDINGS: [string, number][] = [
   ['WaterTankBottomTranslationTrackerBuffer-trimmed.igs.mha', 6],
   ['EightLandmarkPointsTrackedForPhantomRegistration.igs.mha', 4],
 ];
-const dataSkip = RECORDINGS.every(([f]) => fs.existsSync(path.join(PLUS_DIR, f)))
-  ? false
-  : process.env.CI === 'true'
-    ? false
-    : `PLUS recordings absent at ${PLUS_DIR}`;
+const dataSkip = RECORDINGS.map(([f]) => missingShared(path.join(PLUS_DIR, f))).find((why) => why !== false) ?? false;
 const procs: Proc[] = [];
 after(async () => {
   for (const p of procs.reverse()) await p.kill();

@@ -7,18 +7,7 @@
  */
 import net from 'node:net';
 import crypto from 'node:crypto';
-
-/** Small, seedable PRNG (mulberry32): the same seed gives the same cases. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../native-bridge/common/sim/physiology';
 
 /** Every class of hostile input the fuzzer sends (the test checks each is sent in both phases). */
 export const FUZZ_CLASSES = [

@@ -11,23 +11,12 @@ import { SKIP, captureBlocks, startSerialRig, type SerialRig } from './serial-ri
 import { play } from '../native-bridge/node/gateways/serial/pty-pair';
 import { IVY_CH } from '../native-bridge/node/gateways/serial/ivy450c';
 import type { DeviceView } from '../common/display-contract';
+import { rng } from '../native-bridge/common/sim/physiology';
 
 let rig: SerialRig | undefined;
 after(async () => {
   await rig?.close();
 });
-
-/** mulberry32: a small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('fuzz over a pty: the gateway never crashes, counts coded errors, and recovers', { skip: SKIP, timeout: 120_000 }, async () => {
   rig = await startSerialRig();

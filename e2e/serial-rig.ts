@@ -10,10 +10,11 @@ import { DisplayClient, waitFor } from './bus-display-client';
 import { HAVE_SOCAT, openPtyPair, splitAfter, type PtyPair } from '../native-bridge/node/gateways/serial/pty-pair';
 import { IVY_END } from '../native-bridge/common/ivy450c';
 import type { SerialGatewayStats } from '../native-bridge/node/gateways/serial/gateway';
+import { missingShared, onCi, sharedData } from '../scripts/testing/shared-data';
 
-export const CAPTURE = path.resolve(__dirname, '../../shared/data/devices/ivy-450c-serial/Ivy450C.1.data');
+export const CAPTURE = sharedData('devices/ivy-450c-serial/Ivy450C.1.data');
 /** Why these tests cannot run here, or false. Under CI=true a missing capture or socat fails instead. */
-export const SKIP = process.env.CI === 'true' ? false : !fs.existsSync(CAPTURE) ? `capture absent: ${CAPTURE}` : !HAVE_SOCAT ? 'socat not installed' : false;
+export const SKIP = missingShared(CAPTURE) || (!HAVE_SOCAT && !onCi() ? 'socat not installed' : false);
 
 /** The capture's blocks (the first piece is the partial block the capture starts in). */
 export function captureBlocks(): Uint8Array[] {

@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { IVY_END, IVY_START, Ivy450cDecoder, type Ivy450cMessage, type Ivy450cResult } from './ivy450c';
+import { rng } from './sim/physiology';
+import { missingShared, sharedData } from '../../scripts/testing/shared-data';
 
-const CAPTURE = path.resolve(__dirname, '../../../shared/data/devices/ivy-450c-serial/Ivy450C.1.data');
-const have = fs.existsSync(CAPTURE);
-const skip = !have && process.env.CI !== 'true' ? `capture absent: ${CAPTURE}` : false;
+const CAPTURE = sharedData('devices/ivy-450c-serial/Ivy450C.1.data');
+const skip = missingShared(CAPTURE);
 const capture = () => new Uint8Array(fs.readFileSync(CAPTURE));
 
 function decodeAll(bytes: Uint8Array, chunk = bytes.length): Ivy450cResult[] {
@@ -132,18 +132,6 @@ test('bad headers, bad text, bad lines and bad numbers are coded; the block surv
   const long = new Uint8Array([IVY_START, ...Buffer.from('ANSAR-B '), ...new Uint8Array(400), ...new Uint8Array(3000).fill(0x41)]);
   assert.ok(errors(decodeAll(long)).includes('IVY_OVERLONG'));
 });
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('fuzz: random bytes, flipped bytes, dropped and repeated runs never throw and keep the buffer bounded', { skip }, () => {
   const bytes = capture();

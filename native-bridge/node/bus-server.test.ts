@@ -9,10 +9,11 @@ import { curveKeyPair, Dealer, Push } from 'zeromq';
 import { BusServer, BusSecurityError, isLoopbackEndpoint } from './bus-server';
 import { DeviceClient, withCurve } from './device-client';
 import type { DeviceDescriptor } from '../common/descriptor';
-import { FrameType, decodeFrame, encodeWave } from '../common/wire';
+import { FrameType, MAX_ENTRIES, decodeFrame, encodeWave } from '../common/wire';
 import { Hub } from '../../main/hub/hub';
 import type { WaveBlock } from '../../main/hub/sink';
 import { sealData } from '../common/data-channel';
+import { until } from './testing/until';
 
 /** A non-loopback IPv4 address of this machine, if it has one. */
 function lanAddress(): string | null {
@@ -35,14 +36,6 @@ const closers: (() => unknown)[] = [];
 after(async () => {
   for (const c of closers.reverse()) await c();
 });
-
-async function until(fn: () => boolean, what: string, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!fn()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('endpoint classification', () => {
   assert.equal(isLoopbackEndpoint('tcp://127.0.0.1:7400'), true);
@@ -258,3 +251,42 @@ for (const mode of ['plain', 'curve'] as const) {
     },
   );
 }
+
+test('a numeric batch larger than MAX_ENTRIES is split by the SDK: every entry arrives, in order, no frame malformed', async () => {
+  const bus = new BusServer({ endpoint: 'tcp://127.0.0.1:0' });
+  closers.push(() => bus.close());
+  const ep = await bus.bind();
+  const hub = new Hub(bus, { log: () => {} });
+  const values: number[] = [];
+  const noop = () => {};
+  hub.addSink({
+    deviceOnline: noop,
+    deviceState: noop,
+    wave: noop,
+    numeric: (_id, _ch, _t, value) => values.push(value),
+    setting: noop,
+    alarm: noop,
+    pose: noop,
+    event: noop,
+    gap: noop,
+  });
+  hub.start();
+  closers.push(() => hub.stop());
+  void bus.serve(hub);
+  const c = new DeviceClient({
+    endpoint: ep,
+    descriptor: { ...desc('split-1'), channels: [{ index: 10, kind: 'numeric', mdc: 'MDC_ECG_HEART_RATE', label: 'HR', unit: '/min' }] },
+  });
+  closers.push(() => c.stop());
+  c.start();
+  await until(() => c.accepted, 'HELLO_ACK');
+  const n = 2 * MAX_ENTRIES + 7;
+  const t0 = c.clock() - n;
+  c.sendNumerics(Array.from({ length: n }, (_, k) => ({ channel: 10, tMs: t0 + k, value: k, status: 0 })));
+  await until(() => values.length >= n, `${n} numerics`);
+  assert.deepEqual(
+    values,
+    Array.from({ length: n }, (_, k) => k),
+  );
+  assert.equal(hub.stats.malformed, 0);
+});

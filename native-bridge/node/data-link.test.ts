@@ -10,19 +10,12 @@ import { DeviceClient } from './device-client';
 import type { DeviceDescriptor } from '../common/descriptor';
 import { FrameType, decodeFrame, encodeHelloAck } from '../common/wire';
 import { DATA_ENVELOPE_BYTES, tokenToHex } from '../common/data-channel';
+import { until } from './testing/until';
 
 const closers: (() => unknown)[] = [];
 after(async () => {
   for (const c of closers.reverse()) await c();
 });
-
-async function until(fn: () => boolean, what: string, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!fn()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const desc: DeviceDescriptor = {
   protocol: 1,

@@ -118,6 +118,11 @@ export interface DropReport {
   count: number;
 }
 
+/** Entries i.. of a batch, at most MAX_ENTRIES of them; a batch that fits in one frame goes as it is, without a copy. */
+function part<T>(entries: T[], i: number): T[] {
+  return i === 0 && entries.length <= MAX_ENTRIES ? entries : entries.slice(i, i + MAX_ENTRIES);
+}
+
 export class DeviceClient extends EventEmitter {
   /** What the device last said about itself in HELLO (see redescribe). */
   descriptor: DeviceDescriptor;
@@ -346,7 +351,7 @@ export class DeviceClient extends EventEmitter {
 
   /** Sends numerics as NUMERIC frames of at most MAX_ENTRIES each (the hub drops a larger frame whole, WIRE_TOO_MANY). */
   sendNumerics(entries: NumericEntry[]): void {
-    for (let i = 0; i < entries.length; i += MAX_ENTRIES) this.data(encodeNumeric(this.header(FrameType.Numeric), entries.slice(i, i + MAX_ENTRIES)));
+    for (let i = 0; i < entries.length; i += MAX_ENTRIES) this.data(encodeNumeric(this.header(FrameType.Numeric), part(entries, i)));
   }
 
   sendSetting(s: { tMs: number; channel: number; value: number; text?: string }): void {
@@ -359,7 +364,7 @@ export class DeviceClient extends EventEmitter {
 
   /** Sends poses as POSE frames of at most MAX_ENTRIES each. */
   sendPoses(entries: PoseEntry[]): void {
-    for (let i = 0; i < entries.length; i += MAX_ENTRIES) this.data(encodePose(this.header(FrameType.Pose), entries.slice(i, i + MAX_ENTRIES)));
+    for (let i = 0; i < entries.length; i += MAX_ENTRIES) this.data(encodePose(this.header(FrameType.Pose), part(entries, i)));
   }
 
   sendEvent(ev: { tMs: number; channel?: number; code: string; text: string }): void {

@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeHeader } from './header';
 import { decodeMessage, type IgtlBody } from './messages';
+import { missingShared, sharedData } from '../../../scripts/testing/shared-data';
 import { encodeMessage, positionBody, qtdataBody, statusBody, tdataBody, transformBody } from './encode';
 
-const DATA = path.resolve(__dirname, '../../../../shared/data/protocols/openigtlink');
-const present = fs.existsSync(path.join(DATA, 'bin'));
-const skip = present ? false : process.env.CI === 'true' ? false : `conformance data absent at ${DATA}`;
+const DATA = sharedData('protocols/openigtlink');
+const skip = missingShared(path.join(DATA, 'bin'));
 
 /** `unsigned char NAME[] = { 0x.., ... };` arrays of a header file, by name. */
 function arraysOf(file: string): Map<string, Buffer> {

@@ -95,23 +95,29 @@ async function fuzz(argv: string[]): Promise<void> {
   process.exit(0);
 }
 
+const RATE_HZ = 500;
+
+/** A test device with one 500 Hz i16 ECG wave channel. */
+function oneWaveDevice(id: string, model: string, label: string): DeviceDescriptor {
+  return {
+    protocol: 1,
+    deviceId: id,
+    kind: 'other',
+    manufacturer: 'OR Hub tests',
+    model,
+    serial: id,
+    heartbeatMs: 1000,
+    channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label, unit: 'mV', rateHz: RATE_HZ, format: 'i16', scale: 0.005, offset: 0 }],
+  };
+}
+
 async function wave(argv: string[]): Promise<void> {
   const bus = flag(argv, 'bus');
   if (!bus) throw new Error('--bus is required');
   const id = flag(argv, 'id') ?? 'wave-01';
   const frames = Number(flag(argv, 'frames') ?? 100);
   const base = Number(flag(argv, 'base') ?? 0);
-  const rateHz = 500;
-  const desc: DeviceDescriptor = {
-    protocol: 1,
-    deviceId: id,
-    kind: 'other',
-    manufacturer: 'OR Hub tests',
-    model: 'Restarter',
-    serial: id,
-    heartbeatMs: 1000,
-    channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'Wave', unit: 'mV', rateHz, format: 'i16', scale: 0.005, offset: 0 }],
-  };
+  const desc = oneWaveDevice(id, 'Restarter', 'Wave');
   const client = new DeviceClient({ endpoint: bus, descriptor: desc, routingId: flag(argv, 'routing-id') });
   client.start();
   await new Promise((r) => client.once('accepted', r));
@@ -152,17 +158,7 @@ function main(argv: string[]): void {
   const factor = Number(flag(argv, 'factor') ?? 50);
   const oversized = argv.includes('--oversized');
   const keys = flag(argv, 'keys');
-  const rateHz = 500;
-  const desc: DeviceDescriptor = {
-    protocol: 1,
-    deviceId: id,
-    kind: 'other',
-    manufacturer: 'OR Hub tests',
-    model: oversized ? 'Oversizer' : 'Flooder',
-    serial: id,
-    heartbeatMs: 1000,
-    channels: [{ index: 0, kind: 'wave', mdc: 'MDC_ECG_ELEC_POTL_II', label: 'Flood', unit: 'mV', rateHz, format: 'i16', scale: 0.005, offset: 0 }],
-  };
+  const desc = oneWaveDevice(id, oversized ? 'Oversizer' : 'Flooder', 'Flood');
   const client = new DeviceClient({ endpoint: bus, descriptor: desc, curve: keys ? readDeviceKeyFile(keys) : undefined, maxQueued: 1000 });
   client.start();
   let seq = 0;
@@ -180,7 +176,7 @@ function main(argv: string[]): void {
       }
       // Everything due at factor × the declared rate, in 10-sample frames stamped now (their times overlap).
       const now = client.clock();
-      const due = Math.floor(((now - t0) / 1000) * rateHz * factor);
+      const due = Math.floor(((now - t0) / 1000) * RATE_HZ * factor);
       const s = new Int16Array(10);
       for (; produced + 10 <= due; produced += 10) client.sendWave(0, now, s);
     },

@@ -8,7 +8,7 @@
  */
 import type { ChannelDescriptor, DeviceDescriptor } from '../../../common/descriptor';
 import { MDC } from '../../../common/mdc';
-import { AlarmPriority, AlarmState, MAX_ENTRIES, NO_CHANNEL, type PoseEntry } from '../../../common/wire';
+import { AlarmPriority, AlarmState, NO_CHANNEL, type PoseEntry } from '../../../common/wire';
 import { DeviceClient, type CurveClientKeys } from '../../device-client';
 
 /** Numeric channels the gateway reports about itself: the sender → gateway clock mapping and refusals. */
@@ -159,11 +159,11 @@ export class IgtlBusDevice {
       return;
     }
     this.tokens--;
-    while (this.batch.length) {
-      const part = this.batch.splice(0, MAX_ENTRIES);
-      this.client.sendPoses(part);
-      this.posesSent += part.length;
-    }
+    // sendPoses splits the batch into frames of at most MAX_ENTRIES itself.
+    const batch = this.batch;
+    this.batch = [];
+    this.client.sendPoses(batch);
+    this.posesSent += batch.length;
   }
 
   numeric(channel: number, tMs: number, value: number): void {

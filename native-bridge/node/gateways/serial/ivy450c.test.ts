@@ -2,16 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { validateDescriptor } from '../../../common/descriptor';
 import { NUM_STATUS_INVALID, type NumericEntry } from '../../../common/wire';
 import type { BusOutput } from './driver';
 import { IVY_CH, ivy450cDriver } from './ivy450c';
 import { defaultDeviceId } from './gateway';
 import { SERIAL_DRIVERS } from './drivers';
+import { missingShared, sharedData } from '../../../../scripts/testing/shared-data';
 
-const CAPTURE = path.resolve(__dirname, '../../../../../shared/data/devices/ivy-450c-serial/Ivy450C.1.data');
-const skip = !fs.existsSync(CAPTURE) && process.env.CI !== 'true' ? `capture absent: ${CAPTURE}` : false;
+const CAPTURE = sharedData('devices/ivy-450c-serial/Ivy450C.1.data');
+const skip = missingShared(CAPTURE);
 
 class FakeBus implements BusOutput {
   waves: { channel: number; t0Ms: number; samples: number[] }[] = [];
