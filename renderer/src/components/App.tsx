@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useFitStep } from './fit';
+import { timeOfDay } from '../timeline/when';
 import { useDisplay } from '../store';
 import { WAVE_ROWS, EXTRA_TILES } from '../layout';
 import { WaveRow } from './WaveRow';
@@ -20,8 +21,7 @@ function Clock() {
     const t = setInterval(() => tick((x) => x + 1), 1000);
     return () => clearInterval(t);
   }, []);
-  const d = new Date(hubClock.now());
-  return <span className="clock">{d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })}</span>;
+  return <span className="clock">{timeOfDay(hubClock.now())}</span>;
 }
 
 export function App({ tokenMissing, onReview }: { tokenMissing: boolean; onReview?: () => void }) {

@@ -4,6 +4,7 @@
  * IEC 60601-1-8 priority), device online/offline, gaps, the team's markers and reviewers' comments.
  */
 import type { OverviewView, ReviewCommentView } from '../../../common/review-contract';
+import { timeOfDay } from '../timeline/when';
 
 export const LANES: { group: string; label: string; color: string }[] = [
   { group: 'hr', label: 'HR', color: '#3cff5a' },
@@ -147,7 +148,6 @@ const round = (v: number) => (Math.abs(v) >= 10 ? Math.round(v) : Math.round(v *
 
 /** Hub ms as a wall-clock time of day (with seconds, and tenths when `tenths`). */
 export function clock(t: number, tenths = false): string {
-  const d = new Date(t);
-  const s = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  const s = timeOfDay(t);
   return tenths ? `${s}.${Math.floor((t % 1000) / 100)}` : s;
 }
