@@ -87,12 +87,7 @@ export function instrumentAt(instant: InstantView | null): { inst: InstrumentInI
 }
 
 class ReviewAnatomyController {
-  readonly views = new AnatomyViews({
-    window: () => store.get().window,
-    preset: () => store.get().preset,
-    setWindow: (c, w) => this.setWindow(c, w),
-    toggleMaximise: (x) => set({ maximised: store.get().maximised === x ? null : x }),
-  });
+  readonly views = new AnatomyViews(store);
   /** Where the reviewer located a series (by UID), for the rest of the review. */
   private readonly located = new Map<string, string>();
   private loadSeq = 0;
@@ -173,16 +168,6 @@ class ReviewAnatomyController {
 
   async loadSources(): Promise<void> {
     if (!store.get().sources) set({ sources: await callApi('anatomySources').catch(() => null) });
-  }
-
-  setWindow(c: number, w: number): void {
-    set({ window: [c, w] });
-    this.views.setWindow(c, w);
-  }
-
-  setPreset(id: string): void {
-    set({ preset: id });
-    this.views.setPreset(id);
   }
 }
 
