@@ -14,11 +14,9 @@ import { onHubMessage, onPoses } from '../connection';
 import { getState, findStream } from '../store';
 import { AnatomyViews } from './anatomy-views';
 import { initialWindow, readVolume } from './voxels';
-import { captureTip, instrumentInImage, trackingState, type InstrumentPose, type TrackingState, type InstrumentInImage } from './navigation';
+import { INSTRUMENT_MDC, captureTip, instrumentInImage, trackingState, type InstrumentPose, type TrackingState, type InstrumentInImage } from './navigation';
 import { defaultPreset } from './transfer';
 import { withConfirmation, type PendingConfirm } from './confirm-change';
-
-export const INSTRUMENT_MDC = 'MDC_NAV_POSE_INSTRUMENT';
 
 export interface PendingFiducial {
   image?: Vec3;

@@ -12,14 +12,12 @@ import { invertRigid } from '../../../common/geometry';
 import { callApi, openApiStream } from '../api';
 import { createStore } from '../create-store';
 import { AnatomyViews, type ViewName } from '../anatomy/anatomy-views';
-import { instrumentInImage, trackingState, type InstrumentInImage, type TrackingState } from '../anatomy/navigation';
+import { INSTRUMENT_MDC, instrumentInImage, trackingState, type InstrumentInImage, type TrackingState } from '../anatomy/navigation';
 import { defaultPreset } from '../anatomy/transfer';
 import { initialWindow, readVolume } from '../anatomy/voxels';
 import type { InstantView } from './review-store';
 import { player } from './player';
 
-/** The navigated instrument's pose channel (as anatomy/controller.ts; not imported from there: that module starts the live anatomy). */
-const INSTRUMENT_MDC = 'MDC_NAV_POSE_INSTRUMENT';
 /** How often a review load's progress is asked for, ms. */
 const POLL_MS = 250;
 
