@@ -5,6 +5,7 @@
  */
 import type { OverviewView, ReviewCommentView } from '../../../common/review-contract';
 import { timeOfDay } from '../timeline/when';
+import { PRIORITY_COLOR } from '../alarm-view';
 
 export const LANES: { group: string; label: string; color: string }[] = [
   { group: 'hr', label: 'HR', color: '#3cff5a' },
@@ -21,9 +22,6 @@ export const LANE_H = 26;
 export const LABEL_W = 110;
 const EVENT_LANES = ['Alarms', 'Devices', 'Gaps', 'Team', 'Review'];
 export const TIMELINE_H = (LANES.length + EVENT_LANES.length) * LANE_H + 18;
-
-/** IEC 60601-1-8 colours: high red, medium yellow, low cyan. */
-export const PRIORITY_COLOR: Record<number, string> = { 3: '#ff2a2a', 2: '#ffd21f', 1: '#22d3ee', 0: '#8a8a8a' };
 
 export function drawTimeline(
   canvas: HTMLCanvasElement,

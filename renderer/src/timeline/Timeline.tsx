@@ -13,10 +13,10 @@ import { MemberSelect, useMe } from './CaseBar';
 import type { AnnotationRequest, AnnotationView } from '../../../common/case-contract';
 import { CaseLog, EntryDialog, labelOf, when } from './CaseLog';
 import { timeOfDay } from './when';
+import { PRIORITY_COLOR } from '../alarm-view';
 import { useConfirmSheet } from '../components/ConfirmSheet';
 
 const WHEN_CHOICES = [0, 1, 2, 5, 10, 15];
-const PRIORITY_COLOR = ['#888', '#00c8ff', '#ffd400', '#ff2d2d'];
 
 type Toast = { text: string; kind: 'pending' | 'ok' | 'error' } | null;
 
