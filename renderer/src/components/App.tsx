@@ -15,12 +15,8 @@ import { TimelinePanel } from '../timeline/Timeline';
 import { CaseBar } from '../timeline/CaseBar';
 import { AnatomyView } from '../anatomy/AnatomyView';
 
+/** The hub's time of day; App re-renders it each second (its own tick). */
 function Clock() {
-  const [, tick] = useState(0);
-  useEffect(() => {
-    const t = setInterval(() => tick((x) => x + 1), 1000);
-    return () => clearInterval(t);
-  }, []);
   return <span className="clock">{timeOfDay(hubClock.now())}</span>;
 }
 
