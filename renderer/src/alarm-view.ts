@@ -3,6 +3,9 @@ import type { AlarmItem } from '../../common/display-contract';
 
 const RANK: Record<AlarmItem['priority'], number> = { high: 3, medium: 2, low: 1, info: 0 };
 
+/** IEC 60601-1-8 colours by priority number (0 info, 1 low cyan, 2 medium yellow, 3 high red), as styles.css --low/--medium/--high. */
+export const PRIORITY_COLOR: readonly string[] = ['#888', '#00c8ff', '#ffd400', '#ff2d2d'];
+
 /**
  * A patient alarm of a device that is offline: its condition can no longer be judged, so the display shows it as
  * last known (greyed) behind every current alarm, the device's own offline alarm among them (issue 13 §2).

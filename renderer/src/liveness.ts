@@ -3,9 +3,10 @@
  * HUB_LOST_AFTER_MS it cannot show current data, and says so, visibly (LinkAlarm.tsx) and audibly
  * (a high-priority pattern after IEC 60601-1-8: 3 + 2 pulses, repeated), until the hub is back.
  * It also stops the waveforms (every canvas cleared). The alarm system (AlarmBar, issue 15) may
- * take this over: `displayAlarm()` is the state, `subscribeDisplayAlarm` the change signal.
+ * take this over: `displayAlarm()` is the state, `useDisplayAlarm` the React hook.
  */
 import { HUB_LOST_AFTER_MS } from '../../common/display-contract';
+import { createStore } from './create-store';
 import { getState, subscribe } from './store';
 import { waveEngine } from './waves/engine';
 
@@ -26,8 +27,8 @@ const REPEAT_MS = 3000;
 
 let ctx: AudioContext | null = null;
 let repeat: ReturnType<typeof setInterval> | undefined;
-let state: DisplayAlarmState = { active: false, text: '', sounding: false, audio: 'none' };
-const listeners = new Set<() => void>();
+const alarmStore = createStore<DisplayAlarmState>({ active: false, text: '', sounding: false, audio: 'none' });
+const setAlarm = alarmStore.set;
 
 function audioContext(): AudioContext | null {
   if (ctx) return ctx;
@@ -54,11 +55,6 @@ function burst(ac: AudioContext): void {
   }
 }
 
-function setAlarm(next: Partial<DisplayAlarmState>): void {
-  state = { ...state, ...next };
-  for (const l of listeners) l();
-}
-
 function startSound(): void {
   const ac = audioContext();
   if (!ac) return setAlarm({ sounding: false, audio: 'none' });
@@ -77,14 +73,9 @@ function stopSound(): void {
   setAlarm({ sounding: false, audio: ctx?.state ?? 'none' });
 }
 
-export function displayAlarm(): DisplayAlarmState {
-  return state;
-}
-
-export function subscribeDisplayAlarm(l: () => void): () => void {
-  listeners.add(l);
-  return () => listeners.delete(l);
-}
+export const displayAlarm = alarmStore.get;
+/** React hook: the selected part of the display's own alarm. */
+export const useDisplayAlarm = alarmStore.use;
 
 /** Starts watching the store (main.tsx, once). A page that has not reached the hub at all alarms too, after the same delay. */
 export function startLiveness(): void {
@@ -94,7 +85,7 @@ export function startLiveness(): void {
     waveEngine.setHubLive(s.hubLive);
     // A hub heard once and lost: at once. A page that has not heard a hub yet: after the same 2 heartbeats.
     const lost = !s.hubLive && !s.contractMismatch && (s.hubId !== null || performance.now() - startedMs >= HUB_LOST_AFTER_MS);
-    if (lost === state.active) return;
+    if (lost === displayAlarm().active) return;
     if (lost) {
       setAlarm({ active: true, text: s.tokenRefused ? 'DISPLAY REFUSED BY THE HUB: NO CURRENT DATA' : 'NO DATA FROM THE HUB: VALUES NOT CURRENT' });
       startSound();

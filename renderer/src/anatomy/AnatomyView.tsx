@@ -231,7 +231,7 @@ export function AnatomyView() {
         <button onClick={() => setPanel(panel === 'open' ? null : 'open')} data-testid="anatomy-open">
           Open…
         </button>
-        <ViewSelects preset={preset} window={win} onPreset={(id) => anatomy.setPreset(id)} onWindow={(c, w) => anatomy.setWindow(c, w)} />
+        <ViewSelects preset={preset} window={win} onPreset={(id) => anatomy.views.setPreset(id)} onWindow={(c, w) => anatomy.views.setWindow(c, w)} />
         <label className="anat-check">
           <input type="checkbox" checked={follow} onChange={(e) => anatomy.setFollow(e.target.checked)} /> Follow tip
         </label>

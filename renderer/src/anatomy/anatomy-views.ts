@@ -14,13 +14,17 @@ import type { InstrumentInImage, TrackingState } from './navigation';
 
 export type ViewName = 'volume' | SliceOrientation;
 
-/** What the owner keeps: the window [centre, width] and preset in force, and what the views ask to change. */
+/** What the owner's store keeps for the views: the window [centre, width], the 3D preset, the maximised view. */
+export interface ViewsState {
+  window: [number, number];
+  preset: string;
+  maximised: ViewName | null;
+}
+
+/** The owner's store (the live anatomy's or the review's): the views read and change these fields there. */
 export interface ViewsOwner {
-  window(): [number, number];
-  preset(): string;
-  /** A slice view's right-drag asks for another window; the owner keeps it and calls setWindow. */
-  setWindow(c: number, w: number): void;
-  toggleMaximise(which: ViewName): void;
+  get(): ViewsState;
+  set(patch: Partial<ViewsState>): void;
 }
 
 export class AnatomyViews {
@@ -41,10 +45,10 @@ export class AnatomyViews {
       const v = new SliceView(o, {
         setCrosshair: (p) => this.setCrosshair(p),
         adjustWindow: (dc, dw) => {
-          const [c, w] = this.owner.window();
-          this.owner.setWindow(c + dc, Math.max(1, w + dw));
+          const [c, w] = this.owner.get().window;
+          this.setWindow(c + dc, Math.max(1, w + dw));
         },
-        toggleMaximise: (x) => this.owner.toggleMaximise(x),
+        toggleMaximise: (x) => this.toggleMaximise(x),
       });
       sliceHosts[o].append(v.root);
       this.slices.set(o, v);
@@ -63,8 +67,9 @@ export class AnatomyViews {
     this.volume = v;
     this.crosshair = volumeCentre(v);
     this.volumeView?.setVolume(v);
-    this.volumeView?.setPreset(this.owner.preset());
-    const [c, w] = this.owner.window();
+    const { preset, window } = this.owner.get();
+    this.volumeView?.setPreset(preset);
+    const [c, w] = window;
     for (const s of this.slices.values()) {
       s.setWindow(c, w);
       s.setCrosshair(this.crosshair);
@@ -83,11 +88,15 @@ export class AnatomyViews {
     return [...this.crosshair];
   }
 
+  /** Another window [centre, width] (kept in the owner's store) on every slice view. */
   setWindow(c: number, w: number): void {
+    this.owner.set({ window: [c, w] });
     for (const s of this.slices.values()) s.setWindow(c, w);
   }
 
+  /** Another 3D preset (kept in the owner's store). */
   setPreset(id: string): void {
+    this.owner.set({ preset: id });
     this.volumeView?.setPreset(id);
   }
 
@@ -98,9 +107,9 @@ export class AnatomyViews {
     for (const s of this.slices.values()) s.setInstrument(inst, state);
   }
 
-  /** A double-click on a view (the owner keeps which one is maximised). */
+  /** A double-click on a view: it fills the grid, or the grid comes back (kept in the owner's store). */
   toggleMaximise(which: ViewName): void {
-    this.owner.toggleMaximise(which);
+    this.owner.set({ maximised: this.owner.get().maximised === which ? null : which });
   }
 
   setFiducials(points: Vec3[]): void {

@@ -14,11 +14,9 @@ import { onHubMessage, onPoses } from '../connection';
 import { getState, findStream } from '../store';
 import { AnatomyViews } from './anatomy-views';
 import { initialWindow, readVolume } from './voxels';
-import { captureTip, instrumentInImage, trackingState, type InstrumentPose, type TrackingState, type InstrumentInImage } from './navigation';
+import { INSTRUMENT_MDC, captureTip, instrumentInImage, trackingState, type InstrumentPose, type TrackingState, type InstrumentInImage } from './navigation';
 import { defaultPreset } from './transfer';
 import { withConfirmation, type PendingConfirm } from './confirm-change';
-
-export const INSTRUMENT_MDC = 'MDC_NAV_POSE_INSTRUMENT';
 
 export interface PendingFiducial {
   image?: Vec3;
@@ -81,12 +79,7 @@ export const useAnatomy = store.use;
 
 class AnatomyController {
   /** The 3D and slice views (anatomy-views.ts), fed from the hub's current volume. */
-  readonly views = new AnatomyViews({
-    window: () => store.get().window,
-    preset: () => store.get().preset,
-    setWindow: (c, w) => this.setWindow(c, w),
-    toggleMaximise: (x) => this.toggleMaximise(x),
-  });
+  readonly views = new AnatomyViews(store);
   private pose: InstrumentPose | null = null;
   private readonly recent: InstrumentPose[] = [];
   private instrument: InstrumentInImage | null = null;
@@ -173,22 +166,8 @@ class AnatomyController {
     return this.views.getCrosshair();
   }
 
-  setWindow(c: number, w: number): void {
-    set({ window: [c, w] });
-    this.views.setWindow(c, w);
-  }
-
-  setPreset(id: string): void {
-    set({ preset: id });
-    this.views.setPreset(id);
-  }
-
   setFollow(on: boolean): void {
     set({ follow: on });
-  }
-
-  toggleMaximise(which: 'volume' | SliceOrientation): void {
-    set({ maximised: store.get().maximised === which ? null : which });
   }
 
   // ---------------------------------------------------------------- loading

@@ -7,6 +7,9 @@
  */
 import { multiply4, normalize, transformDirection, transformPoint, type Vec3 } from '../../../common/geometry';
 
+/** The navigated instrument's pose channel (live and review). */
+export const INSTRUMENT_MDC = 'MDC_NAV_POSE_INSTRUMENT';
+
 /** Below this quality the display warns; below LOST_QUALITY it does not draw the instrument as valid. */
 export const LOW_QUALITY = 0.6;
 export const LOST_QUALITY = 0.05;

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useFitStep } from './fit';
 import { ALARM_HEARTBEAT_TIMEOUT_MS } from '../../../common/display-contract';
 import { useDisplay } from '../store';
@@ -36,8 +36,9 @@ export function AlarmBar() {
   const now = useTicker();
   const [panel, setPanel] = useState(false);
   const devices = useDisplay((s) => s.devices);
-  const offline = new Set([...devices.values()].filter((d) => d.state === 'offline').map((d) => d.deviceId));
-  const sorted = bannerOrder(alarms, offline);
+  // Built again only when the devices or alarms change, not on each 250 ms tick.
+  const offline = useMemo(() => new Set([...devices.values()].filter((d) => d.state === 'offline').map((d) => d.deviceId)), [devices]);
+  const sorted = useMemo(() => bannerOrder(alarms, offline), [alarms, offline]);
   const failed = connected && beat > 0 && now - beat > ALARM_HEARTBEAT_TIMEOUT_MS;
   const audible = failed ? 'high' : audiblePriority(sorted, now);
   useEffect(() => alarmAudio.set(audible), [audible]);

@@ -4,6 +4,7 @@ import { callApi } from '../api';
 import { useDisplay } from '../store';
 import { alarmAudio } from '../alarm-audio';
 import { bannerOrder, operatorName, remaining, setOperatorName } from '../alarm-view';
+import { timeOfDay } from '../timeline/when';
 
 /** Every alarm with acknowledge / pause audio / off, the operator's name, mute, and the alarm history. */
 export function AlarmPanel({ now, onClose }: { now: number; onClose: () => void }) {
@@ -81,7 +82,7 @@ export function AlarmPanel({ now, onClose }: { now: number; onClose: () => void 
       <div className="alarm-history" data-testid="alarm-history">
         {(history ?? []).map((h, i) => (
           <div key={i} className="alarm-history-row">
-            {new Date(h.tHubMs).toLocaleTimeString([], { hour12: false })} {h.action} {h.priority} {h.text}
+            {timeOfDay(h.tHubMs)} {h.action} {h.priority} {h.text}
             {h.who ? ` by ${h.who}` : ''}
           </div>
         ))}

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useFitStep } from './fit';
+import { timeOfDay } from '../timeline/when';
 import { useDisplay } from '../store';
 import { WAVE_ROWS, EXTRA_TILES } from '../layout';
 import { WaveRow } from './WaveRow';
@@ -14,14 +15,9 @@ import { TimelinePanel } from '../timeline/Timeline';
 import { CaseBar } from '../timeline/CaseBar';
 import { AnatomyView } from '../anatomy/AnatomyView';
 
+/** The hub's time of day; App re-renders it each second (its own tick). */
 function Clock() {
-  const [, tick] = useState(0);
-  useEffect(() => {
-    const t = setInterval(() => tick((x) => x + 1), 1000);
-    return () => clearInterval(t);
-  }, []);
-  const d = new Date(hubClock.now());
-  return <span className="clock">{d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })}</span>;
+  return <span className="clock">{timeOfDay(hubClock.now())}</span>;
 }
 
 export function App({ tokenMissing, onReview }: { tokenMissing: boolean; onReview?: () => void }) {

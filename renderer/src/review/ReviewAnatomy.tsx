@@ -106,8 +106,8 @@ export function ReviewAnatomy() {
             <ViewSelects
               preset={a.preset}
               window={a.window}
-              onPreset={(id) => reviewAnatomy.setPreset(id)}
-              onWindow={(c, w) => reviewAnatomy.setWindow(c, w)}
+              onPreset={(id) => reviewAnatomy.views.setPreset(id)}
+              onWindow={(c, w) => reviewAnatomy.views.setWindow(c, w)}
             />
             {a.tracking !== 'none' ? (
               <span className={`anat-tracking tracking-${a.tracking}`} data-testid="review-tracking" data-state={a.tracking}>

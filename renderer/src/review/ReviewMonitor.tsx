@@ -4,7 +4,7 @@ import { formatValue, ucumDisplay } from '../units';
 import type { ReviewNumericView } from '../../../common/review-contract';
 import { useReview } from './review-store';
 import { player } from './player';
-import { PRIORITY_COLOR } from './timeline-draw';
+import { PRIORITY_COLOR } from '../alarm-view';
 
 /** Numerics the theatre display showed: under 10 s old (NIBP: 15 min), not flagged invalid (status bit 0). */
 function shown(n: ReviewNumericView | undefined, episodic: boolean): ReviewNumericView | null {

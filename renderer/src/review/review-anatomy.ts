@@ -12,14 +12,12 @@ import { invertRigid } from '../../../common/geometry';
 import { callApi, openApiStream } from '../api';
 import { createStore } from '../create-store';
 import { AnatomyViews, type ViewName } from '../anatomy/anatomy-views';
-import { instrumentInImage, trackingState, type InstrumentInImage, type TrackingState } from '../anatomy/navigation';
+import { INSTRUMENT_MDC, instrumentInImage, trackingState, type InstrumentInImage, type TrackingState } from '../anatomy/navigation';
 import { defaultPreset } from '../anatomy/transfer';
 import { initialWindow, readVolume } from '../anatomy/voxels';
 import type { InstantView } from './review-store';
 import { player } from './player';
 
-/** The navigated instrument's pose channel (as anatomy/controller.ts; not imported from there: that module starts the live anatomy). */
-const INSTRUMENT_MDC = 'MDC_NAV_POSE_INSTRUMENT';
 /** How often a review load's progress is asked for, ms. */
 const POLL_MS = 250;
 
@@ -87,12 +85,7 @@ export function instrumentAt(instant: InstantView | null): { inst: InstrumentInI
 }
 
 class ReviewAnatomyController {
-  readonly views = new AnatomyViews({
-    window: () => store.get().window,
-    preset: () => store.get().preset,
-    setWindow: (c, w) => this.setWindow(c, w),
-    toggleMaximise: (x) => set({ maximised: store.get().maximised === x ? null : x }),
-  });
+  readonly views = new AnatomyViews(store);
   /** Where the reviewer located a series (by UID), for the rest of the review. */
   private readonly located = new Map<string, string>();
   private loadSeq = 0;
@@ -173,16 +166,6 @@ class ReviewAnatomyController {
 
   async loadSources(): Promise<void> {
     if (!store.get().sources) set({ sources: await callApi('anatomySources').catch(() => null) });
-  }
-
-  setWindow(c: number, w: number): void {
-    set({ window: [c, w] });
-    this.views.setWindow(c, w);
-  }
-
-  setPreset(id: string): void {
-    set({ preset: id });
-    this.views.setPreset(id);
   }
 }
 

@@ -4,6 +4,8 @@
  * IEC 60601-1-8 priority), device online/offline, gaps, the team's markers and reviewers' comments.
  */
 import type { OverviewView, ReviewCommentView } from '../../../common/review-contract';
+import { timeOfDay } from '../timeline/when';
+import { PRIORITY_COLOR } from '../alarm-view';
 
 export const LANES: { group: string; label: string; color: string }[] = [
   { group: 'hr', label: 'HR', color: '#3cff5a' },
@@ -20,9 +22,6 @@ export const LANE_H = 26;
 export const LABEL_W = 110;
 const EVENT_LANES = ['Alarms', 'Devices', 'Gaps', 'Team', 'Review'];
 export const TIMELINE_H = (LANES.length + EVENT_LANES.length) * LANE_H + 18;
-
-/** IEC 60601-1-8 colours: high red, medium yellow, low cyan. */
-export const PRIORITY_COLOR: Record<number, string> = { 3: '#ff2a2a', 2: '#ffd21f', 1: '#22d3ee', 0: '#8a8a8a' };
 
 export function drawTimeline(
   canvas: HTMLCanvasElement,
@@ -147,7 +146,6 @@ const round = (v: number) => (Math.abs(v) >= 10 ? Math.round(v) : Math.round(v *
 
 /** Hub ms as a wall-clock time of day (with seconds, and tenths when `tenths`). */
 export function clock(t: number, tenths = false): string {
-  const d = new Date(t);
-  const s = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  const s = timeOfDay(t);
   return tenths ? `${s}.${Math.floor((t % 1000) / 100)}` : s;
 }

@@ -9,10 +9,13 @@ import { callApi } from '../api';
 import { hubClock } from '../hub-clock';
 import type { CaseView, TeamMemberView } from '../../../common/case-contract';
 
+/** A team member as this display remembers and lists it: "role/name". */
+const memberKey = (t: TeamMemberView) => `${t.role}/${t.name}`;
+
 /** Who annotates on this display in the case: the member chosen here last, else a nurse, else the first. */
 export function savedMe(team: readonly TeamMemberView[], caseId: string): TeamMemberView | null {
   const saved = sessionStorage.getItem(`orhub-me-${caseId}`);
-  return team.find((t) => `${t.role}/${t.name}` === saved) ?? team.find((t) => /nurse/.test(t.role)) ?? team[0] ?? null;
+  return team.find((t) => memberKey(t) === saved) ?? team.find((t) => /nurse/.test(t.role)) ?? team[0] ?? null;
 }
 
 /** Who is annotating on this display: one of the case's team, remembered per case. */
@@ -25,10 +28,35 @@ export function useMe(team: readonly TeamMemberView[], caseId: string | undefine
   return [
     me,
     (m) => {
-      if (caseId) sessionStorage.setItem(`orhub-me-${caseId}`, `${m.role}/${m.name}`);
+      if (caseId) sessionStorage.setItem(`orhub-me-${caseId}`, memberKey(m));
       setMe(m);
     },
   ];
+}
+
+/** A choice of one of the case's team (who annotates, who ends the case). */
+export function MemberSelect(props: {
+  team: readonly TeamMemberView[];
+  me: TeamMemberView | null;
+  onChoose: (m: TeamMemberView) => void;
+  testId: string;
+  className?: string;
+}) {
+  const { team, me, onChoose, testId, className } = props;
+  return (
+    <select
+      className={className}
+      value={me ? memberKey(me) : ''}
+      onChange={(e) => onChoose(team.find((t) => memberKey(t) === e.target.value)!)}
+      data-testid={testId}
+    >
+      {team.map((t) => (
+        <option key={memberKey(t)} value={memberKey(t)}>
+          {t.name} ({t.role})
+        </option>
+      ))}
+    </select>
+  );
 }
 
 /** A start-case form's problem in words, before it is sent; null when it can go. */
@@ -141,17 +169,7 @@ function EndCaseDialog({ c, onClose }: { c: CaseView; onClose: () => void }) {
         </p>
         <label>
           Ended by
-          <select
-            value={me ? `${me.role}/${me.name}` : ''}
-            onChange={(e) => setMe(c.team.find((t) => `${t.role}/${t.name}` === e.target.value)!)}
-            data-testid="end-case-who"
-          >
-            {c.team.map((t) => (
-              <option key={`${t.role}/${t.name}`} value={`${t.role}/${t.name}`}>
-                {t.name} ({t.role})
-              </option>
-            ))}
-          </select>
+          <MemberSelect team={c.team} me={me} onChoose={setMe} testId="end-case-who" />
         </label>
         {error ? <div className="dialog-error">{error}</div> : null}
         <div className="dialog-buttons">

@@ -9,14 +9,14 @@ const LABEL_LANE_PX = 17;
 /** Width of one character of a 13 px DejaVu Sans label, generous (px). */
 const LABEL_CHAR_PX = 8;
 import { shortcutOf } from './shortcuts';
-import { useMe } from './CaseBar';
+import { MemberSelect, useMe } from './CaseBar';
 import type { AnnotationRequest, AnnotationView } from '../../../common/case-contract';
 import { CaseLog, EntryDialog, labelOf, when } from './CaseLog';
 import { timeOfDay } from './when';
+import { PRIORITY_COLOR } from '../alarm-view';
 import { useConfirmSheet } from '../components/ConfirmSheet';
 
 const WHEN_CHOICES = [0, 1, 2, 5, 10, 15];
-const PRIORITY_COLOR = ['#888', '#00c8ff', '#ffd400', '#ff2d2d'];
 
 type Toast = { text: string; kind: 'pending' | 'ok' | 'error' } | null;
 
@@ -185,18 +185,7 @@ export function TimelinePanel() {
   return (
     <div className="timeline-panel" data-testid="timeline-panel">
       <div className="annotate-row">
-        <select
-          className="me"
-          value={me ? `${me.role}/${me.name}` : ''}
-          onChange={(e) => setMe(c.team.find((t) => `${t.role}/${t.name}` === e.target.value)!)}
-          data-testid="me"
-        >
-          {c.team.map((t) => (
-            <option key={`${t.role}/${t.name}`} value={`${t.role}/${t.name}`}>
-              {t.name} ({t.role})
-            </option>
-          ))}
-        </select>
+        <MemberSelect className="me" team={c.team} me={me} onChoose={setMe} testId="me" />
         <span className="when" data-testid="when">
           {WHEN_CHOICES.map((m) => (
             <button key={m} className={m === agoMin ? 'on' : ''} onClick={() => setAgoMin(m)} data-testid={`when-${m}`}>
