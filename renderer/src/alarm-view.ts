@@ -14,6 +14,11 @@ export function lastKnown(a: AlarmItem, offline: ReadonlySet<string>): boolean {
   return a.source === 'physiological' && offline.has(a.deviceId);
 }
 
+/** The ids of the devices that are offline (their patient alarms are last known). */
+export function offlineDevices(devices: ReadonlyMap<string, { deviceId: string; state: string }>): Set<string> {
+  return new Set([...devices.values()].filter((d) => d.state === 'offline').map((d) => d.deviceId));
+}
+
 /** Active alarms, not switched off: current ones first, then by priority and onset (IEC 60601-1-8 ordering). */
 export function bannerOrder(alarms: readonly AlarmItem[], offline: ReadonlySet<string> = new Set()): AlarmItem[] {
   return alarms

@@ -4,7 +4,7 @@ import { ALARM_HEARTBEAT_TIMEOUT_MS } from '../../../common/display-contract';
 import { useDisplay } from '../store';
 import { hubClock } from '../hub-clock';
 import { alarmAudio, audiblePriority } from '../alarm-audio';
-import { bannerOrder, lastKnown, remaining } from '../alarm-view';
+import { bannerOrder, lastKnown, offlineDevices, remaining } from '../alarm-view';
 import { AlarmPanel } from './AlarmPanel';
 
 /** The most alarms the banner shows; fewer where they do not fit whole. */
@@ -37,7 +37,7 @@ export function AlarmBar() {
   const [panel, setPanel] = useState(false);
   const devices = useDisplay((s) => s.devices);
   // Built again only when the devices or alarms change, not on each 250 ms tick.
-  const offline = useMemo(() => new Set([...devices.values()].filter((d) => d.state === 'offline').map((d) => d.deviceId)), [devices]);
+  const offline = useMemo(() => offlineDevices(devices), [devices]);
   const sorted = useMemo(() => bannerOrder(alarms, offline), [alarms, offline]);
   const failed = connected && beat > 0 && now - beat > ALARM_HEARTBEAT_TIMEOUT_MS;
   const audible = failed ? 'high' : audiblePriority(sorted, now);

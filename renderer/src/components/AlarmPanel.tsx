@@ -3,17 +3,19 @@ import type { AlarmChangeView } from '../../../common/display-contract';
 import { callApi } from '../api';
 import { useDisplay } from '../store';
 import { alarmAudio } from '../alarm-audio';
-import { bannerOrder, operatorName, remaining, setOperatorName } from '../alarm-view';
+import { bannerOrder, offlineDevices, operatorName, remaining, setOperatorName } from '../alarm-view';
 import { timeOfDay } from '../timeline/when';
 
 /** Every alarm with acknowledge / pause audio / off, the operator's name, mute, and the alarm history. */
 export function AlarmPanel({ now, onClose }: { now: number; onClose: () => void }) {
   const alarms = useDisplay((s) => s.alarms);
+  const devices = useDisplay((s) => s.devices);
   const [operator, setOperator] = useState(operatorName());
   const [history, setHistory] = useState<AlarmChangeView[] | null>(null);
   const [error, setError] = useState('');
   const [muted, setMuted] = useState(alarmAudio.muted);
-  const all = [...bannerOrder(alarms), ...alarms.filter((a) => a.engine?.off)];
+  // The banner's order: a patient alarm of an offline device after every current one.
+  const all = [...bannerOrder(alarms, offlineDevices(devices)), ...alarms.filter((a) => a.engine?.off)];
   const refresh = () =>
     void callApi('alarmHistory').then(
       (h) => setHistory(h.slice(-100).reverse()),
