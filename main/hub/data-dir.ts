@@ -48,3 +48,10 @@ export function secureDataDir(dir: string): number {
   walk(dir, 0);
   return changed;
 }
+
+/** Writes `text` to `file` (0600, its folder made) through a temporary file renamed into place: readers never see half of it. */
+export function writePrivateFile(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file + '.tmp', text, { mode: 0o600 });
+  fs.renameSync(file + '.tmp', file);
+}
