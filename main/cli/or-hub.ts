@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { STDIO, UsageError, defineCommand, defineGroup, runCli, type CliIo, type OptionSpecs } from './command';
 import { checkEndpoint, checkHost, checkHostPort, checkNumber, checkOneOf, parseHostPort } from './checks';
-import { ENV_SUPERVISED, ENV_TOKEN, reportToSupervisor, restartInfo, superviseHub } from '../hub/supervisor';
+import { ENV_SUPERVISED, reportToSupervisor, restartInfo, superviseHub } from '../hub/supervisor';
 import { startHub } from '../hub/app';
 import { privateUmask } from '../hub/data-dir';
 import { isLoopbackHost, readTls, selfSigned } from '../hub/tls';
@@ -191,7 +191,6 @@ const startCommand = defineCommand({
       dicom: f.dicom,
       log: err,
       busSecurity,
-      token: supervised ? process.env[ENV_TOKEN] : undefined,
       restart: supervised ? restartInfo() : null,
       tls,
       sources,
