@@ -8,6 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The data dir when none is given (`--data-dir`): .or-hub-data in the working folder. */
+export const DEFAULT_DATA_DIR = path.join(process.cwd(), '.or-hub-data');
+
 /** From now on this process creates files 0600 and folders 0700. */
 export function privateUmask(): void {
   process.umask(0o077);
