@@ -281,9 +281,9 @@ export class Recorder extends EventEmitter implements HubSink {
     const n = block.raw.length;
     if (this.overBudget()) {
       this.counters.droppedSamples += n;
-      this.overflow.start(`${block.deviceId}\u0000${block.channel}`, block.deviceId, block.channel, block.t0HubMs);
+      this.overflow.start(block.deviceId, block.channel, block.t0HubMs);
     } else {
-      this.overflow.stop(`${block.deviceId}\u0000${block.channel}`, block.t0HubMs, (r) => this.buf.pushRow(r));
+      this.overflow.stop(block.deviceId, block.channel, block.t0HubMs, (r) => this.buf.pushRow(r));
       this.buf.wave(block);
     }
     this.counters.hubThreadMs += performance.now() - t;
