@@ -41,3 +41,8 @@ export function parseHostPort(v: string): { host: string; port: number } {
   const i = v.lastIndexOf(':');
   return { host: v.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(v.slice(i + 1)) };
 }
+
+/** A bus device id as descriptors take it (native-bridge/common/descriptor.ts). */
+export function checkDeviceId(v: string): string | null {
+  return /^[A-Za-z0-9._:-]{1,64}$/.test(v) ? null : 'must be 1-64 of [A-Za-z0-9._:-]';
+}

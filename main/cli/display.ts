@@ -2,14 +2,17 @@
  * `or-hub display-url` and `or-hub display-token rotate` (issue 13 §1): the display pairing kept
  * in DATA_DIR/display.json (main/hub/display-pairing.ts).
  */
-import path from 'node:path';
+import { DEFAULT_DATA_DIR } from '../hub/data-dir';
 import { defineCommand, defineGroup, type OptionSpecs } from './command';
 import { pairingPath, readPairing, rotatePairing } from '../hub/display-pairing';
 import { readHubFile } from '../hub/hub-file';
 
 const dataDirOption = {
-  'data-dir': { type: 'string', help: 'the hub data folder', metavar: 'DIR', default: path.join(process.cwd(), '.or-hub-data') },
+  'data-dir': { type: 'string', help: 'the hub data folder', metavar: 'DIR', default: DEFAULT_DATA_DIR },
 } satisfies OptionSpecs;
+
+/** The URL a hub on this pairing serves on loopback (plain HTTP). */
+const loopbackUrl = (port: number, token: string) => `http://127.0.0.1:${port}/#token=${token}`;
 
 export const displayUrlCommand = defineCommand({
   name: 'display-url',
@@ -28,7 +31,7 @@ export const displayUrlCommand = defineCommand({
     const p = readPairing(dir);
     if (!p) throw new Error(`no display pairing in ${dir} yet: start the hub once ("or-hub start --data-dir ${dir}")`);
     if (!p.port) throw new Error(`${pairingPath(dir)} has no port yet: start the hub once`);
-    out(`http://127.0.0.1:${p.port}/#token=${p.token}`);
+    out(loopbackUrl(p.port, p.token));
     return 0;
   },
 });
@@ -48,7 +51,7 @@ const rotate = defineCommand({
         ? 'the running hub refuses the old token within a second; open displays must be given the new URL ("or-hub display-url")'
         : 'no hub running on this data dir; it serves the new token on its next start',
     );
-    if (p.port) out(`display: http://127.0.0.1:${p.port}/#token=${p.token}`);
+    if (p.port) out(`display: ${loopbackUrl(p.port, p.token)}`);
     return 0;
   },
 });

@@ -1,6 +1,6 @@
 /** `or-hub gateway openigtlink`: an OpenIGTLink navigation source as one bus device (docs/gateways.md, "OpenIGTLink"). */
 import { UsageError, defineCommand } from './command';
-import { checkEndpoint, checkHost, checkHostPort, parseHostPort } from './checks';
+import { checkDeviceId, checkEndpoint, checkHost, checkHostPort, parseHostPort } from './checks';
 import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
 import { OpenIgtlinkGateway } from '../../native-bridge/node/gateways/openigtlink/gateway';
 
@@ -23,7 +23,7 @@ export const openigtlinkCommand = defineCommand({
       type: 'string',
       help: 'bus device id (default igtl-HOST-PORT)',
       metavar: 'ID',
-      check: (v: string) => (/^[A-Za-z0-9._:-]{1,64}$/.test(v) ? null : 'must be 1-64 of [A-Za-z0-9._:-]'),
+      check: checkDeviceId,
     },
     'rate-hz': { type: 'integer', help: 'pose rate declared per tool (the hub budgets by it)', default: 400, min: 1, max: 10000 },
     query: {

@@ -1,6 +1,6 @@
 /** `or-hub gateway serial`: one serial device (e.g. an Ivy 450C monitor) onto a running hub's bus. */
 import { defineCommand, UsageError } from './command';
-import { checkEndpoint } from './checks';
+import { checkDeviceId, checkEndpoint } from './checks';
 import { readDeviceKeyFile } from '../../native-bridge/node/key-store';
 import { SERIAL_DRIVERS, SERIAL_DRIVER_NAMES } from '../../native-bridge/node/gateways/serial/drivers';
 import { SerialGateway } from '../../native-bridge/node/gateways/serial/gateway';
@@ -27,7 +27,7 @@ export const serialGatewayCommand = defineCommand({
       type: 'string',
       help: 'bus device id (default <driver>-<device file name>)',
       metavar: 'ID',
-      check: (v: string) => (/^[A-Za-z0-9._:-]{1,64}$/.test(v) ? null : 'must be 1-64 of [A-Za-z0-9._:-]'),
+      check: checkDeviceId,
     },
     keys: {
       type: 'string',

@@ -9,7 +9,7 @@
  *   or-hub keys list   [--data-dir D]                    the hub's public key and every enrolled device
  *   or-hub keys revoke NAME [--data-dir D]               remove a device (new connections with its key are refused)
  */
-import path from 'node:path';
+import { DEFAULT_DATA_DIR } from '../hub/data-dir';
 import { defineCommand, defineGroup, type OptionSpecs } from './command';
 import { enrolDevice, initHubKeys, keysDir, listEnrolled, loadHubKeys, revokeDevice } from '../../native-bridge/node/key-store';
 
@@ -18,7 +18,7 @@ const dataDirOption = {
     type: 'string',
     help: 'the hub data folder (keys are in its keys/ subfolder)',
     metavar: 'DIR',
-    default: path.join(process.cwd(), '.or-hub-data'),
+    default: DEFAULT_DATA_DIR,
   },
 } satisfies OptionSpecs;
 

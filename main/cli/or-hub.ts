@@ -8,9 +8,9 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { STDIO, UsageError, defineCommand, defineGroup, runCli, type CliIo, type OptionSpecs } from './command';
 import { checkEndpoint, checkHost, checkHostPort, checkNumber, checkOneOf, parseHostPort } from './checks';
-import { ENV_SUPERVISED, ENV_TOKEN, reportToSupervisor, restartInfo, superviseHub } from '../hub/supervisor';
+import { ENV_SUPERVISED, reportToSupervisor, restartInfo, superviseHub } from '../hub/supervisor';
 import { startHub } from '../hub/app';
-import { privateUmask } from '../hub/data-dir';
+import { DEFAULT_DATA_DIR, privateUmask } from '../hub/data-dir';
 import { isLoopbackHost, readTls, selfSigned } from '../hub/tls';
 import { DicomSources } from '../hub/dicom-sources';
 import { dicomCommand } from '../dicom/inspect';
@@ -38,7 +38,7 @@ const START_OPTIONS = {
     default: 'curve',
     check: checkOneOf(['curve', 'plain']),
   },
-  'data-dir': { type: 'string', help: 'where recordings and settings live', metavar: 'DIR', default: path.join(process.cwd(), '.or-hub-data') },
+  'data-dir': { type: 'string', help: 'where recordings and settings live', metavar: 'DIR', default: DEFAULT_DATA_DIR },
   simulate: { type: 'boolean', help: 'also run the built-in simulated operating room' },
   dicom: { type: 'string', help: 'open the display with this DICOM series loaded (folder, DICOMDIR or DICOMweb URL)', metavar: 'PATH|URL' },
   'dicom-root': {
@@ -191,7 +191,6 @@ const startCommand = defineCommand({
       dicom: f.dicom,
       log: err,
       busSecurity,
-      token: supervised ? process.env[ENV_TOKEN] : undefined,
       restart: supervised ? restartInfo() : null,
       tls,
       sources,

@@ -13,9 +13,18 @@
  * raise (the ingest at most 256 device alarms per device). All times are hub time (Unix ms
  * on the hub clock, main/hub/clock.ts).
  */
+import { AlarmPriority } from '../../native-bridge/common/wire';
 
 /** IEC 60601-1-8 alarm priority; 'info' is an information signal (devices may send one). */
 export type AlarmLevel = 'high' | 'medium' | 'low' | 'info';
+/** The wire's priority (AlarmPriority, what devices send and the recording stores) of each level, and back. */
+export const PRIORITY_OF_LEVEL: Record<AlarmLevel, AlarmPriority> = {
+  high: AlarmPriority.High,
+  medium: AlarmPriority.Medium,
+  low: AlarmPriority.Low,
+  info: AlarmPriority.Info,
+};
+export const LEVEL_OF_PRIORITY = Object.fromEntries(Object.entries(PRIORITY_OF_LEVEL).map(([l, p]) => [p, l])) as Record<AlarmPriority, AlarmLevel>;
 /** 'physiological': a condition of the patient a device reports; 'technical': of the equipment (hub, recorder, devices' links). */
 export type AlarmKind = 'physiological' | 'technical';
 export type AlarmStateName = 'active' | 'cleared';

@@ -54,19 +54,18 @@ export type RecordChange = (who: { role: string; name?: string }, text: string) 
  * confirm it) and recorded in the case with `note` (when a case records) before it is applied.
  */
 export async function changedBy(w: ChangeWho, needed: boolean, note: string, record?: RecordChange): Promise<{ by: By | null } | { error: string }> {
-  if (!w.role?.trim()) {
-    const problem = whoProblem(w, needed, false);
-    return problem ? { error: problem } : { by: null };
+  const role = w.role?.trim() ? w.role : null;
+  if (role) {
+    try {
+      const inCase = await record?.({ role, name: w.name }, note);
+      if (inCase) return { by: inCase };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
   }
-  let inCase: By | null;
-  try {
-    inCase = (await record?.({ role: w.role, name: w.name }, note)) ?? null;
-  } catch (e) {
-    return { error: (e as Error).message };
-  }
-  if (inCase) return { by: inCase };
   const problem = whoProblem(w, needed, false);
-  return problem ? { error: problem } : { by: { role: w.role, name: w.name?.trim() || w.role } };
+  if (problem) return { error: problem };
+  return { by: role ? { role, name: w.name?.trim() || role } : null };
 }
 
 type By = NonNullable<RegistrationView['by']>;

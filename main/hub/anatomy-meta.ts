@@ -7,6 +7,9 @@
 import type { Volume } from '../../common/volume';
 import type { VolumeMeta } from '../../common/anatomy-contract';
 import { releaseVolume, type LoadedSeries, type LoadedStudySet, type LoadProgress } from '../dicom/index';
+import { DicomError } from '../dicom/errors';
+import { DEMO_VOLUME_ID } from './demo-phantom';
+import { PACS_UNUSABLE, type PacsConfig } from './dicom-sources';
 
 /** The fields a source knows about its images; the rest of VolumeMeta comes from the volume. */
 export type MetaFields = Omit<VolumeMeta, 'id' | 'dataType' | 'byteLength' | keyof Volume> & Partial<VolumeMeta>;
@@ -87,6 +90,20 @@ export function dicomMetaFields(set: LoadedStudySet, s: LoadedSeries, source: st
     oblique: s.oblique || undefined,
     warnings,
   };
+}
+
+/** The VolumeMeta fields of the built-in demo phantom. */
+export const DEMO_META_FIELDS: MetaFields = {
+  key: DEMO_VOLUME_ID,
+  source: 'demo',
+  sourceLabel: 'built-in demo phantom',
+  patientName: 'DEMO^PHANTOM',
+  warnings: ['synthetic phantom: not patient data'],
+};
+
+/** Why loading `source` (from `pacs` for DICOMweb) failed with `e`: a PACS that cannot be used gets one answer, whatever the reason (no oracle for what is behind it). */
+export function loadFailure(e: unknown, source: string, pacs?: PacsConfig): string {
+  return e instanceof DicomError && e.code === 'NETWORK' && pacs ? `PACS ${pacs.label}: ${PACS_UNUSABLE}` : `${source}: ${(e as Error).message}`;
 }
 
 /**

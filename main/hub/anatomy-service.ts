@@ -22,8 +22,17 @@ import { hubNow } from './clock';
 import { DEMO_VOLUME_ID, demoFiducialPairs, demoPhantomAsync } from './demo-phantom';
 import type { AlarmBoard } from './alarm-board';
 import { DicomSources, PACS_UNUSABLE, SourceRefused, type PacsConfig } from './dicom-sources';
-import { DicomError } from '../dicom/errors';
-import { dicomMetaFields, loadFraction, noVolumeReason, pickSeries, volumeMeta, VolumeDownloads, type MetaFields } from './anatomy-meta';
+import {
+  DEMO_META_FIELDS,
+  dicomMetaFields,
+  loadFailure,
+  loadFraction,
+  noVolumeReason,
+  pickSeries,
+  volumeMeta,
+  VolumeDownloads,
+  type MetaFields,
+} from './anatomy-meta';
 import { changedBy, DEFAULT_MAX_FRE_MM, imagesAsk, imagesNote, registrationAsk, registrationNote, type ChangeWho, type RecordChange } from './anatomy-confirm';
 import { RegistrationStore } from './registration-store';
 
@@ -138,20 +147,16 @@ export class AnatomyService {
         (done, total) => seq === this.loadSeq && this.setState({ progress: done / total, phase: 'generate' }, done === total),
         signal,
       );
-      this.finish(seq, v, {
-        key: DEMO_VOLUME_ID,
-        source: 'demo',
-        sourceLabel: 'built-in demo phantom',
-        patientName: 'DEMO^PHANTOM',
-        warnings: ['synthetic phantom: not patient data'],
-      });
+      this.finish(seq, v, DEMO_META_FIELDS);
     } catch (e) {
       if (!signal.aborted) this.fail(seq, `demo phantom: ${(e as Error).message}`);
     }
   }
 
-  /** Loads a DICOM folder, DICOMDIR, file or DICOMweb URL; the largest scalar series becomes the current volume. */
-  /** Loads a source (trusted: the hub's --dicom, or one a route has checked against the sources); `pacs` for DICOMweb. */
+  /**
+   * Loads a DICOM folder, DICOMDIR, file or DICOMweb URL (`pacs` for DICOMweb); the largest scalar series becomes the
+   * current volume. The source is trusted: the hub's --dicom, or one a route has checked against the sources.
+   */
   async open(source: string, pacs?: PacsConfig): Promise<void> {
     const { seq, signal } = this.begin(source);
     this.usedPool = true;
@@ -170,9 +175,7 @@ export class AnatomyService {
       if (!s || !s.volume) return this.fail(seq, noVolumeReason(set, source));
       this.finish(seq, s.volume, dicomMetaFields(set, s, source));
     } catch (e) {
-      // A PACS that cannot be used gets one answer, whatever the reason (no oracle for what is behind it).
-      const network = e instanceof DicomError && e.code === 'NETWORK';
-      if (!signal.aborted) this.fail(seq, network && pacs ? `PACS ${pacs.label}: ${PACS_UNUSABLE}` : `${source}: ${(e as Error).message}`);
+      if (!signal.aborted) this.fail(seq, loadFailure(e, source, pacs));
     }
   }
 

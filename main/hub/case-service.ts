@@ -13,6 +13,7 @@ import type { ApiErrorBody } from '../../common/api-route';
 import { hubNow } from './clock';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writePrivateFile } from './data-dir';
 
 /** Free space below which recording is about to fail (high priority) or soon will (medium). */
 const DISK_FULL_BYTES = 64 * 1024 * 1024;
@@ -115,7 +116,7 @@ export class CaseService {
     await this.recorder.createCase({ procedure: req.procedure, room: req.room, team: req.team, patient: req.patient });
     const p = req.patient;
     this.patient = p && (p.name || p.identifier) ? { name: p.name || null, identifier: p.identifier || null } : null;
-    fs.writeFileSync(path.join(this.opts.dataDir, PATIENT_FILE), JSON.stringify({ caseId: this.recorder.case?.id, ...this.patient }), { mode: 0o600 });
+    writePrivateFile(path.join(this.opts.dataDir, PATIENT_FILE), JSON.stringify({ caseId: this.recorder.case?.id, ...this.patient }));
     const c = await this.recorder.startRecording();
     this.opts.onStarted?.();
     void this.announce();

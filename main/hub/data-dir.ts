@@ -8,6 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** The data dir when none is given (`--data-dir`): .or-hub-data in the working folder. */
+export const DEFAULT_DATA_DIR = path.join(process.cwd(), '.or-hub-data');
+
 /** From now on this process creates files 0600 and folders 0700. */
 export function privateUmask(): void {
   process.umask(0o077);
@@ -47,4 +50,11 @@ export function secureDataDir(dir: string): number {
   };
   walk(dir, 0);
   return changed;
+}
+
+/** Writes `text` to `file` (0600, its folder made) through a temporary file renamed into place: readers never see half of it. */
+export function writePrivateFile(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file + '.tmp', text, { mode: 0o600 });
+  fs.renameSync(file + '.tmp', file);
 }

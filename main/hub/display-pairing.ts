@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writePrivateFile } from './data-dir';
 import { newToken } from './server';
 
 export interface DisplayPairing {
@@ -46,10 +47,7 @@ export function readPairing(dataDir: string): DisplayPairing | null {
 }
 
 export function writePairing(dataDir: string, p: DisplayPairing): void {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const file = pairingPath(dataDir);
-  fs.writeFileSync(file + '.tmp', JSON.stringify(p), { mode: 0o600 });
-  fs.renameSync(file + '.tmp', file);
+  writePrivateFile(pairingPath(dataDir), JSON.stringify(p));
 }
 
 /** The stored pairing, made (a new token) and stored when there is none. */

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writePrivateFile } from './data-dir';
 
 export interface HubFile {
   url: string;
@@ -14,10 +15,7 @@ export interface HubFile {
 const NAME = 'hub.json';
 
 export function writeHubFile(dataDir: string, f: HubFile): void {
-  const p = path.join(dataDir, NAME);
-  fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(p + '.tmp', JSON.stringify(f), { mode: 0o600 });
-  fs.renameSync(p + '.tmp', p);
+  writePrivateFile(path.join(dataDir, NAME), JSON.stringify(f));
 }
 
 export function removeHubFile(dataDir: string, pid: number): void {

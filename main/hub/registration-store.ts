@@ -3,7 +3,7 @@
  * so a restarted hub finds the registration of the procedure again (anatomy-service.ts).
  */
 import fs from 'node:fs';
-import path from 'node:path';
+import { writePrivateFile } from './data-dir';
 import type { RegistrationView } from '../../common/anatomy-contract';
 
 export class RegistrationStore {
@@ -22,9 +22,7 @@ export class RegistrationStore {
     if (r) all[key] = r;
     else delete all[key];
     try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(this.file + '.tmp', JSON.stringify(all, null, 1));
-      fs.renameSync(this.file + '.tmp', this.file);
+      writePrivateFile(this.file, JSON.stringify(all, null, 1));
     } catch (e) {
       this.log(`anatomy: could not save the registration: ${(e as Error).message}`);
     }

@@ -15,11 +15,20 @@
 import type { Volume } from '../../common/volume';
 import type { ReviewSeriesStateView } from '../../common/review-contract';
 import { loadSeries, releaseVolume, sharedPool } from '../dicom/index';
-import { DicomError } from '../dicom/errors';
 import type { ApiRouter, RouteReply } from './api-router';
 import { DEMO_VOLUME_ID, demoPhantomAsync } from './demo-phantom';
-import { type DicomSources, PACS_UNUSABLE, SourceRefused, type PacsConfig } from './dicom-sources';
-import { dicomMetaFields, loadFraction, noVolumeReason, pickSeries, volumeMeta, VolumeDownloads, type MetaFields } from './anatomy-meta';
+import { type DicomSources, SourceRefused, type PacsConfig } from './dicom-sources';
+import {
+  DEMO_META_FIELDS,
+  dicomMetaFields,
+  loadFailure,
+  loadFraction,
+  noVolumeReason,
+  pickSeries,
+  volumeMeta,
+  VolumeDownloads,
+  type MetaFields,
+} from './anatomy-meta';
 
 /** Series kept loaded for review at once (two reviewers, or a review beside a comparison). */
 export const MAX_SLOTS = 2;
@@ -94,8 +103,7 @@ export class ReviewVolumes {
       if (where.kind === 'demo') {
         if (seriesUid !== DEMO_VOLUME_ID) return this.fail(slot, `the demo phantom is series ${DEMO_VOLUME_ID}, not ${seriesUid}`);
         const v = await demoPhantomAsync((done, total) => live() && this.patch(slot, { progress: done / total, phase: 'generate' }), signal);
-        const demo = { key: DEMO_VOLUME_ID, source: 'demo', sourceLabel: 'built-in demo phantom', patientName: 'DEMO^PHANTOM' } as const;
-        return this.ready(slot, v, { ...demo, warnings: ['synthetic phantom: not patient data'] });
+        return this.ready(slot, v, DEMO_META_FIELDS);
       }
       this.usedPool = true;
       const set = await loadSeries(where.kind === 'path' ? where.path : where.url, {
@@ -118,8 +126,7 @@ export class ReviewVolumes {
       this.fail(slot, `no series with UID ${seriesUid} in ${source}: ${there}`, found);
     } catch (e) {
       if (signal.aborted) return;
-      const network = e instanceof DicomError && e.code === 'NETWORK';
-      this.fail(slot, network && where.kind === 'pacs' ? `PACS ${where.pacs.label}: ${PACS_UNUSABLE}` : `${source}: ${(e as Error).message}`);
+      this.fail(slot, loadFailure(e, source, where.kind === 'pacs' ? where.pacs : undefined));
     }
   }
 

@@ -11,7 +11,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 
 /** Environment variables between supervisor and child. */
 export const ENV_SUPERVISED = 'ORHUB_SUPERVISED';
-export const ENV_TOKEN = 'ORHUB_DISPLAY_TOKEN';
 export const ENV_RESTART = 'ORHUB_RESTART';
 
 /** What a supervised hub sends once its bus and display are served. */

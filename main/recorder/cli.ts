@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type AnnotationAck, type AnnotationInput, INTEGRATION_ROLE, loadPresets, parseDurationMs } from './annotations';
 import { RecordingStore, StoreError, listRecordingFiles, recordingPath } from './store';
+import { LEVEL_OF_PRIORITY } from '../hub/alarm-board';
+import type { AlarmPriority } from '../../native-bridge/common/wire';
 import { UsageError, defineCommand, defineGroup, type OptionSpecs, type OptionValues, type Out } from '../cli/command';
 
 const JSON_OPTION = { json: { type: 'boolean', help: 'print one JSON document instead of text' } } satisfies OptionSpecs;
@@ -151,9 +153,10 @@ const show = defineCommand({
       for (const r of s.registrations(-Infinity, Infinity))
         out(`registration ${iso(r.tMs)}: ${r.method ?? ''}, FRE ${r.freMm?.toFixed(2) ?? '-'} mm (series ${r.seriesUid ?? '-'})`);
       out(`alarm changes (${alarmLog.length}):`);
-      const PRIORITY = ['info', 'low', 'medium', 'high'];
       for (const a of alarmLog) {
-        out(`  ${iso(a.tMs)}  ${a.action}  ${PRIORITY[a.priority] ?? a.priority}  ${a.text}  (${a.key})${a.who ? `  by ${a.who}` : ''}`);
+        out(
+          `  ${iso(a.tMs)}  ${a.action}  ${LEVEL_OF_PRIORITY[a.priority as AlarmPriority] ?? a.priority}  ${a.text}  (${a.key})${a.who ? `  by ${a.who}` : ''}`,
+        );
       }
       out(`annotations (${annotations.length}, ${versions} versions):`);
       if (annotationHead)

@@ -5,7 +5,7 @@
  * unit, and above a soft limit only when the person confirmed them (the entry then says so).
  * Limits are configurable; these defaults are generous adult values (docs/recording.md).
  */
-import type { Checked, ResolvedFields } from './annotations';
+import type { ResolvedFields } from './annotations';
 
 export interface NumberLimit {
   /** Above this, only with confirmation. */
@@ -45,27 +45,32 @@ export const DEFAULT_ENTRY_POLICY: EntryPolicy = {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
+/** An entry's check: refused (`confirm`: only until the person confirms the unusual number), or whether it needed that confirmation. */
+export type EntryCheck = { ok: true; needsConfirmation: boolean } | { ok: false; error: string; confirm: boolean };
+
 /**
  * Checks a resolved entry against the case's start and the limits. `confirmed`: the person was
- * shown that a number is unusual and confirmed it. Returns whether the entry needed that.
+ * shown that a number is unusual and confirmed it.
  */
-export function checkEntry(f: ResolvedFields, caseStartMs: number, policy: EntryPolicy, confirmed: boolean): Checked<{ needsConfirmation: boolean }> {
+export function checkEntry(f: ResolvedFields, caseStartMs: number, policy: EntryPolicy, confirmed: boolean): EntryCheck {
   const earliest = caseStartMs - policy.leadMs;
   if (f.tMs < earliest) {
     return {
       ok: false,
       error: `an entry cannot be dated before ${iso(earliest)} (the case started ${iso(caseStartMs)}, at most ${policy.leadMs / 60_000} min earlier)`,
+      confirm: false,
     };
   }
-  const check = (what: string, v: number, unit: string, lim: NumberLimit): Checked<{ needsConfirmation: boolean }> => {
-    if (v > lim.hard) return { ok: false, error: `${what} ${v} ${unit} is not plausible (at most ${lim.hard} ${unit})` };
-    if (v > lim.soft && !confirmed) return { ok: false, error: `CONFIRM: ${what} ${v} ${unit} is above the usual ${lim.soft} ${unit}: confirm to record it` };
-    return { ok: true, value: { needsConfirmation: v > lim.soft } };
+  const check = (what: string, v: number, unit: string, lim: NumberLimit): EntryCheck => {
+    if (v > lim.hard) return { ok: false, error: `${what} ${v} ${unit} is not plausible (at most ${lim.hard} ${unit})`, confirm: false };
+    if (v > lim.soft && !confirmed)
+      return { ok: false, error: `${what} ${v} ${unit} is above the usual ${lim.soft} ${unit}: confirm to record it`, confirm: true };
+    return { ok: true, needsConfirmation: v > lim.soft };
   };
   if (f.kind === 'bolus') {
     const unit = String(f.data.unit);
     return check('a dose of', Number(f.data.dose), unit, policy.dose[unit.toLowerCase()] ?? policy.otherDose);
   }
   if (f.kind === 'blood-loss') return check('a blood loss of', Number(f.data.ml), 'ml', policy.bloodLossMl);
-  return { ok: true, value: { needsConfirmation: false } };
+  return { ok: true, needsConfirmation: false };
 }

@@ -57,8 +57,11 @@ export class OverflowTracker {
     private readonly maxBytes: number,
   ) {}
 
-  start(key: string, deviceId: string, channel: number, tMs: number): void {
-    if (!this.dropping.has(key)) this.dropping.set(key, { deviceId, channel, fromMs: tMs });
+  /** A block of the channel was dropped at `tMs` (called per block while over the bound: a new span only builds its key and text). */
+  start(deviceId: string, channel: number, tMs: number): void {
+    const key = `${deviceId}\u0000${channel}`;
+    if (this.dropping.has(key)) return;
+    this.dropping.set(key, { deviceId, channel, fromMs: tMs });
     this.alarms.set(
       'REC_OVERFLOW',
       true,
@@ -66,8 +69,10 @@ export class OverflowTracker {
     );
   }
 
-  /** Ends the channel's dropped span at `tMs`: its gap row is handed to `push`. */
-  stop(key: string, tMs: number, push: (r: RowItem) => void): void {
+  /** Ends the channel's dropped span at `tMs`: its gap row is handed to `push` (called per block kept: nothing to do while none drops). */
+  stop(deviceId: string, channel: number, tMs: number, push: (r: RowItem) => void): void {
+    if (this.dropping.size === 0) return;
+    const key = `${deviceId}\u0000${channel}`;
     const d = this.dropping.get(key);
     if (!d) return;
     this.dropping.delete(key);

@@ -17,7 +17,7 @@ import { workerScriptPath } from '../start-worker';
 import type { DeviceDescriptor } from '../../native-bridge/common/descriptor';
 import type { AlarmPriority, AlarmState } from '../../native-bridge/common/wire';
 import type { DeviceLinkState, GapRecord, HubSink, WaveBlock } from '../hub/sink';
-import type { AlarmBoard } from '../hub/alarm-board';
+import { PRIORITY_OF_LEVEL, type AlarmBoard } from '../hub/alarm-board';
 import type { AlarmChange } from '../hub/alarms/state';
 import { type AnnotationAck, type AnnotationInput, type AnnotationPatch, type AnnotationRecord, type Preset, loadPresets } from './annotations';
 import type { OpenResult, RequestMap, RequestType, RowItem, Timeline } from './protocol';
@@ -281,9 +281,9 @@ export class Recorder extends EventEmitter implements HubSink {
     const n = block.raw.length;
     if (this.overBudget()) {
       this.counters.droppedSamples += n;
-      this.overflow.start(`${block.deviceId}\u0000${block.channel}`, block.deviceId, block.channel, block.t0HubMs);
+      this.overflow.start(block.deviceId, block.channel, block.t0HubMs);
     } else {
-      this.overflow.stop(`${block.deviceId}\u0000${block.channel}`, block.t0HubMs, (r) => this.buf.pushRow(r));
+      this.overflow.stop(block.deviceId, block.channel, block.t0HubMs, (r) => this.buf.pushRow(r));
       this.buf.wave(block);
     }
     this.counters.hubThreadMs += performance.now() - t;
@@ -311,7 +311,7 @@ export class Recorder extends EventEmitter implements HubSink {
    * cleared, limit-changed...), recorded with the case on the hub clock (alarms table, schema 4).
    */
   alarmChange(c: AlarmChange): void {
-    const priority = { info: 0, low: 1, medium: 2, high: 3 }[c.priority];
+    const priority = PRIORITY_OF_LEVEL[c.priority];
     const detailJson = JSON.stringify({ kind: c.kind, sources: c.sources, notes: c.notes });
     const state = c.action === 'cleared' ? 0 : 1;
     const { deviceId, channel, text, key, action, who } = c;

@@ -62,12 +62,17 @@ export class WfdbError extends Error {
   override name = 'WfdbError';
 }
 
-/** Parses the text of a single-segment .hea file. Throws WfdbError on anything it cannot read. */
-export function parseWfdbHeader(text: string): WfdbHeader {
-  const lines = text
+/** A header's lines, trimmed, without blank lines and comments. */
+function headerLines(text: string): string[] {
+  return text
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+/** Parses the text of a single-segment .hea file. Throws WfdbError on anything it cannot read. */
+export function parseWfdbHeader(text: string): WfdbHeader {
+  const lines = headerLines(text);
   if (lines.length === 0) throw new WfdbError('parseWfdbHeader: empty header');
   const rec = lines[0].split(/\s+/);
   const name = rec[0];
@@ -111,19 +116,13 @@ export function parseWfdbHeader(text: string): WfdbHeader {
 
 /** True when a header text is a multi-segment master header ("name/nseg ..."). */
 export function isMultiSegment(text: string): boolean {
-  const first = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .find((l) => l !== '' && !l.startsWith('#'));
+  const first = headerLines(text)[0];
   return first !== undefined && /^\S+\/\d+\s/.test(first);
 }
 
 /** Parses a multi-segment master header: record line "name/nseg nsig fs frames [time date]", then one line per segment. */
 export function parseWfdbMultiHeader(text: string): WfdbMultiHeader {
-  const lines = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = headerLines(text);
   const rec = (lines[0] ?? '').split(/\s+/);
   const m = /^(\S+)\/(\d+)$/.exec(rec[0] ?? '');
   if (!m) throw new WfdbError(`parseWfdbMultiHeader: ${rec[0]} is not a multi-segment record line`);

@@ -5,19 +5,10 @@
  */
 import type { AlarmActor, AlarmLimitView, AlarmPriorityName } from '../../../common/display-contract';
 
-export interface LimitSpec {
-  mdc: string;
-  label: string;
-  unit: string;
-  low: number | null;
-  high: number | null;
-  /** Beyond these the alarm is high priority (e.g. extreme bradycardia). */
-  extremeLow: number | null;
-  extremeHigh: number | null;
+/** One channel's limits: the display's view of them (common/display-contract.ts) without who changed them. */
+export interface LimitSpec extends Omit<AlarmLimitView, 'priority' | 'changedBy'> {
   /** Priority of a violation of low/high. */
   priority: Exclude<AlarmPriorityName, 'info'>;
-  /** Condition delay: the value must stay out of range this long before the alarm is raised, s. */
-  delayS: number;
 }
 
 const L = (

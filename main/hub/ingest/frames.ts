@@ -13,7 +13,7 @@ import {
   NUM_STATUS_QUESTIONABLE,
   type FrameOf,
 } from '../../../native-bridge/common/wire';
-import type { AlarmLevel } from '../alarm-board';
+import { LEVEL_OF_PRIORITY } from '../alarm-board';
 import type { IngestContext } from './context';
 import type { IngestDevice } from './device';
 import { admitSamples } from './flood';
@@ -24,12 +24,6 @@ import { addThrottled, delivered, passes, sequenced, streamKey } from './streams
 const MAX_PAST_MS = 3_600_000;
 const MAX_FUTURE_MS = 60_000;
 const MAX_ALARMS_PER_DEVICE = 256;
-const LEVEL: Record<AlarmPriority, AlarmLevel> = {
-  [AlarmPriority.High]: 'high',
-  [AlarmPriority.Medium]: 'medium',
-  [AlarmPriority.Low]: 'low',
-  [AlarmPriority.Info]: 'info',
-};
 
 /** An entry time plausible for its frame's header time; otherwise the entry is dropped as BAD_TIME. */
 export function timeOk(ctx: IngestContext, dev: IngestDevice, tMs: number, headerMs: number, what: string): boolean {
@@ -105,7 +99,7 @@ export function onAlarm(ctx: IngestContext, dev: IngestDevice, f: FrameOf<FrameT
     return ctx.drop(dev, 'WIRE_TOO_MANY', `more than ${MAX_ALARMS_PER_DEVICE} active alarms`, id);
   }
   ctx.out.alarm(id, { channel, tHubMs: tHub, priority: f.priority, state: f.state, code: f.code, text: f.text });
-  if (f.state === AlarmState.Active) board.raise({ ...ref, priority: LEVEL[f.priority], text: f.text.slice(0, 200), tHubMs: tHub });
+  if (f.state === AlarmState.Active) board.raise({ ...ref, priority: LEVEL_OF_PRIORITY[f.priority], text: f.text.slice(0, 200), tHubMs: tHub });
   else board.clear(ref, tHub);
 }
 

@@ -20,17 +20,11 @@ const REPEAT_HELLO_MS = 100;
 
 const peerName = (peer: Buffer) => `peer ${peer.toString('hex')}`;
 
-function reject(ctx: IngestContext, peer: Buffer, code: DropCode, why: string, t: number): void {
+/** Refuses a HELLO: counted, logged (`logged`, default `why`), and the device told `why` with ERROR `error`; it is not admitted. */
+function reject(ctx: IngestContext, peer: Buffer, code: DropCode, why: string, t: number, error = HubErrorCode.HelloRejected, logged = why): void {
   ctx.stats.helloRejected++;
-  ctx.drop(undefined, code, why, peerName(peer));
-  ctx.transport.send(peer, encodeError({ seq: 0, tDeviceMs: t }, HubErrorCode.HelloRejected, why.slice(0, 200)));
-}
-
-/** A HELLO whose key may not claim its deviceId (§8.3): ERROR IDENTITY_REFUSED; the device is not admitted. */
-function refuseIdentity(ctx: IngestContext, peer: Buffer, deviceId: string, why: string, t: number): void {
-  ctx.stats.helloRejected++;
-  ctx.drop(undefined, 'IDENTITY_REFUSED', `${deviceId}: ${why}`, peerName(peer));
-  ctx.transport.send(peer, encodeError({ seq: 0, tDeviceMs: t }, HubErrorCode.IdentityRefused, why.slice(0, 200)));
+  ctx.drop(undefined, code, logged, peerName(peer));
+  ctx.transport.send(peer, encodeError({ seq: 0, tDeviceMs: t }, error, why.slice(0, 200)));
 }
 
 /**
@@ -74,7 +68,8 @@ export function onHello(ctx: IngestContext, sessions: Sessions, peer: Buffer, pe
   let key: string | null = null;
   if (ctx.identity) {
     const who = ctx.identity.check(desc.deviceId, (parsed as { auth?: unknown }).auth);
-    if (!who.ok) return refuseIdentity(ctx, peer, desc.deviceId, who.reason, t);
+    // A key that may not claim this deviceId (§8.3): ERROR IDENTITY_REFUSED.
+    if (!who.ok) return reject(ctx, peer, 'IDENTITY_REFUSED', who.reason, t, HubErrorCode.IdentityRefused, `${desc.deviceId}: ${who.reason}`);
     key = who.key;
   }
   let dev = sessions.devices.get(desc.deviceId);

@@ -120,8 +120,8 @@ export function appendAnnotation(
     const confirmed = (op.action === 'create' ? op.input.confirmed : op.action === 'edit' ? op.patch.confirmed : false) === true;
     if (op.action !== 'delete') {
       const p = checkEntry(fields, info.startedMs ?? info.createdMs, policy, confirmed);
-      if (!p.ok) throw p.error.startsWith('CONFIRM: ') ? new StoreError(p.error.slice(9), 'REC_CONFIRM') : bad(p.error);
-      if (p.value.needsConfirmation) fields = { ...fields, data: { ...fields.data, confirmed: 1 } };
+      if (!p.ok) throw p.confirm ? new StoreError(p.error, 'REC_CONFIRM') : bad(p.error);
+      if (p.needsConfirmation) fields = { ...fields, data: { ...fields.data, confirmed: 1 } };
     }
     const last = c.prepare(LEDGER_SQL.chainHead).get() as { seq: number; hash: string } | undefined;
     const seq = (last?.seq ?? 0) + 1;
