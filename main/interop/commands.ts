@@ -1,7 +1,7 @@
 /** `or-hub import` and `or-hub export`, declared on the command-line parser (main/cli/command.ts); the work is in cli.ts. */
-import path from 'node:path';
 import { UsageError, defineCommand } from '../cli/command';
 import { runExport, runImport } from './cli';
+import { DEFAULT_DATA_DIR } from '../hub/data-dir';
 
 /** Interop functions report usage problems as StoreError REC_USAGE: they become exit 2; their messages may name the command. */
 async function asCli(cmd: string, fn: () => Promise<number>): Promise<number> {
@@ -19,7 +19,7 @@ export const importCommand = defineCommand({
   summary: 'import a .vital file or a WFDB record as a recording',
   description: 'Imports a VitalRecorder .vital file or a PhysioNet WFDB record (.hea) as an ended case (docs/interop.md).',
   options: {
-    'data-dir': { type: 'string', help: 'data dir whose recordings/ receives the case', metavar: 'DIR', default: path.join(process.cwd(), '.or-hub-data') },
+    'data-dir': { type: 'string', help: 'data dir whose recordings/ receives the case', metavar: 'DIR', default: DEFAULT_DATA_DIR },
     procedure: { type: 'string', help: 'procedure name of the new case', metavar: 'NAME' },
     json: { type: 'boolean', help: 'print the import report as JSON' },
   },
